@@ -1,0 +1,1072 @@
+//! Turns a directory of `*.tf` files into a [`Module`], checking structure, schemas, references
+//! and function names along the way. Every problem in every file is reported, not just the first.
+
+use crate::did_you_mean;
+use crate::functions;
+use crate::module::{
+    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, Module, ObjectId, Output,
+    ProviderBlock, ResourceBlock, Validation, Variable,
+};
+use crate::references::{IndexKind, RefRoot};
+use crate::types::TypeConstraint;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, Body, Structure};
+use provision_core::{Address, AttrMode, Diagnostic, Diagnostics, Nesting, Provider, Schema, Span};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Reads every `*.tf` file in `dir` (sorted by name). The module is returned even when there are
+/// errors, so the caller can render diagnostics against its sources.
+pub fn load_dir(dir: &Path, provider: &dyn Provider) -> (Module, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut files = vec![];
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for e in entries.flatten() {
+                let path = e.path();
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.ends_with(".tf.json") {
+                    diags.push(Diagnostic::error(format!(
+                        "{name}: JSON configuration files are not supported yet; write the configuration in HCL (.tf)"
+                    )));
+                } else if name.ends_with(".tf") && path.is_file() {
+                    files.push(name);
+                }
+            }
+        }
+        Err(e) => {
+            diags.push(Diagnostic::error(format!(
+                "cannot read the configuration directory {}: {e}",
+                dir.display()
+            )));
+            return (
+                Module {
+                    dir: dir.to_path_buf(),
+                    ..Default::default()
+                },
+                diags,
+            );
+        }
+    }
+    files.sort();
+    let mut texts = vec![];
+    for name in files {
+        match std::fs::read_to_string(dir.join(&name)) {
+            Ok(t) => texts.push((name, t)),
+            Err(e) => diags.push(Diagnostic::error(format!("cannot read {name}: {e}"))),
+        }
+    }
+    if texts.is_empty() && diags.is_empty() {
+        diags.push(
+            Diagnostic::error(format!(
+                "no configuration files (*.tf) in {}",
+                dir.display()
+            ))
+            .note(
+                "run provision in the directory that holds your .tf files, or pass it with -C DIR",
+            ),
+        );
+    }
+    let (module, more) = load_files(dir, texts, provider);
+    diags.extend(more);
+    (module, diags)
+}
+
+/// Loads configuration from in-memory files (name, text), as if they were in `dir`.
+pub fn load_files(
+    dir: &Path,
+    files: Vec<(String, String)>,
+    provider: &dyn Provider,
+) -> (Module, Diagnostics) {
+    let mut l = Loader {
+        m: Module {
+            dir: dir.to_path_buf(),
+            ..Default::default()
+        },
+        diags: Diagnostics::default(),
+        provider,
+    };
+    for (name, text) in files {
+        let file = l.m.sources.add(name, text.clone());
+        match hcl_edit::parser::parse_body(&text) {
+            Ok(body) => l.top(file, &body),
+            Err(e) => {
+                let loc = e.location();
+                let offset = offset_of(&text, loc.line(), loc.column());
+                l.diags.push(Diagnostic::error("Invalid HCL syntax").at(
+                    Some(Span::new(file, offset..offset)),
+                    e.message().to_string(),
+                ));
+            }
+        }
+    }
+    l.check_references();
+    (l.m, l.diags)
+}
+
+fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return offset
+                + l.char_indices()
+                    .nth(col.saturating_sub(1))
+                    .map_or(l.len(), |(b, _)| b);
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+struct Loader<'p> {
+    m: Module,
+    diags: Diagnostics,
+    provider: &'p dyn Provider,
+}
+
+fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
+    x.span().map(|r| Span::new(file, r))
+}
+
+fn supported(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+impl Loader<'_> {
+    fn err(&mut self, span: Option<Span>, summary: impl Into<String>, detail: impl Into<String>) {
+        self.diags.push(Diagnostic::error(summary).at(span, detail));
+    }
+
+    fn top(&mut self, file: usize, body: &Body) {
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => self.err(
+                    sp(file, &a.key),
+                    "Unexpected attribute",
+                    format!("`{}` cannot be set at the top level; only blocks (resource, variable, ...) go there", a.key.value()),
+                ),
+                Structure::Block(b) => self.block(file, b),
+            }
+        }
+    }
+
+    fn labels(&mut self, file: usize, b: &Block, want: &[&str]) -> Option<Vec<String>> {
+        let labels: Vec<String> = b.labels.iter().map(|l| l.as_str().to_string()).collect();
+        if labels.len() != want.len() {
+            let kw = b.ident.value().as_str();
+            let shape: Vec<String> = want.iter().map(|w| format!("\"{w}\"")).collect();
+            self.err(
+                sp(file, &b.ident),
+                format!("Invalid `{kw}` block"),
+                format!(
+                    "a `{kw}` block takes {} label{}: {kw} {} {{ ... }}",
+                    want.len(),
+                    if want.len() == 1 { "" } else { "s" },
+                    shape.join(" ")
+                ),
+            );
+            return None;
+        }
+        Some(labels)
+    }
+
+    fn block(&mut self, file: usize, b: &Block) {
+        let kw = b.ident.value().as_str();
+        match kw {
+            "terraform" => self.terraform(file, b),
+            "provider" => self.provider_block(file, b),
+            "variable" => self.variable(file, b),
+            "locals" => self.locals(file, b),
+            "resource" => self.resource(file, b, false),
+            "data" => self.resource(file, b, true),
+            "output" => self.output(file, b),
+            "module" => self.err(
+                sp(file, &b.ident),
+                "Module blocks are not supported yet",
+                "provision reads a single configuration directory for now; inline the module's resources",
+            ),
+            "moved" | "import" | "removed" | "check" => self.err(
+                sp(file, &b.ident),
+                format!("`{kw}` blocks are not supported yet"),
+                match kw {
+                    "moved" => "use `provision state mv FROM TO` to move an object to a new address",
+                    _ => "remove the block; see docs/configuration.md for what is supported",
+                },
+            ),
+            other => {
+                let hint = did_you_mean(other, ["terraform", "provider", "variable", "locals", "resource", "data", "output"])
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                self.err(
+                    sp(file, &b.ident),
+                    "Unsupported block type",
+                    format!("`{other}` is not a block type{hint} (supported: terraform, provider, variable, locals, resource, data, output)"),
+                );
+            }
+        }
+    }
+
+    fn terraform(&mut self, file: usize, b: &Block) {
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.value().as_str() {
+                    "required_version" => {}
+                    other => self.err(
+                        sp(file, &a.key),
+                        "Unsupported argument",
+                        format!("`{other}` is not supported in the terraform block (supported: required_version, required_providers, backend)"),
+                    ),
+                },
+                Structure::Block(inner) => match inner.ident.value().as_str() {
+                    "required_providers" => {
+                        for s in inner.body.iter() {
+                            if let Structure::Attribute(a) = s {
+                                let name = a.key.value().as_str();
+                                if name != self.provider.name() {
+                                    self.diags.push(
+                                        Diagnostic::warning(format!("provider `{name}` is not supported and is ignored"))
+                                            .at(sp(file, &a.key), "provision only provisions AWS; resources of other providers are rejected"),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    "backend" => {
+                        let Some(labels) = self.labels(file, inner, &["TYPE"]) else { continue };
+                        if self.m.backend.is_some() {
+                            self.err(sp(file, &inner.ident), "Duplicate backend", "only one backend block may be given");
+                            continue;
+                        }
+                        let kind = labels[0].clone();
+                        if kind != "local" {
+                            self.err(
+                                sp(file, &inner.labels[0]),
+                                "Unsupported backend",
+                                format!("backend \"{kind}\" is not supported yet; only \"local\" is (remove the block to use the default local state file)"),
+                            );
+                            continue;
+                        }
+                        let body = body_exprs(file, &inner.body);
+                        for (name, _) in &body.attrs {
+                            if name != "path" {
+                                let span = body.attr_spans.get(name).cloned();
+                                self.err(span, "Unsupported argument", format!("`{name}` is not supported by the local backend (supported: path)"));
+                            }
+                        }
+                        self.m.backend = Some(Backend { kind, attrs: body.attrs, span: sp(file, &inner.ident) });
+                    }
+                    "cloud" => self.err(sp(file, &inner.ident), "Unsupported block", "HCP Terraform (`cloud`) is not supported"),
+                    other => self.err(
+                        sp(file, &inner.ident),
+                        "Unsupported block",
+                        format!("`{other}` is not supported in the terraform block (supported: required_providers, backend)"),
+                    ),
+                },
+            }
+        }
+    }
+
+    fn provider_block(&mut self, file: usize, b: &Block) {
+        let Some(labels) = self.labels(file, b, &["NAME"]) else {
+            return;
+        };
+        let name = &labels[0];
+        if name != self.provider.name() {
+            self.err(
+                sp(file, &b.labels[0]),
+                "Unsupported provider",
+                format!("provider \"{name}\" is not supported; provision provisions AWS only (provider \"aws\")"),
+            );
+            return;
+        }
+        let body = body_exprs(file, &b.body);
+        if let Some(span) = body.attr_spans.get("alias") {
+            self.err(
+                Some(span.clone()),
+                "Provider aliases are not supported yet",
+                "use a single provider \"aws\" block",
+            );
+            return;
+        }
+        if let Some(prev) = &self.m.provider {
+            let prev = prev.span.clone();
+            self.diags.push(
+                Diagnostic::error("Duplicate provider configuration")
+                    .at(sp(file, &b.ident), "a second provider \"aws\" block")
+                    .at(prev, "the first one is here"),
+            );
+            return;
+        }
+        let schema = Arc::new(self.provider.config_schema().clone());
+        self.check_body(
+            &body,
+            &schema,
+            &format!("the provider \"{name}\" block"),
+            sp(file, &b.ident),
+            &[],
+        );
+        self.m.provider = Some(ProviderBlock {
+            name: name.clone(),
+            body,
+            schema,
+            span: sp(file, &b.ident),
+        });
+    }
+
+    fn literal_string(&mut self, e: &Expr, what: &str) -> Option<String> {
+        match &e.ast {
+            Expression::String(s) => Some(s.value().clone()),
+            Expression::HeredocTemplate(_) | Expression::StringTemplate(_) => {
+                match crate::eval::eval_constant(&e.ast) {
+                    Ok(v) => v.as_str().map(str::to_string),
+                    Err(m) => {
+                        self.err(e.span(), format!("Invalid {what}"), m);
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.err(
+                    e.span(),
+                    format!("Invalid {what}"),
+                    format!("{what} must be a literal string"),
+                );
+                None
+            }
+        }
+    }
+
+    fn literal_bool(&mut self, e: &Expr, what: &str) -> bool {
+        match &e.ast {
+            Expression::Bool(b) => *b.value(),
+            _ => {
+                self.err(
+                    e.span(),
+                    format!("Invalid {what}"),
+                    format!("`{what}` must be `true` or `false`"),
+                );
+                false
+            }
+        }
+    }
+
+    fn variable(&mut self, file: usize, b: &Block) {
+        let Some(labels) = self.labels(file, b, &["NAME"]) else {
+            return;
+        };
+        let name = labels[0].clone();
+        let span = sp(file, &b.labels[0]);
+        if matches!(
+            name.as_str(),
+            "source"
+                | "version"
+                | "providers"
+                | "count"
+                | "for_each"
+                | "lifecycle"
+                | "depends_on"
+                | "locals"
+        ) {
+            self.err(
+                span.clone(),
+                "Invalid variable name",
+                format!("`{name}` is reserved and cannot name a variable"),
+            );
+        }
+        let body = body_exprs(file, &b.body);
+        let mut v = Variable {
+            name: name.clone(),
+            ty: TypeConstraint::Any,
+            default: None,
+            description: None,
+            sensitive: false,
+            nullable: true,
+            validations: vec![],
+            span: span.clone(),
+        };
+        for (k, e) in &body.attrs {
+            match k.as_str() {
+                "type" => match TypeConstraint::parse(e) {
+                    Ok(t) => v.ty = t,
+                    Err(d) => self.diags.push(d),
+                },
+                "default" => {
+                    if let Some(r) = e.references().first() {
+                        self.err(r.span.clone(), "Variables not allowed", "a variable's default must be a literal value; it cannot refer to anything");
+                    } else {
+                        v.default = Some(e.clone());
+                    }
+                }
+                "description" => v.description = self.literal_string(e, "description"),
+                "sensitive" => v.sensitive = self.literal_bool(e, "sensitive"),
+                "nullable" => v.nullable = self.literal_bool(e, "nullable"),
+                other => {
+                    let s = body.attr_spans.get(other).cloned();
+                    self.err(s, "Unsupported argument", format!("`{other}` is not supported in a variable block (supported: type, default, description, sensitive, nullable, validation)"));
+                }
+            }
+        }
+        if let (Some(d), true) = (&v.default, v.ty != TypeConstraint::Any) {
+            match crate::eval::eval_constant(&d.ast).and_then(|val| v.ty.convert(val)) {
+                Ok(_) => {}
+                Err(m) => self.err(
+                    d.span(),
+                    "Invalid default value for variable",
+                    format!("{m} (the variable's type is {})", v.ty.describe()),
+                ),
+            }
+        }
+        for (kind, inner, bspan) in &body.blocks {
+            if kind != "validation" {
+                self.err(
+                    bspan.clone(),
+                    "Unsupported block",
+                    format!(
+                        "`{kind}` blocks are not supported in a variable (supported: validation)"
+                    ),
+                );
+                continue;
+            }
+            let (Some(condition), Some(message)) = (
+                inner.attrs.get("condition"),
+                inner.attrs.get("error_message"),
+            ) else {
+                self.err(
+                    bspan.clone(),
+                    "Invalid validation block",
+                    "a validation block needs `condition` and `error_message`",
+                );
+                continue;
+            };
+            for r in condition
+                .references()
+                .iter()
+                .chain(message.references().iter())
+            {
+                if r.root != RefRoot::Var(name.clone()) {
+                    self.err(
+                        r.span.clone(),
+                        "Invalid reference in variable validation",
+                        format!("a validation rule may only refer to var.{name}"),
+                    );
+                }
+            }
+            v.validations.push(Validation {
+                condition: condition.clone(),
+                error_message: message.clone(),
+            });
+        }
+        if let Some(prev) = self.m.variables.get(&name) {
+            let prev = prev.span.clone();
+            self.diags.push(
+                Diagnostic::error(format!("Duplicate variable \"{name}\""))
+                    .at(span, "declared again here")
+                    .at(prev, "first declared here"),
+            );
+            return;
+        }
+        self.m.variables.insert(name, v);
+    }
+
+    fn locals(&mut self, file: usize, b: &Block) {
+        if !b.labels.is_empty() {
+            self.err(
+                sp(file, &b.ident),
+                "Invalid locals block",
+                "a locals block takes no labels",
+            );
+        }
+        let body = body_exprs(file, &b.body);
+        for (span, kind) in body.blocks.iter().map(|(k, _, s)| (s.clone(), k.clone())) {
+            self.err(
+                span,
+                "Unexpected block in locals",
+                format!("`{kind}` cannot be a block here; locals are `name = value` pairs"),
+            );
+        }
+        for (name, expr) in body.attrs {
+            let span = body.attr_spans.get(&name).cloned();
+            if let Some(prev) = self.m.locals.get(&name) {
+                let prev = prev.span.clone();
+                self.diags.push(
+                    Diagnostic::error(format!("Duplicate local value \"{name}\""))
+                        .at(span, "defined again here")
+                        .at(prev, "first defined here"),
+                );
+                continue;
+            }
+            self.m
+                .locals
+                .insert(name.clone(), Local { name, expr, span });
+        }
+    }
+
+    fn output(&mut self, file: usize, b: &Block) {
+        let Some(labels) = self.labels(file, b, &["NAME"]) else {
+            return;
+        };
+        let name = labels[0].clone();
+        let span = sp(file, &b.labels[0]);
+        let body = body_exprs(file, &b.body);
+        let Some(value) = body.attrs.get("value").cloned() else {
+            self.err(
+                span,
+                "Missing required argument",
+                format!("output \"{name}\" needs a `value`"),
+            );
+            return;
+        };
+        let mut o = Output {
+            name: name.clone(),
+            value,
+            description: None,
+            sensitive: false,
+            depends_on: vec![],
+            span: span.clone(),
+        };
+        for (k, e) in &body.attrs {
+            match k.as_str() {
+                "value" => {}
+                "description" => o.description = self.literal_string(e, "description"),
+                "sensitive" => o.sensitive = self.literal_bool(e, "sensitive"),
+                "depends_on" => o.depends_on = self.depends_on(e),
+                other => {
+                    let s = body.attr_spans.get(other).cloned();
+                    self.err(s, "Unsupported argument", format!("`{other}` is not supported in an output block (supported: value, description, sensitive, depends_on)"));
+                }
+            }
+        }
+        for (kind, _, bspan) in &body.blocks {
+            self.err(
+                bspan.clone(),
+                "Unsupported block",
+                format!("`{kind}` blocks are not supported in an output"),
+            );
+        }
+        if let Some(prev) = self.m.outputs.get(&name) {
+            let prev = prev.span.clone();
+            self.diags.push(
+                Diagnostic::error(format!("Duplicate output \"{name}\""))
+                    .at(span, "declared again here")
+                    .at(prev, "first declared here"),
+            );
+            return;
+        }
+        self.m.outputs.insert(name, o);
+    }
+
+    fn depends_on(&mut self, e: &Expr) -> Vec<(ObjectId, Option<Span>)> {
+        let Expression::Array(items) = &e.ast else {
+            self.err(
+                e.span(),
+                "Invalid depends_on",
+                "`depends_on` must be a list of resources, as in [aws_vpc.main]",
+            );
+            return vec![];
+        };
+        let mut out = vec![];
+        for item in items.iter() {
+            let ie = Expr {
+                file: e.file,
+                ast: item.clone(),
+            };
+            let refs = ie.references();
+            match refs.as_slice() {
+                [r] if matches!(r.root, RefRoot::Resource(_)) && r.attr.is_none() => {
+                    if let Some(id) = r.object_id() {
+                        out.push((id, r.span.clone()));
+                    }
+                }
+                _ => self.err(
+                    ie.span(),
+                    "Invalid depends_on entry",
+                    "each entry must name a resource or data source, as in aws_vpc.main",
+                ),
+            }
+        }
+        out
+    }
+
+    fn resource(&mut self, file: usize, b: &Block, data: bool) {
+        let Some(labels) = self.labels(file, b, &["TYPE", "NAME"]) else {
+            return;
+        };
+        let (type_name, name) = (labels[0].clone(), labels[1].clone());
+        let address = if data {
+            Address::data(&type_name, &name)
+        } else {
+            Address::managed(&type_name, &name)
+        };
+        let type_span = sp(file, &b.labels[0]);
+        let schema = if data {
+            self.provider
+                .data_source(&type_name)
+                .map(|d| d.schema().clone())
+        } else {
+            self.provider
+                .resource_type(&type_name)
+                .map(|r| r.schema().clone())
+        };
+        let Some(schema) = schema else {
+            let names = if data {
+                self.provider.data_source_names()
+            } else {
+                self.provider.resource_type_names()
+            };
+            let what = if data { "data source" } else { "resource type" };
+            let hint = did_you_mean(&type_name, names.iter().copied())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            self.diags.push(
+                Diagnostic::error(format!("Unsupported {what} \"{type_name}\""))
+                    .at(
+                        type_span,
+                        format!("provision does not support this {what} yet"),
+                    )
+                    .note(format!("{hint}supported {what}s: {}", supported(&names))),
+            );
+            return;
+        };
+        let schema = Arc::new(schema);
+        let mut body = body_exprs(file, &b.body);
+        let mut r = ResourceBlock {
+            address: address.clone(),
+            count: body.attrs.remove("count"),
+            for_each: body.attrs.remove("for_each"),
+            depends_on: vec![],
+            lifecycle: Lifecycle::default(),
+            body: BodyExprs::default(),
+            schema: schema.clone(),
+            span: sp(file, &b.ident),
+        };
+        if let (Some(_), Some(fe)) = (&r.count, &r.for_each) {
+            self.err(
+                fe.span(),
+                "Invalid combination of \"count\" and \"for_each\"",
+                "a resource may use `count` or `for_each`, not both",
+            );
+        }
+        if let Some(d) = body.attrs.remove("depends_on") {
+            r.depends_on = self.depends_on(&d);
+        }
+        if let Some(p) = body.attrs.remove("provider") {
+            let ok = matches!(&p.ast, Expression::Variable(v) if v.value().as_str() == self.provider.name());
+            if !ok {
+                self.err(p.span(), "Unsupported provider reference", "only the default `aws` provider exists; provider aliases are not supported yet");
+            }
+        }
+        let mut blocks = vec![];
+        for (kind, inner, bspan) in std::mem::take(&mut body.blocks) {
+            match kind.as_str() {
+                "lifecycle" => r.lifecycle = self.lifecycle(&inner, &schema, bspan, data),
+                "provisioner" | "connection" => self.err(bspan, format!("`{kind}` blocks are not supported"), "provision does not run provisioners; use user data or a deployment pipeline instead"),
+                "dynamic" => self.err(bspan, "`dynamic` blocks are not supported yet", "write the nested blocks out one by one"),
+                "timeouts" => self.err(bspan, "`timeouts` blocks are not supported yet", "provision uses its own per-type timeouts (see the resource reference)"),
+                _ => blocks.push((kind, inner, bspan)),
+            }
+        }
+        body.blocks = blocks;
+        let what = if data {
+            format!("data source {type_name}")
+        } else {
+            type_name.clone()
+        };
+        self.check_body(&body, &schema, &what, type_span.clone(), &[]);
+        r.body = body;
+        if let Some(prev) = self.m.resources.iter().find(|x| x.address == address) {
+            let prev = prev.span.clone();
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "Duplicate {} \"{address}\"",
+                    if data { "data source" } else { "resource" }
+                ))
+                .at(r.span.clone(), "declared again here")
+                .at(prev, "first declared here"),
+            );
+            return;
+        }
+        self.m.resources.push(r);
+    }
+
+    fn lifecycle(
+        &mut self,
+        body: &BodyExprs,
+        schema: &Schema,
+        span: Option<Span>,
+        data: bool,
+    ) -> Lifecycle {
+        let mut l = Lifecycle::default();
+        if data {
+            self.err(
+                span,
+                "Unsupported block",
+                "data sources take no lifecycle block here",
+            );
+            return l;
+        }
+        for (k, e) in &body.attrs {
+            match k.as_str() {
+                "create_before_destroy" => {
+                    l.create_before_destroy = self.literal_bool(e, "create_before_destroy")
+                }
+                "prevent_destroy" => l.prevent_destroy = self.literal_bool(e, "prevent_destroy"),
+                "ignore_changes" => l.ignore_changes = self.ignore_changes(e, schema),
+                other => {
+                    let s = body.attr_spans.get(other).cloned();
+                    self.err(s, "Unsupported lifecycle argument", format!("`{other}` is not supported yet (supported: create_before_destroy, prevent_destroy, ignore_changes)"));
+                }
+            }
+        }
+        for (kind, _, bspan) in &body.blocks {
+            self.err(
+                bspan.clone(),
+                "Unsupported block",
+                format!("`{kind}` is not supported in lifecycle yet"),
+            );
+        }
+        l
+    }
+
+    fn ignore_changes(&mut self, e: &Expr, schema: &Schema) -> IgnoreChanges {
+        match &e.ast {
+            Expression::Variable(v) if v.value().as_str() == "all" => IgnoreChanges::All,
+            Expression::Array(items) => {
+                let mut names = vec![];
+                for item in items.iter() {
+                    let span = sp(e.file, item);
+                    let name = match item {
+                        Expression::Variable(v) => Some(v.value().as_str().to_string()),
+                        Expression::String(s) => Some(s.value().clone()),
+                        _ => None,
+                    };
+                    match name {
+                        Some(n) if schema.configurable_names().contains(&n.as_str()) => names.push(n),
+                        Some(n) => {
+                            let hint = did_you_mean(&n, schema.configurable_names()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                            self.err(span, "Invalid ignore_changes entry", format!("`{n}` is not an argument of this resource{hint}"));
+                        }
+                        None => self.err(span, "Invalid ignore_changes entry", "entries must be top-level argument names, as in [tags]; nested paths are not supported yet"),
+                    }
+                }
+                IgnoreChanges::Attributes(names)
+            }
+            _ => {
+                self.err(
+                    e.span(),
+                    "Invalid ignore_changes",
+                    "`ignore_changes` must be a list of argument names or `all`",
+                );
+                IgnoreChanges::None
+            }
+        }
+    }
+
+    /// Checks a body's arguments and nested blocks against a schema.
+    fn check_body(
+        &mut self,
+        body: &BodyExprs,
+        schema: &Schema,
+        what: &str,
+        block_span: Option<Span>,
+        path: &[&str],
+    ) {
+        let configurable = schema.configurable_names();
+        for name in body.attrs.keys() {
+            let span = body.attr_spans.get(name).cloned();
+            match schema.attribute(name) {
+                Some(a) if a.mode == AttrMode::Computed => self.err(
+                    span,
+                    "Read-only attribute",
+                    format!("`{name}` is set by AWS and cannot be configured on {what}; it can only be read, as in {}", read_example(what, name)),
+                ),
+                Some(_) => {}
+                None if schema.block_schema(name).is_some() => self.err(
+                    span,
+                    "Unsupported argument",
+                    format!("`{name}` is a block on {what}; write `{name} {{ ... }}`"),
+                ),
+                None => {
+                    let hint = did_you_mean(name, configurable.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                    self.diags.push(
+                        Diagnostic::error(format!("Unsupported argument `{name}`"))
+                            .at(span, format!("{what} has no argument `{name}` (or provision does not support it yet)"))
+                            .note(format!("{hint}supported arguments: {}", supported(&configurable))),
+                    );
+                }
+            }
+        }
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (kind, inner, bspan) in &body.blocks {
+            match schema.block_schema(kind) {
+                Some(bs) => {
+                    let n = seen.entry(bs.name).or_default();
+                    *n += 1;
+                    if bs.nesting == Nesting::Single && *n > 1 {
+                        self.err(
+                            bspan.clone(),
+                            "Too many blocks",
+                            format!("only one `{kind}` block is allowed on {what}"),
+                        );
+                    }
+                    let mut p = path.to_vec();
+                    p.push(bs.name);
+                    self.check_body(
+                        inner,
+                        &bs.schema,
+                        &format!("the `{kind}` block"),
+                        bspan.clone(),
+                        &p,
+                    );
+                }
+                None if schema.attribute(kind).is_some() => self.err(
+                    bspan.clone(),
+                    "Unsupported block type",
+                    format!("`{kind}` is an argument on {what}; write `{kind} = ...`"),
+                ),
+                None => {
+                    let blocks: Vec<&str> = schema.blocks.iter().map(|b| b.name).collect();
+                    self.diags.push(
+                        Diagnostic::error(format!("Unsupported block type `{kind}`"))
+                            .at(bspan.clone(), format!("{what} has no `{kind}` block (or provision does not support it yet)"))
+                            .note(format!("supported blocks: {}", supported(&blocks))),
+                    );
+                }
+            }
+        }
+        for a in &schema.attributes {
+            if a.mode == AttrMode::Required && !body.attrs.contains_key(a.name) {
+                self.err(
+                    block_span.clone(),
+                    format!("Missing required argument `{}`", a.name),
+                    format!("{what} needs `{}` ({})", a.name, a.ty.describe()),
+                );
+            }
+        }
+    }
+
+    /// Checks every reference and function call in the module.
+    fn check_references(&mut self) {
+        let mut exprs: Vec<(Expr, Option<Address>)> = vec![];
+        for l in self.m.locals.values() {
+            exprs.push((l.expr.clone(), None));
+        }
+        for o in self.m.outputs.values() {
+            exprs.push((o.value.clone(), None));
+        }
+        for r in &self.m.resources {
+            for e in r.body.exprs() {
+                exprs.push((e.clone(), Some(r.address.clone())));
+            }
+            for e in r.count.iter().chain(r.for_each.iter()) {
+                exprs.push((e.clone(), None));
+            }
+        }
+        if let Some(p) = &self.m.provider {
+            for e in p.body.exprs() {
+                exprs.push((e.clone(), None));
+            }
+        }
+        let backend_refs: Vec<Option<Span>> = self
+            .m
+            .backend
+            .iter()
+            .flat_map(|b| b.attrs.values())
+            .filter_map(|e| e.references().first().map(|r| r.span.clone()))
+            .collect();
+        for span in backend_refs {
+            self.err(
+                span,
+                "Variables not allowed",
+                "backend settings must be literal values",
+            );
+        }
+        for (e, owner) in exprs {
+            for (name, span) in e.function_calls() {
+                if name != "try" && name != "can" && functions::lookup(&name).is_none() {
+                    let hint = did_you_mean(&name, functions::FUNCTION_NAMES.iter().copied())
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default();
+                    self.diags.push(
+                        Diagnostic::error(format!("Unsupported function `{name}`"))
+                            .at(span, format!("`{name}` is not a supported function"))
+                            .note(format!(
+                                "{hint}see docs/configuration.md for the supported functions"
+                            )),
+                    );
+                }
+            }
+            let owner = owner.and_then(|a| {
+                self.m
+                    .resource(&a)
+                    .map(|r| (r.count.is_some(), r.for_each.is_some()))
+            });
+            for r in e.references() {
+                self.check_reference(&r, owner);
+            }
+        }
+        // count and for_each may not refer to their own resource's instances.
+        let mut more = vec![];
+        for r in &self.m.resources {
+            for e in r.count.iter().chain(r.for_each.iter()) {
+                for rf in e.references() {
+                    if matches!(
+                        rf.root,
+                        RefRoot::CountIndex | RefRoot::EachKey | RefRoot::EachValue
+                    ) {
+                        more.push(Diagnostic::error("Invalid reference").at(
+                            rf.span.clone(),
+                            "`count` and `for_each` cannot refer to count.index or each.*",
+                        ));
+                    }
+                }
+            }
+        }
+        for d in more {
+            self.diags.push(d);
+        }
+    }
+
+    fn check_reference(&mut self, r: &crate::references::Reference, owner: Option<(bool, bool)>) {
+        let (counted, for_each) = owner.unwrap_or((false, false));
+        match &r.root {
+            RefRoot::Var(n) => {
+                if !self.m.variables.contains_key(n) {
+                    let hint = did_you_mean(n, self.m.variables.keys().map(String::as_str))
+                        .map(|s| format!("; did you mean var.{s}?"))
+                        .unwrap_or_default();
+                    self.err(
+                        r.span.clone(),
+                        "Reference to undeclared input variable",
+                        format!("no variable \"{n}\" is declared{hint}"),
+                    );
+                }
+            }
+            RefRoot::Local(n) => {
+                if !self.m.locals.contains_key(n) {
+                    let hint = did_you_mean(n, self.m.locals.keys().map(String::as_str))
+                        .map(|s| format!("; did you mean local.{s}?"))
+                        .unwrap_or_default();
+                    self.err(
+                        r.span.clone(),
+                        "Reference to undeclared local value",
+                        format!("no local value \"{n}\" is defined{hint}"),
+                    );
+                }
+            }
+            RefRoot::Resource(a) => {
+                let target = self
+                    .m
+                    .resource(a)
+                    .map(|t| (t.count.is_some(), t.for_each.is_some(), t.schema.clone()));
+                let Some((has_count, has_for_each, schema)) = target else {
+                    let known_type = if a.mode == provision_core::Mode::Data {
+                        self.provider.data_source(&a.type_name).is_some()
+                    } else {
+                        self.provider.resource_type(&a.type_name).is_some()
+                    };
+                    let what = if a.mode == provision_core::Mode::Data {
+                        "data source"
+                    } else {
+                        "resource"
+                    };
+                    let detail = if known_type || a.mode == provision_core::Mode::Data {
+                        format!("no {what} \"{a}\" is declared")
+                    } else {
+                        format!(
+                            "no {what} \"{a}\" is declared (and `{}` is neither a resource type nor a variable)",
+                            a.type_name
+                        )
+                    };
+                    self.err(
+                        r.span.clone(),
+                        format!("Reference to undeclared {what}"),
+                        detail,
+                    );
+                    return;
+                };
+                let expanded = has_count || has_for_each;
+                let how = if has_count { "count" } else { "for_each" };
+                match (expanded, r.index, &r.attr) {
+                    (true, None, Some(attr)) => self.err(
+                        r.span.clone(),
+                        "Missing resource instance key",
+                        format!("{a} has `{how}` set, so its attributes must be read from one instance, as in {a}[{}].{attr}, or from all with {a}[*].{attr}", if how == "count" { "count.index" } else { "each.key" }),
+                    ),
+                    (false, Some(IndexKind::Key), _) => self.err(
+                        r.span.clone(),
+                        "Unexpected resource instance key",
+                        format!("{a} has neither `count` nor `for_each`, so references to it take no index"),
+                    ),
+                    _ => {}
+                }
+                if let Some(attr) = &r.attr {
+                    let names = schema.readable_names();
+                    if !names.contains(&attr.as_str()) {
+                        let hint = did_you_mean(attr, names.iter().copied())
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        self.err(
+                            r.span.clone(),
+                            "Unsupported attribute",
+                            format!("{} has no attribute `{attr}`{hint}", a.type_name),
+                        );
+                    }
+                }
+            }
+            RefRoot::CountIndex if !counted => self.err(
+                r.span.clone(),
+                "Reference to \"count\" in non-counted context",
+                "`count.index` is only available in a resource with `count` set",
+            ),
+            RefRoot::EachKey | RefRoot::EachValue if !for_each => self.err(
+                r.span.clone(),
+                "Reference to \"each\" in context without for_each",
+                "`each.key` and `each.value` are only available in a resource with `for_each` set",
+            ),
+            RefRoot::Invalid(m) => self.err(r.span.clone(), "Invalid reference", m.clone()),
+            _ => {}
+        }
+    }
+}
+
+fn read_example(what: &str, name: &str) -> String {
+    match what.split_whitespace().next() {
+        Some(t) if t.starts_with("aws_") => format!("{t}.NAME.{name}"),
+        _ => format!("RESOURCE.NAME.{name}"),
+    }
+}
+
+/// Collects a body's attributes and nested blocks, keeping spans.
+fn body_exprs(file: usize, body: &Body) -> BodyExprs {
+    let mut out = BodyExprs::default();
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                let name = a.key.value().as_str().to_string();
+                if let Some(span) = sp(file, &a.key) {
+                    out.attr_spans.insert(name.clone(), span);
+                }
+                out.attrs.insert(
+                    name,
+                    Expr {
+                        file,
+                        ast: a.value.clone(),
+                    },
+                );
+            }
+            Structure::Block(b) => {
+                out.blocks.push((
+                    b.ident.value().as_str().to_string(),
+                    body_exprs(file, &b.body),
+                    sp(file, &b.ident),
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,234 @@
+//! The configuration as data: every block of every file, with expressions kept unevaluated and
+//! spans kept for diagnostics.
+
+use crate::references::{Reference, function_calls, references};
+use crate::types::TypeConstraint;
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use provision_core::{Address, Schema, Sources, Span};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// An unevaluated expression and the file it came from.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub file: usize,
+    pub ast: Expression,
+}
+
+impl Expr {
+    pub fn span(&self) -> Option<Span> {
+        self.ast.span().map(|r| Span::new(self.file, r))
+    }
+
+    /// Everything this expression refers to.
+    pub fn references(&self) -> Vec<Reference> {
+        references(self)
+    }
+
+    /// Every function this expression calls.
+    pub fn function_calls(&self) -> Vec<(String, Option<Span>)> {
+        function_calls(self)
+    }
+}
+
+/// A configuration object the engine orders: variables, locals, resources, data sources, outputs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjectId {
+    Variable(String),
+    Local(String),
+    /// A resource or data source block (the address has no instance key).
+    Resource(Address),
+    Output(String),
+}
+
+impl std::fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ObjectId::Variable(n) => write!(f, "var.{n}"),
+            ObjectId::Local(n) => write!(f, "local.{n}"),
+            ObjectId::Resource(a) => write!(f, "{a}"),
+            ObjectId::Output(n) => write!(f, "output.{n}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub ty: TypeConstraint,
+    pub default: Option<Expr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub name: String,
+    pub expr: Expr,
+    pub span: Option<Span>,
+}
+
+/// The attributes and nested blocks of a block body, by name.
+#[derive(Debug, Clone, Default)]
+pub struct BodyExprs {
+    pub attrs: BTreeMap<String, Expr>,
+    /// Nested blocks in order of appearance, with the span of each block.
+    pub blocks: Vec<(String, BodyExprs, Option<Span>)>,
+    /// Span of the attribute's name, for messages about the attribute as a whole.
+    pub attr_spans: BTreeMap<String, Span>,
+}
+
+impl BodyExprs {
+    /// Every expression in the body, nested blocks included.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        let mut out: Vec<&Expr> = self.attrs.values().collect();
+        for (_, b, _) in &self.blocks {
+            out.extend(b.exprs());
+        }
+        out
+    }
+}
+
+/// `lifecycle { ignore_changes = ... }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum IgnoreChanges {
+    #[default]
+    None,
+    All,
+    Attributes(Vec<String>),
+}
+
+impl IgnoreChanges {
+    pub fn ignores(&self, attr: &str) -> bool {
+        match self {
+            IgnoreChanges::None => false,
+            IgnoreChanges::All => true,
+            IgnoreChanges::Attributes(names) => names.iter().any(|n| n == attr),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Lifecycle {
+    pub create_before_destroy: bool,
+    pub prevent_destroy: bool,
+    pub ignore_changes: IgnoreChanges,
+}
+
+/// A `resource` or `data` block.
+#[derive(Debug, Clone)]
+pub struct ResourceBlock {
+    /// `aws_subnet.public` or `data.aws_region.current`, without instance key.
+    pub address: Address,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    /// Explicit dependencies, with the span of each entry.
+    pub depends_on: Vec<(ObjectId, Option<Span>)>,
+    pub lifecycle: Lifecycle,
+    pub body: BodyExprs,
+    pub schema: Arc<Schema>,
+    /// The span of the block header (`resource "aws_vpc" "main"`).
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub value: Expr,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub depends_on: Vec<(ObjectId, Option<Span>)>,
+    pub span: Option<Span>,
+}
+
+/// The `provider "aws"` block.
+#[derive(Debug, Clone)]
+pub struct ProviderBlock {
+    pub name: String,
+    pub body: BodyExprs,
+    pub schema: Arc<Schema>,
+    pub span: Option<Span>,
+}
+
+/// `terraform { backend "local" { path = "..." } }`.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub kind: String,
+    pub attrs: BTreeMap<String, Expr>,
+    pub span: Option<Span>,
+}
+
+/// A whole configuration directory.
+#[derive(Debug, Clone, Default)]
+pub struct Module {
+    pub dir: PathBuf,
+    pub sources: Sources,
+    pub variables: BTreeMap<String, Variable>,
+    pub locals: BTreeMap<String, Local>,
+    pub resources: Vec<ResourceBlock>,
+    pub outputs: BTreeMap<String, Output>,
+    pub provider: Option<ProviderBlock>,
+    pub backend: Option<Backend>,
+}
+
+impl Module {
+    pub fn resource(&self, address: &Address) -> Option<&ResourceBlock> {
+        self.resources
+            .iter()
+            .find(|r| r.address.same_resource(address))
+    }
+
+    /// Every object with the objects it refers to (and the span of each reference), in
+    /// declaration order. References to `count`, `each`, `path` and `terraform` are left out.
+    pub fn dependencies(&self) -> Vec<(ObjectId, Vec<(ObjectId, Option<Span>)>)> {
+        let mut out = vec![];
+        for v in self.variables.values() {
+            // Validation conditions refer to the variable itself only.
+            out.push((ObjectId::Variable(v.name.clone()), vec![]));
+        }
+        for l in self.locals.values() {
+            out.push((ObjectId::Local(l.name.clone()), refs_of([&l.expr])));
+        }
+        for r in &self.resources {
+            let mut exprs: Vec<&Expr> = r.body.exprs();
+            exprs.extend(r.count.iter());
+            exprs.extend(r.for_each.iter());
+            let mut deps = refs_of(exprs);
+            deps.extend(r.depends_on.iter().cloned());
+            out.push((ObjectId::Resource(r.address.clone()), deps));
+        }
+        for o in self.outputs.values() {
+            let mut deps = refs_of([&o.value]);
+            deps.extend(o.depends_on.iter().cloned());
+            out.push((ObjectId::Output(o.name.clone()), deps));
+        }
+        out
+    }
+
+    /// What the provider block refers to.
+    pub fn provider_dependencies(&self) -> Vec<(ObjectId, Option<Span>)> {
+        self.provider
+            .as_ref()
+            .map(|p| refs_of(p.body.exprs()))
+            .unwrap_or_default()
+    }
+}
+
+fn refs_of<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Vec<(ObjectId, Option<Span>)> {
+    exprs
+        .into_iter()
+        .flat_map(|e| e.references())
+        .filter_map(|r| r.object_id().map(|id| (id, r.span.clone())))
+        .collect()
+}

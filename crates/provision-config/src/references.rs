@@ -1,0 +1,377 @@
+//! Finds what an expression refers to (`var.x`, `local.y`, `aws_vpc.main.id`, ...), without
+//! evaluating it: the edges of the dependency graph and the input of static reference checks.
+
+use crate::module::{Expr, ObjectId};
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::template::{Directive, Element, Template};
+use provision_core::{Address, Span};
+
+/// What a reference starts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefRoot {
+    Var(String),
+    Local(String),
+    /// A resource or data source, without instance key.
+    Resource(Address),
+    CountIndex,
+    EachKey,
+    EachValue,
+    /// `path.module`, `path.root` or `path.cwd`.
+    Path(String),
+    Workspace,
+    /// Something that is not a valid reference; the string says what is wrong.
+    Invalid(String),
+}
+
+/// One reference found in an expression.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub root: RefRoot,
+    /// For resources: the attribute read after the optional instance key or splat.
+    pub attr: Option<String>,
+    /// For resources: what follows the name before the attribute, if anything.
+    pub index: Option<IndexKind>,
+    pub span: Option<Span>,
+}
+
+/// What follows a resource name in a reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    /// `[0]` or `["key"]`: one instance.
+    Key,
+    /// `[*]` or `.*`: every instance.
+    Splat,
+}
+
+impl Reference {
+    /// The configuration object this reference makes its holder depend on.
+    pub fn object_id(&self) -> Option<ObjectId> {
+        match &self.root {
+            RefRoot::Var(n) => Some(ObjectId::Variable(n.clone())),
+            RefRoot::Local(n) => Some(ObjectId::Local(n.clone())),
+            RefRoot::Resource(a) => Some(ObjectId::Resource(a.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Every reference in `expr`, in source order.
+pub fn references(expr: &Expr) -> Vec<Reference> {
+    let mut w = Walker {
+        file: expr.file,
+        bound: vec![],
+        out: vec![],
+        calls: vec![],
+    };
+    w.expr(&expr.ast);
+    w.out
+}
+
+/// Every function called in `expr`, with the span of each call.
+pub fn function_calls(expr: &Expr) -> Vec<(String, Option<Span>)> {
+    let mut w = Walker {
+        file: expr.file,
+        bound: vec![],
+        out: vec![],
+        calls: vec![],
+    };
+    w.expr(&expr.ast);
+    w.calls
+}
+
+struct Walker {
+    file: usize,
+    bound: Vec<String>,
+    out: Vec<Reference>,
+    calls: Vec<(String, Option<Span>)>,
+}
+
+impl Walker {
+    fn span(&self, e: &Expression) -> Option<Span> {
+        e.span().map(|r| Span::new(self.file, r))
+    }
+
+    fn expr(&mut self, e: &Expression) {
+        match e {
+            Expression::Null(_)
+            | Expression::Bool(_)
+            | Expression::Number(_)
+            | Expression::String(_) => {}
+            Expression::Array(items) => items.iter().for_each(|i| self.expr(i)),
+            Expression::Object(obj) => {
+                for (k, v) in obj.iter() {
+                    if let hcl_edit::expr::ObjectKey::Expression(k) = k {
+                        // A bare traversal key like `var.x = 1` is evaluated; so are parenthesised keys.
+                        self.expr(k);
+                    }
+                    self.expr(v.expr());
+                }
+            }
+            Expression::StringTemplate(t) => self.template(t),
+            Expression::HeredocTemplate(h) => self.template(&h.template),
+            Expression::Parenthesis(p) => self.expr(p.inner()),
+            Expression::Variable(v) => {
+                let name = v.value().as_str();
+                if !self.bound.iter().any(|b| b == name) {
+                    let root = match name {
+                        "var" | "local" | "count" | "each" | "path" | "terraform" | "data" => {
+                            RefRoot::Invalid(format!(
+                                "`{name}` must be followed by an attribute, as in `{name}.name`"
+                            ))
+                        }
+                        other => RefRoot::Invalid(format!("there is no variable named `{other}`")),
+                    };
+                    self.out.push(Reference {
+                        root,
+                        attr: None,
+                        index: None,
+                        span: self.span(e),
+                    });
+                }
+            }
+            Expression::Conditional(c) => {
+                self.expr(&c.cond_expr);
+                self.expr(&c.true_expr);
+                self.expr(&c.false_expr);
+            }
+            Expression::FuncCall(f) => {
+                let name = f.name.name.value().as_str();
+                let full = if f.name.is_namespaced() {
+                    format!("provider::{name}")
+                } else {
+                    name.to_string()
+                };
+                self.calls.push((full, self.span(e)));
+                f.args.iter().for_each(|a| self.expr(a));
+            }
+            Expression::Traversal(t) => {
+                for op in &t.operators {
+                    if let TraversalOperator::Index(i) = op.value() {
+                        self.expr(i);
+                    }
+                }
+                match &t.expr {
+                    Expression::Variable(v) => {
+                        let name = v.value().as_str().to_string();
+                        if !self.bound.contains(&name) {
+                            let ops: Vec<&TraversalOperator> =
+                                t.operators.iter().map(|o| o.value()).collect();
+                            let (root, attr, index) = classify(&name, &ops);
+                            self.out.push(Reference {
+                                root,
+                                attr,
+                                index,
+                                span: self.span(e),
+                            });
+                        }
+                    }
+                    other => self.expr(other),
+                }
+            }
+            Expression::UnaryOp(u) => self.expr(&u.expr),
+            Expression::BinaryOp(b) => {
+                self.expr(&b.lhs_expr);
+                self.expr(&b.rhs_expr);
+            }
+            Expression::ForExpr(f) => {
+                self.expr(&f.intro.collection_expr);
+                let mut names = vec![f.intro.value_var.value().as_str().to_string()];
+                if let Some(k) = &f.intro.key_var {
+                    names.push(k.value().as_str().to_string());
+                }
+                let n = names.len();
+                self.bound.extend(names);
+                if let Some(k) = &f.key_expr {
+                    self.expr(k);
+                }
+                self.expr(&f.value_expr);
+                if let Some(c) = &f.cond {
+                    self.expr(&c.expr);
+                }
+                self.bound.truncate(self.bound.len() - n);
+            }
+        }
+    }
+
+    fn template(&mut self, t: &Template) {
+        for el in t.iter() {
+            match el {
+                Element::Literal(_) => {}
+                Element::Interpolation(i) => self.expr(&i.expr),
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(d) => {
+                        self.expr(&d.if_expr.cond_expr);
+                        self.template(&d.if_expr.template);
+                        if let Some(e) = &d.else_expr {
+                            self.template(&e.template);
+                        }
+                    }
+                    Directive::For(d) => {
+                        let f = &d.for_expr;
+                        self.expr(&f.collection_expr);
+                        let mut names = vec![f.value_var.value().as_str().to_string()];
+                        if let Some(k) = &f.key_var {
+                            names.push(k.value().as_str().to_string());
+                        }
+                        let n = names.len();
+                        self.bound.extend(names);
+                        self.template(&f.template);
+                        self.bound.truncate(self.bound.len() - n);
+                    }
+                },
+            }
+        }
+    }
+}
+
+fn get_attr(op: Option<&&TraversalOperator>) -> Option<String> {
+    match op {
+        Some(TraversalOperator::GetAttr(id)) => Some(id.value().as_str().to_string()),
+        _ => None,
+    }
+}
+
+/// Classifies a traversal `name.op1.op2...` into a reference root and, for resources, the
+/// attribute read.
+fn classify(
+    name: &str,
+    ops: &[&TraversalOperator],
+) -> (RefRoot, Option<String>, Option<IndexKind>) {
+    let first = get_attr(ops.first());
+    let needs = |what: &str| RefRoot::Invalid(format!("`{name}` must be followed by {what}"));
+    match name {
+        "var" => (
+            first.map_or_else(
+                || needs("a variable name, as in `var.region`"),
+                RefRoot::Var,
+            ),
+            None,
+            None,
+        ),
+        "local" => (
+            first.map_or_else(|| needs("a local name, as in `local.tags`"), RefRoot::Local),
+            None,
+            None,
+        ),
+        "count" => match first.as_deref() {
+            Some("index") => (RefRoot::CountIndex, None, None),
+            _ => (needs("`.index`"), None, None),
+        },
+        "each" => match first.as_deref() {
+            Some("key") => (RefRoot::EachKey, None, None),
+            Some("value") => (RefRoot::EachValue, None, None),
+            _ => (needs("`.key` or `.value`"), None, None),
+        },
+        "path" => match first.as_deref() {
+            Some(p @ ("module" | "root" | "cwd")) => (RefRoot::Path(p.to_string()), None, None),
+            _ => (needs("`.module`, `.root` or `.cwd`"), None, None),
+        },
+        "terraform" => match first.as_deref() {
+            Some("workspace") => (RefRoot::Workspace, None, None),
+            _ => (needs("`.workspace`"), None, None),
+        },
+        "self" => (
+            RefRoot::Invalid(
+                "`self` is only meaningful in provisioners, which provision does not run".into(),
+            ),
+            None,
+            None,
+        ),
+        "module" => (
+            RefRoot::Invalid(
+                "module blocks are not supported yet, so there is no `module.*` to refer to".into(),
+            ),
+            None,
+            None,
+        ),
+        "data" => {
+            let name2 = get_attr(ops.get(1));
+            match (first, name2) {
+                (Some(t), Some(n)) => {
+                    let (attr, index) = resource_attr(&ops[2..]);
+                    (RefRoot::Resource(Address::data(t, n)), attr, index)
+                }
+                _ => (
+                    needs("a type and a name, as in `data.aws_region.current`"),
+                    None,
+                    None,
+                ),
+            }
+        }
+        type_name => match first {
+            Some(n) => {
+                let (attr, index) = resource_attr(&ops[1..]);
+                (
+                    RefRoot::Resource(Address::managed(type_name, n)),
+                    attr,
+                    index,
+                )
+            }
+            None => (
+                RefRoot::Invalid(format!("there is no variable named `{type_name}`")),
+                None,
+                None,
+            ),
+        },
+    }
+}
+
+fn resource_attr(ops: &[&TraversalOperator]) -> (Option<String>, Option<IndexKind>) {
+    match ops.first() {
+        Some(TraversalOperator::GetAttr(id)) => (Some(id.value().as_str().to_string()), None),
+        Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => {
+            (get_attr(ops.get(1)), Some(IndexKind::Key))
+        }
+        Some(TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_)) => {
+            (get_attr(ops.get(1)), Some(IndexKind::Splat))
+        }
+        None => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs(src: &str) -> Vec<String> {
+        let ast = hcl_edit::parser::parse_expr(src).expect("parses");
+        references(&Expr { file: 0, ast })
+            .into_iter()
+            .map(|r| format!("{:?} {:?} {:?}", r.root, r.attr, r.index))
+            .collect()
+    }
+
+    #[test]
+    fn finds_roots_and_attributes() {
+        insta::assert_debug_snapshot!(refs(
+            r#"merge(var.tags, { Name = "${local.prefix}-${count.index}" }, aws_subnet.public[0].id, data.aws_region.current.name, aws_subnet.public[*].arn)"#
+        ), @r#"
+        [
+            "Var(\"tags\") None None",
+            "Local(\"prefix\") None None",
+            "CountIndex None None",
+            "Resource(Address { mode: Managed, type_name: \"aws_subnet\", name: \"public\", key: None }) Some(\"id\") Some(Key)",
+            "Resource(Address { mode: Data, type_name: \"aws_region\", name: \"current\", key: None }) Some(\"name\") None",
+            "Resource(Address { mode: Managed, type_name: \"aws_subnet\", name: \"public\", key: None }) Some(\"arn\") Some(Splat)",
+        ]
+        "#);
+    }
+
+    #[test]
+    fn for_variables_are_not_references() {
+        let r = refs("[for s in var.subnets : s.id if s.public]");
+        assert_eq!(r, vec!["Var(\"subnets\") None None".to_string()]);
+    }
+
+    #[test]
+    fn unbound_names_are_invalid() {
+        let r = refs("foo.bar");
+        assert_eq!(r.len(), 1);
+        assert!(
+            r[0].contains("Resource"),
+            "foo.bar reads as a resource reference: {r:?}"
+        );
+        assert!(refs("foo")[0].contains("no variable named `foo`"));
+    }
+}

@@ -1,0 +1,155 @@
+//! The plan as data: what will happen to each resource instance and output, and why. Rendering it
+//! for humans or JSON is someone else's job.
+
+use crate::address::Address;
+use crate::value::{Attrs, Value};
+
+/// What happens to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    NoOp,
+    Read,
+    Create,
+    Update,
+    /// Delete the old object and create a new one, in the order given.
+    Replace(ReplaceOrder),
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReplaceOrder {
+    DestroyBeforeCreate,
+    CreateBeforeDestroy,
+}
+
+impl Action {
+    pub fn is_change(self) -> bool {
+        !matches!(self, Action::NoOp | Action::Read)
+    }
+
+    /// Terraform's action names, as in `terraform show -json`.
+    pub fn json_actions(self) -> &'static [&'static str] {
+        match self {
+            Action::NoOp => &["no-op"],
+            Action::Read => &["read"],
+            Action::Create => &["create"],
+            Action::Update => &["update"],
+            Action::Replace(ReplaceOrder::DestroyBeforeCreate) => &["delete", "create"],
+            Action::Replace(ReplaceOrder::CreateBeforeDestroy) => &["create", "delete"],
+            Action::Delete => &["delete"],
+        }
+    }
+}
+
+/// Why a change is planned, when the action alone does not say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// The object is in state but no longer in the configuration.
+    NotInConfig,
+    /// The object is being destroyed because `destroy` was asked for.
+    DestroyRequested,
+    /// The object was deleted outside provision and will be created again.
+    DeletedOutside,
+    /// A left-over object from an interrupted create-before-destroy replacement.
+    Deposed,
+    /// A data source is read during apply because its arguments are not known yet.
+    ReadDeferred,
+}
+
+/// The planned change of one resource instance.
+#[derive(Debug, Clone)]
+pub struct ResourceChange {
+    pub address: Address,
+    /// Set when the change concerns a deposed object (left over by create-before-destroy).
+    pub deposed: Option<String>,
+    pub action: Action,
+    pub reason: Option<Reason>,
+    /// The object as it is now (after refresh); `None` when it does not exist yet.
+    pub before: Option<Attrs>,
+    /// The object as it will be; unknown parts are [`Value::Unknown`]. `None` for deletes.
+    pub after: Option<Attrs>,
+    /// Attribute names whose change forces the replacement.
+    pub replace_paths: Vec<String>,
+}
+
+/// A difference between the recorded state and what AWS reports: a change made outside provision.
+#[derive(Debug, Clone)]
+pub struct Drift {
+    pub address: Address,
+    pub before: Attrs,
+    /// `None` when the object is gone.
+    pub after: Option<Attrs>,
+}
+
+/// The planned value of an output.
+#[derive(Debug, Clone)]
+pub struct OutputChange {
+    pub name: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanMode {
+    Normal,
+    Destroy,
+}
+
+/// Everything a run will do.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub mode: PlanMode,
+    pub changes: Vec<ResourceChange>,
+    pub drift: Vec<Drift>,
+    pub outputs: Vec<OutputChange>,
+}
+
+/// Counts of planned changes, as in Terraform's "Plan: 1 to add, 2 to change, 0 to destroy."
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Replace(_) => {
+                    s.add += 1;
+                    s.destroy += 1;
+                }
+                Action::Delete => s.destroy += 1,
+                Action::NoOp | Action::Read => {}
+            }
+        }
+        s
+    }
+
+    /// True when applying would change any object or output.
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action.is_change())
+            || self.outputs.iter().any(OutputChange::is_change)
+    }
+
+    pub fn change(&self, address: &Address) -> Option<&ResourceChange> {
+        self.changes
+            .iter()
+            .find(|c| &c.address == address && c.deposed.is_none())
+    }
+}
+
+impl OutputChange {
+    pub fn is_change(&self) -> bool {
+        match (&self.before, &self.after) {
+            (Some(a), Some(b)) => !a.same_as(b) || !b.is_wholly_known(),
+            (None, None) => false,
+            _ => true,
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Resource schemas: every attribute with its kind, type, default and whether a change forces a
+//! replacement. The diff is computed from the schema, so it is the same code for every type.
+
+use crate::value::Value;
+
+/// The type of an attribute, used to convert configuration values and to compare them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Type {
+    String,
+    Number,
+    Bool,
+    List(Box<Type>),
+    Set(Box<Type>),
+    Map(Box<Type>),
+    Object(Vec<(&'static str, Type)>),
+    Any,
+}
+
+impl Type {
+    pub fn list(t: Type) -> Type {
+        Type::List(Box::new(t))
+    }
+
+    pub fn set(t: Type) -> Type {
+        Type::Set(Box::new(t))
+    }
+
+    pub fn map(t: Type) -> Type {
+        Type::Map(Box::new(t))
+    }
+
+    /// How the type is written in Terraform (`map(string)`), for messages and docs.
+    pub fn describe(&self) -> String {
+        match self {
+            Type::String => "string".into(),
+            Type::Number => "number".into(),
+            Type::Bool => "bool".into(),
+            Type::List(t) => format!("list({})", t.describe()),
+            Type::Set(t) => format!("set({})", t.describe()),
+            Type::Map(t) => format!("map({})", t.describe()),
+            Type::Object(fields) => {
+                let inner: Vec<String> = fields
+                    .iter()
+                    .map(|(k, t)| format!("{k} = {}", t.describe()))
+                    .collect();
+                format!("object({{{}}})", inner.join(", "))
+            }
+            Type::Any => "any".into(),
+        }
+    }
+}
+
+/// Who sets an attribute: the configuration, the provider, or either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrMode {
+    /// Must be set in the configuration.
+    Required,
+    /// May be set in the configuration; unset means its default (or null).
+    Optional,
+    /// Set by AWS only; a configuration may read it but never write it.
+    Computed,
+    /// May be set in the configuration; when unset AWS chooses and the chosen value is kept.
+    OptionalComputed,
+}
+
+/// Checks a known configuration value before any AWS call; the message says what is wrong.
+pub type Validator = fn(&Value) -> Result<(), String>;
+
+/// One attribute of a resource or data source.
+#[derive(Debug, Clone)]
+pub struct AttributeSchema {
+    pub name: &'static str,
+    pub ty: Type,
+    pub mode: AttrMode,
+    /// A change to this attribute cannot be made in place: the object is replaced.
+    pub force_new: bool,
+    pub sensitive: bool,
+    /// The value used when the configuration leaves an optional attribute unset.
+    pub default: Option<Value>,
+    pub validator: Option<Validator>,
+    pub description: &'static str,
+}
+
+impl AttributeSchema {
+    fn new(name: &'static str, ty: Type, mode: AttrMode) -> Self {
+        AttributeSchema {
+            name,
+            ty,
+            mode,
+            force_new: false,
+            sensitive: false,
+            default: None,
+            validator: None,
+            description: "",
+        }
+    }
+
+    pub fn required(name: &'static str, ty: Type) -> Self {
+        Self::new(name, ty, AttrMode::Required)
+    }
+
+    pub fn optional(name: &'static str, ty: Type) -> Self {
+        Self::new(name, ty, AttrMode::Optional)
+    }
+
+    pub fn computed(name: &'static str, ty: Type) -> Self {
+        Self::new(name, ty, AttrMode::Computed)
+    }
+
+    pub fn optional_computed(name: &'static str, ty: Type) -> Self {
+        Self::new(name, ty, AttrMode::OptionalComputed)
+    }
+
+    pub fn force_new(mut self) -> Self {
+        self.force_new = true;
+        self
+    }
+
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    pub fn default(mut self, v: impl Into<Value>) -> Self {
+        self.default = Some(v.into());
+        self
+    }
+
+    pub fn validate(mut self, f: Validator) -> Self {
+        self.validator = Some(f);
+        self
+    }
+
+    pub fn describe(mut self, d: &'static str) -> Self {
+        self.description = d;
+        self
+    }
+
+    /// True when a configuration may set this attribute.
+    pub fn is_configurable(&self) -> bool {
+        self.mode != AttrMode::Computed
+    }
+}
+
+/// How often a nested block may appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    /// Zero or more blocks, order significant: a list of objects.
+    List,
+    /// Zero or more blocks, order irrelevant: a set of objects.
+    Set,
+    /// At most one block: an object or null.
+    Single,
+}
+
+/// A nested block such as `route { ... }` inside `aws_route_table`.
+#[derive(Debug, Clone)]
+pub struct BlockSchema {
+    pub name: &'static str,
+    pub nesting: Nesting,
+    pub schema: Schema,
+    pub force_new: bool,
+    pub description: &'static str,
+}
+
+/// The schema of a resource type or data source.
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    pub attributes: Vec<AttributeSchema>,
+    pub blocks: Vec<BlockSchema>,
+    /// The type carries AWS tags: `tags` (the configuration's) and `tags_all` (with the
+    /// provider's `default_tags` merged in) are managed by the engine on its behalf.
+    pub taggable: bool,
+    pub description: &'static str,
+}
+
+impl Schema {
+    pub fn new(description: &'static str) -> Self {
+        Schema {
+            description,
+            ..Default::default()
+        }
+    }
+
+    pub fn attr(mut self, a: AttributeSchema) -> Self {
+        self.attributes.push(a);
+        self
+    }
+
+    pub fn block(mut self, b: BlockSchema) -> Self {
+        self.blocks.push(b);
+        self
+    }
+
+    /// Adds the `id` attribute every resource has.
+    pub fn with_id(self) -> Self {
+        self.attr(
+            AttributeSchema::computed("id", Type::String).describe("The identifier AWS assigned."),
+        )
+    }
+
+    /// Adds `tags` and `tags_all`, and marks the type taggable.
+    pub fn with_tags(mut self) -> Self {
+        self.taggable = true;
+        self.attr(
+            AttributeSchema::optional("tags", Type::map(Type::String))
+                .describe("Tags for this object. Changed in place."),
+        )
+        .attr(
+            AttributeSchema::computed("tags_all", Type::map(Type::String))
+                .describe("`tags` with the provider's `default_tags` merged in."),
+        )
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&AttributeSchema> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    pub fn block_schema(&self, name: &str) -> Option<&BlockSchema> {
+        self.blocks.iter().find(|b| b.name == name)
+    }
+
+    /// The names a configuration may write, for "supported: ..." messages.
+    pub fn configurable_names(&self) -> Vec<&'static str> {
+        self.attributes
+            .iter()
+            .filter(|a| a.is_configurable())
+            .map(|a| a.name)
+            .chain(self.blocks.iter().map(|b| b.name))
+            .collect()
+    }
+
+    /// Every name that can be read from an object of this type.
+    pub fn readable_names(&self) -> Vec<&'static str> {
+        self.attributes
+            .iter()
+            .map(|a| a.name)
+            .chain(self.blocks.iter().map(|b| b.name))
+            .collect()
+    }
+
+    /// The type of a nested block's value.
+    pub fn block_type(block: &BlockSchema) -> Type {
+        let obj = Type::Object(
+            block
+                .schema
+                .attributes
+                .iter()
+                .map(|a| (a.name, a.ty.clone()))
+                .collect(),
+        );
+        match block.nesting {
+            Nesting::List => Type::list(obj),
+            Nesting::Set => Type::set(obj),
+            Nesting::Single => obj,
+        }
+    }
+}

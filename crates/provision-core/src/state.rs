@@ -1,0 +1,156 @@
+//! The state model: which objects the stack owns, what they looked like when last seen, and which
+//! creates were started but not yet recorded (the journal's pending records).
+
+use crate::address::Address;
+use crate::value::{Attrs, Value};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The state format this build writes. Older formats are upgraded on read; newer ones are refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The marker that tells a provision state from any other JSON document.
+pub const FORMAT_MARKER: &str = "provision-state";
+
+/// The whole state of one stack.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct State {
+    pub format: String,
+    pub format_version: u32,
+    /// Bumped on every write, to detect conflicting updates.
+    pub serial: u64,
+    /// Fixed when the state is created; identifies the stack (and tags its objects).
+    pub lineage: String,
+    /// The provision version that last wrote this state.
+    pub provision_version: String,
+    #[serde(default)]
+    pub resources: Vec<ResourceObject>,
+    /// Creates that were started and not yet recorded. Resolved before anything else on the next
+    /// run: adopted when the object is found, dropped when it is not.
+    #[serde(default)]
+    pub pending: Vec<PendingCreate>,
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputValue>,
+}
+
+/// One object the stack owns.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ResourceObject {
+    pub address: Address,
+    /// Set for an old object kept during a create-before-destroy replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
+    pub id: String,
+    #[serde(with = "attrs_json")]
+    pub attributes: Attrs,
+    /// The resources (by resource address, without instance key) this object depended on when it
+    /// was last applied; used to order its deletion after the configuration is gone.
+    #[serde(default)]
+    pub dependencies: Vec<Address>,
+}
+
+/// A create that was started: written durably before the AWS call.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PendingCreate {
+    pub address: Address,
+    /// The idempotency token given to the create call.
+    pub token: String,
+    /// RFC 3339 time the create started.
+    pub started_at: String,
+    #[serde(default)]
+    pub dependencies: Vec<Address>,
+}
+
+/// A recorded output value.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OutputValue {
+    pub value: serde_json::Value,
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+impl State {
+    /// A new, empty state with the given lineage.
+    pub fn new(lineage: impl Into<String>, provision_version: impl Into<String>) -> Self {
+        State {
+            format: FORMAT_MARKER.to_string(),
+            format_version: FORMAT_VERSION,
+            serial: 0,
+            lineage: lineage.into(),
+            provision_version: provision_version.into(),
+            resources: vec![],
+            pending: vec![],
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    /// The current (not deposed) object at an address.
+    pub fn current(&self, address: &Address) -> Option<&ResourceObject> {
+        self.resources
+            .iter()
+            .find(|r| &r.address == address && r.deposed.is_none())
+    }
+
+    pub fn current_mut(&mut self, address: &Address) -> Option<&mut ResourceObject> {
+        self.resources
+            .iter_mut()
+            .find(|r| &r.address == address && r.deposed.is_none())
+    }
+
+    /// Removes the object with this address and deposed key, returning it.
+    pub fn remove(&mut self, address: &Address, deposed: Option<&str>) -> Option<ResourceObject> {
+        let i = self
+            .resources
+            .iter()
+            .position(|r| &r.address == address && r.deposed.as_deref() == deposed)?;
+        Some(self.resources.remove(i))
+    }
+
+    /// Records an object, replacing any current object at the same address.
+    pub fn upsert(&mut self, object: ResourceObject) {
+        match self
+            .resources
+            .iter_mut()
+            .find(|r| r.address == object.address && r.deposed == object.deposed)
+        {
+            Some(slot) => *slot = object,
+            None => self.resources.push(object),
+        }
+        self.resources
+            .sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+    }
+}
+
+/// Where the engine makes state durable. Implementations write atomically: after `persist`
+/// returns, a crash leaves exactly this state behind.
+#[async_trait]
+pub trait StateStore: Send + Sync {
+    async fn persist(&self, state: &State) -> Result<(), PersistError>;
+}
+
+/// A state write that failed; the message says where and why.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct PersistError(pub String);
+
+mod attrs_json {
+    use super::{Attrs, Value};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(attrs: &Attrs, s: S) -> Result<S::Ok, S::Error> {
+        let map: serde_json::Map<String, serde_json::Value> = attrs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect();
+        serde::Serialize::serialize(&map, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Attrs, D::Error> {
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        Ok(map
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from_json(v)))
+            .collect())
+    }
+}
