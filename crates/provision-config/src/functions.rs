@@ -111,18 +111,8 @@ pub const FUNCTION_NAMES: &[&str] = &[
 ];
 
 pub fn lookup(name: &str) -> Option<Spec> {
-    let s = |f: F| {
-        Some(Spec {
-            f,
-            structural: true,
-        })
-    };
-    let v = |f: F| {
-        Some(Spec {
-            f,
-            structural: false,
-        })
-    };
+    let s = |f: F| Some(Spec { f, structural: true });
+    let v = |f: F| Some(Spec { f, structural: false });
     match name {
         "length" => s(length),
         "merge" => s(merge),
@@ -166,15 +156,11 @@ pub fn lookup(name: &str) -> Option<Spec> {
         "trim" => v(trim),
         "trimprefix" => v(|_, a| {
             let [s, p] = strs::<2>(a)?;
-            Ok(Value::String(
-                s.strip_prefix(p.as_str()).unwrap_or(&s).to_string(),
-            ))
+            Ok(Value::String(s.strip_prefix(p.as_str()).unwrap_or(&s).to_string()))
         }),
         "trimsuffix" => v(|_, a| {
             let [s, p] = strs::<2>(a)?;
-            Ok(Value::String(
-                s.strip_suffix(p.as_str()).unwrap_or(&s).to_string(),
-            ))
+            Ok(Value::String(s.strip_suffix(p.as_str()).unwrap_or(&s).to_string()))
         }),
         "startswith" => v(|_, a| {
             let [s, p] = strs::<2>(a)?;
@@ -213,18 +199,12 @@ pub fn lookup(name: &str) -> Option<Spec> {
         "setunion" => v(|_, a| setop(a, SetOp::Union)),
         "setintersection" => v(|_, a| setop(a, SetOp::Intersection)),
         "setsubtract" => v(|_, a| setop(a, SetOp::Subtract)),
-        "base64encode" => v(|_, a| {
-            Ok(Value::String(
-                base64::engine::general_purpose::STANDARD.encode(str1(a)?),
-            ))
-        }),
+        "base64encode" => v(|_, a| Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(str1(a)?)))),
         "base64decode" => v(|_, a| {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(str1(a)?)
                 .map_err(|e| format!("not valid base64: {e}"))?;
-            String::from_utf8(bytes)
-                .map(Value::String)
-                .map_err(|_| "the decoded bytes are not UTF-8 text".into())
+            String::from_utf8(bytes).map(Value::String).map_err(|_| "the decoded bytes are not UTF-8 text".into())
         }),
         "md5" => v(|_, a| {
             use md5::Digest;
@@ -232,49 +212,33 @@ pub fn lookup(name: &str) -> Option<Spec> {
         }),
         "sha256" => v(|_, a| {
             use sha2::Digest;
-            Ok(Value::String(hex(&sha2::Sha256::digest(
-                str1(a)?.as_bytes(),
-            ))))
+            Ok(Value::String(hex(&sha2::Sha256::digest(str1(a)?.as_bytes()))))
         }),
         "sha512" => v(|_, a| {
             use sha2::Digest;
-            Ok(Value::String(hex(&sha2::Sha512::digest(
-                str1(a)?.as_bytes(),
-            ))))
+            Ok(Value::String(hex(&sha2::Sha512::digest(str1(a)?.as_bytes()))))
         }),
         "file" => v(|ctx, a| {
             let p = ctx.module_dir.join(str1(a)?);
-            std::fs::read_to_string(&p)
-                .map(Value::String)
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))
+            std::fs::read_to_string(&p).map(Value::String).map_err(|e| format!("cannot read {}: {e}", p.display()))
         }),
         "fileexists" => v(|ctx, a| Ok(Value::Bool(ctx.module_dir.join(str1(a)?).is_file()))),
         "templatefile" => v(|_, _| Err("templatefile is evaluated by the evaluator".into())),
         "basename" => v(|_, a| {
             let s = str1(a)?;
-            Ok(Value::String(
-                s.trim_end_matches('/')
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or("")
-                    .to_string(),
-            ))
+            Ok(Value::String(s.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string()))
         }),
         "dirname" => v(|_, a| {
             let s = str1(a)?;
-            Ok(Value::String(
-                match s.trim_end_matches('/').rsplit_once('/') {
-                    Some(("", _)) => "/".into(),
-                    Some((d, _)) => d.to_string(),
-                    None => ".".into(),
-                },
-            ))
+            Ok(Value::String(match s.trim_end_matches('/').rsplit_once('/') {
+                Some(("", _)) => "/".into(),
+                Some((d, _)) => d.to_string(),
+                None => ".".into(),
+            }))
         }),
         "abspath" => v(|ctx, a| {
             let p = ctx.module_dir.join(str1(a)?);
-            Ok(Value::String(
-                std::path::absolute(&p).unwrap_or(p).display().to_string(),
-            ))
+            Ok(Value::String(std::path::absolute(&p).unwrap_or(p).display().to_string()))
         }),
         _ => None,
     }
@@ -286,12 +250,7 @@ fn hex(bytes: &[u8]) -> String {
 
 fn arity<const N: usize>(a: Vec<Value>) -> Result<[Value; N], String> {
     let n = a.len();
-    <[Value; N]>::try_from(a).map_err(|_| {
-        format!(
-            "takes {N} argument{}, got {n}",
-            if N == 1 { "" } else { "s" }
-        )
-    })
+    <[Value; N]>::try_from(a).map_err(|_| format!("takes {N} argument{}, got {n}", if N == 1 { "" } else { "s" }))
 }
 
 fn arg1(a: Vec<Value>) -> Result<Value, String> {
@@ -309,10 +268,7 @@ fn as_string(v: Value) -> Result<String, String> {
     }
     match conv(v, &TypeConstraint::String)? {
         Value::String(s) => Ok(s),
-        other => Err(format!(
-            "a string is required, but got {}",
-            other.type_name()
-        )),
+        other => Err(format!("a string is required, but got {}", other.type_name())),
     }
 }
 
@@ -322,20 +278,14 @@ fn as_number(v: Value) -> Result<f64, String> {
     }
     match conv(v, &TypeConstraint::Number)? {
         Value::Number(n) => Ok(n),
-        other => Err(format!(
-            "a number is required, but got {}",
-            other.type_name()
-        )),
+        other => Err(format!("a number is required, but got {}", other.type_name())),
     }
 }
 
 fn as_int(v: Value) -> Result<i64, String> {
     let n = as_number(v)?;
     if n.fract() != 0.0 {
-        return Err(format!(
-            "a whole number is required, but got {}",
-            format_number(n)
-        ));
+        return Err(format!("a whole number is required, but got {}", format_number(n)));
     }
     Ok(n as i64)
 }
@@ -370,20 +320,14 @@ fn nums<const N: usize>(a: Vec<Value>) -> Result<[f64; N], String> {
 fn seq(v: Value) -> Result<Vec<Value>, String> {
     match v.into_unmarked().0 {
         Value::List(items) | Value::Set(items) => Ok(items),
-        other => Err(format!(
-            "a list or set is required, but got {}",
-            other.type_name()
-        )),
+        other => Err(format!("a list or set is required, but got {}", other.type_name())),
     }
 }
 
 fn map(v: Value) -> Result<BTreeMap<String, Value>, String> {
     match v.into_unmarked().0 {
         Value::Map(m) => Ok(m),
-        other => Err(format!(
-            "a map or object is required, but got {}",
-            other.type_name()
-        )),
+        other => Err(format!("a map or object is required, but got {}", other.type_name())),
     }
 }
 
@@ -394,10 +338,7 @@ fn length(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
         Value::Map(m) => m.len(),
         Value::Unknown => return Ok(Value::Unknown),
         other => {
-            return Err(format!(
-                "needs a string, list, set or map, but got {}",
-                other.type_name()
-            ));
+            return Err(format!("needs a string, list, set or map, but got {}", other.type_name()));
         }
     };
     Ok(Value::Number(n as f64))
@@ -426,9 +367,7 @@ fn lookup_fn(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let n = a.len();
     let mut it = a.into_iter();
     let (Some(m), Some(k)) = (it.next(), it.next()) else {
-        return Err(format!(
-            "takes a map, a key and an optional default, got {n} arguments"
-        ));
+        return Err(format!("takes a map, a key and an optional default, got {n} arguments"));
     };
     let default = it.next();
     if it.next().is_some() {
@@ -440,9 +379,7 @@ fn lookup_fn(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let k = as_string(k)?;
     match map(m)?.remove(&k) {
         Some(v) => Ok(v),
-        None => {
-            default.ok_or_else(|| format!("the map has no key \"{k}\" and no default was given"))
-        }
+        None => default.ok_or_else(|| format!("the map has no key \"{k}\" and no default was given")),
     }
 }
 
@@ -464,9 +401,7 @@ fn element(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 }
 
 fn keys(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
-    Ok(Value::List(
-        map(arg1(a)?)?.into_keys().map(Value::String).collect(),
-    ))
+    Ok(Value::List(map(arg1(a)?)?.into_keys().map(Value::String).collect()))
 }
 
 fn values(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -502,10 +437,9 @@ fn tostring(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     match v {
         Value::Null => Ok(Value::Null),
         Value::String(_) | Value::Number(_) | Value::Bool(_) => conv(v, &TypeConstraint::String),
-        other => Err(format!(
-            "cannot convert a {} to a string; use jsonencode() for structured values",
-            other.type_name()
-        )),
+        other => {
+            Err(format!("cannot convert a {} to a string; use jsonencode() for structured values", other.type_name()))
+        }
     }
 }
 
@@ -525,11 +459,7 @@ fn flatten(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
         true
     }
     let mut out = vec![];
-    if go(seq(arg1(a)?)?, &mut out) {
-        Ok(Value::List(out))
-    } else {
-        Ok(Value::Unknown)
-    }
+    if go(seq(arg1(a)?)?, &mut out) { Ok(Value::List(out)) } else { Ok(Value::Unknown) }
 }
 
 fn slice(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -540,10 +470,7 @@ fn slice(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let items = seq(l)?;
     let (s, e) = (as_int(s)?, as_int(e)?);
     if s < 0 || e < s || e as usize > items.len() {
-        return Err(format!(
-            "the range {s}..{e} does not fit a list of {} elements",
-            items.len()
-        ));
+        return Err(format!("the range {s}..{e} does not fit a list of {} elements", items.len()));
     }
     Ok(Value::List(items[s as usize..e as usize].to_vec()))
 }
@@ -555,11 +482,7 @@ fn zipmap(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     }
     let (ks, vs) = (seq(k)?, seq(v)?);
     if ks.len() != vs.len() {
-        return Err(format!(
-            "there are {} keys but {} values",
-            ks.len(),
-            vs.len()
-        ));
+        return Err(format!("there are {} keys but {} values", ks.len(), vs.len()));
     }
     let mut out = BTreeMap::new();
     for (k, v) in ks.into_iter().zip(vs) {
@@ -579,9 +502,7 @@ fn one(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     match items.len() {
         0 => Ok(Value::Null),
         1 => Ok(items.into_iter().next().unwrap_or(Value::Null)),
-        n => Err(format!(
-            "needs a list of at most one element, but it has {n}"
-        )),
+        n => Err(format!("needs a list of at most one element, but it has {n}")),
     }
 }
 
@@ -611,12 +532,7 @@ fn chunklist(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     if n == 0 {
         return Ok(Value::List(vec![Value::List(items)]));
     }
-    Ok(Value::List(
-        items
-            .chunks(n as usize)
-            .map(|c| Value::List(c.to_vec()))
-            .collect(),
-    ))
+    Ok(Value::List(items.chunks(n as usize).map(|c| Value::List(c.to_vec())).collect()))
 }
 
 fn coalescelist(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -636,18 +552,13 @@ fn coalesce(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 
 fn jsondecode(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let s = str1(a)?;
-    let j: serde_json::Value =
-        serde_json::from_str(&s).map_err(|e| format!("not valid JSON: {e}"))?;
+    let j: serde_json::Value = serde_json::from_str(&s).map_err(|e| format!("not valid JSON: {e}"))?;
     Ok(Value::from_json(&j))
 }
 
 fn contains(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [l, v] = arity::<2>(a)?;
-    Ok(Value::Bool(
-        seq(l)?
-            .iter()
-            .any(|i| i.same_as(&v) && i.type_name() == v.type_name()),
-    ))
+    Ok(Value::Bool(seq(l)?.iter().any(|i| i.same_as(&v) && i.type_name() == v.type_name())))
 }
 
 fn split(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -655,11 +566,7 @@ fn split(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     if s.is_empty() {
         return Ok(Value::List(vec![Value::String(String::new())]));
     }
-    Ok(Value::List(
-        s.split(sep.as_str())
-            .map(|p| Value::String(p.to_string()))
-            .collect(),
-    ))
+    Ok(Value::List(s.split(sep.as_str()).map(|p| Value::String(p.to_string())).collect()))
 }
 
 fn join(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -693,9 +600,7 @@ fn title(s: &str) -> String {
 
 fn trim(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [s, chars] = strs::<2>(a)?;
-    Ok(Value::String(
-        s.trim_matches(|c| chars.contains(c)).to_string(),
-    ))
+    Ok(Value::String(s.trim_matches(|c| chars.contains(c)).to_string()))
 }
 
 fn substr(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -703,22 +608,15 @@ fn substr(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let s: Vec<char> = as_string(s)?.chars().collect();
     let (off, len) = (as_int(off)?, as_int(len)?);
     let n = s.len() as i64;
-    let start = if off < 0 {
-        (n + off).max(0)
-    } else {
-        off.min(n)
-    };
+    let start = if off < 0 { (n + off).max(0) } else { off.min(n) };
     let end = if len < 0 { n } else { (start + len).min(n) };
-    Ok(Value::String(
-        s[start as usize..end as usize].iter().collect(),
-    ))
+    Ok(Value::String(s[start as usize..end as usize].iter().collect()))
 }
 
 fn replace(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [s, from, to] = strs::<3>(a)?;
     if from.len() > 1 && from.starts_with('/') && from.ends_with('/') {
-        let re = regex::Regex::new(&from[1..from.len() - 1])
-            .map_err(|e| format!("invalid regular expression: {e}"))?;
+        let re = regex::Regex::new(&from[1..from.len() - 1]).map_err(|e| format!("invalid regular expression: {e}"))?;
         return Ok(Value::String(re.replace_all(&s, to.as_str()).into_owned()));
     }
     Ok(Value::String(s.replace(&from, &to)))
@@ -729,50 +627,31 @@ fn captures_value(re: &regex::Regex, caps: &regex::Captures<'_>) -> Value {
     if !named.is_empty() {
         let m = named
             .iter()
-            .map(|n| {
-                (
-                    n.to_string(),
-                    caps.name(n)
-                        .map_or(Value::Null, |m| Value::String(m.as_str().into())),
-                )
-            })
+            .map(|n| (n.to_string(), caps.name(n).map_or(Value::Null, |m| Value::String(m.as_str().into()))))
             .collect();
         return Value::Map(m);
     }
     if re.captures_len() > 1 {
         return Value::List(
             (1..re.captures_len())
-                .map(|i| {
-                    caps.get(i)
-                        .map_or(Value::Null, |m| Value::String(m.as_str().into()))
-                })
+                .map(|i| caps.get(i).map_or(Value::Null, |m| Value::String(m.as_str().into())))
                 .collect(),
         );
     }
-    Value::String(
-        caps.get(0)
-            .map(|m| m.as_str().to_string())
-            .unwrap_or_default(),
-    )
+    Value::String(caps.get(0).map(|m| m.as_str().to_string()).unwrap_or_default())
 }
 
 fn regex_fn(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [pat, s] = strs::<2>(a)?;
     let re = regex::Regex::new(&pat).map_err(|e| format!("invalid regular expression: {e}"))?;
-    let caps = re
-        .captures(&s)
-        .ok_or_else(|| format!("the pattern does not match \"{s}\""))?;
+    let caps = re.captures(&s).ok_or_else(|| format!("the pattern does not match \"{s}\""))?;
     Ok(captures_value(&re, &caps))
 }
 
 fn regexall(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [pat, s] = strs::<2>(a)?;
     let re = regex::Regex::new(&pat).map_err(|e| format!("invalid regular expression: {e}"))?;
-    Ok(Value::List(
-        re.captures_iter(&s)
-            .map(|c| captures_value(&re, &c))
-            .collect(),
-    ))
+    Ok(Value::List(re.captures_iter(&s).map(|c| captures_value(&re, &c)).collect()))
 }
 
 fn minmax(a: Vec<Value>, f: fn(f64, f64) -> f64) -> Result<Value, String> {
@@ -801,10 +680,7 @@ fn parseint(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 fn distinct(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let mut out: Vec<Value> = vec![];
     for i in seq(arg1(a)?)? {
-        if !out
-            .iter()
-            .any(|o| o.same_as(&i) && o.type_name() == i.type_name())
-        {
+        if !out.iter().any(|o| o.same_as(&i) && o.type_name() == i.type_name()) {
             out.push(i);
         }
     }
@@ -838,10 +714,7 @@ fn range(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 }
 
 fn sort(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
-    let mut items: Vec<String> = seq(arg1(a)?)?
-        .into_iter()
-        .map(as_string)
-        .collect::<Result<_, _>>()?;
+    let mut items: Vec<String> = seq(arg1(a)?)?.into_iter().map(as_string).collect::<Result<_, _>>()?;
     items.sort();
     Ok(Value::List(items.into_iter().map(Value::String).collect()))
 }
@@ -981,9 +854,7 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
             's' => as_string(arg)?,
             'v' => match arg {
                 Value::String(s) => s,
-                other if matches!(other, Value::List(_) | Value::Map(_) | Value::Set(_)) => {
-                    other.to_json().to_string()
-                }
+                other if matches!(other, Value::List(_) | Value::Map(_) | Value::Set(_)) => other.to_json().to_string(),
                 other => as_string(other)?,
             },
             'q' => serde_json::Value::String(as_string(arg)?).to_string(),
@@ -993,11 +864,7 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
             },
             'd' => {
                 let n = as_int(arg)?;
-                if flags.contains('+') && n >= 0 {
-                    format!("+{n}")
-                } else {
-                    n.to_string()
-                }
+                if flags.contains('+') && n >= 0 { format!("+{n}") } else { n.to_string() }
             }
             'f' => {
                 let n = as_number(arg)?;
@@ -1034,17 +901,13 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
         }
     }
     if next < args.len() {
-        return Err(format!(
-            "too many arguments: the format uses {next} but {} were given",
-            args.len()
-        ));
+        return Err(format!("too many arguments: the format uses {next} but {} were given", args.len()));
     }
     Ok(Value::String(out))
 }
 
 fn parse_prefix(s: &str) -> Result<IpNet, String> {
-    s.parse::<IpNet>()
-        .map_err(|_| format!("\"{s}\" is not a CIDR prefix such as 10.0.0.0/16"))
+    s.parse::<IpNet>().map_err(|_| format!("\"{s}\" is not a CIDR prefix such as 10.0.0.0/16"))
 }
 
 fn addr_to_u128(a: IpAddr) -> u128 {
@@ -1055,11 +918,7 @@ fn addr_to_u128(a: IpAddr) -> u128 {
 }
 
 fn u128_to_addr(n: u128, v4: bool) -> IpAddr {
-    if v4 {
-        IpAddr::V4((n as u32).into())
-    } else {
-        IpAddr::V6(n.into())
-    }
+    if v4 { IpAddr::V4((n as u32).into()) } else { IpAddr::V6(n.into()) }
 }
 
 fn subnet(net: IpNet, newbits: i64, netnum: i64) -> Result<IpNet, String> {
@@ -1074,9 +933,7 @@ fn subnet(net: IpNet, newbits: i64, netnum: i64) -> Result<IpNet, String> {
         ));
     }
     if netnum < 0 || (newbits < 127 && netnum as u128 >= (1u128 << newbits)) {
-        return Err(format!(
-            "network number {netnum} does not fit in {newbits} bits"
-        ));
+        return Err(format!("network number {netnum} does not fit in {newbits} bits"));
     }
     let base = addr_to_u128(net.trunc().network());
     let shift = (max - new_len) as u32;
@@ -1087,9 +944,7 @@ fn subnet(net: IpNet, newbits: i64, netnum: i64) -> Result<IpNet, String> {
 fn cidrsubnet(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [p, nb, nn] = arity::<3>(a)?;
     let net = parse_prefix(&as_string(p)?)?;
-    Ok(Value::String(
-        subnet(net, as_int(nb)?, as_int(nn)?)?.to_string(),
-    ))
+    Ok(Value::String(subnet(net, as_int(nb)?, as_int(nn)?)?.to_string()))
 }
 
 fn cidrsubnets(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -1112,11 +967,7 @@ fn cidrsubnets(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
         if start + size - 1 > limit {
             return Err(format!("not enough room in {net} for another /{len}"));
         }
-        out.push(Value::String(
-            IpNet::new(u128_to_addr(start, v4), len as u8)
-                .map_err(|e| e.to_string())?
-                .to_string(),
-        ));
+        out.push(Value::String(IpNet::new(u128_to_addr(start, v4), len as u8).map_err(|e| e.to_string())?.to_string()));
         next = start + size;
     }
     Ok(Value::List(out))
@@ -1128,20 +979,10 @@ fn cidrhost(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let host = as_int(h)?;
     let v4 = matches!(net, IpNet::V4(_));
     let bits = (if v4 { 32 } else { 128 }) - u32::from(net.prefix_len());
-    let size: u128 = if bits >= 128 {
-        u128::MAX
-    } else {
-        1u128 << bits
-    };
-    let offset = if host < 0 {
-        size.checked_sub(host.unsigned_abs() as u128)
-    } else {
-        Some(host as u128)
-    };
+    let size: u128 = if bits >= 128 { u128::MAX } else { 1u128 << bits };
+    let offset = if host < 0 { size.checked_sub(host.unsigned_abs() as u128) } else { Some(host as u128) };
     match offset {
-        Some(o) if o < size => Ok(Value::String(
-            u128_to_addr(addr_to_u128(net.trunc().network()) + o, v4).to_string(),
-        )),
+        Some(o) if o < size => Ok(Value::String(u128_to_addr(addr_to_u128(net.trunc().network()) + o, v4).to_string())),
         _ => Err(format!("host number {host} does not fit in {net}")),
     }
 }
@@ -1159,12 +1000,7 @@ mod tests {
 
     fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
         let spec = lookup(name).expect("function exists");
-        (spec.f)(
-            &Ctx {
-                module_dir: PathBuf::from("."),
-            },
-            args,
-        )
+        (spec.f)(&Ctx { module_dir: PathBuf::from(".") }, args)
     }
 
     fn s(v: &str) -> Value {
@@ -1181,82 +1017,38 @@ mod tests {
         sorted.sort();
         assert_eq!(sorted, FUNCTION_NAMES);
         for name in FUNCTION_NAMES {
-            assert!(
-                lookup(name).is_some() || matches!(*name, "try" | "can"),
-                "{name}"
-            );
+            assert!(lookup(name).is_some() || matches!(*name, "try" | "can"), "{name}");
         }
     }
 
     #[test]
     fn cidr_maths_matches_terraform() {
+        assert_eq!(call("cidrsubnet", vec![s("10.0.0.0/16"), n(8.0), n(2.0)]), Ok(s("10.0.2.0/24")));
+        assert_eq!(call("cidrsubnet", vec![s("10.1.2.0/24"), n(4.0), n(15.0)]), Ok(s("10.1.2.240/28")));
         assert_eq!(
-            call("cidrsubnet", vec![s("10.0.0.0/16"), n(8.0), n(2.0)]),
-            Ok(s("10.0.2.0/24"))
-        );
-        assert_eq!(
-            call("cidrsubnet", vec![s("10.1.2.0/24"), n(4.0), n(15.0)]),
-            Ok(s("10.1.2.240/28"))
-        );
-        assert_eq!(
-            call(
-                "cidrsubnet",
-                vec![s("fd00:fd12:3456:7890::/56"), n(16.0), n(162.0)]
-            ),
+            call("cidrsubnet", vec![s("fd00:fd12:3456:7890::/56"), n(16.0), n(162.0)]),
             Ok(s("fd00:fd12:3456:7800:a200::/72"))
         );
         assert!(call("cidrsubnet", vec![s("10.0.0.0/16"), n(8.0), n(256.0)]).is_err());
         assert!(call("cidrsubnet", vec![s("10.0.0.0/30"), n(8.0), n(0.0)]).is_err());
+        assert_eq!(call("cidrhost", vec![s("10.12.112.0/20"), n(16.0)]), Ok(s("10.12.112.16")));
+        assert_eq!(call("cidrhost", vec![s("10.12.112.0/20"), n(268.0)]), Ok(s("10.12.113.12")));
+        assert_eq!(call("cidrhost", vec![s("10.0.0.0/24"), n(-1.0)]), Ok(s("10.0.0.255")));
+        assert_eq!(call("cidrnetmask", vec![s("172.16.0.0/12")]), Ok(s("255.240.0.0")));
         assert_eq!(
-            call("cidrhost", vec![s("10.12.112.0/20"), n(16.0)]),
-            Ok(s("10.12.112.16"))
-        );
-        assert_eq!(
-            call("cidrhost", vec![s("10.12.112.0/20"), n(268.0)]),
-            Ok(s("10.12.113.12"))
-        );
-        assert_eq!(
-            call("cidrhost", vec![s("10.0.0.0/24"), n(-1.0)]),
-            Ok(s("10.0.0.255"))
-        );
-        assert_eq!(
-            call("cidrnetmask", vec![s("172.16.0.0/12")]),
-            Ok(s("255.240.0.0"))
-        );
-        assert_eq!(
-            call(
-                "cidrsubnets",
-                vec![s("10.1.0.0/16"), n(4.0), n(4.0), n(8.0), n(4.0)]
-            ),
-            Ok(Value::List(vec![
-                s("10.1.0.0/20"),
-                s("10.1.16.0/20"),
-                s("10.1.32.0/24"),
-                s("10.1.48.0/20")
-            ]))
+            call("cidrsubnets", vec![s("10.1.0.0/16"), n(4.0), n(4.0), n(8.0), n(4.0)]),
+            Ok(Value::List(vec![s("10.1.0.0/20"), s("10.1.16.0/20"), s("10.1.32.0/24"), s("10.1.48.0/20")]))
         );
         assert!(call("cidrsubnet", vec![s("not-a-cidr"), n(1.0), n(0.0)]).is_err());
     }
 
     #[test]
     fn format_verbs() {
-        assert_eq!(
-            call("format", vec![s("Hello, %s!"), s("Ander")]),
-            Ok(s("Hello, Ander!"))
-        );
-        assert_eq!(
-            call("format", vec![s("There are %d lights"), n(4.0)]),
-            Ok(s("There are 4 lights"))
-        );
+        assert_eq!(call("format", vec![s("Hello, %s!"), s("Ander")]), Ok(s("Hello, Ander!")));
+        assert_eq!(call("format", vec![s("There are %d lights"), n(4.0)]), Ok(s("There are 4 lights")));
         assert_eq!(call("format", vec![s("%.2f"), n(3.14159)]), Ok(s("3.14")));
-        assert_eq!(
-            call("format", vec![s("%03d|%-4s|%4s"), n(7.0), s("ab"), s("cd")]),
-            Ok(s("007|ab  |  cd"))
-        );
-        assert_eq!(
-            call("format", vec![s("%q %t %%"), s("x"), Value::Bool(true)]),
-            Ok(s("\"x\" true %"))
-        );
+        assert_eq!(call("format", vec![s("%03d|%-4s|%4s"), n(7.0), s("ab"), s("cd")]), Ok(s("007|ab  |  cd")));
+        assert_eq!(call("format", vec![s("%q %t %%"), s("x"), Value::Bool(true)]), Ok(s("\"x\" true %")));
         assert!(call("format", vec![s("%s %s"), s("one")]).is_err());
         assert!(call("format", vec![s("%d"), s("x")]).is_err());
     }
@@ -1264,125 +1056,48 @@ mod tests {
     #[test]
     fn collections() {
         let l = |v: Vec<Value>| Value::List(v);
-        assert_eq!(
-            call("flatten", vec![l(vec![l(vec![s("a")]), l(vec![]), s("b")])]),
-            Ok(l(vec![s("a"), s("b")]))
-        );
-        assert_eq!(
-            call("distinct", vec![l(vec![s("a"), s("b"), s("a")])]),
-            Ok(l(vec![s("a"), s("b")]))
-        );
-        assert_eq!(
-            call("compact", vec![l(vec![s("a"), s(""), Value::Null])]),
-            Ok(l(vec![s("a")]))
-        );
-        assert_eq!(
-            call("element", vec![l(vec![s("a"), s("b")]), n(3.0)]),
-            Ok(s("b"))
-        );
-        assert_eq!(
-            call(
-                "slice",
-                vec![l(vec![s("a"), s("b"), s("c")]), n(1.0), n(3.0)]
-            ),
-            Ok(l(vec![s("b"), s("c")]))
-        );
-        assert_eq!(
-            call("range", vec![n(3.0)]),
-            Ok(l(vec![n(0.0), n(1.0), n(2.0)]))
-        );
-        assert_eq!(
-            call("range", vec![n(1.0), n(8.0), n(3.0)]),
-            Ok(l(vec![n(1.0), n(4.0), n(7.0)]))
-        );
+        assert_eq!(call("flatten", vec![l(vec![l(vec![s("a")]), l(vec![]), s("b")])]), Ok(l(vec![s("a"), s("b")])));
+        assert_eq!(call("distinct", vec![l(vec![s("a"), s("b"), s("a")])]), Ok(l(vec![s("a"), s("b")])));
+        assert_eq!(call("compact", vec![l(vec![s("a"), s(""), Value::Null])]), Ok(l(vec![s("a")])));
+        assert_eq!(call("element", vec![l(vec![s("a"), s("b")]), n(3.0)]), Ok(s("b")));
+        assert_eq!(call("slice", vec![l(vec![s("a"), s("b"), s("c")]), n(1.0), n(3.0)]), Ok(l(vec![s("b"), s("c")])));
+        assert_eq!(call("range", vec![n(3.0)]), Ok(l(vec![n(0.0), n(1.0), n(2.0)])));
+        assert_eq!(call("range", vec![n(1.0), n(8.0), n(3.0)]), Ok(l(vec![n(1.0), n(4.0), n(7.0)])));
         assert_eq!(call("min", vec![n(3.0), n(1.0)]), Ok(n(1.0)));
         assert_eq!(call("max", vec![n(3.0), n(1.0)]), Ok(n(3.0)));
-        assert_eq!(
-            call("toset", vec![l(vec![s("b"), s("a"), s("b")])]),
-            Ok(Value::Set(vec![s("a"), s("b")]))
-        );
-        let m = call(
-            "zipmap",
-            vec![l(vec![s("a"), s("b")]), l(vec![n(1.0), n(2.0)])],
-        )
-        .expect("zipmap");
+        assert_eq!(call("toset", vec![l(vec![s("b"), s("a"), s("b")])]), Ok(Value::Set(vec![s("a"), s("b")])));
+        let m = call("zipmap", vec![l(vec![s("a"), s("b")]), l(vec![n(1.0), n(2.0)])]).expect("zipmap");
         assert_eq!(call("keys", vec![m.clone()]), Ok(l(vec![s("a"), s("b")])));
         assert_eq!(call("values", vec![m.clone()]), Ok(l(vec![n(1.0), n(2.0)])));
         assert_eq!(call("lookup", vec![m.clone(), s("c"), s("d")]), Ok(s("d")));
         assert!(call("lookup", vec![m, s("c")]).is_err());
-        assert_eq!(
-            call("contains", vec![l(vec![s("a")]), s("a")]),
-            Ok(Value::Bool(true))
-        );
+        assert_eq!(call("contains", vec![l(vec![s("a")]), s("a")]), Ok(Value::Bool(true)));
         assert_eq!(call("length", vec![s("héllo")]), Ok(n(5.0)));
         assert_eq!(call("one", vec![l(vec![])]), Ok(Value::Null));
-        assert_eq!(
-            call("coalesce", vec![Value::Null, s(""), s("x")]),
-            Ok(s("x"))
-        );
+        assert_eq!(call("coalesce", vec![Value::Null, s(""), s("x")]), Ok(s("x")));
     }
 
     #[test]
     fn strings_and_encodings() {
-        assert_eq!(
-            call("split", vec![s(","), s("a,b")]),
-            Ok(Value::List(vec![s("a"), s("b")]))
-        );
-        assert_eq!(
-            call("join", vec![s("-"), Value::List(vec![s("a"), n(1.0)])]),
-            Ok(s("a-1"))
-        );
-        assert_eq!(
-            call("replace", vec![s("a-b-c"), s("-"), s("_")]),
-            Ok(s("a_b_c"))
-        );
-        assert_eq!(
-            call("replace", vec![s("hello world"), s("/w(or)ld/"), s("$1")]),
-            Ok(s("hello or"))
-        );
-        assert_eq!(
-            call(
-                "regex",
-                vec![s("[a-z]+"), s("53453453.345345aaabbbccc23454")]
-            ),
-            Ok(s("aaabbbccc"))
-        );
-        assert_eq!(
-            call("regex", vec![s("(\\d+)-(\\d+)"), s("10-20")]),
-            Ok(Value::List(vec![s("10"), s("20")]))
-        );
+        assert_eq!(call("split", vec![s(","), s("a,b")]), Ok(Value::List(vec![s("a"), s("b")])));
+        assert_eq!(call("join", vec![s("-"), Value::List(vec![s("a"), n(1.0)])]), Ok(s("a-1")));
+        assert_eq!(call("replace", vec![s("a-b-c"), s("-"), s("_")]), Ok(s("a_b_c")));
+        assert_eq!(call("replace", vec![s("hello world"), s("/w(or)ld/"), s("$1")]), Ok(s("hello or")));
+        assert_eq!(call("regex", vec![s("[a-z]+"), s("53453453.345345aaabbbccc23454")]), Ok(s("aaabbbccc")));
+        assert_eq!(call("regex", vec![s("(\\d+)-(\\d+)"), s("10-20")]), Ok(Value::List(vec![s("10"), s("20")])));
         assert!(call("regex", vec![s("z"), s("abc")]).is_err());
-        assert_eq!(
-            call("base64encode", vec![s("Hello World")]),
-            Ok(s("SGVsbG8gV29ybGQ="))
-        );
-        assert_eq!(
-            call("md5", vec![s("hello world")]),
-            Ok(s("5eb63bbbe01eeed093cb22bb8f5acdc3"))
-        );
+        assert_eq!(call("base64encode", vec![s("Hello World")]), Ok(s("SGVsbG8gV29ybGQ=")));
+        assert_eq!(call("md5", vec![s("hello world")]), Ok(s("5eb63bbbe01eeed093cb22bb8f5acdc3")));
         assert_eq!(
             call("sha256", vec![s("hello world")]),
-            Ok(s(
-                "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
-            ))
+            Ok(s("b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"))
         );
-        assert_eq!(
-            call(
-                "jsonencode",
-                vec![Value::Map([("a".into(), n(1.0))].into())]
-            ),
-            Ok(s("{\"a\":1}"))
-        );
+        assert_eq!(call("jsonencode", vec![Value::Map([("a".into(), n(1.0))].into())]), Ok(s("{\"a\":1}")));
         assert_eq!(
             call("jsondecode", vec![s("{\"a\":[true]}")]),
-            Ok(Value::Map(
-                [("a".into(), Value::List(vec![Value::Bool(true)]))].into()
-            ))
+            Ok(Value::Map([("a".into(), Value::List(vec![Value::Bool(true)]))].into()))
         );
-        assert_eq!(
-            call("substr", vec![s("hello world"), n(1.0), n(4.0)]),
-            Ok(s("ello"))
-        );
+        assert_eq!(call("substr", vec![s("hello world"), n(1.0), n(4.0)]), Ok(s("ello")));
         assert_eq!(call("title", vec![s("hello world")]), Ok(s("Hello World")));
         assert_eq!(call("trimspace", vec![s("  x \n")]), Ok(s("x")));
         assert_eq!(call("tonumber", vec![s("42")]), Ok(n(42.0)));

@@ -11,6 +11,7 @@ mod functions;
 mod load;
 mod module;
 mod references;
+mod render;
 mod types;
 mod vars;
 
@@ -18,18 +19,16 @@ pub use eval::{Evaluator, InstanceCtx, Scope, eval, eval_body};
 pub use functions::FUNCTION_NAMES;
 pub use load::{load_dir, load_files};
 pub use module::{
-    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, Module, ObjectId, Output,
-    ProviderBlock, ResourceBlock, Validation, Variable,
+    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, Module, ObjectId, Output, ProviderBlock, ResourceBlock,
+    Validation, Variable,
 };
 pub use references::{IndexKind, RefRoot, Reference};
+pub use render::render_diagnostics;
 pub use types::TypeConstraint;
 pub use vars::{VarSource, VariableInputs, resolve_variables};
 
 /// The suggestion for a misspelt name, if one is close enough.
-pub(crate) fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (levenshtein(name, c), c))
@@ -57,10 +56,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 mod tests {
     #[test]
     fn suggests_close_names() {
-        assert_eq!(
-            super::did_you_mean("cidr_blok", ["cidr_block", "tags"]),
-            Some("cidr_block")
-        );
+        assert_eq!(super::did_you_mean("cidr_blok", ["cidr_block", "tags"]), Some("cidr_block"));
         assert_eq!(super::did_you_mean("zzz", ["cidr_block", "tags"]), None);
     }
 }

@@ -4,8 +4,8 @@
 use crate::did_you_mean;
 use crate::functions;
 use crate::module::{
-    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, Module, ObjectId, Output,
-    ProviderBlock, ResourceBlock, Validation, Variable,
+    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, Module, ObjectId, Output, ProviderBlock, ResourceBlock,
+    Validation, Variable,
 };
 use crate::references::{IndexKind, RefRoot};
 use crate::types::TypeConstraint;
@@ -36,17 +36,8 @@ pub fn load_dir(dir: &Path, provider: &dyn Provider) -> (Module, Diagnostics) {
             }
         }
         Err(e) => {
-            diags.push(Diagnostic::error(format!(
-                "cannot read the configuration directory {}: {e}",
-                dir.display()
-            )));
-            return (
-                Module {
-                    dir: dir.to_path_buf(),
-                    ..Default::default()
-                },
-                diags,
-            );
+            diags.push(Diagnostic::error(format!("cannot read the configuration directory {}: {e}", dir.display())));
+            return (Module { dir: dir.to_path_buf(), ..Default::default() }, diags);
         }
     }
     files.sort();
@@ -59,13 +50,8 @@ pub fn load_dir(dir: &Path, provider: &dyn Provider) -> (Module, Diagnostics) {
     }
     if texts.is_empty() && diags.is_empty() {
         diags.push(
-            Diagnostic::error(format!(
-                "no configuration files (*.tf) in {}",
-                dir.display()
-            ))
-            .note(
-                "run provision in the directory that holds your .tf files, or pass it with -C DIR",
-            ),
+            Diagnostic::error(format!("no configuration files (*.tf) in {}", dir.display()))
+                .note("run provision in the directory that holds your .tf files, or pass it with -C DIR"),
         );
     }
     let (module, more) = load_files(dir, texts, provider);
@@ -74,19 +60,9 @@ pub fn load_dir(dir: &Path, provider: &dyn Provider) -> (Module, Diagnostics) {
 }
 
 /// Loads configuration from in-memory files (name, text), as if they were in `dir`.
-pub fn load_files(
-    dir: &Path,
-    files: Vec<(String, String)>,
-    provider: &dyn Provider,
-) -> (Module, Diagnostics) {
-    let mut l = Loader {
-        m: Module {
-            dir: dir.to_path_buf(),
-            ..Default::default()
-        },
-        diags: Diagnostics::default(),
-        provider,
-    };
+pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &dyn Provider) -> (Module, Diagnostics) {
+    let mut l =
+        Loader { m: Module { dir: dir.to_path_buf(), ..Default::default() }, diags: Diagnostics::default(), provider };
     for (name, text) in files {
         let file = l.m.sources.add(name, text.clone());
         match hcl_edit::parser::parse_body(&text) {
@@ -94,14 +70,16 @@ pub fn load_files(
             Err(e) => {
                 let loc = e.location();
                 let offset = offset_of(&text, loc.line(), loc.column());
-                l.diags.push(Diagnostic::error("Invalid HCL syntax").at(
-                    Some(Span::new(file, offset..offset)),
-                    e.message().to_string(),
-                ));
+                l.diags.push(
+                    Diagnostic::error("Invalid HCL syntax")
+                        .at(Some(Span::new(file, offset..offset)), e.message().to_string()),
+                );
             }
         }
     }
     l.check_references();
+    // Report in source order: by file, then position; diagnostics without a location first.
+    l.diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
     (l.m, l.diags)
 }
 
@@ -109,10 +87,7 @@ fn offset_of(text: &str, line: usize, col: usize) -> usize {
     let mut offset = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            return offset
-                + l.char_indices()
-                    .nth(col.saturating_sub(1))
-                    .map_or(l.len(), |(b, _)| b);
+            return offset + l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
         }
         offset += l.len();
     }
@@ -130,11 +105,7 @@ fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
 }
 
 fn supported(names: &[&str]) -> String {
-    if names.is_empty() {
-        "none".into()
-    } else {
-        names.join(", ")
-    }
+    if names.is_empty() { "none".into() } else { names.join(", ") }
 }
 
 impl Loader<'_> {
@@ -148,7 +119,10 @@ impl Loader<'_> {
                 Structure::Attribute(a) => self.err(
                     sp(file, &a.key),
                     "Unexpected attribute",
-                    format!("`{}` cannot be set at the top level; only blocks (resource, variable, ...) go there", a.key.value()),
+                    format!(
+                        "`{}` cannot be set at the top level; only blocks (resource, variable, ...) go there",
+                        a.key.value()
+                    ),
                 ),
                 Structure::Block(b) => self.block(file, b),
             }
@@ -199,9 +173,10 @@ impl Loader<'_> {
                 },
             ),
             other => {
-                let hint = did_you_mean(other, ["terraform", "provider", "variable", "locals", "resource", "data", "output"])
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let hint =
+                    did_you_mean(other, ["terraform", "provider", "variable", "locals", "resource", "data", "output"])
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
                 self.err(
                     sp(file, &b.ident),
                     "Unsupported block type",
@@ -251,7 +226,7 @@ impl Loader<'_> {
                             );
                             continue;
                         }
-                        let body = body_exprs(file, &inner.body);
+                        let body = self.body_exprs(file, &inner.body);
                         for (name, _) in &body.attrs {
                             if name != "path" {
                                 let span = body.attr_spans.get(name).cloned();
@@ -284,7 +259,7 @@ impl Loader<'_> {
             );
             return;
         }
-        let body = body_exprs(file, &b.body);
+        let body = self.body_exprs(file, &b.body);
         if let Some(span) = body.attr_spans.get("alias") {
             self.err(
                 Some(span.clone()),
@@ -303,19 +278,8 @@ impl Loader<'_> {
             return;
         }
         let schema = Arc::new(self.provider.config_schema().clone());
-        self.check_body(
-            &body,
-            &schema,
-            &format!("the provider \"{name}\" block"),
-            sp(file, &b.ident),
-            &[],
-        );
-        self.m.provider = Some(ProviderBlock {
-            name: name.clone(),
-            body,
-            schema,
-            span: sp(file, &b.ident),
-        });
+        self.check_body(&body, &schema, &format!("the provider \"{name}\" block"), sp(file, &b.ident), &[]);
+        self.m.provider = Some(ProviderBlock { name: name.clone(), body, schema, span: sp(file, &b.ident) });
     }
 
     fn literal_string(&mut self, e: &Expr, what: &str) -> Option<String> {
@@ -331,11 +295,7 @@ impl Loader<'_> {
                 }
             }
             _ => {
-                self.err(
-                    e.span(),
-                    format!("Invalid {what}"),
-                    format!("{what} must be a literal string"),
-                );
+                self.err(e.span(), format!("Invalid {what}"), format!("{what} must be a literal string"));
                 None
             }
         }
@@ -345,11 +305,7 @@ impl Loader<'_> {
         match &e.ast {
             Expression::Bool(b) => *b.value(),
             _ => {
-                self.err(
-                    e.span(),
-                    format!("Invalid {what}"),
-                    format!("`{what}` must be `true` or `false`"),
-                );
+                self.err(e.span(), format!("Invalid {what}"), format!("`{what}` must be `true` or `false`"));
                 false
             }
         }
@@ -363,22 +319,11 @@ impl Loader<'_> {
         let span = sp(file, &b.labels[0]);
         if matches!(
             name.as_str(),
-            "source"
-                | "version"
-                | "providers"
-                | "count"
-                | "for_each"
-                | "lifecycle"
-                | "depends_on"
-                | "locals"
+            "source" | "version" | "providers" | "count" | "for_each" | "lifecycle" | "depends_on" | "locals"
         ) {
-            self.err(
-                span.clone(),
-                "Invalid variable name",
-                format!("`{name}` is reserved and cannot name a variable"),
-            );
+            self.err(span.clone(), "Invalid variable name", format!("`{name}` is reserved and cannot name a variable"));
         }
-        let body = body_exprs(file, &b.body);
+        let body = self.body_exprs(file, &b.body);
         let mut v = Variable {
             name: name.clone(),
             ty: TypeConstraint::Any,
@@ -397,7 +342,11 @@ impl Loader<'_> {
                 },
                 "default" => {
                     if let Some(r) = e.references().first() {
-                        self.err(r.span.clone(), "Variables not allowed", "a variable's default must be a literal value; it cannot refer to anything");
+                        self.err(
+                            r.span.clone(),
+                            "Variables not allowed",
+                            "a variable's default must be a literal value; it cannot refer to anything",
+                        );
                     } else {
                         v.default = Some(e.clone());
                     }
@@ -426,16 +375,12 @@ impl Loader<'_> {
                 self.err(
                     bspan.clone(),
                     "Unsupported block",
-                    format!(
-                        "`{kind}` blocks are not supported in a variable (supported: validation)"
-                    ),
+                    format!("`{kind}` blocks are not supported in a variable (supported: validation)"),
                 );
                 continue;
             }
-            let (Some(condition), Some(message)) = (
-                inner.attrs.get("condition"),
-                inner.attrs.get("error_message"),
-            ) else {
+            let (Some(condition), Some(message)) = (inner.attrs.get("condition"), inner.attrs.get("error_message"))
+            else {
                 self.err(
                     bspan.clone(),
                     "Invalid validation block",
@@ -443,11 +388,7 @@ impl Loader<'_> {
                 );
                 continue;
             };
-            for r in condition
-                .references()
-                .iter()
-                .chain(message.references().iter())
-            {
+            for r in condition.references().iter().chain(message.references().iter()) {
                 if r.root != RefRoot::Var(name.clone()) {
                     self.err(
                         r.span.clone(),
@@ -456,10 +397,7 @@ impl Loader<'_> {
                     );
                 }
             }
-            v.validations.push(Validation {
-                condition: condition.clone(),
-                error_message: message.clone(),
-            });
+            v.validations.push(Validation { condition: condition.clone(), error_message: message.clone() });
         }
         if let Some(prev) = self.m.variables.get(&name) {
             let prev = prev.span.clone();
@@ -475,13 +413,9 @@ impl Loader<'_> {
 
     fn locals(&mut self, file: usize, b: &Block) {
         if !b.labels.is_empty() {
-            self.err(
-                sp(file, &b.ident),
-                "Invalid locals block",
-                "a locals block takes no labels",
-            );
+            self.err(sp(file, &b.ident), "Invalid locals block", "a locals block takes no labels");
         }
-        let body = body_exprs(file, &b.body);
+        let body = self.body_exprs(file, &b.body);
         for (span, kind) in body.blocks.iter().map(|(k, _, s)| (s.clone(), k.clone())) {
             self.err(
                 span,
@@ -500,9 +434,7 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            self.m
-                .locals
-                .insert(name.clone(), Local { name, expr, span });
+            self.m.locals.insert(name.clone(), Local { name, expr, span });
         }
     }
 
@@ -512,13 +444,9 @@ impl Loader<'_> {
         };
         let name = labels[0].clone();
         let span = sp(file, &b.labels[0]);
-        let body = body_exprs(file, &b.body);
+        let body = self.body_exprs(file, &b.body);
         let Some(value) = body.attrs.get("value").cloned() else {
-            self.err(
-                span,
-                "Missing required argument",
-                format!("output \"{name}\" needs a `value`"),
-            );
+            self.err(span, "Missing required argument", format!("output \"{name}\" needs a `value`"));
             return;
         };
         let mut o = Output {
@@ -542,11 +470,7 @@ impl Loader<'_> {
             }
         }
         for (kind, _, bspan) in &body.blocks {
-            self.err(
-                bspan.clone(),
-                "Unsupported block",
-                format!("`{kind}` blocks are not supported in an output"),
-            );
+            self.err(bspan.clone(), "Unsupported block", format!("`{kind}` blocks are not supported in an output"));
         }
         if let Some(prev) = self.m.outputs.get(&name) {
             let prev = prev.span.clone();
@@ -562,19 +486,12 @@ impl Loader<'_> {
 
     fn depends_on(&mut self, e: &Expr) -> Vec<(ObjectId, Option<Span>)> {
         let Expression::Array(items) = &e.ast else {
-            self.err(
-                e.span(),
-                "Invalid depends_on",
-                "`depends_on` must be a list of resources, as in [aws_vpc.main]",
-            );
+            self.err(e.span(), "Invalid depends_on", "`depends_on` must be a list of resources, as in [aws_vpc.main]");
             return vec![];
         };
         let mut out = vec![];
         for item in items.iter() {
-            let ie = Expr {
-                file: e.file,
-                ast: item.clone(),
-            };
+            let ie = Expr { file: e.file, ast: item.clone() };
             let refs = ie.references();
             match refs.as_slice() {
                 [r] if matches!(r.root, RefRoot::Resource(_)) && r.attr.is_none() => {
@@ -597,43 +514,28 @@ impl Loader<'_> {
             return;
         };
         let (type_name, name) = (labels[0].clone(), labels[1].clone());
-        let address = if data {
-            Address::data(&type_name, &name)
-        } else {
-            Address::managed(&type_name, &name)
-        };
+        let address = if data { Address::data(&type_name, &name) } else { Address::managed(&type_name, &name) };
         let type_span = sp(file, &b.labels[0]);
         let schema = if data {
-            self.provider
-                .data_source(&type_name)
-                .map(|d| d.schema().clone())
+            self.provider.data_source(&type_name).map(|d| d.schema().clone())
         } else {
-            self.provider
-                .resource_type(&type_name)
-                .map(|r| r.schema().clone())
+            self.provider.resource_type(&type_name).map(|r| r.schema().clone())
         };
         let Some(schema) = schema else {
-            let names = if data {
-                self.provider.data_source_names()
-            } else {
-                self.provider.resource_type_names()
-            };
+            let names = if data { self.provider.data_source_names() } else { self.provider.resource_type_names() };
             let what = if data { "data source" } else { "resource type" };
             let hint = did_you_mean(&type_name, names.iter().copied())
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
             self.diags.push(
                 Diagnostic::error(format!("Unsupported {what} \"{type_name}\""))
-                    .at(
-                        type_span,
-                        format!("provision does not support this {what} yet"),
-                    )
+                    .at(type_span, format!("provision does not support this {what} yet"))
                     .note(format!("{hint}supported {what}s: {}", supported(&names))),
             );
             return;
         };
         let schema = Arc::new(schema);
-        let mut body = body_exprs(file, &b.body);
+        let mut body = self.body_exprs(file, &b.body);
         let mut r = ResourceBlock {
             address: address.clone(),
             count: body.attrs.remove("count"),
@@ -657,63 +559,58 @@ impl Loader<'_> {
         if let Some(p) = body.attrs.remove("provider") {
             let ok = matches!(&p.ast, Expression::Variable(v) if v.value().as_str() == self.provider.name());
             if !ok {
-                self.err(p.span(), "Unsupported provider reference", "only the default `aws` provider exists; provider aliases are not supported yet");
+                self.err(
+                    p.span(),
+                    "Unsupported provider reference",
+                    "only the default `aws` provider exists; provider aliases are not supported yet",
+                );
             }
         }
         let mut blocks = vec![];
         for (kind, inner, bspan) in std::mem::take(&mut body.blocks) {
             match kind.as_str() {
                 "lifecycle" => r.lifecycle = self.lifecycle(&inner, &schema, bspan, data),
-                "provisioner" | "connection" => self.err(bspan, format!("`{kind}` blocks are not supported"), "provision does not run provisioners; use user data or a deployment pipeline instead"),
-                "dynamic" => self.err(bspan, "`dynamic` blocks are not supported yet", "write the nested blocks out one by one"),
-                "timeouts" => self.err(bspan, "`timeouts` blocks are not supported yet", "provision uses its own per-type timeouts (see the resource reference)"),
+                "provisioner" | "connection" => self.err(
+                    bspan,
+                    format!("`{kind}` blocks are not supported"),
+                    "provision does not run provisioners; use user data or a deployment pipeline instead",
+                ),
+                "dynamic" => {
+                    self.err(bspan, "`dynamic` blocks are not supported yet", "write the nested blocks out one by one")
+                }
+                "timeouts" => self.err(
+                    bspan,
+                    "`timeouts` blocks are not supported yet",
+                    "provision uses its own per-type timeouts (see the resource reference)",
+                ),
                 _ => blocks.push((kind, inner, bspan)),
             }
         }
         body.blocks = blocks;
-        let what = if data {
-            format!("data source {type_name}")
-        } else {
-            type_name.clone()
-        };
+        let what = if data { format!("data source {type_name}") } else { type_name.clone() };
         self.check_body(&body, &schema, &what, type_span.clone(), &[]);
         r.body = body;
         if let Some(prev) = self.m.resources.iter().find(|x| x.address == address) {
             let prev = prev.span.clone();
             self.diags.push(
-                Diagnostic::error(format!(
-                    "Duplicate {} \"{address}\"",
-                    if data { "data source" } else { "resource" }
-                ))
-                .at(r.span.clone(), "declared again here")
-                .at(prev, "first declared here"),
+                Diagnostic::error(format!("Duplicate {} \"{address}\"", if data { "data source" } else { "resource" }))
+                    .at(r.span.clone(), "declared again here")
+                    .at(prev, "first declared here"),
             );
             return;
         }
         self.m.resources.push(r);
     }
 
-    fn lifecycle(
-        &mut self,
-        body: &BodyExprs,
-        schema: &Schema,
-        span: Option<Span>,
-        data: bool,
-    ) -> Lifecycle {
+    fn lifecycle(&mut self, body: &BodyExprs, schema: &Schema, span: Option<Span>, data: bool) -> Lifecycle {
         let mut l = Lifecycle::default();
         if data {
-            self.err(
-                span,
-                "Unsupported block",
-                "data sources take no lifecycle block here",
-            );
+            self.err(span, "Unsupported block", "data sources take no lifecycle block here");
             return l;
         }
         for (k, e) in &body.attrs {
             match k.as_str() {
-                "create_before_destroy" => {
-                    l.create_before_destroy = self.literal_bool(e, "create_before_destroy")
-                }
+                "create_before_destroy" => l.create_before_destroy = self.literal_bool(e, "create_before_destroy"),
                 "prevent_destroy" => l.prevent_destroy = self.literal_bool(e, "prevent_destroy"),
                 "ignore_changes" => l.ignore_changes = self.ignore_changes(e, schema),
                 other => {
@@ -723,11 +620,7 @@ impl Loader<'_> {
             }
         }
         for (kind, _, bspan) in &body.blocks {
-            self.err(
-                bspan.clone(),
-                "Unsupported block",
-                format!("`{kind}` is not supported in lifecycle yet"),
-            );
+            self.err(bspan.clone(), "Unsupported block", format!("`{kind}` is not supported in lifecycle yet"));
         }
         l
     }
@@ -767,14 +660,7 @@ impl Loader<'_> {
     }
 
     /// Checks a body's arguments and nested blocks against a schema.
-    fn check_body(
-        &mut self,
-        body: &BodyExprs,
-        schema: &Schema,
-        what: &str,
-        block_span: Option<Span>,
-        path: &[&str],
-    ) {
+    fn check_body(&mut self, body: &BodyExprs, schema: &Schema, what: &str, block_span: Option<Span>, path: &[&str]) {
         let configurable = schema.configurable_names();
         for name in body.attrs.keys() {
             let span = body.attr_spans.get(name).cloned();
@@ -782,7 +668,10 @@ impl Loader<'_> {
                 Some(a) if a.mode == AttrMode::Computed => self.err(
                     span,
                     "Read-only attribute",
-                    format!("`{name}` is set by AWS and cannot be configured on {what}; it can only be read, as in {}", read_example(what, name)),
+                    format!(
+                        "`{name}` is set by AWS and cannot be configured on {what}; it can only be read, as in {}",
+                        read_example(what, name)
+                    ),
                 ),
                 Some(_) => {}
                 None if schema.block_schema(name).is_some() => self.err(
@@ -791,7 +680,9 @@ impl Loader<'_> {
                     format!("`{name}` is a block on {what}; write `{name} {{ ... }}`"),
                 ),
                 None => {
-                    let hint = did_you_mean(name, configurable.iter().copied()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                    let hint = did_you_mean(name, configurable.iter().copied())
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default();
                     self.diags.push(
                         Diagnostic::error(format!("Unsupported argument `{name}`"))
                             .at(span, format!("{what} has no argument `{name}` (or provision does not support it yet)"))
@@ -815,13 +706,7 @@ impl Loader<'_> {
                     }
                     let mut p = path.to_vec();
                     p.push(bs.name);
-                    self.check_body(
-                        inner,
-                        &bs.schema,
-                        &format!("the `{kind}` block"),
-                        bspan.clone(),
-                        &p,
-                    );
+                    self.check_body(inner, &bs.schema, &format!("the `{kind}` block"), bspan.clone(), &p);
                 }
                 None if schema.attribute(kind).is_some() => self.err(
                     bspan.clone(),
@@ -832,7 +717,10 @@ impl Loader<'_> {
                     let blocks: Vec<&str> = schema.blocks.iter().map(|b| b.name).collect();
                     self.diags.push(
                         Diagnostic::error(format!("Unsupported block type `{kind}`"))
-                            .at(bspan.clone(), format!("{what} has no `{kind}` block (or provision does not support it yet)"))
+                            .at(
+                                bspan.clone(),
+                                format!("{what} has no `{kind}` block (or provision does not support it yet)"),
+                            )
                             .note(format!("supported blocks: {}", supported(&blocks))),
                     );
                 }
@@ -879,11 +767,7 @@ impl Loader<'_> {
             .filter_map(|e| e.references().first().map(|r| r.span.clone()))
             .collect();
         for span in backend_refs {
-            self.err(
-                span,
-                "Variables not allowed",
-                "backend settings must be literal values",
-            );
+            self.err(span, "Variables not allowed", "backend settings must be literal values");
         }
         for (e, owner) in exprs {
             for (name, span) in e.function_calls() {
@@ -894,17 +778,11 @@ impl Loader<'_> {
                     self.diags.push(
                         Diagnostic::error(format!("Unsupported function `{name}`"))
                             .at(span, format!("`{name}` is not a supported function"))
-                            .note(format!(
-                                "{hint}see docs/configuration.md for the supported functions"
-                            )),
+                            .note(format!("{hint}see docs/configuration.md for the supported functions")),
                     );
                 }
             }
-            let owner = owner.and_then(|a| {
-                self.m
-                    .resource(&a)
-                    .map(|r| (r.count.is_some(), r.for_each.is_some()))
-            });
+            let owner = owner.and_then(|a| self.m.resource(&a).map(|r| (r.count.is_some(), r.for_each.is_some())));
             for r in e.references() {
                 self.check_reference(&r, owner);
             }
@@ -914,14 +792,11 @@ impl Loader<'_> {
         for r in &self.m.resources {
             for e in r.count.iter().chain(r.for_each.iter()) {
                 for rf in e.references() {
-                    if matches!(
-                        rf.root,
-                        RefRoot::CountIndex | RefRoot::EachKey | RefRoot::EachValue
-                    ) {
-                        more.push(Diagnostic::error("Invalid reference").at(
-                            rf.span.clone(),
-                            "`count` and `for_each` cannot refer to count.index or each.*",
-                        ));
+                    if matches!(rf.root, RefRoot::CountIndex | RefRoot::EachKey | RefRoot::EachValue) {
+                        more.push(
+                            Diagnostic::error("Invalid reference")
+                                .at(rf.span.clone(), "`count` and `for_each` cannot refer to count.index or each.*"),
+                        );
                     }
                 }
             }
@@ -959,21 +834,14 @@ impl Loader<'_> {
                 }
             }
             RefRoot::Resource(a) => {
-                let target = self
-                    .m
-                    .resource(a)
-                    .map(|t| (t.count.is_some(), t.for_each.is_some(), t.schema.clone()));
+                let target = self.m.resource(a).map(|t| (t.count.is_some(), t.for_each.is_some(), t.schema.clone()));
                 let Some((has_count, has_for_each, schema)) = target else {
                     let known_type = if a.mode == provision_core::Mode::Data {
                         self.provider.data_source(&a.type_name).is_some()
                     } else {
                         self.provider.resource_type(&a.type_name).is_some()
                     };
-                    let what = if a.mode == provision_core::Mode::Data {
-                        "data source"
-                    } else {
-                        "resource"
-                    };
+                    let what = if a.mode == provision_core::Mode::Data { "data source" } else { "resource" };
                     let detail = if known_type || a.mode == provision_core::Mode::Data {
                         format!("no {what} \"{a}\" is declared")
                     } else {
@@ -982,11 +850,7 @@ impl Loader<'_> {
                             a.type_name
                         )
                     };
-                    self.err(
-                        r.span.clone(),
-                        format!("Reference to undeclared {what}"),
-                        detail,
-                    );
+                    self.err(r.span.clone(), format!("Reference to undeclared {what}"), detail);
                     return;
                 };
                 let expanded = has_count || has_for_each;
@@ -1035,38 +899,38 @@ impl Loader<'_> {
 }
 
 fn read_example(what: &str, name: &str) -> String {
-    match what.split_whitespace().next() {
-        Some(t) if t.starts_with("aws_") => format!("{t}.NAME.{name}"),
-        _ => format!("RESOURCE.NAME.{name}"),
-    }
+    if what.contains(' ') { format!("RESOURCE.NAME.{name}") } else { format!("{what}.NAME.{name}") }
 }
 
-/// Collects a body's attributes and nested blocks, keeping spans.
-fn body_exprs(file: usize, body: &Body) -> BodyExprs {
-    let mut out = BodyExprs::default();
-    for s in body.iter() {
-        match s {
-            Structure::Attribute(a) => {
-                let name = a.key.value().as_str().to_string();
-                if let Some(span) = sp(file, &a.key) {
-                    out.attr_spans.insert(name.clone(), span);
+impl Loader<'_> {
+    /// Collects a body's attributes and nested blocks, keeping spans. An argument set twice is an
+    /// error.
+    fn body_exprs(&mut self, file: usize, body: &Body) -> BodyExprs {
+        let mut out = BodyExprs::default();
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let name = a.key.value().as_str().to_string();
+                    let span = sp(file, &a.key);
+                    if let Some(prev) = out.attr_spans.get(&name) {
+                        self.diags.push(
+                            Diagnostic::error(format!("Duplicate argument `{name}`"))
+                                .at(span, "set again here")
+                                .at(Some(prev.clone()), "first set here"),
+                        );
+                        continue;
+                    }
+                    if let Some(span) = span {
+                        out.attr_spans.insert(name.clone(), span);
+                    }
+                    out.attrs.insert(name, Expr { file, ast: a.value.clone() });
                 }
-                out.attrs.insert(
-                    name,
-                    Expr {
-                        file,
-                        ast: a.value.clone(),
-                    },
-                );
-            }
-            Structure::Block(b) => {
-                out.blocks.push((
-                    b.ident.value().as_str().to_string(),
-                    body_exprs(file, &b.body),
-                    sp(file, &b.ident),
-                ));
+                Structure::Block(b) => {
+                    let inner = self.body_exprs(file, &b.body);
+                    out.blocks.push((b.ident.value().as_str().to_string(), inner, sp(file, &b.ident)));
+                }
             }
         }
+        out
     }
-    out
 }

@@ -184,9 +184,7 @@ pub struct Module {
 
 impl Module {
     pub fn resource(&self, address: &Address) -> Option<&ResourceBlock> {
-        self.resources
-            .iter()
-            .find(|r| r.address.same_resource(address))
+        self.resources.iter().find(|r| r.address.same_resource(address))
     }
 
     /// Every object with the objects it refers to (and the span of each reference), in
@@ -218,10 +216,7 @@ impl Module {
 
     /// What the provider block refers to.
     pub fn provider_dependencies(&self) -> Vec<(ObjectId, Option<Span>)> {
-        self.provider
-            .as_ref()
-            .map(|p| refs_of(p.body.exprs()))
-            .unwrap_or_default()
+        self.provider.as_ref().map(|p| refs_of(p.body.exprs())).unwrap_or_default()
     }
 }
 

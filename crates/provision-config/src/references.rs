@@ -58,24 +58,14 @@ impl Reference {
 
 /// Every reference in `expr`, in source order.
 pub fn references(expr: &Expr) -> Vec<Reference> {
-    let mut w = Walker {
-        file: expr.file,
-        bound: vec![],
-        out: vec![],
-        calls: vec![],
-    };
+    let mut w = Walker { file: expr.file, bound: vec![], out: vec![], calls: vec![] };
     w.expr(&expr.ast);
     w.out
 }
 
 /// Every function called in `expr`, with the span of each call.
 pub fn function_calls(expr: &Expr) -> Vec<(String, Option<Span>)> {
-    let mut w = Walker {
-        file: expr.file,
-        bound: vec![],
-        out: vec![],
-        calls: vec![],
-    };
+    let mut w = Walker { file: expr.file, bound: vec![], out: vec![], calls: vec![] };
     w.expr(&expr.ast);
     w.calls
 }
@@ -94,10 +84,7 @@ impl Walker {
 
     fn expr(&mut self, e: &Expression) {
         match e {
-            Expression::Null(_)
-            | Expression::Bool(_)
-            | Expression::Number(_)
-            | Expression::String(_) => {}
+            Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {}
             Expression::Array(items) => items.iter().for_each(|i| self.expr(i)),
             Expression::Object(obj) => {
                 for (k, v) in obj.iter() {
@@ -116,18 +103,11 @@ impl Walker {
                 if !self.bound.iter().any(|b| b == name) {
                     let root = match name {
                         "var" | "local" | "count" | "each" | "path" | "terraform" | "data" => {
-                            RefRoot::Invalid(format!(
-                                "`{name}` must be followed by an attribute, as in `{name}.name`"
-                            ))
+                            RefRoot::Invalid(format!("`{name}` must be followed by an attribute, as in `{name}.name`"))
                         }
                         other => RefRoot::Invalid(format!("there is no variable named `{other}`")),
                     };
-                    self.out.push(Reference {
-                        root,
-                        attr: None,
-                        index: None,
-                        span: self.span(e),
-                    });
+                    self.out.push(Reference { root, attr: None, index: None, span: self.span(e) });
                 }
             }
             Expression::Conditional(c) => {
@@ -137,11 +117,7 @@ impl Walker {
             }
             Expression::FuncCall(f) => {
                 let name = f.name.name.value().as_str();
-                let full = if f.name.is_namespaced() {
-                    format!("provider::{name}")
-                } else {
-                    name.to_string()
-                };
+                let full = if f.name.is_namespaced() { format!("provider::{name}") } else { name.to_string() };
                 self.calls.push((full, self.span(e)));
                 f.args.iter().for_each(|a| self.expr(a));
             }
@@ -155,15 +131,9 @@ impl Walker {
                     Expression::Variable(v) => {
                         let name = v.value().as_str().to_string();
                         if !self.bound.contains(&name) {
-                            let ops: Vec<&TraversalOperator> =
-                                t.operators.iter().map(|o| o.value()).collect();
+                            let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
                             let (root, attr, index) = classify(&name, &ops);
-                            self.out.push(Reference {
-                                root,
-                                attr,
-                                index,
-                                span: self.span(e),
-                            });
+                            self.out.push(Reference { root, attr, index, span: self.span(e) });
                         }
                     }
                     other => self.expr(other),
@@ -234,26 +204,12 @@ fn get_attr(op: Option<&&TraversalOperator>) -> Option<String> {
 
 /// Classifies a traversal `name.op1.op2...` into a reference root and, for resources, the
 /// attribute read.
-fn classify(
-    name: &str,
-    ops: &[&TraversalOperator],
-) -> (RefRoot, Option<String>, Option<IndexKind>) {
+fn classify(name: &str, ops: &[&TraversalOperator]) -> (RefRoot, Option<String>, Option<IndexKind>) {
     let first = get_attr(ops.first());
     let needs = |what: &str| RefRoot::Invalid(format!("`{name}` must be followed by {what}"));
     match name {
-        "var" => (
-            first.map_or_else(
-                || needs("a variable name, as in `var.region`"),
-                RefRoot::Var,
-            ),
-            None,
-            None,
-        ),
-        "local" => (
-            first.map_or_else(|| needs("a local name, as in `local.tags`"), RefRoot::Local),
-            None,
-            None,
-        ),
+        "var" => (first.map_or_else(|| needs("a variable name, as in `var.region`"), RefRoot::Var), None, None),
+        "local" => (first.map_or_else(|| needs("a local name, as in `local.tags`"), RefRoot::Local), None, None),
         "count" => match first.as_deref() {
             Some("index") => (RefRoot::CountIndex, None, None),
             _ => (needs("`.index`"), None, None),
@@ -272,16 +228,12 @@ fn classify(
             _ => (needs("`.workspace`"), None, None),
         },
         "self" => (
-            RefRoot::Invalid(
-                "`self` is only meaningful in provisioners, which provision does not run".into(),
-            ),
+            RefRoot::Invalid("`self` is only meaningful in provisioners, which provision does not run".into()),
             None,
             None,
         ),
         "module" => (
-            RefRoot::Invalid(
-                "module blocks are not supported yet, so there is no `module.*` to refer to".into(),
-            ),
+            RefRoot::Invalid("module blocks are not supported yet, so there is no `module.*` to refer to".into()),
             None,
             None,
         ),
@@ -292,27 +244,15 @@ fn classify(
                     let (attr, index) = resource_attr(&ops[2..]);
                     (RefRoot::Resource(Address::data(t, n)), attr, index)
                 }
-                _ => (
-                    needs("a type and a name, as in `data.aws_region.current`"),
-                    None,
-                    None,
-                ),
+                _ => (needs("a type and a name, as in `data.aws_region.current`"), None, None),
             }
         }
         type_name => match first {
             Some(n) => {
                 let (attr, index) = resource_attr(&ops[1..]);
-                (
-                    RefRoot::Resource(Address::managed(type_name, n)),
-                    attr,
-                    index,
-                )
+                (RefRoot::Resource(Address::managed(type_name, n)), attr, index)
             }
-            None => (
-                RefRoot::Invalid(format!("there is no variable named `{type_name}`")),
-                None,
-                None,
-            ),
+            None => (RefRoot::Invalid(format!("there is no variable named `{type_name}`")), None, None),
         },
     }
 }
@@ -368,10 +308,7 @@ mod tests {
     fn unbound_names_are_invalid() {
         let r = refs("foo.bar");
         assert_eq!(r.len(), 1);
-        assert!(
-            r[0].contains("Resource"),
-            "foo.bar reads as a resource reference: {r:?}"
-        );
+        assert!(r[0].contains("Resource"), "foo.bar reads as a resource reference: {r:?}");
         assert!(refs("foo")[0].contains("no variable named `foo`"));
     }
 }

@@ -31,10 +31,7 @@ pub struct ObjectAttr {
 
 impl TypeConstraint {
     pub fn is_primitive(&self) -> bool {
-        matches!(
-            self,
-            TypeConstraint::String | TypeConstraint::Number | TypeConstraint::Bool
-        )
+        matches!(self, TypeConstraint::String | TypeConstraint::Number | TypeConstraint::Bool)
     }
 
     /// The constraint for a schema type.
@@ -63,8 +60,7 @@ impl TypeConstraint {
 
     /// Parses a `type = ...` expression.
     pub fn parse(expr: &Expr) -> Result<TypeConstraint, Diagnostic> {
-        parse(&expr.ast, false)
-            .map_err(|m| Diagnostic::error("Invalid type constraint").at(expr.span(), m))
+        parse(&expr.ast, false).map_err(|m| Diagnostic::error("Invalid type constraint").at(expr.span(), m))
     }
 
     pub fn describe(&self) -> String {
@@ -77,21 +73,11 @@ impl TypeConstraint {
             TypeConstraint::Set(t) => format!("set({})", t.describe()),
             TypeConstraint::Map(t) => format!("map({})", t.describe()),
             TypeConstraint::Tuple(ts) => {
-                format!(
-                    "tuple([{}])",
-                    ts.iter()
-                        .map(|t| t.describe())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!("tuple([{}])", ts.iter().map(|t| t.describe()).collect::<Vec<_>>().join(", "))
             }
             TypeConstraint::Object(attrs) => format!(
                 "object({{{}}})",
-                attrs
-                    .iter()
-                    .map(|a| format!("{} = {}", a.name, a.ty.describe()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                attrs.iter().map(|a| format!("{} = {}", a.name, a.ty.describe())).collect::<Vec<_>>().join(", ")
             ),
         }
     }
@@ -158,11 +144,16 @@ fn parse(e: &Expression, in_object: bool) -> Result<TypeConstraint, String> {
                     }
                     _ => Err("`object(...)` takes an object of types, as in object({ name = string })".into()),
                 },
-                "optional" if !in_object => Err("`optional(...)` is only allowed on an attribute of object({...})".into()),
+                "optional" if !in_object => {
+                    Err("`optional(...)` is only allowed on an attribute of object({...})".into())
+                }
                 other => Err(format!("`{other}(...)` is not a type constructor; use list, set, map, tuple or object")),
             }
         }
-        _ => Err("a type constraint is a type keyword (string, number, bool, any) or a constructor such as list(string)".into()),
+        _ => {
+            Err("a type constraint is a type keyword (string, number, bool, any) or a constructor such as list(string)"
+                .into())
+        }
     }
 }
 
@@ -174,11 +165,8 @@ fn parse_object_attr(e: &Expression) -> Result<(TypeConstraint, bool, Option<Val
                 [t] => Ok((parse(t, true)?, true, None)),
                 [t, d] => {
                     let ty = parse(t, true)?;
-                    let default = crate::eval::eval_constant(d)
-                        .map_err(|m| format!("optional() default: {m}"))?;
-                    let default = ty
-                        .convert(default)
-                        .map_err(|m| format!("optional() default: {m}"))?;
+                    let default = crate::eval::eval_constant(d).map_err(|m| format!("optional() default: {m}"))?;
+                    let default = ty.convert(default).map_err(|m| format!("optional() default: {m}"))?;
                     Ok((ty, true, Some(default)))
                 }
                 _ => Err("`optional(...)` takes a type and an optional default".into()),
@@ -189,11 +177,7 @@ fn parse_object_attr(e: &Expression) -> Result<(TypeConstraint, bool, Option<Val
 }
 
 fn at(path: &str) -> String {
-    if path.is_empty() {
-        String::new()
-    } else {
-        format!("{path}: ")
-    }
+    if path.is_empty() { String::new() } else { format!("{path}: ") }
 }
 
 fn convert(v: Value, ty: &TypeConstraint, path: &str) -> Result<Value, String> {
@@ -201,14 +185,7 @@ fn convert(v: Value, ty: &TypeConstraint, path: &str) -> Result<Value, String> {
     if matches!(v, Value::Null | Value::Unknown) || *ty == TypeConstraint::Any {
         return Ok(v.mark_if(sensitive));
     }
-    let mismatch = |v: &Value| {
-        Err(format!(
-            "{}{} required, but got {}",
-            at(path),
-            ty.describe(),
-            v.type_name()
-        ))
-    };
+    let mismatch = |v: &Value| Err(format!("{}{} required, but got {}", at(path), ty.describe(), v.type_name()));
     let out = match ty {
         TypeConstraint::Any => v,
         TypeConstraint::String => match v {
@@ -222,10 +199,7 @@ fn convert(v: Value, ty: &TypeConstraint, path: &str) -> Result<Value, String> {
             Value::String(s) => match s.trim().parse::<f64>() {
                 Ok(n) if !s.trim().is_empty() => Value::Number(n),
                 _ => {
-                    return Err(format!(
-                        "{}number required, but \"{s}\" is not a number",
-                        at(path)
-                    ));
+                    return Err(format!("{}number required, but \"{s}\" is not a number", at(path)));
                 }
             },
             other => return mismatch(other),
@@ -263,12 +237,7 @@ fn convert(v: Value, ty: &TypeConstraint, path: &str) -> Result<Value, String> {
                 other => return mismatch(&other),
             };
             if items.len() != ts.len() {
-                return Err(format!(
-                    "{}tuple of {} elements required, but got {}",
-                    at(path),
-                    ts.len(),
-                    items.len()
-                ));
+                return Err(format!("{}tuple of {} elements required, but got {}", at(path), ts.len(), items.len()));
             }
             Value::List(
                 items
@@ -300,11 +269,7 @@ fn convert(v: Value, ty: &TypeConstraint, path: &str) -> Result<Value, String> {
             };
             let mut out = BTreeMap::new();
             for a in attrs {
-                let p = if path.is_empty() {
-                    a.name.clone()
-                } else {
-                    format!("{path}.{}", a.name)
-                };
+                let p = if path.is_empty() { a.name.clone() } else { format!("{path}.{}", a.name) };
                 match m.remove(&a.name) {
                     Some(Value::Null) | None if a.optional => {
                         let d = a.default.clone().unwrap_or(Value::Null);
@@ -335,13 +300,9 @@ mod tests {
 
     #[test]
     fn parses_and_describes() {
-        for t in [
-            "string",
-            "list(string)",
-            "map(number)",
-            "object({a = string, b = list(bool)})",
-            "tuple([string, number])",
-        ] {
+        for t in
+            ["string", "list(string)", "map(number)", "object({a = string, b = list(bool)})", "tuple([string, number])"]
+        {
             assert_eq!(ty(t).describe(), t);
         }
     }
@@ -354,17 +315,10 @@ mod tests {
         let obj = ty(r#"object({name = string, size = optional(number, 2)})"#);
         let v = Value::Map([("name".to_string(), "x".into())].into());
         let got = obj.convert(v).expect("converts");
-        assert_eq!(
-            got.as_map().and_then(|m| m.get("size")),
-            Some(&Value::Number(2.0))
-        );
-        let err = obj
-            .convert(Value::Map(Default::default()))
-            .expect_err("name is required");
+        assert_eq!(got.as_map().and_then(|m| m.get("size")), Some(&Value::Number(2.0)));
+        let err = obj.convert(Value::Map(Default::default())).expect_err("name is required");
         assert_eq!(err, "attribute \"name\" is required");
-        let err = ty("list(number)")
-            .convert(Value::List(vec!["1".into(), "x".into()]))
-            .expect_err("bad element");
+        let err = ty("list(number)").convert(Value::List(vec!["1".into(), "x".into()])).expect_err("bad element");
         assert_eq!(err, "[1]: number required, but \"x\" is not a number");
     }
 }

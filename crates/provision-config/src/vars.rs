@@ -34,9 +34,7 @@ pub struct VariableInputs {
 impl VariableInputs {
     /// The `TF_VAR_*` variables of this process.
     pub fn from_process_env() -> Vec<(String, String)> {
-        std::env::vars()
-            .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
-            .collect()
+        std::env::vars().filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v))).collect()
     }
 }
 
@@ -61,11 +59,7 @@ pub fn resolve_variables(
             let value = parse_raw(module, name, raw);
             assigned.insert(
                 name.clone(),
-                Assigned {
-                    value,
-                    origin: format!("the environment variable TF_VAR_{name}"),
-                    span: None,
-                },
+                Assigned { value, origin: format!("the environment variable TF_VAR_{name}"), span: None },
             );
         }
     }
@@ -81,10 +75,7 @@ pub fn resolve_variables(
             .flatten()
             .map(|e| e.path())
             .filter(|p| {
-                let n = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default();
+                let n = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
                 n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
             })
             .collect();
@@ -107,31 +98,24 @@ pub fn resolve_variables(
                 };
                 let name = name.trim();
                 if !module.variables.contains_key(name) {
-                    let hint =
-                        crate::did_you_mean(name, module.variables.keys().map(String::as_str))
-                            .map(|s| format!("; did you mean `{s}`?"))
-                            .unwrap_or_default();
-                    diags.push(Diagnostic::error(format!("Value for undeclared variable \"{name}\"")).note(format!("-var {name}=... sets a variable that no `variable` block declares{hint}")));
+                    let hint = crate::did_you_mean(name, module.variables.keys().map(String::as_str))
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    diags.push(
+                        Diagnostic::error(format!("Value for undeclared variable \"{name}\""))
+                            .note(format!("-var {name}=... sets a variable that no `variable` block declares{hint}")),
+                    );
                     continue;
                 }
                 let value = parse_raw(module, name, raw);
-                assigned.insert(
-                    name.to_string(),
-                    Assigned {
-                        value,
-                        origin: format!("-var {name}=..."),
-                        span: None,
-                    },
-                );
+                assigned.insert(name.to_string(), Assigned { value, origin: format!("-var {name}=..."), span: None });
             }
             VarSource::File(path) => {
                 if !path.is_file() {
                     let shown = std::path::absolute(path).unwrap_or_else(|_| path.clone());
                     diags.push(
                         Diagnostic::error(format!("Variable file not found: {}", shown.display()))
-                            .note(
-                                "-var-file paths are relative to the configuration directory (-C)",
-                            ),
+                            .note("-var-file paths are relative to the configuration directory (-C)"),
                     );
                     continue;
                 }
@@ -162,7 +146,10 @@ pub fn resolve_variables(
             Some(Value::Null) if !var.nullable => match default() {
                 Some(Ok(d)) => d,
                 _ => {
-                    diags.push(Diagnostic::error(format!("Required variable \"{name}\" is null")).at(span.or_else(|| var.span.clone()), format!("var.{name} is declared `nullable = false`, but {origin} sets it to null")));
+                    diags.push(Diagnostic::error(format!("Required variable \"{name}\" is null")).at(
+                        span.or_else(|| var.span.clone()),
+                        format!("var.{name} is declared `nullable = false`, but {origin} sets it to null"),
+                    ));
                     continue;
                 }
             },
@@ -189,17 +176,10 @@ pub fn resolve_variables(
         let value = match var.ty.convert(value) {
             Ok(v) => v,
             Err(m) => {
-                let origin = if origin.is_empty() {
-                    "its default".to_string()
-                } else {
-                    origin
-                };
+                let origin = if origin.is_empty() { "its default".to_string() } else { origin };
                 diags.push(
                     Diagnostic::error(format!("Invalid value for variable \"{name}\""))
-                        .at(
-                            span.or_else(|| var.span.clone()),
-                            format!("{m} (var.{name} is {})", var.ty.describe()),
-                        )
+                        .at(span.or_else(|| var.span.clone()), format!("{m} (var.{name} is {})", var.ty.describe()))
                         .note(format!("the value comes from {origin}")),
                 );
                 continue;
@@ -230,34 +210,29 @@ pub fn resolve_variables(
                     );
                 }
                 Ok(v) if v.is_unknown() || v.as_bool().is_some() => {}
-                Ok(v) => diags.push(Diagnostic::error("Invalid validation condition").at(
-                    rule.condition.span(),
-                    format!("the condition must be a bool, but it is {}", v.type_name()),
-                )),
+                Ok(v) => {
+                    diags.push(Diagnostic::error("Invalid validation condition").at(
+                        rule.condition.span(),
+                        format!("the condition must be a bool, but it is {}", v.type_name()),
+                    ))
+                }
                 Err(d) => diags.push(d),
             }
         }
         values.insert(name.clone(), value);
     }
-    if diags.has_errors() {
-        Err(diags)
-    } else {
-        Ok((values, diags))
-    }
+    if diags.has_errors() { Err(diags) } else { Ok((values, diags)) }
 }
 
 /// A raw string from `-var` or `TF_VAR_`: literal text for primitive (and `any`) types, an HCL
 /// expression for collection and object types.
 fn parse_raw(module: &Module, name: &str, raw: &str) -> Result<Value, String> {
-    let primitive = module
-        .variables
-        .get(name)
-        .is_none_or(|v| v.ty.is_primitive() || v.ty == crate::types::TypeConstraint::Any);
+    let primitive =
+        module.variables.get(name).is_none_or(|v| v.ty.is_primitive() || v.ty == crate::types::TypeConstraint::Any);
     if primitive {
         return Ok(Value::String(raw.to_string()));
     }
-    let ast = hcl_edit::parser::parse_expr(raw)
-        .map_err(|e| format!("not a valid HCL value: {}", e.message()))?;
+    let ast = hcl_edit::parser::parse_expr(raw).map_err(|e| format!("not a valid HCL value: {}", e.message()))?;
     eval_constant(&ast)
 }
 
@@ -271,18 +246,11 @@ fn load_file(
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            diags.push(Diagnostic::error(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
+            diags.push(Diagnostic::error(format!("cannot read {}: {e}", path.display())));
             return;
         }
     };
-    let shown = path
-        .strip_prefix(&module.dir)
-        .unwrap_or(path)
-        .display()
-        .to_string();
+    let shown = path.strip_prefix(&module.dir).unwrap_or(path).display().to_string();
     let file = module.sources.add(shown.clone(), text.clone());
     let undeclared = |name: &str, span: Option<Span>, diags: &mut Diagnostics| {
         let d = if explicit {
@@ -290,10 +258,7 @@ fn load_file(
         } else {
             Diagnostic::warning(format!("Value for undeclared variable \"{name}\""))
         };
-        diags.push(d.at(
-            span,
-            format!("{shown} sets a variable that no `variable` block declares"),
-        ));
+        diags.push(d.at(span, format!("{shown} sets a variable that no `variable` block declares")));
     };
     if shown.ends_with(".json") {
         match serde_json::from_str::<serde_json::Value>(&text) {
@@ -303,19 +268,11 @@ fn load_file(
                         undeclared(&name, None, diags);
                         continue;
                     }
-                    assigned.insert(
-                        name,
-                        Assigned {
-                            value: Ok(Value::from_json(&v)),
-                            origin: shown.clone(),
-                            span: None,
-                        },
-                    );
+                    assigned
+                        .insert(name, Assigned { value: Ok(Value::from_json(&v)), origin: shown.clone(), span: None });
                 }
             }
-            Ok(_) => diags.push(Diagnostic::error(format!(
-                "{shown}: a JSON variables file must hold one object"
-            ))),
+            Ok(_) => diags.push(Diagnostic::error(format!("{shown}: a JSON variables file must hold one object"))),
             Err(e) => diags.push(Diagnostic::error(format!(
                 "{shown}: invalid JSON at line {}, column {}: {e}",
                 e.line(),
@@ -328,15 +285,10 @@ fn load_file(
         Ok(b) => b,
         Err(e) => {
             let loc = e.location();
-            let off = text
-                .split_inclusive('\n')
-                .take(loc.line().saturating_sub(1))
-                .map(str::len)
-                .sum::<usize>()
+            let off = text.split_inclusive('\n').take(loc.line().saturating_sub(1)).map(str::len).sum::<usize>()
                 + loc.column().saturating_sub(1);
             diags.push(
-                Diagnostic::error("Invalid HCL syntax")
-                    .at(Some(Span::new(file, off..off)), e.message().to_string()),
+                Diagnostic::error("Invalid HCL syntax").at(Some(Span::new(file, off..off)), e.message().to_string()),
             );
             return;
         }
@@ -351,21 +303,12 @@ fn load_file(
                     continue;
                 }
                 let vspan = a.value.span().map(|r| Span::new(file, r));
-                assigned.insert(
-                    name,
-                    Assigned {
-                        value: eval_constant(&a.value),
-                        origin: shown.clone(),
-                        span: vspan,
-                    },
-                );
+                assigned.insert(name, Assigned { value: eval_constant(&a.value), origin: shown.clone(), span: vspan });
             }
-            Structure::Block(b) => {
-                diags.push(Diagnostic::error("Unexpected block in variables file").at(
-                    b.ident.span().map(|r| Span::new(file, r)),
-                    "a variables file holds only `name = value` assignments",
-                ))
-            }
+            Structure::Block(b) => diags.push(Diagnostic::error("Unexpected block in variables file").at(
+                b.ident.span().map(|r| Span::new(file, r)),
+                "a variables file holds only `name = value` assignments",
+            )),
         }
     }
 }

@@ -41,21 +41,11 @@ pub struct Address {
 
 impl Address {
     pub fn managed(type_name: impl Into<String>, name: impl Into<String>) -> Self {
-        Address {
-            mode: Mode::Managed,
-            type_name: type_name.into(),
-            name: name.into(),
-            key: None,
-        }
+        Address { mode: Mode::Managed, type_name: type_name.into(), name: name.into(), key: None }
     }
 
     pub fn data(type_name: impl Into<String>, name: impl Into<String>) -> Self {
-        Address {
-            mode: Mode::Data,
-            type_name: type_name.into(),
-            name: name.into(),
-            key: None,
-        }
+        Address { mode: Mode::Data, type_name: type_name.into(), name: name.into(), key: None }
     }
 
     pub fn with_key(mut self, key: Option<InstanceKey>) -> Self {
@@ -65,10 +55,7 @@ impl Address {
 
     /// The address of the resource block this instance comes from (`aws_subnet.public`).
     pub fn resource(&self) -> Address {
-        Address {
-            key: None,
-            ..self.clone()
-        }
+        Address { key: None, ..self.clone() }
     }
 
     /// True when both addresses come from the same resource block.
@@ -104,10 +91,7 @@ impl FromStr for Address {
     type Err = AddressParseError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let err = |reason| AddressParseError {
-            input: input.to_string(),
-            reason,
-        };
+        let err = |reason| AddressParseError { input: input.to_string(), reason };
         let (mode, rest) = match input.strip_prefix("data.") {
             Some(rest) => (Mode::Data, rest),
             None => (Mode::Managed, input),
@@ -119,8 +103,7 @@ impl FromStr for Address {
                     .and_then(|s| s.strip_suffix(']'))
                     .ok_or_else(|| err("unbalanced brackets"))?;
                 let key = if inner.starts_with('"') {
-                    let s: String =
-                        serde_json::from_str(inner).map_err(|_| err("bad string key"))?;
+                    let s: String = serde_json::from_str(inner).map_err(|_| err("bad string key"))?;
                     InstanceKey::Key(s)
                 } else {
                     InstanceKey::Index(inner.parse().map_err(|_| err("bad index"))?)
@@ -132,19 +115,13 @@ impl FromStr for Address {
         let (type_name, name) = head.split_once('.').ok_or_else(|| err("missing `.`"))?;
         let valid = |s: &str| {
             !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                 && !s.starts_with(|c: char| c.is_ascii_digit())
         };
         if !valid(type_name) || !valid(name) {
             return Err(err("names may hold letters, digits, `_` and `-`"));
         }
-        Ok(Address {
-            mode,
-            type_name: type_name.to_string(),
-            name: name.to_string(),
-            key,
-        })
+        Ok(Address { mode, type_name: type_name.to_string(), name: name.to_string(), key })
     }
 }
 
@@ -167,12 +144,8 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for s in [
-            "aws_vpc.main",
-            "aws_subnet.public[1]",
-            "aws_subnet.by_az[\"eu-west-1a\"]",
-            "data.aws_region.current",
-        ] {
+        for s in ["aws_vpc.main", "aws_subnet.public[1]", "aws_subnet.by_az[\"eu-west-1a\"]", "data.aws_region.current"]
+        {
             let a: Address = s.parse().expect("parses");
             assert_eq!(a.to_string(), s);
         }
@@ -180,14 +153,7 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for s in [
-            "",
-            "aws_vpc",
-            "aws_vpc.main[",
-            "aws_vpc.main[x]",
-            "1x.y",
-            "a.b c",
-        ] {
+        for s in ["", "aws_vpc", "aws_vpc.main[", "aws_vpc.main[x]", "1x.y", "a.b c"] {
             assert!(s.parse::<Address>().is_err(), "{s} should not parse");
         }
     }

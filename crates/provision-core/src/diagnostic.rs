@@ -19,10 +19,7 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
-        self.files.push(SourceFile {
-            name: name.into(),
-            text: text.into(),
-        });
+        self.files.push(SourceFile { name: name.into(), text: text.into() });
         self.files.len() - 1
     }
 
@@ -56,11 +53,7 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: usize, range: Range<usize>) -> Self {
-        Span {
-            file,
-            start: range.start,
-            end: range.end,
-        }
+        Span { file, start: range.start, end: range.end }
     }
 }
 
@@ -90,27 +83,16 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(summary: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Error,
-            summary: summary.into(),
-            labels: vec![],
-            notes: vec![],
-        }
+        Diagnostic { severity: Severity::Error, summary: summary.into(), labels: vec![], notes: vec![] }
     }
 
     pub fn warning(summary: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Self::error(summary)
-        }
+        Diagnostic { severity: Severity::Warning, ..Self::error(summary) }
     }
 
     pub fn at(mut self, span: Option<Span>, message: impl Into<String>) -> Self {
         if let Some(span) = span {
-            self.labels.push(Label {
-                span,
-                message: message.into(),
-            });
+            self.labels.push(Label { span, message: message.into() });
         }
         self
     }
@@ -163,11 +145,7 @@ impl Diagnostics {
 
     /// `Err(self)` when any diagnostic is an error, `Ok(warnings)` otherwise.
     pub fn into_result(self) -> Result<Diagnostics, Diagnostics> {
-        if self.has_errors() {
-            Err(self)
-        } else {
-            Ok(self)
-        }
+        if self.has_errors() { Err(self) } else { Ok(self) }
     }
 }
 

@@ -14,8 +14,7 @@ pub mod value;
 pub use address::{Address, InstanceKey, Mode};
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity, SourceFile, Sources, Span};
 pub use provider::{
-    CreateContext, DataSourceType, Identity, Provider, ProviderError, ProviderErrorKind,
-    ReadContext, ResourceType,
+    CreateContext, DataSourceType, Identity, Provider, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
 };
 pub use schema::{AttrMode, AttributeSchema, BlockSchema, Nesting, Schema, Type};
 pub use value::{Attrs, Value};

@@ -133,14 +133,11 @@ impl Plan {
 
     /// True when applying would change any object or output.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action.is_change())
-            || self.outputs.iter().any(OutputChange::is_change)
+        self.changes.iter().any(|c| c.action.is_change()) || self.outputs.iter().any(OutputChange::is_change)
     }
 
     pub fn change(&self, address: &Address) -> Option<&ResourceChange> {
-        self.changes
-            .iter()
-            .find(|c| &c.address == address && c.deposed.is_none())
+        self.changes.iter().find(|c| &c.address == address && c.deposed.is_none())
     }
 }
 

@@ -20,10 +20,7 @@ pub struct Identity {
 impl Identity {
     /// The system tags to put on the object at creation.
     pub fn system_tags(&self) -> Vec<(String, String)> {
-        vec![
-            (tags::STACK.to_string(), self.stack.clone()),
-            (tags::ADDRESS.to_string(), self.address.to_string()),
-        ]
+        vec![(tags::STACK.to_string(), self.stack.clone()), (tags::ADDRESS.to_string(), self.address.to_string())]
     }
 }
 
@@ -75,11 +72,7 @@ pub struct ProviderError {
 
 impl ProviderError {
     pub fn new(kind: ProviderErrorKind, message: impl Into<String>) -> Self {
-        ProviderError {
-            kind,
-            code: None,
-            message: message.into(),
-        }
+        ProviderError { kind, code: None, message: message.into() }
     }
 
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
@@ -116,12 +109,7 @@ pub trait ResourceType: Send + Sync {
     async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError>;
 
     /// Changes in place the attributes that differ between `prior` and `desired`.
-    async fn update(
-        &self,
-        id: &str,
-        prior: &Attrs,
-        desired: &Attrs,
-    ) -> Result<Attrs, ProviderError>;
+    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError>;
 
     /// Deletes the object, doing whatever AWS requires first. An object already gone is success.
     async fn delete(&self, id: &str, prior: &Attrs) -> Result<(), ProviderError>;

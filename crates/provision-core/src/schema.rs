@@ -39,10 +39,7 @@ impl Type {
             Type::Set(t) => format!("set({})", t.describe()),
             Type::Map(t) => format!("map({})", t.describe()),
             Type::Object(fields) => {
-                let inner: Vec<String> = fields
-                    .iter()
-                    .map(|(k, t)| format!("{k} = {}", t.describe()))
-                    .collect();
+                let inner: Vec<String> = fields.iter().map(|(k, t)| format!("{k} = {}", t.describe())).collect();
                 format!("object({{{}}})", inner.join(", "))
             }
             Type::Any => "any".into(),
@@ -176,10 +173,7 @@ pub struct Schema {
 
 impl Schema {
     pub fn new(description: &'static str) -> Self {
-        Schema {
-            description,
-            ..Default::default()
-        }
+        Schema { description, ..Default::default() }
     }
 
     pub fn attr(mut self, a: AttributeSchema) -> Self {
@@ -194,9 +188,7 @@ impl Schema {
 
     /// Adds the `id` attribute every resource has.
     pub fn with_id(self) -> Self {
-        self.attr(
-            AttributeSchema::computed("id", Type::String).describe("The identifier AWS assigned."),
-        )
+        self.attr(AttributeSchema::computed("id", Type::String).describe("The identifier AWS assigned."))
     }
 
     /// Adds `tags` and `tags_all`, and marks the type taggable.
@@ -232,23 +224,12 @@ impl Schema {
 
     /// Every name that can be read from an object of this type.
     pub fn readable_names(&self) -> Vec<&'static str> {
-        self.attributes
-            .iter()
-            .map(|a| a.name)
-            .chain(self.blocks.iter().map(|b| b.name))
-            .collect()
+        self.attributes.iter().map(|a| a.name).chain(self.blocks.iter().map(|b| b.name)).collect()
     }
 
     /// The type of a nested block's value.
     pub fn block_type(block: &BlockSchema) -> Type {
-        let obj = Type::Object(
-            block
-                .schema
-                .attributes
-                .iter()
-                .map(|a| (a.name, a.ty.clone()))
-                .collect(),
-        );
+        let obj = Type::Object(block.schema.attributes.iter().map(|a| (a.name, a.ty.clone())).collect());
         match block.nesting {
             Nesting::List => Type::list(obj),
             Nesting::Set => Type::set(obj),

@@ -87,38 +87,26 @@ impl State {
 
     /// The current (not deposed) object at an address.
     pub fn current(&self, address: &Address) -> Option<&ResourceObject> {
-        self.resources
-            .iter()
-            .find(|r| &r.address == address && r.deposed.is_none())
+        self.resources.iter().find(|r| &r.address == address && r.deposed.is_none())
     }
 
     pub fn current_mut(&mut self, address: &Address) -> Option<&mut ResourceObject> {
-        self.resources
-            .iter_mut()
-            .find(|r| &r.address == address && r.deposed.is_none())
+        self.resources.iter_mut().find(|r| &r.address == address && r.deposed.is_none())
     }
 
     /// Removes the object with this address and deposed key, returning it.
     pub fn remove(&mut self, address: &Address, deposed: Option<&str>) -> Option<ResourceObject> {
-        let i = self
-            .resources
-            .iter()
-            .position(|r| &r.address == address && r.deposed.as_deref() == deposed)?;
+        let i = self.resources.iter().position(|r| &r.address == address && r.deposed.as_deref() == deposed)?;
         Some(self.resources.remove(i))
     }
 
     /// Records an object, replacing any current object at the same address.
     pub fn upsert(&mut self, object: ResourceObject) {
-        match self
-            .resources
-            .iter_mut()
-            .find(|r| r.address == object.address && r.deposed == object.deposed)
-        {
+        match self.resources.iter_mut().find(|r| r.address == object.address && r.deposed == object.deposed) {
             Some(slot) => *slot = object,
             None => self.resources.push(object),
         }
-        self.resources
-            .sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+        self.resources.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
     }
 }
 
@@ -139,18 +127,13 @@ mod attrs_json {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(attrs: &Attrs, s: S) -> Result<S::Ok, S::Error> {
-        let map: serde_json::Map<String, serde_json::Value> = attrs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
-            .collect();
+        let map: serde_json::Map<String, serde_json::Value> =
+            attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
         serde::Serialize::serialize(&map, s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Attrs, D::Error> {
         let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        Ok(map
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from_json(v)))
-            .collect())
+        Ok(map.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect())
     }
 }

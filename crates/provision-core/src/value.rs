@@ -92,11 +92,7 @@ impl Value {
 
     /// Marks the value sensitive when `sensitive` is true.
     pub fn mark_if(self, sensitive: bool) -> Value {
-        if sensitive && !self.is_sensitive() {
-            Value::Sensitive(Box::new(self))
-        } else {
-            self
-        }
+        if sensitive && !self.is_sensitive() { Value::Sensitive(Box::new(self)) } else { self }
     }
 
     /// The value with every sensitive mark removed, at any depth.
@@ -105,11 +101,7 @@ impl Value {
             Value::Sensitive(v) => v.strip_marks(),
             Value::List(items) => Value::List(items.iter().map(Value::strip_marks).collect()),
             Value::Set(items) => Value::Set(items.iter().map(Value::strip_marks).collect()),
-            Value::Map(m) => Value::Map(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.strip_marks()))
-                    .collect(),
-            ),
+            Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect()),
             v => v.clone(),
         }
     }
@@ -210,12 +202,8 @@ impl Value {
     /// equals a set with the same elements when `as_set` says order does not matter.
     pub fn same_as(&self, other: &Value) -> bool {
         match (self.unmarked(), other.unmarked()) {
-            (Value::List(a), Value::List(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))
-            }
-            (Value::Set(a), Value::Set(b))
-            | (Value::Set(a), Value::List(b))
-            | (Value::List(a), Value::Set(b)) => {
+            (Value::List(a), Value::List(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y)),
+            (Value::Set(a), Value::Set(b)) | (Value::Set(a), Value::List(b)) | (Value::List(a), Value::Set(b)) => {
                 let mut a: Vec<Value> = a.iter().map(Value::strip_marks).collect();
                 let mut b: Vec<Value> = b.iter().map(Value::strip_marks).collect();
                 a.sort_by(Value::canonical_cmp);
@@ -225,10 +213,7 @@ impl Value {
                 a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.same_as(y))
             }
             (Value::Map(a), Value::Map(b)) => {
-                a.len() == b.len()
-                    && a.iter()
-                        .zip(b)
-                        .all(|((ka, va), (kb, vb))| ka == kb && va.same_as(vb))
+                a.len() == b.len() && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka == kb && va.same_as(vb))
             }
             (a, b) => a == b,
         }
@@ -242,9 +227,7 @@ impl Value {
             Value::Bool(b) => J::Bool(*b),
             Value::Number(n) => number_to_json(*n),
             Value::String(s) => J::String(s.clone()),
-            Value::List(items) | Value::Set(items) => {
-                J::Array(items.iter().map(Value::to_json).collect())
-            }
+            Value::List(items) | Value::Set(items) => J::Array(items.iter().map(Value::to_json).collect()),
             Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
             Value::Sensitive(v) => v.to_json(),
         }
@@ -259,11 +242,7 @@ impl Value {
             J::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
             J::String(s) => Value::String(s.clone()),
             J::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
-            J::Object(m) => Value::Map(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
-                    .collect(),
-            ),
+            J::Object(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
         }
     }
 
@@ -277,11 +256,9 @@ impl Value {
             Value::List(items) | Value::Set(items) if !self.is_wholly_known() => {
                 J::Array(items.iter().map(Value::unknown_json).collect())
             }
-            Value::Map(m) if !self.is_wholly_known() => J::Object(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.unknown_json()))
-                    .collect(),
-            ),
+            Value::Map(m) if !self.is_wholly_known() => {
+                J::Object(m.iter().map(|(k, v)| (k.clone(), v.unknown_json())).collect())
+            }
             _ => J::Bool(false),
         }
     }
@@ -289,20 +266,14 @@ impl Value {
 
 /// Formats a number as Terraform does: integers without a fractional part.
 pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e16 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+    if n.fract() == 0.0 && n.abs() < 1e16 { format!("{}", n as i64) } else { format!("{n}") }
 }
 
 fn number_to_json(n: f64) -> serde_json::Value {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         serde_json::Value::from(n as i64)
     } else {
-        serde_json::Number::from_f64(n)
-            .map(serde_json::Value::Number)
-            .unwrap_or(serde_json::Value::Null)
+        serde_json::Number::from_f64(n).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -383,14 +354,9 @@ impl fmt::Display for Value {
 /// An object key as HCL writes it: bare when it is an identifier, quoted otherwise.
 pub fn hcl_key(k: &str) -> String {
     let ident = !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !k.starts_with(|c: char| c.is_ascii_digit() || c == '-');
-    if ident {
-        k.to_string()
-    } else {
-        serde_json::Value::String(k.to_string()).to_string()
-    }
+    if ident { k.to_string() } else { serde_json::Value::String(k.to_string()).to_string() }
 }
 
 #[cfg(test)]
@@ -428,13 +394,7 @@ mod tests {
 
     #[test]
     fn display_is_hcl() {
-        let v = Value::Map(
-            [
-                ("Name".to_string(), "a".into()),
-                ("a b".to_string(), 1i64.into()),
-            ]
-            .into(),
-        );
+        let v = Value::Map([("Name".to_string(), "a".into()), ("a b".to_string(), 1i64.into())].into());
         assert_eq!(v.to_string(), r#"{ Name = "a", "a b" = 1 }"#);
     }
 }

@@ -35,39 +35,21 @@ pub struct InstanceCtx {
 
 /// Evaluates one expression.
 pub fn eval(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Result<Value, Diagnostic> {
-    Evaluator {
-        scope: Some(scope),
-        inst,
-        file: expr.file,
-        bound: vec![],
-        tainted: false,
-    }
-    .expr(&expr.ast)
+    Evaluator { scope: Some(scope), inst, file: expr.file, bound: vec![], tainted: false }.expr(&expr.ast)
 }
 
 /// Evaluates an expression that may not refer to anything (a tfvars value, a type default).
 pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
-    Evaluator {
-        scope: None,
-        inst: &InstanceCtx::default(),
-        file: 0,
-        bound: vec![],
-        tainted: false,
-    }
-    .expr(e)
-    .map_err(|d| d.summary)
+    Evaluator { scope: None, inst: &InstanceCtx::default(), file: 0, bound: vec![], tainted: false }
+        .expr(e)
+        .map_err(|d| d.summary)
 }
 
 /// Evaluates a resource, data source or provider block body against its schema: every
 /// configurable attribute converted to its type (null when unset, its default when it has one is
 /// applied later by the engine), nested blocks as lists or objects, values checked by the
 /// schema's validators when known. All problems are reported together.
-pub fn eval_body(
-    body: &BodyExprs,
-    schema: &Schema,
-    scope: &Scope,
-    inst: &InstanceCtx,
-) -> Result<Attrs, Diagnostics> {
+pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &InstanceCtx) -> Result<Attrs, Diagnostics> {
     let mut out = Attrs::new();
     let mut diags = Diagnostics::default();
     for a in &schema.attributes {
@@ -89,19 +71,15 @@ pub fn eval_body(
             Ok(v) => v,
             Err(m) => {
                 diags.push(
-                    Diagnostic::error(format!("Invalid value for `{}`", a.name)).at(
-                        expr.span(),
-                        format!("{m} (`{}` is {})", a.name, a.ty.describe()),
-                    ),
+                    Diagnostic::error(format!("Invalid value for `{}`", a.name))
+                        .at(expr.span(), format!("{m} (`{}` is {})", a.name, a.ty.describe())),
                 );
                 continue;
             }
         };
         if let (Some(check), true) = (a.validator, v.is_wholly_known() && !v.is_null()) {
             if let Err(m) = check(&v.strip_marks()) {
-                diags.push(
-                    Diagnostic::error(format!("Invalid value for `{}`", a.name)).at(expr.span(), m),
-                );
+                diags.push(Diagnostic::error(format!("Invalid value for `{}`", a.name)).at(expr.span(), m));
                 continue;
             }
         }
@@ -124,11 +102,7 @@ pub fn eval_body(
         };
         out.insert(b.name.to_string(), v);
     }
-    if diags.has_errors() {
-        Err(diags)
-    } else {
-        Ok(out)
-    }
+    if diags.has_errors() { Err(diags) } else { Ok(out) }
 }
 
 /// Walks one expression. `scope` is `None` for constant expressions, where references are errors.
@@ -153,12 +127,7 @@ impl<'a> Evaluator<'a> {
         e.span().map(|r| Span::new(self.file, r))
     }
 
-    fn err(
-        &self,
-        e: &Expression,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) -> Diagnostic {
+    fn err(&self, e: &Expression, summary: impl Into<String>, detail: impl Into<String>) -> Diagnostic {
         Diagnostic::error(summary).at(self.span(e), detail)
     }
 
@@ -192,19 +161,11 @@ impl<'a> Evaluator<'a> {
                                 Ok(Value::Sensitive(b)) => match *b {
                                     Value::String(s) => s,
                                     _ => {
-                                        return Err(self.err(
-                                            ke,
-                                            "Invalid object key",
-                                            "a key must be a string",
-                                        ));
+                                        return Err(self.err(ke, "Invalid object key", "a key must be a string"));
                                     }
                                 },
                                 _ => {
-                                    return Err(self.err(
-                                        ke,
-                                        "Invalid object key",
-                                        "a key must be a string",
-                                    ));
+                                    return Err(self.err(ke, "Invalid object key", "a key must be a string"));
                                 }
                             }
                         }
@@ -212,11 +173,7 @@ impl<'a> Evaluator<'a> {
                     let val = self.expr(v.expr())?;
                     out.insert(key, val);
                 }
-                if unknown_key {
-                    Ok(Value::Unknown)
-                } else {
-                    Ok(Value::Map(out))
-                }
+                if unknown_key { Ok(Value::Unknown) } else { Ok(Value::Map(out)) }
             }
             Expression::StringTemplate(t) => self.template_value(t),
             Expression::HeredocTemplate(h) => self.template_value(&h.template),
@@ -225,11 +182,7 @@ impl<'a> Evaluator<'a> {
                 let name = v.value().as_str();
                 match self.bound.iter().rev().find(|(n, _)| n == name) {
                     Some((_, val)) => Ok(val.clone()),
-                    None => Err(self.err(
-                        e,
-                        "Unknown variable",
-                        format!("there is no variable named `{name}`"),
-                    )),
+                    None => Err(self.err(e, "Unknown variable", format!("there is no variable named `{name}`"))),
                 }
             }
             Expression::Conditional(c) => {
@@ -243,18 +196,11 @@ impl<'a> Evaluator<'a> {
                         return Err(self.err(
                             &c.cond_expr,
                             "Invalid condition",
-                            format!(
-                                "the condition must be a bool, but it is {}",
-                                other.type_name()
-                            ),
+                            format!("the condition must be a bool, but it is {}", other.type_name()),
                         ));
                     }
                 };
-                let v = if pick {
-                    self.expr(&c.true_expr)?
-                } else {
-                    self.expr(&c.false_expr)?
-                };
+                let v = if pick { self.expr(&c.true_expr)? } else { self.expr(&c.false_expr)? };
                 Ok(v.mark_if(sensitive))
             }
             Expression::FuncCall(f) => self.call(e, f),
@@ -307,9 +253,7 @@ impl<'a> Evaluator<'a> {
         }
         let (l, r) = (lhs.strip_marks(), rhs.strip_marks());
         let out = match op {
-            BinaryOperator::Eq => {
-                Value::Bool(l.same_as(&r) && l.type_name() == r.type_name() || both_null(&l, &r))
-            }
+            BinaryOperator::Eq => Value::Bool(l.same_as(&r) && l.type_name() == r.type_name() || both_null(&l, &r)),
             BinaryOperator::NotEq => {
                 Value::Bool(!(l.same_as(&r) && l.type_name() == r.type_name() || both_null(&l, &r)))
             }
@@ -321,19 +265,11 @@ impl<'a> Evaluator<'a> {
                     BinaryOperator::Minus => Value::Number(ln - rn),
                     BinaryOperator::Mul => Value::Number(ln * rn),
                     BinaryOperator::Div if rn == 0.0 => {
-                        return Err(self.err(
-                            &b.rhs_expr,
-                            "Division by zero",
-                            "the divisor is zero",
-                        ));
+                        return Err(self.err(&b.rhs_expr, "Division by zero", "the divisor is zero"));
                     }
                     BinaryOperator::Div => Value::Number(ln / rn),
                     BinaryOperator::Mod if rn == 0.0 => {
-                        return Err(self.err(
-                            &b.rhs_expr,
-                            "Division by zero",
-                            "the divisor is zero",
-                        ));
+                        return Err(self.err(&b.rhs_expr, "Division by zero", "the divisor is zero"));
                     }
                     BinaryOperator::Mod => Value::Number(ln % rn),
                     BinaryOperator::Less => Value::Bool(ln < rn),
@@ -341,11 +277,7 @@ impl<'a> Evaluator<'a> {
                     BinaryOperator::Greater => Value::Bool(ln > rn),
                     BinaryOperator::GreaterEq => Value::Bool(ln >= rn),
                     _ => {
-                        return Err(self.err(
-                            e,
-                            "Unsupported operator",
-                            "this operator is not supported",
-                        ));
+                        return Err(self.err(e, "Unsupported operator", "this operator is not supported"));
                     }
                 }
             }
@@ -360,11 +292,9 @@ impl<'a> Evaluator<'a> {
         }
         match TypeConstraint::Bool.convert(v) {
             Ok(Value::Bool(b)) => Ok(Some((b, s))),
-            Ok(other) => Err(self.err(
-                e,
-                "Invalid operand",
-                format!("a bool is required, but this is {}", other.type_name()),
-            )),
+            Ok(other) => {
+                Err(self.err(e, "Invalid operand", format!("a bool is required, but this is {}", other.type_name())))
+            }
             Err(m) => Err(self.err(e, "Invalid operand", m)),
         }
     }
@@ -375,17 +305,9 @@ impl<'a> Evaluator<'a> {
             Ok(other) => Err(self.err(
                 e,
                 "Invalid operand",
-                format!(
-                    "`{}` needs numbers, but this is {}",
-                    op.as_str(),
-                    other.type_name()
-                ),
+                format!("`{}` needs numbers, but this is {}", op.as_str(), other.type_name()),
             )),
-            Err(m) => Err(self.err(
-                e,
-                "Invalid operand",
-                format!("`{}` needs numbers: {m}", op.as_str()),
-            )),
+            Err(m) => Err(self.err(e, "Invalid operand", format!("`{}` needs numbers: {m}", op.as_str()))),
         }
     }
 
@@ -394,11 +316,7 @@ impl<'a> Evaluator<'a> {
         let (coll, sensitive) = coll.into_unmarked();
         let pairs: Vec<(Value, Value)> = match coll {
             Value::Unknown => return Ok(Value::Unknown),
-            Value::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Value::Number(i as f64), v))
-                .collect(),
+            Value::List(items) => items.into_iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v)).collect(),
             Value::Set(items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
             Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
             Value::Null => {
@@ -412,19 +330,12 @@ impl<'a> Evaluator<'a> {
                 return Err(self.err(
                     &f.intro.collection_expr,
                     "Iteration over non-iterable value",
-                    format!(
-                        "a `for` expression needs a list, set or map, not {}",
-                        other.type_name()
-                    ),
+                    format!("a `for` expression needs a list, set or map, not {}", other.type_name()),
                 ));
             }
         };
         let value_var = f.intro.value_var.value().as_str().to_string();
-        let key_var = f
-            .intro
-            .key_var
-            .as_ref()
-            .map(|k| k.value().as_str().to_string());
+        let key_var = f.intro.key_var.as_ref().map(|k| k.value().as_str().to_string());
         let mut list = vec![];
         let mut map: BTreeMap<String, Value> = BTreeMap::new();
         let mut grouped: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -459,11 +370,7 @@ impl<'a> Evaluator<'a> {
                         let key = match TypeConstraint::String.convert(kv.strip_marks()) {
                             Ok(Value::String(s)) => s,
                             _ => {
-                                return Err(self.err(
-                                    ke,
-                                    "Invalid object key",
-                                    "a `for` key must be a string",
-                                ));
+                                return Err(self.err(ke, "Invalid object key", "a `for` key must be a string"));
                             }
                         };
                         if f.grouping {
@@ -472,7 +379,9 @@ impl<'a> Evaluator<'a> {
                             return Err(self.err(
                                 ke,
                                 "Duplicate object key",
-                                format!("two elements produce the key \"{key}\"; add `...` after the value to group them"),
+                                format!(
+                                    "two elements produce the key \"{key}\"; add `...` after the value to group them"
+                                ),
                             ));
                         } else {
                             map.insert(key, val);
@@ -490,12 +399,7 @@ impl<'a> Evaluator<'a> {
         let out = if f.key_expr.is_none() {
             Value::List(list)
         } else if f.grouping {
-            Value::Map(
-                grouped
-                    .into_iter()
-                    .map(|(k, v)| (k, Value::List(v)))
-                    .collect(),
-            )
+            Value::Map(grouped.into_iter().map(|(k, v)| (k, Value::List(v))).collect())
         } else {
             Value::Map(map)
         };
@@ -515,11 +419,7 @@ impl<'a> Evaluator<'a> {
         match name {
             "try" => {
                 if args.is_empty() {
-                    return Err(self.err(
-                        e,
-                        "Invalid function call",
-                        "try() needs at least one argument",
-                    ));
+                    return Err(self.err(e, "Invalid function call", "try() needs at least one argument"));
                 }
                 let mut last = None;
                 for a in &args {
@@ -533,18 +433,12 @@ impl<'a> Evaluator<'a> {
                 return Err(self.err(
                     e,
                     "Error in function call",
-                    format!(
-                        "try(): no argument could be evaluated; the last failed with: {detail}"
-                    ),
+                    format!("try(): no argument could be evaluated; the last failed with: {detail}"),
                 ));
             }
             "can" => {
                 let [a] = args.as_slice() else {
-                    return Err(self.err(
-                        e,
-                        "Invalid function call",
-                        "can() takes exactly one argument",
-                    ));
+                    return Err(self.err(e, "Invalid function call", "can() takes exactly one argument"));
                 };
                 return Ok(match self.expr(a) {
                     Ok(v) if !v.is_wholly_known() => Value::Unknown,
@@ -558,11 +452,7 @@ impl<'a> Evaluator<'a> {
             let hint = crate::did_you_mean(name, functions::FUNCTION_NAMES.iter().copied())
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
-            return Err(self.err(
-                e,
-                "Unsupported function",
-                format!("`{name}` is not a supported function{hint}"),
-            ));
+            return Err(self.err(e, "Unsupported function", format!("`{name}` is not a supported function{hint}")));
         };
         let mut vals = Vec::with_capacity(args.len());
         for a in &args {
@@ -581,54 +471,27 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
-        if vals.iter().any(Value::is_unknown)
-            || (!spec.structural && vals.iter().any(|v| !v.is_wholly_known()))
-        {
+        if vals.iter().any(Value::is_unknown) || (!spec.structural && vals.iter().any(|v| !v.is_wholly_known())) {
             return Ok(Value::Unknown);
         }
         let sensitive = sensitive_any(&vals) && name != "nonsensitive";
-        let vals: Vec<Value> = if spec.structural {
-            vals
-        } else {
-            vals.iter().map(Value::strip_marks).collect()
-        };
-        let ctx = functions::Ctx {
-            module_dir: self.scope.map(|s| s.module_dir.clone()).unwrap_or_default(),
-        };
-        let result = if name == "templatefile" {
-            self.templatefile(&ctx, vals)
-        } else {
-            (spec.f)(&ctx, vals)
-        };
+        let vals: Vec<Value> = if spec.structural { vals } else { vals.iter().map(Value::strip_marks).collect() };
+        let ctx = functions::Ctx { module_dir: self.scope.map(|s| s.module_dir.clone()).unwrap_or_default() };
+        let result = if name == "templatefile" { self.templatefile(&ctx, vals) } else { (spec.f)(&ctx, vals) };
         match result {
-            Ok(v) => Ok(if name == "sensitive" {
-                v
-            } else {
-                v.mark_if(sensitive)
-            }),
+            Ok(v) => Ok(if name == "sensitive" { v } else { v.mark_if(sensitive) }),
             Err(m) => Err(self.err(e, "Error in function call", format!("{name}(): {m}"))),
         }
     }
 
     fn templatefile(&mut self, ctx: &functions::Ctx, args: Vec<Value>) -> Result<Value, String> {
-        let [path, vars] = <[Value; 2]>::try_from(args)
-            .map_err(|_| "takes a path and a map of variables".to_string())?;
-        let path = path
-            .as_str()
-            .ok_or("the path must be a string")?
-            .to_string();
+        let [path, vars] =
+            <[Value; 2]>::try_from(args).map_err(|_| "takes a path and a map of variables".to_string())?;
+        let path = path.as_str().ok_or("the path must be a string")?.to_string();
         let full = ctx.module_dir.join(&path);
-        let text = std::fs::read_to_string(&full)
-            .map_err(|e| format!("cannot read {}: {e}", full.display()))?;
-        let template = hcl_edit::parser::parse_template(&text).map_err(|e| {
-            format!(
-                "{}:{}:{}: {}",
-                path,
-                e.location().line(),
-                e.location().column(),
-                e.message()
-            )
-        })?;
+        let text = std::fs::read_to_string(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
+        let template = hcl_edit::parser::parse_template(&text)
+            .map_err(|e| format!("{}:{}:{}: {}", path, e.location().line(), e.location().column(), e.message()))?;
         let vars = match vars.unmarked() {
             Value::Map(m) => m.clone(),
             Value::Null => BTreeMap::new(),
@@ -649,10 +512,7 @@ impl<'a> Evaluator<'a> {
             Err(d) => Err(format!(
                 "in {path}: {}: {}",
                 d.summary,
-                d.labels
-                    .first()
-                    .map(|l| l.message.clone())
-                    .unwrap_or_default()
+                d.labels.first().map(|l| l.message.clone()).unwrap_or_default()
             )),
         }
     }
@@ -668,11 +528,7 @@ impl<'a> Evaluator<'a> {
         let known = self.template(t, &mut out, Strip::None, Strip::None);
         self.bound.truncate(before);
         let sensitive = std::mem::replace(&mut self.tainted, tainted);
-        if known? {
-            Ok(Value::String(out).mark_if(sensitive))
-        } else {
-            Ok(Value::Unknown)
-        }
+        if known? { Ok(Value::String(out).mark_if(sensitive)) } else { Ok(Value::Unknown) }
     }
 
     /// Appends a template's text to `out`; returns false when an unknown value makes it unknown.
@@ -690,14 +546,8 @@ impl<'a> Evaluator<'a> {
                 Element::Literal(_) => Strip::None,
                 Element::Interpolation(i) => i.strip,
                 Element::Directive(d) => match d.as_ref() {
-                    Directive::If(d) => Strip::from((
-                        d.if_expr.strip.strip_start(),
-                        d.endif_expr.strip.strip_end(),
-                    )),
-                    Directive::For(d) => Strip::from((
-                        d.for_expr.strip.strip_start(),
-                        d.endfor_expr.strip.strip_end(),
-                    )),
+                    Directive::If(d) => Strip::from((d.if_expr.strip.strip_start(), d.endif_expr.strip.strip_end())),
+                    Directive::For(d) => Strip::from((d.for_expr.strip.strip_start(), d.endfor_expr.strip.strip_end())),
                 },
             }
         };
@@ -705,16 +555,8 @@ impl<'a> Evaluator<'a> {
         for (i, el) in elems.iter().enumerate() {
             match el {
                 Element::Literal(s) => {
-                    let prev = if i == 0 {
-                        outer_prev
-                    } else {
-                        strip_of(elems[i - 1])
-                    };
-                    let next = if i + 1 == elems.len() {
-                        outer_next
-                    } else {
-                        strip_of(elems[i + 1])
-                    };
+                    let prev = if i == 0 { outer_prev } else { strip_of(elems[i - 1]) };
+                    let next = if i + 1 == elems.len() { outer_next } else { strip_of(elems[i + 1]) };
                     let mut lit: &str = s.value();
                     if prev.strip_end() {
                         lit = lit.trim_start();
@@ -738,19 +580,12 @@ impl<'a> Evaluator<'a> {
                         match self.bool_operand(&d.if_expr.cond_expr, c)? {
                             None => known = false,
                             Some((true, _)) => {
-                                let next =
-                                    d.else_expr.as_ref().map_or(d.endif_expr.strip, |e| e.strip);
-                                known &=
-                                    self.template(&d.if_expr.template, out, d.if_expr.strip, next)?;
+                                let next = d.else_expr.as_ref().map_or(d.endif_expr.strip, |e| e.strip);
+                                known &= self.template(&d.if_expr.template, out, d.if_expr.strip, next)?;
                             }
                             Some((false, _)) => {
                                 if let Some(e) = &d.else_expr {
-                                    known &= self.template(
-                                        &e.template,
-                                        out,
-                                        e.strip,
-                                        d.endif_expr.strip,
-                                    )?;
+                                    known &= self.template(&e.template, out, e.strip, d.endif_expr.strip)?;
                                 }
                             }
                         }
@@ -763,25 +598,16 @@ impl<'a> Evaluator<'a> {
                                 known = false;
                                 continue;
                             }
-                            Value::List(items) => items
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, v)| (Value::Number(i as f64), v))
-                                .collect(),
-                            Value::Set(items) => {
-                                items.into_iter().map(|v| (v.clone(), v)).collect()
+                            Value::List(items) => {
+                                items.into_iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v)).collect()
                             }
-                            Value::Map(m) => {
-                                m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
-                            }
+                            Value::Set(items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
+                            Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
                             other => {
                                 return Err(self.err(
                                     &f.collection_expr,
                                     "Iteration over non-iterable value",
-                                    format!(
-                                        "a template `for` needs a list, set or map, not {}",
-                                        other.type_name()
-                                    ),
+                                    format!("a template `for` needs a list, set or map, not {}", other.type_name()),
                                 ));
                             }
                         };
@@ -790,8 +616,7 @@ impl<'a> Evaluator<'a> {
                             if let Some(kv) = &f.key_var {
                                 self.bound.push((kv.value().as_str().to_string(), k));
                             }
-                            self.bound
-                                .push((f.value_var.value().as_str().to_string(), v));
+                            self.bound.push((f.value_var.value().as_str().to_string(), v));
                             let r = self.template(&f.template, out, f.strip, d.endfor_expr.strip);
                             self.bound.truncate(n);
                             known &= r?;
@@ -815,7 +640,10 @@ impl<'a> Evaluator<'a> {
             other => Err(self.err(
                 e,
                 "Invalid template interpolation value",
-                format!("cannot include a {} in a string; use jsonencode() or join() to turn it into text", other.type_name()),
+                format!(
+                    "cannot include a {} in a string; use jsonencode() or join() to turn it into text",
+                    other.type_name()
+                ),
             )),
         }
     }
@@ -892,13 +720,7 @@ impl<'a> Evaluator<'a> {
                 format!("`{name}` cannot be used here: only literal values are allowed"),
             ));
         };
-        let missing = |what: &str| {
-            self.err(
-                e,
-                "Invalid reference",
-                format!("`{name}` must be followed by {what}"),
-            )
-        };
+        let missing = |what: &str| self.err(e, "Invalid reference", format!("`{name}` must be followed by {what}"));
         match name {
             "var" => {
                 let n = attr(0).ok_or_else(|| missing("a variable name"))?;
@@ -913,13 +735,21 @@ impl<'a> Evaluator<'a> {
             }
             "count" => match (attr(0).as_deref(), self.inst.count_index) {
                 (Some("index"), Some(i)) => Ok((Value::Number(i as f64), 1, None)),
-                (Some("index"), None) => Err(self.err(e, "Reference to \"count\" in non-counted context", "`count.index` is only available in a resource with `count` set")),
+                (Some("index"), None) => Err(self.err(
+                    e,
+                    "Reference to \"count\" in non-counted context",
+                    "`count.index` is only available in a resource with `count` set",
+                )),
                 _ => Err(missing("`.index`")),
             },
             "each" => match (attr(0).as_deref(), &self.inst.each) {
                 (Some("key"), Some((k, _))) => Ok((k.clone(), 1, None)),
                 (Some("value"), Some((_, v))) => Ok((v.clone(), 1, None)),
-                (Some("key" | "value"), None) => Err(self.err(e, "each.value cannot be used in this context", "`each.key` and `each.value` are only available in a resource with `for_each` set")),
+                (Some("key" | "value"), None) => Err(self.err(
+                    e,
+                    "each.value cannot be used in this context",
+                    "`each.key` and `each.value` are only available in a resource with `for_each` set",
+                )),
                 _ => Err(missing("`.key` or `.value`")),
             },
             "path" => match attr(0).as_deref() {
@@ -948,13 +778,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Applies one attribute access or index to a value.
-    fn step(
-        &mut self,
-        e: &Expression,
-        value: Value,
-        op: &TraversalOperator,
-        resource: Option<&Address>,
-    ) -> R {
+    fn step(&mut self, e: &Expression, value: Value, op: &TraversalOperator, resource: Option<&Address>) -> R {
         let (value, s) = value.into_unmarked();
         let out = match op {
             TraversalOperator::GetAttr(id) => {
@@ -1007,9 +831,7 @@ impl<'a> Evaluator<'a> {
                 let key = self.expr(ie)?;
                 self.index(e, value, key)?
             }
-            TraversalOperator::LegacyIndex(n) => {
-                self.index(e, value, Value::Number(*n.value() as f64))?
-            }
+            TraversalOperator::LegacyIndex(n) => self.index(e, value, Value::Number(*n.value() as f64))?,
             TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_) => value,
         };
         Ok(out.mark_if(s))
@@ -1025,20 +847,12 @@ impl<'a> Evaluator<'a> {
                 let i = match TypeConstraint::Number.convert(key) {
                     Ok(Value::Number(n)) if n >= 0.0 && n.fract() == 0.0 => n as usize,
                     _ => {
-                        return Err(self.err(
-                            e,
-                            "Invalid index",
-                            "a list index must be a whole number of at least 0",
-                        ));
+                        return Err(self.err(e, "Invalid index", "a list index must be a whole number of at least 0"));
                     }
                 };
                 let len = items.len();
                 items.into_iter().nth(i).ok_or_else(|| {
-                    self.err(
-                        e,
-                        "Invalid index",
-                        format!("index {i} is out of range: the list has {len} elements"),
-                    )
+                    self.err(e, "Invalid index", format!("index {i} is out of range: the list has {len} elements"))
                 })?
             }
             Value::Map(mut m) => {
@@ -1047,11 +861,7 @@ impl<'a> Evaluator<'a> {
                     _ => return Err(self.err(e, "Invalid index", "a map key must be a string")),
                 };
                 m.remove(&k).ok_or_else(|| {
-                    self.err(
-                        e,
-                        "Invalid index",
-                        format!("the map has no element with the key \"{k}\""),
-                    )
+                    self.err(e, "Invalid index", format!("the map has no element with the key \"{k}\""))
                 })?
             }
             Value::Set(_) => {
@@ -1063,11 +873,7 @@ impl<'a> Evaluator<'a> {
             }
             Value::Null => return Err(self.err(e, "Invalid index", "cannot index a null value")),
             other => {
-                return Err(self.err(
-                    e,
-                    "Invalid index",
-                    format!("a {} cannot be indexed", other.type_name()),
-                ));
+                return Err(self.err(e, "Invalid index", format!("a {} cannot be indexed", other.type_name())));
             }
         };
         Ok(out.mark_if(ks))

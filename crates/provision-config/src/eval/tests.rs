@@ -3,38 +3,19 @@
 use super::*;
 
 fn scope() -> Scope {
-    let mut s = Scope {
-        workspace: "default".into(),
-        ..Default::default()
-    };
+    let mut s = Scope { workspace: "default".into(), ..Default::default() };
     s.variables.insert("name".into(), "web".into());
     s.variables.insert("n".into(), Value::Number(3.0));
-    s.variables
-        .insert("zones".into(), Value::List(vec!["a".into(), "b".into()]));
-    s.variables.insert(
-        "secret".into(),
-        Value::Sensitive(Box::new("hunter2".into())),
-    );
+    s.variables.insert("zones".into(), Value::List(vec!["a".into(), "b".into()]));
+    s.variables.insert("secret".into(), Value::Sensitive(Box::new("hunter2".into())));
     s.variables.insert(
         "tags".into(),
-        Value::Map(
-            [
-                ("Env".to_string(), "dev".into()),
-                ("Team".to_string(), "core".into()),
-            ]
-            .into(),
-        ),
+        Value::Map([("Env".to_string(), "dev".into()), ("Team".to_string(), "core".into())].into()),
     );
     s.locals.insert("prefix".into(), "app".into());
     s.resources.insert(
         Address::managed("aws_vpc", "main"),
-        Value::Map(
-            [
-                ("id".to_string(), Value::Unknown),
-                ("cidr_block".to_string(), "10.0.0.0/16".into()),
-            ]
-            .into(),
-        ),
+        Value::Map([("id".to_string(), Value::Unknown), ("cidr_block".to_string(), "10.0.0.0/16".into())].into()),
     );
     s.resources.insert(
         Address::managed("aws_subnet", "public"),
@@ -43,8 +24,7 @@ fn scope() -> Scope {
             Value::Map([("id".to_string(), "subnet-2".into())].into()),
         ]),
     );
-    s.expanded
-        .insert(Address::managed("aws_subnet", "public"), "count");
+    s.expanded.insert(Address::managed("aws_subnet", "public"), "count");
     s
 }
 
@@ -56,14 +36,7 @@ fn ev_in(src: &str, inst: &InstanceCtx) -> String {
     let ast = hcl_edit::parser::parse_expr(src).expect("parses");
     match eval(&Expr { file: 0, ast }, &scope(), inst) {
         Ok(v) => v.to_string(),
-        Err(d) => format!(
-            "error: {}: {}",
-            d.summary,
-            d.labels
-                .first()
-                .map(|l| l.message.clone())
-                .unwrap_or_default()
-        ),
+        Err(d) => format!("error: {}: {}", d.summary, d.labels.first().map(|l| l.message.clone()).unwrap_or_default()),
     }
 }
 
@@ -77,14 +50,8 @@ fn expressions() {
         ("var.n % 2 == 1 ? \"odd\" : \"even\"", r#""odd""#),
         ("[for z in var.zones : upper(z)]", r#"["A", "B"]"#),
         ("{for i, z in var.zones : z => i}", "{ a = 0, b = 1 }"),
-        (
-            "[for k, v in var.tags : \"${k}=${v}\" if k != \"Team\"]",
-            r#"["Env=dev"]"#,
-        ),
-        (
-            "{for z in [\"a\", \"b\", \"a\"] : z => z...}",
-            r#"{ a = ["a", "a"], b = ["b"] }"#,
-        ),
+        ("[for k, v in var.tags : \"${k}=${v}\" if k != \"Team\"]", r#"["Env=dev"]"#),
+        ("{for z in [\"a\", \"b\", \"a\"] : z => z...}", r#"{ a = ["a", "a"], b = ["b"] }"#),
         ("aws_subnet.public[*].id", r#"["subnet-1", "subnet-2"]"#),
         ("aws_subnet.public[1].id", r#""subnet-2""#),
         ("aws_vpc.main.id", "(known after apply)"),
@@ -92,14 +59,8 @@ fn expressions() {
         ("\"id-${aws_vpc.main.id}\"", "(known after apply)"),
         ("length([aws_vpc.main.id, 1])", "2"),
         ("upper(aws_vpc.main.id)", "(known after apply)"),
-        (
-            "cidrsubnet(aws_vpc.main.cidr_block, 8, 1)",
-            r#""10.0.1.0/24""#,
-        ),
-        (
-            "merge(var.tags, { Name = \"x\" })",
-            r#"{ Env = "dev", Name = "x", Team = "core" }"#,
-        ),
+        ("cidrsubnet(aws_vpc.main.cidr_block, 8, 1)", r#""10.0.1.0/24""#),
+        ("merge(var.tags, { Name = \"x\" })", r#"{ Env = "dev", Name = "x", Team = "core" }"#),
         ("var.secret", "(sensitive value)"),
         ("\"pw=${var.secret}\"", "(sensitive value)"),
         ("upper(var.secret)", "(sensitive value)"),
@@ -107,10 +68,7 @@ fn expressions() {
         ("try(var.tags.Missing, \"fallback\")", r#""fallback""#),
         ("can(var.tags.Missing)", "false"),
         ("can(var.tags.Env)", "true"),
-        (
-            "var.zones[5]",
-            "error: Invalid index: index 5 is out of range: the list has 2 elements",
-        ),
+        ("var.zones[5]", "error: Invalid index: index 5 is out of range: the list has 2 elements"),
         (
             "aws_subnet.public.id",
             "error: Missing resource instance key: aws_subnet.public has `count` set, so its attributes must be read from one instance, as in aws_subnet.public[count.index].id, or from all with aws_subnet.public[*].id",
@@ -121,23 +79,14 @@ fn expressions() {
             "\"x${var.zones}\"",
             "error: Invalid template interpolation value: cannot include a list in a string; use jsonencode() or join() to turn it into text",
         ),
-        (
-            "nosuch(1)",
-            "error: Unsupported function: `nosuch` is not a supported function",
-        ),
+        ("nosuch(1)", "error: Unsupported function: `nosuch` is not a supported function"),
         (
             "lenght(var.zones)",
             "error: Unsupported function: `lenght` is not a supported function; did you mean `length`?",
         ),
         ("terraform.workspace", r#""default""#),
-        (
-            "\"%{ for z in var.zones ~}\n${z}\n%{ endfor ~}\"",
-            r#""a\nb\n""#,
-        ),
-        (
-            "\"%{ if var.n > 1 }many%{ else }one%{ endif }\"",
-            r#""many""#,
-        ),
+        ("\"%{ for z in var.zones ~}\n${z}\n%{ endfor ~}\"", r#""a\nb\n""#),
+        ("\"%{ if var.n > 1 }many%{ else }one%{ endif }\"", r#""many""#),
         ("false && aws_vpc.main.id == \"x\"", "false"),
         ("true && aws_vpc.main.id == \"x\"", "(known after apply)"),
         ("-var.n", "-3"),
@@ -160,42 +109,23 @@ fn expressions() {
 
 #[test]
 fn instance_context() {
-    let inst = InstanceCtx {
-        count_index: Some(1),
-        each: None,
-    };
+    let inst = InstanceCtx { count_index: Some(1), each: None };
     assert_eq!(ev_in("\"subnet-${count.index}\"", &inst), r#""subnet-1""#);
     assert_eq!(ev_in("var.zones[count.index]", &inst), r#""b""#);
-    let inst = InstanceCtx {
-        count_index: None,
-        each: Some(("a".into(), "10.0.1.0/24".into())),
-    };
-    assert_eq!(
-        ev_in("\"${each.key}:${each.value}\"", &inst),
-        r#""a:10.0.1.0/24""#
-    );
+    let inst = InstanceCtx { count_index: None, each: Some(("a".into(), "10.0.1.0/24".into())) };
+    assert_eq!(ev_in("\"${each.key}:${each.value}\"", &inst), r#""a:10.0.1.0/24""#);
 }
 
 fn attr(src: &str) -> String {
     let body = hcl_edit::parser::parse_body(src).expect("parses");
     let a = body.get_attribute("x").expect("x is set");
-    eval(
-        &Expr {
-            file: 0,
-            ast: a.value.clone(),
-        },
-        &scope(),
-        &InstanceCtx::default(),
-    )
-    .map(|v| v.to_string())
-    .unwrap_or_else(|d| d.summary)
+    eval(&Expr { file: 0, ast: a.value.clone() }, &scope(), &InstanceCtx::default())
+        .map(|v| v.to_string())
+        .unwrap_or_else(|d| d.summary)
 }
 
 #[test]
 fn heredocs() {
-    assert_eq!(
-        attr("x = <<-EOT\n    hello\n      ${var.name}\n    EOT\n"),
-        r#""hello\n  web\n""#
-    );
+    assert_eq!(attr("x = <<-EOT\n    hello\n      ${var.name}\n    EOT\n"), r#""hello\n  web\n""#);
     assert_eq!(attr("x = <<EOT\nplain ${var.n}\nEOT\n"), r#""plain 3\n""#);
 }

@@ -1,0 +1,9 @@
+variable "wrong_default" {
+  type    = number
+  default = "many"
+}
+
+variable "list" {
+  type    = list(number)
+  default = [1, "two"]
+}

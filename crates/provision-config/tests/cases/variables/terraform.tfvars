@@ -1,0 +1,2 @@
+az_count = 5
+undeclared = "x"

@@ -1,0 +1,42 @@
+//! Data-driven diagnostics tests: every directory under `tests/cases/` is a configuration; its
+//! rendered diagnostics (after loading, and after resolving variables when loading succeeds) are
+//! compared with an insta snapshot.
+
+use provision_config::{VariableInputs, load_dir, render_diagnostics, resolve_variables};
+use provision_testkit::{Cloud, FakeProvider};
+use std::path::Path;
+
+fn render(dir: &Path) -> String {
+    let provider = FakeProvider::new(&Cloud::new());
+    let (mut module, diags) = load_dir(dir, &provider);
+    if diags.has_errors() {
+        return render_diagnostics(&diags, &module.sources);
+    }
+    let mut out = render_diagnostics(&diags, &module.sources);
+    let inputs = VariableInputs::default();
+    match resolve_variables(&mut module, &inputs) {
+        Ok((vars, warnings)) => {
+            out.push_str(&render_diagnostics(&warnings, &module.sources));
+            for (k, v) in vars {
+                out.push_str(&format!("var.{k} = {v}\n"));
+            }
+        }
+        Err(d) => out.push_str(&render_diagnostics(&d, &module.sources)),
+    }
+    out
+}
+
+#[test]
+fn cases() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(&root).expect("cases dir").flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    assert!(!dirs.is_empty());
+    for dir in dirs {
+        let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        insta::with_settings!({ snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!("diagnostics", render(&dir));
+        });
+    }
+}
