@@ -903,24 +903,15 @@ fn read_example(what: &str, name: &str) -> String {
 }
 
 impl Loader<'_> {
-    /// Collects a body's attributes and nested blocks, keeping spans. An argument set twice is an
-    /// error.
+    /// Collects a body's attributes and nested blocks, keeping spans. (An argument set twice never
+    /// gets here: the parser rejects it.)
     fn body_exprs(&mut self, file: usize, body: &Body) -> BodyExprs {
         let mut out = BodyExprs::default();
         for s in body.iter() {
             match s {
                 Structure::Attribute(a) => {
                     let name = a.key.value().as_str().to_string();
-                    let span = sp(file, &a.key);
-                    if let Some(prev) = out.attr_spans.get(&name) {
-                        self.diags.push(
-                            Diagnostic::error(format!("Duplicate argument `{name}`"))
-                                .at(span, "set again here")
-                                .at(Some(prev.clone()), "first set here"),
-                        );
-                        continue;
-                    }
-                    if let Some(span) = span {
+                    if let Some(span) = sp(file, &a.key) {
                         out.attr_spans.insert(name.clone(), span);
                     }
                     out.attrs.insert(name, Expr { file, ast: a.value.clone() });

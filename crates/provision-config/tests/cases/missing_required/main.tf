@@ -10,8 +10,3 @@ resource "fake_subnet" "a" {
 
 variable "dup" {}
 variable "dup" {}
-
-resource "fake_network" "twice" {
-  cidr_block = "10.0.0.0/16"
-  cidr_block = "10.1.0.0/16"
-}
