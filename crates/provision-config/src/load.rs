@@ -227,7 +227,7 @@ impl Loader<'_> {
                             continue;
                         }
                         let body = self.body_exprs(file, &inner.body);
-                        for (name, _) in &body.attrs {
+                        for name in body.attrs.keys() {
                             if name != "path" {
                                 let span = body.attr_spans.get(name).cloned();
                                 self.err(span, "Unsupported argument", format!("`{name}` is not supported by the local backend (supported: path)"));
@@ -809,29 +809,25 @@ impl Loader<'_> {
     fn check_reference(&mut self, r: &crate::references::Reference, owner: Option<(bool, bool)>) {
         let (counted, for_each) = owner.unwrap_or((false, false));
         match &r.root {
-            RefRoot::Var(n) => {
-                if !self.m.variables.contains_key(n) {
-                    let hint = did_you_mean(n, self.m.variables.keys().map(String::as_str))
-                        .map(|s| format!("; did you mean var.{s}?"))
-                        .unwrap_or_default();
-                    self.err(
-                        r.span.clone(),
-                        "Reference to undeclared input variable",
-                        format!("no variable \"{n}\" is declared{hint}"),
-                    );
-                }
+            RefRoot::Var(n) if !self.m.variables.contains_key(n) => {
+                let hint = did_you_mean(n, self.m.variables.keys().map(String::as_str))
+                    .map(|s| format!("; did you mean var.{s}?"))
+                    .unwrap_or_default();
+                self.err(
+                    r.span.clone(),
+                    "Reference to undeclared input variable",
+                    format!("no variable \"{n}\" is declared{hint}"),
+                );
             }
-            RefRoot::Local(n) => {
-                if !self.m.locals.contains_key(n) {
-                    let hint = did_you_mean(n, self.m.locals.keys().map(String::as_str))
-                        .map(|s| format!("; did you mean local.{s}?"))
-                        .unwrap_or_default();
-                    self.err(
-                        r.span.clone(),
-                        "Reference to undeclared local value",
-                        format!("no local value \"{n}\" is defined{hint}"),
-                    );
-                }
+            RefRoot::Local(n) if !self.m.locals.contains_key(n) => {
+                let hint = did_you_mean(n, self.m.locals.keys().map(String::as_str))
+                    .map(|s| format!("; did you mean local.{s}?"))
+                    .unwrap_or_default();
+                self.err(
+                    r.span.clone(),
+                    "Reference to undeclared local value",
+                    format!("no local value \"{n}\" is defined{hint}"),
+                );
             }
             RefRoot::Resource(a) => {
                 let target = self.m.resource(a).map(|t| (t.count.is_some(), t.for_each.is_some(), t.schema.clone()));

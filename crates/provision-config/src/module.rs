@@ -33,6 +33,9 @@ impl Expr {
     }
 }
 
+/// The objects something refers to, each with the span of the reference.
+pub type Refs = Vec<(ObjectId, Option<Span>)>;
+
 /// A configuration object the engine orders: variables, locals, resources, data sources, outputs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ObjectId {
@@ -189,7 +192,7 @@ impl Module {
 
     /// Every object with the objects it refers to (and the span of each reference), in
     /// declaration order. References to `count`, `each`, `path` and `terraform` are left out.
-    pub fn dependencies(&self) -> Vec<(ObjectId, Vec<(ObjectId, Option<Span>)>)> {
+    pub fn dependencies(&self) -> Vec<(ObjectId, Refs)> {
         let mut out = vec![];
         for v in self.variables.values() {
             // Validation conditions refer to the variable itself only.

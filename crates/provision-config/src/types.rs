@@ -158,20 +158,20 @@ fn parse(e: &Expression, in_object: bool) -> Result<TypeConstraint, String> {
 }
 
 fn parse_object_attr(e: &Expression) -> Result<(TypeConstraint, bool, Option<Value>), String> {
-    if let Expression::FuncCall(f) = e {
-        if f.name.name.value().as_str() == "optional" {
-            let args: Vec<&Expression> = f.args.iter().collect();
-            return match args.as_slice() {
-                [t] => Ok((parse(t, true)?, true, None)),
-                [t, d] => {
-                    let ty = parse(t, true)?;
-                    let default = crate::eval::eval_constant(d).map_err(|m| format!("optional() default: {m}"))?;
-                    let default = ty.convert(default).map_err(|m| format!("optional() default: {m}"))?;
-                    Ok((ty, true, Some(default)))
-                }
-                _ => Err("`optional(...)` takes a type and an optional default".into()),
-            };
-        }
+    if let Expression::FuncCall(f) = e
+        && f.name.name.value().as_str() == "optional"
+    {
+        let args: Vec<&Expression> = f.args.iter().collect();
+        return match args.as_slice() {
+            [t] => Ok((parse(t, true)?, true, None)),
+            [t, d] => {
+                let ty = parse(t, true)?;
+                let default = crate::eval::eval_constant(d).map_err(|m| format!("optional() default: {m}"))?;
+                let default = ty.convert(default).map_err(|m| format!("optional() default: {m}"))?;
+                Ok((ty, true, Some(default)))
+            }
+            _ => Err("`optional(...)` takes a type and an optional default".into()),
+        };
     }
     Ok((parse(e, true)?, false, None))
 }

@@ -75,6 +75,10 @@ pub struct AttributeSchema {
     /// The value used when the configuration leaves an optional attribute unset.
     pub default: Option<Value>,
     pub validator: Option<Validator>,
+    /// While this attribute refers to an object, AWS refuses to delete that object (an internet
+    /// gateway attached to a VPC). When the referenced object is replaced destroy-first, this
+    /// object is replaced too, so the old one can go.
+    pub holds_in_use: bool,
     pub description: &'static str,
 }
 
@@ -88,6 +92,7 @@ impl AttributeSchema {
             sensitive: false,
             default: None,
             validator: None,
+            holds_in_use: false,
             description: "",
         }
     }
@@ -120,6 +125,12 @@ impl AttributeSchema {
 
     pub fn default(mut self, v: impl Into<Value>) -> Self {
         self.default = Some(v.into());
+        self
+    }
+
+    /// See [`AttributeSchema::holds_in_use`].
+    pub fn holds_in_use(mut self) -> Self {
+        self.holds_in_use = true;
         self
     }
 

@@ -1,1 +1,275 @@
-//! x
+//! The provision engine: turns a configuration and a state into a plan, and a plan into changes in
+//! the world. It owns the dependency graph (cycles named), the batched refresh, the schema-driven
+//! diff, and the concurrent DAG walker with its crash-safe journal.
+//!
+//! Deliberately absent: any AWS SDK type (resources are reached only through
+//! [`provision_core::ResourceType`]), any file or terminal I/O (state goes through a
+//! [`provision_core::state::StateStore`], progress through a [`Reporter`]), and any retry policy
+//! (retries belong to the provider, per operation).
+
+mod apply;
+mod diff;
+mod graph;
+pub mod json;
+mod plan;
+mod recover;
+pub mod render;
+
+pub use apply::{ApplyReport, Failure, Skipped};
+pub use graph::ConfigGraph;
+pub use plan::{PlanRequest, PlannedRun, SavedInputs};
+pub use recover::Recovery;
+
+use provision_config::{InstanceCtx, Module, Scope, eval_body};
+use provision_core::{Address, Diagnostic, Diagnostics, Provider, ProviderError, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How many resource operations may run at once.
+    pub parallelism: usize,
+    /// The value of `terraform.workspace`.
+    pub workspace: String,
+    /// How long after a create started its object may still be invisible to a read (AWS is
+    /// eventually consistent). Crash recovery looks again after this long before concluding that
+    /// an interrupted create made nothing.
+    pub recovery_settle: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { parallelism: 10, workspace: "default".into(), recovery_settle: Duration::from_secs(10) }
+    }
+}
+
+/// The kind of operation on one object, for progress and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Create,
+    Update,
+    Delete,
+    Read,
+}
+
+impl Op {
+    pub fn progressive(self) -> &'static str {
+        match self {
+            Op::Create => "Creating",
+            Op::Update => "Modifying",
+            Op::Delete => "Destroying",
+            Op::Read => "Reading",
+        }
+    }
+
+    pub fn past(self) -> &'static str {
+        match self {
+            Op::Create => "Creation",
+            Op::Update => "Modifications",
+            Op::Delete => "Destruction",
+            Op::Read => "Read",
+        }
+    }
+}
+
+/// What happened to a create interrupted by an earlier run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecoveryOutcome {
+    /// The object exists: it is now recorded in state.
+    Adopted { id: String },
+    /// No object exists: the record was dropped.
+    Dropped,
+    /// Looking for it failed; the record stays for the next run.
+    Unresolved { message: String },
+}
+
+/// Progress, reported as it happens. Library code never prints; the CLI turns these into output.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A batched read of `count` objects of one type started.
+    Refreshing {
+        type_name: String,
+        count: usize,
+    },
+    Recovered {
+        address: Address,
+        outcome: RecoveryOutcome,
+    },
+    OpStarted {
+        address: Address,
+        op: Op,
+    },
+    OpFinished {
+        address: Address,
+        op: Op,
+        id: Option<String>,
+        elapsed: Duration,
+    },
+    OpFailed {
+        address: Address,
+        op: Op,
+        message: String,
+    },
+    /// Not started because something it depends on failed.
+    OpSkipped {
+        address: Address,
+        op: Op,
+        because: Address,
+    },
+    /// The run was interrupted; in-flight operations are finishing.
+    Interrupting,
+    Warning(String),
+}
+
+/// Receives [`Event`]s.
+pub trait Reporter: Send + Sync {
+    fn report(&self, event: Event);
+}
+
+/// A reporter that drops everything.
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn report(&self, _: Event) {}
+}
+
+/// Asks a running apply to stop launching operations (Ctrl-C). In-flight ones finish and are
+/// recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel {
+    flag: Arc<AtomicBool>,
+    notify: Arc<tokio::sync::Notify>,
+}
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    async fn cancelled(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Why a plan or apply could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Problems in the configuration, found while evaluating it.
+    #[error("{0}")]
+    Config(Diagnostics),
+    /// Reading the current objects failed.
+    #[error("refreshing {type_name} failed: {error}")]
+    Refresh { type_name: String, error: ProviderError },
+    /// A state write failed; nothing after it was attempted.
+    #[error("could not write state: {0}")]
+    Persist(String),
+    /// The operations would have to happen in a circular order.
+    #[error("{0}")]
+    Ordering(String),
+}
+
+impl From<Diagnostics> for EngineError {
+    fn from(d: Diagnostics) -> Self {
+        EngineError::Config(d)
+    }
+}
+
+/// Everything needed to plan and apply one configuration.
+pub struct Engine {
+    pub provider: Arc<dyn Provider>,
+    pub module: Arc<Module>,
+    pub graph: ConfigGraph,
+    pub variables: BTreeMap<String, Value>,
+    pub options: Options,
+    pub reporter: Arc<dyn Reporter>,
+    default_tags: BTreeMap<String, String>,
+}
+
+impl Engine {
+    /// Builds the dependency graph (reporting cycles), evaluates the provider block and configures
+    /// the provider. Makes no AWS call.
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        module: Arc<Module>,
+        variables: BTreeMap<String, Value>,
+        options: Options,
+        reporter: Arc<dyn Reporter>,
+    ) -> Result<Engine, Diagnostics> {
+        let graph = ConfigGraph::build(&module)?;
+        let mut engine =
+            Engine { provider, module, graph, variables, options, reporter, default_tags: BTreeMap::new() };
+        engine.configure_provider()?;
+        Ok(engine)
+    }
+
+    /// A scope with variables and every local that can be evaluated before any resource exists.
+    fn static_scope(&self) -> Scope {
+        let mut scope = Scope {
+            variables: self.variables.clone(),
+            workspace: self.options.workspace.clone(),
+            module_dir: self.module.dir.clone(),
+            ..Default::default()
+        };
+        for r in &self.module.resources {
+            if r.count.is_some() {
+                scope.expanded.insert(r.address.clone(), "count");
+            } else if r.for_each.is_some() {
+                scope.expanded.insert(r.address.clone(), "for_each");
+            }
+        }
+        scope
+    }
+
+    fn configure_provider(&mut self) -> Result<(), Diagnostics> {
+        let Some(block) = &self.module.provider else {
+            return self.provider.configure(&Default::default()).map_err(|e| Diagnostic::error(e.message).into());
+        };
+        let mut scope = self.static_scope();
+        for o in &self.graph.order {
+            if let provision_config::ObjectId::Local(n) = o
+                && let Some(l) = self.module.locals.get(n)
+            {
+                let v = provision_config::eval(&l.expr, &scope, &InstanceCtx::default()).unwrap_or(Value::Unknown);
+                scope.locals.insert(n.clone(), v);
+            }
+        }
+        let attrs = eval_body(&block.body, &block.schema, &scope, &InstanceCtx::default())?;
+        if attrs.values().any(|v| !v.is_wholly_known()) {
+            return Err(Diagnostic::error("Provider configuration depends on unknown values")
+                .at(block.span.clone(), "the provider block refers to values that are only known after apply")
+                .note("the provider block may use variables and locals, but not resource attributes")
+                .into());
+        }
+        let attrs: provision_core::Attrs = attrs.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
+        if let Some(tags) =
+            attrs.get("default_tags").and_then(|d| d.as_map()).and_then(|m| m.get("tags")).and_then(Value::as_map)
+        {
+            self.default_tags =
+                tags.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect();
+        }
+        self.provider
+            .configure(&attrs)
+            .map_err(|e| Diagnostic::error(e.message).at(block.span.clone(), "in this provider block").into())
+    }
+
+    pub fn default_tags(&self) -> &BTreeMap<String, String> {
+        &self.default_tags
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -71,8 +71,11 @@ impl Cloud {
         self.lock().calls.clone()
     }
 
+    /// Forgets the call log and the timeline.
     pub fn clear_calls(&self) {
-        self.lock().calls.clear();
+        let mut i = self.lock();
+        i.calls.clear();
+        i.timeline.clear();
     }
 
     pub fn timeline(&self) -> Vec<String> {
@@ -240,7 +243,7 @@ fn subnet_schema() -> Schema {
 fn gateway_schema() -> Schema {
     Schema::new("A fake gateway, attached to a network in place.")
         .with_id()
-        .attr(AttributeSchema::optional("network_id", Type::String))
+        .attr(AttributeSchema::optional("network_id", Type::String).holds_in_use())
         .with_tags()
 }
 
@@ -264,11 +267,11 @@ impl FakeType {
     }
 
     fn check_refs(&self, i: &Inner, desired: &Attrs) -> Result<(), ProviderError> {
-        if let Some(Value::String(n)) = desired.get("network_id") {
-            if !i.objects.get(n).is_some_and(|o| o.type_name == "fake_network") {
-                return Err(err(ProviderErrorKind::Invalid, format!("network {n} does not exist"))
-                    .with_code("InvalidNetworkID.NotFound"));
-            }
+        if let Some(Value::String(n)) = desired.get("network_id")
+            && i.objects.get(n).is_none_or(|o| o.type_name != "fake_network")
+        {
+            return Err(err(ProviderErrorKind::Invalid, format!("network {n} does not exist"))
+                .with_code("InvalidNetworkID.NotFound"));
         }
         Ok(())
     }

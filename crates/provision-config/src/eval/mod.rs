@@ -77,11 +77,11 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
                 continue;
             }
         };
-        if let (Some(check), true) = (a.validator, v.is_wholly_known() && !v.is_null()) {
-            if let Err(m) = check(&v.strip_marks()) {
-                diags.push(Diagnostic::error(format!("Invalid value for `{}`", a.name)).at(expr.span(), m));
-                continue;
-            }
+        if let (Some(check), true) = (a.validator, v.is_wholly_known() && !v.is_null())
+            && let Err(m) = check(&v.strip_marks())
+        {
+            diags.push(Diagnostic::error(format!("Invalid value for `{}`", a.name)).at(expr.span(), m));
+            continue;
         }
         out.insert(a.name.to_string(), v.mark_if(a.sensitive));
     }
@@ -375,16 +375,22 @@ impl<'a> Evaluator<'a> {
                         };
                         if f.grouping {
                             grouped.entry(key).or_default().push(val);
-                        } else if map.contains_key(&key) {
-                            return Err(self.err(
-                                ke,
-                                "Duplicate object key",
-                                format!(
-                                    "two elements produce the key \"{key}\"; add `...` after the value to group them"
-                                ),
-                            ));
                         } else {
-                            map.insert(key, val);
+                            match map.entry(key) {
+                                std::collections::btree_map::Entry::Occupied(o) => {
+                                    return Err(self.err(
+                                        ke,
+                                        "Duplicate object key",
+                                        format!(
+                                            "two elements produce the key \"{}\"; add `...` after the value to group them",
+                                            o.key()
+                                        ),
+                                    ));
+                                }
+                                std::collections::btree_map::Entry::Vacant(v) => {
+                                    v.insert(val);
+                                }
+                            }
                         }
                     }
                 }

@@ -1,0 +1,790 @@
+//! Apply: the plan becomes a graph of operations (create, update, delete, read), walked
+//! concurrently. Each operation starts the moment everything it depends on is done, at most
+//! `parallelism` at a time; a failure cuts off its dependents and nothing else.
+//!
+//! The journal protocol makes a crash at any point harmless: before a create, a *pending* record
+//! (address and idempotency token) is made durable; after it, the object replaces the record.
+//! Records left by a crash are resolved by [`Engine::recover`] before the next plan. State writes
+//! that become due together (several operations finishing at once) are committed as one.
+
+use crate::plan::{Evaluation, PlannedRun};
+use crate::{Cancel, Engine, EngineError, Event, Op};
+use futures::FutureExt;
+use futures::stream::{FuturesUnordered, StreamExt};
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use provision_config::{InstanceCtx, ObjectId, eval, eval_body};
+use provision_core::plan::{Action, PlanMode, Reason, ReplaceOrder, Summary};
+use provision_core::state::{OutputValue, PendingCreate, ResourceObject, State, StateStore};
+use provision_core::{Address, Attrs, CreateContext, Diagnostics, Identity, Mode, ProviderError, Schema, Value};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+/// An operation that failed.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub address: Address,
+    pub op: Op,
+    pub message: String,
+}
+
+/// An operation that was not attempted because one it depends on failed.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub address: Address,
+    pub op: Op,
+    pub because: Address,
+}
+
+/// What an apply did.
+#[derive(Debug)]
+pub struct ApplyReport {
+    pub failures: Vec<Failure>,
+    pub skipped: Vec<Skipped>,
+    /// Set when the run was interrupted; lists the operations never started.
+    pub interrupted: Option<Vec<(Address, Op)>>,
+    /// Operations that completed, as Terraform counts them.
+    pub done: Summary,
+    /// The state as last written (or as it would have been, if a write failed).
+    pub state: State,
+    /// Set when a state write failed; the apply stopped there.
+    pub persist_error: Option<String>,
+    pub state_writes: usize,
+}
+
+impl ApplyReport {
+    pub fn succeeded(&self) -> bool {
+        self.failures.is_empty()
+            && self.skipped.is_empty()
+            && self.interrupted.is_none()
+            && self.persist_error.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Create,
+    Update,
+    Delete,
+    Read,
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    address: Address,
+    kind: Kind,
+    /// For deletes: the deposed key of the object to delete. For creates that replace an object
+    /// create-before-destroy: the key the old object is deposed under.
+    deposed: Option<String>,
+    /// Deletes that remove an object the configuration no longer has.
+    orphan: bool,
+}
+
+impl Node {
+    fn op(&self) -> Op {
+        match self.kind {
+            Kind::Create => Op::Create,
+            Kind::Update => Op::Update,
+            Kind::Delete => Op::Delete,
+            Kind::Read => Op::Read,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Waiting,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+}
+
+enum Outcome {
+    Created(Result<Attrs, (ProviderError, Result<Vec<Attrs>, ProviderError>)>),
+    Updated(Result<Attrs, ProviderError>),
+    Deleted(Result<(), ProviderError>),
+    Read(Result<Attrs, ProviderError>),
+}
+
+type Job = Pin<Box<dyn Future<Output = (NodeIndex, Outcome)> + Send>>;
+
+/// What a launched operation needs when it completes.
+struct Launched {
+    started: Instant,
+    desired: Attrs,
+    token: Option<String>,
+}
+
+fn new_key() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// What a provider gets: configurable attributes, nested blocks and `tags_all`, with no marks.
+/// An optional attribute the configuration leaves to AWS (unknown in the plan) is passed as null.
+fn provider_input(schema: &Schema, after: &Attrs, config: &Attrs) -> Attrs {
+    let mut out = Attrs::new();
+    for a in &schema.attributes {
+        if a.is_configurable() || (schema.taggable && a.name == "tags_all") {
+            let mut v = after.get(a.name).map(Value::strip_marks).unwrap_or(Value::Null);
+            let unset = config.get(a.name).is_none_or(Value::is_null);
+            if a.mode == provision_core::AttrMode::OptionalComputed && unset && v.is_unknown() {
+                v = Value::Null;
+            }
+            out.insert(a.name.to_string(), v);
+        }
+    }
+    for b in &schema.blocks {
+        out.insert(b.name.to_string(), after.get(b.name).map(Value::strip_marks).unwrap_or(Value::Null));
+    }
+    out
+}
+
+struct Run<'a> {
+    engine: &'a Engine,
+    graph: DiGraph<Node, ()>,
+    status: Vec<Status>,
+    eval: Evaluation,
+    state: State,
+    /// The state as last made durable (to skip writes that change nothing).
+    durable: State,
+    dirty: bool,
+    writes: usize,
+    report_failures: Vec<Failure>,
+    report_skipped: Vec<Skipped>,
+    done: Summary,
+    launched: BTreeMap<NodeIndex, Launched>,
+    data: BTreeMap<Address, Attrs>,
+}
+
+impl Engine {
+    /// Applies a plan. Never panics on provider or state failures: everything is in the report.
+    pub async fn apply(
+        &self,
+        run: PlannedRun,
+        store: &dyn StateStore,
+        cancel: &Cancel,
+    ) -> Result<ApplyReport, EngineError> {
+        let mode = run.plan.mode;
+        let graph = self.operation_graph(&run)?;
+        let n = graph.node_count();
+        let mut r = Run {
+            engine: self,
+            graph,
+            status: vec![Status::Waiting; n],
+            eval: run.eval,
+            durable: run.original,
+            state: run.state,
+            dirty: false,
+            writes: 0,
+            report_failures: vec![],
+            report_skipped: vec![],
+            done: Summary::default(),
+            launched: BTreeMap::new(),
+            data: run.data,
+        };
+        let mut interrupted = None;
+        let persist_error = match r.walk(store, cancel).await {
+            Ok(()) => {
+                if cancel.is_cancelled() {
+                    let rest: Vec<(Address, Op)> = r
+                        .graph
+                        .node_indices()
+                        .filter(|i| r.status[i.index()] == Status::Waiting)
+                        .map(|i| (r.graph[i].address.clone(), r.graph[i].op()))
+                        .collect();
+                    interrupted = Some(rest);
+                }
+                r.finish_outputs(mode);
+                r.commit(store).await.err()
+            }
+            Err(e) => Some(e),
+        };
+        Ok(ApplyReport {
+            failures: r.report_failures,
+            skipped: r.report_skipped,
+            interrupted,
+            done: r.done,
+            state: r.state,
+            persist_error,
+            state_writes: r.writes,
+        })
+    }
+
+    /// The graph of operations. An edge `a → b` means `a` must finish before `b` starts.
+    fn operation_graph(&self, run: &PlannedRun) -> Result<DiGraph<Node, ()>, EngineError> {
+        let mut g: DiGraph<Node, ()> = DiGraph::new();
+        let add = |g: &mut DiGraph<Node, ()>, node: Node| g.add_node(node);
+        let mut cbd: Vec<(NodeIndex, NodeIndex)> = vec![];
+        for c in &run.plan.changes {
+            let a = c.address.clone();
+            match c.action {
+                Action::NoOp => {}
+                Action::Create => {
+                    add(&mut g, Node { address: a, kind: Kind::Create, deposed: None, orphan: false });
+                }
+                Action::Update => {
+                    add(&mut g, Node { address: a, kind: Kind::Update, deposed: None, orphan: false });
+                }
+                Action::Read => {
+                    add(&mut g, Node { address: a, kind: Kind::Read, deposed: None, orphan: false });
+                }
+                Action::Delete => {
+                    let orphan = matches!(c.reason, Some(Reason::NotInConfig | Reason::Deposed));
+                    add(&mut g, Node { address: a, kind: Kind::Delete, deposed: c.deposed.clone(), orphan });
+                }
+                Action::Replace(ReplaceOrder::DestroyBeforeCreate) => {
+                    let d = add(&mut g, Node { address: a.clone(), kind: Kind::Delete, deposed: None, orphan: false });
+                    let cr = add(&mut g, Node { address: a, kind: Kind::Create, deposed: None, orphan: false });
+                    g.add_edge(d, cr, ());
+                }
+                Action::Replace(ReplaceOrder::CreateBeforeDestroy) => {
+                    let key = new_key();
+                    let cr = add(
+                        &mut g,
+                        Node { address: a.clone(), kind: Kind::Create, deposed: Some(key.clone()), orphan: false },
+                    );
+                    let d = add(&mut g, Node { address: a, kind: Kind::Delete, deposed: Some(key), orphan: false });
+                    g.add_edge(cr, d, ());
+                    cbd.push((cr, d));
+                }
+            }
+        }
+        let config_deps = |a: &Address| -> BTreeSet<Address> {
+            run.eval.instances.get(a).map(|i| i.deps.clone()).unwrap_or_default()
+        };
+        let state_deps = |a: &Address, deposed: &Option<String>| -> BTreeSet<Address> {
+            run.state
+                .resources
+                .iter()
+                .find(|o| &o.address == a && &o.deposed == deposed)
+                .map(|o| o.dependencies.iter().cloned().collect())
+                .unwrap_or_default()
+        };
+        let nodes: Vec<NodeIndex> = g.node_indices().collect();
+        let mut edges = vec![];
+        for &x in &nodes {
+            let nx = &g[x];
+            match nx.kind {
+                Kind::Create | Kind::Update | Kind::Read => {
+                    let deps = config_deps(&nx.address);
+                    for &y in &nodes {
+                        let ny = &g[y];
+                        if y != x
+                            && matches!(ny.kind, Kind::Create | Kind::Update | Kind::Read)
+                            && deps.contains(&ny.address.resource())
+                            && !ny.address.same_resource(&nx.address)
+                        {
+                            edges.push((y, x));
+                        }
+                    }
+                }
+                Kind::Delete => {
+                    // Dependents are deleted first.
+                    for &y in &nodes {
+                        let ny = &g[y];
+                        if y == x || ny.kind != Kind::Delete || ny.address.same_resource(&nx.address) {
+                            continue;
+                        }
+                        let mut deps_y = state_deps(&ny.address, &ny.deposed);
+                        deps_y.extend(config_deps(&ny.address));
+                        if deps_y.contains(&nx.address.resource()) {
+                            edges.push((y, x));
+                        }
+                    }
+                    // An object that is going away outlives the updates that stop using it.
+                    if nx.orphan {
+                        for &y in &nodes {
+                            let ny = &g[y];
+                            if matches!(ny.kind, Kind::Create | Kind::Update)
+                                && !ny.address.same_resource(&nx.address)
+                                && state_deps(&ny.address, &None).contains(&nx.address.resource())
+                            {
+                                edges.push((y, x));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // create_before_destroy: dependents move to the new object before the old one goes.
+        for (cr, d) in cbd {
+            let res = g[cr].address.resource();
+            for &y in &nodes {
+                let ny = &g[y];
+                if matches!(ny.kind, Kind::Create | Kind::Update) && y != cr && config_deps(&ny.address).contains(&res)
+                {
+                    edges.push((y, d));
+                }
+            }
+        }
+        for (a, b) in edges {
+            g.update_edge(a, b, ());
+        }
+        if let Err(cycle) = petgraph::algo::toposort(&g, None) {
+            let n = &g[cycle.node_id()];
+            return Err(EngineError::Ordering(format!(
+                "the planned operations cannot be ordered: {} of {} takes part in a cycle (often caused by mixing create_before_destroy with resources that do not set it; set it on the dependencies too)",
+                n.op().progressive().to_lowercase(),
+                n.address
+            )));
+        }
+        Ok(g)
+    }
+}
+
+impl Run<'_> {
+    async fn walk(&mut self, store: &dyn StateStore, cancel: &Cancel) -> Result<(), String> {
+        let parallelism = self.engine.options.parallelism.max(1);
+        let mut ready: VecDeque<NodeIndex> = {
+            let mut roots: Vec<NodeIndex> = self
+                .graph
+                .node_indices()
+                .filter(|&i| self.graph.neighbors_directed(i, Direction::Incoming).next().is_none())
+                .collect();
+            roots.sort_by_key(|a| self.order_key(*a));
+            roots.into()
+        };
+        let mut running: FuturesUnordered<Job> = FuturesUnordered::new();
+        let mut interrupting = false;
+        let mut persist_error: Option<String> = None;
+        loop {
+            if cancel.is_cancelled() && !interrupting {
+                interrupting = true;
+                self.engine.reporter.report(Event::Interrupting);
+            }
+            let mut jobs: Vec<(NodeIndex, Job)> = vec![];
+            while !interrupting && persist_error.is_none() && running.len() + jobs.len() < parallelism {
+                let Some(i) = ready.pop_front() else { break };
+                match self.prepare(i) {
+                    Ok(Some(job)) => jobs.push((i, job)),
+                    Ok(None) => {
+                        self.status[i.index()] = Status::Done;
+                        self.release(i, &mut ready);
+                    }
+                    Err(message) => self.fail(i, message),
+                }
+            }
+            // Pending records must be durable before their creates start; one write covers all.
+            if self.dirty
+                && persist_error.is_none()
+                && let Err(e) = self.commit(store).await
+            {
+                // Nothing more starts; what is running finishes and is recorded if possible.
+                for (i, _) in jobs.drain(..) {
+                    let address = self.graph[i].address.clone();
+                    self.state.pending.retain(|p| p.address != address);
+                    self.fail(i, format!("not started: the state could not be written ({e})"));
+                }
+                persist_error = Some(e);
+            }
+            for (_, job) in jobs {
+                running.push(job);
+            }
+            if running.is_empty() {
+                if ready.is_empty() || interrupting || persist_error.is_some() {
+                    return match persist_error {
+                        Some(e) => Err(e),
+                        None => Ok(()),
+                    };
+                }
+                continue;
+            }
+            let first = tokio::select! {
+                r = running.next() => r,
+                _ = cancel.cancelled(), if !interrupting => continue,
+            };
+            let mut finished: Vec<(NodeIndex, Outcome)> = first.into_iter().collect();
+            while let Some(Some(more)) = running.next().now_or_never() {
+                finished.push(more);
+            }
+            for (i, outcome) in finished {
+                self.complete(i, outcome, &mut ready);
+            }
+            if persist_error.is_none()
+                && let Err(e) = self.commit(store).await
+            {
+                persist_error = Some(e);
+            }
+        }
+    }
+
+    /// Deterministic order among ready operations: deletes first, then by address.
+    fn order_key(&self, i: NodeIndex) -> (u8, Address) {
+        let n = &self.graph[i];
+        (if n.kind == Kind::Delete { 0 } else { 1 }, n.address.clone())
+    }
+
+    /// Makes a node's dependents ready when all their dependencies are done.
+    fn release(&mut self, i: NodeIndex, ready: &mut VecDeque<NodeIndex>) {
+        let mut next: Vec<NodeIndex> = self.graph.neighbors_directed(i, Direction::Outgoing).collect();
+        next.sort_by_key(|a| self.order_key(*a));
+        next.dedup();
+        for d in next {
+            if self.status[d.index()] != Status::Waiting || ready.contains(&d) {
+                continue;
+            }
+            let all_done =
+                self.graph.neighbors_directed(d, Direction::Incoming).all(|p| self.status[p.index()] == Status::Done);
+            if all_done {
+                ready.push_back(d);
+            }
+        }
+    }
+
+    fn fail(&mut self, i: NodeIndex, message: String) {
+        self.status[i.index()] = Status::Failed;
+        let node = self.graph[i].clone();
+        self.engine.reporter.report(Event::OpFailed {
+            address: node.address.clone(),
+            op: node.op(),
+            message: message.clone(),
+        });
+        self.report_failures.push(Failure { address: node.address.clone(), op: node.op(), message });
+        // Everything downstream is skipped.
+        let mut stack: Vec<NodeIndex> = self.graph.neighbors_directed(i, Direction::Outgoing).collect();
+        while let Some(d) = stack.pop() {
+            if self.status[d.index()] != Status::Waiting {
+                continue;
+            }
+            self.status[d.index()] = Status::Skipped;
+            let dn = &self.graph[d];
+            self.engine.reporter.report(Event::OpSkipped {
+                address: dn.address.clone(),
+                op: dn.op(),
+                because: node.address.clone(),
+            });
+            self.report_skipped.push(Skipped {
+                address: dn.address.clone(),
+                op: dn.op(),
+                because: node.address.clone(),
+            });
+            stack.extend(self.graph.neighbors_directed(d, Direction::Outgoing));
+        }
+    }
+
+    /// Evaluates the instance's configuration with everything applied so far.
+    fn instance_config(&mut self, address: &Address) -> Result<Attrs, Diagnostics> {
+        let module = self.engine.module.clone();
+        let Some(block) = module.resource(address) else {
+            return Err(
+                provision_core::Diagnostic::error(format!("{address} is no longer in the configuration")).into()
+            );
+        };
+        for n in self.engine.graph.local_deps(&ObjectId::Resource(block.address.clone())) {
+            if let Some(l) = module.locals.get(&n) {
+                let v = eval(&l.expr, &self.eval.scope, &InstanceCtx::default()).map_err(Diagnostics::from)?;
+                self.eval.scope.locals.insert(n, v);
+            }
+        }
+        let ctx = self.eval.instances.get(address).map(|i| i.ctx.clone()).unwrap_or_default();
+        eval_body(&block.body, &block.schema, &self.eval.scope, &ctx)
+    }
+
+    fn diag_message(d: &Diagnostics) -> String {
+        d.errors()
+            .map(|e| match e.labels.first() {
+                Some(l) => format!("{}: {}", e.summary, l.message),
+                None => e.summary.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Gets a node ready to run: evaluates, journals, and returns the operation to await. `None`
+    /// means there turned out to be nothing to do.
+    fn prepare(&mut self, i: NodeIndex) -> Result<Option<Job>, String> {
+        let node = self.graph[i].clone();
+        let engine = self.engine;
+        let address = node.address.clone();
+        let mode = address.mode;
+        let op = node.op();
+        match node.kind {
+            Kind::Create | Kind::Update => {
+                let rt = engine.provider.resource_type(&address.type_name).ok_or("unknown resource type")?;
+                let block = engine.module.resource(&address).ok_or("not in the configuration")?.clone();
+                let config = self.instance_config(&address).map_err(|d| Self::diag_message(&d))?;
+                let prior = if node.kind == Kind::Update {
+                    self.state.current(&address).map(|o| o.attributes.clone())
+                } else {
+                    None
+                };
+                let planned = crate::diff::plan_instance(
+                    &block.schema,
+                    &config,
+                    prior.as_ref(),
+                    &block.lifecycle,
+                    &engine.default_tags,
+                );
+                if node.kind == Kind::Update {
+                    match planned.action {
+                        Action::NoOp => return Ok(None),
+                        Action::Replace(_) => {
+                            return Err(format!(
+                                "{} became known only now and its new value requires replacing the object, which the plan did not include; run plan again",
+                                planned.replace_paths.join(", ")
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+                let desired = provider_input(&block.schema, &planned.after, &config);
+                if let Some((k, _)) = desired.iter().find(|(_, v)| !v.is_wholly_known()) {
+                    return Err(format!(
+                        "`{k}` is still unknown when it should have been known; this is a bug in provision"
+                    ));
+                }
+                self.launched.insert(i, Launched { started: Instant::now(), desired: desired.clone(), token: None });
+                self.status[i.index()] = Status::Running;
+                engine.reporter.report(Event::OpStarted { address: address.clone(), op });
+                if node.kind == Kind::Update {
+                    let id =
+                        self.state.current(&address).map(|o| o.id.clone()).ok_or("the object is no longer in state")?;
+                    let prior = prior.unwrap_or_default();
+                    return Ok(Some(Box::pin(async move {
+                        let r = rt.update(&id, &prior, &desired).await;
+                        (i, Outcome::Updated(r))
+                    })));
+                }
+                // Journal: depose the old object (create-before-destroy), record the pending create.
+                if let Some(key) = &node.deposed
+                    && let Some(old) = self.state.current_mut(&address)
+                {
+                    old.deposed = Some(key.clone());
+                }
+                let token = uuid::Uuid::new_v4().to_string();
+                let deps: Vec<Address> =
+                    self.eval.instances.get(&address).map(|x| x.deps.iter().cloned().collect()).unwrap_or_default();
+                self.state.pending.retain(|p| p.address != address);
+                self.state.pending.push(PendingCreate {
+                    address: address.clone(),
+                    token: token.clone(),
+                    started_at: now_rfc3339(),
+                    dependencies: deps,
+                });
+                self.dirty = true;
+                if let Some(l) = self.launched.get_mut(&i) {
+                    l.token = Some(token.clone());
+                }
+                let identity = Identity { stack: self.state.lineage.clone(), address: address.clone() };
+                let ctx = CreateContext { identity: identity.clone(), token };
+                Ok(Some(Box::pin(async move {
+                    let r = match rt.create(&ctx, &desired).await {
+                        Ok(a) => Ok(a),
+                        Err(e) => {
+                            let found = rt.find(&identity).await;
+                            Err((e, found))
+                        }
+                    };
+                    (i, Outcome::Created(r))
+                })))
+            }
+            Kind::Delete => {
+                let rt = engine.provider.resource_type(&address.type_name).ok_or("unknown resource type")?;
+                let obj =
+                    self.state.resources.iter().find(|o| o.address == address && o.deposed == node.deposed).cloned();
+                let Some(obj) = obj else { return Ok(None) };
+                self.launched.insert(i, Launched { started: Instant::now(), desired: Attrs::new(), token: None });
+                self.status[i.index()] = Status::Running;
+                engine.reporter.report(Event::OpStarted { address: address.clone(), op });
+                Ok(Some(Box::pin(async move {
+                    let r = rt.delete(&obj.id, &obj.attributes).await;
+                    (i, Outcome::Deleted(r))
+                })))
+            }
+            Kind::Read => {
+                debug_assert_eq!(mode, Mode::Data);
+                let ds = engine.provider.data_source(&address.type_name).ok_or("unknown data source")?;
+                let args = self.instance_config(&address).map_err(|d| Self::diag_message(&d))?;
+                if let Some((k, _)) = args.iter().find(|(_, v)| !v.is_wholly_known()) {
+                    return Err(format!("`{k}` is still unknown; this is a bug in provision"));
+                }
+                let args: Attrs = args.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
+                self.launched.insert(i, Launched { started: Instant::now(), desired: Attrs::new(), token: None });
+                self.status[i.index()] = Status::Running;
+                engine.reporter.report(Event::OpStarted { address: address.clone(), op });
+                Ok(Some(Box::pin(async move {
+                    let r = ds.read(&args).await;
+                    (i, Outcome::Read(r))
+                })))
+            }
+        }
+    }
+
+    /// Records a finished operation in state and releases its dependents.
+    fn complete(&mut self, i: NodeIndex, outcome: Outcome, ready: &mut VecDeque<NodeIndex>) {
+        let node = self.graph[i].clone();
+        let launched = self.launched.remove(&i);
+        let elapsed = launched.as_ref().map(|l| l.started.elapsed()).unwrap_or_default();
+        let desired = launched.as_ref().map(|l| l.desired.clone()).unwrap_or_default();
+        let address = node.address.clone();
+        let schema = self.engine.provider.resource_type(&address.type_name).map(|rt| rt.schema().clone());
+        let deps: Vec<Address> =
+            self.eval.instances.get(&address).map(|x| x.deps.iter().cloned().collect()).unwrap_or_default();
+        let result: Result<Option<String>, String> = match outcome {
+            Outcome::Created(Ok(attrs)) => {
+                let schema = schema.unwrap_or_default();
+                let attrs = self.engine.normalize_read(&schema, attrs, &desired);
+                let id = attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                self.state.pending.retain(|p| p.address != address);
+                self.state.upsert(ResourceObject {
+                    address: address.clone(),
+                    deposed: None,
+                    id: id.clone(),
+                    attributes: attrs.clone(),
+                    dependencies: deps,
+                });
+                self.eval.set(&address, Value::Map(attrs));
+                self.done.add += 1;
+                Ok(Some(id))
+            }
+            Outcome::Created(Err((e, found))) => {
+                let schema = schema.unwrap_or_default();
+                let tracked: BTreeSet<String> = self.state.resources.iter().map(|o| o.id.clone()).collect();
+                let message = match found {
+                    Ok(objs) => {
+                        let mut untracked: Vec<Attrs> = objs
+                            .into_iter()
+                            .filter(|a| a.get("id").and_then(Value::as_str).is_some_and(|id| !tracked.contains(id)))
+                            .collect();
+                        self.state.pending.retain(|p| p.address != address);
+                        if untracked.is_empty() {
+                            e.message.clone()
+                        } else {
+                            let attrs = self.engine.normalize_read(&schema, untracked.remove(0), &desired);
+                            let id = attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                            self.state.upsert(ResourceObject {
+                                address: address.clone(),
+                                deposed: None,
+                                id: id.clone(),
+                                attributes: attrs,
+                                dependencies: deps,
+                            });
+                            format!(
+                                "{} (the object was created as {id} and is recorded in state; the next plan shows what is left to do)",
+                                e.message
+                            )
+                        }
+                    }
+                    Err(fe) => format!(
+                        "{}; looking for a partly created object also failed ({}), so the pending record stays and the next run resolves it",
+                        e.message, fe.message
+                    ),
+                };
+                Err(with_code(message, &e))
+            }
+            Outcome::Updated(Ok(attrs)) => {
+                let schema = schema.unwrap_or_default();
+                let attrs = self.engine.normalize_read(&schema, attrs, &desired);
+                let id = match self.state.current_mut(&address) {
+                    Some(o) => {
+                        o.attributes = attrs.clone();
+                        o.dependencies = deps;
+                        o.id.clone()
+                    }
+                    None => String::new(),
+                };
+                self.eval.set(&address, Value::Map(attrs));
+                self.done.change += 1;
+                Ok(Some(id))
+            }
+            Outcome::Updated(Err(e)) => Err(with_code(e.message.clone(), &e)),
+            Outcome::Deleted(r) => match r {
+                Ok(()) => {
+                    self.state.remove(&address, node.deposed.as_deref());
+                    self.done.destroy += 1;
+                    Ok(None)
+                }
+                Err(e) if e.is_not_found() => {
+                    self.state.remove(&address, node.deposed.as_deref());
+                    self.done.destroy += 1;
+                    Ok(None)
+                }
+                Err(e) => Err(with_code(e.message.clone(), &e)),
+            },
+            Outcome::Read(Ok(attrs)) => {
+                self.data.insert(address.clone(), attrs.clone());
+                self.eval.set(&address, Value::Map(attrs));
+                Ok(None)
+            }
+            Outcome::Read(Err(e)) => Err(with_code(e.message.clone(), &e)),
+        };
+        self.dirty = true;
+        match result {
+            Ok(id) => {
+                self.status[i.index()] = Status::Done;
+                self.engine.reporter.report(Event::OpFinished { address, op: node.op(), id, elapsed });
+                self.release(i, ready);
+            }
+            Err(message) => self.fail(i, message),
+        }
+    }
+
+    /// Evaluates the outputs with everything applied (destroy clears them).
+    fn finish_outputs(&mut self, mode: PlanMode) {
+        if mode == PlanMode::Destroy {
+            if !self.state.resources.is_empty() {
+                return;
+            }
+            self.state.outputs.clear();
+            return;
+        }
+        let module = self.engine.module.clone();
+        for o in &self.engine.graph.order {
+            if let ObjectId::Local(n) = o
+                && let Some(l) = module.locals.get(n)
+            {
+                let v = eval(&l.expr, &self.eval.scope, &InstanceCtx::default()).unwrap_or(Value::Unknown);
+                self.eval.scope.locals.insert(n.clone(), v);
+            }
+        }
+        let mut outputs = BTreeMap::new();
+        for (name, o) in &module.outputs {
+            match eval(&o.value, &self.eval.scope, &InstanceCtx::default()) {
+                Ok(v) if v.is_wholly_known() => {
+                    outputs.insert(
+                        name.clone(),
+                        OutputValue { value: v.to_json(), sensitive: o.sensitive || v.contains_sensitive() },
+                    );
+                }
+                _ => {
+                    if let Some(old) = self.state.outputs.get(name) {
+                        outputs.insert(name.clone(), old.clone());
+                    }
+                }
+            }
+        }
+        self.state.outputs = outputs;
+    }
+
+    /// Writes the state if its content changed since it was last read or written.
+    async fn commit(&mut self, store: &dyn StateStore) -> Result<(), String> {
+        self.dirty = false;
+        let same = self.state.resources == self.durable.resources
+            && self.state.pending == self.durable.pending
+            && self.state.outputs == self.durable.outputs
+            && self.state.lineage == self.durable.lineage;
+        if same {
+            return Ok(());
+        }
+        self.state.serial = self.durable.serial + 1;
+        self.state.provision_version = env!("CARGO_PKG_VERSION").to_string();
+        store.persist(&self.state).await.map_err(|e| e.0)?;
+        self.writes += 1;
+        self.durable = self.state.clone();
+        Ok(())
+    }
+}
+
+fn with_code(message: String, e: &ProviderError) -> String {
+    match &e.code {
+        Some(c) if !message.contains(c.as_str()) => format!("{message} (AWS error {c})"),
+        _ => message,
+    }
+}

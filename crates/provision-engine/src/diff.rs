@@ -1,0 +1,353 @@
+//! The diff, driven by the schema alone: given what the configuration asks for and what exists,
+//! decide create / update / replace / no-op and compute the planned object, attribute by
+//! attribute. The same code serves every resource type.
+
+use provision_config::{IgnoreChanges, Lifecycle};
+use provision_core::plan::{Action, ReplaceOrder};
+use provision_core::{AttrMode, Attrs, Nesting, Schema, Type, Value};
+use std::collections::BTreeMap;
+
+/// The outcome for one resource instance.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub action: Action,
+    /// The object as it will be after apply; unknown parts are [`Value::Unknown`].
+    pub after: Attrs,
+    /// Configurable attributes whose change forces the replacement.
+    pub replace_paths: Vec<String>,
+}
+
+/// Plans one instance. `config` holds the evaluated configurable attributes and blocks (null when
+/// unset); `prior` is the refreshed object, if one exists.
+pub fn plan_instance(
+    schema: &Schema,
+    config: &Attrs,
+    prior: Option<&Attrs>,
+    lifecycle: &Lifecycle,
+    default_tags: &BTreeMap<String, String>,
+) -> Planned {
+    let mut proposed = Attrs::new();
+    for a in &schema.attributes {
+        if !a.is_configurable() {
+            continue;
+        }
+        let mut v = config.get(a.name).cloned().unwrap_or(Value::Null);
+        if v.is_null() {
+            if let Some(d) = &a.default {
+                v = d.clone();
+            } else if a.mode == AttrMode::OptionalComputed {
+                v = prior.and_then(|p| p.get(a.name).cloned()).unwrap_or(Value::Unknown);
+            }
+        }
+        if let (Some(p), true) = (prior, ignored(&lifecycle.ignore_changes, a.name)) {
+            v = p.get(a.name).cloned().unwrap_or(Value::Null);
+        }
+        proposed.insert(a.name.to_string(), normalize(&a.ty, v));
+    }
+    for b in &schema.blocks {
+        let mut v = config.get(b.name).cloned().unwrap_or(Value::Null);
+        v = with_block_defaults(b, v);
+        if let (Some(p), true) = (prior, ignored(&lifecycle.ignore_changes, b.name)) {
+            v = p.get(b.name).cloned().unwrap_or(Value::Null);
+        }
+        proposed.insert(b.name.to_string(), v);
+    }
+    if schema.taggable {
+        proposed.insert("tags_all".into(), tags_all(default_tags, proposed.get("tags").unwrap_or(&Value::Null)));
+    }
+
+    let Some(prior) = prior else {
+        return Planned { action: Action::Create, after: with_computed(schema, proposed, None), replace_paths: vec![] };
+    };
+
+    let mut changed = false;
+    let mut replace_paths = vec![];
+    let mut compare = |name: &str, ty: Option<&Type>, force_new: bool| {
+        let want = proposed.get(name).cloned().unwrap_or(Value::Null);
+        let have = prior.get(name).cloned().unwrap_or(Value::Null);
+        let differs = !want.is_wholly_known() || !equivalent(ty, &want, &have);
+        if differs {
+            changed = true;
+            if force_new {
+                replace_paths.push(name.to_string());
+            }
+        }
+    };
+    for a in &schema.attributes {
+        if a.is_configurable() {
+            compare(a.name, Some(&a.ty), a.force_new);
+        }
+    }
+    for b in &schema.blocks {
+        compare(b.name, None, b.force_new);
+    }
+    if schema.taggable {
+        compare("tags_all", Some(&Type::map(Type::String)), false);
+    }
+
+    if !replace_paths.is_empty() {
+        let order = if lifecycle.create_before_destroy {
+            ReplaceOrder::CreateBeforeDestroy
+        } else {
+            ReplaceOrder::DestroyBeforeCreate
+        };
+        return Planned { action: Action::Replace(order), after: with_computed(schema, proposed, None), replace_paths };
+    }
+    let after = with_computed(schema, proposed, Some(prior));
+    Planned { action: if changed { Action::Update } else { Action::NoOp }, after, replace_paths }
+}
+
+fn ignored(ic: &IgnoreChanges, name: &str) -> bool {
+    ic.ignores(name) || (name == "tags_all" && ic.ignores("tags"))
+}
+
+/// Adds computed attributes: kept from `prior` for in-place changes, unknown for new objects.
+fn with_computed(schema: &Schema, mut attrs: Attrs, prior: Option<&Attrs>) -> Attrs {
+    for a in &schema.attributes {
+        if a.mode == AttrMode::Computed && !(schema.taggable && a.name == "tags_all") {
+            let v = prior.and_then(|p| p.get(a.name).cloned()).unwrap_or(Value::Unknown);
+            attrs.insert(a.name.to_string(), v);
+        }
+    }
+    attrs
+}
+
+/// `default_tags` with the resource's own tags merged over them.
+pub fn tags_all(default_tags: &BTreeMap<String, String>, tags: &Value) -> Value {
+    if tags.is_unknown() {
+        return Value::Unknown;
+    }
+    let mut m: BTreeMap<String, Value> =
+        default_tags.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    if let Some(own) = tags.as_map() {
+        for (k, v) in own {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Map(m)
+}
+
+/// Derives the `tags` attribute from what AWS reports (`tags_all`): every tag except those that
+/// only come from `default_tags`. A key the configuration sets itself stays, even with the same
+/// value as the default.
+pub fn derive_tags(tags_all: &Value, default_tags: &BTreeMap<String, String>, prior_tags: &Value) -> Value {
+    let Some(all) = tags_all.as_map() else { return prior_tags.clone() };
+    let own_keys: Vec<&String> = prior_tags.as_map().map(|m| m.keys().collect()).unwrap_or_default();
+    let tags: BTreeMap<String, Value> = all
+        .iter()
+        .filter(|(k, v)| own_keys.contains(k) || default_tags.get(*k).map(String::as_str) != v.as_str())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if tags.is_empty() && prior_tags.is_null() { Value::Null } else { Value::Map(tags) }
+}
+
+/// Puts a value in its canonical shape for its type: sets sorted, empty collections kept.
+fn normalize(ty: &Type, v: Value) -> Value {
+    match (ty, v) {
+        (Type::Set(_), Value::List(items)) if items.iter().all(Value::is_wholly_known) => Value::set(items),
+        (_, v) => v,
+    }
+}
+
+fn with_block_defaults(b: &provision_core::BlockSchema, v: Value) -> Value {
+    let fill = |item: Value| -> Value {
+        match item {
+            Value::Map(mut m) => {
+                for a in &b.schema.attributes {
+                    let slot = m.entry(a.name.to_string()).or_insert(Value::Null);
+                    if slot.is_null()
+                        && let Some(d) = &a.default
+                    {
+                        *slot = d.clone();
+                    }
+                }
+                Value::Map(m)
+            }
+            other => other,
+        }
+    };
+    match (b.nesting, v) {
+        (Nesting::List, Value::List(items)) => Value::List(items.into_iter().map(fill).collect()),
+        (Nesting::Set, Value::List(items) | Value::Set(items)) => Value::set(items.into_iter().map(fill).collect()),
+        (Nesting::Single, Value::Map(m)) => fill(Value::Map(m)),
+        (_, v) => v,
+    }
+}
+
+/// Equality for diffs: null equals an empty collection, sets ignore order.
+pub fn equivalent(ty: Option<&Type>, a: &Value, b: &Value) -> bool {
+    let empty = |v: &Value| match v.unmarked() {
+        Value::Null => true,
+        Value::List(i) | Value::Set(i) => i.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    };
+    let collection = matches!(ty, Some(Type::List(_) | Type::Set(_) | Type::Map(_)) | None);
+    if collection && empty(a) && empty(b) {
+        return true;
+    }
+    a.same_as(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provision_core::AttributeSchema;
+
+    fn schema() -> Schema {
+        Schema::new("test")
+            .with_id()
+            .attr(AttributeSchema::required("cidr_block", Type::String).force_new())
+            .attr(AttributeSchema::optional("dns", Type::Bool).default(true))
+            .attr(AttributeSchema::optional_computed("zone", Type::String).force_new())
+            .attr(AttributeSchema::computed("arn", Type::String))
+            .with_tags()
+    }
+
+    fn attrs(pairs: &[(&str, Value)]) -> Attrs {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    fn prior() -> Attrs {
+        attrs(&[
+            ("id", "x-1".into()),
+            ("cidr_block", "10.0.0.0/16".into()),
+            ("dns", true.into()),
+            ("zone", "a".into()),
+            ("arn", "arn:x-1".into()),
+            ("tags", Value::Map([("Name".to_string(), "n".into())].into())),
+            ("tags_all", Value::Map([("Name".to_string(), "n".into()), ("Team".to_string(), "core".into())].into())),
+        ])
+    }
+
+    fn defaults() -> BTreeMap<String, String> {
+        [("Team".to_string(), "core".to_string())].into()
+    }
+
+    fn config(cidr: Value, tags: Value) -> Attrs {
+        attrs(&[("cidr_block", cidr), ("dns", Value::Null), ("zone", Value::Null), ("tags", tags)])
+    }
+
+    fn name_tag(v: &str) -> Value {
+        Value::Map([("Name".to_string(), v.into())].into())
+    }
+
+    #[test]
+    fn create_fills_defaults_and_unknowns() {
+        let p = plan_instance(
+            &schema(),
+            &config("10.0.0.0/16".into(), Value::Null),
+            None,
+            &Lifecycle::default(),
+            &defaults(),
+        );
+        assert_eq!(p.action, Action::Create);
+        assert_eq!(p.after["dns"], Value::Bool(true));
+        assert_eq!(p.after["zone"], Value::Unknown);
+        assert_eq!(p.after["id"], Value::Unknown);
+        assert_eq!(p.after["tags_all"], Value::Map([("Team".to_string(), "core".into())].into()));
+    }
+
+    #[test]
+    fn unchanged_is_noop_and_keeps_computed() {
+        let p = plan_instance(
+            &schema(),
+            &config("10.0.0.0/16".into(), name_tag("n")),
+            Some(&prior()),
+            &Lifecycle::default(),
+            &defaults(),
+        );
+        assert_eq!(p.action, Action::NoOp, "{p:?}");
+        assert_eq!(p.after["zone"], Value::from("a"));
+        assert_eq!(p.after["arn"], Value::from("arn:x-1"));
+    }
+
+    #[test]
+    fn tag_change_is_update() {
+        let p = plan_instance(
+            &schema(),
+            &config("10.0.0.0/16".into(), name_tag("m")),
+            Some(&prior()),
+            &Lifecycle::default(),
+            &defaults(),
+        );
+        assert_eq!(p.action, Action::Update);
+        assert_eq!(p.after["id"], Value::from("x-1"));
+    }
+
+    #[test]
+    fn default_tags_change_is_update() {
+        let mut d = defaults();
+        d.insert("Env".into(), "prod".into());
+        let p = plan_instance(
+            &schema(),
+            &config("10.0.0.0/16".into(), name_tag("n")),
+            Some(&prior()),
+            &Lifecycle::default(),
+            &d,
+        );
+        assert_eq!(p.action, Action::Update);
+    }
+
+    #[test]
+    fn force_new_change_replaces_and_names_the_attribute() {
+        let p = plan_instance(
+            &schema(),
+            &config("10.1.0.0/16".into(), name_tag("n")),
+            Some(&prior()),
+            &Lifecycle::default(),
+            &defaults(),
+        );
+        assert_eq!(p.action, Action::Replace(ReplaceOrder::DestroyBeforeCreate));
+        assert_eq!(p.replace_paths, vec!["cidr_block".to_string()]);
+        assert_eq!(p.after["id"], Value::Unknown);
+        let cbd = Lifecycle { create_before_destroy: true, ..Default::default() };
+        let p =
+            plan_instance(&schema(), &config("10.1.0.0/16".into(), name_tag("n")), Some(&prior()), &cbd, &defaults());
+        assert_eq!(p.action, Action::Replace(ReplaceOrder::CreateBeforeDestroy));
+    }
+
+    #[test]
+    fn unknown_force_new_value_replaces() {
+        let p = plan_instance(
+            &schema(),
+            &config(Value::Unknown, name_tag("n")),
+            Some(&prior()),
+            &Lifecycle::default(),
+            &defaults(),
+        );
+        assert_eq!(p.replace_paths, vec!["cidr_block".to_string()]);
+    }
+
+    #[test]
+    fn ignore_changes_keeps_prior() {
+        let l = Lifecycle { ignore_changes: IgnoreChanges::Attributes(vec!["tags".into()]), ..Default::default() };
+        let p =
+            plan_instance(&schema(), &config("10.0.0.0/16".into(), name_tag("other")), Some(&prior()), &l, &defaults());
+        assert_eq!(p.action, Action::NoOp);
+        let p = plan_instance(
+            &schema(),
+            &config("10.9.0.0/16".into(), Value::Null),
+            Some(&prior()),
+            &Lifecycle { ignore_changes: IgnoreChanges::All, ..Default::default() },
+            &defaults(),
+        );
+        assert_eq!(p.action, Action::NoOp);
+    }
+
+    #[test]
+    fn tags_are_derived_without_defaults() {
+        let all = Value::Map([("Name".to_string(), "n".into()), ("Team".to_string(), "core".into())].into());
+        assert_eq!(derive_tags(&all, &defaults(), &name_tag("n")), name_tag("n"));
+        assert_eq!(derive_tags(&Value::Map(Default::default()), &defaults(), &Value::Null), Value::Null);
+        let drifted = Value::Map([("Name".to_string(), "n".into()), ("Rogue".to_string(), "1".into())].into());
+        let got = derive_tags(&drifted, &defaults(), &name_tag("n"));
+        assert_eq!(got.as_map().map(|m| m.len()), Some(2));
+    }
+
+    #[test]
+    fn null_and_empty_collections_are_equal() {
+        assert!(equivalent(Some(&Type::map(Type::String)), &Value::Null, &Value::Map(Default::default())));
+        assert!(!equivalent(Some(&Type::String), &Value::Null, &Value::from("")));
+    }
+}

@@ -1,0 +1,138 @@
+//! The plan as JSON, shaped like `terraform show -json` (`resource_changes`, `actions`, `before`,
+//! `after`, `after_unknown`, ...) so existing tooling can read it. Unlike Terraform, sensitive
+//! values are never written: they appear as null and are flagged in `*_sensitive`.
+
+use provision_core::plan::{Action, Plan, PlanMode, Reason, ResourceChange};
+use provision_core::{Attrs, InstanceKey, Mode, Value};
+use serde_json::{Map, Value as J, json};
+
+fn redact(v: &Value) -> J {
+    match v {
+        Value::Sensitive(_) | Value::Unknown => J::Null,
+        Value::List(items) | Value::Set(items) => J::Array(items.iter().map(redact).collect()),
+        Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), redact(v))).collect()),
+        other => other.to_json(),
+    }
+}
+
+fn sensitive_shape(v: &Value) -> J {
+    match v {
+        Value::Sensitive(_) => J::Bool(true),
+        Value::List(items) | Value::Set(items) if v.contains_sensitive() => {
+            J::Array(items.iter().map(sensitive_shape).collect())
+        }
+        Value::Map(m) if v.contains_sensitive() => {
+            J::Object(m.iter().map(|(k, v)| (k.clone(), sensitive_shape(v))).collect())
+        }
+        _ => J::Bool(false),
+    }
+}
+
+fn attrs(a: &Option<Attrs>) -> (J, J, J) {
+    match a {
+        None => (J::Null, J::Bool(false), J::Bool(false)),
+        Some(a) => {
+            let v = Value::Map(a.clone());
+            let unknown: Map<String, J> =
+                a.iter().filter(|(_, v)| !v.is_wholly_known()).map(|(k, v)| (k.clone(), v.unknown_json())).collect();
+            let sensitive: Map<String, J> = a
+                .iter()
+                .filter(|(_, v)| v.contains_sensitive())
+                .map(|(k, v)| (k.clone(), sensitive_shape(v)))
+                .collect();
+            (redact(&v), J::Object(unknown), J::Object(sensitive))
+        }
+    }
+}
+
+fn change(c: &ResourceChange) -> J {
+    let (before, _, before_sensitive) = attrs(&c.before);
+    let (after, after_unknown, after_sensitive) = attrs(&c.after);
+    let index = match &c.address.key {
+        Some(InstanceKey::Index(i)) => json!(i),
+        Some(InstanceKey::Key(k)) => json!(k),
+        None => J::Null,
+    };
+    let reason = c.reason.as_ref().map(|r| match r {
+        Reason::NotInConfig => "delete_because_no_resource_config",
+        Reason::DestroyRequested => "delete_because_destroy_requested",
+        Reason::DeletedOutside => "create_because_deleted_outside",
+        Reason::Deposed => "delete_because_deposed",
+        Reason::ReadDeferred => "read_because_config_unknown",
+    });
+    let mut m = json!({
+        "address": c.address.to_string(),
+        "mode": if c.address.mode == Mode::Data { "data" } else { "managed" },
+        "type": c.address.type_name,
+        "name": c.address.name,
+        "index": index,
+        "change": {
+            "actions": c.action.json_actions(),
+            "before": before,
+            "after": after,
+            "after_unknown": after_unknown,
+            "before_sensitive": before_sensitive,
+            "after_sensitive": after_sensitive,
+            "replace_paths": c.replace_paths.iter().map(|p| vec![p]).collect::<Vec<_>>(),
+        },
+    });
+    if let Some(r) = reason {
+        m["action_reason"] = json!(r);
+    }
+    if let Some(d) = &c.deposed {
+        m["deposed"] = json!(d);
+    }
+    m
+}
+
+/// The plan as a JSON document.
+pub fn plan(plan: &Plan) -> J {
+    let s = plan.summary();
+    let outputs: Map<String, J> = plan
+        .outputs
+        .iter()
+        .map(|o| {
+            let actions: &[&str] = match (&o.before, &o.after) {
+                (None, Some(_)) => &["create"],
+                (Some(_), None) => &["delete"],
+                _ if o.is_change() => &["update"],
+                _ => &["no-op"],
+            };
+            let show = |v: &Option<Value>| match v {
+                Some(v) if o.sensitive => {
+                    let _ = v;
+                    J::Null
+                }
+                Some(v) => redact(v),
+                None => J::Null,
+            };
+            (
+                o.name.clone(),
+                json!({
+                    "actions": actions,
+                    "before": show(&o.before),
+                    "after": show(&o.after),
+                    "after_unknown": o.after.as_ref().map(Value::unknown_json).unwrap_or(J::Bool(false)),
+                    "sensitive": o.sensitive,
+                }),
+            )
+        })
+        .collect();
+    json!({
+        "format_version": "1.0",
+        "mode": if plan.mode == PlanMode::Destroy { "destroy" } else { "normal" },
+        "resource_changes": plan.changes.iter().map(change).collect::<Vec<_>>(),
+        "resource_drift": plan.drift.iter().map(|d| change(&ResourceChange {
+            address: d.address.clone(),
+            deposed: None,
+            action: if d.after.is_some() { Action::Update } else { Action::Delete },
+            reason: None,
+            before: Some(d.before.clone()),
+            after: d.after.clone(),
+            replace_paths: vec![],
+        })).collect::<Vec<_>>(),
+        "output_changes": outputs,
+        "summary": { "add": s.add, "change": s.change, "destroy": s.destroy },
+        "has_changes": plan.has_changes(),
+    })
+}

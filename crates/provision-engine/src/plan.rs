@@ -1,0 +1,618 @@
+//! Planning: refresh what exists (one batched read per resource type), walk the configuration in
+//! dependency order evaluating each object, expand `count`/`for_each`, diff each instance, read data
+//! sources whose arguments are known, and plan the deletion of whatever is no longer configured.
+
+use crate::diff::{self, derive_tags};
+use crate::{Engine, EngineError, Event};
+use provision_config::{InstanceCtx, ObjectId, ResourceBlock, Scope, eval, eval_body};
+use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
+use provision_core::state::State;
+use provision_core::{Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Mode, ReadContext, Schema, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What to plan.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub mode: PlanMode,
+    /// Read every object before diffing (the default). Off: trust the state as recorded.
+    pub refresh: bool,
+    /// Inputs recorded in a saved plan, used instead of reading again.
+    pub saved: Option<SavedInputs>,
+}
+
+impl PlanRequest {
+    pub fn normal() -> Self {
+        PlanRequest { mode: PlanMode::Normal, refresh: true, saved: None }
+    }
+
+    pub fn destroy() -> Self {
+        PlanRequest { mode: PlanMode::Destroy, refresh: true, saved: None }
+    }
+}
+
+/// Data source results recorded in a saved plan.
+#[derive(Debug, Clone, Default)]
+pub struct SavedInputs {
+    pub data: BTreeMap<Address, Attrs>,
+}
+
+/// Per-instance facts the apply needs to evaluate the instance again.
+#[derive(Debug, Clone)]
+pub(crate) struct InstanceInfo {
+    pub ctx: InstanceCtx,
+    /// Resource blocks this instance depends on.
+    pub deps: BTreeSet<Address>,
+}
+
+/// The evaluation state shared by plan and apply: the scope, and each instance's current value.
+#[derive(Debug, Clone)]
+pub(crate) struct Evaluation {
+    pub scope: Scope,
+    pub values: BTreeMap<Address, BTreeMap<Option<InstanceKey>, Value>>,
+    pub instances: BTreeMap<Address, InstanceInfo>,
+}
+
+impl Evaluation {
+    /// Records an instance's value and rebuilds its resource's value in the scope.
+    pub fn set(&mut self, address: &Address, value: Value) {
+        let res = address.resource();
+        self.values.entry(res.clone()).or_default().insert(address.key.clone(), value);
+        self.assemble(&res);
+    }
+
+    fn assemble(&mut self, res: &Address) {
+        let Some(vals) = self.values.get(res) else { return };
+        let v = match self.scope.expanded.get(res).copied() {
+            Some("count") => {
+                let mut items: Vec<(u64, Value)> = vals
+                    .iter()
+                    .filter_map(|(k, v)| match k {
+                        Some(InstanceKey::Index(i)) => Some((*i, v.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                items.sort_by_key(|(i, _)| *i);
+                Value::List(items.into_iter().map(|(_, v)| v).collect())
+            }
+            Some(_) => Value::Map(
+                vals.iter()
+                    .filter_map(|(k, v)| match k {
+                        Some(InstanceKey::Key(s)) => Some((s.clone(), v.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            None => vals.get(&None).cloned().unwrap_or(Value::Unknown),
+        };
+        self.scope.resources.insert(res.clone(), v);
+    }
+}
+
+/// A plan together with everything needed to apply it.
+pub struct PlannedRun {
+    pub plan: Plan,
+    /// The state the plan was made against (refreshed, pending creates resolved).
+    pub state: State,
+    /// The state as it was read, before refresh: apply writes the refreshed state only if it differs.
+    pub original: State,
+    /// Data source results read while planning.
+    pub data: BTreeMap<Address, Attrs>,
+    pub(crate) eval: Evaluation,
+}
+
+impl Engine {
+    /// Makes a plan. Reads only; never writes to AWS or to the state.
+    pub async fn plan(&self, state: &State, request: PlanRequest) -> Result<PlannedRun, EngineError> {
+        let (refreshed, drift) = if request.refresh { self.refresh(state).await? } else { (state.clone(), vec![]) };
+        let mut walk = Walk {
+            engine: self,
+            eval: Evaluation { scope: self.static_scope(), values: BTreeMap::new(), instances: BTreeMap::new() },
+            state: &refreshed,
+            original: state,
+            changes: vec![],
+            data: BTreeMap::new(),
+            saved: request.saved.as_ref(),
+            diags: Diagnostics::default(),
+            configured: BTreeSet::new(),
+        };
+        match request.mode {
+            PlanMode::Normal => walk.walk().await,
+            PlanMode::Destroy => walk.destroy(),
+        }
+        walk.orphans(request.mode);
+        walk.prevent_destroy();
+        let outputs = walk.outputs(request.mode);
+        if walk.diags.has_errors() {
+            return Err(EngineError::Config(walk.diags));
+        }
+        for w in walk.diags.0.iter() {
+            self.reporter.report(Event::Warning(w.summary.clone()));
+        }
+        let mut changes = walk.changes;
+        changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+        let plan = Plan { mode: request.mode, changes, drift, outputs };
+        Ok(PlannedRun { plan, data: walk.data, eval: walk.eval, state: refreshed, original: state.clone() })
+    }
+
+    /// Reads every object in state, one batched call per resource type, all types at once.
+    /// Objects that no longer exist are dropped; changes made outside provision become drift.
+    pub(crate) async fn refresh(&self, state: &State) -> Result<(State, Vec<Drift>), EngineError> {
+        let mut by_type: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, r) in state.resources.iter().enumerate() {
+            by_type.entry(r.address.type_name.clone()).or_default().push(i);
+        }
+        let ctx = ReadContext { stack: state.lineage.clone() };
+        let mut reads = vec![];
+        for (type_name, idxs) in &by_type {
+            let Some(rt) = self.provider.resource_type(type_name) else {
+                return Err(EngineError::Refresh {
+                    type_name: type_name.clone(),
+                    error: provision_core::ProviderError::new(
+                        provision_core::ProviderErrorKind::Config,
+                        format!(
+                            "the state holds {type_name} objects, which this version of provision does not know; upgrade provision"
+                        ),
+                    ),
+                });
+            };
+            let objects: Vec<(String, Attrs)> =
+                idxs.iter().map(|&i| (state.resources[i].id.clone(), state.resources[i].attributes.clone())).collect();
+            self.reporter.report(Event::Refreshing { type_name: type_name.clone(), count: objects.len() });
+            let ctx = ctx.clone();
+            let type_name = type_name.clone();
+            reads.push(async move {
+                let r = rt.read_many(&ctx, &objects).await;
+                (type_name, rt, r)
+            });
+        }
+        let results = futures::future::join_all(reads).await;
+        let mut refreshed = state.clone();
+        refreshed.resources.clear();
+        let mut drift = vec![];
+        let mut found: BTreeMap<String, BTreeMap<String, Attrs>> = BTreeMap::new();
+        let mut schemas: BTreeMap<String, Schema> = BTreeMap::new();
+        for (type_name, rt, r) in results {
+            let objs = r.map_err(|error| EngineError::Refresh { type_name: type_name.clone(), error })?;
+            schemas.insert(type_name.clone(), rt.schema().clone());
+            found.insert(type_name, objs);
+        }
+        for obj in &state.resources {
+            let schema = &schemas[&obj.address.type_name];
+            match found.get(&obj.address.type_name).and_then(|m| m.get(&obj.id)) {
+                Some(attrs) => {
+                    let attrs = self.normalize_read(schema, attrs.clone(), &obj.attributes);
+                    if differs(schema, &obj.attributes, &attrs) {
+                        drift.push(Drift {
+                            address: obj.address.clone(),
+                            before: obj.attributes.clone(),
+                            after: Some(attrs.clone()),
+                        });
+                    }
+                    let mut o = obj.clone();
+                    o.attributes = attrs;
+                    refreshed.resources.push(o);
+                }
+                None => drift.push(Drift { address: obj.address.clone(), before: obj.attributes.clone(), after: None }),
+            }
+        }
+        Ok((refreshed, drift))
+    }
+
+    /// Completes what a provider returned: every schema attribute present, `tags` derived.
+    pub(crate) fn normalize_read(&self, schema: &Schema, mut attrs: Attrs, prior: &Attrs) -> Attrs {
+        for a in &schema.attributes {
+            attrs.entry(a.name.to_string()).or_insert(Value::Null);
+        }
+        for b in &schema.blocks {
+            attrs.entry(b.name.to_string()).or_insert(Value::Null);
+        }
+        if schema.taggable {
+            let prior_tags = prior.get("tags").cloned().unwrap_or(Value::Null);
+            let all = attrs.get("tags_all").cloned().unwrap_or(Value::Null);
+            attrs.insert("tags".into(), derive_tags(&all, &self.default_tags, &prior_tags));
+        }
+        attrs
+    }
+}
+
+fn differs(schema: &Schema, a: &Attrs, b: &Attrs) -> bool {
+    schema.attributes.iter().any(|s| {
+        !diff::equivalent(Some(&s.ty), a.get(s.name).unwrap_or(&Value::Null), b.get(s.name).unwrap_or(&Value::Null))
+    }) || schema
+        .blocks
+        .iter()
+        .any(|s| !diff::equivalent(None, a.get(s.name).unwrap_or(&Value::Null), b.get(s.name).unwrap_or(&Value::Null)))
+}
+
+struct Walk<'a> {
+    engine: &'a Engine,
+    eval: Evaluation,
+    state: &'a State,
+    original: &'a State,
+    changes: Vec<ResourceChange>,
+    data: BTreeMap<Address, Attrs>,
+    saved: Option<&'a SavedInputs>,
+    diags: Diagnostics,
+    /// Every instance address the configuration asks for.
+    configured: BTreeSet<Address>,
+}
+
+impl Walk<'_> {
+    async fn walk(&mut self) {
+        let order = self.engine.graph.order.clone();
+        for id in order {
+            match &id {
+                ObjectId::Variable(_) | ObjectId::Output(_) => {}
+                ObjectId::Local(n) => {
+                    let Some(l) = self.engine.module.locals.get(n) else { continue };
+                    let v = match eval(&l.expr, &self.eval.scope, &InstanceCtx::default()) {
+                        Ok(v) => v,
+                        Err(d) => {
+                            self.diags.push(d);
+                            Value::Unknown
+                        }
+                    };
+                    self.eval.scope.locals.insert(n.clone(), v);
+                }
+                ObjectId::Resource(addr) => {
+                    let Some(block) = self.engine.module.resource(addr).cloned() else { continue };
+                    let deps = self.engine.graph.resource_deps(&id);
+                    if addr.mode == Mode::Data {
+                        self.data_source(&block, deps).await;
+                    } else {
+                        self.resource(&block, deps);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The instances of a resource block: `(key, count.index / each.*)`.
+    fn expand(&mut self, block: &ResourceBlock) -> Option<Vec<(Option<InstanceKey>, InstanceCtx)>> {
+        let scope = &self.eval.scope;
+        let inst = InstanceCtx::default();
+        if let Some(c) = &block.count {
+            let v = match eval(c, scope, &inst) {
+                Ok(v) => v,
+                Err(d) => {
+                    self.diags.push(d);
+                    return None;
+                }
+            };
+            let problem = if v.is_unknown() {
+                Some("the count depends on values that are only known after apply; it must be known when planning (use values from variables and data sources)".to_string())
+            } else if v.is_sensitive() {
+                Some("sensitive values cannot be used as count".to_string())
+            } else {
+                match v.as_number() {
+                    Some(n) if n >= 0.0 && n.fract() == 0.0 => None,
+                    Some(n) => Some(format!(
+                        "count must be a whole number of at least 0, not {}",
+                        provision_core::value::format_number(n)
+                    )),
+                    None => Some(format!("count must be a number, not {}", v.type_name())),
+                }
+            };
+            if let Some(p) = problem {
+                self.diags.push(Diagnostic::error("Invalid count argument").at(c.span(), p));
+                return None;
+            }
+            let n = v.as_number().unwrap_or(0.0) as u64;
+            return Some(
+                (0..n)
+                    .map(|i| (Some(InstanceKey::Index(i)), InstanceCtx { count_index: Some(i), each: None }))
+                    .collect(),
+            );
+        }
+        if let Some(fe) = &block.for_each {
+            let v = match eval(fe, scope, &inst) {
+                Ok(v) => v,
+                Err(d) => {
+                    self.diags.push(d);
+                    return None;
+                }
+            };
+            let bad = |m: &str| Diagnostic::error("Invalid for_each argument").at(fe.span(), m.to_string());
+            if !v.is_wholly_known() {
+                self.diags.push(bad("the for_each value depends on values that are only known after apply; its keys must be known when planning"));
+                return None;
+            }
+            if v.contains_sensitive() {
+                self.diags
+                    .push(bad("sensitive values cannot be used as for_each: the keys would be shown in the plan"));
+                return None;
+            }
+            return match v {
+                Value::Map(m) => Some(
+                    m.into_iter()
+                        .map(|(k, v)| {
+                            (
+                                Some(InstanceKey::Key(k.clone())),
+                                InstanceCtx { count_index: None, each: Some((Value::String(k), v)) },
+                            )
+                        })
+                        .collect(),
+                ),
+                Value::Set(items) => {
+                    let mut out = vec![];
+                    for i in items {
+                        match i.as_str() {
+                            Some(s) => out.push((
+                                Some(InstanceKey::Key(s.to_string())),
+                                InstanceCtx { count_index: None, each: Some((i.clone(), i.clone())) },
+                            )),
+                            None => {
+                                self.diags.push(bad("a for_each set must hold strings"));
+                                return None;
+                            }
+                        }
+                    }
+                    Some(out)
+                }
+                Value::List(_) => {
+                    self.diags.push(bad(
+                        "for_each needs a map or a set of strings, and this is a list; convert it with toset(...)",
+                    ));
+                    None
+                }
+                other => {
+                    self.diags
+                        .push(bad(&format!("for_each needs a map or a set of strings, not {}", other.type_name())));
+                    None
+                }
+            };
+        }
+        Some(vec![(None, InstanceCtx::default())])
+    }
+
+    fn resource(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
+        let Some(instances) = self.expand(block) else {
+            self.eval.scope.resources.insert(block.address.clone(), Value::Unknown);
+            return;
+        };
+        if instances.is_empty() {
+            self.eval.values.entry(block.address.clone()).or_default();
+            self.eval.assemble(&block.address);
+        }
+        for (key, ctx) in instances {
+            let address = block.address.clone().with_key(key);
+            self.configured.insert(address.clone());
+            let config = match eval_body(&block.body, &block.schema, &self.eval.scope, &ctx) {
+                Ok(c) => c,
+                Err(d) => {
+                    self.diags.extend(d);
+                    self.eval.set(&address, Value::Unknown);
+                    continue;
+                }
+            };
+            let prior = self.state.current(&address).map(|o| &o.attributes);
+            let mut planned =
+                diff::plan_instance(&block.schema, &config, prior, &block.lifecycle, &self.engine.default_tags);
+            self.release_replaced(block, &deps, &mut planned);
+            let reason =
+                (prior.is_none() && self.original.current(&address).is_some()).then_some(Reason::DeletedOutside);
+            self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
+            self.eval.set(&address, Value::Map(planned.after.clone()));
+            self.changes.push(ResourceChange {
+                address,
+                deposed: None,
+                action: planned.action,
+                reason,
+                before: prior.cloned(),
+                after: Some(planned.after),
+                replace_paths: planned.replace_paths,
+            });
+        }
+    }
+
+    /// An in-place update that keeps an object in use which is being replaced destroy-first
+    /// (the old object could never be deleted) becomes a replacement.
+    fn release_replaced(&self, block: &ResourceBlock, deps: &BTreeSet<Address>, planned: &mut diff::Planned) {
+        if planned.action != Action::Update {
+            return;
+        }
+        let replaced_first = self.changes.iter().any(|c| {
+            c.action == Action::Replace(provision_core::plan::ReplaceOrder::DestroyBeforeCreate)
+                && deps.contains(&c.address.resource())
+        });
+        if !replaced_first {
+            return;
+        }
+        let holding: Vec<String> = block
+            .schema
+            .attributes
+            .iter()
+            .filter(|a| a.holds_in_use && !planned.after.get(a.name).is_some_and(Value::is_wholly_known))
+            .map(|a| a.name.to_string())
+            .collect();
+        if holding.is_empty() {
+            return;
+        }
+        let order = if block.lifecycle.create_before_destroy {
+            provision_core::plan::ReplaceOrder::CreateBeforeDestroy
+        } else {
+            provision_core::plan::ReplaceOrder::DestroyBeforeCreate
+        };
+        planned.action = Action::Replace(order);
+        planned.replace_paths = holding;
+        for a in &block.schema.attributes {
+            if a.mode == provision_core::AttrMode::Computed && !(block.schema.taggable && a.name == "tags_all") {
+                planned.after.insert(a.name.to_string(), Value::Unknown);
+            }
+        }
+    }
+
+    async fn data_source(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
+        let Some(instances) = self.expand(block) else {
+            self.eval.scope.resources.insert(block.address.clone(), Value::Unknown);
+            return;
+        };
+        if instances.is_empty() {
+            self.eval.values.entry(block.address.clone()).or_default();
+            self.eval.assemble(&block.address);
+        }
+        // A data source that depends on a resource with pending changes is read during apply.
+        let pending =
+            self.changes.iter().any(|c| c.action.is_change() && deps.iter().any(|d| d.same_resource(&c.address)));
+        let Some(ds) = self.engine.provider.data_source(&block.address.type_name) else { return };
+        for (key, ctx) in instances {
+            let address = block.address.clone().with_key(key);
+            let args = match eval_body(&block.body, &block.schema, &self.eval.scope, &ctx) {
+                Ok(c) => c,
+                Err(d) => {
+                    self.diags.extend(d);
+                    self.eval.set(&address, Value::Unknown);
+                    continue;
+                }
+            };
+            self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
+            let known = args.values().all(Value::is_wholly_known);
+            if known && !pending {
+                let result = match self.saved.and_then(|s| s.data.get(&address)) {
+                    Some(saved) => Ok(saved.clone()),
+                    None => {
+                        let plain: Attrs = args.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
+                        ds.read(&plain).await
+                    }
+                };
+                match result {
+                    Ok(mut attrs) => {
+                        for a in &block.schema.attributes {
+                            attrs.entry(a.name.to_string()).or_insert(Value::Null);
+                        }
+                        self.data.insert(address.clone(), attrs.clone());
+                        self.eval.set(&address, Value::Map(attrs));
+                    }
+                    Err(e) => {
+                        self.diags.push(
+                            Diagnostic::error(format!("Reading {address} failed"))
+                                .at(block.span.clone(), e.message.clone())
+                                .note(e.code.map(|c| format!("AWS error code: {c}")).unwrap_or_default()),
+                        );
+                        self.eval.set(&address, Value::Unknown);
+                    }
+                }
+            } else {
+                let mut after = args.clone();
+                for a in &block.schema.attributes {
+                    if !a.is_configurable() {
+                        after.insert(a.name.to_string(), Value::Unknown);
+                    }
+                }
+                self.eval.set(&address, Value::Map(after.clone()));
+                self.changes.push(ResourceChange {
+                    address,
+                    deposed: None,
+                    action: Action::Read,
+                    reason: Some(Reason::ReadDeferred),
+                    before: None,
+                    after: Some(after),
+                    replace_paths: vec![],
+                });
+            }
+        }
+    }
+
+    /// In destroy mode every object in state is deleted.
+    fn destroy(&mut self) {
+        for o in &self.state.resources {
+            self.changes.push(ResourceChange {
+                address: o.address.clone(),
+                deposed: o.deposed.clone(),
+                action: Action::Delete,
+                reason: Some(if o.deposed.is_some() { Reason::Deposed } else { Reason::DestroyRequested }),
+                before: Some(o.attributes.clone()),
+                after: None,
+                replace_paths: vec![],
+            });
+        }
+    }
+
+    /// Objects in state that the configuration no longer asks for are deleted.
+    fn orphans(&mut self, mode: PlanMode) {
+        if mode == PlanMode::Destroy {
+            return;
+        }
+        for o in &self.state.resources {
+            let reason = if o.deposed.is_some() {
+                Reason::Deposed
+            } else if !self.configured.contains(&o.address) {
+                Reason::NotInConfig
+            } else {
+                continue;
+            };
+            self.changes.push(ResourceChange {
+                address: o.address.clone(),
+                deposed: o.deposed.clone(),
+                action: Action::Delete,
+                reason: Some(reason),
+                before: Some(o.attributes.clone()),
+                after: None,
+                replace_paths: vec![],
+            });
+        }
+    }
+
+    fn prevent_destroy(&mut self) {
+        for c in &self.changes {
+            if c.deposed.is_some() || !matches!(c.action, Action::Delete | Action::Replace(_)) {
+                continue;
+            }
+            let Some(block) = self.engine.module.resource(&c.address) else { continue };
+            if block.lifecycle.prevent_destroy {
+                let why = match c.action {
+                    Action::Replace(_) => format!("it must be replaced because {} changed", c.replace_paths.join(", ")),
+                    _ => "the plan destroys it".to_string(),
+                };
+                self.diags.push(
+                    Diagnostic::error(format!("Instance cannot be destroyed: {}", c.address))
+                        .at(block.span.clone(), format!("lifecycle.prevent_destroy is set, but {why}"))
+                        .note("remove prevent_destroy, or change the configuration so the object is kept"),
+                );
+            }
+        }
+    }
+
+    fn outputs(&mut self, mode: PlanMode) -> Vec<OutputChange> {
+        let mut out = vec![];
+        for (name, o) in &self.engine.module.outputs {
+            let before = self.original.outputs.get(name).map(|v| Value::from_json(&v.value).mark_if(v.sensitive));
+            if mode == PlanMode::Destroy {
+                out.push(OutputChange { name: name.clone(), before, after: None, sensitive: o.sensitive });
+                continue;
+            }
+            let after = match eval(&o.value, &self.eval.scope, &InstanceCtx::default()) {
+                Ok(v) => v,
+                Err(d) => {
+                    self.diags.push(d);
+                    continue;
+                }
+            };
+            if after.contains_sensitive() && !o.sensitive {
+                self.diags.push(
+                    Diagnostic::error("Output refers to sensitive values")
+                        .at(o.value.span(), format!("output \"{name}\" would show a sensitive value"))
+                        .note("add `sensitive = true` to the output block to confirm it may hold a secret"),
+                );
+                continue;
+            }
+            out.push(OutputChange {
+                name: name.clone(),
+                before,
+                after: Some(after.mark_if(o.sensitive)),
+                sensitive: o.sensitive,
+            });
+        }
+        for (name, v) in &self.original.outputs {
+            if !self.engine.module.outputs.contains_key(name) {
+                out.push(OutputChange {
+                    name: name.clone(),
+                    before: Some(Value::from_json(&v.value).mark_if(v.sensitive)),
+                    after: None,
+                    sensitive: v.sensitive,
+                });
+            }
+        }
+        out
+    }
+}

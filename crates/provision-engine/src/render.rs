@@ -1,0 +1,397 @@
+//! Renders a plan the way Terraform users read one: `+` create, `~` update in place, `-/+`
+//! replace, `-` destroy, `<=` read, attribute by attribute, with a summary line. Returns text; the
+//! CLI prints it.
+
+use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ReplaceOrder, ResourceChange};
+use provision_core::value::hcl_key;
+use provision_core::{Address, Attrs, Mode, Value};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+/// Rendering options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// Use ANSI colours.
+    pub color: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Tone {
+    Add,
+    Remove,
+    Change,
+    Read,
+    Plain,
+}
+
+impl Style {
+    fn paint(&self, tone: Tone, s: &str) -> String {
+        if !self.color {
+            return s.to_string();
+        }
+        let color = match tone {
+            Tone::Add => anstyle::AnsiColor::Green,
+            Tone::Remove => anstyle::AnsiColor::Red,
+            Tone::Change => anstyle::AnsiColor::Yellow,
+            Tone::Read => anstyle::AnsiColor::Cyan,
+            Tone::Plain => return s.to_string(),
+        };
+        let st = anstyle::Style::new().fg_color(Some(color.into()));
+        format!("{st}{s}{st:#}")
+    }
+
+    fn bold(&self, s: &str) -> String {
+        if !self.color {
+            return s.to_string();
+        }
+        let st = anstyle::Style::new().bold();
+        format!("{st}{s}{st:#}")
+    }
+}
+
+/// The whole plan: drift notes, each change, the summary, and output changes.
+pub fn plan(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    if !plan.drift.is_empty() {
+        out.push_str(&style.bold("Note: Objects have changed outside of provision"));
+        out.push_str(
+            "\n\nprovision detected the following changes made outside of provision since the last apply:\n\n",
+        );
+        for d in &plan.drift {
+            drift(&mut out, d, style);
+        }
+        out.push('\n');
+    }
+    let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    let output_changes: Vec<&OutputChange> = plan.outputs.iter().filter(|o| o.is_change()).collect();
+    if changes.is_empty() && output_changes.is_empty() {
+        out.push_str(&style.bold("No changes."));
+        out.push_str(if plan.mode == PlanMode::Destroy {
+            " No objects need to be destroyed.\n"
+        } else {
+            " Your infrastructure matches the configuration.\n"
+        });
+        return out;
+    }
+    if !changes.is_empty() {
+        let used: BTreeSet<&str> = changes.iter().map(|c| symbol(c.action)).collect();
+        out.push_str("Resource actions are indicated with the following symbols:\n");
+        for (sym, what, tone) in [
+            ("+", "create", Tone::Add),
+            ("~", "update in-place", Tone::Change),
+            ("-", "destroy", Tone::Remove),
+            ("-/+", "destroy and then create replacement", Tone::Change),
+            ("+/-", "create replacement and then destroy", Tone::Change),
+            ("<=", "read (data resources)", Tone::Read),
+        ] {
+            if used.contains(sym) {
+                let _ = writeln!(out, "  {} {what}", style.paint(tone, &format!("{sym:>3}")).trim_start());
+            }
+        }
+        out.push_str("\nprovision will perform the following actions:\n\n");
+        for c in &changes {
+            change(&mut out, c, style);
+        }
+    }
+    let s = plan.summary();
+    let _ =
+        writeln!(out, "{} {} to add, {} to change, {} to destroy.", style.bold("Plan:"), s.add, s.change, s.destroy);
+    if !output_changes.is_empty() {
+        out.push_str("\nChanges to Outputs:\n");
+        for o in output_changes {
+            output_change(&mut out, o, style);
+        }
+    }
+    out
+}
+
+fn symbol(a: Action) -> &'static str {
+    match a {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::Delete => "-",
+        Action::Replace(ReplaceOrder::DestroyBeforeCreate) => "-/+",
+        Action::Replace(ReplaceOrder::CreateBeforeDestroy) => "+/-",
+        Action::Read => "<=",
+        Action::NoOp => " ",
+    }
+}
+
+fn tone(a: Action) -> Tone {
+    match a {
+        Action::Create => Tone::Add,
+        Action::Delete => Tone::Remove,
+        Action::Read => Tone::Read,
+        Action::NoOp => Tone::Plain,
+        _ => Tone::Change,
+    }
+}
+
+fn header(a: &Address) -> String {
+    let kw = if a.mode == Mode::Data { "data" } else { "resource" };
+    format!("{kw} \"{}\" \"{}\"", a.type_name, a.name)
+}
+
+fn change(out: &mut String, c: &ResourceChange, style: Style) {
+    let addr = match &c.deposed {
+        Some(k) => format!("{} (deposed object {k})", c.address),
+        None => c.address.to_string(),
+    };
+    let what = match c.action {
+        Action::Create => "will be created".to_string(),
+        Action::Update => "will be updated in-place".to_string(),
+        Action::Delete => "will be destroyed".to_string(),
+        Action::Replace(_) => "must be replaced".to_string(),
+        Action::Read => "will be read during apply".to_string(),
+        Action::NoOp => "is unchanged".to_string(),
+    };
+    let _ = writeln!(out, "  {}", style.bold(&format!("# {addr} {what}")));
+    match &c.reason {
+        Some(Reason::NotInConfig) => {
+            let _ = writeln!(out, "  # (because {} is not in the configuration)", c.address);
+        }
+        Some(Reason::DeletedOutside) => {
+            let _ = writeln!(out, "  # (the object was deleted outside provision and is created again)");
+        }
+        Some(Reason::Deposed) => {
+            let _ = writeln!(out, "  # (left over from an interrupted create-before-destroy replacement)");
+        }
+        Some(Reason::ReadDeferred) => {
+            let _ = writeln!(out, "  # (its arguments refer to values not yet known)");
+        }
+        _ => {}
+    }
+    let sym = symbol(c.action);
+    let _ = writeln!(out, "{} {} {{", style.paint(tone(c.action), &format!("{sym:>3}")), header(&c.address));
+    let empty = Attrs::new();
+    let before = c.before.as_ref().unwrap_or(&empty);
+    let after = c.after.as_ref().unwrap_or(&empty);
+    let mut names: BTreeSet<&String> = before.keys().collect();
+    names.extend(after.keys());
+    let mut rows: Vec<(Tone, String, String, String)> = vec![]; // (tone, sym, name, rendered value)
+    let mut hidden = 0;
+    for name in names {
+        let b = before.get(name).cloned().unwrap_or(Value::Null);
+        let a = after.get(name).cloned().unwrap_or(Value::Null);
+        let sensitive = a.is_sensitive() || b.is_sensitive();
+        let (b, a) = if sensitive { (mask(&b), mask(&a)) } else { (b, a) };
+        match c.action {
+            Action::Create | Action::Read => {
+                if !a.is_null() {
+                    rows.push((Tone::Add, "+".into(), name.clone(), render_new(&a, 6, style)));
+                }
+            }
+            Action::Delete => {
+                if !b.is_null() {
+                    rows.push((Tone::Remove, "-".into(), name.clone(), format!("{} -> null", render_inline(&b))));
+                }
+            }
+            _ => {
+                if same(&b, &a) && a.is_wholly_known() {
+                    if name == "id" || name == "name" {
+                        rows.push((Tone::Plain, " ".into(), name.clone(), render_inline(&a)));
+                    } else if !a.is_null() {
+                        hidden += 1;
+                    }
+                    continue;
+                }
+                let forces = c.replace_paths.iter().any(|p| p == name);
+                let suffix = if forces { style.paint(Tone::Remove, " # forces replacement") } else { String::new() };
+                if b.is_null() {
+                    rows.push((Tone::Add, "+".into(), name.clone(), format!("{}{suffix}", render_new(&a, 6, style))));
+                } else if a.is_null() {
+                    rows.push((
+                        Tone::Remove,
+                        "-".into(),
+                        name.clone(),
+                        format!("{} -> null{suffix}", render_inline(&b)),
+                    ));
+                } else if let (Some(bm), Some(am)) = (b.as_map(), a.as_map()) {
+                    rows.push((
+                        Tone::Change,
+                        "~".into(),
+                        name.clone(),
+                        format!("{}{suffix}", map_diff(bm, am, 6, style)),
+                    ));
+                } else {
+                    rows.push((
+                        Tone::Change,
+                        "~".into(),
+                        name.clone(),
+                        format!("{} -> {}{suffix}", render_inline(&b), render_inline(&a)),
+                    ));
+                }
+            }
+        }
+    }
+    let width = rows.iter().map(|r| r.2.chars().count()).max().unwrap_or(0);
+    for (t, sym, name, value) in rows {
+        let _ = writeln!(out, "      {} {:<width$} = {value}", style.paint(t, &sym), name);
+    }
+    if hidden > 0 {
+        let _ = writeln!(out, "        # ({hidden} unchanged attribute{} hidden)", if hidden == 1 { "" } else { "s" });
+    }
+    out.push_str("    }\n\n");
+}
+
+fn mask(v: &Value) -> Value {
+    if v.is_null() { Value::Null } else { Value::Sensitive(Box::new(Value::Null)) }
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    let empty = |v: &Value| match v.unmarked() {
+        Value::Null => true,
+        Value::Map(m) => m.is_empty(),
+        Value::List(l) | Value::Set(l) => l.is_empty(),
+        _ => false,
+    };
+    (empty(a) && empty(b)) || a.same_as(b)
+}
+
+fn render_inline(v: &Value) -> String {
+    v.to_string()
+}
+
+/// A new value; maps and lists span several lines with a `+` per element.
+fn render_new(v: &Value, indent: usize, style: Style) -> String {
+    let pad = " ".repeat(indent + 4);
+    match v {
+        Value::Map(m) if !m.is_empty() => {
+            let width = m.keys().map(|k| quoted_key(k).chars().count()).max().unwrap_or(0);
+            let mut s = String::from("{\n");
+            for (k, val) in m {
+                let _ = writeln!(
+                    s,
+                    "{pad}{} {:<width$} = {}",
+                    style.paint(Tone::Add, "+"),
+                    quoted_key(k),
+                    render_new(val, indent + 4, style)
+                );
+            }
+            let _ = write!(s, "{}}}", " ".repeat(indent + 2));
+            s
+        }
+        Value::List(items) | Value::Set(items) if !items.is_empty() => {
+            let mut s = String::from("[\n");
+            for i in items {
+                let _ = writeln!(s, "{pad}{} {},", style.paint(Tone::Add, "+"), render_new(i, indent + 4, style));
+            }
+            let _ = write!(s, "{}]", " ".repeat(indent + 2));
+            s
+        }
+        other => render_inline(other),
+    }
+}
+
+fn quoted_key(k: &str) -> String {
+    serde_json::Value::String(k.to_string()).to_string()
+}
+
+/// A map change, key by key.
+fn map_diff(
+    b: &std::collections::BTreeMap<String, Value>,
+    a: &std::collections::BTreeMap<String, Value>,
+    indent: usize,
+    style: Style,
+) -> String {
+    let pad = " ".repeat(indent + 4);
+    let mut keys: BTreeSet<&String> = b.keys().collect();
+    keys.extend(a.keys());
+    let shown = |k: &String| !matches!((b.get(k), a.get(k)), (Some(x), Some(y)) if same(x, y) && y.is_wholly_known());
+    let width = keys.iter().filter(|k| shown(k)).map(|k| quoted_key(k).chars().count()).max().unwrap_or(0);
+    let mut s = String::from("{\n");
+    let mut unchanged = 0;
+    for k in keys {
+        match (b.get(k), a.get(k)) {
+            (Some(x), Some(y)) if same(x, y) && y.is_wholly_known() => unchanged += 1,
+            (Some(x), Some(y)) => {
+                let _ = writeln!(
+                    s,
+                    "{pad}{} {:<width$} = {} -> {}",
+                    style.paint(Tone::Change, "~"),
+                    quoted_key(k),
+                    render_inline(x),
+                    render_inline(y)
+                );
+            }
+            (None, Some(y)) => {
+                let _ = writeln!(
+                    s,
+                    "{pad}{} {:<width$} = {}",
+                    style.paint(Tone::Add, "+"),
+                    quoted_key(k),
+                    render_inline(y)
+                );
+            }
+            (Some(x), None) => {
+                let _ = writeln!(
+                    s,
+                    "{pad}{} {:<width$} = {} -> null",
+                    style.paint(Tone::Remove, "-"),
+                    quoted_key(k),
+                    render_inline(x)
+                );
+            }
+            (None, None) => {}
+        }
+    }
+    if unchanged > 0 {
+        let _ = writeln!(s, "{pad}  # ({unchanged} unchanged element{} hidden)", if unchanged == 1 { "" } else { "s" });
+    }
+    let _ = write!(s, "{}}}", " ".repeat(indent + 2));
+    s
+}
+
+fn drift(out: &mut String, d: &Drift, style: Style) {
+    match &d.after {
+        None => {
+            let _ = writeln!(out, "  {}", style.bold(&format!("# {} has been deleted", d.address)));
+            let _ = writeln!(out, "  {} {} {{", style.paint(Tone::Remove, "-"), header(&d.address));
+            if let Some(id) = d.before.get("id") {
+                let _ = writeln!(out, "      {} id = {} -> null", style.paint(Tone::Remove, "-"), render_inline(id));
+            }
+            out.push_str("    }\n\n");
+        }
+        Some(after) => {
+            let c = ResourceChange {
+                address: d.address.clone(),
+                deposed: None,
+                action: Action::Update,
+                reason: None,
+                before: Some(d.before.clone()),
+                after: Some(after.clone()),
+                replace_paths: vec![],
+            };
+            let mut s = String::new();
+            change(&mut s, &c, style);
+            out.push_str(&s.replacen("will be updated in-place", "has changed", 1));
+        }
+    }
+}
+
+fn output_change(out: &mut String, o: &OutputChange, style: Style) {
+    let show = |v: &Value| if o.sensitive { "(sensitive value)".to_string() } else { render_new(v, 2, style) };
+    let name = hcl_key(&o.name);
+    match (&o.before, &o.after) {
+        (None, Some(a)) => {
+            let _ = writeln!(out, "  {} {name} = {}", style.paint(Tone::Add, "+"), show(a));
+        }
+        (Some(b), None) => {
+            let _ = writeln!(
+                out,
+                "  {} {name} = {} -> null",
+                style.paint(Tone::Remove, "-"),
+                if o.sensitive { "(sensitive value)".into() } else { render_inline(b) }
+            );
+        }
+        (Some(b), Some(a)) => {
+            let (b, a) = if o.sensitive {
+                ("(sensitive value)".to_string(), "(sensitive value)".to_string())
+            } else {
+                (render_inline(b), render_inline(a))
+            };
+            let _ = writeln!(out, "  {} {name} = {b} -> {a}", style.paint(Tone::Change, "~"));
+        }
+        (None, None) => {}
+    }
+}
