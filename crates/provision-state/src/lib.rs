@@ -1,1 +1,65 @@
-//! x
+//! Where state lives and who may change it. The local backend keeps one JSON file, written
+//! atomically (temporary file, fsync, rename; mode 0600) after every resource operation, with the
+//! previous version kept as `<path>.backup`; a lock file next to it names the holder.
+//!
+//! Deliberately absent: any attempt to repair or overwrite a state that cannot be read. A corrupt,
+//! foreign or newer-format state is refused and left exactly as it is.
+
+mod local;
+mod lock;
+
+pub use local::{LocalBackend, LocalStore};
+pub use lock::{LockGuard, LockInfo};
+
+use std::path::PathBuf;
+
+/// Why the state cannot be used. Every message says what is wrong, where, and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(
+        "the state is locked by {} (pid {}, `{}` since {}, lock ID {})\n  lock file: {}\n  wait for it to finish, or retry with --lock-timeout 5m to wait",
+        .holder.who, .holder.pid, .holder.operation, .holder.created, .holder.id, .path.display()
+    )]
+    Locked { holder: LockInfo, path: PathBuf },
+
+    #[error(
+        "the state is locked by {} (pid {}, `{}` since {}), but that process is no longer running: it was probably killed\n  lock file: {}\n  if no other provision is running, clear it with: provision state force-unlock {}",
+        .holder.who, .holder.pid, .holder.operation, .holder.created, .path.display(), .holder.id
+    )]
+    StaleLock { holder: LockInfo, path: PathBuf },
+
+    #[error("no lock is held on {}", .path.display())]
+    NotLocked { path: PathBuf },
+
+    #[error("the lock on {} has ID {}, not {given}: nothing was removed", .path.display(), .holder.id)]
+    WrongLockId { holder: LockInfo, given: String, path: PathBuf },
+
+    #[error(
+        "the state file {} is corrupt: {detail}\n  it was left untouched; restore it from {}.backup or from your own backups, then run again",
+        .path.display(), .path.display()
+    )]
+    Corrupt { path: PathBuf, detail: String },
+
+    #[error(
+        "the state file {} was written by a newer provision (state format {found}; this provision reads up to {supported})\n  it was left untouched; upgrade provision to use it",
+        .path.display()
+    )]
+    NewerFormat { path: PathBuf, found: u64, supported: u32 },
+
+    #[error("{} is not a provision state file: {what}\n  it was left untouched; point the backend at provision's own state (default: provision.tfstate)", .path.display())]
+    Foreign { path: PathBuf, what: String },
+
+    #[error("cannot {op} {}: {source}", .path.display())]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl StateError {
+    fn io(op: &'static str, path: &std::path::Path, source: std::io::Error) -> StateError {
+        StateError::Io { op, path: path.to_path_buf(), source }
+    }
+}

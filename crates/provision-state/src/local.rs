@@ -1,0 +1,272 @@
+//! The local backend: one JSON state file, its backup, and its lock file.
+
+use crate::StateError;
+use crate::lock::{self, LockGuard, LockInfo};
+use async_trait::async_trait;
+use provision_core::state::{FORMAT_MARKER, FORMAT_VERSION, PersistError, State, StateStore};
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// A state file and its lock.
+#[derive(Debug, Clone)]
+pub struct LocalBackend {
+    path: PathBuf,
+}
+
+impl LocalBackend {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        LocalBackend { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".lock");
+        PathBuf::from(p)
+    }
+
+    pub fn backup_path(&self) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".backup");
+        PathBuf::from(p)
+    }
+
+    /// Takes the lock for `operation`, waiting up to `timeout` for a live holder to finish.
+    pub async fn lock(&self, operation: &str, timeout: Duration) -> Result<LockGuard, StateError> {
+        lock::acquire(&self.lock_path(), LockInfo::new(operation, &self.path), timeout).await
+    }
+
+    /// Who holds the lock, if anyone.
+    pub fn lock_info(&self) -> Result<Option<LockInfo>, StateError> {
+        lock::read(&self.lock_path())
+    }
+
+    /// Removes the lock if its ID is `id`. Returns the removed holder.
+    pub fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError> {
+        let path = self.lock_path();
+        let holder = lock::read(&path)?.ok_or(StateError::NotLocked { path: path.clone() })?;
+        if holder.id != id {
+            return Err(StateError::WrongLockId { holder, given: id.to_string(), path });
+        }
+        std::fs::remove_file(&path).map_err(|e| StateError::io("remove", &path, e))?;
+        Ok(holder)
+    }
+
+    /// Reads the state. `None` when there is no state file yet.
+    pub fn read(&self) -> Result<Option<State>, StateError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StateError::io("read", &self.path, e)),
+        };
+        parse(&self.path, &text).map(Some)
+    }
+
+    /// A store that writes this backend's file. Pass the lock to prove it is held.
+    pub fn store(&self, _lock: &LockGuard) -> LocalStore {
+        LocalStore { backend: self.clone(), backed_up: AtomicBool::new(false) }
+    }
+
+    /// Writes `state` atomically: temporary file with mode 0600, fsync, rename, fsync directory.
+    pub fn write(&self, state: &State) -> Result<(), StateError> {
+        let path = &self.path;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| StateError::io("create the directory for", path, e))?;
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(format!(".tmp-{}", std::process::id()));
+        let tmp = PathBuf::from(tmp);
+        let mut text = serde_json::to_string_pretty(state)
+            .map_err(|e| StateError::Corrupt { path: path.clone(), detail: e.to_string() })?;
+        text.push('\n');
+        let result = (|| {
+            let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)?;
+            std::fs::File::open(&dir)?.sync_all()
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result.map_err(|e| StateError::io("write", path, e))
+    }
+
+    fn backup(&self) -> Result<(), StateError> {
+        let from = &self.path;
+        if !from.exists() {
+            return Ok(());
+        }
+        let to = self.backup_path();
+        let bytes = std::fs::read(from).map_err(|e| StateError::io("read", from, e))?;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&to)
+            .map_err(|e| StateError::io("create", &to, e))?;
+        f.write_all(&bytes).and_then(|()| f.sync_all()).map_err(|e| StateError::io("write", &to, e))
+    }
+}
+
+/// Parses a state file, refusing anything that is not a readable provision state of a known format.
+fn parse(path: &Path, text: &str) -> Result<State, StateError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
+    })?;
+    let Some(obj) = value.as_object() else {
+        return Err(StateError::Foreign { path: path.to_path_buf(), what: "it is JSON, but not an object".into() });
+    };
+    if obj.get("format").and_then(|f| f.as_str()) != Some(FORMAT_MARKER) {
+        let what = if obj.contains_key("terraform_version") {
+            format!(
+                "it is a Terraform state (Terraform {}); provision keeps its own state and does not read Terraform's",
+                obj.get("terraform_version").and_then(|v| v.as_str()).unwrap_or("?")
+            )
+        } else {
+            "it has no \"format\": \"provision-state\" marker".into()
+        };
+        return Err(StateError::Foreign { path: path.to_path_buf(), what });
+    }
+    let version = obj.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    if version > u64::from(FORMAT_VERSION) {
+        return Err(StateError::NewerFormat { path: path.to_path_buf(), found: version, supported: FORMAT_VERSION });
+    }
+    if version == 0 {
+        return Err(StateError::Corrupt { path: path.to_path_buf(), detail: "\"format_version\" is missing".into() });
+    }
+    serde_json::from_value(value).map_err(|e| StateError::Corrupt { path: path.to_path_buf(), detail: e.to_string() })
+}
+
+/// Writes state for the engine. The first write of a run keeps the previous file as a backup.
+#[derive(Debug)]
+pub struct LocalStore {
+    backend: LocalBackend,
+    backed_up: AtomicBool,
+}
+
+#[async_trait]
+impl StateStore for LocalStore {
+    async fn persist(&self, state: &State) -> Result<(), PersistError> {
+        if !self.backed_up.swap(true, Ordering::SeqCst) {
+            self.backend.backup().map_err(|e| PersistError(e.to_string()))?;
+        }
+        self.backend.write(state).map_err(|e| PersistError(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn backend() -> (tempfile::TempDir, LocalBackend) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let b = LocalBackend::new(dir.path().join("provision.tfstate"));
+        (dir, b)
+    }
+
+    #[tokio::test]
+    async fn writes_atomically_with_mode_0600_and_keeps_a_backup() {
+        let (_d, b) = backend();
+        assert!(b.read().expect("read").is_none());
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let store = b.store(&lock);
+        let mut s = State::new("lin", "test");
+        s.serial = 1;
+        store.persist(&s).await.expect("write");
+        let mode = std::fs::metadata(b.path()).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(b.read().expect("read"), Some(s.clone()));
+        // A second run backs up the first version before writing.
+        let store = b.store(&lock);
+        s.serial = 2;
+        store.persist(&s).await.expect("write");
+        let backup =
+            parse(&b.backup_path(), &std::fs::read_to_string(b.backup_path()).expect("backup")).expect("parse");
+        assert_eq!(backup.serial, 1);
+        let leftovers: Vec<_> = std::fs::read_dir(b.path().parent().expect("dir"))
+            .expect("ls")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn refuses_corrupt_foreign_and_newer_state_and_leaves_it_alone() {
+        let (_d, b) = backend();
+        let cases = [
+            (
+                "{\"format\": \"provision-state\", \"format_version\": 1, \"serial\": ",
+                "is corrupt: invalid JSON at line 1",
+            ),
+            (
+                "{\"version\": 4, \"terraform_version\": \"1.9.5\", \"resources\": []}",
+                "it is a Terraform state (Terraform 1.9.5)",
+            ),
+            (
+                "{\"format\": \"provision-state\", \"format_version\": 99, \"serial\": 1, \"lineage\": \"x\", \"provision_version\": \"9\"}",
+                "state format 99; this provision reads up to 1",
+            ),
+            ("[1, 2]", "not an object"),
+        ];
+        for (text, want) in cases {
+            std::fs::write(b.path(), text).expect("write");
+            let err = b.read().expect_err("must be refused").to_string();
+            assert!(err.contains(want), "{err}");
+            assert_eq!(std::fs::read_to_string(b.path()).expect("read"), text, "the file must be left untouched");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_lock_names_the_holder_and_waits_with_a_timeout() {
+        let (_d, b) = backend();
+        let first = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let err = b.lock("plan", Duration::ZERO).await.expect_err("locked");
+        let msg = err.to_string();
+        assert!(msg.contains(&format!("pid {}", std::process::id())), "{msg}");
+        assert!(msg.contains("`apply`"), "{msg}");
+        assert!(msg.contains(&first.info.id), "{msg}");
+        // Waiting: released after 300 ms, taken within the timeout.
+        let holder = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            drop(first);
+        });
+        let second = b.lock("plan", Duration::from_secs(5)).await.expect("waited for the lock");
+        holder.await.expect("join");
+        assert_eq!(b.lock_info().expect("info").map(|i| i.id), Some(second.info.id.clone()));
+        drop(second);
+        assert!(b.lock_info().expect("info").is_none(), "dropping the guard releases the lock");
+    }
+
+    #[tokio::test]
+    async fn a_lock_left_by_a_dead_process_is_reported_with_how_to_clear_it() {
+        let (_d, b) = backend();
+        // A process that has exited: spawn one and wait for it.
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let pid = child.id();
+        child.wait().expect("wait");
+        let mut info = LockInfo::new("apply", b.path());
+        info.pid = pid;
+        std::fs::write(b.lock_path(), serde_json::to_string(&info).expect("json")).expect("write");
+        let err = b.lock("apply", Duration::from_secs(30)).await.expect_err("stale");
+        let msg = err.to_string();
+        assert!(msg.contains("no longer running"), "{msg}");
+        assert!(msg.contains(&format!("provision state force-unlock {}", info.id)), "{msg}");
+        assert!(matches!(b.force_unlock("wrong"), Err(StateError::WrongLockId { .. })));
+        b.force_unlock(&info.id).expect("unlock");
+        b.lock("apply", Duration::ZERO).await.expect("free again");
+    }
+}
