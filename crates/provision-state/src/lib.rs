@@ -20,19 +20,19 @@ pub enum StateError {
         "the state is locked by {} (pid {}, `{}` since {}, lock ID {})\n  lock file: {}\n  wait for it to finish, or retry with --lock-timeout 5m to wait",
         .holder.who, .holder.pid, .holder.operation, .holder.created, .holder.id, .path.display()
     )]
-    Locked { holder: LockInfo, path: PathBuf },
+    Locked { holder: Box<LockInfo>, path: PathBuf },
 
     #[error(
         "the state is locked by {} (pid {}, `{}` since {}), but that process is no longer running: it was probably killed\n  lock file: {}\n  if no other provision is running, clear it with: provision state force-unlock {}",
         .holder.who, .holder.pid, .holder.operation, .holder.created, .path.display(), .holder.id
     )]
-    StaleLock { holder: LockInfo, path: PathBuf },
+    StaleLock { holder: Box<LockInfo>, path: PathBuf },
 
     #[error("no lock is held on {}", .path.display())]
     NotLocked { path: PathBuf },
 
     #[error("the lock on {} has ID {}, not {given}: nothing was removed", .path.display(), .holder.id)]
-    WrongLockId { holder: LockInfo, given: String, path: PathBuf },
+    WrongLockId { holder: Box<LockInfo>, given: String, path: PathBuf },
 
     #[error(
         "the state file {} is corrupt: {detail}\n  it was left untouched; restore it from {}.backup or from your own backups, then run again",

@@ -53,7 +53,7 @@ impl LocalBackend {
         let path = self.lock_path();
         let holder = lock::read(&path)?.ok_or(StateError::NotLocked { path: path.clone() })?;
         if holder.id != id {
-            return Err(StateError::WrongLockId { holder, given: id.to_string(), path });
+            return Err(StateError::WrongLockId { holder: Box::new(holder), given: id.to_string(), path });
         }
         std::fs::remove_file(&path).map_err(|e| StateError::io("remove", &path, e))?;
         Ok(holder)

@@ -134,11 +134,11 @@ pub(crate) async fn acquire(path: &Path, info: LockInfo, timeout: Duration) -> R
         }
         let Some(holder) = read(path)? else { continue };
         if holder.holder_is_dead() {
-            return Err(StateError::StaleLock { holder, path: path.to_path_buf() });
+            return Err(StateError::StaleLock { holder: Box::new(holder), path: path.to_path_buf() });
         }
         let now = Instant::now();
         if now >= deadline {
-            return Err(StateError::Locked { holder, path: path.to_path_buf() });
+            return Err(StateError::Locked { holder: Box::new(holder), path: path.to_path_buf() });
         }
         tracing::info!(holder = %holder.who, pid = holder.pid, "state is locked; waiting");
         tokio::time::sleep(delay.min(deadline - now)).await;
