@@ -79,10 +79,10 @@ impl LockGuard {
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        if let Ok(Some(current)) = read(&self.path) {
-            if current.id == self.info.id {
-                let _ = std::fs::remove_file(&self.path);
-            }
+        if let Ok(Some(current)) = read(&self.path)
+            && current.id == self.info.id
+        {
+            let _ = std::fs::remove_file(&self.path);
         }
     }
 }
