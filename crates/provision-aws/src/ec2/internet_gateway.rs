@@ -1,0 +1,221 @@
+//! `aws_internet_gateway`: a VPC's way to the internet. Attached and detached in place; detached
+//! before it is deleted.
+
+use super::{batched, filter, get_str, identity_filters, s, sync_tags, tag_spec, user_tags};
+use crate::context::{Clients, Context};
+use crate::error::sdk;
+use crate::retry::{Policy, nothing, retry};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type};
+use provision_core::{
+    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a detach waits while public addresses are still mapped in the VPC (a NAT gateway's
+/// Elastic IP is released only minutes after the gateway is deleted).
+const DETACH_TIMEOUT: Duration = Duration::from_secs(900);
+
+pub(crate) struct InternetGateway {
+    ctx: Arc<Context>,
+    schema: Schema,
+}
+
+type Igw = aws_sdk_ec2::types::InternetGateway;
+
+impl InternetGateway {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        let schema = Schema::new("An internet gateway, attached to a VPC.")
+            .with_id()
+            .attr(AttributeSchema::computed("arn", Type::String).describe("The gateway's ARN."))
+            .attr(
+                AttributeSchema::optional("vpc_id", Type::String)
+                    .holds_in_use()
+                    .describe("The VPC to attach to. Changed in place (detach, attach); when the VPC is replaced, the gateway is replaced with it."),
+            )
+            .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the gateway."))
+            .with_tags();
+        InternetGateway { ctx, schema }
+    }
+
+    async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Igw>, ProviderError> {
+        let mut out = vec![];
+        let mut pages =
+            c.ec2.describe_internet_gateways().set_filters(Some(filters)).max_results(1000).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.map_err(|e| sdk("DescribeInternetGateways", e))?.internet_gateways().iter().cloned());
+        }
+        Ok(out)
+    }
+
+    fn attached_vpc(g: &Igw) -> Option<&str> {
+        g.attachments().iter().find_map(|a| a.vpc_id())
+    }
+
+    fn attrs(c: &Clients, g: &Igw) -> Attrs {
+        let id = g.internet_gateway_id().unwrap_or_default();
+        let owner = g.owner_id().unwrap_or_default();
+        let mut a = Attrs::new();
+        a.insert("id".into(), Value::String(id.into()));
+        a.insert(
+            "arn".into(),
+            Value::String(format!("arn:{}:ec2:{}:{owner}:internet-gateway/{id}", c.partition, c.region)),
+        );
+        a.insert("vpc_id".into(), s(Self::attached_vpc(g)));
+        a.insert("owner_id".into(), s(g.owner_id()));
+        a.insert("tags_all".into(), user_tags(g.tags()));
+        a
+    }
+
+    async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
+        retry(
+            Policy::NEW_OBJECT,
+            || async {
+                let found = Self::describe(c, vec![filter("internet-gateway-id", [id])]).await?;
+                found.first().map(|g| Self::attrs(c, g)).ok_or_else(|| {
+                    ProviderError::new(ProviderErrorKind::NotFound, format!("internet gateway {id} not found"))
+                })
+            },
+            nothing,
+        )
+        .await
+    }
+
+    async fn attach(c: &Clients, id: &str, vpc: &str) -> Result<(), ProviderError> {
+        retry(
+            Policy::NEW_OBJECT,
+            || async {
+                c.ec2
+                    .attach_internet_gateway()
+                    .internet_gateway_id(id)
+                    .vpc_id(vpc)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| sdk("AttachInternetGateway", e))
+            },
+            nothing,
+        )
+        .await
+    }
+
+    /// Detaches from `vpc`, waiting while AWS refuses because public addresses are still mapped.
+    async fn detach(c: &Clients, id: &str, vpc: &str) -> Result<(), ProviderError> {
+        let result = retry(
+            Policy::in_use(DETACH_TIMEOUT),
+            || async {
+                c.ec2
+                    .detach_internet_gateway()
+                    .internet_gateway_id(id)
+                    .vpc_id(vpc)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| sdk("DetachInternetGateway", e))
+            },
+            || async move {
+                Some(format!(
+                    "public IPv4 addresses are still mapped in {vpc} (for example the Elastic IP of a NAT gateway that is still being deleted)"
+                ))
+            },
+        )
+        .await;
+        match result {
+            // Already detached, or gone.
+            Err(e) if e.is_not_found() || e.code.as_deref() == Some("Gateway.NotAttached") => Ok(()),
+            other => other,
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for InternetGateway {
+    fn name(&self) -> &'static str {
+        "aws_internet_gateway"
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read_many(
+        &self,
+        ctx: &ReadContext,
+        objects: &[(String, Attrs)],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let ids: Vec<String> = objects.iter().map(|(id, _)| id.clone()).collect();
+        let found = batched(
+            &ctx.stack,
+            &ids,
+            "internet-gateway-id",
+            |g: &Igw| g.internet_gateway_id(),
+            |f| Self::describe(c, f),
+        )
+        .await?;
+        Ok(found.iter().map(|(id, g)| (id.clone(), Self::attrs(c, g))).collect())
+    }
+
+    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let out = c
+            .ec2
+            .create_internet_gateway()
+            .tag_specifications(tag_spec(Ec2Type::InternetGateway, &ctx.identity, desired.get("tags_all")))
+            .send()
+            .await
+            .map_err(|e| sdk("CreateInternetGateway", e))?;
+        let id = out
+            .internet_gateway()
+            .and_then(|g| g.internet_gateway_id())
+            .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateInternetGateway returned no id"))?
+            .to_string();
+        if let Some(vpc) = get_str(desired, "vpc_id") {
+            Self::attach(c, &id, vpc).await?;
+        }
+        Self::read_one(c, &id).await
+    }
+
+    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
+        let (old, new) = (get_str(prior, "vpc_id"), get_str(desired, "vpc_id"));
+        if old != new {
+            if let Some(old) = old {
+                Self::detach(c, id, old).await?;
+            }
+            if let Some(new) = new {
+                Self::attach(c, id, new).await?;
+            }
+        }
+        Self::read_one(c, id).await
+    }
+
+    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+        let c = self.ctx.clients().await?;
+        let current = match Self::describe(c, vec![filter("internet-gateway-id", [id])]).await?.into_iter().next() {
+            Some(g) => g,
+            None => return Ok(()),
+        };
+        for a in current.attachments() {
+            if let Some(vpc) = a.vpc_id() {
+                Self::detach(c, id, vpc).await?;
+            }
+        }
+        match c.ec2.delete_internet_gateway().internet_gateway_id(id).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = sdk("DeleteInternetGateway", e);
+                if e.is_not_found() { Ok(()) } else { Err(e) }
+            }
+        }
+    }
+
+    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        Ok(Self::describe(c, identity_filters(identity)).await?.iter().map(|g| Self::attrs(c, g)).collect())
+    }
+}

@@ -1,0 +1,131 @@
+//! EC2 resources, and what they share: tagging on create, tag updates by delta, and batched reads
+//! that list the stack's objects by tag in as few calls as pagination allows.
+
+pub(crate) mod internet_gateway;
+pub(crate) mod subnet;
+pub(crate) mod vpc;
+
+use crate::error::sdk;
+use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag, TagSpecification};
+use provision_core::{Attrs, Identity, ProviderError, Value, tags};
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+/// How many values one EC2 filter takes.
+const FILTER_VALUES: usize = 200;
+
+pub(crate) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
+    Filter::builder().name(name).set_values(Some(values.into_iter().map(Into::into).collect())).build()
+}
+
+pub(crate) fn stack_filter(stack: &str) -> Filter {
+    filter(&format!("tag:{}", tags::STACK), [stack])
+}
+
+pub(crate) fn identity_filters(identity: &Identity) -> Vec<Filter> {
+    vec![stack_filter(&identity.stack), filter(&format!("tag:{}", tags::ADDRESS), [identity.address.to_string()])]
+}
+
+/// The tags to create an object with: provision's identity tags plus `tags_all`.
+pub(crate) fn tag_spec(kind: Ec2Type, identity: &Identity, tags_all: Option<&Value>) -> TagSpecification {
+    let mut spec = TagSpecification::builder().resource_type(kind);
+    for (k, v) in identity.system_tags() {
+        spec = spec.tags(Tag::builder().key(k).value(v).build());
+    }
+    for (k, v) in string_map(tags_all) {
+        spec = spec.tags(Tag::builder().key(k).value(v).build());
+    }
+    spec.build()
+}
+
+pub(crate) fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
+    v.and_then(Value::as_map)
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+/// An object's tags without provision's system tags, as `tags_all`.
+pub(crate) fn user_tags(tags: &[Tag]) -> Value {
+    Value::Map(
+        tags.iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .filter(|(k, _)| !k.starts_with(tags::PREFIX))
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )
+}
+
+/// Brings an object's tags from `prior` to `desired` (both `tags_all`), touching only what
+/// changed and never provision's own tags.
+pub(crate) async fn sync_tags(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+    prior: Option<&Value>,
+    desired: Option<&Value>,
+) -> Result<(), ProviderError> {
+    let (old, new) = (string_map(prior), string_map(desired));
+    let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
+    let changed: Vec<(&String, &String)> = new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).collect();
+    if !removed.is_empty() {
+        let mut req = ec2.delete_tags().resources(id);
+        for k in removed {
+            req = req.tags(Tag::builder().key(k).build());
+        }
+        req.send().await.map_err(|e| sdk("DeleteTags", e))?;
+    }
+    if !changed.is_empty() {
+        let mut req = ec2.create_tags().resources(id);
+        for (k, v) in changed {
+            req = req.tags(Tag::builder().key(k).value(v).build());
+        }
+        req.send().await.map_err(|e| sdk("CreateTags", e))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn s(v: Option<&str>) -> Value {
+    v.map_or(Value::Null, |s| Value::String(s.to_string()))
+}
+
+pub(crate) fn get_str<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
+    attrs.get(name).and_then(Value::as_str)
+}
+
+pub(crate) fn get_bool(attrs: &Attrs, name: &str) -> Option<bool> {
+    attrs.get(name).and_then(Value::as_bool)
+}
+
+/// Reads objects in as few calls as possible: first every object of the stack, by its tag (one
+/// paginated call, however many objects); then, for ids the stack listing did not return
+/// (imported objects, removed tags), by id, 200 per call. Missing objects are simply absent.
+pub(crate) async fn batched<T, F, Fut>(
+    stack: &str,
+    ids: &[String],
+    id_filter: &str,
+    id_of: fn(&T) -> Option<&str>,
+    fetch: F,
+) -> Result<BTreeMap<String, T>, ProviderError>
+where
+    F: Fn(Vec<Filter>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut found = BTreeMap::new();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    for item in fetch(vec![stack_filter(stack)]).await? {
+        if let Some(id) = id_of(&item).filter(|id| wanted.contains(id)).map(str::to_string) {
+            found.insert(id, item);
+        }
+    }
+    let missing: Vec<&String> = ids.iter().filter(|id| !found.contains_key(id.as_str())).collect();
+    for chunk in missing.chunks(FILTER_VALUES) {
+        for item in fetch(vec![filter(id_filter, chunk.iter().map(|s| s.as_str()))]).await? {
+            if let Some(id) = id_of(&item).map(str::to_string) {
+                found.insert(id, item);
+            }
+        }
+    }
+    Ok(found)
+}

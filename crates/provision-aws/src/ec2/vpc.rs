@@ -1,0 +1,310 @@
+//! `aws_vpc`: the network everything else lives in.
+
+use super::{batched, filter, get_bool, get_str, identity_filters, s, sync_tags, tag_spec, user_tags};
+use crate::context::{Clients, Context};
+use crate::error::sdk;
+use crate::retry::{Policy, nothing, retry};
+use crate::validate;
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type, Tenancy, VpcAttributeName, VpcState};
+use provision_core::{
+    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a VPC delete waits for what is still in it (subnets, gateways, interfaces) to go.
+const DELETE_TIMEOUT: Duration = Duration::from_secs(300);
+
+pub(crate) struct Vpc {
+    ctx: Arc<Context>,
+    schema: Schema,
+}
+
+impl Vpc {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        let schema = Schema::new("A virtual private cloud.")
+            .with_id()
+            .attr(AttributeSchema::computed("arn", Type::String).describe("The VPC's ARN."))
+            .attr(
+                AttributeSchema::required("cidr_block", Type::String)
+                    .force_new()
+                    .validate(validate::vpc_cidr)
+                    .describe("The IPv4 CIDR block, /16 to /28, e.g. `10.0.0.0/16`."),
+            )
+            .attr(
+                AttributeSchema::optional("instance_tenancy", Type::String)
+                    .default("default")
+                    .force_new()
+                    .validate(validate::tenancy)
+                    .describe("`default` or `dedicated`."),
+            )
+            .attr(
+                AttributeSchema::optional("enable_dns_support", Type::Bool)
+                    .default(true)
+                    .describe("Whether the Amazon DNS server resolves names in the VPC. Changed in place."),
+            )
+            .attr(
+                AttributeSchema::optional("enable_dns_hostnames", Type::Bool)
+                    .default(false)
+                    .describe("Whether instances get public DNS hostnames. Changed in place."),
+            )
+            .attr(
+                AttributeSchema::computed("default_security_group_id", Type::String)
+                    .describe("The security group AWS created with the VPC."),
+            )
+            .attr(
+                AttributeSchema::computed("main_route_table_id", Type::String)
+                    .describe("The main route table AWS created with the VPC."),
+            )
+            .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the VPC."))
+            .with_tags();
+        Vpc { ctx, schema }
+    }
+
+    async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2::types::Vpc>, ProviderError> {
+        let mut out = vec![];
+        let mut pages = c.ec2.describe_vpcs().set_filters(Some(filters)).max_results(1000).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.map_err(|e| sdk("DescribeVpcs", e))?.vpcs().iter().cloned());
+        }
+        Ok(out)
+    }
+
+    /// The attributes DescribeVpcs shows.
+    fn base(c: &Clients, v: &aws_sdk_ec2::types::Vpc) -> Attrs {
+        let id = v.vpc_id().unwrap_or_default();
+        let owner = v.owner_id().unwrap_or_default();
+        let mut a = Attrs::new();
+        a.insert("id".into(), Value::String(id.into()));
+        a.insert("arn".into(), Value::String(format!("arn:{}:ec2:{}:{owner}:vpc/{id}", c.partition, c.region)));
+        a.insert("cidr_block".into(), s(v.cidr_block()));
+        a.insert("instance_tenancy".into(), s(v.instance_tenancy().map(Tenancy::as_str)));
+        a.insert("owner_id".into(), s(v.owner_id()));
+        a.insert("tags_all".into(), user_tags(v.tags()));
+        a
+    }
+
+    /// Everything, including what needs one call per VPC (DNS attributes, default security group,
+    /// main route table). Used after create and update, and for crash recovery.
+    async fn read_full(&self, c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
+        let vpcs = Self::describe(c, vec![filter("vpc-id", [id])]).await?;
+        let v = vpcs
+            .first()
+            .ok_or_else(|| ProviderError::new(ProviderErrorKind::NotFound, format!("VPC {id} not found")))?;
+        let mut a = Self::base(c, v);
+        for (name, attr) in [
+            ("enable_dns_support", VpcAttributeName::EnableDnsSupport),
+            ("enable_dns_hostnames", VpcAttributeName::EnableDnsHostnames),
+        ] {
+            let out = c
+                .ec2
+                .describe_vpc_attribute()
+                .vpc_id(id)
+                .attribute(attr)
+                .send()
+                .await
+                .map_err(|e| sdk("DescribeVpcAttribute", e))?;
+            let value = match name {
+                "enable_dns_support" => out.enable_dns_support().and_then(|b| b.value()),
+                _ => out.enable_dns_hostnames().and_then(|b| b.value()),
+            };
+            a.insert(name.into(), value.map_or(Value::Null, Value::Bool));
+        }
+        let sgs = c
+            .ec2
+            .describe_security_groups()
+            .filters(filter("vpc-id", [id]))
+            .filters(filter("group-name", ["default"]))
+            .send()
+            .await
+            .map_err(|e| sdk("DescribeSecurityGroups", e))?;
+        a.insert("default_security_group_id".into(), s(sgs.security_groups().first().and_then(|g| g.group_id())));
+        let rts = c
+            .ec2
+            .describe_route_tables()
+            .filters(filter("vpc-id", [id]))
+            .filters(filter("association.main", ["true"]))
+            .send()
+            .await
+            .map_err(|e| sdk("DescribeRouteTables", e))?;
+        a.insert("main_route_table_id".into(), s(rts.route_tables().first().and_then(|r| r.route_table_id())));
+        Ok(a)
+    }
+
+    async fn set_dns(
+        c: &Clients,
+        id: &str,
+        support: Option<bool>,
+        hostnames: Option<bool>,
+    ) -> Result<(), ProviderError> {
+        // One attribute per call, as the API requires; retried while the new VPC is not visible yet.
+        if let Some(v) = support {
+            let b = AttributeBooleanValue::builder().value(v).build();
+            retry(
+                Policy::NEW_OBJECT,
+                || async {
+                    c.ec2
+                        .modify_vpc_attribute()
+                        .vpc_id(id)
+                        .enable_dns_support(b.clone())
+                        .send()
+                        .await
+                        .map_err(|e| sdk("ModifyVpcAttribute", e))
+                },
+                nothing,
+            )
+            .await?;
+        }
+        if let Some(v) = hostnames {
+            let b = AttributeBooleanValue::builder().value(v).build();
+            retry(
+                Policy::NEW_OBJECT,
+                || async {
+                    c.ec2
+                        .modify_vpc_attribute()
+                        .vpc_id(id)
+                        .enable_dns_hostnames(b.clone())
+                        .send()
+                        .await
+                        .map_err(|e| sdk("ModifyVpcAttribute", e))
+                },
+                nothing,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// What is still inside a VPC that refuses to be deleted.
+    async fn blockers(c: &Clients, id: &str) -> Option<String> {
+        let mut found = vec![];
+        if let Ok(out) = c.ec2.describe_subnets().filters(filter("vpc-id", [id])).send().await {
+            found.extend(out.subnets().iter().filter_map(|s| s.subnet_id()).map(|s| format!("subnet {s}")));
+        }
+        if let Ok(out) = c.ec2.describe_internet_gateways().filters(filter("attachment.vpc-id", [id])).send().await {
+            found.extend(
+                out.internet_gateways()
+                    .iter()
+                    .filter_map(|g| g.internet_gateway_id())
+                    .map(|g| format!("internet gateway {g} (attached)")),
+            );
+        }
+        if let Ok(out) = c.ec2.describe_network_interfaces().filters(filter("vpc-id", [id])).send().await {
+            found.extend(out.network_interfaces().iter().map(|n| {
+                format!(
+                    "network interface {} ({})",
+                    n.network_interface_id().unwrap_or("?"),
+                    n.description().unwrap_or("no description")
+                )
+            }));
+        }
+        (!found.is_empty()).then(|| found.join(", "))
+    }
+}
+
+#[async_trait]
+impl ResourceType for Vpc {
+    fn name(&self) -> &'static str {
+        "aws_vpc"
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read_many(
+        &self,
+        ctx: &ReadContext,
+        objects: &[(String, Attrs)],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let ids: Vec<String> = objects.iter().map(|(id, _)| id.clone()).collect();
+        let found =
+            batched(&ctx.stack, &ids, "vpc-id", |v: &aws_sdk_ec2::types::Vpc| v.vpc_id(), |f| Self::describe(c, f))
+                .await?;
+        let mut out = BTreeMap::new();
+        for (id, prior) in objects {
+            let Some(v) = found.get(id) else { continue };
+            let mut a = Self::base(c, v);
+            // DNS attributes, the default security group and the main route table need one call
+            // per VPC; they are kept as recorded (the last two never change).
+            for k in ["enable_dns_support", "enable_dns_hostnames", "default_security_group_id", "main_route_table_id"]
+            {
+                a.insert(k.into(), prior.get(k).cloned().unwrap_or(Value::Null));
+            }
+            out.insert(id.clone(), a);
+        }
+        Ok(out)
+    }
+
+    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let mut req = c
+            .ec2
+            .create_vpc()
+            .set_cidr_block(get_str(desired, "cidr_block").map(str::to_string))
+            .tag_specifications(tag_spec(Ec2Type::Vpc, &ctx.identity, desired.get("tags_all")));
+        if let Some(t) = get_str(desired, "instance_tenancy") {
+            req = req.instance_tenancy(Tenancy::from(t));
+        }
+        let out = req.send().await.map_err(|e| sdk("CreateVpc", e))?;
+        let id = out
+            .vpc()
+            .and_then(|v| v.vpc_id())
+            .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateVpc returned no VPC id"))?
+            .to_string();
+        // Wait until the VPC is available (and visible: reads are eventually consistent).
+        retry(
+            Policy::NEW_OBJECT,
+            || async {
+                let v = Self::describe(c, vec![filter("vpc-id", [id.as_str()])]).await?;
+                match v.first().and_then(|v| v.state()) {
+                    Some(VpcState::Available) => Ok(()),
+                    _ => Err(ProviderError::new(ProviderErrorKind::NotFound, format!("VPC {id} is not available yet"))),
+                }
+            },
+            nothing,
+        )
+        .await?;
+        let support = get_bool(desired, "enable_dns_support").filter(|v| !*v);
+        let hostnames = get_bool(desired, "enable_dns_hostnames").filter(|v| *v);
+        Self::set_dns(c, &id, support, hostnames).await?;
+        self.read_full(c, &id).await
+    }
+
+    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
+        let changed = |k: &str| get_bool(desired, k).filter(|v| Some(*v) != get_bool(prior, k));
+        Self::set_dns(c, id, changed("enable_dns_support"), changed("enable_dns_hostnames")).await?;
+        self.read_full(c, id).await
+    }
+
+    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+        let c = self.ctx.clients().await?;
+        let result = retry(
+            Policy::in_use(DELETE_TIMEOUT),
+            || async { c.ec2.delete_vpc().vpc_id(id).send().await.map(|_| ()).map_err(|e| sdk("DeleteVpc", e)) },
+            || Self::blockers(c, id),
+        )
+        .await;
+        match result {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other,
+        }
+    }
+
+    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let mut out = vec![];
+        for v in Self::describe(c, identity_filters(identity)).await? {
+            if let Some(id) = v.vpc_id() {
+                out.push(self.read_full(c, id).await?);
+            }
+        }
+        Ok(out)
+    }
+}
