@@ -127,15 +127,16 @@ pub fn tags_all(default_tags: &BTreeMap<String, String>, tags: &Value) -> Value 
     Value::Map(m)
 }
 
-/// Derives the `tags` attribute from what AWS reports (`tags_all`): every tag except those that
-/// only come from `default_tags`. A key the configuration sets itself stays, even with the same
-/// value as the default.
+/// Derives the `tags` attribute from what AWS reports (`tags_all`): every tag except those whose
+/// key comes from `default_tags` (whatever their value, so a changed default stays a default). A
+/// key the resource sets itself stays, even when `default_tags` has it too; a key nobody
+/// configured (added by hand) shows up here, so the plan removes it.
 pub fn derive_tags(tags_all: &Value, default_tags: &BTreeMap<String, String>, prior_tags: &Value) -> Value {
     let Some(all) = tags_all.as_map() else { return prior_tags.clone() };
     let own_keys: Vec<&String> = prior_tags.as_map().map(|m| m.keys().collect()).unwrap_or_default();
     let tags: BTreeMap<String, Value> = all
         .iter()
-        .filter(|(k, v)| own_keys.contains(k) || default_tags.get(*k).map(String::as_str) != v.as_str())
+        .filter(|(k, _)| own_keys.contains(k) || !default_tags.contains_key(*k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if tags.is_empty() && prior_tags.is_null() { Value::Null } else { Value::Map(tags) }
@@ -343,6 +344,14 @@ mod tests {
         let drifted = Value::Map([("Name".to_string(), "n".into()), ("Rogue".to_string(), "1".into())].into());
         let got = derive_tags(&drifted, &defaults(), &name_tag("n"));
         assert_eq!(got.as_map().map(|m| m.len()), Some(2));
+    }
+
+    #[test]
+    fn a_changed_default_tag_value_stays_a_default_tag() {
+        // Applied with default Project = "old"; the configuration now says "new".
+        let all = Value::Map([("Name".to_string(), "n".into()), ("Project".to_string(), "old".into())].into());
+        let now: BTreeMap<String, String> = [("Project".to_string(), "new".to_string())].into();
+        assert_eq!(derive_tags(&all, &now, &name_tag("n")), name_tag("n"));
     }
 
     #[test]

@@ -65,6 +65,15 @@ impl Op {
         }
     }
 
+    pub fn verb(self) -> &'static str {
+        match self {
+            Op::Create => "create",
+            Op::Update => "update",
+            Op::Delete => "destroy",
+            Op::Read => "read",
+        }
+    }
+
     pub fn past(self) -> &'static str {
         match self {
             Op::Create => "Creation",

@@ -30,10 +30,13 @@ impl PlanRequest {
     }
 }
 
-/// Data source results recorded in a saved plan.
+/// Inputs recorded in a saved plan.
 #[derive(Debug, Clone, Default)]
 pub struct SavedInputs {
+    /// Data source results.
     pub data: BTreeMap<Address, Attrs>,
+    /// The refreshed state the plan was made against (used instead of refreshing again).
+    pub refreshed: Option<State>,
 }
 
 /// Per-instance facts the apply needs to evaluate the instance again.
@@ -103,7 +106,12 @@ pub struct PlannedRun {
 impl Engine {
     /// Makes a plan. Reads only; never writes to AWS or to the state.
     pub async fn plan(&self, state: &State, request: PlanRequest) -> Result<PlannedRun, EngineError> {
-        let (refreshed, drift) = if request.refresh { self.refresh(state).await? } else { (state.clone(), vec![]) };
+        let saved_state = request.saved.as_ref().and_then(|s| s.refreshed.clone());
+        let (refreshed, drift) = match saved_state {
+            Some(r) => (r, vec![]),
+            None if request.refresh => self.refresh(state).await?,
+            None => (state.clone(), vec![]),
+        };
         let mut walk = Walk {
             engine: self,
             eval: Evaluation { scope: self.static_scope(), values: BTreeMap::new(), instances: BTreeMap::new() },

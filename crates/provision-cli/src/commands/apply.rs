@@ -1,0 +1,181 @@
+//! `provision apply` and `provision destroy`: plan (or load a saved plan), confirm, execute,
+//! report every failure. Ctrl-C stops new work and lets running operations finish and be recorded.
+
+use super::confirm;
+use crate::Status;
+use crate::cli::{ApplyArgs, DestroyArgs};
+use crate::printer::Printer;
+use crate::saved_plan::SavedPlan;
+use crate::session::{Reported, Session, Vars};
+use anyhow::Result;
+use provision_config::VarSource;
+use provision_core::plan::{Action, PlanMode};
+use provision_engine::{ApplyReport, Cancel, PlanRequest, PlannedRun, SavedInputs};
+use provision_state::LockGuard;
+use std::path::Path;
+
+pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: ApplyArgs) -> Result<Status> {
+    if let Some(file) = &args.plan_file {
+        if !vars.is_empty() {
+            printer.error("a saved plan records its variable values; -var and -var-file cannot be used with it");
+            return Ok(Status::Error);
+        }
+        return apply_saved(printer, file, args.parallelism.into(), args.lock.lock_timeout).await;
+    }
+    let s = Session::load(printer, Vars::Inputs(vars), args.parallelism.into())?;
+    let lock = s.lock("apply", args.lock.lock_timeout).await?;
+    let (mut state, _) = s.read_state()?;
+    s.engine.recover(&mut state, &s.backend.store(&lock)).await.map_err(|e| s.report(e))?;
+    let request = PlanRequest { mode: PlanMode::Normal, refresh: args.refresh, saved: None };
+    let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
+    execute(&s, &lock, run, PlanMode::Normal, args.auto_approve, true).await
+}
+
+pub async fn destroy(printer: &Printer, vars: Vec<VarSource>, args: DestroyArgs) -> Result<Status> {
+    let s = Session::load(printer, Vars::Inputs(vars), args.parallelism.into())?;
+    let lock = s.lock("destroy", args.lock.lock_timeout).await?;
+    let (mut state, _) = s.read_state()?;
+    s.engine.recover(&mut state, &s.backend.store(&lock)).await.map_err(|e| s.report(e))?;
+    let run = s.engine.plan(&state, PlanRequest::destroy()).await.map_err(|e| s.report(e))?;
+    execute(&s, &lock, run, PlanMode::Destroy, args.auto_approve, true).await
+}
+
+async fn apply_saved(
+    printer: &Printer,
+    file: &Path,
+    parallelism: usize,
+    lock_timeout: std::time::Duration,
+) -> Result<Status> {
+    let saved = SavedPlan::load(file)?;
+    let s = Session::load(printer, Vars::Saved(saved.variables.clone()), parallelism)?;
+    if let Some(why) = saved.config_changes(&s.module) {
+        printer.error(&format!(
+            "the saved plan {} is stale: the configuration changed since it was made ({why}); run `provision plan -out {}` again",
+            file.display(),
+            file.display()
+        ));
+        return Ok(Status::Error);
+    }
+    let lock = s.lock("apply", lock_timeout).await?;
+    let (state, existed) = s.read_state()?;
+    if let Some(why) = saved.state_changes(&state, existed) {
+        printer.error(&format!(
+            "the saved plan {} is stale: {why}; run `provision plan -out {}` again",
+            file.display(),
+            file.display()
+        ));
+        return Ok(Status::Error);
+    }
+    let mode = saved.mode();
+    let request = PlanRequest {
+        mode,
+        refresh: false,
+        saved: Some(SavedInputs { data: saved.data(), refreshed: Some(saved.refreshed.clone()) }),
+    };
+    let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
+    if let Some(why) = saved.differs_from(&run.plan) {
+        printer.error(&format!(
+            "the saved plan {} no longer matches what the configuration asks for ({why}); run `provision plan -out {}` again",
+            file.display(),
+            file.display()
+        ));
+        return Ok(Status::Error);
+    }
+    execute(&s, &lock, run, mode, true, false).await
+}
+
+/// Shows the plan (unless it is a saved one), asks, applies, and reports.
+async fn execute(
+    s: &Session,
+    lock: &LockGuard,
+    run: PlannedRun,
+    mode: PlanMode,
+    auto_approve: bool,
+    show: bool,
+) -> Result<Status> {
+    let p = &s.printer;
+    if show {
+        p.out(&provision_engine::render::plan(&run.plan, p.style()));
+    }
+    let changes = run.plan.changes.iter().any(|c| c.action.is_change() || c.action == Action::Read);
+    if changes && !auto_approve {
+        let (q, d) = match mode {
+            PlanMode::Destroy => (
+                "Do you really want to destroy all resources?",
+                "provision will destroy all your managed infrastructure, as shown above. There is no undo.",
+            ),
+            PlanMode::Normal => {
+                ("Do you want to perform these actions?", "provision will perform the actions described above.")
+            }
+        };
+        if !confirm(p, q, d).await? {
+            p.line(&format!("\n{} cancelled.", if mode == PlanMode::Destroy { "Destroy" } else { "Apply" }));
+            return Ok(Status::Error);
+        }
+        p.line("");
+    }
+    let cancel = Cancel::default();
+    let watcher = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("\nStopped at once. Pending creates are recorded; the next run resolves them.");
+                    std::process::exit(130);
+                }
+            }
+        })
+    };
+    let store = s.backend.store(lock);
+    let report = s.engine.apply(run, &store, &cancel).await.map_err(|e| s.report(e))?;
+    watcher.abort();
+    s.report_calls();
+    Ok(summarize(p, &report, mode))
+}
+
+fn summarize(p: &Printer, r: &ApplyReport, mode: PlanMode) -> Status {
+    for f in &r.failures {
+        p.error(&format!("{}: {} failed: {}", f.address, f.op.verb(), f.message));
+    }
+    if !r.skipped.is_empty() {
+        let list: Vec<String> = r.skipped.iter().map(|s| format!("{} (needs {})", s.address, s.because)).collect();
+        p.error(&format!("not attempted because something they depend on failed: {}", list.join(", ")));
+    }
+    if let Some(rest) = &r.interrupted {
+        let list: Vec<String> = rest.iter().map(|(a, _)| a.to_string()).collect();
+        if !list.is_empty() {
+            p.error(&format!("interrupted; not started: {}", list.join(", ")));
+        }
+    }
+    if let Some(e) = &r.persist_error {
+        p.error(&format!(
+            "the state could not be written: {e}\n  every object provision creates is tagged with its address, so the next run finds whatever this one created"
+        ));
+    }
+    let d = r.done;
+    let verb = if r.succeeded() { "complete" } else { "incomplete" };
+    let line = match mode {
+        PlanMode::Destroy => format!("Destroy {verb}! Resources: {} destroyed.", d.destroy),
+        PlanMode::Normal => {
+            format!("Apply {verb}! Resources: {} added, {} changed, {} destroyed.", d.add, d.change, d.destroy)
+        }
+    };
+    p.line("");
+    if r.succeeded() {
+        p.success(&line);
+    } else {
+        p.line(&p.bold(&line));
+    }
+    if mode == PlanMode::Normal && !r.state.outputs.is_empty() {
+        p.line(&format!("\n{}\n", p.bold("Outputs:")));
+        p.out(&super::output::render_all(&r.state.outputs));
+    }
+    if r.succeeded() { Status::Ok } else { Status::Error }
+}
+
+impl From<Reported> for Status {
+    fn from(_: Reported) -> Status {
+        Status::Error
+    }
+}

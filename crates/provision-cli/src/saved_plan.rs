@@ -1,0 +1,196 @@
+//! Saved plans (`plan -out FILE`, `apply FILE`). A plan file records what the plan was made
+//! against — the state's lineage and serial, a digest of every `.tf` file, the variable values, the
+//! refreshed objects and data source results — and the actions it promised. `apply FILE` refuses
+//! to run when any of that changed, saying what.
+//!
+//! A plan file holds variable values and object attributes, like the state: it is written with mode
+//! 0600 and must be treated as a secret.
+
+use crate::session::Session;
+use anyhow::{Context as _, Result, bail};
+use provision_config::Module;
+use provision_core::plan::{Plan, PlanMode};
+use provision_core::state::State;
+use provision_core::{Address, Attrs, Value};
+use provision_engine::PlannedRun;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+const MARKER: &str = "provision-plan";
+const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StateRef {
+    /// `None` when there was no state yet.
+    pub lineage: Option<String>,
+    pub serial: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SavedChange {
+    pub address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
+    pub actions: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub format: String,
+    pub format_version: u32,
+    pub provision_version: String,
+    pub mode: String,
+    pub state: StateRef,
+    /// SHA-256 of every `.tf` file, by name.
+    pub config: BTreeMap<String, String>,
+    pub variables: BTreeMap<String, serde_json::Value>,
+    pub refreshed: State,
+    #[serde(default)]
+    pub data: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    pub changes: Vec<SavedChange>,
+}
+
+fn digests(module: &Module) -> BTreeMap<String, String> {
+    module
+        .sources
+        .files
+        .iter()
+        .filter(|f| f.name.ends_with(".tf"))
+        .map(|f| (f.name.clone(), Sha256::digest(f.text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()))
+        .collect()
+}
+
+fn changes(plan: &Plan) -> Vec<SavedChange> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action.is_change() || c.action == provision_core::plan::Action::Read)
+        .map(|c| SavedChange {
+            address: c.address.to_string(),
+            deposed: c.deposed.clone(),
+            actions: c.action.json_actions().iter().map(|s| s.to_string()).collect(),
+        })
+        .collect()
+}
+
+/// Writes the plan file (mode 0600).
+pub fn save(
+    path: &Path,
+    s: &Session,
+    run: &PlannedRun,
+    state: &State,
+    state_existed: bool,
+    _refresh: bool,
+) -> Result<()> {
+    let saved = SavedPlan {
+        format: MARKER.into(),
+        format_version: VERSION,
+        provision_version: env!("CARGO_PKG_VERSION").into(),
+        mode: if run.plan.mode == PlanMode::Destroy { "destroy".into() } else { "normal".into() },
+        state: StateRef { lineage: state_existed.then(|| state.lineage.clone()), serial: state.serial },
+        config: digests(&s.module),
+        variables: s.engine.variables.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+        refreshed: run.state.clone(),
+        data: run
+            .data
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.iter().map(|(a, b)| (a.clone(), b.to_json())).collect()))
+            .collect(),
+        changes: changes(&run.plan),
+    };
+    let text = serde_json::to_string_pretty(&saved)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write the plan file {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+impl SavedPlan {
+    pub fn load(path: &Path) -> Result<SavedPlan> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read the plan file {}", path.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a provision plan file (not JSON)", path.display()))?;
+        if v.get("format").and_then(|f| f.as_str()) != Some(MARKER) {
+            bail!("{} is not a provision plan file", path.display());
+        }
+        let version = v.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        if version > u64::from(VERSION) {
+            bail!(
+                "{} was saved by a newer provision (plan format {version}); upgrade provision to apply it",
+                path.display()
+            );
+        }
+        serde_json::from_value(v).with_context(|| format!("{} is a damaged plan file", path.display()))
+    }
+
+    pub fn mode(&self) -> PlanMode {
+        if self.mode == "destroy" { PlanMode::Destroy } else { PlanMode::Normal }
+    }
+
+    pub fn data(&self) -> BTreeMap<Address, Attrs> {
+        self.data
+            .iter()
+            .filter_map(|(k, v)| {
+                let a: Address = k.parse().ok()?;
+                Some((a, v.iter().map(|(n, j)| (n.clone(), Value::from_json(j))).collect()))
+            })
+            .collect()
+    }
+
+    /// What changed in the `.tf` files, if anything.
+    pub fn config_changes(&self, module: &Module) -> Option<String> {
+        let now = digests(module);
+        let names: BTreeSet<&String> = now.keys().chain(self.config.keys()).collect();
+        let mut what = vec![];
+        for n in names {
+            match (self.config.get(n), now.get(n)) {
+                (Some(a), Some(b)) if a != b => what.push(format!("{n} changed")),
+                (Some(_), None) => what.push(format!("{n} was removed")),
+                (None, Some(_)) => what.push(format!("{n} was added")),
+                _ => {}
+            }
+        }
+        (!what.is_empty()).then(|| what.join(", "))
+    }
+
+    /// What changed in the state, if anything.
+    pub fn state_changes(&self, state: &State, exists: bool) -> Option<String> {
+        match (&self.state.lineage, exists) {
+            (None, false) => None,
+            (None, true) => Some("a state was created since the plan was made (another apply ran)".into()),
+            (Some(_), false) => Some("the state the plan was made against no longer exists".into()),
+            (Some(l), true) if *l != state.lineage => {
+                Some(format!("the state now belongs to another stack (lineage {} instead of {l})", state.lineage))
+            }
+            (Some(_), true) if self.state.serial != state.serial => Some(format!(
+                "the state was written since the plan was made (serial {} then, {} now)",
+                self.state.serial, state.serial
+            )),
+            _ => None,
+        }
+    }
+
+    /// How a plan made now differs from the saved one, if it does.
+    pub fn differs_from(&self, plan: &Plan) -> Option<String> {
+        let now = changes(plan);
+        if now == self.changes {
+            return None;
+        }
+        let fmt = |c: &SavedChange| format!("{} {}", c.actions.join("/"), c.address);
+        let then: BTreeSet<String> = self.changes.iter().map(fmt).collect();
+        let now: BTreeSet<String> = now.iter().map(fmt).collect();
+        let mut what: Vec<String> = then.difference(&now).map(|c| format!("no longer: {c}")).collect();
+        what.extend(now.difference(&then).map(|c| format!("now also: {c}")));
+        Some(what.join("; "))
+    }
+}
