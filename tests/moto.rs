@@ -1,1 +1,268 @@
-//! placeholder
+//! End to end through the CLI against the moto emulator, which each test starts on a free
+//! loopback port (and which must be installed: `scripts/install-moto.sh`).
+
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use provision_testkit::moto::{Moto, REGION};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+struct Stack {
+    moto: Moto,
+    dir: tempfile::TempDir,
+}
+
+impl Stack {
+    /// A copy of `examples/<name>` and an emulator of its own.
+    fn new(name: &str) -> Stack {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for e in std::fs::read_dir(root().join("examples").join(name)).expect("example").flatten() {
+            if e.path().extension().is_some_and(|x| x == "tf") {
+                std::fs::copy(e.path(), dir.path().join(e.file_name())).expect("copy");
+            }
+        }
+        Stack { moto: Moto::start(), dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_provision"));
+        cmd.current_dir(self.path()).args(args).env("NO_COLOR", "1").env("PROVISION_RECOVERY_SETTLE", "0s");
+        for (k, v) in self.moto.env() {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("provision runs")
+    }
+
+    /// Runs and expects success.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "provision {} failed:\n{}\n{}",
+            args.join(" "),
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    fn state(&self) -> serde_json::Value {
+        let t = std::fs::read_to_string(self.path().join("provision.tfstate")).expect("state file");
+        serde_json::from_str(&t).expect("state JSON")
+    }
+
+    fn lineage(&self) -> String {
+        self.state()["lineage"].as_str().expect("lineage").to_string()
+    }
+
+    async fn ec2(&self) -> aws_sdk_ec2::Client {
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.moto.endpoint())
+            .region(aws_config::Region::new(REGION))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+            .load()
+            .await;
+        aws_sdk_ec2::Client::new(&conf)
+    }
+
+    /// Every VPC, subnet and internet gateway in the emulator tagged with this stack.
+    async fn objects_of_stack(&self, lineage: &str) -> Vec<String> {
+        let ec2 = self.ec2().await;
+        let f = || Filter::builder().name("tag:provision:stack").values(lineage).build();
+        let mut out = vec![];
+        let vpcs = ec2.describe_vpcs().filters(f()).send().await.expect("vpcs");
+        out.extend(vpcs.vpcs().iter().filter_map(|v| v.vpc_id()).map(str::to_string));
+        let subnets = ec2.describe_subnets().filters(f()).send().await.expect("subnets");
+        out.extend(subnets.subnets().iter().filter_map(|v| v.subnet_id()).map(str::to_string));
+        let igws = ec2.describe_internet_gateways().filters(f()).send().await.expect("igws");
+        out.extend(igws.internet_gateways().iter().filter_map(|v| v.internet_gateway_id()).map(str::to_string));
+        out
+    }
+}
+
+/// The lifecycle the issue asks for: plan → apply → no changes → a tag changed → exactly one
+/// in-place update → apply → destroy → nothing of the stack left.
+#[tokio::test]
+async fn example_lifecycle_against_the_emulator() {
+    let s = Stack::new("basic");
+    let out = s.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let applied = s.ok(&["apply", "--auto-approve"]);
+    assert!(applied.contains("Apply complete! Resources: 4 added, 0 changed, 0 destroyed."), "{applied}");
+    let lineage = s.lineage();
+    assert_eq!(s.objects_of_stack(&lineage).await.len(), 4);
+
+    let out = s.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("No changes."));
+
+    let main = s.path().join("main.tf");
+    let config = std::fs::read_to_string(&main).expect("read");
+    std::fs::write(&main, config.replace("Name = \"${var.name}-igw\"", "Name = \"${var.name}-gateway\""))
+        .expect("edit");
+    let out = s.run(&["plan", "--detailed-exitcode", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["summary"], serde_json::json!({"add": 0, "change": 1, "destroy": 0}));
+    let changed: Vec<&str> = j["resource_changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"]))
+        .filter_map(|c| c["address"].as_str())
+        .collect();
+    assert_eq!(changed, vec!["aws_internet_gateway.main"]);
+
+    let applied = s.ok(&["apply", "--auto-approve"]);
+    assert!(applied.contains("Resources: 0 added, 1 changed, 0 destroyed."), "{applied}");
+    let ec2 = s.ec2().await;
+    let igw = ec2
+        .describe_internet_gateways()
+        .filters(Filter::builder().name("tag:Name").values("basic-gateway").build())
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(igw.internet_gateways().len(), 1, "the new tag is on the gateway");
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+
+    let destroyed = s.ok(&["destroy", "--auto-approve"]);
+    assert!(destroyed.contains("Destroy complete! Resources: 4 destroyed."), "{destroyed}");
+    assert!(s.objects_of_stack(&lineage).await.is_empty(), "the emulator still holds objects of the stack");
+    assert_eq!(s.state()["resources"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn plan_reads_each_type_once() {
+    let s = Stack::new("basic");
+    s.ok(&["apply", "--auto-approve"]);
+    let out = s.run(&["-v", "plan"]);
+    let err = text(&out.stderr);
+    assert!(err.contains("total=3"), "one DescribeVpcs, one DescribeSubnets, one DescribeInternetGateways:\n{err}");
+}
+
+#[tokio::test]
+async fn saved_plans_apply_exactly_and_stale_ones_are_refused() {
+    let s = Stack::new("basic");
+    s.ok(&["plan", "-out=first.plan"]);
+    let mode = std::fs::metadata(s.path().join("first.plan"))
+        .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777);
+    assert_eq!(mode.ok(), Some(0o600), "a plan file holds secrets like the state does");
+    s.ok(&["plan", "-out", "second.plan"]);
+    let applied = s.ok(&["apply", "first.plan"]);
+    assert!(applied.contains("4 added"), "{applied}");
+    // The state moved on since second.plan was made.
+    let out = s.run(&["apply", "second.plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("a state was created since the plan was made"), "{}", text(&out.stderr));
+    // A configuration change makes a plan stale too.
+    s.ok(&["plan", "-out=third.plan", "--var", "name=renamed"]);
+    let main = s.path().join("main.tf");
+    let config = std::fs::read_to_string(&main).expect("read");
+    std::fs::write(&main, config.replace("Tier = \"public\"", "Tier = \"edge\"")).expect("edit");
+    let out = s.run(&["apply", "third.plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("main.tf changed"), "{}", text(&out.stderr));
+    let out = s.run(&["apply", "third.plan", "--var", "name=x"]);
+    assert!(text(&out.stderr).contains("cannot be used with it"), "{}", text(&out.stderr));
+}
+
+/// A run killed right after AWS created the VPC, before the state recorded it, leaves a pending
+/// record; the next run finds the VPC by its tags and adopts it instead of creating a second one.
+#[tokio::test]
+async fn an_interrupted_create_is_adopted_not_duplicated() {
+    let s = Stack::new("basic");
+    let lineage = "11111111-2222-3333-4444-555555555555";
+    let ec2 = s.ec2().await;
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::Vpc)
+        .tags(Tag::builder().key("provision:stack").value(lineage).build())
+        .tags(Tag::builder().key("provision:address").value("aws_vpc.main").build())
+        .tags(Tag::builder().key("Name").value("basic").build())
+        .build();
+    let created = ec2.create_vpc().cidr_block("10.20.0.0/16").tag_specifications(tags).send().await.expect("create");
+    let vpc_id = created.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+    let state = serde_json::json!({
+        "format": "provision-state", "format_version": 1, "serial": 1, "lineage": lineage,
+        "provision_version": "0.1.0", "resources": [],
+        "pending": [{ "address": "aws_vpc.main", "token": "t-1", "started_at": "2026-11-22T08:00:00Z", "dependencies": [] }],
+        "outputs": {}
+    });
+    std::fs::write(s.path().join("provision.tfstate"), state.to_string()).expect("state");
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains(&format!("aws_vpc.main: an interrupted run created {vpc_id}")), "{out}");
+    assert!(out.contains("3 added"), "the VPC was adopted, only the rest created: {out}");
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(Filter::builder().name("tag:provision:address").values("aws_vpc.main").build())
+        .send()
+        .await
+        .expect("vpcs");
+    assert_eq!(vpcs.vpcs().len(), 1, "no duplicate VPC");
+    assert_eq!(s.state()["resources"].as_array().map(Vec::len), Some(4));
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn drift_made_outside_is_reported_and_corrected() {
+    let s = Stack::new("basic");
+    s.ok(&["apply", "--auto-approve"]);
+    let vpc_id = s.state()["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == "aws_vpc.main")
+        .and_then(|r| r["id"].as_str())
+        .expect("vpc")
+        .to_string();
+    let ec2 = s.ec2().await;
+    ec2.create_tags()
+        .resources(&vpc_id)
+        .tags(Tag::builder().key("Name").value("hand-edited").build())
+        .send()
+        .await
+        .expect("tag");
+    let out = s.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2));
+    let plan = text(&out.stdout);
+    assert!(plan.contains("Objects have changed outside of provision"), "{plan}");
+    assert!(plan.contains("\"Name\" = \"hand-edited\" -> \"basic\""), "{plan}");
+    s.ok(&["apply", "--auto-approve"]);
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn a_deleted_object_is_recreated() {
+    let s = Stack::new("basic");
+    s.ok(&["apply", "--auto-approve"]);
+    let igw = s.state()["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == "aws_internet_gateway.main")
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default().to_string(),
+                r["attributes"]["vpc_id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .expect("igw");
+    let ec2 = s.ec2().await;
+    ec2.detach_internet_gateway().internet_gateway_id(&igw.0).vpc_id(&igw.1).send().await.expect("detach");
+    ec2.delete_internet_gateway().internet_gateway_id(&igw.0).send().await.expect("delete");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("aws_internet_gateway.main has been deleted"), "{plan}");
+    assert!(plan.contains("Plan: 1 to add, 0 to change, 0 to destroy."), "{plan}");
+    s.ok(&["apply", "--auto-approve"]);
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+}
