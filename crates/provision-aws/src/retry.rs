@@ -69,6 +69,14 @@ where
     }
 }
 
+/// For deletes: an object that is already gone counts as deleted.
+pub(crate) fn gone_is_ok(r: Result<(), ProviderError>) -> Result<(), ProviderError> {
+    match r {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
 /// No explanation available.
 pub(crate) async fn nothing() -> Option<String> {
     None

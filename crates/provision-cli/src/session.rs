@@ -77,18 +77,20 @@ fn backend_of(module: &Module) -> Result<LocalBackend> {
 impl Session {
     pub fn load(printer: &Printer, vars: Vars, parallelism: usize) -> Result<Session> {
         let provider = Arc::new(AwsProvider::new());
-        let mut module = load_module(printer, provider.as_ref())?;
+        let (mut module, mut diags) = load_dir(Path::new("."), provider.as_ref());
+        // Variables are resolved even when the configuration has errors, so that every problem
+        // is reported in one run.
         let values = match vars {
             Vars::Inputs(cli) => {
                 let inputs = VariableInputs { env: VariableInputs::from_process_env(), cli, extra_files: vec![] };
                 match resolve_variables(&mut module, &inputs) {
                     Ok((values, warnings)) => {
-                        printer.diagnostics(&warnings, &module.sources);
+                        diags.extend(warnings);
                         values
                     }
                     Err(d) => {
-                        printer.diagnostics(&d, &module.sources);
-                        return Err(Reported.into());
+                        diags.extend(d);
+                        BTreeMap::new()
                     }
                 }
             }
@@ -104,6 +106,10 @@ impl Session {
                 values
             }
         };
+        printer.diagnostics(&diags, &module.sources);
+        if diags.has_errors() {
+            return Err(Reported.into());
+        }
         let backend = backend_of(&module)?;
         let settle = match std::env::var("PROVISION_RECOVERY_SETTLE") {
             Ok(s) => crate::cli::parse_duration(&s).map_err(|e| anyhow::anyhow!("PROVISION_RECOVERY_SETTLE: {e}"))?,

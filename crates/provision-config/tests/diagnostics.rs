@@ -40,3 +40,13 @@ fn cases() {
         });
     }
 }
+
+/// Every function provision implements is listed in docs/configuration.md.
+#[test]
+fn every_function_is_documented() {
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md"))
+        .expect("docs");
+    let missing: Vec<&str> =
+        provision_config::FUNCTION_NAMES.iter().copied().filter(|f| !docs.contains(&format!("`{f}`"))).collect();
+    assert!(missing.is_empty(), "undocumented functions: {missing:?}");
+}

@@ -373,15 +373,22 @@ impl Walk<'_> {
         Some(vec![(None, InstanceCtx::default())])
     }
 
-    fn resource(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
+    /// The block's instances; when it has none, its (empty) value is put in scope, and when they
+    /// cannot be known, it is unknown (the error is in the diagnostics).
+    fn instances(&mut self, block: &ResourceBlock) -> Option<Vec<(Option<InstanceKey>, InstanceCtx)>> {
         let Some(instances) = self.expand(block) else {
             self.eval.scope.resources.insert(block.address.clone(), Value::Unknown);
-            return;
+            return None;
         };
         if instances.is_empty() {
             self.eval.values.entry(block.address.clone()).or_default();
             self.eval.assemble(&block.address);
         }
+        Some(instances)
+    }
+
+    fn resource(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
+        let Some(instances) = self.instances(block) else { return };
         for (key, ctx) in instances {
             let address = block.address.clone().with_key(key);
             self.configured.insert(address.clone());
@@ -451,14 +458,7 @@ impl Walk<'_> {
     }
 
     async fn data_source(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
-        let Some(instances) = self.expand(block) else {
-            self.eval.scope.resources.insert(block.address.clone(), Value::Unknown);
-            return;
-        };
-        if instances.is_empty() {
-            self.eval.values.entry(block.address.clone()).or_default();
-            self.eval.assemble(&block.address);
-        }
+        let Some(instances) = self.instances(block) else { return };
         // A data source that depends on a resource with pending changes is read during apply.
         let pending =
             self.changes.iter().any(|c| c.action.is_change() && deps.iter().any(|d| d.same_resource(&c.address)));

@@ -4,7 +4,7 @@
 use super::{batched, filter, get_str, identity_filters, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
-use crate::retry::{Policy, nothing, retry};
+use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type};
 use provision_core::{
@@ -205,13 +205,15 @@ impl ResourceType for InternetGateway {
                 Self::detach(c, id, vpc).await?;
             }
         }
-        match c.ec2.delete_internet_gateway().internet_gateway_id(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = sdk("DeleteInternetGateway", e);
-                if e.is_not_found() { Ok(()) } else { Err(e) }
-            }
-        }
+        gone_is_ok(
+            c.ec2
+                .delete_internet_gateway()
+                .internet_gateway_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| sdk("DeleteInternetGateway", e)),
+        )
     }
 
     async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {

@@ -3,7 +3,7 @@
 use super::{batched, filter, get_bool, get_str, identity_filters, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
-use crate::retry::{Policy, nothing, retry};
+use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type};
@@ -198,18 +198,16 @@ impl ResourceType for Subnet {
 
     async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
-        let result = retry(
-            Policy::in_use(DELETE_TIMEOUT),
-            || async {
-                c.ec2.delete_subnet().subnet_id(id).send().await.map(|_| ()).map_err(|e| sdk("DeleteSubnet", e))
-            },
-            || Self::blockers(c, id),
+        gone_is_ok(
+            retry(
+                Policy::in_use(DELETE_TIMEOUT),
+                || async {
+                    c.ec2.delete_subnet().subnet_id(id).send().await.map(|_| ()).map_err(|e| sdk("DeleteSubnet", e))
+                },
+                || Self::blockers(c, id),
+            )
+            .await,
         )
-        .await;
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other,
-        }
     }
 
     async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {

@@ -3,7 +3,7 @@
 use super::{batched, filter, get_bool, get_str, identity_filters, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
-use crate::retry::{Policy, nothing, retry};
+use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type, Tenancy, VpcAttributeName, VpcState};
@@ -134,42 +134,24 @@ impl Vpc {
         Ok(a)
     }
 
+    /// Sets the DNS attributes that are given: one attribute per call, as the API requires;
+    /// retried while a new VPC is not visible yet.
     async fn set_dns(
         c: &Clients,
         id: &str,
         support: Option<bool>,
         hostnames: Option<bool>,
     ) -> Result<(), ProviderError> {
-        // One attribute per call, as the API requires; retried while the new VPC is not visible yet.
-        if let Some(v) = support {
+        for (value, hostnames) in [(support, false), (hostnames, true)] {
+            let Some(v) = value else { continue };
             let b = AttributeBooleanValue::builder().value(v).build();
             retry(
                 Policy::NEW_OBJECT,
                 || async {
-                    c.ec2
-                        .modify_vpc_attribute()
-                        .vpc_id(id)
-                        .enable_dns_support(b.clone())
-                        .send()
-                        .await
-                        .map_err(|e| sdk("ModifyVpcAttribute", e))
-                },
-                nothing,
-            )
-            .await?;
-        }
-        if let Some(v) = hostnames {
-            let b = AttributeBooleanValue::builder().value(v).build();
-            retry(
-                Policy::NEW_OBJECT,
-                || async {
-                    c.ec2
-                        .modify_vpc_attribute()
-                        .vpc_id(id)
-                        .enable_dns_hostnames(b.clone())
-                        .send()
-                        .await
-                        .map_err(|e| sdk("ModifyVpcAttribute", e))
+                    let req = c.ec2.modify_vpc_attribute().vpc_id(id);
+                    let req =
+                        if hostnames { req.enable_dns_hostnames(b.clone()) } else { req.enable_dns_support(b.clone()) };
+                    req.send().await.map_err(|e| sdk("ModifyVpcAttribute", e))
                 },
                 nothing,
             )
@@ -285,16 +267,14 @@ impl ResourceType for Vpc {
 
     async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
-        let result = retry(
-            Policy::in_use(DELETE_TIMEOUT),
-            || async { c.ec2.delete_vpc().vpc_id(id).send().await.map(|_| ()).map_err(|e| sdk("DeleteVpc", e)) },
-            || Self::blockers(c, id),
+        gone_is_ok(
+            retry(
+                Policy::in_use(DELETE_TIMEOUT),
+                || async { c.ec2.delete_vpc().vpc_id(id).send().await.map(|_| ()).map_err(|e| sdk("DeleteVpc", e)) },
+                || Self::blockers(c, id),
+            )
+            .await,
         )
-        .await;
-        match result {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other,
-        }
     }
 
     async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {

@@ -1,0 +1,29 @@
+//! A supported attribute that is undocumented is unfinished: every attribute and block of every
+//! resource type must appear in its page under docs/resources, and every type in the index.
+
+use std::path::PathBuf;
+
+#[test]
+fn every_attribute_is_documented() {
+    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/resources");
+    let index = std::fs::read_to_string(docs.join("README.md")).expect("docs/resources/README.md");
+    let mut missing = vec![];
+    for (name, schema) in provision_aws::schemas() {
+        if !index.contains(&format!("`{name}`")) {
+            missing.push(format!("{name} is not in docs/resources/README.md"));
+        }
+        let page = match std::fs::read_to_string(docs.join(format!("{name}.md"))) {
+            Ok(p) => p,
+            Err(_) => {
+                missing.push(format!("docs/resources/{name}.md does not exist"));
+                continue;
+            }
+        };
+        for a in schema.attributes.iter().map(|a| a.name).chain(schema.blocks.iter().map(|b| b.name)) {
+            if !page.contains(&format!("`{a}`")) {
+                missing.push(format!("{name}.{a} is not documented in docs/resources/{name}.md"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "\n{}", missing.join("\n"));
+}
