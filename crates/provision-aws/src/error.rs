@@ -2,11 +2,24 @@
 //! conflict, auth, transient, invalid), and the message written for the person who has to act.
 
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use provision_core::{ProviderError, ProviderErrorKind};
 
 pub(crate) fn config_error(message: impl Into<String>) -> ProviderError {
     ProviderError::new(ProviderErrorKind::Config, message)
+}
+
+/// An error and its causes, as one line of their messages (no debug dumps), repeats dropped.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let m = s.to_string();
+        if !parts.iter().any(|p| p.contains(&m)) {
+            parts.push(m);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
 }
 
 /// The kind of an AWS error code.
@@ -56,7 +69,7 @@ where
         }
         SdkError::TimeoutError(_) => ProviderError::new(ProviderErrorKind::Transient, format!("{op}: timed out")),
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) | SdkError::ConstructionFailure(_) => {
-            let text = DisplayErrorContext(&e).to_string();
+            let text = chain(&e);
             let lower = text.to_lowercase();
             if lower.contains("credential") {
                 ProviderError::new(
@@ -71,13 +84,31 @@ where
                 ProviderError::new(ProviderErrorKind::Transient, format!("{op}: could not reach AWS: {text}"))
             }
         }
-        _ => ProviderError::new(ProviderErrorKind::Other, format!("{op}: {}", DisplayErrorContext(&e))),
+        _ => ProviderError::new(ProviderErrorKind::Other, format!("{op}: {}", chain(&e))),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chains_read_as_one_line() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("dispatch failure")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        assert_eq!(chain(&Outer(io)), "dispatch failure: Connection refused");
+    }
 
     #[test]
     fn codes_are_classified() {
