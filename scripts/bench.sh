@@ -13,7 +13,7 @@ read -r -a sizes <<<"${sizes[*]}"
 runs="${BENCH_RUNS:-5}"
 profile="${BENCH_PROFILE:-release}"
 
-moto_server="$(scripts/install-moto.sh | tail -n 1)"
+moto_server="$(scripts/install-moto.sh)"
 echo "building provision ($profile)..."
 if [[ "$profile" == release ]]; then
     cargo build --locked --quiet --release -p provision-cli

@@ -10,7 +10,7 @@ repo="$(pwd)"
 example="${1:-examples/basic}"
 [[ -d "$example" ]] || { echo "error: no example directory $example" >&2; exit 1; }
 
-moto_server="$(scripts/install-moto.sh | tail -n 1)"
+moto_server="$(scripts/install-moto.sh)"
 echo "building provision..."
 cargo build --locked --quiet -p provision-cli
 provision="$repo/target/debug/provision"

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-moto_server="$(scripts/install-moto.sh | tail -n 1)"
+moto_server="$(scripts/install-moto.sh)"
 export PROVISION_MOTO_SERVER="$moto_server"
 
 cargo test --workspace --locked "$@"
