@@ -183,6 +183,34 @@ fn a_lock_left_by_a_killed_run_says_how_to_clear_it() {
 }
 
 #[test]
+fn an_interrupted_command_releases_its_lock() {
+    let dir = example("basic");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_provision"))
+        .current_dir(dir.path())
+        .args(["apply"])
+        .env("NO_COLOR", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // It plans (no AWS call for an empty state) and waits for "yes", holding the lock.
+    let lock = dir.path().join("provision.tfstate.lock");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !lock.exists() {
+        assert!(std::time::Instant::now() < deadline, "the lock was never taken");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(kill.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    assert!(!lock.exists(), "an interrupted command must not leave its lock behind");
+}
+
+#[test]
 fn directory_and_variable_files_work_from_anywhere() {
     let dir = example("basic");
     std::fs::write(dir.path().join("small.tfvars"), "subnet_count = 1\nname = \"tiny\"\n").expect("tfvars");

@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod interrupt;
 mod printer;
 mod saved_plan;
 mod session;
@@ -47,6 +48,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    runtime.spawn(interrupt::watch());
     let status = runtime.block_on(commands::run(cli, vars, printer.clone()));
     match status {
         Ok(s) => s.into(),

@@ -9,7 +9,7 @@ mod local;
 mod lock;
 
 pub use local::{LocalBackend, LocalStore};
-pub use lock::{LockGuard, LockInfo};
+pub use lock::{LockGuard, LockInfo, release_held_locks};
 
 use std::path::PathBuf;
 

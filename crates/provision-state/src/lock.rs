@@ -4,11 +4,28 @@
 
 use crate::StateError;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Locks this process holds, so a signal handler can release them before exiting.
+static HELD: Mutex<BTreeMap<PathBuf, String>> = Mutex::new(BTreeMap::new());
+
+/// Removes every lock file this process holds. For signal handlers that exit without unwinding.
+pub fn release_held_locks() {
+    let held = std::mem::take(&mut *HELD.lock().unwrap_or_else(|p| p.into_inner()));
+    for (path, id) in held {
+        if let Ok(Some(current)) = read(&path) {
+            if current.id == id {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+}
 
 /// What a lock file records, in the shape of Terraform's lock info plus the holder's pid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +96,7 @@ impl LockGuard {
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
+        HELD.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.path);
         if let Ok(Some(current)) = read(&self.path)
             && current.id == self.info.id
         {
@@ -130,6 +148,7 @@ pub(crate) async fn acquire(path: &Path, info: LockInfo, timeout: Duration) -> R
     let mut delay = Duration::from_millis(100);
     loop {
         if try_create(path, &info)? {
+            HELD.lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_path_buf(), info.id.clone());
             return Ok(LockGuard { info, path: path.to_path_buf() });
         }
         let Some(holder) = read(path)? else { continue };

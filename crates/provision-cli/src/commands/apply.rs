@@ -115,21 +115,10 @@ async fn execute(
         p.line("");
     }
     let cancel = Cancel::default();
-    let watcher = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("\nStopped at once. Pending creates are recorded; the next run resolves them.");
-                    std::process::exit(130);
-                }
-            }
-        })
-    };
+    let interrupts = crate::interrupt::during_apply(&cancel);
     let store = s.backend.store(lock);
     let report = s.engine.apply(run, &store, &cancel).await.map_err(|e| s.report(e))?;
-    watcher.abort();
+    drop(interrupts);
     s.report_calls();
     Ok(summarize(p, &report, mode))
 }

@@ -1,0 +1,48 @@
+//! Ctrl-C and SIGTERM. During an apply or destroy, the first one stops new operations and lets
+//! running ones finish and be recorded; otherwise (or the second time) provision releases the
+//! state locks it holds and exits with status 130, so an interrupted command never leaves a lock
+//! behind. Pending creates in flight are resolved by the next run.
+
+use provision_engine::Cancel;
+use std::sync::Mutex;
+
+static ACTIVE: Mutex<Option<Cancel>> = Mutex::new(None);
+
+/// Marks an apply as running: interrupts go to `cancel` while the returned guard lives.
+pub fn during_apply(cancel: &Cancel) -> ApplyGuard {
+    *ACTIVE.lock().unwrap_or_else(|p| p.into_inner()) = Some(cancel.clone());
+    ApplyGuard
+}
+
+pub struct ApplyGuard;
+
+impl Drop for ApplyGuard {
+    fn drop(&mut self) {
+        *ACTIVE.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+fn stop_now() -> ! {
+    provision_state::release_held_locks();
+    eprintln!("\nInterrupted.");
+    std::process::exit(130);
+}
+
+/// Waits for interrupts for the whole life of the process.
+pub async fn watch() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => Some(s),
+        Err(_) => None,
+    };
+    loop {
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => if r.is_err() { return },
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+        }
+        let active = ACTIVE.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match active {
+            Some(c) if !c.is_cancelled() => c.cancel(),
+            _ => stop_now(),
+        }
+    }
+}
