@@ -19,10 +19,8 @@ static HELD: Mutex<BTreeMap<PathBuf, String>> = Mutex::new(BTreeMap::new());
 pub fn release_held_locks() {
     let held = std::mem::take(&mut *HELD.lock().unwrap_or_else(|p| p.into_inner()));
     for (path, id) in held {
-        if let Ok(Some(current)) = read(&path) {
-            if current.id == id {
-                let _ = std::fs::remove_file(&path);
-            }
+        if matches!(read(&path), Ok(Some(current)) if current.id == id) {
+            let _ = std::fs::remove_file(&path);
         }
     }
 }
