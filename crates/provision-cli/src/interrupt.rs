@@ -30,10 +30,7 @@ fn stop_now() -> ! {
 
 /// Waits for interrupts for the whole life of the process.
 pub async fn watch() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => Some(s),
-        Err(_) => None,
-    };
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     loop {
         tokio::select! {
             r = tokio::signal::ctrl_c() => if r.is_err() { return },
