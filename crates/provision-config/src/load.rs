@@ -168,7 +168,7 @@ impl Loader<'_> {
                 sp(file, &b.ident),
                 format!("`{kw}` blocks are not supported yet"),
                 match kw {
-                    "moved" => "use `provision state mv FROM TO` to move an object to a new address",
+                    "moved" => "moving an object to a new address is not supported yet; keep the old address for now",
                     _ => "remove the block; see docs/configuration.md for what is supported",
                 },
             ),
