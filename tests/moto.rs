@@ -266,3 +266,96 @@ async fn a_deleted_object_is_recreated() {
     s.ok(&["apply", "--auto-approve"]);
     assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
 }
+
+/// The real thing: the binary is killed with SIGKILL in the middle of an apply (after k objects
+/// were created), the stale lock is cleared with the documented command, and the next apply
+/// converges. Wherever the kill lands, every address has exactly one object and the state and the
+/// emulator agree.
+#[tokio::test]
+async fn sigkill_mid_apply_leaves_no_duplicate_and_no_orphan() {
+    use std::io::BufRead;
+    let s = Stack::new("basic");
+    // A bigger stack: one VPC and twelve subnets, created one at a time.
+    let config = r#"
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.40.0.0/16"
+}
+
+resource "aws_subnet" "s" {
+  count      = 12
+  vpc_id     = aws_vpc.main.id
+  cidr_block = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)
+}
+"#;
+    for f in ["main.tf", "variables.tf", "outputs.tf"] {
+        let _ = std::fs::remove_file(s.path().join(f));
+    }
+    std::fs::write(s.path().join("main.tf"), config).expect("config");
+    for (round, after) in [1usize, 4, 9].into_iter().enumerate() {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_provision"));
+        cmd.current_dir(s.path())
+            .args(["apply", "--auto-approve", "--parallelism", "1"])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in s.moto.env() {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut seen = 0;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.expect("line");
+            if line.contains("Creation complete") {
+                seen += 1;
+                if seen == after {
+                    break;
+                }
+            }
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("wait");
+        // The killed run's lock is reported as stale, with the command that clears it.
+        let out = s.run(&["plan"]);
+        let err = text(&out.stderr);
+        if out.status.code() == Some(1) {
+            assert!(err.contains("no longer running"), "round {round}: {err}");
+            let lock: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(s.path().join("provision.tfstate.lock")).expect("lock"))
+                    .expect("json");
+            s.ok(&["state", "force-unlock", lock["ID"].as_str().expect("id"), "--force"]);
+        }
+        // Recover and converge.
+        s.ok(&["apply", "--auto-approve"]);
+        assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0), "round {round}");
+        let lineage = s.lineage();
+        let ec2 = s.ec2().await;
+        let tagged = |name: &str| Filter::builder().name(name).values(lineage.clone()).build();
+        let vpcs = ec2.describe_vpcs().filters(tagged("tag:provision:stack")).send().await.expect("vpcs");
+        let subnets = ec2.describe_subnets().filters(tagged("tag:provision:stack")).send().await.expect("subnets");
+        assert_eq!(vpcs.vpcs().len(), 1, "round {round}: one VPC");
+        let mut addresses: Vec<String> = subnets
+            .subnets()
+            .iter()
+            .flat_map(|sn| {
+                sn.tags()
+                    .iter()
+                    .filter(|t| t.key() == Some("provision:address"))
+                    .filter_map(|t| t.value())
+                    .map(str::to_string)
+            })
+            .collect();
+        addresses.sort();
+        let before = addresses.len();
+        addresses.dedup();
+        assert_eq!(before, addresses.len(), "round {round}: a duplicated subnet");
+        assert_eq!(addresses.len(), 12, "round {round}: twelve subnets");
+        assert_eq!(s.state()["resources"].as_array().map(Vec::len), Some(13), "round {round}: all recorded");
+        // Start the next round from nothing again.
+        s.ok(&["destroy", "--auto-approve"]);
+    }
+}

@@ -1,7 +1,7 @@
 //! `aws_internet_gateway`: a VPC's way to the internet. Attached and detached in place; detached
 //! before it is deleted.
 
-use super::{batched, filter, get_str, identity_filters, s, sync_tags, tag_spec, user_tags};
+use super::{batched, filter, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
@@ -218,6 +218,7 @@ impl ResourceType for InternetGateway {
 
     async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
         let c = self.ctx.clients().await?;
-        Ok(Self::describe(c, identity_filters(identity)).await?.iter().map(|g| Self::attrs(c, g)).collect())
+        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
+        Ok(found.iter().filter(|g| tagged_for(g.tags(), identity)).map(|g| Self::attrs(c, g)).collect())
     }
 }

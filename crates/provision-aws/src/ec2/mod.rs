@@ -22,8 +22,12 @@ pub(crate) fn stack_filter(stack: &str) -> Filter {
     filter(&format!("tag:{}", tags::STACK), [stack])
 }
 
-pub(crate) fn identity_filters(identity: &Identity) -> Vec<Filter> {
-    vec![stack_filter(&identity.stack), filter(&format!("tag:{}", tags::ADDRESS), [identity.address.to_string()])]
+/// True when an object's tags say it was created for exactly this address. Matched here rather
+/// than with an EC2 filter: filter values are patterns (`*` and `?` on AWS, more on emulators), and
+/// addresses can contain such characters (`aws_subnet.a[0]`, `for_each` keys).
+pub(crate) fn tagged_for(tags: &[Tag], identity: &Identity) -> bool {
+    let address = identity.address.to_string();
+    tags.iter().any(|t| t.key() == Some(tags::ADDRESS) && t.value() == Some(address.as_str()))
 }
 
 /// The tags to create an object with: provision's identity tags plus `tags_all`.

@@ -1,6 +1,6 @@
 //! `aws_subnet`: a range of a VPC in one availability zone.
 
-use super::{batched, filter, get_bool, get_str, identity_filters, s, sync_tags, tag_spec, user_tags};
+use super::{batched, filter, get_bool, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
@@ -212,6 +212,7 @@ impl ResourceType for Subnet {
 
     async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
         let c = self.ctx.clients().await?;
-        Ok(Self::describe(c, identity_filters(identity)).await?.iter().map(Self::attrs).collect())
+        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
+        Ok(found.iter().filter(|v| tagged_for(v.tags(), identity)).map(Self::attrs).collect())
     }
 }

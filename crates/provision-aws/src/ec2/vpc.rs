@@ -1,6 +1,6 @@
 //! `aws_vpc`: the network everything else lives in.
 
-use super::{batched, filter, get_bool, get_str, identity_filters, s, sync_tags, tag_spec, user_tags};
+use super::{batched, filter, get_bool, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
@@ -280,7 +280,11 @@ impl ResourceType for Vpc {
     async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
         let c = self.ctx.clients().await?;
         let mut out = vec![];
-        for v in Self::describe(c, identity_filters(identity)).await? {
+        for v in Self::describe(c, vec![stack_filter(&identity.stack)])
+            .await?
+            .iter()
+            .filter(|v| tagged_for(v.tags(), identity))
+        {
             if let Some(id) = v.vpc_id() {
                 out.push(self.read_full(c, id).await?);
             }
