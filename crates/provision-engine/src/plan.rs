@@ -56,11 +56,27 @@ pub(crate) struct Evaluation {
 }
 
 impl Evaluation {
-    /// Records an instance's value and rebuilds its resource's value in the scope.
+    /// Records an instance's value and updates its resource's value in the scope: in place when
+    /// the instance is already there (or is the next one of a `count`), rebuilt otherwise.
     pub fn set(&mut self, address: &Address, value: Value) {
         let res = address.resource();
-        self.values.entry(res.clone()).or_default().insert(address.key.clone(), value);
-        self.assemble(&res);
+        self.values.entry(res.clone()).or_default().insert(address.key.clone(), value.clone());
+        let kind = self.scope.expanded.get(&res).copied();
+        match (kind, &address.key, self.scope.resources.get_mut(&res)) {
+            (Some("count"), Some(InstanceKey::Index(i)), Some(Value::List(items))) if (*i as usize) < items.len() => {
+                items[*i as usize] = value;
+            }
+            (Some("count"), Some(InstanceKey::Index(i)), Some(Value::List(items))) if (*i as usize) == items.len() => {
+                items.push(value);
+            }
+            (Some("for_each"), Some(InstanceKey::Key(k)), Some(Value::Map(m))) => {
+                m.insert(k.clone(), value);
+            }
+            (None, None, _) => {
+                self.scope.resources.insert(res, value);
+            }
+            _ => self.assemble(&res),
+        }
     }
 
     fn assemble(&mut self, res: &Address) {
@@ -117,6 +133,8 @@ impl Engine {
             eval: Evaluation { scope: self.static_scope(), values: BTreeMap::new(), instances: BTreeMap::new() },
             state: &refreshed,
             original: state,
+            current: refreshed.resources.iter().filter(|o| o.deposed.is_none()).map(|o| (&o.address, o)).collect(),
+            original_current: state.resources.iter().filter(|o| o.deposed.is_none()).map(|o| &o.address).collect(),
             changes: vec![],
             data: BTreeMap::new(),
             saved: request.saved.as_ref(),
@@ -237,6 +255,9 @@ struct Walk<'a> {
     eval: Evaluation,
     state: &'a State,
     original: &'a State,
+    /// Current objects by address, in the refreshed and in the original state.
+    current: BTreeMap<&'a Address, &'a provision_core::state::ResourceObject>,
+    original_current: BTreeSet<&'a Address>,
     changes: Vec<ResourceChange>,
     data: BTreeMap<Address, Attrs>,
     saved: Option<&'a SavedInputs>,
@@ -400,12 +421,12 @@ impl Walk<'_> {
                     continue;
                 }
             };
-            let prior = self.state.current(&address).map(|o| &o.attributes);
+            let prior = self.current.get(&address).map(|o| &o.attributes);
             let mut planned =
                 diff::plan_instance(&block.schema, &config, prior, &block.lifecycle, &self.engine.default_tags);
             self.release_replaced(block, &deps, &mut planned);
             let reason =
-                (prior.is_none() && self.original.current(&address).is_some()).then_some(Reason::DeletedOutside);
+                (prior.is_none() && self.original_current.contains(&address)).then_some(Reason::DeletedOutside);
             self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
             self.eval.set(&address, Value::Map(planned.after.clone()));
             self.changes.push(ResourceChange {

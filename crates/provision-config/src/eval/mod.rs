@@ -656,14 +656,33 @@ impl<'a> Evaluator<'a> {
 
     fn traversal(&mut self, e: &Expression, t: &hcl_edit::expr::Traversal) -> R {
         let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
-        let (mut value, rest, resource) = match &t.expr {
-            Expression::Variable(v) => self.root(e, v.value().as_str(), &ops)?,
-            other => (self.expr(other)?, 0, None),
+        // Fast path: walk into a scope value by reference and clone only the part that is read
+        // (a reference to one instance must not copy every instance of the resource).
+        let borrowed = match &t.expr {
+            Expression::Variable(v) => self.root_ref(v.value().as_str(), &ops),
+            _ => None,
         };
-        if resource.is_some() && value.is_unknown() {
-            return Ok(Value::Unknown);
-        }
-        let mut i = rest;
+        let (mut value, mut i, resource) = match borrowed {
+            Some((root, rest, resource)) => {
+                if resource.is_some() && root.is_unknown() {
+                    return Ok(Value::Unknown);
+                }
+                let (v, i) = self.descend(root, &ops, rest)?;
+                // Only the first step after a resource name gets the resource-specific messages.
+                (v, i, if i == rest { resource } else { None })
+            }
+            None => {
+                let (value, rest, resource) = match &t.expr {
+                    Expression::Variable(v) => self.root(e, v.value().as_str(), &ops)?,
+                    other => (self.expr(other)?, 0, None),
+                };
+                if resource.is_some() && value.is_unknown() {
+                    return Ok(Value::Unknown);
+                }
+                (value, rest, resource)
+            }
+        };
+        let rest = i;
         while i < ops.len() {
             match ops[i] {
                 TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_) => {
@@ -702,6 +721,66 @@ impl<'a> Evaluator<'a> {
             }
         }
         Ok(value)
+    }
+
+    /// The root of a traversal when it lives in the scope (variables, locals, resources), by
+    /// reference. `None` for everything else; the caller then takes the owned path.
+    fn root_ref(&self, name: &str, ops: &[&TraversalOperator]) -> Option<(&'a Value, usize, Option<Address>)> {
+        if self.bound.iter().any(|(n, _)| n == name) {
+            return None;
+        }
+        let scope = self.scope?;
+        let attr = |i: usize| match ops.get(i) {
+            Some(TraversalOperator::GetAttr(id)) => Some(id.value().as_str()),
+            _ => None,
+        };
+        match name {
+            "var" => scope.variables.get(attr(0)?).map(|v| (v, 1, None)),
+            "local" => scope.locals.get(attr(0)?).map(|v| (v, 1, None)),
+            "count" | "each" | "path" | "terraform" | "self" | "module" => None,
+            "data" => {
+                let a = Address::data(attr(0)?, attr(1)?);
+                scope.resources.get(&a).map(|v| (v, 2, Some(a)))
+            }
+            type_name => {
+                let a = Address::managed(type_name, attr(0)?);
+                scope.resources.get(&a).map(|v| (v, 1, Some(a)))
+            }
+        }
+    }
+
+    /// Follows attribute and index steps by reference as far as they plainly succeed, then clones.
+    /// Anything unusual (splats, sensitive or unknown values, errors) is left to the owned path,
+    /// which produces the values and messages.
+    fn descend(
+        &mut self,
+        mut cur: &'a Value,
+        ops: &[&TraversalOperator],
+        mut i: usize,
+    ) -> Result<(Value, usize), Diagnostic> {
+        while i < ops.len() {
+            let next = match (ops[i], cur) {
+                (TraversalOperator::GetAttr(id), Value::Map(m)) => m.get(id.value().as_str()),
+                (TraversalOperator::LegacyIndex(n), Value::List(items)) => items.get(*n.value() as usize),
+                (TraversalOperator::Index(ie), Value::List(items)) => match self.expr(ie)? {
+                    Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => items.get(n as usize),
+                    _ => None,
+                },
+                (TraversalOperator::Index(ie), Value::Map(m)) => match self.expr(ie)? {
+                    Value::String(k) => m.get(&k),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match next {
+                Some(v) => {
+                    cur = v;
+                    i += 1;
+                }
+                None => break,
+            }
+        }
+        Ok((cur.clone(), i))
     }
 
     /// Resolves the root of a traversal. Returns the value, how many operators it consumed and,
