@@ -115,7 +115,8 @@ impl Session {
             Ok(s) => crate::cli::parse_duration(&s).map_err(|e| anyhow::anyhow!("PROVISION_RECOVERY_SETTLE: {e}"))?,
             Err(_) => Duration::from_secs(10),
         };
-        let options = Options { parallelism, workspace: "default".into(), recovery_settle: settle };
+        let options =
+            Options { parallelism, workspace: "default".into(), recovery_settle: settle, ..Options::default() };
         let module = Arc::new(module);
         let reporter = Arc::new(CliReporter(printer.clone()));
         let engine = match Engine::new(provider.clone(), module.clone(), values, options, reporter) {

@@ -400,9 +400,20 @@ impl Run<'_> {
                 r = running.next() => r,
                 _ = cancel.cancelled(), if !interrupting => continue,
             };
+            // Group commit: what finishes within the window shares one state write.
             let mut finished: Vec<(NodeIndex, Outcome)> = first.into_iter().collect();
-            while let Some(Some(more)) = running.next().now_or_never() {
-                finished.push(more);
+            let deadline = tokio::time::Instant::now() + self.engine.options.commit_window;
+            loop {
+                while let Some(Some(more)) = running.next().now_or_never() {
+                    finished.push(more);
+                }
+                if running.is_empty() || self.engine.options.commit_window.is_zero() {
+                    break;
+                }
+                match tokio::time::timeout_at(deadline, running.next()).await {
+                    Ok(Some(more)) => finished.push(more),
+                    _ => break,
+                }
             }
             for (i, outcome) in finished {
                 self.complete(i, outcome, &mut ready);

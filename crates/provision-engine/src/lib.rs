@@ -38,11 +38,19 @@ pub struct Options {
     /// eventually consistent). Crash recovery looks again after this long before concluding that
     /// an interrupted create made nothing.
     pub recovery_settle: Duration,
+    /// How long a finished operation may wait for others to finish so that their state writes
+    /// are combined. Safe at any value: a create is covered by its pending record until written.
+    pub commit_window: Duration,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { parallelism: 10, workspace: "default".into(), recovery_settle: Duration::from_secs(10) }
+        Options {
+            parallelism: 10,
+            workspace: "default".into(),
+            recovery_settle: Duration::from_secs(10),
+            commit_window: Duration::from_millis(20),
+        }
     }
 }
 

@@ -65,6 +65,15 @@ async fn concurrent_completions_share_state_writes() {
     assert!(r.succeeded());
     // One write for the eight pending records, then completions arriving together share writes.
     assert!(store.writes() < 8, "8 creates took {} state writes", store.writes());
+    // With a commit window, completions a little apart share writes too.
+    let cloud = Cloud::new();
+    cloud.set_latency(Duration::from_millis(30));
+    let store = MemoryStore::new(&cloud);
+    let mut opts = options(8);
+    opts.commit_window = Duration::from_millis(200);
+    let e = engine_with(&cfg, &cloud, &[], opts).expect("engine");
+    assert!(apply_with(&e, &store, PlanRequest::normal()).await.succeeded());
+    assert_eq!(store.writes(), 2, "pending records, then all eight objects");
 }
 
 #[tokio::test]

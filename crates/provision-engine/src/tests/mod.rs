@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) fn options(parallelism: usize) -> Options {
-    Options { parallelism, workspace: "default".into(), recovery_settle: Duration::ZERO }
+    Options { parallelism, workspace: "default".into(), recovery_settle: Duration::ZERO, commit_window: Duration::ZERO }
 }
 
 /// An engine for `config` against `cloud`; configuration errors come back rendered.
