@@ -42,13 +42,7 @@ impl InternetGateway {
     }
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Igw>, ProviderError> {
-        let mut out = vec![];
-        let mut pages =
-            c.ec2.describe_internet_gateways().set_filters(Some(filters)).max_results(1000).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            out.extend(page.map_err(|e| sdk("DescribeInternetGateways", e))?.internet_gateways().iter().cloned());
-        }
-        Ok(out)
+        describe_all!(c.ec2.describe_internet_gateways(), filters, internet_gateways, "DescribeInternetGateways")
     }
 
     fn attached_vpc(g: &Igw) -> Option<&str> {

@@ -1,6 +1,19 @@
 //! EC2 resources, and what they share: tagging on create, tag updates by delta, and batched reads
 //! that list the stack's objects by tag in as few calls as pagination allows.
 
+/// Every item of a paginated EC2 `Describe*` call with the given filters, up to 1,000 per page:
+/// `describe_all!(c.ec2.describe_vpcs(), filters, vpcs, "DescribeVpcs")`.
+macro_rules! describe_all {
+    ($request:expr, $filters:expr, $items:ident, $op:literal) => {{
+        let mut out = vec![];
+        let mut pages = $request.set_filters(Some($filters)).max_results(1000).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.map_err(|e| crate::error::sdk($op, e))?.$items().iter().cloned());
+        }
+        Ok(out)
+    }};
+}
+
 pub(crate) mod internet_gateway;
 pub(crate) mod subnet;
 pub(crate) mod vpc;

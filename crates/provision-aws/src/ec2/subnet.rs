@@ -60,12 +60,7 @@ impl Subnet {
     }
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2::types::Subnet>, ProviderError> {
-        let mut out = vec![];
-        let mut pages = c.ec2.describe_subnets().set_filters(Some(filters)).max_results(1000).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            out.extend(page.map_err(|e| sdk("DescribeSubnets", e))?.subnets().iter().cloned());
-        }
-        Ok(out)
+        describe_all!(c.ec2.describe_subnets(), filters, subnets, "DescribeSubnets")
     }
 
     fn attrs(v: &aws_sdk_ec2::types::Subnet) -> Attrs {

@@ -65,12 +65,7 @@ impl Vpc {
     }
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2::types::Vpc>, ProviderError> {
-        let mut out = vec![];
-        let mut pages = c.ec2.describe_vpcs().set_filters(Some(filters)).max_results(1000).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            out.extend(page.map_err(|e| sdk("DescribeVpcs", e))?.vpcs().iter().cloned());
-        }
-        Ok(out)
+        describe_all!(c.ec2.describe_vpcs(), filters, vpcs, "DescribeVpcs")
     }
 
     /// The attributes DescribeVpcs shows.
