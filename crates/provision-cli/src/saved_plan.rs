@@ -77,14 +77,7 @@ fn changes(plan: &Plan) -> Vec<SavedChange> {
 }
 
 /// Writes the plan file (mode 0600).
-pub fn save(
-    path: &Path,
-    s: &Session,
-    run: &PlannedRun,
-    state: &State,
-    state_existed: bool,
-    _refresh: bool,
-) -> Result<()> {
+pub fn save(path: &Path, s: &Session, run: &PlannedRun, state: &State, state_existed: bool) -> Result<()> {
     let saved = SavedPlan {
         format: MARKER.into(),
         format_version: VERSION,

@@ -99,10 +99,7 @@ pub fn plan(plan: &Plan) -> J {
                 _ => &["no-op"],
             };
             let show = |v: &Option<Value>| match v {
-                Some(v) if o.sensitive => {
-                    let _ = v;
-                    J::Null
-                }
+                Some(_) if o.sensitive => J::Null,
                 Some(v) => redact(v),
                 None => J::Null,
             };

@@ -28,7 +28,7 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
         printer.out(&provision_engine::render::plan(&run.plan, printer.style()));
     }
     if let Some(out) = &args.out {
-        saved_plan::save(out, &s, &run, &state, existed, args.refresh)?;
+        saved_plan::save(out, &s, &run, &state, existed)?;
         if !args.json {
             printer.line(&format!(
                 "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n  provision apply {}",
