@@ -233,6 +233,28 @@ fn directory_and_variable_files_work_from_anywhere() {
 }
 
 #[test]
+fn tfvars_files_load_in_terraform_order() {
+    let dir = example("basic");
+    let plan_add = |dir: &Path| -> serde_json::Value {
+        let out = provision(dir, &["plan", "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        j["summary"]["add"].clone()
+    };
+    std::fs::write(dir.path().join("terraform.tfvars"), "subnet_count = 1\n").expect("write");
+    assert_eq!(plan_add(dir.path()), 3);
+    // *.auto.tfvars come after terraform.tfvars, alphabetically.
+    std::fs::write(dir.path().join("a.auto.tfvars"), "subnet_count = 2\n").expect("write");
+    assert_eq!(plan_add(dir.path()), 4);
+    std::fs::write(dir.path().join("b.auto.tfvars.json"), "{\"subnet_count\": 1}").expect("write");
+    assert_eq!(plan_add(dir.path()), 3);
+    // -var beats them all.
+    let out = provision(dir.path(), &["plan", "--json", "-var", "subnet_count=2"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["summary"]["add"], 4);
+}
+
+#[test]
 fn environment_variables_set_variables() {
     let dir = example("basic");
     let out = Command::new(env!("CARGO_BIN_EXE_provision"))

@@ -129,3 +129,30 @@ fn heredocs() {
     assert_eq!(attr("x = <<-EOT\n    hello\n      ${var.name}\n    EOT\n"), r#""hello\n  web\n""#);
     assert_eq!(attr("x = <<EOT\nplain ${var.n}\nEOT\n"), r#""plain 3\n""#);
 }
+
+#[test]
+fn file_and_templatefile_read_relative_to_the_module() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("motd.txt"), "hello\n").expect("write");
+    std::fs::write(
+        dir.path().join("user-data.tpl"),
+        "#!/bin/sh\n%{ for p in ports ~}\nopen ${p}\n%{ endfor ~}\necho ${name}\n",
+    )
+    .expect("write");
+    let mut s = scope();
+    s.module_dir = dir.path().to_path_buf();
+    let ev = |src: &str| {
+        let ast = hcl_edit::parser::parse_expr(src).expect("parses");
+        match eval(&Expr { file: 0, ast }, &s, &InstanceCtx::default()) {
+            Ok(v) => v.to_string(),
+            Err(d) => format!("error: {}", d.labels.first().map(|l| l.message.clone()).unwrap_or_default()),
+        }
+    };
+    assert_eq!(ev(r#"file("${path.module}/motd.txt")"#), r#""hello\n""#);
+    assert_eq!(
+        ev(r#"templatefile("user-data.tpl", { ports = [80, 443], name = var.name })"#),
+        r##""#!/bin/sh\nopen 80\nopen 443\necho web\n""##
+    );
+    assert!(ev(r#"file("missing.txt")"#).starts_with("error: file(): cannot read"));
+    assert!(ev(r#"templatefile("user-data.tpl", {})"#).contains("error"), "a template variable without a value is an error");
+}
