@@ -154,5 +154,8 @@ fn file_and_templatefile_read_relative_to_the_module() {
         r##""#!/bin/sh\nopen 80\nopen 443\necho web\n""##
     );
     assert!(ev(r#"file("missing.txt")"#).starts_with("error: file(): cannot read"));
-    assert!(ev(r#"templatefile("user-data.tpl", {})"#).contains("error"), "a template variable without a value is an error");
+    assert!(
+        ev(r#"templatefile("user-data.tpl", {})"#).contains("error"),
+        "a template variable without a value is an error"
+    );
 }
