@@ -216,11 +216,6 @@ impl Module {
         }
         out
     }
-
-    /// What the provider block refers to.
-    pub fn provider_dependencies(&self) -> Vec<(ObjectId, Option<Span>)> {
-        self.provider.as_ref().map(|p| refs_of(p.body.exprs())).unwrap_or_default()
-    }
 }
 
 fn refs_of<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Vec<(ObjectId, Option<Span>)> {

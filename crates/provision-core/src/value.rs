@@ -30,10 +30,6 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn string(s: impl Into<String>) -> Value {
-        Value::String(s.into())
-    }
-
     /// A set from arbitrary elements: sorted, duplicates removed.
     pub fn set(mut items: Vec<Value>) -> Value {
         items.sort_by(Value::canonical_cmp);

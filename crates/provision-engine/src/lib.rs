@@ -282,10 +282,6 @@ impl Engine {
             .configure(&attrs)
             .map_err(|e| Diagnostic::error(e.message).at(block.span.clone(), "in this provider block").into())
     }
-
-    pub fn default_tags(&self) -> &BTreeMap<String, String> {
-        &self.default_tags
-    }
 }
 
 #[cfg(test)]

@@ -141,10 +141,9 @@ impl ResourceType for InternetGateway {
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let c = self.ctx.clients().await?;
-        let ids: Vec<String> = objects.iter().map(|(id, _)| id.clone()).collect();
         let found = batched(
             &ctx.stack,
-            &ids,
+            objects,
             "internet-gateway-id",
             |g: &Igw| g.internet_gateway_id(),
             |f| Self::describe(c, f),

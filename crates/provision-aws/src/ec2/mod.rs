@@ -117,7 +117,7 @@ pub(crate) fn get_bool(attrs: &Attrs, name: &str) -> Option<bool> {
 /// (imported objects, removed tags), by id, 200 per call. Missing objects are simply absent.
 pub(crate) async fn batched<T, F, Fut>(
     stack: &str,
-    ids: &[String],
+    objects: &[(String, Attrs)],
     id_filter: &str,
     id_of: fn(&T) -> Option<&str>,
     fetch: F,
@@ -126,7 +126,8 @@ where
     F: Fn(Vec<Filter>) -> Fut,
     Fut: Future<Output = Result<Vec<T>, ProviderError>>,
 {
-    let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    let ids: Vec<&String> = objects.iter().map(|(id, _)| id).collect();
+    let wanted: BTreeSet<&str> = ids.iter().map(|s| s.as_str()).collect();
     let mut found = BTreeMap::new();
     if ids.is_empty() {
         return Ok(found);
@@ -136,7 +137,7 @@ where
             found.insert(id, item);
         }
     }
-    let missing: Vec<&String> = ids.iter().filter(|id| !found.contains_key(id.as_str())).collect();
+    let missing: Vec<&String> = ids.into_iter().filter(|id| !found.contains_key(id.as_str())).collect();
     for chunk in missing.chunks(FILTER_VALUES) {
         for item in fetch(vec![filter(id_filter, chunk.iter().map(|s| s.as_str()))]).await? {
             if let Some(id) = id_of(&item).map(str::to_string) {

@@ -146,10 +146,9 @@ impl ResourceType for Subnet {
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let c = self.ctx.clients().await?;
-        let ids: Vec<String> = objects.iter().map(|(id, _)| id.clone()).collect();
         let found = batched(
             &ctx.stack,
-            &ids,
+            objects,
             "subnet-id",
             |v: &aws_sdk_ec2::types::Subnet| v.subnet_id(),
             |f| Self::describe(c, f),

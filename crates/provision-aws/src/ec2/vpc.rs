@@ -198,9 +198,8 @@ impl ResourceType for Vpc {
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let c = self.ctx.clients().await?;
-        let ids: Vec<String> = objects.iter().map(|(id, _)| id.clone()).collect();
         let found =
-            batched(&ctx.stack, &ids, "vpc-id", |v: &aws_sdk_ec2::types::Vpc| v.vpc_id(), |f| Self::describe(c, f))
+            batched(&ctx.stack, objects, "vpc-id", |v: &aws_sdk_ec2::types::Vpc| v.vpc_id(), |f| Self::describe(c, f))
                 .await?;
         let mut out = BTreeMap::new();
         for (id, prior) in objects {

@@ -106,7 +106,7 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
 }
 
 /// Walks one expression. `scope` is `None` for constant expressions, where references are errors.
-pub struct Evaluator<'a> {
+struct Evaluator<'a> {
     scope: Option<&'a Scope>,
     inst: &'a InstanceCtx,
     file: usize,
