@@ -58,14 +58,13 @@ fn config_schema() -> Schema {
             AttributeSchema::optional("region", Type::String)
                 .describe("The AWS region. Defaults to the standard chain (AWS_REGION, the profile's region)."),
         )
-        .block(BlockSchema {
-            name: "default_tags",
-            nesting: Nesting::Single,
-            schema: Schema::new("Tags added to every taggable resource.")
+        .block(BlockSchema::new(
+            "default_tags",
+            Nesting::Single,
+            Schema::new("Tags added to every taggable resource.")
                 .attr(AttributeSchema::optional("tags", Type::map(Type::String))),
-            force_new: false,
-            description: "Tags added to every taggable resource (a resource's own tags win).",
-        })
+            "Tags added to every taggable resource (a resource's own tags win).",
+        ))
 }
 
 impl Provider for AwsProvider {

@@ -2,6 +2,7 @@
 //! flags (`-out=FILE`, `-var`, `-auto-approve`) into clap's double-dash ones.
 
 use clap::{Args, Parser, Subcommand};
+use provision_core::Layer;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -98,9 +99,13 @@ pub struct PlanArgs {
     /// Print the plan as JSON (the shape of `terraform show -json`; sensitive values redacted).
     #[arg(long)]
     pub json: bool,
-    /// Plan the destruction of every object.
+    /// Plan the destruction of every object (with --layer: of that layer).
     #[arg(long)]
     pub destroy: bool,
+    /// Plan one layer only: `runtime` (NAT gateways, load balancers, services and what depends on
+    /// them) or `base`. With --destroy, previews `provision destroy --layer LAYER`.
+    #[arg(long, value_name = "LAYER", value_parser = parse_layer)]
+    pub layer: Option<Layer>,
     /// Read the current objects first (default true).
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     pub refresh: bool,
@@ -121,6 +126,9 @@ pub struct ApplyArgs {
     /// Read the current objects first (default true).
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     pub refresh: bool,
+    /// Apply one layer only, e.g. `runtime` to bring back what `destroy --layer runtime` removed.
+    #[arg(long, value_name = "LAYER", value_parser = parse_layer, conflicts_with = "plan_file")]
+    pub layer: Option<Layer>,
     #[command(flatten)]
     pub lock: LockArgs,
 }
@@ -130,6 +138,10 @@ pub struct DestroyArgs {
     /// Destroy without asking for confirmation.
     #[arg(long = "auto-approve")]
     pub auto_approve: bool,
+    /// Destroy one layer only: `runtime` removes the NAT gateways, load balancers, services and
+    /// everything that depends on them, and keeps the base.
+    #[arg(long, value_name = "LAYER", value_parser = parse_layer)]
+    pub layer: Option<Layer>,
     /// How many operations may run at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
@@ -170,6 +182,11 @@ pub enum StateCommand {
     },
 }
 
+/// Parses a layer name.
+pub fn parse_layer(s: &str) -> Result<Layer, String> {
+    Layer::parse(s).ok_or_else(|| format!("there is no layer \"{s}\"; the layers are base and runtime"))
+}
+
 /// Parses `30s`, `5m`, `1h30m`, or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if let Ok(secs) = s.parse::<u64>() {
@@ -193,6 +210,7 @@ const TERRAFORM_FLAGS: &[&str] = &[
     "no-color",
     "raw",
     "force",
+    "layer",
 ];
 
 /// Turns `-out=FILE`, `-var X`, `-auto-approve` into `--out=FILE`, `--var X`, `--auto-approve`.

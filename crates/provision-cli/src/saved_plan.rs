@@ -11,7 +11,7 @@ use anyhow::{Context as _, Result, bail};
 use provision_config::Module;
 use provision_core::plan::{Plan, PlanMode};
 use provision_core::state::State;
-use provision_core::{Address, Attrs, Value};
+use provision_core::{Address, Attrs, Layer, Value};
 use provision_engine::PlannedRun;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,6 +44,9 @@ pub struct SavedPlan {
     pub format_version: u32,
     pub provision_version: String,
     pub mode: String,
+    /// The layer the plan covers (`--layer`), when it covers one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<Layer>,
     pub state: StateRef,
     /// SHA-256 of every `.tf` file, by name.
     pub config: BTreeMap<String, String>,
@@ -83,6 +86,7 @@ pub fn save(path: &Path, s: &Session, run: &PlannedRun, state: &State, state_exi
         format_version: VERSION,
         provision_version: env!("CARGO_PKG_VERSION").into(),
         mode: if run.plan.mode == PlanMode::Destroy { "destroy".into() } else { "normal".into() },
+        layer: run.plan.layer,
         state: StateRef { lineage: state_existed.then(|| state.lineage.clone()), serial: state.serial },
         config: digests(&s.module),
         variables: s.engine.variables.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
@@ -128,6 +132,10 @@ impl SavedPlan {
 
     pub fn mode(&self) -> PlanMode {
         if self.mode == "destroy" { PlanMode::Destroy } else { PlanMode::Normal }
+    }
+
+    pub fn layer(&self) -> Option<Layer> {
+        self.layer
     }
 
     pub fn data(&self) -> BTreeMap<Address, Attrs> {

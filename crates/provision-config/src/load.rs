@@ -11,7 +11,7 @@ use crate::references::{IndexKind, RefRoot};
 use crate::types::TypeConstraint;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
-use provision_core::{Address, AttrMode, Diagnostic, Diagnostics, Nesting, Provider, Schema, Span};
+use provision_core::{Address, AttrMode, Diagnostic, Diagnostics, Layer, Nesting, Provider, Schema, Span};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -311,6 +311,30 @@ impl Loader<'_> {
         }
     }
 
+    /// `layer = "base"` or `layer = "runtime"`: a literal, so layers are known before anything is
+    /// evaluated.
+    fn literal_layer(&mut self, e: &Expr, data: bool) -> Option<(Layer, Option<Span>)> {
+        if data {
+            self.err(
+                e.span(),
+                "Unsupported argument",
+                "data sources have no layer: they are read on every run and never destroyed",
+            );
+            return None;
+        }
+        let text = match &e.ast {
+            Expression::String(s) => Some(s.value().to_string()),
+            _ => None,
+        };
+        match text.as_deref().and_then(Layer::parse) {
+            Some(l) => Some((l, e.span())),
+            None => {
+                self.err(e.span(), "Invalid layer", "`layer` must be the literal string \"base\" or \"runtime\"");
+                None
+            }
+        }
+    }
+
     fn variable(&mut self, file: usize, b: &Block) {
         let Some(labels) = self.labels(file, b, &["NAME"]) else {
             return;
@@ -541,6 +565,7 @@ impl Loader<'_> {
             count: body.attrs.remove("count"),
             for_each: body.attrs.remove("for_each"),
             depends_on: vec![],
+            layer: None,
             lifecycle: Lifecycle::default(),
             body: BodyExprs::default(),
             schema: schema.clone(),
@@ -555,6 +580,9 @@ impl Loader<'_> {
         }
         if let Some(d) = body.attrs.remove("depends_on") {
             r.depends_on = self.depends_on(&d);
+        }
+        if let Some(l) = body.attrs.remove("layer") {
+            r.layer = self.literal_layer(&l, data);
         }
         if let Some(p) = body.attrs.remove("provider") {
             let ok = matches!(&p.ast, Expression::Variable(v) if v.value().as_str() == self.provider.name());

@@ -5,7 +5,7 @@ use crate::references::{Reference, function_calls, references};
 use crate::types::TypeConstraint;
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
-use provision_core::{Address, Schema, Sources, Span};
+use provision_core::{Address, Layer, Schema, Sources, Span};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -138,6 +138,8 @@ pub struct ResourceBlock {
     pub for_each: Option<Expr>,
     /// Explicit dependencies, with the span of each entry.
     pub depends_on: Vec<(ObjectId, Option<Span>)>,
+    /// `layer = "..."`, with its span: overrides the type's default layer.
+    pub layer: Option<(Layer, Option<Span>)>,
     pub lifecycle: Lifecycle,
     pub body: BodyExprs,
     pub schema: Arc<Schema>,

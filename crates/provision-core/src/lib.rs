@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod diagnostic;
+pub mod layer;
 pub mod plan;
 pub mod provider;
 pub mod schema;
@@ -13,6 +14,7 @@ pub mod value;
 
 pub use address::{Address, InstanceKey, Mode};
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity, SourceFile, Sources, Span};
+pub use layer::{Layer, LayerInfo, LayerOrigin};
 pub use provider::{
     CreateContext, DataSourceType, Identity, Provider, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
 };

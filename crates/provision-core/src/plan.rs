@@ -2,6 +2,7 @@
 //! for humans or JSON is someone else's job.
 
 use crate::address::Address;
+use crate::layer::{Layer, LayerInfo};
 use crate::value::{Attrs, Value};
 
 /// What happens to one object.
@@ -70,6 +71,8 @@ pub struct ResourceChange {
     pub after: Option<Attrs>,
     /// Attribute names whose change forces the replacement.
     pub replace_paths: Vec<String>,
+    /// The resource's layer and why (`None` for data sources).
+    pub layer: Option<LayerInfo>,
 }
 
 /// A difference between the recorded state and what AWS reports: a change made outside provision.
@@ -100,6 +103,10 @@ pub enum PlanMode {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub mode: PlanMode,
+    /// Set when the plan covers one layer only (`--layer`).
+    pub layer: Option<Layer>,
+    /// With a layer: how many changes the configuration asks for outside that layer, left out.
+    pub outside_layer: usize,
     pub changes: Vec<ResourceChange>,
     pub drift: Vec<Drift>,
     pub outputs: Vec<OutputChange>,

@@ -1,6 +1,7 @@
 //! Resource schemas: every attribute with its kind, type, default and whether a change forces a
 //! replacement. The diff is computed from the schema, so it is the same code for every type.
 
+use crate::layer::Layer;
 use crate::value::Value;
 
 /// The type of an attribute, used to convert configuration values and to compare them.
@@ -168,7 +169,71 @@ pub struct BlockSchema {
     pub nesting: Nesting,
     pub schema: Schema,
     pub force_new: bool,
+    /// When the configuration writes no block of this kind, the blocks are not managed: whatever
+    /// exists is kept (Terraform's "optional and computed" blocks, e.g. a security group's
+    /// `ingress`, so rules can come from separate rule resources instead).
+    pub unmanaged_when_absent: bool,
     pub description: &'static str,
+}
+
+impl BlockSchema {
+    pub fn new(name: &'static str, nesting: Nesting, schema: Schema, description: &'static str) -> Self {
+        BlockSchema { name, nesting, schema, force_new: false, unmanaged_when_absent: false, description }
+    }
+
+    /// See [`BlockSchema::unmanaged_when_absent`].
+    pub fn unmanaged_when_absent(mut self) -> Self {
+        self.unmanaged_when_absent = true;
+        self
+    }
+
+    pub fn force_new(mut self) -> Self {
+        self.force_new = true;
+        self
+    }
+
+    /// Puts one block (an object) in its canonical shape: every attribute present, defaults filled
+    /// in, unset collections empty and sets sorted, so a block read from AWS and the same block
+    /// written in a configuration compare equal.
+    pub fn canonical_item(&self, item: Value) -> Value {
+        let Value::Map(mut m) = item else { return item };
+        for a in &self.schema.attributes {
+            let slot = m.entry(a.name.to_string()).or_insert(Value::Null);
+            if slot.is_null() {
+                if let Some(d) = &a.default {
+                    *slot = d.clone();
+                } else {
+                    match a.ty {
+                        Type::Set(_) => *slot = Value::Set(vec![]),
+                        Type::List(_) => *slot = Value::List(vec![]),
+                        Type::Map(_) => *slot = Value::Map(Default::default()),
+                        _ => {}
+                    }
+                }
+            }
+            if let (Type::Set(_), Value::List(items)) = (&a.ty, &*slot)
+                && items.iter().all(Value::is_wholly_known)
+            {
+                *slot = Value::set(items.clone());
+            }
+        }
+        Value::Map(m)
+    }
+
+    /// Puts a whole block value (a list, a set or one object) in canonical shape.
+    pub fn canonical(&self, v: Value) -> Value {
+        match (self.nesting, v) {
+            (Nesting::List, Value::List(items)) => {
+                Value::List(items.into_iter().map(|i| self.canonical_item(i)).collect())
+            }
+            (Nesting::Set, Value::List(items) | Value::Set(items)) => {
+                let items: Vec<Value> = items.into_iter().map(|i| self.canonical_item(i)).collect();
+                if items.iter().all(Value::is_wholly_known) { Value::set(items) } else { Value::List(items) }
+            }
+            (Nesting::Single, Value::Map(m)) => self.canonical_item(Value::Map(m)),
+            (_, v) => v,
+        }
+    }
 }
 
 /// The schema of a resource type or data source.
@@ -179,6 +244,8 @@ pub struct Schema {
     /// The type carries AWS tags: `tags` (the configuration's) and `tags_all` (with the
     /// provider's `default_tags` merged in) are managed by the engine on its behalf.
     pub taggable: bool,
+    /// The layer a resource of this type is in unless its block says otherwise.
+    pub layer: Layer,
     pub description: &'static str,
 }
 
@@ -194,6 +261,12 @@ impl Schema {
 
     pub fn block(mut self, b: BlockSchema) -> Self {
         self.blocks.push(b);
+        self
+    }
+
+    /// Puts resources of this type in the runtime layer by default.
+    pub fn runtime_layer(mut self) -> Self {
+        self.layer = Layer::Runtime;
         self
     }
 

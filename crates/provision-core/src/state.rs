@@ -2,6 +2,7 @@
 //! creates were started but not yet recorded (the journal's pending records).
 
 use crate::address::Address;
+use crate::layer::Layer;
 use crate::value::{Attrs, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,10 @@ pub struct ResourceObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deposed: Option<String>,
     pub id: String,
+    /// The layer the object was in when last applied (`base` when absent, as in states written
+    /// before layers existed).
+    #[serde(default)]
+    pub layer: Layer,
     #[serde(with = "attrs_json")]
     pub attributes: Attrs,
     /// The resources (by resource address, without instance key) this object depended on when it

@@ -141,7 +141,12 @@ fn provider_input(schema: &Schema, after: &Attrs, config: &Attrs) -> Attrs {
         }
     }
     for b in &schema.blocks {
-        out.insert(b.name.to_string(), after.get(b.name).map(Value::strip_marks).unwrap_or(Value::Null));
+        let mut v = after.get(b.name).map(Value::strip_marks).unwrap_or(Value::Null);
+        // A block the configuration leaves unmanaged: the provider keeps whatever exists.
+        if b.unmanaged_when_absent && config.get(b.name).is_none_or(Value::is_null) && v.is_unknown() {
+            v = Value::Null;
+        }
+        out.insert(b.name.to_string(), v);
     }
     out
 }
@@ -648,6 +653,7 @@ impl Run<'_> {
                     address: address.clone(),
                     deposed: None,
                     id: id.clone(),
+                    layer: self.engine.layer_of(&address),
                     attributes: attrs.clone(),
                     dependencies: deps,
                 });
@@ -674,6 +680,7 @@ impl Run<'_> {
                                 address: address.clone(),
                                 deposed: None,
                                 id: id.clone(),
+                                layer: self.engine.layer_of(&address),
                                 attributes: attrs,
                                 dependencies: deps,
                             });
@@ -740,10 +747,20 @@ impl Run<'_> {
     /// Evaluates the outputs with everything applied (destroy clears them).
     fn finish_outputs(&mut self, mode: PlanMode) {
         if mode == PlanMode::Destroy {
-            if !self.state.resources.is_empty() {
-                return;
+            // Outputs that refer to a resource with no object left go; the rest (a layer's
+            // destroy, or a destroy that stopped early) stay.
+            let graph = &self.engine.graph;
+            let resources = &self.state.resources;
+            self.state.outputs.retain(|name, _| {
+                graph
+                    .resource_deps(&ObjectId::Output(name.clone()))
+                    .iter()
+                    .filter(|d| d.mode == provision_core::Mode::Managed)
+                    .all(|d| resources.iter().any(|o| o.address.resource() == *d))
+            });
+            if resources.is_empty() {
+                self.state.outputs.clear();
             }
-            self.state.outputs.clear();
             return;
         }
         let module = self.engine.module.clone();

@@ -4,7 +4,7 @@
 
 use provision_config::{IgnoreChanges, Lifecycle};
 use provision_core::plan::{Action, ReplaceOrder};
-use provision_core::{AttrMode, Attrs, Nesting, Schema, Type, Value};
+use provision_core::{AttrMode, Attrs, Schema, Type, Value};
 use std::collections::BTreeMap;
 
 /// The outcome for one resource instance.
@@ -45,10 +45,12 @@ pub fn plan_instance(
         proposed.insert(a.name.to_string(), normalize(&a.ty, v));
     }
     for b in &schema.blocks {
-        let mut v = config.get(b.name).cloned().unwrap_or(Value::Null);
-        v = with_block_defaults(b, v);
-        if let (Some(p), true) = (prior, ignored(&lifecycle.ignore_changes, b.name)) {
+        let mut v = b.canonical(config.get(b.name).cloned().unwrap_or(Value::Null));
+        let unmanaged = v.is_null() && b.unmanaged_when_absent;
+        if let (Some(p), true) = (prior, unmanaged || ignored(&lifecycle.ignore_changes, b.name)) {
             v = p.get(b.name).cloned().unwrap_or(Value::Null);
+        } else if unmanaged {
+            v = Value::Unknown;
         }
         proposed.insert(b.name.to_string(), v);
     }
@@ -146,31 +148,6 @@ pub fn derive_tags(tags_all: &Value, default_tags: &BTreeMap<String, String>, pr
 fn normalize(ty: &Type, v: Value) -> Value {
     match (ty, v) {
         (Type::Set(_), Value::List(items)) if items.iter().all(Value::is_wholly_known) => Value::set(items),
-        (_, v) => v,
-    }
-}
-
-fn with_block_defaults(b: &provision_core::BlockSchema, v: Value) -> Value {
-    let fill = |item: Value| -> Value {
-        match item {
-            Value::Map(mut m) => {
-                for a in &b.schema.attributes {
-                    let slot = m.entry(a.name.to_string()).or_insert(Value::Null);
-                    if slot.is_null()
-                        && let Some(d) = &a.default
-                    {
-                        *slot = d.clone();
-                    }
-                }
-                Value::Map(m)
-            }
-            other => other,
-        }
-    };
-    match (b.nesting, v) {
-        (Nesting::List, Value::List(items)) => Value::List(items.into_iter().map(fill).collect()),
-        (Nesting::Set, Value::List(items) | Value::Set(items)) => Value::set(items.into_iter().map(fill).collect()),
-        (Nesting::Single, Value::Map(m)) => fill(Value::Map(m)),
         (_, v) => v,
     }
 }

@@ -82,6 +82,12 @@ fn change(c: &ResourceChange) -> J {
     if let Some(d) = &c.deposed {
         m["deposed"] = json!(d);
     }
+    if let Some(l) = &c.layer {
+        m["layer"] = json!(l.layer.as_str());
+        if let Some(by) = l.pulled_in_by() {
+            m["layer_reason"] = json!(format!("depends on {by}"));
+        }
+    }
     m
 }
 
@@ -118,6 +124,8 @@ pub fn plan(plan: &Plan) -> J {
     json!({
         "format_version": "1.0",
         "mode": if plan.mode == PlanMode::Destroy { "destroy" } else { "normal" },
+        "layer": plan.layer.map(|l| l.as_str()),
+        "changes_outside_layer": plan.outside_layer,
         "resource_changes": plan.changes.iter().map(change).collect::<Vec<_>>(),
         "resource_drift": plan.drift.iter().map(|d| change(&ResourceChange {
             address: d.address.clone(),
@@ -127,6 +135,7 @@ pub fn plan(plan: &Plan) -> J {
             before: Some(d.before.clone()),
             after: d.after.clone(),
             replace_paths: vec![],
+            layer: None,
         })).collect::<Vec<_>>(),
         "output_changes": outputs,
         "summary": { "add": s.add, "change": s.change, "destroy": s.destroy },

@@ -11,6 +11,7 @@ mod apply;
 mod diff;
 mod graph;
 pub mod json;
+mod layers;
 mod plan;
 mod recover;
 pub mod render;
@@ -21,7 +22,7 @@ pub use plan::{PlanRequest, PlannedRun, SavedInputs};
 pub use recover::Recovery;
 
 use provision_config::{InstanceCtx, Module, Scope, eval_body};
-use provision_core::{Address, Diagnostic, Diagnostics, Provider, ProviderError, Value};
+use provision_core::{Address, Diagnostic, Diagnostics, Layer, LayerInfo, LayerOrigin, Provider, ProviderError, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -213,6 +214,8 @@ pub struct Engine {
     pub variables: BTreeMap<String, Value>,
     pub options: Options,
     pub reporter: Arc<dyn Reporter>,
+    /// Each resource block's layer, by address without instance key.
+    pub layers: BTreeMap<Address, LayerInfo>,
     default_tags: BTreeMap<String, String>,
 }
 
@@ -227,10 +230,28 @@ impl Engine {
         reporter: Arc<dyn Reporter>,
     ) -> Result<Engine, Diagnostics> {
         let graph = ConfigGraph::build(&module)?;
+        let layers = layers::compute(&module, &graph)?;
         let mut engine =
-            Engine { provider, module, graph, variables, options, reporter, default_tags: BTreeMap::new() };
+            Engine { provider, module, graph, variables, options, reporter, layers, default_tags: BTreeMap::new() };
         engine.configure_provider()?;
         Ok(engine)
+    }
+
+    /// The layer of a configured resource (any instance of it), and why.
+    pub fn layer_info(&self, address: &Address) -> Option<&LayerInfo> {
+        self.layers.get(&address.resource())
+    }
+
+    /// The layer an object belongs to now: its block's, or the one recorded when the block is gone.
+    pub fn object_layer(&self, object: &provision_core::state::ResourceObject) -> LayerInfo {
+        self.layer_info(&object.address)
+            .cloned()
+            .unwrap_or(LayerInfo { layer: object.layer, origin: LayerOrigin::Recorded })
+    }
+
+    /// The layer to record for an object at this address.
+    pub(crate) fn layer_of(&self, address: &Address) -> Layer {
+        self.layer_info(address).map(|l| l.layer).unwrap_or_default()
     }
 
     /// A scope with variables and every local that can be evaluated before any resource exists.

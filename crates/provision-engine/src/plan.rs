@@ -7,7 +7,9 @@ use crate::{Engine, EngineError, Event};
 use provision_config::{InstanceCtx, ObjectId, ResourceBlock, Scope, eval, eval_body};
 use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
 use provision_core::state::State;
-use provision_core::{Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Mode, ReadContext, Schema, Value};
+use provision_core::{
+    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ReadContext, Schema, Value,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What to plan.
@@ -18,15 +20,23 @@ pub struct PlanRequest {
     pub refresh: bool,
     /// Inputs recorded in a saved plan, used instead of reading again.
     pub saved: Option<SavedInputs>,
+    /// Plan one layer only: changes to resources in other layers are left out (and resources that
+    /// depend on the layer are included, since they are in it).
+    pub layer: Option<Layer>,
 }
 
 impl PlanRequest {
     pub fn normal() -> Self {
-        PlanRequest { mode: PlanMode::Normal, refresh: true, saved: None }
+        PlanRequest { mode: PlanMode::Normal, refresh: true, saved: None, layer: None }
     }
 
     pub fn destroy() -> Self {
-        PlanRequest { mode: PlanMode::Destroy, refresh: true, saved: None }
+        PlanRequest { mode: PlanMode::Destroy, refresh: true, saved: None, layer: None }
+    }
+
+    pub fn with_layer(mut self, layer: Option<Layer>) -> Self {
+        self.layer = layer;
+        self
     }
 }
 
@@ -123,11 +133,17 @@ impl Engine {
     /// Makes a plan. Reads only; never writes to AWS or to the state.
     pub async fn plan(&self, state: &State, request: PlanRequest) -> Result<PlannedRun, EngineError> {
         let saved_state = request.saved.as_ref().and_then(|s| s.refreshed.clone());
-        let (refreshed, drift) = match saved_state {
+        let (mut refreshed, drift) = match saved_state {
             Some(r) => (r, vec![]),
             None if request.refresh => self.refresh(state).await?,
             None => (state.clone(), vec![]),
         };
+        // Record each object's current layer (the configuration may have moved it).
+        for o in &mut refreshed.resources {
+            if let Some(info) = self.layer_info(&o.address) {
+                o.layer = info.layer;
+            }
+        }
         let mut walk = Walk {
             engine: self,
             eval: Evaluation { scope: self.static_scope(), values: BTreeMap::new(), instances: BTreeMap::new() },
@@ -140,6 +156,9 @@ impl Engine {
             saved: request.saved.as_ref(),
             diags: Diagnostics::default(),
             configured: BTreeSet::new(),
+            layer: request.layer,
+            outside_layer: 0,
+            missing_outside: BTreeMap::new(),
         };
         match request.mode {
             PlanMode::Normal => walk.walk().await,
@@ -156,7 +175,14 @@ impl Engine {
         }
         let mut changes = walk.changes;
         changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
-        let plan = Plan { mode: request.mode, changes, drift, outputs };
+        let plan = Plan {
+            mode: request.mode,
+            layer: request.layer,
+            outside_layer: walk.outside_layer,
+            changes,
+            drift,
+            outputs,
+        };
         Ok(PlannedRun { plan, data: walk.data, eval: walk.eval, state: refreshed, original: state.clone() })
     }
 
@@ -230,7 +256,8 @@ impl Engine {
             attrs.entry(a.name.to_string()).or_insert(Value::Null);
         }
         for b in &schema.blocks {
-            attrs.entry(b.name.to_string()).or_insert(Value::Null);
+            let v = attrs.remove(b.name).unwrap_or(Value::Null);
+            attrs.insert(b.name.to_string(), b.canonical(v));
         }
         if schema.taggable {
             let prior_tags = prior.get("tags").cloned().unwrap_or(Value::Null);
@@ -264,6 +291,13 @@ struct Walk<'a> {
     diags: Diagnostics,
     /// Every instance address the configuration asks for.
     configured: BTreeSet<Address>,
+    /// Only this layer is planned.
+    layer: Option<Layer>,
+    /// Changes outside the planned layer, left out.
+    outside_layer: usize,
+    /// Resources outside the planned layer with an instance that does not exist: nothing in the
+    /// layer may depend on them.
+    missing_outside: BTreeMap<Address, Address>,
 }
 
 impl Walk<'_> {
@@ -408,8 +442,27 @@ impl Walk<'_> {
         Some(instances)
     }
 
+    fn in_layer(&self, info: &LayerInfo) -> bool {
+        self.layer.is_none_or(|l| l == info.layer)
+    }
+
     fn resource(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
         let Some(instances) = self.instances(block) else { return };
+        let layer = self.engine.layer_info(&block.address).cloned();
+        let in_layer = layer.as_ref().is_none_or(|l| self.in_layer(l));
+        if in_layer && let Some(l) = self.layer {
+            for d in &deps {
+                if let Some(missing) = self.missing_outside.get(d) {
+                    self.diags.push(
+                        Diagnostic::error(format!("{} needs {missing}, which does not exist", block.address))
+                            .at(block.span.clone(), format!("this resource is in the {l} layer and refers to {d}"))
+                            .note(format!(
+                                "{missing} is not in the {l} layer, so `--layer {l}` does not create it; run `provision apply` without --layer first"
+                            )),
+                    );
+                }
+            }
+        }
         for (key, ctx) in instances {
             let address = block.address.clone().with_key(key);
             self.configured.insert(address.clone());
@@ -424,6 +477,33 @@ impl Walk<'_> {
             let prior = self.current.get(&address).map(|o| &o.attributes);
             let mut planned =
                 diff::plan_instance(&block.schema, &config, prior, &block.lifecycle, &self.engine.default_tags);
+            if !in_layer {
+                // Outside the planned layer: the object stays as it is, and is what others see.
+                if planned.action.is_change() {
+                    self.outside_layer += 1;
+                }
+                self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
+                match prior {
+                    Some(p) => {
+                        self.eval.set(&address, Value::Map(p.clone()));
+                        self.changes.push(ResourceChange {
+                            address,
+                            deposed: None,
+                            action: Action::NoOp,
+                            reason: None,
+                            before: Some(p.clone()),
+                            after: Some(p.clone()),
+                            replace_paths: vec![],
+                            layer: layer.clone(),
+                        });
+                    }
+                    None => {
+                        self.eval.set(&address, Value::Map(planned.after));
+                        self.missing_outside.entry(block.address.clone()).or_insert(address);
+                    }
+                }
+                continue;
+            }
             self.release_replaced(block, &deps, &mut planned);
             let reason =
                 (prior.is_none() && self.original_current.contains(&address)).then_some(Reason::DeletedOutside);
@@ -437,6 +517,7 @@ impl Walk<'_> {
                 before: prior.cloned(),
                 after: Some(planned.after),
                 replace_paths: planned.replace_paths,
+                layer: layer.clone(),
             });
         }
     }
@@ -537,14 +618,43 @@ impl Walk<'_> {
                     before: None,
                     after: Some(after),
                     replace_paths: vec![],
+                    layer: None,
                 });
             }
         }
     }
 
-    /// In destroy mode every object in state is deleted.
+    /// In destroy mode every object in state is deleted; with a layer, every object in that layer
+    /// and every object that depends on one of those (as recorded in state).
     fn destroy(&mut self) {
+        let mut doomed: BTreeSet<Address> = BTreeSet::new();
+        if let Some(l) = self.layer {
+            doomed = self
+                .state
+                .resources
+                .iter()
+                .filter(|o| self.engine.object_layer(o).layer == l)
+                .map(|o| o.address.resource())
+                .collect();
+            loop {
+                let more: Vec<Address> = self
+                    .state
+                    .resources
+                    .iter()
+                    .filter(|o| !doomed.contains(&o.address.resource()))
+                    .filter(|o| o.dependencies.iter().any(|d| doomed.contains(&d.resource())))
+                    .map(|o| o.address.resource())
+                    .collect();
+                if more.is_empty() {
+                    break;
+                }
+                doomed.extend(more);
+            }
+        }
         for o in &self.state.resources {
+            if self.layer.is_some() && !doomed.contains(&o.address.resource()) {
+                continue;
+            }
             self.changes.push(ResourceChange {
                 address: o.address.clone(),
                 deposed: o.deposed.clone(),
@@ -553,6 +663,7 @@ impl Walk<'_> {
                 before: Some(o.attributes.clone()),
                 after: None,
                 replace_paths: vec![],
+                layer: Some(self.engine.object_layer(o)),
             });
         }
     }
@@ -570,6 +681,11 @@ impl Walk<'_> {
             } else {
                 continue;
             };
+            let layer = self.engine.object_layer(o);
+            if !self.in_layer(&layer) {
+                self.outside_layer += 1;
+                continue;
+            }
             self.changes.push(ResourceChange {
                 address: o.address.clone(),
                 deposed: o.deposed.clone(),
@@ -578,6 +694,7 @@ impl Walk<'_> {
                 before: Some(o.attributes.clone()),
                 after: None,
                 replace_paths: vec![],
+                layer: Some(layer),
             });
         }
     }
@@ -604,10 +721,21 @@ impl Walk<'_> {
 
     fn outputs(&mut self, mode: PlanMode) -> Vec<OutputChange> {
         let mut out = vec![];
+        let destroyed: BTreeSet<Address> =
+            self.changes.iter().filter(|c| c.action == Action::Delete).map(|c| c.address.resource()).collect();
         for (name, o) in &self.engine.module.outputs {
             let before = self.original.outputs.get(name).map(|v| Value::from_json(&v.value).mark_if(v.sensitive));
             if mode == PlanMode::Destroy {
-                out.push(OutputChange { name: name.clone(), before, after: None, sensitive: o.sensitive });
+                // A layer's destroy keeps the outputs that do not refer to anything destroyed.
+                let kept = self.layer.is_some()
+                    && !self
+                        .engine
+                        .graph
+                        .resource_deps(&ObjectId::Output(name.clone()))
+                        .iter()
+                        .any(|d| destroyed.contains(d));
+                let after = if kept { before.clone() } else { None };
+                out.push(OutputChange { name: name.clone(), before, after, sensitive: o.sensitive });
                 continue;
             }
             let after = match eval(&o.value, &self.eval.scope, &InstanceCtx::default()) {

@@ -87,6 +87,7 @@ impl Engine {
             address: p.address.clone(),
             deposed: None,
             id: id.clone(),
+            layer: self.layer_of(&p.address),
             attributes: attrs,
             dependencies: p.dependencies.clone(),
         });

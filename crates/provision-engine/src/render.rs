@@ -64,14 +64,39 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     }
     let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
     let output_changes: Vec<&OutputChange> = plan.outputs.iter().filter(|o| o.is_change()).collect();
+    let outside = match plan.layer {
+        Some(l) if plan.outside_layer > 0 => Some(format!(
+            "\nNote: {} change{} outside the {l} layer {} not part of this plan; run without --layer to make {}.\n",
+            plan.outside_layer,
+            if plan.outside_layer == 1 { "" } else { "s" },
+            if plan.outside_layer == 1 { "is" } else { "are" },
+            if plan.outside_layer == 1 { "it" } else { "them" },
+        )),
+        _ => None,
+    };
     if changes.is_empty() && output_changes.is_empty() {
         out.push_str(&style.bold("No changes."));
-        out.push_str(if plan.mode == PlanMode::Destroy {
-            " No objects need to be destroyed.\n"
-        } else {
-            " Your infrastructure matches the configuration.\n"
+        out.push_str(match (plan.mode, plan.layer) {
+            (PlanMode::Destroy, Some(l)) if l == provision_core::Layer::Runtime => {
+                " Nothing of the runtime layer exists to be destroyed.\n"
+            }
+            (PlanMode::Destroy, Some(_)) => " No objects of this layer need to be destroyed.\n",
+            (PlanMode::Destroy, None) => " No objects need to be destroyed.\n",
+            (_, Some(_)) => " This layer matches the configuration.\n",
+            (_, None) => " Your infrastructure matches the configuration.\n",
         });
+        out.push_str(&outside.unwrap_or_default());
         return out;
+    }
+    if let Some(l) = plan.layer {
+        let n = changes.iter().filter(|c| c.action != Action::Read).count();
+        let plural = if n == 1 { "" } else { "s" };
+        let _ = match plan.mode {
+            PlanMode::Destroy => {
+                writeln!(out, "Destroying the {l} layer only ({n} resource{plural}); everything else stays.\n")
+            }
+            PlanMode::Normal => writeln!(out, "Only the {l} layer is planned ({n} resource{plural}).\n"),
+        };
     }
     if !changes.is_empty() {
         let used: BTreeSet<&str> = changes.iter().map(|c| symbol(c.action)).collect();
@@ -96,6 +121,7 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     let s = plan.summary();
     let _ =
         writeln!(out, "{} {} to add, {} to change, {} to destroy.", style.bold("Plan:"), s.add, s.change, s.destroy);
+    out.push_str(&outside.unwrap_or_default());
     if !output_changes.is_empty() {
         out.push_str("\nChanges to Outputs:\n");
         for o in output_changes {
@@ -146,6 +172,16 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
         Action::NoOp => "is unchanged".to_string(),
     };
     let _ = writeln!(out, "  {}", style.bold(&format!("# {addr} {what}")));
+    if let Some(l) = c.layer.as_ref().filter(|l| l.layer == provision_core::Layer::Runtime) {
+        match l.pulled_in_by() {
+            Some(by) => {
+                let _ = writeln!(out, "  # (runtime layer, because it depends on {by})");
+            }
+            None => {
+                let _ = writeln!(out, "  # (runtime layer)");
+            }
+        }
+    }
     match &c.reason {
         Some(Reason::NotInConfig) => {
             let _ = writeln!(out, "  # (because {} is not in the configuration)", c.address);
@@ -361,6 +397,7 @@ fn drift(out: &mut String, d: &Drift, style: Style) {
                 before: Some(d.before.clone()),
                 after: Some(after.clone()),
                 replace_paths: vec![],
+                layer: None,
             };
             let mut s = String::new();
             change(&mut s, &c, style);

@@ -212,6 +212,8 @@ enum Kind {
     Network,
     Subnet,
     Gateway,
+    Nat,
+    Route,
 }
 
 struct FakeType {
@@ -244,6 +246,24 @@ fn gateway_schema() -> Schema {
     Schema::new("A fake gateway, attached to a network in place.")
         .with_id()
         .attr(AttributeSchema::optional("network_id", Type::String).holds_in_use())
+        .with_tags()
+}
+
+/// Runtime by default, like a NAT gateway: costly, torn down at night.
+fn nat_schema() -> Schema {
+    Schema::new("A fake NAT gateway in a subnet.")
+        .with_id()
+        .attr(AttributeSchema::required("subnet_id", Type::String).force_new())
+        .runtime_layer()
+        .with_tags()
+}
+
+/// A route in a network, optionally through a NAT gateway (then it is runtime too).
+fn route_schema() -> Schema {
+    Schema::new("A fake route.")
+        .with_id()
+        .attr(AttributeSchema::required("network_id", Type::String).force_new())
+        .attr(AttributeSchema::optional("nat_id", Type::String))
         .with_tags()
 }
 
@@ -328,6 +348,8 @@ impl ResourceType for FakeType {
                     Kind::Network => "net",
                     Kind::Subnet => "sub",
                     Kind::Gateway => "gw",
+                    Kind::Nat => "nat",
+                    Kind::Route => "rt",
                 };
                 let id = format!("{prefix}-{:04}", i.next_id);
                 let mut attrs = desired.clone();
@@ -402,7 +424,7 @@ impl ResourceType for FakeType {
             self.cloud.step().await;
             {
                 let mut i = self.cloud.lock();
-                let in_use = i.objects.values().any(|o| o.attrs.get("network_id").and_then(Value::as_str) == Some(id));
+                let in_use = i.objects.values().any(|o| o.attrs.values().any(|v| v.as_str() == Some(id)));
                 if in_use {
                     return Err(err(
                         ProviderErrorKind::Conflict,
@@ -468,7 +490,8 @@ impl DataSourceType for FakeData {
     }
 }
 
-/// The fake provider, named `fake`: resource types `fake_network`, `fake_subnet`, `fake_gateway`;
+/// The fake provider, named `fake`: resource types `fake_network`, `fake_subnet`, `fake_gateway`,
+/// `fake_nat` (runtime layer by default), `fake_route`;
 /// data sources `fake_zones`, `fake_echo`.
 pub struct FakeProvider {
     pub cloud: Cloud,
@@ -486,7 +509,9 @@ impl FakeProvider {
             cloud: cloud.clone(),
             types: vec![
                 t(Kind::Gateway, "fake_gateway", gateway_schema()),
+                t(Kind::Nat, "fake_nat", nat_schema()),
                 t(Kind::Network, "fake_network", network_schema()),
+                t(Kind::Route, "fake_route", route_schema()),
                 t(Kind::Subnet, "fake_subnet", subnet_schema()),
             ],
             data: vec![
@@ -506,13 +531,12 @@ impl FakeProvider {
             ],
             config_schema: Schema::new("The fake provider.")
                 .attr(AttributeSchema::optional("region", Type::String))
-                .block(provision_core::BlockSchema {
-                    name: "default_tags",
-                    nesting: provision_core::Nesting::Single,
-                    schema: Schema::new("").attr(AttributeSchema::optional("tags", Type::map(Type::String))),
-                    force_new: false,
-                    description: "",
-                }),
+                .block(provision_core::BlockSchema::new(
+                    "default_tags",
+                    provision_core::Nesting::Single,
+                    Schema::new("").attr(AttributeSchema::optional("tags", Type::map(Type::String))),
+                    "",
+                )),
             configured: Mutex::new(None),
         }
     }

@@ -26,7 +26,7 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: ApplyArgs) -> Re
     let lock = s.lock("apply", args.lock.lock_timeout).await?;
     let (mut state, _) = s.read_state()?;
     s.engine.recover(&mut state, &s.backend.store(&lock)).await.map_err(|e| s.report(e))?;
-    let request = PlanRequest { mode: PlanMode::Normal, refresh: args.refresh, saved: None };
+    let request = PlanRequest { mode: PlanMode::Normal, refresh: args.refresh, saved: None, layer: args.layer };
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
     execute(&s, &lock, run, PlanMode::Normal, args.auto_approve, true).await
 }
@@ -36,7 +36,7 @@ pub async fn destroy(printer: &Printer, vars: Vec<VarSource>, args: DestroyArgs)
     let lock = s.lock("destroy", args.lock.lock_timeout).await?;
     let (mut state, _) = s.read_state()?;
     s.engine.recover(&mut state, &s.backend.store(&lock)).await.map_err(|e| s.report(e))?;
-    let run = s.engine.plan(&state, PlanRequest::destroy()).await.map_err(|e| s.report(e))?;
+    let run = s.engine.plan(&state, PlanRequest::destroy().with_layer(args.layer)).await.map_err(|e| s.report(e))?;
     execute(&s, &lock, run, PlanMode::Destroy, args.auto_approve, true).await
 }
 
@@ -71,6 +71,7 @@ async fn apply_saved(
         mode,
         refresh: false,
         saved: Some(SavedInputs { data: saved.data(), refreshed: Some(saved.refreshed.clone()) }),
+        layer: saved.layer(),
     };
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
     if let Some(why) = saved.differs_from(&run.plan) {
@@ -99,12 +100,20 @@ async fn execute(
     }
     let changes = run.plan.changes.iter().any(|c| c.action.is_change() || c.action == Action::Read);
     if changes && !auto_approve {
-        let (q, d) = match mode {
-            PlanMode::Destroy => (
+        let layer_question;
+        let (q, d) = match (mode, run.plan.layer) {
+            (PlanMode::Destroy, Some(l)) => {
+                layer_question = format!("Do you really want to destroy the {l} layer?");
+                (
+                    layer_question.as_str(),
+                    "provision will destroy the objects shown above and keep everything else; `provision apply` brings them back.",
+                )
+            }
+            (PlanMode::Destroy, None) => (
                 "Do you really want to destroy all resources?",
                 "provision will destroy all your managed infrastructure, as shown above. There is no undo.",
             ),
-            PlanMode::Normal => {
+            (PlanMode::Normal, _) => {
                 ("Do you want to perform these actions?", "provision will perform the actions described above.")
             }
         };

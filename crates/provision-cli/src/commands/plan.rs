@@ -20,7 +20,7 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
     let store = s.backend.store(&lock);
     s.engine.recover(&mut state, &store).await.map_err(|e| s.report(e))?;
     let mode = if args.destroy { PlanMode::Destroy } else { PlanMode::Normal };
-    let request = PlanRequest { mode, refresh: args.refresh, saved: None };
+    let request = PlanRequest { mode, refresh: args.refresh, saved: None, layer: args.layer };
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
     if args.json {
         printer.line(&serde_json::to_string_pretty(&provision_engine::json::plan(&run.plan))?);

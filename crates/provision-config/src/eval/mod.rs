@@ -95,7 +95,9 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
                 }
             }
         }
+        let written = body.blocks.iter().any(|(name, _, _)| name == b.name);
         let v = match b.nesting {
+            _ if !written && b.unmanaged_when_absent => Value::Null,
             Nesting::List => Value::List(items),
             Nesting::Set => Value::set(items),
             Nesting::Single => items.into_iter().next().unwrap_or(Value::Null),

@@ -3,6 +3,7 @@
 
 mod apply;
 mod crash;
+mod layers;
 mod plan;
 
 use crate::{Cancel, Engine, Options, PlanRequest, Silent};
