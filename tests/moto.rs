@@ -17,6 +17,8 @@ fn text(b: &[u8]) -> String {
 struct Stack {
     moto: Moto,
     dir: tempfile::TempDir,
+    /// Where provision sends its requests: the emulator, or a fault-injection proxy in front of it.
+    endpoint: Option<String>,
 }
 
 impl Stack {
@@ -28,7 +30,7 @@ impl Stack {
                 std::fs::copy(e.path(), dir.path().join(e.file_name())).expect("copy");
             }
         }
-        Stack { moto: Moto::start(), dir }
+        Stack { moto: Moto::start(), dir, endpoint: None }
     }
 
     fn path(&self) -> &Path {
@@ -40,6 +42,9 @@ impl Stack {
         cmd.current_dir(self.path()).args(args).env("NO_COLOR", "1").env("PROVISION_RECOVERY_SETTLE", "0s");
         for (k, v) in self.moto.env() {
             cmd.env(k, v);
+        }
+        if let Some(e) = &self.endpoint {
+            cmd.env("AWS_ENDPOINT_URL", e);
         }
         cmd.output().expect("provision runs")
     }
@@ -358,4 +363,244 @@ resource "aws_subnet" "s" {
         // Start the next round from nothing again.
         s.ok(&["destroy", "--auto-approve"]);
     }
+}
+
+/// Ids of every object of the stack in the emulator, by kind: VPC, subnets, gateways, NAT
+/// gateways that are not deleted, addresses, route tables, security groups.
+async fn inventory(ec2: &aws_sdk_ec2::Client, lineage: &str) -> std::collections::BTreeMap<&'static str, Vec<String>> {
+    let f = || Filter::builder().name("tag:provision:stack").values(lineage).build();
+    let ids = |v: Vec<Option<&str>>| -> Vec<String> { v.into_iter().flatten().map(str::to_string).collect() };
+    let mut out = std::collections::BTreeMap::new();
+    let r = ec2.describe_vpcs().filters(f()).send().await.expect("vpcs");
+    out.insert("vpc", ids(r.vpcs().iter().map(|x| x.vpc_id()).collect()));
+    let r = ec2.describe_subnets().filters(f()).send().await.expect("subnets");
+    out.insert("subnet", ids(r.subnets().iter().map(|x| x.subnet_id()).collect()));
+    let r = ec2.describe_internet_gateways().filters(f()).send().await.expect("igws");
+    out.insert("igw", ids(r.internet_gateways().iter().map(|x| x.internet_gateway_id()).collect()));
+    let r = ec2.describe_nat_gateways().filter(f()).send().await.expect("nats");
+    out.insert(
+        "nat",
+        ids(r
+            .nat_gateways()
+            .iter()
+            .filter(|n| n.state() != Some(&aws_sdk_ec2::types::NatGatewayState::Deleted))
+            .map(|x| x.nat_gateway_id())
+            .collect()),
+    );
+    let r = ec2.describe_addresses().filters(f()).send().await.expect("eips");
+    out.insert("eip", ids(r.addresses().iter().map(|x| x.allocation_id()).collect()));
+    let r = ec2.describe_route_tables().filters(f()).send().await.expect("rtbs");
+    out.insert("rtb", ids(r.route_tables().iter().map(|x| x.route_table_id()).collect()));
+    let r = ec2.describe_security_groups().filters(f()).send().await.expect("sgs");
+    out.insert("sg", ids(r.security_groups().iter().map(|x| x.group_id()).collect()));
+    out
+}
+
+/// Object ids in the state file, by address.
+fn state_ids(s: &Stack) -> std::collections::BTreeMap<String, String> {
+    s.state()["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|r| {
+            (r["address"].as_str().unwrap_or_default().to_string(), r["id"].as_str().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+const RUNTIME: [&str; 6] = [
+    "aws_eip.nat[0]",
+    "aws_eip.nat[1]",
+    "aws_nat_gateway.main[0]",
+    "aws_nat_gateway.main[1]",
+    "aws_route.private_nat[0]",
+    "aws_route.private_nat[1]",
+];
+
+/// The nightly teardown: apply the network, destroy the runtime layer (exactly the NAT gateways,
+/// their addresses and the private default routes), bring it back with every base object keeping
+/// its id, then destroy everything and leave nothing of the stack behind.
+#[tokio::test]
+async fn network_runtime_layer_goes_and_comes_back() {
+    let s = Stack::new("network");
+    let applied = s.ok(&["apply", "--auto-approve"]);
+    assert!(applied.contains("Apply complete! Resources: 23 added"), "{applied}");
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0), "nothing to do after apply");
+    let lineage = s.lineage();
+    let ec2 = s.ec2().await;
+    let before = state_ids(&s);
+    let layers: Vec<(String, String)> = s.state()["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["layer"] == "runtime")
+        .map(|r| (r["address"].as_str().unwrap_or_default().to_string(), r["layer"].to_string()))
+        .collect();
+    assert_eq!(layers.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(), RUNTIME, "the state records layers");
+
+    let preview = s.run(&["plan", "--destroy", "--layer", "runtime", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&preview.stdout).expect("json");
+    let doomed: Vec<&str> = j["resource_changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["change"]["actions"] == serde_json::json!(["delete"]))
+        .filter_map(|c| c["address"].as_str())
+        .collect();
+    assert_eq!(doomed, RUNTIME);
+
+    let out = s.ok(&["destroy", "--layer", "runtime", "--auto-approve"]);
+    assert!(out.contains("Destroy complete! Resources: 6 destroyed."), "{out}");
+    let after = state_ids(&s);
+    let base: std::collections::BTreeMap<String, String> =
+        before.iter().filter(|(a, _)| !RUNTIME.contains(&a.as_str())).map(|(a, i)| (a.clone(), i.clone())).collect();
+    assert_eq!(after, base, "exactly the runtime layer left the state");
+    let inv = inventory(&ec2, &lineage).await;
+    assert!(inv["nat"].is_empty() && inv["eip"].is_empty(), "{inv:?}");
+    assert_eq!(inv["subnet"].len(), 4);
+    assert_eq!(inv["rtb"].len(), 3);
+    let tables =
+        ec2.describe_route_tables().filters(Filter::builder().name("tag:provision:stack").values(&lineage).build());
+    let tables = tables.send().await.expect("tables");
+    let nat_routes =
+        tables.route_tables().iter().flat_map(|t| t.routes()).filter(|r| r.nat_gateway_id().is_some()).count();
+    assert_eq!(nat_routes, 0, "the private default routes went with the NAT gateways");
+
+    let out = s.run(&["plan", "--layer", "runtime", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).contains("Plan: 6 to add, 0 to change, 0 to destroy."), "{}", text(&out.stdout));
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Resources: 6 added, 0 changed, 0 destroyed."), "{out}");
+    let again = state_ids(&s);
+    for (a, id) in &base {
+        assert_eq!(again.get(a), Some(id), "{a} kept its id");
+    }
+    assert_eq!(again.len(), before.len());
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("Destroy complete! Resources: 23 destroyed."), "{out}");
+    let inv = inventory(&ec2, &lineage).await;
+    assert!(inv.values().all(Vec::is_empty), "objects of the stack are left: {inv:?}");
+}
+
+/// A security group rule and a tag changed by hand are reported as drift and put back.
+#[tokio::test]
+async fn network_drift_in_rules_and_tags_is_corrected() {
+    let s = Stack::new("network");
+    s.ok(&["apply", "--auto-approve"]);
+    let ids = state_ids(&s);
+    let ec2 = s.ec2().await;
+    let alb = &ids["aws_security_group.alb"];
+    let https = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(443)
+        .to_port(443)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").description("HTTPS").build())
+        .build();
+    ec2.revoke_security_group_ingress().group_id(alb).ip_permissions(https).send().await.expect("revoke");
+    let ssh = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    ec2.authorize_security_group_ingress().group_id(alb).ip_permissions(ssh).send().await.expect("authorize");
+    ec2.create_tags()
+        .resources(&ids["aws_subnet.private[1]"])
+        .tags(Tag::builder().key("Tier").value("hand-edited").build())
+        .send()
+        .await
+        .expect("tag");
+
+    let out = s.run(&["plan", "--detailed-exitcode", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let drifted: Vec<&str> =
+        j["resource_drift"].as_array().expect("drift").iter().filter_map(|d| d["address"].as_str()).collect();
+    assert_eq!(drifted, vec!["aws_security_group.alb", "aws_subnet.private[1]"]);
+    let updates: Vec<&str> = j["resource_changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["change"]["actions"] == serde_json::json!(["update"]))
+        .filter_map(|c| c["address"].as_str())
+        .collect();
+    assert_eq!(updates, vec!["aws_security_group.alb", "aws_subnet.private[1]"]);
+    let text_plan = s.ok(&["plan"]);
+    assert!(text_plan.contains("Objects have changed outside of provision"), "{text_plan}");
+
+    s.ok(&["apply", "--auto-approve"]);
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+    let g = ec2.describe_security_groups().group_ids(alb).send().await.expect("sg");
+    let ports: Vec<i32> =
+        g.security_groups()[0].ip_permissions().iter().filter_map(|p| p.from_port()).collect::<Vec<_>>();
+    assert_eq!(ports.iter().copied().collect::<std::collections::BTreeSet<_>>(), [80, 443].into());
+    assert_eq!(state_ids(&s)["aws_security_group.alb"], *alb, "the group was changed in place, not replaced");
+}
+
+/// AWS as it really behaves, through the fault-injection proxy: one call in five throttled, NAT
+/// gateways `pending` for their first describes and `deleting` for a while after the delete,
+/// subnets and security groups refusing deletion at first (lingering network interfaces), and the
+/// internet gateway refusing to detach while a NAT gateway's address is still mapped. Apply,
+/// the nightly teardown and the full destroy still converge, and the plans in between are clean.
+#[tokio::test]
+async fn network_converges_through_throttling_slow_nat_gateways_and_delete_traps() {
+    use provision_testkit::faults::{Fault, FaultProxy, FaultRule, Rules, When};
+    let mut s = Stack::new("network");
+    let proxy = FaultProxy::start(&s.moto.endpoint());
+    let in_use = |op: &str, message: &str| {
+        FaultRule::new(Some("ec2"), Some(op), When::FirstN(2), Fault::error(400, "DependencyViolation", message))
+    };
+    proxy.set_rules(
+        Rules::nat_lifecycle(3, 4)
+            .with(FaultRule::everywhere(When::Probability(0.2), Fault::Throttle))
+            .with(in_use("DeleteSubnet", "The subnet has dependencies and cannot be deleted."))
+            .with(in_use("DeleteSecurityGroup", "resource has a dependent object"))
+            .seeded(20261122),
+    );
+    s.endpoint = Some(proxy.url());
+    // Without `depends_on`, nothing orders the internet gateway after the NAT gateways: on the
+    // full destroy its detach runs while they are still being deleted, is refused, and is retried
+    // until they are gone.
+    let main = s.path().join("main.tf");
+    let config = std::fs::read_to_string(&main).expect("read");
+    std::fs::write(&main, config.replace("depends_on = [aws_internet_gateway.main]", "")).expect("edit");
+
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Apply complete! Resources: 23 added"), "{out}");
+    let stats = proxy.stats();
+    assert!(stats.injected_total("throttle") > 0, "{stats:?}");
+    assert!(stats.injected_total("nat-pending") >= 6, "each gateway was pending at first: {stats:?}");
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+
+    let out = s.ok(&["destroy", "--layer", "runtime", "--auto-approve"]);
+    assert!(out.contains("Resources: 6 destroyed."), "{out}");
+    assert!(proxy.stats().injected_total("nat-deleting") > 0);
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Resources: 6 added, 0 changed, 0 destroyed."), "{out}");
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+
+    // A longer deletion and a slow first detach make sure the detach lands inside the deletion.
+    proxy.set_rules(
+        Rules::nat_lifecycle(3, 6)
+            .with(FaultRule::new(
+                Some("ec2"),
+                Some("DetachInternetGateway"),
+                When::FirstN(1),
+                Fault::Latency(std::time::Duration::from_secs(3)),
+            ))
+            .with(FaultRule::everywhere(When::Probability(0.2), Fault::Throttle))
+            .with(in_use("DeleteSubnet", "The subnet has dependencies and cannot be deleted."))
+            .with(in_use("DeleteSecurityGroup", "resource has a dependent object"))
+            .seeded(7),
+    );
+    let lineage = s.lineage();
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("Destroy complete! Resources: 23 destroyed."), "{out}");
+    let stats = proxy.stats();
+    assert!(stats.injected_total("igw-blocked") > 0, "the detach trap was exercised: {out}");
+    assert!(stats.injected_total("error") >= 4, "subnets and groups refused deletion at first: {stats:?}");
+    let inv = inventory(&s.ec2().await, &lineage).await;
+    assert!(inv.values().all(Vec::is_empty), "objects of the stack are left: {inv:?}");
 }

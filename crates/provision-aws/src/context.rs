@@ -19,6 +19,7 @@ pub type CallCounts = BTreeMap<String, u64>;
 /// The clients, built on first use.
 pub(crate) struct Clients {
     pub ec2: aws_sdk_ec2::Client,
+    pub sts: aws_sdk_sts::Client,
     pub region: String,
     pub partition: &'static str,
 }
@@ -95,8 +96,15 @@ impl Context {
                 };
                 let ec2_config =
                     aws_sdk_ec2::config::Builder::from(&sdk).interceptor(CountCalls(self.calls.clone())).build();
+                let sts_config =
+                    aws_sdk_sts::config::Builder::from(&sdk).interceptor(CountCalls(self.calls.clone())).build();
                 let partition = partition(&region);
-                Ok(Clients { ec2: aws_sdk_ec2::Client::from_conf(ec2_config), region, partition })
+                Ok(Clients {
+                    ec2: aws_sdk_ec2::Client::from_conf(ec2_config),
+                    sts: aws_sdk_sts::Client::from_conf(sts_config),
+                    region,
+                    partition,
+                })
             })
             .await
     }

@@ -26,9 +26,12 @@ pub(crate) fn chain(e: &dyn std::error::Error) -> String {
 pub(crate) fn classify(code: &str) -> ProviderErrorKind {
     match code {
         c if c.ends_with(".NotFound") || c.ends_with("NotFound") || c == "NoSuchEntity" => ProviderErrorKind::NotFound,
-        "DependencyViolation" | "InvalidGroup.InUse" | "ResourceInUse" | "Gateway.NotAttached" => {
-            ProviderErrorKind::Conflict
-        }
+        "DependencyViolation"
+        | "InvalidGroup.InUse"
+        | "ResourceInUse"
+        | "Gateway.NotAttached"
+        | "InvalidIPAddress.InUse"
+        | "InvalidNetworkInterface.InUse" => ProviderErrorKind::Conflict,
         "AuthFailure"
         | "UnauthorizedOperation"
         | "InvalidClientTokenId"

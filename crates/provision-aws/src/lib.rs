@@ -7,6 +7,7 @@
 //! state works without credentials.
 
 mod context;
+mod data;
 mod ec2;
 mod error;
 mod retry;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 pub struct AwsProvider {
     ctx: Arc<Context>,
     resources: Vec<Arc<dyn ResourceType>>,
+    data: Vec<Arc<dyn DataSourceType>>,
     config_schema: Schema,
 }
 
@@ -37,13 +39,24 @@ impl Default for AwsProvider {
 impl AwsProvider {
     pub fn new() -> Self {
         let ctx = Arc::new(Context::default());
+        use ec2::sg_rules::Direction;
         let mut resources: Vec<Arc<dyn ResourceType>> = vec![
+            Arc::new(ec2::eip::ElasticIp::new(ctx.clone())),
             Arc::new(ec2::internet_gateway::InternetGateway::new(ctx.clone())),
+            Arc::new(ec2::nat_gateway::NatGateway::new(ctx.clone())),
+            Arc::new(ec2::route::RouteResource::new(ctx.clone())),
+            Arc::new(ec2::route_table::RouteTable::new(ctx.clone())),
+            Arc::new(ec2::route_table_association::RouteTableAssociationResource::new(ctx.clone())),
+            Arc::new(ec2::security_group::SecurityGroup::new(ctx.clone())),
+            Arc::new(ec2::security_group_rule::SecurityGroupRule::new(ctx.clone())),
             Arc::new(ec2::subnet::Subnet::new(ctx.clone())),
             Arc::new(ec2::vpc::Vpc::new(ctx.clone())),
+            Arc::new(ec2::vpc_security_group_rule::VpcSecurityGroupRule::new(ctx.clone(), Direction::Ingress)),
+            Arc::new(ec2::vpc_security_group_rule::VpcSecurityGroupRule::new(ctx.clone(), Direction::Egress)),
         ];
         resources.sort_by_key(|r| r.name());
-        AwsProvider { ctx, resources, config_schema: config_schema() }
+        let data = data::all(&ctx);
+        AwsProvider { ctx, resources, data, config_schema: config_schema() }
     }
 
     /// How many AWS API calls this process made, by operation.
@@ -94,8 +107,8 @@ impl Provider for AwsProvider {
         self.resources.iter().find(|r| r.name() == name).cloned()
     }
 
-    fn data_source(&self, _name: &str) -> Option<Arc<dyn DataSourceType>> {
-        None
+    fn data_source(&self, name: &str) -> Option<Arc<dyn DataSourceType>> {
+        self.data.iter().find(|d| d.name() == name).cloned()
     }
 
     fn resource_type_names(&self) -> Vec<&'static str> {
@@ -103,11 +116,16 @@ impl Provider for AwsProvider {
     }
 
     fn data_source_names(&self) -> Vec<&'static str> {
-        vec![]
+        self.data.iter().map(|d| d.name()).collect()
     }
 }
 
 /// The schemas of every resource type, for generating documentation and for tests.
 pub fn schemas() -> Vec<(&'static str, Schema)> {
     AwsProvider::new().resources.iter().map(|r| (r.name(), r.schema().clone())).collect()
+}
+
+/// The schemas of every data source.
+pub fn data_schemas() -> Vec<(&'static str, Schema)> {
+    AwsProvider::new().data.iter().map(|d| (d.name(), d.schema().clone())).collect()
 }

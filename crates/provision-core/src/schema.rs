@@ -64,6 +64,10 @@ pub enum AttrMode {
 /// Checks a known configuration value before any AWS call; the message says what is wrong.
 pub type Validator = fn(&Value) -> Result<(), String>;
 
+/// Puts a value in the one spelling AWS reports (`"all"` → `"-1"` for a protocol), so equal values
+/// written differently do not show as changes.
+pub type Normalizer = fn(&Value) -> Value;
+
 /// One attribute of a resource or data source.
 #[derive(Debug, Clone)]
 pub struct AttributeSchema {
@@ -76,6 +80,7 @@ pub struct AttributeSchema {
     /// The value used when the configuration leaves an optional attribute unset.
     pub default: Option<Value>,
     pub validator: Option<Validator>,
+    pub normalizer: Option<Normalizer>,
     /// While this attribute refers to an object, AWS refuses to delete that object (an internet
     /// gateway attached to a VPC). When the referenced object is replaced destroy-first, this
     /// object is replaced too, so the old one can go.
@@ -93,6 +98,7 @@ impl AttributeSchema {
             sensitive: false,
             default: None,
             validator: None,
+            normalizer: None,
             holds_in_use: false,
             description: "",
         }
@@ -138,6 +144,20 @@ impl AttributeSchema {
     pub fn validate(mut self, f: Validator) -> Self {
         self.validator = Some(f);
         self
+    }
+
+    pub fn normalize(mut self, f: Normalizer) -> Self {
+        self.normalizer = Some(f);
+        self
+    }
+
+    /// The value in canonical spelling (unchanged when the attribute has no normalizer or the
+    /// value is not known yet).
+    pub fn normalized(&self, v: Value) -> Value {
+        match self.normalizer {
+            Some(f) if v.is_wholly_known() && !v.is_null() => f(&v),
+            _ => v,
+        }
     }
 
     pub fn describe(mut self, d: &'static str) -> Self {
@@ -211,6 +231,7 @@ impl BlockSchema {
                     }
                 }
             }
+            *slot = a.normalized(std::mem::replace(slot, Value::Null));
             if let (Type::Set(_), Value::List(items)) = (&a.ty, &*slot)
                 && items.iter().all(Value::is_wholly_known)
             {

@@ -702,6 +702,10 @@ impl Run<'_> {
                 let attrs = self.engine.normalize_read(&schema, attrs, &desired);
                 let id = match self.state.current_mut(&address) {
                     Some(o) => {
+                        // Some in-place changes give the object a new id (a replaced association).
+                        if let Some(new) = attrs.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                            o.id = new.to_string();
+                        }
                         o.attributes = attrs.clone();
                         o.dependencies = deps;
                         o.id.clone()

@@ -42,7 +42,7 @@ pub fn plan_instance(
         if let (Some(p), true) = (prior, ignored(&lifecycle.ignore_changes, a.name)) {
             v = p.get(a.name).cloned().unwrap_or(Value::Null);
         }
-        proposed.insert(a.name.to_string(), normalize(&a.ty, v));
+        proposed.insert(a.name.to_string(), normalize(&a.ty, a.normalized(v)));
     }
     for b in &schema.blocks {
         let mut v = b.canonical(config.get(b.name).cloned().unwrap_or(Value::Null));

@@ -34,6 +34,9 @@ pub(crate) fn compute(module: &Module, graph: &ConfigGraph) -> Result<BTreeMap<A
                 LayerInfo { layer: Layer::Base, origin: LayerOrigin::Configured }
             }
             (Some((layer, _)), _) => LayerInfo { layer: *layer, origin: LayerOrigin::Configured },
+            (None, Some(_)) if block.schema.layer == Layer::Runtime => {
+                LayerInfo { layer: Layer::Runtime, origin: LayerOrigin::TypeDefault }
+            }
             (None, Some(dep)) => LayerInfo { layer: Layer::Runtime, origin: LayerOrigin::DependsOn(dep) },
             (None, None) if address.mode == Mode::Data => {
                 LayerInfo { layer: Layer::Base, origin: LayerOrigin::TypeDefault }

@@ -233,7 +233,7 @@ impl Engine {
             match found.get(&obj.address.type_name).and_then(|m| m.get(&obj.id)) {
                 Some(attrs) => {
                     let attrs = self.normalize_read(schema, attrs.clone(), &obj.attributes);
-                    if differs(schema, &obj.attributes, &attrs) {
+                    if differs(schema, self.module.resource(&obj.address), &obj.attributes, &attrs) {
                         drift.push(Drift {
                             address: obj.address.clone(),
                             before: obj.attributes.clone(),
@@ -268,13 +268,24 @@ impl Engine {
     }
 }
 
-fn differs(schema: &Schema, a: &Attrs, b: &Attrs) -> bool {
-    schema.attributes.iter().any(|s| {
-        !diff::equivalent(Some(&s.ty), a.get(s.name).unwrap_or(&Value::Null), b.get(s.name).unwrap_or(&Value::Null))
-    }) || schema
-        .blocks
+/// True when a change made outside provision touches what the configuration manages. Computed
+/// attributes (an address's association, set when a NAT gateway takes it) and blocks the
+/// configuration leaves unmanaged (routes added by `aws_route`) change as a matter of course and
+/// are not drift; they are still recorded.
+fn differs(schema: &Schema, block: Option<&ResourceBlock>, a: &Attrs, b: &Attrs) -> bool {
+    let get = |m: &Attrs, k: &str| m.get(k).cloned().unwrap_or(Value::Null);
+    schema
+        .attributes
         .iter()
-        .any(|s| !diff::equivalent(None, a.get(s.name).unwrap_or(&Value::Null), b.get(s.name).unwrap_or(&Value::Null)))
+        .filter(|s| s.is_configurable() || (schema.taggable && s.name == "tags_all"))
+        .any(|s| !diff::equivalent(Some(&s.ty), &get(a, s.name), &get(b, s.name)))
+        || schema
+            .blocks
+            .iter()
+            .filter(|s| {
+                !s.unmanaged_when_absent || block.is_none_or(|r| r.body.blocks.iter().any(|(n, _, _)| n == s.name))
+            })
+            .any(|s| !diff::equivalent(None, &get(a, s.name), &get(b, s.name)))
 }
 
 struct Walk<'a> {

@@ -77,7 +77,7 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     if changes.is_empty() && output_changes.is_empty() {
         out.push_str(&style.bold("No changes."));
         out.push_str(match (plan.mode, plan.layer) {
-            (PlanMode::Destroy, Some(l)) if l == provision_core::Layer::Runtime => {
+            (PlanMode::Destroy, Some(provision_core::Layer::Runtime)) => {
                 " Nothing of the runtime layer exists to be destroyed.\n"
             }
             (PlanMode::Destroy, Some(_)) => " No objects of this layer need to be destroyed.\n",

@@ -1,8 +1,10 @@
 //! Test support shared by the crates' tests: a fake provider backed by an in-memory cloud (with
-//! latency, failures and crash points), an in-memory state store, and a harness that runs the moto
-//! AWS emulator on a free loopback port.
+//! latency, failures and crash points), an in-memory state store, a harness that runs the moto AWS
+//! emulator on a free loopback port, and a fault-injection proxy to put in front of it.
 
 pub mod fake;
+pub mod faults;
 pub mod moto;
 
 pub use fake::{Cloud, FakeProvider, MemoryStore};
+pub use faults::FaultProxy;

@@ -1,12 +1,16 @@
 //! EC2 resources, and what they share: tagging on create, tag updates by delta, and batched reads
 //! that list the stack's objects by tag in as few calls as pagination allows.
 
-/// Every item of a paginated EC2 `Describe*` call with the given filters, up to 1,000 per page:
-/// `describe_all!(c.ec2.describe_vpcs(), filters, vpcs, "DescribeVpcs")`.
+/// Every item of a paginated EC2 `Describe*` call with the given filters, as many per page as the
+/// API allows: `describe_all!(c.ec2.describe_vpcs(), filters, vpcs, "DescribeVpcs")`. The long form
+/// names the filter setter and the page size for APIs that differ (`set_filter`, 100 per page).
 macro_rules! describe_all {
-    ($request:expr, $filters:expr, $items:ident, $op:literal) => {{
+    ($request:expr, $filters:expr, $items:ident, $op:literal) => {
+        describe_all!($request, set_filters, $filters, 1000, $items, $op)
+    };
+    ($request:expr, $setter:ident, $filters:expr, $max:expr, $items:ident, $op:literal) => {{
         let mut out = vec![];
-        let mut pages = $request.set_filters(Some($filters)).max_results(1000).into_paginator().send();
+        let mut pages = $request.$setter(Some($filters)).max_results($max).into_paginator().send();
         while let Some(page) = pages.next().await {
             out.extend(page.map_err(|e| crate::error::sdk($op, e))?.$items().iter().cloned());
         }
@@ -14,9 +18,18 @@ macro_rules! describe_all {
     }};
 }
 
+pub(crate) mod eip;
 pub(crate) mod internet_gateway;
+pub(crate) mod nat_gateway;
+pub(crate) mod route;
+pub(crate) mod route_table;
+pub(crate) mod route_table_association;
+pub(crate) mod security_group;
+pub(crate) mod security_group_rule;
+pub(crate) mod sg_rules;
 pub(crate) mod subnet;
 pub(crate) mod vpc;
+pub(crate) mod vpc_security_group_rule;
 
 use crate::error::sdk;
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag, TagSpecification};
@@ -110,6 +123,43 @@ pub(crate) fn get_str<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
 
 pub(crate) fn get_bool(attrs: &Attrs, name: &str) -> Option<bool> {
     attrs.get(name).and_then(Value::as_bool)
+}
+
+pub(crate) fn get_string(attrs: &Attrs, name: &str) -> Option<String> {
+    get_str(attrs, name).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+pub(crate) fn get_i32(attrs: &Attrs, name: &str) -> Option<i32> {
+    attrs.get(name).and_then(Value::as_number).map(|n| n as i32)
+}
+
+/// The strings of a list or set attribute.
+pub(crate) fn get_strings(attrs: &Attrs, name: &str) -> Vec<String> {
+    attrs
+        .get(name)
+        .and_then(Value::as_seq)
+        .map(|items| items.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// A required string the engine guarantees is set (schema `required`); an error otherwise.
+pub(crate) fn need_str<'a>(attrs: &'a Attrs, name: &str) -> Result<&'a str, ProviderError> {
+    get_str(attrs, name)
+        .ok_or_else(|| ProviderError::new(provision_core::ProviderErrorKind::Invalid, format!("`{name}` must be set")))
+}
+
+/// A set of strings as a value.
+pub(crate) fn string_set<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Value {
+    Value::set(items.into_iter().map(|s| Value::String(s.into())).collect())
+}
+
+/// A short, stable idempotency token for AWS `ClientToken` parameters (at most 64 characters),
+/// derived from the stack, the address and the pending record's token: the same pending create
+/// always sends the same token, so a retried call returns the first object instead of a second.
+pub(crate) fn client_token(ctx: &provision_core::CreateContext) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{}|{}|{}", ctx.identity.stack, ctx.identity.address, ctx.token));
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads objects in as few calls as possible: first every object of the stack, by its tag (one

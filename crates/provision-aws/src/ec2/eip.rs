@@ -1,0 +1,200 @@
+//! `aws_eip`: an Elastic IP address. Allocated with its tags; released only once whatever holds
+//! it (a NAT gateway that is still being deleted) lets go.
+
+use super::{batched, filter, get_bool, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags};
+use crate::context::{Clients, Context};
+use crate::error::sdk;
+use crate::retry::{Policy, gone_is_ok, nothing, retry};
+use crate::validate;
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{Address as Eip, DomainType, Filter, ResourceType as Ec2Type};
+use provision_core::{
+    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a release waits for the address to be let go (a deleted NAT gateway keeps its address
+/// mapped for a while).
+const RELEASE_TIMEOUT: Duration = Duration::from_secs(600);
+
+pub(crate) struct ElasticIp {
+    ctx: Arc<Context>,
+    schema: Schema,
+}
+
+impl ElasticIp {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        let schema = Schema::new("An Elastic IP address.")
+            .with_id()
+            .attr(
+                AttributeSchema::computed("allocation_id", Type::String)
+                    .describe("The allocation ID (the same as `id`)."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("domain", Type::String)
+                    .force_new()
+                    .validate(validate::eip_domain)
+                    .describe("`vpc` (the default) or `standard`."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("vpc", Type::Bool)
+                    .force_new()
+                    .describe("Deprecated: `vpc = true` is read as `domain = \"vpc\"`."),
+            )
+            .attr(AttributeSchema::computed("public_ip", Type::String).describe("The public IPv4 address."))
+            .attr(AttributeSchema::computed("public_dns", Type::String).describe("The public DNS name."))
+            .attr(
+                AttributeSchema::computed("association_id", Type::String)
+                    .describe("The association with an instance or network interface, if any."),
+            )
+            .attr(
+                AttributeSchema::computed("network_interface", Type::String)
+                    .describe("The network interface the address is associated with, if any."),
+            )
+            .attr(
+                AttributeSchema::computed("private_ip", Type::String)
+                    .describe("The private address it maps to, if any."),
+            )
+            .runtime_layer()
+            .with_tags();
+        ElasticIp { ctx, schema }
+    }
+
+    async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Eip>, ProviderError> {
+        let out = c
+            .ec2
+            .describe_addresses()
+            .set_filters(Some(filters))
+            .send()
+            .await
+            .map_err(|e| sdk("DescribeAddresses", e))?;
+        Ok(out.addresses().to_vec())
+    }
+
+    fn attrs(c: &Clients, a: &Eip) -> Attrs {
+        let domain = a.domain().map(|d| d.as_str().to_string());
+        let public_dns = a.public_ip().map(|ip| {
+            let dashed = ip.replace('.', "-");
+            if c.region == "us-east-1" {
+                format!("ec2-{dashed}.compute-1.amazonaws.com")
+            } else {
+                format!("ec2-{dashed}.{}.compute.amazonaws.com", c.region)
+            }
+        });
+        let mut m = Attrs::new();
+        m.insert("id".into(), s(a.allocation_id()));
+        m.insert("allocation_id".into(), s(a.allocation_id()));
+        m.insert("domain".into(), s(domain.as_deref()));
+        m.insert("vpc".into(), Value::Bool(domain.as_deref() == Some("vpc")));
+        m.insert("public_ip".into(), s(a.public_ip()));
+        m.insert("public_dns".into(), s(public_dns.as_deref()));
+        m.insert("association_id".into(), s(a.association_id()));
+        m.insert("network_interface".into(), s(a.network_interface_id()));
+        m.insert("private_ip".into(), s(a.private_ip_address()));
+        m.insert("tags_all".into(), user_tags(a.tags()));
+        m
+    }
+
+    async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
+        retry(
+            Policy::NEW_OBJECT,
+            || async {
+                let found = Self::describe(c, vec![filter("allocation-id", [id])]).await?;
+                found
+                    .first()
+                    .map(|a| Self::attrs(c, a))
+                    .ok_or_else(|| ProviderError::new(ProviderErrorKind::NotFound, format!("address {id} not found")))
+            },
+            nothing,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl ResourceType for ElasticIp {
+    fn name(&self) -> &'static str {
+        "aws_eip"
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read_many(
+        &self,
+        ctx: &ReadContext,
+        objects: &[(String, Attrs)],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let found =
+            batched(&ctx.stack, objects, "allocation-id", |a: &Eip| a.allocation_id(), |f| Self::describe(c, f))
+                .await?;
+        Ok(found.iter().map(|(id, a)| (id.clone(), Self::attrs(c, a))).collect())
+    }
+
+    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let domain = match (get_str(desired, "domain"), get_bool(desired, "vpc")) {
+            (Some("standard"), _) | (None, Some(false)) => DomainType::Standard,
+            _ => DomainType::Vpc,
+        };
+        let out = c
+            .ec2
+            .allocate_address()
+            .domain(domain)
+            .tag_specifications(tag_spec(Ec2Type::ElasticIp, &ctx.identity, desired.get("tags_all")))
+            .send()
+            .await
+            .map_err(|e| sdk("AllocateAddress", e))?;
+        let id = out
+            .allocation_id()
+            .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "AllocateAddress returned no allocation id"))?
+            .to_string();
+        Self::read_one(c, &id).await
+    }
+
+    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
+        Self::read_one(c, id).await
+    }
+
+    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+        let c = self.ctx.clients().await?;
+        let Some(current) = Self::describe(c, vec![filter("allocation-id", [id])]).await?.into_iter().next() else {
+            return Ok(());
+        };
+        gone_is_ok(
+            retry(
+                Policy::in_use(RELEASE_TIMEOUT),
+                || async {
+                    c.ec2
+                        .release_address()
+                        .allocation_id(id)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| sdk("ReleaseAddress", e))
+                },
+                || async move {
+                    let a = Self::describe(c, vec![filter("allocation-id", [id])]).await.ok()?.into_iter().next()?;
+                    let eni = a.network_interface_id().or(current.network_interface_id())?;
+                    Some(format!(
+                        "the address is still associated with network interface {eni} (a NAT gateway that is still being deleted, or an instance)"
+                    ))
+                },
+            )
+            .await,
+        )
+    }
+
+    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
+        Ok(found.iter().filter(|a| tagged_for(a.tags(), identity)).map(|a| Self::attrs(c, a)).collect())
+    }
+}

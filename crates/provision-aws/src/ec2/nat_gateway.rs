@@ -1,0 +1,225 @@
+//! `aws_nat_gateway`: the way out to the internet for private subnets. Takes minutes to become
+//! `available` and minutes to be `deleted`; both are waited for. Created with a client token
+//! derived from the pending record, so a retried create never makes a second gateway.
+
+use super::{
+    batched, client_token, filter, get_string, need_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags,
+};
+use crate::context::{Clients, Context};
+use crate::error::sdk;
+use crate::validate;
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{ConnectivityType, Filter, NatGateway as Nat, NatGatewayState, ResourceType as Ec2Type};
+use provision_core::{
+    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type,
+};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Terraform's defaults: 10 minutes to become available, 30 to be deleted.
+const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
+const DELETE_TIMEOUT: Duration = Duration::from_secs(1800);
+/// Polling: quick at first (emulators, fast regions), then every 10 s.
+const FIRST_POLL: Duration = Duration::from_millis(500);
+const MAX_POLL: Duration = Duration::from_secs(10);
+
+pub(crate) struct NatGateway {
+    ctx: Arc<Context>,
+    schema: Schema,
+}
+
+/// A gateway that is gone or never came to be: reads treat it as absent (AWS keeps listing
+/// deleted and failed gateways for about an hour).
+fn finished(n: &Nat) -> bool {
+    matches!(n.state(), Some(NatGatewayState::Deleted | NatGatewayState::Failed))
+}
+
+impl NatGateway {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        let schema = Schema::new("A NAT gateway: outbound internet access for private subnets.")
+            .with_id()
+            .attr(
+                AttributeSchema::optional("allocation_id", Type::String)
+                    .force_new()
+                    .describe("The Elastic IP allocation for a public gateway."),
+            )
+            .attr(
+                AttributeSchema::required("subnet_id", Type::String)
+                    .force_new()
+                    .describe("The (public) subnet the gateway lives in."),
+            )
+            .attr(
+                AttributeSchema::optional("connectivity_type", Type::String)
+                    .default("public")
+                    .force_new()
+                    .validate(validate::connectivity_type)
+                    .describe("`public` (the default) or `private`."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("private_ip", Type::String)
+                    .force_new()
+                    .describe("The private IPv4 address; AWS picks one when unset."),
+            )
+            .attr(AttributeSchema::computed("public_ip", Type::String).describe("The public IPv4 address."))
+            .attr(
+                AttributeSchema::computed("network_interface_id", Type::String)
+                    .describe("The gateway's network interface."),
+            )
+            .attr(AttributeSchema::computed("association_id", Type::String).describe("The Elastic IP association."))
+            .runtime_layer()
+            .with_tags();
+        NatGateway { ctx, schema }
+    }
+
+    async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Nat>, ProviderError> {
+        describe_all!(c.ec2.describe_nat_gateways(), set_filter, filters, 1000, nat_gateways, "DescribeNatGateways")
+    }
+
+    fn attrs(n: &Nat) -> Attrs {
+        let addr = n.nat_gateway_addresses().iter().find(|a| a.is_primary().unwrap_or(true));
+        let mut a = Attrs::new();
+        a.insert("id".into(), s(n.nat_gateway_id()));
+        a.insert("allocation_id".into(), s(addr.and_then(|x| x.allocation_id())));
+        a.insert("subnet_id".into(), s(n.subnet_id()));
+        a.insert("connectivity_type".into(), s(n.connectivity_type().map(|t| t.as_str()).or(Some("public"))));
+        a.insert("private_ip".into(), s(addr.and_then(|x| x.private_ip())));
+        a.insert("public_ip".into(), s(addr.and_then(|x| x.public_ip())));
+        a.insert("network_interface_id".into(), s(addr.and_then(|x| x.network_interface_id())));
+        a.insert("association_id".into(), s(addr.and_then(|x| x.association_id())));
+        a.insert("tags_all".into(), user_tags(n.tags()));
+        a
+    }
+
+    /// Polls until the gateway is in `want` (or gone, when waiting for `deleted`). `None` when it
+    /// is gone.
+    async fn wait(
+        c: &Clients,
+        id: &str,
+        want: NatGatewayState,
+        timeout: Duration,
+    ) -> Result<Option<Nat>, ProviderError> {
+        let deadline = Instant::now() + timeout;
+        let mut delay = FIRST_POLL;
+        let mut last = String::from("not visible yet");
+        loop {
+            let found = Self::describe(c, vec![filter("nat-gateway-id", [id])]).await?.into_iter().next();
+            match found {
+                None if want == NatGatewayState::Deleted => return Ok(None),
+                None => {}
+                Some(n) if n.state() == Some(&want) => return Ok(Some(n)),
+                Some(n) if n.state() == Some(&NatGatewayState::Failed) && want == NatGatewayState::Available => {
+                    return Err(ProviderError::new(
+                        ProviderErrorKind::Invalid,
+                        format!(
+                            "NAT gateway {id} failed: {} ({})",
+                            n.failure_message().unwrap_or("no reason given"),
+                            n.failure_code().unwrap_or("no code")
+                        ),
+                    ));
+                }
+                Some(n) if want == NatGatewayState::Deleted && n.state() == Some(&NatGatewayState::Failed) => {
+                    return Ok(None);
+                }
+                Some(n) => last = n.state().map(|s| s.as_str().to_string()).unwrap_or_else(|| "unknown".into()),
+            }
+            if Instant::now() + delay > deadline {
+                return Err(ProviderError::new(
+                    ProviderErrorKind::Timeout,
+                    format!(
+                        "NAT gateway {id} did not become {} within {} minutes (last state: {last})",
+                        want.as_str(),
+                        timeout.as_secs() / 60
+                    ),
+                ));
+            }
+            tracing::debug!(nat = id, state = %last, ?delay, "waiting for the NAT gateway");
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(MAX_POLL);
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceType for NatGateway {
+    fn name(&self) -> &'static str {
+        "aws_nat_gateway"
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read_many(
+        &self,
+        ctx: &ReadContext,
+        objects: &[(String, Attrs)],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let found =
+            batched(&ctx.stack, objects, "nat-gateway-id", |n: &Nat| n.nat_gateway_id(), |f| Self::describe(c, f))
+                .await?;
+        Ok(found.iter().filter(|(_, n)| !finished(n)).map(|(id, n)| (id.clone(), Self::attrs(n))).collect())
+    }
+
+    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let connectivity = match get_string(desired, "connectivity_type").as_deref() {
+            Some("private") => ConnectivityType::Private,
+            _ => ConnectivityType::Public,
+        };
+        if connectivity == ConnectivityType::Public && get_string(desired, "allocation_id").is_none() {
+            return Err(ProviderError::new(
+                ProviderErrorKind::Invalid,
+                "a public NAT gateway needs `allocation_id` (an aws_eip's id); set connectivity_type = \"private\" for one without",
+            ));
+        }
+        let out = c
+            .ec2
+            .create_nat_gateway()
+            .subnet_id(need_str(desired, "subnet_id")?)
+            .set_allocation_id(get_string(desired, "allocation_id"))
+            .connectivity_type(connectivity)
+            .set_private_ip_address(get_string(desired, "private_ip"))
+            .client_token(client_token(ctx))
+            .tag_specifications(tag_spec(Ec2Type::Natgateway, &ctx.identity, desired.get("tags_all")))
+            .send()
+            .await
+            .map_err(|e| sdk("CreateNatGateway", e))?;
+        let id = out
+            .nat_gateway()
+            .and_then(|n| n.nat_gateway_id())
+            .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateNatGateway returned no id"))?
+            .to_string();
+        match Self::wait(c, &id, NatGatewayState::Available, CREATE_TIMEOUT).await? {
+            Some(n) => Ok(Self::attrs(&n)),
+            None => Err(ProviderError::new(ProviderErrorKind::Other, format!("NAT gateway {id} disappeared"))),
+        }
+    }
+
+    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
+        match Self::describe(c, vec![filter("nat-gateway-id", [id])]).await?.into_iter().next() {
+            Some(n) => Ok(Self::attrs(&n)),
+            None => Err(ProviderError::new(ProviderErrorKind::NotFound, format!("NAT gateway {id} not found"))),
+        }
+    }
+
+    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+        let c = self.ctx.clients().await?;
+        match c.ec2.delete_nat_gateway().nat_gateway_id(id).send().await.map_err(|e| sdk("DeleteNatGateway", e)) {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        Self::wait(c, id, NatGatewayState::Deleted, DELETE_TIMEOUT).await.map(|_| ())
+    }
+
+    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
+        Ok(found.iter().filter(|n| !finished(n) && tagged_for(n.tags(), identity)).map(Self::attrs).collect())
+    }
+}

@@ -1,0 +1,188 @@
+//! `aws_route`: one route in a route table, managed on its own (for example the private
+//! tables' default route through a NAT gateway). Its id is `<route table id>_<destination>`,
+//! the form Terraform imports.
+//!
+//! Routes carry no tags, so `find` cannot recognise one after a crash. Instead, create is
+//! idempotent: when the same route already exists it is adopted, so an interrupted create that
+//! did reach AWS is neither duplicated nor lost on the next run.
+
+use super::route_table::{RouteSpec, describe};
+use super::{filter, get_string, need_str, s};
+use crate::context::{Clients, Context};
+use crate::validate;
+use async_trait::async_trait;
+use provision_core::{
+    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// How many route tables one describe asks for.
+const CHUNK: usize = 200;
+
+pub(crate) struct RouteResource {
+    ctx: Arc<Context>,
+    schema: Schema,
+}
+
+fn spec_of(attrs: &Attrs) -> RouteSpec {
+    RouteSpec {
+        cidr_block: get_string(attrs, "destination_cidr_block"),
+        ipv6_cidr_block: get_string(attrs, "destination_ipv6_cidr_block"),
+        gateway_id: get_string(attrs, "gateway_id"),
+        nat_gateway_id: get_string(attrs, "nat_gateway_id"),
+    }
+}
+
+fn route_id(table: &str, spec: &RouteSpec) -> String {
+    format!("{table}_{}", spec.destination())
+}
+
+impl RouteResource {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        let schema = Schema::new("One route in a route table.")
+            .with_id()
+            .attr(
+                AttributeSchema::required("route_table_id", Type::String)
+                    .force_new()
+                    .describe("The route table to add the route to."),
+            )
+            .attr(
+                AttributeSchema::optional("destination_cidr_block", Type::String)
+                    .force_new()
+                    .validate(validate::ipv4_cidr)
+                    .describe("The IPv4 destination, e.g. `0.0.0.0/0`."),
+            )
+            .attr(
+                AttributeSchema::optional("destination_ipv6_cidr_block", Type::String)
+                    .force_new()
+                    .validate(validate::ipv6_cidr)
+                    .describe("The IPv6 destination, e.g. `::/0`."),
+            )
+            .attr(
+                AttributeSchema::optional("gateway_id", Type::String)
+                    .describe("An internet gateway to route to. Changed in place (ReplaceRoute)."),
+            )
+            .attr(
+                AttributeSchema::optional("nat_gateway_id", Type::String)
+                    .describe("A NAT gateway to route to. Changed in place (ReplaceRoute)."),
+            )
+            .attr(AttributeSchema::computed("origin", Type::String).describe("How the route was made (`CreateRoute`)."))
+            .attr(
+                AttributeSchema::computed("state", Type::String)
+                    .describe("`active`, or `blackhole` when its target is gone."),
+            );
+        RouteResource { ctx, schema }
+    }
+
+    fn attrs(table: &str, r: &aws_sdk_ec2::types::Route) -> Attrs {
+        let spec = RouteSpec::from_aws(r);
+        let mut a = Attrs::new();
+        a.insert("id".into(), Value::String(route_id(table, &spec)));
+        a.insert("route_table_id".into(), Value::String(table.to_string()));
+        a.insert("destination_cidr_block".into(), s(spec.cidr_block.as_deref()));
+        a.insert("destination_ipv6_cidr_block".into(), s(spec.ipv6_cidr_block.as_deref()));
+        a.insert("gateway_id".into(), s(spec.gateway_id.as_deref()));
+        a.insert("nat_gateway_id".into(), s(spec.nat_gateway_id.as_deref()));
+        a.insert("origin".into(), s(r.origin().map(|o| o.as_str())));
+        a.insert("state".into(), s(r.state().map(|o| o.as_str())));
+        a
+    }
+
+    /// The route to `spec`'s destination in `table`, if there is one.
+    async fn lookup(c: &Clients, table: &str, spec: &RouteSpec) -> Result<Option<Attrs>, ProviderError> {
+        let found = describe(c, vec![filter("route-table-id", [table])]).await?;
+        let dest = spec.destination();
+        Ok(found
+            .iter()
+            .flat_map(|t| t.routes())
+            .find(|r| RouteSpec::from_aws(r).destination() == dest)
+            .map(|r| Self::attrs(table, r)))
+    }
+
+    async fn read_back(c: &Clients, table: &str, spec: &RouteSpec) -> Result<Attrs, ProviderError> {
+        Self::lookup(c, table, spec).await?.ok_or_else(|| {
+            ProviderError::new(ProviderErrorKind::NotFound, format!("route {} not found", route_id(table, spec)))
+        })
+    }
+}
+
+#[async_trait]
+impl ResourceType for RouteResource {
+    fn name(&self) -> &'static str {
+        "aws_route"
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read_many(
+        &self,
+        _ctx: &ReadContext,
+        objects: &[(String, Attrs)],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let tables: BTreeSet<String> = objects.iter().filter_map(|(_, a)| get_string(a, "route_table_id")).collect();
+        let tables: Vec<String> = tables.into_iter().collect();
+        let mut routes: BTreeMap<String, Attrs> = BTreeMap::new();
+        for chunk in tables.chunks(CHUNK) {
+            for t in describe(c, vec![filter("route-table-id", chunk.iter().map(String::as_str))]).await? {
+                let table = t.route_table_id().unwrap_or_default();
+                for r in t.routes() {
+                    let a = Self::attrs(table, r);
+                    if let Some(id) = a.get("id").and_then(Value::as_str) {
+                        routes.insert(id.to_string(), a.clone());
+                    }
+                }
+            }
+        }
+        Ok(objects.iter().filter_map(|(id, _)| routes.get(id).map(|a| (id.clone(), a.clone()))).collect())
+    }
+
+    async fn create(&self, _ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let table = need_str(desired, "route_table_id")?;
+        let spec = spec_of(desired);
+        match spec.put(c, table, false).await {
+            Ok(()) => {}
+            Err(e) if e.code.as_deref() == Some("RouteAlreadyExists") => {
+                // Ours from an interrupted run, if it goes to the same place.
+                let existing = Self::lookup(c, table, &spec).await?;
+                let same = existing.as_ref().is_some_and(|a| spec_of(a) == spec);
+                if !same {
+                    return Err(ProviderError::new(
+                        ProviderErrorKind::Conflict,
+                        format!(
+                            "{table} already has a route to {} with another target; remove it, or manage it here",
+                            spec.destination()
+                        ),
+                    )
+                    .with_code("RouteAlreadyExists"));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        Self::read_back(c, table, &spec).await
+    }
+
+    async fn update(&self, _id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let table = need_str(desired, "route_table_id")?;
+        let spec = spec_of(desired);
+        spec.put(c, table, true).await?;
+        Self::read_back(c, table, &spec).await
+    }
+
+    async fn delete(&self, _id: &str, prior: &Attrs) -> Result<(), ProviderError> {
+        let c = self.ctx.clients().await?;
+        let table = need_str(prior, "route_table_id")?;
+        spec_of(prior).remove(c, table).await
+    }
+
+    async fn find(&self, _identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+        // Routes carry no tags; create adopts an identical existing route instead.
+        Ok(vec![])
+    }
+}

@@ -1,0 +1,289 @@
+//! `aws_security_group`: a VPC security group with optional inline `ingress`/`egress` rules.
+//! Rule changes are applied as authorize/revoke deltas; the group is replaced only when its
+//! name, description or VPC changes. Deletion waits out lingering network interfaces.
+
+use super::sg_rules::{self, Direction};
+use super::{
+    batched, client_token, filter, get_bool, get_str, get_string, s, stack_filter, sync_tags, tag_spec, tagged_for,
+    user_tags,
+};
+use crate::context::{Clients, Context};
+use crate::error::sdk;
+use crate::retry::{Policy, gone_is_ok, nothing, retry};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, SecurityGroup as Sg};
+use provision_core::{
+    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Terraform's default: 15 minutes for network interfaces of deleted load balancers, tasks and
+/// functions to go away.
+const DELETE_TIMEOUT: Duration = Duration::from_secs(900);
+
+const DEFAULT_DESCRIPTION: &str = "Managed by provision";
+
+pub(crate) struct SecurityGroup {
+    ctx: Arc<Context>,
+    schema: Schema,
+}
+
+fn check_all_protocol_ports(blocks: Option<&Value>) -> Result<(), ProviderError> {
+    for item in blocks.and_then(Value::as_seq).unwrap_or_default() {
+        let Some(m) = item.as_map() else { continue };
+        let all = m.get("protocol").and_then(Value::as_str).map(sg_rules::canonical_protocol).as_deref() == Some("-1");
+        let port = |k: &str| m.get(k).and_then(Value::as_number).unwrap_or(0.0);
+        if all && (port("from_port") != 0.0 || port("to_port") != 0.0) {
+            return Err(ProviderError::new(
+                ProviderErrorKind::Invalid,
+                "a rule with protocol \"-1\" (all) covers every port: write from_port = 0 and to_port = 0",
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl SecurityGroup {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        let schema = Schema::new("A VPC security group.")
+            .with_id()
+            .attr(AttributeSchema::computed("arn", Type::String).describe("The group's ARN."))
+            .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the group."))
+            .attr(
+                AttributeSchema::optional_computed("name", Type::String)
+                    .force_new()
+                    .describe("The group name, unique in the VPC. Generated from `name_prefix` (or `provision-`) when unset."),
+            )
+            .attr(
+                AttributeSchema::optional("name_prefix", Type::String)
+                    .force_new()
+                    .describe("A prefix for a generated unique name; conflicts with `name`."),
+            )
+            .attr(
+                AttributeSchema::optional("description", Type::String)
+                    .default(DEFAULT_DESCRIPTION)
+                    .force_new()
+                    .describe("The group description (AWS cannot change it in place)."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("vpc_id", Type::String)
+                    .force_new()
+                    .describe("The VPC; the region's default VPC when unset."),
+            )
+            .attr(
+                AttributeSchema::optional("revoke_rules_on_delete", Type::Bool)
+                    .default(false)
+                    .describe("Revoke every rule before deleting, to break cycles between groups that refer to each other."),
+            )
+            .block(sg_rules::block(
+                "ingress",
+                "Inbound rules, changed in place as a delta. Without any `ingress` block the group's inbound rules are not managed here (use rule resources).",
+            ))
+            .block(sg_rules::block(
+                "egress",
+                "Outbound rules, changed in place as a delta. Without any `egress` block the outbound rules are not managed here. The allow-all rule AWS adds to a new group is removed, as Terraform does.",
+            ))
+            .with_tags();
+        SecurityGroup { ctx, schema }
+    }
+
+    async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Sg>, ProviderError> {
+        describe_all!(c.ec2.describe_security_groups(), filters, security_groups, "DescribeSecurityGroups")
+    }
+
+    /// The group's attributes; `prior` supplies what AWS does not report (`name_prefix`,
+    /// `revoke_rules_on_delete`).
+    fn attrs(c: &Clients, g: &Sg, prior: &Attrs) -> Attrs {
+        let id = g.group_id().unwrap_or_default();
+        let owner = g.owner_id().unwrap_or_default();
+        let mut a = Attrs::new();
+        a.insert("id".into(), Value::String(id.into()));
+        a.insert(
+            "arn".into(),
+            Value::String(format!("arn:{}:ec2:{}:{owner}:security-group/{id}", c.partition, c.region)),
+        );
+        a.insert("owner_id".into(), s(g.owner_id()));
+        a.insert("name".into(), s(g.group_name()));
+        a.insert("name_prefix".into(), prior.get("name_prefix").cloned().unwrap_or(Value::Null));
+        a.insert("description".into(), s(g.description()));
+        a.insert("vpc_id".into(), s(g.vpc_id()));
+        a.insert(
+            "revoke_rules_on_delete".into(),
+            Value::Bool(get_bool(prior, "revoke_rules_on_delete").unwrap_or(false)),
+        );
+        a.insert("ingress".into(), sg_rules::blocks_of_atoms(&sg_rules::atoms_of_permissions(g.ip_permissions()), id));
+        a.insert(
+            "egress".into(),
+            sg_rules::blocks_of_atoms(&sg_rules::atoms_of_permissions(g.ip_permissions_egress()), id),
+        );
+        a.insert("tags_all".into(), user_tags(g.tags()));
+        a
+    }
+
+    async fn current(c: &Clients, id: &str) -> Result<Sg, ProviderError> {
+        retry(
+            Policy::NEW_OBJECT,
+            || async {
+                Self::describe(c, vec![filter("group-id", [id])]).await?.into_iter().next().ok_or_else(|| {
+                    ProviderError::new(ProviderErrorKind::NotFound, format!("security group {id} not found"))
+                })
+            },
+            nothing,
+        )
+        .await
+    }
+
+    /// Brings the managed directions from what exists to `desired`.
+    async fn sync_rules(c: &Clients, g: &Sg, desired: &Attrs) -> Result<(), ProviderError> {
+        let id = g.group_id().unwrap_or_default();
+        for (name, dir, have) in [
+            ("ingress", Direction::Ingress, g.ip_permissions()),
+            ("egress", Direction::Egress, g.ip_permissions_egress()),
+        ] {
+            let Some(blocks) = desired.get(name).filter(|v| !v.is_null()) else { continue };
+            let want = sg_rules::atoms_of_blocks(blocks, id);
+            check_all_protocol_ports(Some(blocks))?;
+            sg_rules::sync(c, id, dir, &sg_rules::atoms_of_permissions(have), &want).await?;
+        }
+        Ok(())
+    }
+
+    /// What keeps a group from being deleted: network interfaces using it, groups referring to it.
+    async fn blockers(c: &Clients, id: &str) -> Option<String> {
+        let mut found = vec![];
+        if let Ok(out) = c.ec2.describe_network_interfaces().filters(filter("group-id", [id])).send().await {
+            for n in out.network_interfaces() {
+                found.push(format!(
+                    "network interface {} ({})",
+                    n.network_interface_id().unwrap_or("?"),
+                    n.description().unwrap_or("no description")
+                ));
+            }
+        }
+        for f in ["ip-permission.group-id", "egress.ip-permission.group-id"] {
+            if let Ok(groups) = Self::describe(c, vec![filter(f, [id])]).await {
+                for g in groups.iter().filter(|g| g.group_id() != Some(id)) {
+                    found.push(format!(
+                        "a rule of security group {} ({}); set revoke_rules_on_delete on one of them to break the cycle",
+                        g.group_id().unwrap_or("?"),
+                        g.group_name().unwrap_or("?")
+                    ));
+                }
+            }
+        }
+        found.dedup();
+        (!found.is_empty()).then(|| found.join(", "))
+    }
+}
+
+#[async_trait]
+impl ResourceType for SecurityGroup {
+    fn name(&self) -> &'static str {
+        "aws_security_group"
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read_many(
+        &self,
+        ctx: &ReadContext,
+        objects: &[(String, Attrs)],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let found = batched(&ctx.stack, objects, "group-id", |g: &Sg| g.group_id(), |f| Self::describe(c, f)).await?;
+        let priors: BTreeMap<&str, &Attrs> = objects.iter().map(|(id, a)| (id.as_str(), a)).collect();
+        let empty = Attrs::new();
+        Ok(found
+            .iter()
+            .map(|(id, g)| (id.clone(), Self::attrs(c, g, priors.get(id.as_str()).copied().unwrap_or(&empty))))
+            .collect())
+    }
+
+    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let name = match (get_string(desired, "name"), get_string(desired, "name_prefix")) {
+            (Some(_), Some(_)) => {
+                return Err(ProviderError::new(ProviderErrorKind::Invalid, "set `name` or `name_prefix`, not both"));
+            }
+            (Some(n), None) => n,
+            (None, prefix) => format!("{}{}", prefix.unwrap_or_else(|| "provision-".into()), &client_token(ctx)[..20]),
+        };
+        for dir in ["ingress", "egress"] {
+            check_all_protocol_ports(desired.get(dir))?;
+        }
+        let out = c
+            .ec2
+            .create_security_group()
+            .group_name(&name)
+            .description(get_str(desired, "description").unwrap_or(DEFAULT_DESCRIPTION))
+            .set_vpc_id(get_string(desired, "vpc_id"))
+            .tag_specifications(tag_spec(Ec2Type::SecurityGroup, &ctx.identity, desired.get("tags_all")))
+            .send()
+            .await
+            .map_err(|e| sdk("CreateSecurityGroup", e))?;
+        let id = out
+            .group_id()
+            .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateSecurityGroup returned no id"))?
+            .to_string();
+        let g = Self::current(c, &id).await?;
+        // AWS adds an allow-all outbound rule to every new group; like Terraform, provision starts
+        // from none, and the configuration's egress blocks (if any) say what is allowed.
+        let default_egress = sg_rules::atoms_of_permissions(g.ip_permissions_egress());
+        sg_rules::apply(c, &id, Direction::Egress, false, &default_egress).await?;
+        let g = Self::current(c, &id).await?;
+        Self::sync_rules(c, &g, desired).await?;
+        Ok(Self::attrs(c, &Self::current(c, &id).await?, desired))
+    }
+
+    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
+        let g = Self::current(c, id).await?;
+        Self::sync_rules(c, &g, desired).await?;
+        Ok(Self::attrs(c, &Self::current(c, id).await?, desired))
+    }
+
+    async fn delete(&self, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
+        let c = self.ctx.clients().await?;
+        if get_bool(prior, "revoke_rules_on_delete") == Some(true) {
+            match Self::current(c, id).await {
+                Ok(g) => {
+                    let ingress = sg_rules::atoms_of_permissions(g.ip_permissions());
+                    let egress = sg_rules::atoms_of_permissions(g.ip_permissions_egress());
+                    sg_rules::apply(c, id, Direction::Ingress, false, &ingress).await?;
+                    sg_rules::apply(c, id, Direction::Egress, false, &egress).await?;
+                }
+                Err(e) if e.is_not_found() => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        gone_is_ok(
+            retry(
+                Policy::in_use(DELETE_TIMEOUT),
+                || async {
+                    c.ec2
+                        .delete_security_group()
+                        .group_id(id)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| sdk("DeleteSecurityGroup", e))
+                },
+                || Self::blockers(c, id),
+            )
+            .await,
+        )
+    }
+
+    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
+        let empty = Attrs::new();
+        Ok(found.iter().filter(|g| tagged_for(g.tags(), identity)).map(|g| Self::attrs(c, g, &empty)).collect())
+    }
+}

@@ -1,0 +1,261 @@
+//! `aws_security_group_rule`: one rule (possibly several sources) added to a security group
+//! managed elsewhere. Its id is derived from the rule itself, as Terraform's is.
+//!
+//! Rules carry no tags, so `find` cannot recognise one after a crash. Instead, create authorizes
+//! only what is missing: a rule that already exists is adopted, never duplicated.
+
+use super::sg_rules::{self, Atom, Direction, Source};
+use super::{filter, get_bool, get_i32, get_str, get_string, get_strings, need_str, s, string_set};
+use crate::context::{Clients, Context};
+use crate::validate;
+use async_trait::async_trait;
+use aws_sdk_ec2::types::SecurityGroup as Sg;
+use provision_core::{
+    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+const CHUNK: usize = 200;
+
+pub(crate) struct SecurityGroupRule {
+    ctx: Arc<Context>,
+    schema: Schema,
+}
+
+fn direction(attrs: &Attrs) -> Direction {
+    if get_str(attrs, "type") == Some("egress") { Direction::Egress } else { Direction::Ingress }
+}
+
+/// The rule's atoms, described as configured.
+fn atoms(attrs: &Attrs) -> Vec<Atom> {
+    let group = get_str(attrs, "security_group_id").unwrap_or_default();
+    let protocol = sg_rules::canonical_protocol(get_str(attrs, "protocol").unwrap_or("-1"));
+    let (from, to) = if protocol == "-1" {
+        (0, 0)
+    } else {
+        (get_i32(attrs, "from_port").unwrap_or(0), get_i32(attrs, "to_port").unwrap_or(0))
+    };
+    let mut sources: Vec<Source> = get_strings(attrs, "cidr_blocks").into_iter().map(Source::Cidr).collect();
+    sources.extend(get_strings(attrs, "ipv6_cidr_blocks").into_iter().map(Source::Ipv6));
+    sources.extend(get_strings(attrs, "prefix_list_ids").into_iter().map(Source::PrefixList));
+    sources.extend(get_string(attrs, "source_security_group_id").map(Source::Group));
+    if get_bool(attrs, "self") == Some(true) {
+        sources.push(Source::Group(group.to_string()));
+    }
+    let description = get_string(attrs, "description");
+    let mut out: Vec<Atom> = sources
+        .into_iter()
+        .map(|source| Atom { protocol: protocol.clone(), from, to, source, description: description.clone() })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A stable id from what the rule is (not its description), like Terraform's `sgrule-<hash>`.
+fn rule_id(attrs: &Attrs) -> String {
+    use sha2::{Digest, Sha256};
+    let mut text = format!(
+        "{}|{}",
+        get_str(attrs, "security_group_id").unwrap_or_default(),
+        get_str(attrs, "type").unwrap_or_default()
+    );
+    for a in atoms(attrs) {
+        text.push_str(&format!("|{:?}", a.key()));
+    }
+    let digest = Sha256::digest(text);
+    format!("sgrule-{}", digest.iter().take(8).map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+impl SecurityGroupRule {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        let schema = Schema::new("One rule of a security group managed elsewhere.")
+            .with_id()
+            .attr(
+                AttributeSchema::required("type", Type::String)
+                    .force_new()
+                    .validate(validate::rule_type)
+                    .describe("`ingress` (inbound) or `egress` (outbound)."),
+            )
+            .attr(
+                AttributeSchema::required("security_group_id", Type::String)
+                    .force_new()
+                    .describe("The group to add the rule to."),
+            )
+            .attr(
+                AttributeSchema::required("from_port", Type::Number)
+                    .force_new()
+                    .validate(validate::port)
+                    .describe("Start of the port range."),
+            )
+            .attr(
+                AttributeSchema::required("to_port", Type::Number)
+                    .force_new()
+                    .validate(validate::port)
+                    .describe("End of the port range."),
+            )
+            .attr(
+                AttributeSchema::required("protocol", Type::String)
+                    .force_new()
+                    .validate(validate::protocol)
+                    .normalize(sg_rules::normalize_protocol)
+                    .describe("`tcp`, `udp`, `icmp`, `icmpv6`, `-1` (or `all`), or a protocol number."),
+            )
+            .attr(
+                AttributeSchema::optional("cidr_blocks", Type::set(Type::String))
+                    .force_new()
+                    .validate(validate::ipv4_cidrs)
+                    .describe("IPv4 ranges."),
+            )
+            .attr(
+                AttributeSchema::optional("ipv6_cidr_blocks", Type::set(Type::String))
+                    .force_new()
+                    .validate(validate::ipv6_cidrs)
+                    .describe("IPv6 ranges."),
+            )
+            .attr(
+                AttributeSchema::optional("prefix_list_ids", Type::set(Type::String))
+                    .force_new()
+                    .describe("Managed prefix lists."),
+            )
+            .attr(
+                AttributeSchema::optional("source_security_group_id", Type::String)
+                    .force_new()
+                    .describe("Another security group as the source (ingress) or destination (egress)."),
+            )
+            .attr(
+                AttributeSchema::optional("self", Type::Bool)
+                    .default(false)
+                    .force_new()
+                    .describe("The group itself as the source."),
+            )
+            .attr(AttributeSchema::optional("description", Type::String).describe("A description. Changed in place."));
+        SecurityGroupRule { ctx, schema }
+    }
+
+    async fn groups(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Sg>, ProviderError> {
+        let mut out = BTreeMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let found: Vec<Sg> = describe_all!(
+                c.ec2.describe_security_groups(),
+                vec![filter("group-id", chunk.iter().map(String::as_str))],
+                security_groups,
+                "DescribeSecurityGroups"
+            )?;
+            for g in found {
+                if let Some(id) = g.group_id() {
+                    out.insert(id.to_string(), g);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn existing(g: &Sg, dir: Direction) -> Vec<Atom> {
+        sg_rules::atoms_of_permissions(match dir {
+            Direction::Ingress => g.ip_permissions(),
+            Direction::Egress => g.ip_permissions_egress(),
+        })
+    }
+
+    /// The rule as it is in `g`, or `None` when any of its sources is missing.
+    fn observe(g: &Sg, prior: &Attrs) -> Option<Attrs> {
+        let have = Self::existing(g, direction(prior));
+        let want = atoms(prior);
+        let mut description = None;
+        for a in &want {
+            let found = have.iter().find(|h| h.key() == a.key())?;
+            description = found.description.clone();
+        }
+        let mut attrs = prior.clone();
+        attrs.insert("id".into(), Value::String(rule_id(prior)));
+        attrs.insert("description".into(), s(description.as_deref()));
+        for k in ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"] {
+            attrs.insert(k.into(), string_set(get_strings(prior, k)));
+        }
+        Some(attrs)
+    }
+
+    async fn read_back(c: &Clients, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let group = need_str(desired, "security_group_id")?;
+        let groups = Self::groups(c, &[group.to_string()]).await?;
+        groups.get(group).and_then(|g| Self::observe(g, desired)).ok_or_else(|| {
+            ProviderError::new(ProviderErrorKind::NotFound, format!("the rule is not (yet) in security group {group}"))
+        })
+    }
+}
+
+#[async_trait]
+impl ResourceType for SecurityGroupRule {
+    fn name(&self) -> &'static str {
+        "aws_security_group_rule"
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read_many(
+        &self,
+        _ctx: &ReadContext,
+        objects: &[(String, Attrs)],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let ids: BTreeSet<String> = objects.iter().filter_map(|(_, a)| get_string(a, "security_group_id")).collect();
+        let groups = Self::groups(c, &ids.into_iter().collect::<Vec<_>>()).await?;
+        Ok(objects
+            .iter()
+            .filter_map(|(id, prior)| {
+                let g = groups.get(get_str(prior, "security_group_id")?)?;
+                Some((id.clone(), Self::observe(g, prior)?))
+            })
+            .collect())
+    }
+
+    async fn create(&self, _ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let group = need_str(desired, "security_group_id")?;
+        let want = atoms(desired);
+        if want.is_empty() {
+            return Err(ProviderError::new(
+                ProviderErrorKind::Invalid,
+                "a rule needs a source: cidr_blocks, ipv6_cidr_blocks, prefix_list_ids, source_security_group_id or self",
+            ));
+        }
+        let groups = Self::groups(c, &[group.to_string()]).await?;
+        let have = groups.get(group).map(|g| Self::existing(g, direction(desired))).unwrap_or_default();
+        let missing: Vec<Atom> = want.into_iter().filter(|a| !have.iter().any(|h| h.key() == a.key())).collect();
+        sg_rules::apply(c, group, direction(desired), true, &missing).await?;
+        let mut attrs = desired.clone();
+        attrs.insert("id".into(), Value::String(rule_id(desired)));
+        match Self::read_back(c, desired).await {
+            Ok(a) => Ok(a),
+            // Eventual consistency: the rule was authorized; report it as configured.
+            Err(e) if e.is_not_found() => Ok(attrs),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn update(&self, _id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let group = need_str(desired, "security_group_id")?;
+        let (old, new) = (atoms(prior), atoms(desired));
+        sg_rules::sync(c, group, direction(desired), &old, &new).await?;
+        Self::read_back(c, desired).await
+    }
+
+    async fn delete(&self, _id: &str, prior: &Attrs) -> Result<(), ProviderError> {
+        let c = self.ctx.clients().await?;
+        let group = need_str(prior, "security_group_id")?;
+        match sg_rules::apply(c, group, direction(prior), false, &atoms(prior)).await {
+            Err(e) if e.code.as_deref() == Some("InvalidGroup.NotFound") => Ok(()),
+            other => other,
+        }
+    }
+
+    async fn find(&self, _identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+        // Rules carry no tags; create adopts a rule that already exists instead.
+        Ok(vec![])
+    }
+}
