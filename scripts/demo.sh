@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: builds provision, starts the moto AWS emulator on a
-# free loopback port, applies an example (default: examples/basic), shows that a second plan has
-# nothing to change, destroys everything, and stops the emulator.
+# free loopback port, applies an example (default: examples/network), shows that a second plan has
+# nothing to change, tears down the runtime layer and brings it back (the nightly teardown), destroys
+# everything, and stops the emulator.
 #
 # Usage: scripts/demo.sh [examples/NAME]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$(pwd)"
-example="${1:-examples/basic}"
+example="${1:-examples/network}"
 [[ -d "$example" ]] || { echo "error: no example directory $example" >&2; exit 1; }
 
 moto_server="$(scripts/install-moto.sh)"
@@ -55,8 +56,14 @@ fi
 step output
 "$provision" -C "$work" output
 
+step destroy --layer runtime --auto-approve "   (the nightly teardown)"
+"$provision" -C "$work" destroy --layer runtime --auto-approve
+
+step apply --auto-approve "   (the morning after: the runtime layer comes back, base keeps its ids)"
+"$provision" -C "$work" apply --auto-approve
+
 step destroy --auto-approve
 "$provision" -C "$work" destroy --auto-approve
 
 echo
-echo "demo finished: applied, verified (no changes), destroyed."
+echo "demo finished: applied, verified (no changes), runtime layer torn down and brought back, destroyed."

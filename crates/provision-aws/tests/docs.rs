@@ -27,3 +27,35 @@ fn every_attribute_is_documented() {
     }
     assert!(missing.is_empty(), "\n{}", missing.join("\n"));
 }
+
+#[test]
+fn every_data_source_is_documented() {
+    let page = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/data-sources.md"))
+        .expect("docs/data-sources.md");
+    let mut missing = vec![];
+    for (name, schema) in provision_aws::data_schemas() {
+        if !page.contains(&format!("`{name}`")) {
+            missing.push(format!("data source {name} is not in docs/data-sources.md"));
+        }
+        let nested = schema.blocks.iter().flat_map(|b| b.schema.attributes.iter().map(|a| a.name));
+        for a in schema.attributes.iter().map(|a| a.name).chain(schema.blocks.iter().map(|b| b.name)).chain(nested) {
+            if !page.contains(&format!("`{a}`")) {
+                missing.push(format!("{name}.{a} is not documented in docs/data-sources.md"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "\n{}", missing.join("\n"));
+}
+
+#[test]
+fn every_layer_default_is_stated() {
+    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/resources");
+    for (name, schema) in provision_aws::schemas() {
+        let page = std::fs::read_to_string(docs.join(format!("{name}.md"))).unwrap_or_default();
+        let layer = schema.layer.as_str();
+        assert!(
+            page.replace("**", "").contains(&format!("Layer: {layer}")),
+            "docs/resources/{name}.md must say `**Layer:** {layer}`"
+        );
+    }
+}

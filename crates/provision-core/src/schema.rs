@@ -64,6 +64,10 @@ pub enum AttrMode {
 /// Checks a known configuration value before any AWS call; the message says what is wrong.
 pub type Validator = fn(&Value) -> Result<(), String>;
 
+/// Checks a resource's arguments together (exactly one of two set, a combination AWS refuses),
+/// before any AWS call. Values not known yet are [`Value::Unknown`], which counts as set.
+pub type ObjectCheck = fn(&crate::value::Attrs) -> Result<(), String>;
+
 /// Puts a value in the one spelling AWS reports (`"all"` → `"-1"` for a protocol), so equal values
 /// written differently do not show as changes.
 pub type Normalizer = fn(&Value) -> Value;
@@ -267,6 +271,8 @@ pub struct Schema {
     pub taggable: bool,
     /// The layer a resource of this type is in unless its block says otherwise.
     pub layer: Layer,
+    /// A check of the arguments together, run when planning.
+    pub check: Option<ObjectCheck>,
     pub description: &'static str,
 }
 
@@ -282,6 +288,12 @@ impl Schema {
 
     pub fn block(mut self, b: BlockSchema) -> Self {
         self.blocks.push(b);
+        self
+    }
+
+    /// See [`Schema::check`].
+    pub fn check(mut self, f: ObjectCheck) -> Self {
+        self.check = Some(f);
         self
     }
 

@@ -485,6 +485,15 @@ impl Walk<'_> {
                     continue;
                 }
             };
+            if let Some(check) = block.schema.check {
+                let plain: Attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
+                if let Err(m) = check(&plain) {
+                    self.diags
+                        .push(Diagnostic::error(format!("Invalid arguments for {address}")).at(block.span.clone(), m));
+                    self.eval.set(&address, Value::Unknown);
+                    continue;
+                }
+            }
             let prior = self.current.get(&address).map(|o| &o.attributes);
             let mut planned =
                 diff::plan_instance(&block.schema, &config, prior, &block.lifecycle, &self.engine.default_tags);

@@ -59,6 +59,7 @@ impl ElasticIp {
                     .describe("The private address it maps to, if any."),
             )
             .runtime_layer()
+            .check(validate::object::eip)
             .with_tags();
         ElasticIp { ctx, schema }
     }
@@ -76,12 +77,13 @@ impl ElasticIp {
 
     fn attrs(c: &Clients, a: &Eip) -> Attrs {
         let domain = a.domain().map(|d| d.as_str().to_string());
+        let suffix = if c.partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" };
         let public_dns = a.public_ip().map(|ip| {
             let dashed = ip.replace('.', "-");
             if c.region == "us-east-1" {
-                format!("ec2-{dashed}.compute-1.amazonaws.com")
+                format!("ec2-{dashed}.compute-1.{suffix}")
             } else {
-                format!("ec2-{dashed}.{}.compute.amazonaws.com", c.region)
+                format!("ec2-{dashed}.{}.compute.{suffix}", c.region)
             }
         });
         let mut m = Attrs::new();
@@ -168,17 +170,19 @@ impl ResourceType for ElasticIp {
         let Some(current) = Self::describe(c, vec![filter("allocation-id", [id])]).await?.into_iter().next() else {
             return Ok(());
         };
+        let was_associated = current.association_id().is_some() || current.network_interface_id().is_some();
         gone_is_ok(
             retry(
                 Policy::in_use(RELEASE_TIMEOUT),
                 || async {
-                    c.ec2
-                        .release_address()
-                        .allocation_id(id)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| sdk("ReleaseAddress", e))
+                    c.ec2.release_address().allocation_id(id).send().await.map(|_| ()).map_err(|e| {
+                        let e = sdk("ReleaseAddress", e);
+                        // While a NAT gateway that held the address is going away, AWS answers
+                        // AuthFailure or says the gateway's interface is not found: still in use.
+                        let lag = e.code.as_deref() == Some("InvalidNetworkInterfaceID.NotFound")
+                            || (was_associated && e.code.as_deref() == Some("AuthFailure"));
+                        if lag { ProviderError { kind: ProviderErrorKind::Conflict, ..e } } else { e }
+                    })
                 },
                 || async move {
                     let a = Self::describe(c, vec![filter("allocation-id", [id])]).await.ok()?.into_iter().next()?;

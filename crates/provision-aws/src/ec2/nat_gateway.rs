@@ -69,6 +69,7 @@ impl NatGateway {
             )
             .attr(AttributeSchema::computed("association_id", Type::String).describe("The Elastic IP association."))
             .runtime_layer()
+            .check(validate::object::nat_gateway)
             .with_tags();
         NatGateway { ctx, schema }
     }

@@ -9,6 +9,7 @@
 use super::route_table::{RouteSpec, describe};
 use super::{filter, get_string, need_str, s};
 use crate::context::{Clients, Context};
+use crate::retry::{Policy, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
 use provision_core::{
@@ -72,7 +73,8 @@ impl RouteResource {
             .attr(
                 AttributeSchema::computed("state", Type::String)
                     .describe("`active`, or `blackhole` when its target is gone."),
-            );
+            )
+            .check(validate::object::route);
         RouteResource { ctx, schema }
     }
 
@@ -101,10 +103,21 @@ impl RouteResource {
             .map(|r| Self::attrs(table, r)))
     }
 
+    /// The route just written, waiting while it is not visible yet.
     async fn read_back(c: &Clients, table: &str, spec: &RouteSpec) -> Result<Attrs, ProviderError> {
-        Self::lookup(c, table, spec).await?.ok_or_else(|| {
-            ProviderError::new(ProviderErrorKind::NotFound, format!("route {} not found", route_id(table, spec)))
-        })
+        retry(
+            Policy::NEW_OBJECT,
+            || async {
+                Self::lookup(c, table, spec).await?.ok_or_else(|| {
+                    ProviderError::new(
+                        ProviderErrorKind::NotFound,
+                        format!("route {} not found", route_id(table, spec)),
+                    )
+                })
+            },
+            nothing,
+        )
+        .await
     }
 }
 

@@ -136,13 +136,19 @@ impl RouteSpec {
     }
 }
 
-/// The routes a configuration can manage: not the VPC's `local` route, not propagated ones.
+/// The routes a configuration can manage: not the VPC's `local` route, not propagated ones, and
+/// only those provision can express (a CIDR destination; a gateway or NAT gateway target). Others
+/// (gateway endpoints with prefix-list destinations, peering connections, ...) are left alone.
 pub(crate) fn managed_routes(t: &Rtb) -> Vec<RouteSpec> {
     t.routes()
         .iter()
         .filter(|r| r.gateway_id() != Some("local"))
         .filter(|r| !matches!(r.origin(), Some(RouteOrigin::CreateRouteTable | RouteOrigin::EnableVgwRoutePropagation)))
         .map(RouteSpec::from_aws)
+        .filter(|r| {
+            (r.cidr_block.is_some() || r.ipv6_cidr_block.is_some())
+                && (r.gateway_id.is_some() || r.nat_gateway_id.is_some())
+        })
         .collect()
 }
 
@@ -193,6 +199,7 @@ impl RouteTable {
                 )
                 .unmanaged_when_absent(),
             )
+            .check(validate::object::route_table)
             .with_tags();
         RouteTable { ctx, schema }
     }

@@ -10,6 +10,7 @@ use super::{
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
+use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, SecurityGroup as Sg};
 use provision_core::{
@@ -86,6 +87,7 @@ impl SecurityGroup {
                 "egress",
                 "Outbound rules, changed in place as a delta. Without any `egress` block the outbound rules are not managed here. The allow-all rule AWS adds to a new group is removed, as Terraform does.",
             ))
+            .check(validate::object::security_group)
             .with_tags();
         SecurityGroup { ctx, schema }
     }
@@ -174,6 +176,7 @@ impl SecurityGroup {
                 }
             }
         }
+        found.sort();
         found.dedup();
         (!found.is_empty()).then(|| found.join(", "))
     }
@@ -251,7 +254,10 @@ impl ResourceType for SecurityGroup {
     async fn delete(&self, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         if get_bool(prior, "revoke_rules_on_delete") == Some(true) {
-            match Self::current(c, id).await {
+            // No retry here: a group already gone is simply deleted.
+            match Self::describe(c, vec![filter("group-id", [id])]).await?.into_iter().next().ok_or_else(|| {
+                ProviderError::new(ProviderErrorKind::NotFound, format!("security group {id} not found"))
+            }) {
                 Ok(g) => {
                     let ingress = sg_rules::atoms_of_permissions(g.ip_permissions());
                     let egress = sg_rules::atoms_of_permissions(g.ip_permissions_egress());

@@ -130,7 +130,8 @@ impl SecurityGroupRule {
                     .force_new()
                     .describe("The group itself as the source."),
             )
-            .attr(AttributeSchema::optional("description", Type::String).describe("A description. Changed in place."));
+            .attr(AttributeSchema::optional("description", Type::String).describe("A description. Changed in place."))
+            .check(validate::object::security_group_rule);
         SecurityGroupRule { ctx, schema }
     }
 
@@ -237,11 +238,32 @@ impl ResourceType for SecurityGroupRule {
         }
     }
 
-    async fn update(&self, _id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let group = need_str(desired, "security_group_id")?;
-        let (old, new) = (atoms(prior), atoms(desired));
-        sg_rules::sync(c, group, direction(desired), &old, &new).await?;
+        // Only the description changes in place (everything else forces a replacement): the
+        // rule stays authorized throughout.
+        let perms: Vec<_> = atoms(desired).iter().map(sg_rules::permission).collect();
+        match direction(desired) {
+            Direction::Ingress => c
+                .ec2
+                .update_security_group_rule_descriptions_ingress()
+                .group_id(group)
+                .set_ip_permissions(Some(perms))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| crate::error::sdk("UpdateSecurityGroupRuleDescriptionsIngress", e))?,
+            Direction::Egress => c
+                .ec2
+                .update_security_group_rule_descriptions_egress()
+                .group_id(group)
+                .set_ip_permissions(Some(perms))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| crate::error::sdk("UpdateSecurityGroupRuleDescriptionsEgress", e))?,
+        }
         Self::read_back(c, desired).await
     }
 

@@ -361,7 +361,7 @@ mod tests {
     fn all_protocols_have_no_ports() {
         let cfg = Value::set(vec![item(&[
             ("from_port", Value::Number(0.0)),
-            ("to_port", Value::Number(65535.0)),
+            ("to_port", Value::Number(0.0)),
             ("protocol", "all".into()),
             ("cidr_blocks", Value::List(vec!["0.0.0.0/0".into()])),
         ])]);

@@ -113,6 +113,7 @@ impl VpcSecurityGroupRule {
                     .describe("Another security group (by id)."),
             )
             .attr(AttributeSchema::optional("description", Type::String).describe("A description."))
+            .check(validate::object::vpc_security_group_rule)
             .with_tags();
         VpcSecurityGroupRule { ctx, schema, dir }
     }
