@@ -604,3 +604,34 @@ async fn network_converges_through_throttling_slow_nat_gateways_and_delete_traps
     let inv = inventory(&s.ec2().await, &lineage).await;
     assert!(inv.values().all(Vec::is_empty), "objects of the stack are left: {inv:?}");
 }
+
+/// Routes, associations and legacy rules carry no tags, so a crash between AWS's answer and the
+/// state write cannot be resolved by `find`. Their create adopts the identical object instead: the
+/// next apply records it, creates nothing twice, and fails on nothing.
+#[tokio::test]
+async fn untagged_objects_created_by_an_interrupted_run_are_adopted() {
+    let s = Stack::new("network");
+    s.ok(&["apply", "--auto-approve"]);
+    let before = state_ids(&s);
+    let lost = ["aws_route.private_nat[0]", "aws_route_table_association.private[1]"];
+    let mut state = s.state();
+    state["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .retain(|r| !lost.contains(&r["address"].as_str().unwrap_or_default()));
+    std::fs::write(s.path().join("provision.tfstate"), state.to_string()).expect("state");
+
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Resources: 2 added, 0 changed, 0 destroyed."), "{out}");
+    let after = state_ids(&s);
+    for a in lost {
+        assert_eq!(after.get(a), before.get(a), "{a} was adopted with the same id");
+    }
+    let ec2 = s.ec2().await;
+    let table = &before["aws_route_table.private[0]"];
+    let t = ec2.describe_route_tables().route_table_ids(table).send().await.expect("table");
+    let defaults =
+        t.route_tables()[0].routes().iter().filter(|r| r.destination_cidr_block() == Some("0.0.0.0/0")).count();
+    assert_eq!(defaults, 1, "one default route");
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+}

@@ -81,3 +81,65 @@ pub(crate) fn gone_is_ok(r: Result<(), ProviderError>) -> Result<(), ProviderErr
 pub(crate) async fn nothing() -> Option<String> {
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn short() -> Policy {
+        Policy {
+            retry_on: ProviderErrorKind::Conflict,
+            timeout: Duration::from_millis(60),
+            first_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+        }
+    }
+
+    fn in_use() -> ProviderError {
+        ProviderError::new(ProviderErrorKind::Conflict, "DeleteSubnet: has dependencies (DependencyViolation)")
+    }
+
+    #[tokio::test]
+    async fn retries_until_the_way_is_clear() {
+        let mut calls = 0;
+        let r = retry(
+            short(),
+            || {
+                calls += 1;
+                let done = calls >= 3;
+                async move { if done { Ok(calls) } else { Err(in_use()) } }
+            },
+            nothing,
+        )
+        .await;
+        assert_eq!(r.ok(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn says_what_is_in_the_way_when_time_runs_out() {
+        let r: Result<(), _> = retry(
+            short(),
+            || async { Err(in_use()) },
+            || async { Some("network interface eni-1 (ELB app/web)".to_string()) },
+        )
+        .await;
+        let e = r.expect_err("times out");
+        assert_eq!(e.kind, ProviderErrorKind::Timeout);
+        assert!(e.message.contains("in the way: network interface eni-1 (ELB app/web)"), "{}", e.message);
+    }
+
+    #[tokio::test]
+    async fn other_errors_are_not_retried() {
+        let mut calls = 0;
+        let r: Result<(), _> = retry(
+            short(),
+            || {
+                calls += 1;
+                async { Err(ProviderError::new(ProviderErrorKind::Invalid, "bad")) }
+            },
+            nothing,
+        )
+        .await;
+        assert_eq!((r.is_err(), calls), (true, 1));
+    }
+}

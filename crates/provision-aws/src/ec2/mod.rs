@@ -197,3 +197,21 @@ where
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provision_core::{CreateContext, Identity};
+
+    fn ctx(token: &str) -> CreateContext {
+        let address = "aws_nat_gateway.main[0]".parse().expect("address");
+        CreateContext { identity: Identity { stack: "stack-1".into(), address }, token: token.into() }
+    }
+
+    #[test]
+    fn client_tokens_are_stable_per_pending_record_and_short() {
+        assert_eq!(client_token(&ctx("t-1")), client_token(&ctx("t-1")));
+        assert_ne!(client_token(&ctx("t-1")), client_token(&ctx("t-2")));
+        assert!(client_token(&ctx("t-1")).len() <= 64);
+    }
+}
