@@ -635,3 +635,271 @@ async fn untagged_objects_created_by_an_interrupted_run_are_adopted() {
     assert_eq!(defaults, 1, "one default route");
     assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
 }
+
+/// A stack whose state lives in S3, locked in DynamoDB and with an S3 lock object.
+const S3_STACK: &str = r#"
+terraform {
+  backend "s3" {
+    bucket         = "acme-state"
+    key            = "app/terraform.tfstate"
+    region         = "eu-west-1"
+    dynamodb_table = "acme-locks"
+    use_lockfile   = true
+    encrypt        = true
+  }
+}
+
+variable "name" {
+  type    = string
+  default = "app"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+  tags       = { Name = var.name, Env = terraform.workspace }
+}
+"#;
+
+impl Stack {
+    /// An empty directory with `config` as main.tf, and an emulator of its own.
+    fn with_config(config: &str) -> Stack {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("main.tf"), config).expect("config");
+        Stack { moto: Moto::start(), dir, endpoint: None }
+    }
+
+    /// A `provision` command for this stack, not started.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_provision"));
+        cmd.current_dir(self.path()).args(args).env("NO_COLOR", "1").env("PROVISION_RECOVERY_SETTLE", "0s");
+        for (k, v) in self.moto.env() {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    async fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.moto.endpoint())
+            .region(aws_config::Region::new(REGION))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+            .load()
+            .await;
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build())
+    }
+
+    /// The state object in S3, parsed.
+    async fn s3_state(&self, key: &str) -> serde_json::Value {
+        let out = self.s3().await.get_object().bucket("acme-state").key(key).send().await.expect("state object");
+        let bytes = out.body.collect().await.expect("body").into_bytes();
+        serde_json::from_slice(&bytes).expect("state JSON")
+    }
+
+    async fn vpc_name(&self) -> String {
+        let ec2 = self.ec2().await;
+        let f = Filter::builder().name("tag:Env").values("default").build();
+        let vpcs = ec2.describe_vpcs().filters(f).send().await.expect("vpcs");
+        let tags = vpcs.vpcs().first().map(|v| v.tags().to_vec()).unwrap_or_default();
+        tags.iter().find(|t| t.key() == Some("Name")).and_then(|t| t.value()).unwrap_or_default().to_string()
+    }
+}
+
+/// Missing bucket and table are explained, with the fix; bootstrap creates them (twice is fine);
+/// the state then lives in S3, encrypted and versioned; environments get their own state and
+/// variables; pull and push round-trip and a foreign state is refused; rm and mv work on it.
+#[tokio::test]
+async fn s3_state_bootstrap_environments_and_state_commands() {
+    let s = Stack::with_config(S3_STACK);
+    let out = s.run(&["plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("does not exist") && err.contains("provision state bootstrap"), "{err}");
+
+    let out = s.ok(&["state", "bootstrap"]);
+    assert!(out.contains("lock table acme-locks: created"), "{out}");
+    let again = s.ok(&["state", "bootstrap"]);
+    assert!(again.contains("lock table acme-locks: exists"), "{again}");
+    let s3 = s.s3().await;
+    let v = s3.get_bucket_versioning().bucket("acme-state").send().await;
+    if let Ok(v) = v {
+        assert_eq!(v.status().map(|s| s.as_str()), Some("Enabled"));
+    }
+    let block = s3.get_public_access_block().bucket("acme-state").send().await.expect("public access block");
+    let c = block.public_access_block_configuration().expect("configuration");
+    assert_eq!(c.block_public_acls(), Some(true));
+    assert_eq!(c.restrict_public_buckets(), Some(true));
+
+    s.ok(&["apply", "--auto-approve"]);
+    assert!(!s.path().join("provision.tfstate").exists(), "no local state with an S3 backend");
+    let state = s.s3_state("app/terraform.tfstate").await;
+    assert_eq!(state["resources"][0]["address"], "aws_vpc.main");
+    let head = s3.head_object().bucket("acme-state").key("app/terraform.tfstate").send().await.expect("head");
+    assert_eq!(head.server_side_encryption().map(|e| e.as_str()), Some("AES256"), "encrypt = true");
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+
+    // An environment: its own state object, its own variables, terraform.workspace.
+    std::fs::write(s.path().join("staging.tfvars"), "name = \"app-staging\"\n").expect("tfvars");
+    s.ok(&["--env", "staging", "apply", "--auto-approve"]);
+    let staging = s.s3_state("env:/staging/app/terraform.tfstate").await;
+    let tags = &staging["resources"][0]["attributes"]["tags"];
+    assert_eq!(tags["Name"], "app-staging");
+    assert_eq!(tags["Env"], "staging");
+    assert_ne!(staging["lineage"], state["lineage"], "a separate stack");
+
+    // pull / push round trip; a foreign lineage is refused, --force overrides.
+    let pulled = s.ok(&["state", "pull"]);
+    std::fs::write(s.path().join("pulled.json"), &pulled).expect("save");
+    s.ok(&["state", "push", "pulled.json"]);
+    let serial = s.s3_state("app/terraform.tfstate").await["serial"].as_u64().expect("serial");
+    let out = s.run(&["state", "push", "pulled.json"]);
+    assert!(text(&out.stderr).contains("is older (serial"), "{}", text(&out.stderr));
+    let mut foreign: serde_json::Value = serde_json::from_str(&pulled).expect("json");
+    foreign["lineage"] = "someone-else".into();
+    foreign["serial"] = (serial + 5).into();
+    std::fs::write(s.path().join("foreign.json"), foreign.to_string()).expect("save");
+    let out = s.run(&["state", "push", "foreign.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("belongs to another stack"), "{}", text(&out.stderr));
+    s.ok(&["state", "push", "pulled.json", "--force"]);
+
+    // mv and rm change the record only.
+    s.ok(&["state", "mv", "aws_vpc.main", "aws_vpc.primary"]);
+    assert_eq!(s.ok(&["state", "list"]).trim(), "aws_vpc.primary");
+    s.ok(&["state", "rm", "aws_vpc.primary"]);
+    assert_eq!(s.ok(&["state", "list"]).trim(), "");
+    assert_eq!(s.vpc_name().await, "app", "state rm leaves the object in AWS");
+}
+
+/// Two applies started together on the same S3 state, twenty times: exactly one runs at a time;
+/// the one without --lock-timeout either wins or fails at once naming the holder, the one with it
+/// waits and succeeds, and the state always describes what is really there (no update lost).
+#[tokio::test]
+async fn s3_state_two_applies_at_once_never_lose_an_update() {
+    let s = Stack::with_config(S3_STACK);
+    s.ok(&["state", "bootstrap"]);
+    s.ok(&["apply", "--auto-approve"]);
+    let mut refused = 0;
+    let mut serial = s.s3_state("app/terraform.tfstate").await["serial"].as_u64().expect("serial");
+    for round in 0..20 {
+        let (a, b) = (format!("name=a{round}"), format!("name=b{round}"));
+        let first = s.command(&["apply", "--auto-approve", "--var", &a]).output();
+        let second = s.command(&["apply", "--auto-approve", "--lock-timeout", "60s", "--var", &b]).output();
+        let (first, second) = std::thread::scope(|sc| {
+            let h = sc.spawn(move || first);
+            let second = second.expect("second runs");
+            (h.join().expect("join").expect("first runs"), second)
+        });
+        assert!(second.status.success(), "round {round}: the waiting apply failed:\n{}", text(&second.stderr));
+        if !first.status.success() {
+            let err = text(&first.stderr);
+            assert!(err.contains("the state is locked by") && err.contains("`apply`"), "round {round}: {err}");
+            refused += 1;
+        }
+        let state = s.s3_state("app/terraform.tfstate").await;
+        let recorded = state["resources"][0]["attributes"]["tags"]["Name"].as_str().unwrap_or_default().to_string();
+        assert_eq!(recorded, s.vpc_name().await, "round {round}: the state describes what is there");
+        let now = state["serial"].as_u64().expect("serial");
+        assert!(now > serial, "round {round}: the state moved on ({serial} -> {now})");
+        serial = now;
+        let out = s.run(&["plan", "--detailed-exitcode", "--var", &format!("name={recorded}")]);
+        assert_eq!(out.status.code(), Some(0), "round {round}: {}", text(&out.stdout));
+    }
+    eprintln!("{refused} of 20 rounds: the apply without --lock-timeout was refused at once");
+}
+
+/// A holder killed with SIGKILL cannot release its lock; the next run takes it over once the
+/// lease has passed without a renewal, never before, and says so.
+#[tokio::test]
+async fn s3_lock_of_a_killed_holder_is_taken_over_after_the_lease() {
+    let s = Stack::with_config(S3_STACK);
+    s.ok(&["state", "bootstrap"]);
+    // apply without --auto-approve holds the lock while it waits for an answer that never comes.
+    let mut holder = s
+        .command(&["--lock-lease", "3s", "apply", "--var", "name=held"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut out = holder.stdout.take().expect("stdout");
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    while !seen.contains("Enter a value") {
+        let n = std::io::Read::read(&mut out, &mut buf).expect("read");
+        assert!(n > 0, "the holder exited early: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    // Renewals keep it held well past the lease while the holder lives.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let out = s.run(&["--lock-lease", "3s", "plan"]);
+    assert_eq!(out.status.code(), Some(1), "a live holder keeps its lock");
+    assert!(text(&out.stderr).contains("the state is locked by"), "{}", text(&out.stderr));
+    holder.kill().expect("SIGKILL");
+    holder.wait().expect("wait");
+    let killed = std::time::Instant::now();
+
+    let out = s.run(&["--lock-lease", "3s", "plan"]);
+    assert_eq!(out.status.code(), Some(1), "not before the lease has passed");
+    let err = text(&out.stderr);
+    assert!(err.contains("is taken over: wait with --lock-timeout 3s"), "{err}");
+
+    let started = std::time::Instant::now();
+    let out = s.run(&["--lock-lease", "3s", "apply", "--auto-approve", "--lock-timeout", "30s"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("took over the state lock"), "{}", text(&out.stderr));
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(2900),
+        "taken over after {:?} of silence, before the 3s lease (killed {:?} ago)",
+        started.elapsed(),
+        killed.elapsed()
+    );
+    // Released at the end: the next run takes it at once.
+    s.ok(&["plan", "--lock-timeout", "0s"]);
+}
+
+/// A saved plan is refused when someone else wrote the S3 state in between; and a write over a
+/// state that changed since it was read is refused without overwriting anything.
+#[tokio::test]
+async fn s3_state_changed_underneath_is_never_overwritten() {
+    let s = Stack::with_config(S3_STACK);
+    s.ok(&["state", "bootstrap"]);
+    s.ok(&["apply", "--auto-approve"]);
+    s.ok(&["plan", "-out", "tonight.plan", "--var", "name=planned"]);
+    s.ok(&["apply", "--auto-approve", "--var", "name=someone-else"]);
+    let out = s.run(&["apply", "tonight.plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("is stale"), "{}", text(&out.stderr));
+
+    // Two writers of the same version: the second is refused (S3 conditional write).
+    use provision_state::Backend;
+    let config = provision_aws::backend::S3Config {
+        bucket: "acme-state".into(),
+        key: "app/terraform.tfstate".into(),
+        region: Some(REGION.into()),
+        dynamodb_table: None,
+        use_lockfile: true,
+        encrypt: false,
+        kms_key_id: None,
+        workspace_key_prefix: "env:".into(),
+        env: "default".into(),
+        lease: std::time::Duration::from_secs(10),
+    };
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(s.moto.endpoint())
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let (one, two) = (
+        provision_aws::backend::S3Backend::with_sdk(config.clone(), &sdk),
+        provision_aws::backend::S3Backend::with_sdk(config, &sdk),
+    );
+    let mut a = one.read().await.expect("read").expect("state");
+    let mut b = two.read().await.expect("read").expect("state");
+    a.serial += 1;
+    one.write(&a).await.expect("first writer");
+    b.serial += 1;
+    let err = two.write(&b).await.expect_err("the second writer is refused").to_string();
+    assert!(err.contains("changed since this run read it"), "{err}");
+    assert_eq!(s.s3_state("app/terraform.tfstate").await["serial"].as_u64(), Some(a.serial), "nothing overwritten");
+}

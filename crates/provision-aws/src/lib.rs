@@ -6,6 +6,7 @@
 //! credentials, `AWS_ENDPOINT_URL`) is loaded on the first call, so `provision plan` on an empty
 //! state works without credentials.
 
+pub mod backend;
 mod context;
 mod data;
 mod ec2;

@@ -62,6 +62,15 @@ pub struct Global {
     /// No colours (NO_COLOR is honoured too).
     #[arg(long = "no-color", global = true)]
     pub no_color: bool,
+    /// The environment: a separate state (and NAME.tfvars when present); `terraform.workspace`.
+    #[arg(long = "env", global = true, env = "PROVISION_ENV", default_value = "default", value_name = "NAME")]
+    pub env: String,
+    /// Backend settings: KEY=VALUE, or a file of `key = "value"` lines (repeatable; later wins).
+    #[arg(long = "backend-config", global = true, value_name = "KEY=VALUE|FILE")]
+    pub backend_config: Vec<String>,
+    /// How long a remote lock's holder may stay silent before the lock may be taken over.
+    #[arg(long = "lock-lease", global = true, env = "PROVISION_LOCK_LEASE", default_value = "3m", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_lease: Duration,
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,6 +181,32 @@ pub enum StateCommand {
     },
     /// Print the state file.
     Pull,
+    /// Replace the state with FILE (a `state pull` copy). Refuses another stack's state (lineage)
+    /// or an older serial unless --force.
+    Push {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Forget the objects at ADDRESS (they stay in AWS). A resource address forgets every instance.
+    Rm {
+        #[arg(required = true)]
+        address: Vec<String>,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Move objects from one address to another (a renamed resource), without touching AWS.
+    Mv {
+        from: String,
+        to: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Create the S3 bucket (versioning, encryption, public access blocked) and the DynamoDB lock
+    /// table of the backend block, when missing. Safe to run again.
+    Bootstrap,
     /// Remove a state lock left by a run that was killed.
     ForceUnlock {
         /// The lock ID, as shown in the "state is locked" message.
@@ -211,6 +246,7 @@ const TERRAFORM_FLAGS: &[&str] = &[
     "raw",
     "force",
     "layer",
+    "backend-config",
 ];
 
 /// Turns `-out=FILE`, `-var X`, `-auto-approve` into `--out=FILE`, `--var X`, `--auto-approve`.

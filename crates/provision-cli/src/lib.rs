@@ -1,6 +1,7 @@
 //! The `provision` command line. Thin on purpose: clap structs are data, settings are resolved
 //! once, each command returns an exit status, and all output goes through one [`Printer`].
 
+mod backend_config;
 mod cli;
 mod commands;
 mod interrupt;

@@ -8,11 +8,39 @@ use provision_config::{Module, VarSource, VariableInputs, load_dir, resolve_vari
 use provision_core::state::State;
 use provision_core::{Provider, Value};
 use provision_engine::{Engine, EngineError, Options};
-use provision_state::{LocalBackend, LockGuard};
+use provision_state::{Backend, LocalBackend, Lock};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+/// Settings from the command line that every command shares, resolved once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub env: String,
+    pub backend_config: Vec<String>,
+    pub lock_lease: Duration,
+}
+
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+
+/// Records the settings (once, at start).
+pub fn init_settings(s: Settings) -> Result<()> {
+    let ok = !s.env.is_empty() && s.env.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        anyhow::bail!("--env {:?}: an environment name uses letters, digits, '-' and '_' only", s.env);
+    }
+    let _ = SETTINGS.set(s);
+    Ok(())
+}
+
+fn settings() -> Settings {
+    SETTINGS.get().cloned().unwrap_or(Settings {
+        env: "default".into(),
+        backend_config: vec![],
+        lock_lease: Duration::from_secs(180),
+    })
+}
 
 /// An error already shown to the user (diagnostics were printed); the command just fails.
 #[derive(Debug)]
@@ -42,7 +70,7 @@ pub struct Session {
     pub provider: Arc<AwsProvider>,
     pub module: Arc<Module>,
     pub engine: Engine,
-    pub backend: LocalBackend,
+    pub backend: Arc<dyn Backend>,
 }
 
 /// Reads the configuration only (for `validate` and saved plans).
@@ -57,21 +85,99 @@ pub fn load_module(printer: &Printer, provider: &dyn Provider) -> Result<Module>
 
 /// The backend of the configuration in the current directory, read without checking the rest of
 /// the configuration against provider schemas (for `output` and `state`).
-pub fn load_module_backend() -> Result<LocalBackend> {
+pub fn load_module_backend() -> Result<Arc<dyn Backend>> {
     let provider = AwsProvider::new();
     let (module, _) = load_dir(Path::new("."), &provider);
     backend_of(&module)
 }
 
-/// The backend the configuration asks for (`backend "local" { path }`) or the default file.
-fn backend_of(module: &Module) -> Result<LocalBackend> {
-    let mut path = PathBuf::from(DEFAULT_STATE);
-    if let Some(p) = module.backend.as_ref().and_then(|b| b.attrs.get("path")) {
-        let v = provision_config::eval(p, &Default::default(), &Default::default())
-            .map_err(|d| anyhow::anyhow!("backend \"local\": {}", d.summary))?;
-        path = PathBuf::from(v.as_str().context("backend \"local\": `path` must be a string")?);
+/// The backend the configuration asks for (`backend "local"` or `backend "s3"`, with
+/// `--backend-config` applied and `--env` selecting the state), or the default local file.
+pub fn backend_of(module: &Module) -> Result<Arc<dyn Backend>> {
+    Ok(match choose_backend(module)? {
+        Choice::Local(path) => Arc::new(LocalBackend::new(path)),
+        Choice::S3(config) => Arc::new(provision_aws::backend::S3Backend::new(config)),
+    })
+}
+
+/// The S3 backend of the configuration (for `state bootstrap`).
+pub fn s3_backend_of(module: &Module) -> Result<provision_aws::backend::S3Backend> {
+    match choose_backend(module)? {
+        Choice::S3(config) => Ok(provision_aws::backend::S3Backend::new(config)),
+        Choice::Local(_) => anyhow::bail!("the configuration uses the local backend"),
     }
-    Ok(LocalBackend::new(path))
+}
+
+enum Choice {
+    Local(PathBuf),
+    S3(provision_aws::backend::S3Config),
+}
+
+fn choose_backend(module: &Module) -> Result<Choice> {
+    let settings = settings();
+    let mut values: BTreeMap<String, Value> = BTreeMap::new();
+    let kind = module.backend.as_ref().map(|b| b.kind.clone()).unwrap_or_else(|| "local".into());
+    if let Some(b) = &module.backend {
+        for (k, e) in &b.attrs {
+            let v = provision_config::eval(e, &Default::default(), &Default::default())
+                .map_err(|d| anyhow::anyhow!("backend \"{kind}\": `{k}`: {}", d.summary))?;
+            values.insert(k.clone(), v);
+        }
+    }
+    let supported: &[&str] = if kind == "s3" { &provision_config::S3_BACKEND_SETTINGS } else { &["path"] };
+    for item in &settings.backend_config {
+        for (k, v) in crate::backend_config::parse(item)? {
+            if !supported.contains(&k.as_str()) {
+                anyhow::bail!(
+                    "--backend-config {k}: the {kind} backend has no such setting (supported: {})",
+                    supported.join(", ")
+                );
+            }
+            values.insert(k, v);
+        }
+    }
+    let text = |k: &str| -> Result<Option<String>> {
+        match values.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => {
+                Ok(Some(v.as_str().with_context(|| format!("backend \"{kind}\": `{k}` must be a string"))?.to_string()))
+            }
+        }
+    };
+    let flag = |k: &str| -> Result<bool> {
+        match values.get(k) {
+            None | Some(Value::Null) => Ok(false),
+            Some(v) => v.as_bool().with_context(|| format!("backend \"{kind}\": `{k}` must be true or false")),
+        }
+    };
+    if kind == "s3" {
+        let need = |k: &str| -> Result<String> {
+            text(k)?.filter(|s| !s.is_empty()).with_context(|| {
+                format!("backend \"s3\": `{k}` is required (in the backend block, or --backend-config {k}=...)")
+            })
+        };
+        let config = provision_aws::backend::S3Config {
+            bucket: need("bucket")?,
+            key: need("key")?,
+            region: text("region")?,
+            dynamodb_table: text("dynamodb_table")?,
+            use_lockfile: flag("use_lockfile")?,
+            encrypt: flag("encrypt")?,
+            kms_key_id: text("kms_key_id")?,
+            workspace_key_prefix: text("workspace_key_prefix")?.unwrap_or_else(|| "env:".into()),
+            env: settings.env.clone(),
+            lease: settings.lock_lease,
+        };
+        return Ok(Choice::S3(config));
+    }
+    let mut path = PathBuf::from(text("path")?.unwrap_or_else(|| DEFAULT_STATE.into()));
+    if settings.env != "default" {
+        // As Terraform's workspaces: <dir>/provision.tfstate.d/<env>/<file>.
+        let file = path.file_name().map(|f| f.to_os_string()).unwrap_or_else(|| DEFAULT_STATE.into());
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        path = dir.join(format!("{}.d", file.to_string_lossy())).join(&settings.env).join(file);
+    }
+    Ok(Choice::Local(path))
 }
 
 impl Session {
@@ -82,7 +188,11 @@ impl Session {
         // is reported in one run.
         let values = match vars {
             Vars::Inputs(cli) => {
-                let inputs = VariableInputs { env: VariableInputs::from_process_env(), cli, extra_files: vec![] };
+                // An environment's own variables: NAME.tfvars, when present.
+                let env_file = PathBuf::from(format!("{}.tfvars", settings().env));
+                let extra_files =
+                    if settings().env != "default" && env_file.is_file() { vec![env_file] } else { vec![] };
+                let inputs = VariableInputs { env: VariableInputs::from_process_env(), cli, extra_files };
                 match resolve_variables(&mut module, &inputs) {
                     Ok((values, warnings)) => {
                         diags.extend(warnings);
@@ -115,8 +225,7 @@ impl Session {
             Ok(s) => crate::cli::parse_duration(&s).map_err(|e| anyhow::anyhow!("PROVISION_RECOVERY_SETTLE: {e}"))?,
             Err(_) => Duration::from_secs(10),
         };
-        let options =
-            Options { parallelism, workspace: "default".into(), recovery_settle: settle, ..Options::default() };
+        let options = Options { parallelism, workspace: settings().env, recovery_settle: settle, ..Options::default() };
         let module = Arc::new(module);
         let reporter = Arc::new(CliReporter(printer.clone()));
         let engine = match Engine::new(provider.clone(), module.clone(), values, options, reporter) {
@@ -129,16 +238,13 @@ impl Session {
         Ok(Session { printer: printer.clone(), provider, module, engine, backend })
     }
 
-    pub async fn lock(&self, operation: &str, timeout: Duration) -> Result<LockGuard> {
-        Ok(self.backend.lock(operation, timeout).await?)
+    pub async fn lock(&self, operation: &str, timeout: Duration) -> Result<Lock> {
+        take_lock(&self.printer, self.backend.as_ref(), operation, timeout).await
     }
 
     /// The state, or a new empty one (not written until something is recorded).
-    pub fn read_state(&self) -> Result<(State, bool)> {
-        match self.backend.read()? {
-            Some(s) => Ok((s, true)),
-            None => Ok((State::new(uuid::Uuid::new_v4().to_string(), env!("CARGO_PKG_VERSION")), false)),
-        }
+    pub async fn read_state(&self) -> Result<(State, bool)> {
+        read_or_new(self.backend.as_ref()).await
     }
 
     /// Shows an engine error; configuration problems as diagnostics.
@@ -156,5 +262,32 @@ impl Session {
         let total: u64 = calls.values().sum();
         let list: Vec<String> = calls.iter().map(|(k, v)| format!("{k}={v}")).collect();
         tracing::info!(total, calls = %list.join(" "), "AWS API calls");
+    }
+}
+
+/// Takes the state lock; says so when it took over a lock whose holder had gone silent.
+pub async fn take_lock(printer: &Printer, backend: &dyn Backend, operation: &str, timeout: Duration) -> Result<Lock> {
+    let lock = backend.lock(operation, timeout).await?;
+    if let Some(from) = lock.took_over_from() {
+        printer.warn(&format!(
+            "took over the state lock of {} (`{}` since {}, lock ID {}): it had not been renewed for a whole lease, so that run is gone",
+            from.who, from.operation, from.created, from.id
+        ));
+    }
+    Ok(lock)
+}
+
+/// Releases the lock at the end of a command; a failure is only a warning (the lease runs out).
+pub async fn release(printer: &Printer, lock: Lock) {
+    if let Err(e) = lock.release().await {
+        printer.warn(&format!("could not release the state lock: {e}; it will be taken over after its lease"));
+    }
+}
+
+/// The state, or a new empty one (not written until something is recorded).
+pub async fn read_or_new(backend: &dyn Backend) -> Result<(State, bool)> {
+    match backend.read().await? {
+        Some(s) => Ok((s, true)),
+        None => Ok((State::new(uuid::Uuid::new_v4().to_string(), env!("CARGO_PKG_VERSION")), false)),
     }
 }

@@ -20,7 +20,7 @@ pub use functions::FUNCTION_NAMES;
 pub use load::{load_dir, load_files};
 pub use module::{
     Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, Module, ObjectId, Output, ProviderBlock, ResourceBlock,
-    Validation, Variable,
+    S3_BACKEND_SETTINGS, Validation, Variable,
 };
 pub use references::{IndexKind, RefRoot, Reference};
 pub use render::render_diagnostics;

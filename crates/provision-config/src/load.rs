@@ -218,20 +218,27 @@ impl Loader<'_> {
                             continue;
                         }
                         let kind = labels[0].clone();
-                        if kind != "local" {
-                            self.err(
-                                sp(file, &inner.labels[0]),
-                                "Unsupported backend",
-                                format!("backend \"{kind}\" is not supported yet; only \"local\" is (remove the block to use the default local state file)"),
-                            );
-                            continue;
-                        }
+                        let supported: &[&str] = match kind.as_str() {
+                            "local" => &["path"],
+                            "s3" => &crate::module::S3_BACKEND_SETTINGS,
+                            _ => {
+                                self.err(
+                                    sp(file, &inner.labels[0]),
+                                    "Unsupported backend",
+                                    format!("backend \"{kind}\" is not supported; use \"s3\" or \"local\" (or no backend block for the default local state file)"),
+                                );
+                                continue;
+                            }
+                        };
                         let body = self.body_exprs(file, &inner.body);
                         for name in body.attrs.keys() {
-                            if name != "path" {
+                            if !supported.contains(&name.as_str()) {
                                 let span = body.attr_spans.get(name).cloned();
-                                self.err(span, "Unsupported argument", format!("`{name}` is not supported by the local backend (supported: path)"));
+                                self.err(span, "Unsupported argument", format!("`{name}` is not supported by the {kind} backend (supported: {})", supported.join(", ")));
                             }
+                        }
+                        for (name, _, span) in &body.blocks {
+                            self.err(span.clone(), "Unsupported block", format!("the {kind} backend takes no `{name}` block"));
                         }
                         self.m.backend = Some(Backend { kind, attrs: body.attrs, span: sp(file, &inner.ident) });
                     }

@@ -166,7 +166,11 @@ pub struct ProviderBlock {
     pub span: Option<Span>,
 }
 
-/// `terraform { backend "local" { path = "..." } }`.
+/// The settings `backend "s3"` accepts (also through `-backend-config`).
+pub const S3_BACKEND_SETTINGS: [&str; 8] =
+    ["bucket", "key", "region", "dynamodb_table", "use_lockfile", "encrypt", "workspace_key_prefix", "kms_key_id"];
+
+/// `terraform { backend "local" { path = "..." } }` or `backend "s3" { ... }`.
 #[derive(Debug, Clone)]
 pub struct Backend {
     pub kind: String,

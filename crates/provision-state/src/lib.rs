@@ -5,10 +5,14 @@
 //! Deliberately absent: any attempt to repair or overwrite a state that cannot be read. A corrupt,
 //! foreign or newer-format state is refused and left exactly as it is.
 
+mod backend;
+pub mod lease;
 mod local;
 mod lock;
 
-pub use local::{LocalBackend, LocalStore};
+pub use backend::{Backend, Lock, Store, parse};
+pub use lease::{LeaseGuard, LeaseRecord, LeaseStore};
+pub use local::LocalBackend;
 pub use lock::{LockGuard, LockInfo, release_held_locks};
 
 use std::path::PathBuf;
@@ -27,6 +31,21 @@ pub enum StateError {
         .holder.who, .holder.pid, .holder.operation, .holder.created, .path.display(), .holder.id
     )]
     StaleLock { holder: Box<LockInfo>, path: PathBuf },
+
+    #[error(
+        "the state is locked by {} (`{}` since {}, lock ID {})\n  lock: {location}; last renewed {renewed} (its clock), silent for {silent_secs}s here\n  a lock nobody renews for {lease_secs}s is taken over: wait with --lock-timeout {lease_secs}s, or, if that run is really gone, run: provision state force-unlock {}",
+        .holder.who, .holder.operation, .holder.created, .holder.id, .holder.id
+    )]
+    LeaseHeld { holder: Box<LockInfo>, location: String, renewed: String, silent_secs: u64, lease_secs: u64 },
+
+    #[error(
+        "the state at {location} changed since this run read it ({detail}); nothing was overwritten\n  someone else applied in between: run plan again"
+    )]
+    Conflict { location: String, detail: String },
+
+    /// A remote backend failed; the message says which resource and how to fix it.
+    #[error("{0}")]
+    Remote(String),
 
     #[error("no lock is held on {}", .path.display())]
     NotLocked { path: PathBuf },

@@ -1,14 +1,14 @@
 //! The local backend: one JSON state file, its backup, and its lock file.
 
 use crate::StateError;
-use crate::lock::{self, LockGuard, LockInfo};
+use crate::backend::{Backend, Lock};
+use crate::lock::{self, LockInfo};
 use async_trait::async_trait;
-use provision_core::state::{FORMAT_MARKER, FORMAT_VERSION, PersistError, State, StateStore};
+use provision_core::state::State;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// A state file and its lock.
@@ -38,44 +38,8 @@ impl LocalBackend {
         PathBuf::from(p)
     }
 
-    /// Takes the lock for `operation`, waiting up to `timeout` for a live holder to finish.
-    pub async fn lock(&self, operation: &str, timeout: Duration) -> Result<LockGuard, StateError> {
-        lock::acquire(&self.lock_path(), LockInfo::new(operation, &self.path), timeout).await
-    }
-
-    /// Who holds the lock, if anyone.
-    pub fn lock_info(&self) -> Result<Option<LockInfo>, StateError> {
-        lock::read(&self.lock_path())
-    }
-
-    /// Removes the lock if its ID is `id`. Returns the removed holder.
-    pub fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError> {
-        let path = self.lock_path();
-        let holder = lock::read(&path)?.ok_or(StateError::NotLocked { path: path.clone() })?;
-        if holder.id != id {
-            return Err(StateError::WrongLockId { holder: Box::new(holder), given: id.to_string(), path });
-        }
-        std::fs::remove_file(&path).map_err(|e| StateError::io("remove", &path, e))?;
-        Ok(holder)
-    }
-
-    /// Reads the state. `None` when there is no state file yet.
-    pub fn read(&self) -> Result<Option<State>, StateError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StateError::io("read", &self.path, e)),
-        };
-        parse(&self.path, &text).map(Some)
-    }
-
-    /// A store that writes this backend's file. Pass the lock to prove it is held.
-    pub fn store(&self, _lock: &LockGuard) -> LocalStore {
-        LocalStore { backend: self.clone(), backed_up: AtomicBool::new(false) }
-    }
-
     /// Writes `state` atomically: temporary file with mode 0600, fsync, rename, fsync directory.
-    pub fn write(&self, state: &State) -> Result<(), StateError> {
+    fn write_file(&self, state: &State) -> Result<(), StateError> {
         let path = &self.path;
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -119,56 +83,52 @@ impl LocalBackend {
     }
 }
 
-/// Parses a state file, refusing anything that is not a readable provision state of a known format.
-fn parse(path: &Path, text: &str) -> Result<State, StateError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
-        path: path.to_path_buf(),
-        detail: format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
-    })?;
-    let Some(obj) = value.as_object() else {
-        return Err(StateError::Foreign { path: path.to_path_buf(), what: "it is JSON, but not an object".into() });
-    };
-    if obj.get("format").and_then(|f| f.as_str()) != Some(FORMAT_MARKER) {
-        let what = if obj.contains_key("terraform_version") {
-            format!(
-                "it is a Terraform state (Terraform {}); provision keeps its own state and does not read Terraform's",
-                obj.get("terraform_version").and_then(|v| v.as_str()).unwrap_or("?")
-            )
-        } else {
-            "it has no \"format\": \"provision-state\" marker".into()
-        };
-        return Err(StateError::Foreign { path: path.to_path_buf(), what });
-    }
-    let version = obj.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
-    if version > u64::from(FORMAT_VERSION) {
-        return Err(StateError::NewerFormat { path: path.to_path_buf(), found: version, supported: FORMAT_VERSION });
-    }
-    if version == 0 {
-        return Err(StateError::Corrupt { path: path.to_path_buf(), detail: "\"format_version\" is missing".into() });
-    }
-    serde_json::from_value(value).map_err(|e| StateError::Corrupt { path: path.to_path_buf(), detail: e.to_string() })
-}
-
-/// Writes state for the engine. The first write of a run keeps the previous file as a backup.
-#[derive(Debug)]
-pub struct LocalStore {
-    backend: LocalBackend,
-    backed_up: AtomicBool,
-}
-
 #[async_trait]
-impl StateStore for LocalStore {
-    async fn persist(&self, state: &State) -> Result<(), PersistError> {
-        if !self.backed_up.swap(true, Ordering::SeqCst) {
-            self.backend.backup().map_err(|e| PersistError(e.to_string()))?;
+impl Backend for LocalBackend {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    async fn read_text(&self) -> Result<Option<String>, StateError> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StateError::io("read", &self.path, e)),
         }
-        self.backend.write(state).map_err(|e| PersistError(e.to_string()))
+    }
+
+    async fn write(&self, state: &State) -> Result<(), StateError> {
+        self.write_file(state)
+    }
+
+    async fn before_first_write(&self) -> Result<(), StateError> {
+        self.backup()
+    }
+
+    async fn lock(&self, operation: &str, timeout: Duration) -> Result<Lock, StateError> {
+        lock::acquire(&self.lock_path(), LockInfo::new(operation, &self.path), timeout).await.map(Lock::File)
+    }
+
+    async fn lock_info(&self) -> Result<Option<LockInfo>, StateError> {
+        lock::read(&self.lock_path())
+    }
+
+    async fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError> {
+        let path = self.lock_path();
+        let holder = lock::read(&path)?.ok_or(StateError::NotLocked { path: path.clone() })?;
+        if holder.id != id {
+            return Err(StateError::WrongLockId { holder: Box::new(holder), given: id.to_string(), path });
+        }
+        std::fs::remove_file(&path).map_err(|e| StateError::io("remove", &path, e))?;
+        Ok(holder)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::{Store, parse};
+    use provision_core::state::StateStore;
     use std::os::unix::fs::PermissionsExt;
 
     fn backend() -> (tempfile::TempDir, LocalBackend) {
@@ -180,17 +140,17 @@ mod tests {
     #[tokio::test]
     async fn writes_atomically_with_mode_0600_and_keeps_a_backup() {
         let (_d, b) = backend();
-        assert!(b.read().expect("read").is_none());
+        assert!(b.read().await.expect("read").is_none());
         let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
-        let store = b.store(&lock);
+        let store = Store::new(&b, &lock);
         let mut s = State::new("lin", "test");
         s.serial = 1;
         store.persist(&s).await.expect("write");
         let mode = std::fs::metadata(b.path()).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        assert_eq!(b.read().expect("read"), Some(s.clone()));
+        assert_eq!(b.read().await.expect("read"), Some(s.clone()));
         // A second run backs up the first version before writing.
-        let store = b.store(&lock);
+        let store = Store::new(&b, &lock);
         s.serial = 2;
         store.persist(&s).await.expect("write");
         let backup =
@@ -204,8 +164,8 @@ mod tests {
         assert!(leftovers.is_empty());
     }
 
-    #[test]
-    fn refuses_corrupt_foreign_and_newer_state_and_leaves_it_alone() {
+    #[tokio::test]
+    async fn refuses_corrupt_foreign_and_newer_state_and_leaves_it_alone() {
         let (_d, b) = backend();
         let cases = [
             (
@@ -224,7 +184,7 @@ mod tests {
         ];
         for (text, want) in cases {
             std::fs::write(b.path(), text).expect("write");
-            let err = b.read().expect_err("must be refused").to_string();
+            let err = b.read().await.expect_err("must be refused").to_string();
             assert!(err.contains(want), "{err}");
             assert_eq!(std::fs::read_to_string(b.path()).expect("read"), text, "the file must be left untouched");
         }
@@ -238,7 +198,7 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains(&format!("pid {}", std::process::id())), "{msg}");
         assert!(msg.contains("`apply`"), "{msg}");
-        assert!(msg.contains(&first.info.id), "{msg}");
+        assert!(msg.contains(&first.info().id), "{msg}");
         // Waiting: released after 300 ms, taken within the timeout.
         let holder = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -246,9 +206,9 @@ mod tests {
         });
         let second = b.lock("plan", Duration::from_secs(5)).await.expect("waited for the lock");
         holder.await.expect("join");
-        assert_eq!(b.lock_info().expect("info").map(|i| i.id), Some(second.info.id.clone()));
+        assert_eq!(b.lock_info().await.expect("info").map(|i| i.id), Some(second.info().id.clone()));
         drop(second);
-        assert!(b.lock_info().expect("info").is_none(), "dropping the guard releases the lock");
+        assert!(b.lock_info().await.expect("info").is_none(), "dropping the guard releases the lock");
     }
 
     #[tokio::test]
@@ -265,8 +225,8 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("no longer running"), "{msg}");
         assert!(msg.contains(&format!("provision state force-unlock {}", info.id)), "{msg}");
-        assert!(matches!(b.force_unlock("wrong"), Err(StateError::WrongLockId { .. })));
-        b.force_unlock(&info.id).expect("unlock");
+        assert!(matches!(b.force_unlock("wrong").await, Err(StateError::WrongLockId { .. })));
+        b.force_unlock(&info.id).await.expect("unlock");
         b.lock("apply", Duration::ZERO).await.expect("free again");
     }
 }

@@ -6,12 +6,12 @@ use crate::Status;
 use crate::cli::{ApplyArgs, DestroyArgs};
 use crate::printer::Printer;
 use crate::saved_plan::SavedPlan;
-use crate::session::{Reported, Session, Vars};
+use crate::session::{Reported, Session, Vars, release};
 use anyhow::Result;
 use provision_config::VarSource;
 use provision_core::plan::{Action, PlanMode};
 use provision_engine::{ApplyReport, Cancel, PlanRequest, PlannedRun, SavedInputs};
-use provision_state::LockGuard;
+use provision_state::{Lock, Store};
 use std::path::Path;
 
 pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: ApplyArgs) -> Result<Status> {
@@ -24,20 +24,24 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: ApplyArgs) -> Re
     }
     let s = Session::load(printer, Vars::Inputs(vars), args.parallelism.into())?;
     let lock = s.lock("apply", args.lock.lock_timeout).await?;
-    let (mut state, _) = s.read_state()?;
-    s.engine.recover(&mut state, &s.backend.store(&lock)).await.map_err(|e| s.report(e))?;
+    let (mut state, _) = s.read_state().await?;
+    s.engine.recover(&mut state, &Store::new(s.backend.as_ref(), &lock)).await.map_err(|e| s.report(e))?;
     let request = PlanRequest { mode: PlanMode::Normal, refresh: args.refresh, saved: None, layer: args.layer };
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
-    execute(&s, &lock, run, PlanMode::Normal, args.auto_approve, true).await
+    let status = execute(&s, &lock, run, PlanMode::Normal, args.auto_approve, true).await;
+    release(printer, lock).await;
+    status
 }
 
 pub async fn destroy(printer: &Printer, vars: Vec<VarSource>, args: DestroyArgs) -> Result<Status> {
     let s = Session::load(printer, Vars::Inputs(vars), args.parallelism.into())?;
     let lock = s.lock("destroy", args.lock.lock_timeout).await?;
-    let (mut state, _) = s.read_state()?;
-    s.engine.recover(&mut state, &s.backend.store(&lock)).await.map_err(|e| s.report(e))?;
+    let (mut state, _) = s.read_state().await?;
+    s.engine.recover(&mut state, &Store::new(s.backend.as_ref(), &lock)).await.map_err(|e| s.report(e))?;
     let run = s.engine.plan(&state, PlanRequest::destroy().with_layer(args.layer)).await.map_err(|e| s.report(e))?;
-    execute(&s, &lock, run, PlanMode::Destroy, args.auto_approve, true).await
+    let status = execute(&s, &lock, run, PlanMode::Destroy, args.auto_approve, true).await;
+    release(printer, lock).await;
+    status
 }
 
 async fn apply_saved(
@@ -57,7 +61,7 @@ async fn apply_saved(
         return Ok(Status::Error);
     }
     let lock = s.lock("apply", lock_timeout).await?;
-    let (state, existed) = s.read_state()?;
+    let (state, existed) = s.read_state().await?;
     if let Some(why) = saved.state_changes(&state, existed) {
         printer.error(&format!(
             "the saved plan {} is stale: {why}; run `provision plan -out {}` again",
@@ -82,13 +86,15 @@ async fn apply_saved(
         ));
         return Ok(Status::Error);
     }
-    execute(&s, &lock, run, mode, true, false).await
+    let status = execute(&s, &lock, run, mode, true, false).await;
+    release(printer, lock).await;
+    status
 }
 
 /// Shows the plan (unless it is a saved one), asks, applies, and reports.
 async fn execute(
     s: &Session,
-    lock: &LockGuard,
+    lock: &Lock,
     run: PlannedRun,
     mode: PlanMode,
     auto_approve: bool,
@@ -125,7 +131,7 @@ async fn execute(
     }
     let cancel = Cancel::default();
     let interrupts = crate::interrupt::during_apply(&cancel);
-    let store = s.backend.store(lock);
+    let store = Store::new(s.backend.as_ref(), lock);
     let report = s.engine.apply(run, &store, &cancel).await.map_err(|e| s.report(e))?;
     drop(interrupts);
     s.report_calls();

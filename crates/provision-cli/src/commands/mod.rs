@@ -17,12 +17,17 @@ pub async fn run(cli: Cli, vars: Vec<VarSource>, printer: Printer) -> Result<Sta
     if let Some(dir) = &cli.global.directory {
         std::env::set_current_dir(dir).with_context(|| format!("cannot use the directory {}", dir.display()))?;
     }
+    crate::session::init_settings(crate::session::Settings {
+        env: cli.global.env.clone(),
+        backend_config: cli.global.backend_config.clone(),
+        lock_lease: cli.global.lock_lease,
+    })?;
     let result = match cli.command {
         Command::Validate => validate::run(&printer).await,
         Command::Plan(args) => plan::run(&printer, vars, args).await,
         Command::Apply(args) => apply::run(&printer, vars, args).await,
         Command::Destroy(args) => apply::destroy(&printer, vars, args).await,
-        Command::Output(args) => output::run(&printer, args),
+        Command::Output(args) => output::run(&printer, args).await,
         Command::State(cmd) => state::run(&printer, cmd).await,
     };
     match result {

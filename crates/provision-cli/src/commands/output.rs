@@ -20,9 +20,9 @@ pub fn render_all(outputs: &BTreeMap<String, OutputValue>) -> String {
     s
 }
 
-pub fn run(printer: &Printer, args: OutputArgs) -> Result<Status> {
+pub async fn run(printer: &Printer, args: OutputArgs) -> Result<Status> {
     let backend = load_module_backend()?;
-    let outputs = backend.read()?.map(|s| s.outputs).unwrap_or_default();
+    let outputs = backend.read().await?.map(|s| s.outputs).unwrap_or_default();
     match &args.name {
         None if args.json => {
             let j: serde_json::Map<String, serde_json::Value> = outputs

@@ -4,7 +4,7 @@ use crate::Status;
 use crate::cli::PlanArgs;
 use crate::printer::Printer;
 use crate::saved_plan;
-use crate::session::{Session, Vars};
+use crate::session::{Session, Vars, release};
 use anyhow::Result;
 use provision_config::VarSource;
 use provision_core::plan::PlanMode;
@@ -16,8 +16,8 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
     }
     let s = Session::load(printer, Vars::Inputs(vars), 10)?;
     let lock = s.lock("plan", args.lock.lock_timeout).await?;
-    let (mut state, existed) = s.read_state()?;
-    let store = s.backend.store(&lock);
+    let (mut state, existed) = s.read_state().await?;
+    let store = provision_state::Store::new(s.backend.as_ref(), &lock);
     s.engine.recover(&mut state, &store).await.map_err(|e| s.report(e))?;
     let mode = if args.destroy { PlanMode::Destroy } else { PlanMode::Normal };
     let request = PlanRequest { mode, refresh: args.refresh, saved: None, layer: args.layer };
@@ -40,6 +40,6 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
         printer.line("\nNote: without -out, provision cannot guarantee to take exactly these actions if you run \"provision apply\" now.");
     }
     s.report_calls();
-    drop(lock);
+    release(printer, lock).await;
     Ok(if args.detailed_exitcode && run.plan.has_changes() { Status::Changes } else { Status::Ok })
 }

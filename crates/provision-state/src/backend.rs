@@ -1,0 +1,150 @@
+//! The backend contract: where the state lives, how it is read and written, and how it is
+//! locked. The local file backend lives here; the S3 backend lives with the AWS code
+//! (`provision-aws`), the only crate that talks to AWS.
+
+use crate::StateError;
+use crate::lease::LeaseGuard;
+use crate::lock::{LockGuard, LockInfo};
+use async_trait::async_trait;
+use provision_core::state::{FORMAT_MARKER, FORMAT_VERSION, PersistError, State, StateStore};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// A held state lock: a lock file (local) or a lease (remote, renewed while held).
+#[derive(Debug)]
+pub enum Lock {
+    File(LockGuard),
+    Lease(Box<LeaseGuard>),
+}
+
+impl Lock {
+    pub fn info(&self) -> &LockInfo {
+        match self {
+            Lock::File(g) => &g.info,
+            Lock::Lease(g) => &g.record.info,
+        }
+    }
+
+    /// Ok while the lock is certainly still held; state writes check this first.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Lock::File(_) => Ok(()),
+            Lock::Lease(g) => g.check(),
+        }
+    }
+
+    /// The holder whose expired lease this lock took over, if it did.
+    pub fn took_over_from(&self) -> Option<&LockInfo> {
+        match self {
+            Lock::File(_) => None,
+            Lock::Lease(g) => g.took_over_from.as_ref(),
+        }
+    }
+
+    /// Releases the lock (dropping it releases too, but cannot report a failure).
+    pub async fn release(self) -> Result<(), StateError> {
+        match self {
+            Lock::File(g) => {
+                drop(g);
+                Ok(())
+            }
+            Lock::Lease(g) => (*g).release().await,
+        }
+    }
+}
+
+/// Where the state lives.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// The state's location, for messages (`provision.tfstate`, `s3://bucket/key`).
+    fn location(&self) -> String;
+
+    /// The state file's text, unparsed (`state pull`). `None` when there is no state yet.
+    async fn read_text(&self) -> Result<Option<String>, StateError>;
+
+    /// The state. `None` when there is none yet. Unreadable, foreign or newer states are refused.
+    async fn read(&self) -> Result<Option<State>, StateError> {
+        match self.read_text().await? {
+            Some(text) => parse(Path::new(&self.location()), &text).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes the state. Remote backends write only over the version this process last read or
+    /// wrote, and refuse otherwise ([`StateError::Conflict`]).
+    async fn write(&self, state: &State) -> Result<(), StateError>;
+
+    /// Called once before a run's first write (the local backend keeps a backup).
+    async fn before_first_write(&self) -> Result<(), StateError> {
+        Ok(())
+    }
+
+    /// Takes the lock for `operation`, waiting up to `timeout`.
+    async fn lock(&self, operation: &str, timeout: Duration) -> Result<Lock, StateError>;
+
+    /// Who holds the lock, if anyone.
+    async fn lock_info(&self) -> Result<Option<LockInfo>, StateError>;
+
+    /// Removes the lock if its ID is `id`; returns the holder removed.
+    async fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError>;
+}
+
+/// Writes state for the engine through a backend, while the lock is held.
+pub struct Store<'a> {
+    backend: &'a dyn Backend,
+    lock: &'a Lock,
+    started: AtomicBool,
+}
+
+impl<'a> Store<'a> {
+    pub fn new(backend: &'a dyn Backend, lock: &'a Lock) -> Self {
+        Store { backend, lock, started: AtomicBool::new(false) }
+    }
+}
+
+#[async_trait]
+impl StateStore for Store<'_> {
+    async fn persist(&self, state: &State) -> Result<(), PersistError> {
+        self.lock.check().map_err(|why| {
+            PersistError(format!(
+                "{why}; stopped before writing {} to avoid overwriting another run",
+                self.backend.location()
+            ))
+        })?;
+        if !self.started.swap(true, Ordering::SeqCst) {
+            self.backend.before_first_write().await.map_err(|e| PersistError(e.to_string()))?;
+        }
+        self.backend.write(state).await.map_err(|e| PersistError(e.to_string()))
+    }
+}
+
+/// Parses a state, refusing anything that is not a readable provision state of a known format.
+pub fn parse(path: &Path, text: &str) -> Result<State, StateError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
+    })?;
+    let Some(obj) = value.as_object() else {
+        return Err(StateError::Foreign { path: path.to_path_buf(), what: "it is JSON, but not an object".into() });
+    };
+    if obj.get("format").and_then(|f| f.as_str()) != Some(FORMAT_MARKER) {
+        let what = if obj.contains_key("terraform_version") {
+            format!(
+                "it is a Terraform state (Terraform {}); provision keeps its own state and does not read Terraform's",
+                obj.get("terraform_version").and_then(|v| v.as_str()).unwrap_or("?")
+            )
+        } else {
+            "it has no \"format\": \"provision-state\" marker".into()
+        };
+        return Err(StateError::Foreign { path: path.to_path_buf(), what });
+    }
+    let version = obj.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    if version > u64::from(FORMAT_VERSION) {
+        return Err(StateError::NewerFormat { path: path.to_path_buf(), found: version, supported: FORMAT_VERSION });
+    }
+    if version == 0 {
+        return Err(StateError::Corrupt { path: path.to_path_buf(), detail: "\"format_version\" is missing".into() });
+    }
+    serde_json::from_value(value).map_err(|e| StateError::Corrupt { path: path.to_path_buf(), detail: e.to_string() })
+}
