@@ -22,8 +22,10 @@ impl Drop for ApplyGuard {
     }
 }
 
-fn stop_now() -> ! {
+async fn stop_now() -> ! {
     provision_state::release_held_locks();
+    // Remote locks: released if AWS answers within a few seconds; otherwise their lease runs out.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), provision_state::lease::release_held()).await;
     eprintln!("\nInterrupted.");
     std::process::exit(130);
 }
@@ -39,7 +41,7 @@ pub async fn watch() {
         let active = ACTIVE.lock().unwrap_or_else(|p| p.into_inner()).clone();
         match active {
             Some(c) if !c.is_cancelled() => c.cancel(),
-            _ => stop_now(),
+            _ => stop_now().await,
         }
     }
 }

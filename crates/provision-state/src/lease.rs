@@ -56,6 +56,25 @@ pub trait LeaseStore: Send + Sync {
     async fn delete(&self, expected: &str) -> Result<bool, StateError>;
 }
 
+/// Leases this process holds, so an interrupt can release them before exiting.
+type Registered = (String, Vec<Arc<dyn LeaseStore>>, Arc<Mutex<Shared>>);
+static HELD: Mutex<Vec<Registered>> = Mutex::new(Vec::new());
+
+fn unregister(id: &str) {
+    HELD.lock().unwrap_or_else(|p| p.into_inner()).retain(|(i, _, _)| i != id);
+}
+
+/// Releases every lease this process holds (for an interrupt that exits without unwinding).
+pub async fn release_held() {
+    let held = std::mem::take(&mut *HELD.lock().unwrap_or_else(|p| p.into_inner()));
+    for (_, stores, shared) in held {
+        let tokens = shared.lock().unwrap_or_else(|p| p.into_inner()).tokens.clone();
+        for (store, token) in stores.iter().zip(tokens).rev() {
+            let _ = store.delete(&token).await;
+        }
+    }
+}
+
 /// A held lease; renewed in the background until released.
 pub struct LeaseGuard {
     pub record: LeaseRecord,
@@ -102,6 +121,7 @@ impl LeaseGuard {
         if let Some(r) = self.renewer.take() {
             r.abort();
         }
+        unregister(&self.record.info.id);
         let tokens = self.shared.lock().unwrap_or_else(|p| p.into_inner()).tokens.clone();
         for (store, token) in self.stores.iter().zip(tokens).rev() {
             store.delete(&token).await?;
@@ -116,6 +136,7 @@ impl Drop for LeaseGuard {
         if let Some(r) = self.renewer.take() {
             r.abort();
         }
+        unregister(&self.record.info.id);
         // Not released explicitly (an error path): release in the background if the runtime
         // lives on; otherwise the lease runs out.
         if self.stores.is_empty() {
@@ -265,6 +286,7 @@ pub async fn acquire(
     let tokens = held.into_iter().map(|h| h.token).collect();
     let shared = Arc::new(Mutex::new(Shared { tokens, valid_from, lost: None }));
     let renewer = tokio::spawn(renew(stores.clone(), record.clone(), shared.clone()));
+    HELD.lock().unwrap_or_else(|p| p.into_inner()).push((record.info.id.clone(), stores.clone(), shared.clone()));
     Ok(LeaseGuard { record, took_over_from, stores, shared, renewer: Some(renewer) })
 }
 
