@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: for N = 10, 100 and 1,000 resources (a tenth VPCs, the rest subnets, nine per VPC),
 # apply against the moto emulator, then time `provision plan` with nothing to change and count the
-# AWS API calls that plan made. Writes the table to docs/benchmarks.md.
+# AWS API calls that plan made; then apply the same configuration with its state in S3 (the S3
+# backend, locked in DynamoDB) and count the state writes. Writes the tables to docs/benchmarks.md.
 #
 # Usage: scripts/bench.sh [N...]        (default: 10 100 1000)
 # Env:   BENCH_RUNS=5 (timed plans per N), BENCH_PROFILE=release
@@ -39,6 +40,7 @@ secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 
 rows=()
+s3rows=()
 for n in "${sizes[@]}"; do
     vpcs=$(( (n + 9) / 10 ))
     subnets=$(( n - vpcs ))
@@ -89,6 +91,30 @@ TF
     by_op=$(sed -e 's/.*calls=//' <<<"$calls_line")
     echo "   apply ${apply_s}s ($apply_calls calls, $writes state writes), plan ${plan_s}s (${local_s}s without refresh), $plan_calls calls: $by_op"
     rows+=("| $n | $vpcs | $subnets | $apply_s | $apply_calls | $writes | $plan_s | $local_s | $plan_calls | $by_op |")
+
+    # The same apply with the state in S3, locked in DynamoDB and with the S3 lock object.
+    s3dir="$dir-s3"
+    mkdir -p "$s3dir"
+    cat "$dir/main.tf" - >"$s3dir/main.tf" <<TF
+
+terraform {
+  backend "s3" {
+    bucket         = "bench-state"
+    key            = "n$n/terraform.tfstate"
+    region         = "eu-west-1"
+    dynamodb_table = "bench-locks"
+    use_lockfile   = true
+  }
+}
+TF
+    "$provision" -C "$s3dir" state bootstrap >/dev/null
+    t0=$(now)
+    "$provision" -C "$s3dir" apply --auto-approve --parallelism 10 >"$s3dir/apply.out" 2>"$s3dir/apply.err"
+    t1=$(now)
+    s3_apply_s=$(secs "$t0" "$t1")
+    s3_writes=$("$provision" -C "$s3dir" state pull | python3 -c "import json, sys; print(json.load(sys.stdin)['serial'])")
+    echo "   with the state in S3: apply ${s3_apply_s}s, $s3_writes state writes (PutObject) for $n resources"
+    s3rows+=("| $n | $s3_apply_s | $s3_writes | $(python3 -c "print(f'{$s3_writes / $n:.2f}')") |")
 done
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
@@ -108,6 +134,19 @@ evaluating, diffing), with no AWS call.
 |---|---|---|---|---|---|---|---|---|---|
 MD
     printf '%s\n' "${rows[@]}"
+    cat <<'MD'
+
+### With the state in S3
+
+The same applies with `backend "s3"` (locked with a DynamoDB item and the S3 lock object). Every
+state write is one conditional `PutObject` of the whole state; writes that fall due together share
+one, so an apply makes far fewer writes than resources. The serial of the state after the apply is
+the number of writes.
+
+| N | apply (s) | state writes | writes per resource |
+|---|---|---|---|
+MD
+    printf '%s\n' "${s3rows[@]}"
     cat <<'MD'
 
 **Reading the table.** The calls a plan makes grow with the number of resource *types* (here two:
