@@ -141,7 +141,8 @@ MD
 The same applies with `backend "s3"` (locked with a DynamoDB item and the S3 lock object). Every
 state write is one conditional `PutObject` of the whole state; writes that fall due together share
 one, so an apply makes far fewer writes than resources. The serial of the state after the apply is
-the number of writes.
+the number of writes. At N = 1,000 each write uploads the whole state (about 670 KB) to the
+emulator, which is what makes that apply slower than with the local file.
 
 | N | apply (s) | state writes | writes per resource |
 |---|---|---|---|

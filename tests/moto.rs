@@ -38,6 +38,11 @@ impl Stack {
     }
 
     fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("provision runs")
+    }
+
+    /// A `provision` command for this stack, not started.
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_provision"));
         cmd.current_dir(self.path()).args(args).env("NO_COLOR", "1").env("PROVISION_RECOVERY_SETTLE", "0s");
         for (k, v) in self.moto.env() {
@@ -46,7 +51,17 @@ impl Stack {
         if let Some(e) = &self.endpoint {
             cmd.env("AWS_ENDPOINT_URL", e);
         }
-        cmd.output().expect("provision runs")
+        cmd
+    }
+
+    /// SDK settings that reach this stack's emulator directly.
+    async fn sdk(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.moto.endpoint())
+            .region(aws_config::Region::new(REGION))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+            .load()
+            .await
     }
 
     /// Runs and expects success.
@@ -72,13 +87,7 @@ impl Stack {
     }
 
     async fn ec2(&self) -> aws_sdk_ec2::Client {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(self.moto.endpoint())
-            .region(aws_config::Region::new(REGION))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
-            .load()
-            .await;
-        aws_sdk_ec2::Client::new(&conf)
+        aws_sdk_ec2::Client::new(&self.sdk().await)
     }
 
     /// Every VPC, subnet and internet gateway in the emulator tagged with this stack.
@@ -301,16 +310,12 @@ resource "aws_subnet" "s" {
     }
     std::fs::write(s.path().join("main.tf"), config).expect("config");
     for (round, after) in [1usize, 4, 9].into_iter().enumerate() {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_provision"));
-        cmd.current_dir(s.path())
-            .args(["apply", "--auto-approve", "--parallelism", "1"])
-            .env("NO_COLOR", "1")
+        let mut child = s
+            .command(&["apply", "--auto-approve", "--parallelism", "1"])
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
-        for (k, v) in s.moto.env() {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn");
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
         let stdout = child.stdout.take().expect("stdout");
         let mut seen = 0;
         for line in std::io::BufReader::new(stdout).lines() {
@@ -668,23 +673,8 @@ impl Stack {
         Stack { moto: Moto::start(), dir, endpoint: None }
     }
 
-    /// A `provision` command for this stack, not started.
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_provision"));
-        cmd.current_dir(self.path()).args(args).env("NO_COLOR", "1").env("PROVISION_RECOVERY_SETTLE", "0s");
-        for (k, v) in self.moto.env() {
-            cmd.env(k, v);
-        }
-        cmd
-    }
-
     async fn s3(&self) -> aws_sdk_s3::Client {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(self.moto.endpoint())
-            .region(aws_config::Region::new(REGION))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
-            .load()
-            .await;
+        let conf = self.sdk().await;
         aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build())
     }
 
@@ -884,12 +874,7 @@ async fn s3_state_changed_underneath_is_never_overwritten() {
         env: "default".into(),
         lease: std::time::Duration::from_secs(10),
     };
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(s.moto.endpoint())
-        .region(aws_config::Region::new(REGION))
-        .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
+    let sdk = s.sdk().await;
     let (one, two) = (
         provision_aws::backend::S3Backend::with_sdk(config.clone(), &sdk),
         provision_aws::backend::S3Backend::with_sdk(config, &sdk),
@@ -902,4 +887,26 @@ async fn s3_state_changed_underneath_is_never_overwritten() {
     let err = two.write(&b).await.expect_err("the second writer is refused").to_string();
     assert!(err.contains("changed since this run read it"), "{err}");
     assert_eq!(s.s3_state("app/terraform.tfstate").await["serial"].as_u64(), Some(a.serial), "nothing overwritten");
+}
+
+/// A bucket without its lock table: the error names the table, the region and the fix.
+#[tokio::test]
+async fn s3_state_missing_lock_table_is_explained() {
+    let s = Stack::with_config(S3_STACK);
+    let s3 = s.s3().await;
+    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+        .build();
+    s3.create_bucket().bucket("acme-state").create_bucket_configuration(location).send().await.expect("bucket");
+    let out = s.run(&["plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("DynamoDB table acme-locks"), "{err}");
+    assert!(
+        err.contains("the lock table does not exist in eu-west-1: create it with `provision state bootstrap`"),
+        "{err}"
+    );
+    // Nothing was left behind: the S3 lock object taken first was released.
+    let listed = s3.list_objects_v2().bucket("acme-state").send().await.expect("list");
+    assert_eq!(listed.key_count(), Some(0), "{:?}", listed.contents());
 }
