@@ -1,10 +1,10 @@
 //! `aws_eip`: an Elastic IP address. Allocated with its tags; released only once whatever holds
 //! it (a NAT gateway that is still being deleted) lets go.
 
-use super::{batched, filter, get_bool, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags};
+use super::{batched, filter, get_bool, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags, visible};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
-use crate::retry::{Policy, gone_is_ok, nothing, retry};
+use crate::retry::{Policy, gone_is_ok, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address as Eip, DomainType, Filter, ResourceType as Ec2Type};
@@ -101,17 +101,9 @@ impl ElasticIp {
     }
 
     async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        retry(
-            Policy::NEW_OBJECT,
-            || async {
-                let found = Self::describe(c, vec![filter("allocation-id", [id])]).await?;
-                found
-                    .first()
-                    .map(|a| Self::attrs(c, a))
-                    .ok_or_else(|| ProviderError::new(ProviderErrorKind::NotFound, format!("address {id} not found")))
-            },
-            nothing,
-        )
+        visible("address", id, || async {
+            Ok(Self::describe(c, vec![filter("allocation-id", [id])]).await?.first().map(|a| Self::attrs(c, a)))
+        })
         .await
     }
 }

@@ -1,7 +1,7 @@
 //! `aws_internet_gateway`: a VPC's way to the internet. Attached and detached in place; detached
 //! before it is deleted.
 
-use super::{batched, filter, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags};
+use super::{batched, filter, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags, visible};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
@@ -65,16 +65,9 @@ impl InternetGateway {
     }
 
     async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        retry(
-            Policy::NEW_OBJECT,
-            || async {
-                let found = Self::describe(c, vec![filter("internet-gateway-id", [id])]).await?;
-                found.first().map(|g| Self::attrs(c, g)).ok_or_else(|| {
-                    ProviderError::new(ProviderErrorKind::NotFound, format!("internet gateway {id} not found"))
-                })
-            },
-            nothing,
-        )
+        visible("internet gateway", id, || async {
+            Ok(Self::describe(c, vec![filter("internet-gateway-id", [id])]).await?.first().map(|g| Self::attrs(c, g)))
+        })
         .await
     }
 

@@ -32,6 +32,7 @@ pub(crate) mod vpc;
 pub(crate) mod vpc_security_group_rule;
 
 use crate::error::sdk;
+use crate::retry::{Policy, nothing, retry};
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag, TagSpecification};
 use provision_core::{Attrs, Identity, ProviderError, Value, tags};
 use std::collections::{BTreeMap, BTreeSet};
@@ -111,6 +112,19 @@ pub(crate) async fn sync_tags(
         req.send().await.map_err(|e| sdk("CreateTags", e))?;
     }
     Ok(())
+}
+
+/// The object `fetch` finds, waiting while it is not visible yet (AWS is eventually consistent
+/// right after a create or change): `None` from `fetch` is retried under [`Policy::NEW_OBJECT`]
+/// and, when time runs out, is "`{what} {id}` not found".
+pub(crate) async fn visible<T, F, Fut>(what: &str, id: &str, fetch: F) -> Result<T, ProviderError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ProviderError>>,
+{
+    let not_found =
+        || ProviderError::new(provision_core::ProviderErrorKind::NotFound, format!("{what} {id} not found"));
+    retry(Policy::NEW_OBJECT, || async { fetch().await?.ok_or_else(not_found) }, nothing).await
 }
 
 pub(crate) fn s(v: Option<&str>) -> Value {

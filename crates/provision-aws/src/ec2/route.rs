@@ -7,9 +7,8 @@
 //! did reach AWS is neither duplicated nor lost on the next run.
 
 use super::route_table::{RouteSpec, describe};
-use super::{filter, get_string, need_str, s};
+use super::{filter, get_string, need_str, s, visible};
 use crate::context::{Clients, Context};
-use crate::retry::{Policy, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
 use provision_core::{
@@ -105,19 +104,7 @@ impl RouteResource {
 
     /// The route just written, waiting while it is not visible yet.
     async fn read_back(c: &Clients, table: &str, spec: &RouteSpec) -> Result<Attrs, ProviderError> {
-        retry(
-            Policy::NEW_OBJECT,
-            || async {
-                Self::lookup(c, table, spec).await?.ok_or_else(|| {
-                    ProviderError::new(
-                        ProviderErrorKind::NotFound,
-                        format!("route {} not found", route_id(table, spec)),
-                    )
-                })
-            },
-            nothing,
-        )
-        .await
+        visible("route", &route_id(table, spec), || Self::lookup(c, table, spec)).await
     }
 }
 

@@ -1,7 +1,7 @@
 //! `aws_route_table`: a VPC route table, with its inline `route` blocks managed as a delta
 //! (routes added, replaced and deleted one by one; the table itself is kept).
 
-use super::{batched, filter, need_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags};
+use super::{batched, filter, need_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags, visible};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
@@ -218,16 +218,9 @@ impl RouteTable {
     }
 
     async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        retry(
-            Policy::NEW_OBJECT,
-            || async {
-                let found = describe(c, vec![filter("route-table-id", [id])]).await?;
-                found.first().map(|t| Self::attrs(c, t)).ok_or_else(|| {
-                    ProviderError::new(ProviderErrorKind::NotFound, format!("route table {id} not found"))
-                })
-            },
-            nothing,
-        )
+        visible("route table", id, || async {
+            Ok(describe(c, vec![filter("route-table-id", [id])]).await?.first().map(|t| Self::attrs(c, t)))
+        })
         .await
     }
 

@@ -5,7 +5,7 @@
 //! idempotent: a subnet already associated with the wanted table is adopted.
 
 use super::route_table::describe;
-use super::{filter, need_str, s};
+use super::{filter, need_str, s, visible};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
@@ -59,24 +59,14 @@ impl RouteTableAssociationResource {
     }
 
     async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        retry(
-            Policy::NEW_OBJECT,
-            || async {
-                let tables = describe(c, vec![filter("association.route-table-association-id", [id])]).await?;
-                tables
-                    .iter()
-                    .flat_map(|t| t.associations())
-                    .find(|a| a.route_table_association_id() == Some(id) && live(a))
-                    .map(attrs)
-                    .ok_or_else(|| {
-                        ProviderError::new(
-                            ProviderErrorKind::NotFound,
-                            format!("route table association {id} not found"),
-                        )
-                    })
-            },
-            nothing,
-        )
+        visible("route table association", id, || async {
+            let tables = describe(c, vec![filter("association.route-table-association-id", [id])]).await?;
+            Ok(tables
+                .iter()
+                .flat_map(|t| t.associations())
+                .find(|a| a.route_table_association_id() == Some(id) && live(a))
+                .map(attrs))
+        })
         .await
     }
 }

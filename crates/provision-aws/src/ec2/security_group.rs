@@ -2,14 +2,14 @@
 //! Rule changes are applied as authorize/revoke deltas; the group is replaced only when its
 //! name, description or VPC changes. Deletion waits out lingering network interfaces.
 
-use super::sg_rules::{self, Direction};
+use super::sg_rules::{self, Atom, Direction};
 use super::{
     batched, client_token, filter, get_bool, get_str, get_string, s, stack_filter, sync_tags, tag_spec, tagged_for,
-    user_tags,
+    user_tags, visible,
 };
 use crate::context::{Clients, Context};
 use crate::error::sdk;
-use crate::retry::{Policy, gone_is_ok, nothing, retry};
+use crate::retry::{Policy, gone_is_ok, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, SecurityGroup as Sg};
@@ -126,29 +126,25 @@ impl SecurityGroup {
     }
 
     async fn current(c: &Clients, id: &str) -> Result<Sg, ProviderError> {
-        retry(
-            Policy::NEW_OBJECT,
-            || async {
-                Self::describe(c, vec![filter("group-id", [id])]).await?.into_iter().next().ok_or_else(|| {
-                    ProviderError::new(ProviderErrorKind::NotFound, format!("security group {id} not found"))
-                })
-            },
-            nothing,
-        )
+        visible("security group", id, || async {
+            Ok(Self::describe(c, vec![filter("group-id", [id])]).await?.into_iter().next())
+        })
         .await
     }
 
     /// Brings the managed directions from what exists to `desired`.
-    async fn sync_rules(c: &Clients, g: &Sg, desired: &Attrs) -> Result<(), ProviderError> {
-        let id = g.group_id().unwrap_or_default();
-        for (name, dir, have) in [
-            ("ingress", Direction::Ingress, g.ip_permissions()),
-            ("egress", Direction::Egress, g.ip_permissions_egress()),
-        ] {
+    async fn sync_rules(
+        c: &Clients,
+        id: &str,
+        ingress: &[Atom],
+        egress: &[Atom],
+        desired: &Attrs,
+    ) -> Result<(), ProviderError> {
+        for (name, dir, have) in [("ingress", Direction::Ingress, ingress), ("egress", Direction::Egress, egress)] {
             let Some(blocks) = desired.get(name).filter(|v| !v.is_null()) else { continue };
             let want = sg_rules::atoms_of_blocks(blocks, id);
             check_all_protocol_ports(Some(blocks))?;
-            sg_rules::sync(c, id, dir, &sg_rules::atoms_of_permissions(have), &want).await?;
+            sg_rules::sync(c, id, dir, have, &want).await?;
         }
         Ok(())
     }
@@ -238,8 +234,8 @@ impl ResourceType for SecurityGroup {
         // from none, and the configuration's egress blocks (if any) say what is allowed.
         let default_egress = sg_rules::atoms_of_permissions(g.ip_permissions_egress());
         sg_rules::apply(c, &id, Direction::Egress, false, &default_egress).await?;
-        let g = Self::current(c, &id).await?;
-        Self::sync_rules(c, &g, desired).await?;
+        let ingress = sg_rules::atoms_of_permissions(g.ip_permissions());
+        Self::sync_rules(c, &id, &ingress, &[], desired).await?;
         Ok(Self::attrs(c, &Self::current(c, &id).await?, desired))
     }
 
@@ -247,7 +243,11 @@ impl ResourceType for SecurityGroup {
         let c = self.ctx.clients().await?;
         sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
         let g = Self::current(c, id).await?;
-        Self::sync_rules(c, &g, desired).await?;
+        let (ingress, egress) = (
+            sg_rules::atoms_of_permissions(g.ip_permissions()),
+            sg_rules::atoms_of_permissions(g.ip_permissions_egress()),
+        );
+        Self::sync_rules(c, id, &ingress, &egress, desired).await?;
         Ok(Self::attrs(c, &Self::current(c, id).await?, desired))
     }
 

@@ -1,6 +1,6 @@
 //! `aws_subnet`: a range of a VPC in one availability zone.
 
-use super::{batched, filter, get_bool, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags};
+use super::{batched, filter, get_bool, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags, visible};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
@@ -78,17 +78,9 @@ impl Subnet {
     }
 
     async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        retry(
-            Policy::NEW_OBJECT,
-            || async {
-                let found = Self::describe(c, vec![filter("subnet-id", [id])]).await?;
-                found
-                    .first()
-                    .map(Self::attrs)
-                    .ok_or_else(|| ProviderError::new(ProviderErrorKind::NotFound, format!("subnet {id} not found")))
-            },
-            nothing,
-        )
+        visible("subnet", id, || async {
+            Ok(Self::describe(c, vec![filter("subnet-id", [id])]).await?.first().map(Self::attrs))
+        })
         .await
     }
 

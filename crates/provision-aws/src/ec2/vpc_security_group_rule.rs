@@ -5,10 +5,11 @@
 use super::sg_rules::{Atom, Direction, Source, canonical_protocol, normalize_protocol, permission};
 use super::{
     batched, filter, get_i32, get_string, need_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags,
+    visible,
 };
 use crate::context::{Clients, Context};
 use crate::error::sdk;
-use crate::retry::{Policy, gone_is_ok, nothing, retry};
+use crate::retry::gone_is_ok;
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
@@ -154,16 +155,9 @@ impl VpcSecurityGroupRule {
     }
 
     async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        retry(
-            Policy::NEW_OBJECT,
-            || async {
-                let found = Self::describe(c, vec![filter("security-group-rule-id", [id])]).await?;
-                found.first().map(Self::attrs).ok_or_else(|| {
-                    ProviderError::new(ProviderErrorKind::NotFound, format!("security group rule {id} not found"))
-                })
-            },
-            nothing,
-        )
+        visible("security group rule", id, || async {
+            Ok(Self::describe(c, vec![filter("security-group-rule-id", [id])]).await?.first().map(Self::attrs))
+        })
         .await
     }
 }
