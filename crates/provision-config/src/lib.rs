@@ -20,7 +20,7 @@ pub use functions::FUNCTION_NAMES;
 pub use load::{load_dir, load_files};
 pub use module::{
     Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, Module, ObjectId, Output, ProviderBlock, ResourceBlock,
-    S3_BACKEND_SETTINGS, Validation, Variable,
+    S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable,
 };
 pub use references::{IndexKind, RefRoot, Reference};
 pub use render::render_diagnostics;
@@ -35,6 +35,44 @@ pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = 
         .filter(|(d, c)| *d <= (name.len().max(c.len()) / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+}
+
+/// A name as Terraform allows it for labels and aliases.
+pub(crate) fn valid_identifier(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A duration as Terraform writes it (Go's `time.ParseDuration`): `40m`, `1h30m`, `90s`, `1.5h`.
+pub fn parse_go_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad =
+        || format!("\"{text}\" is not a duration: write a number with a unit, such as \"40m\", \"1h30m\" or \"90s\"");
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
+        let number: f64 = rest[..num_end].parse().map_err(|_| bad())?;
+        rest = &rest[num_end..];
+        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let seconds = match &rest[..unit_end] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 0.001,
+            "us" | "µs" => 0.000_001,
+            "ns" => 0.000_000_001,
+            _ => return Err(bad()),
+        };
+        total += number * seconds;
+        rest = &rest[unit_end..];
+    }
+    if !total.is_finite() || total > 366.0 * 86_400.0 {
+        return Err(format!("\"{text}\" is longer than a year"));
+    }
+    Ok(std::time::Duration::from_secs_f64(total))
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -54,6 +92,18 @@ fn levenshtein(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn go_durations() {
+        use std::time::Duration;
+        assert_eq!(super::parse_go_duration("40m"), Ok(Duration::from_secs(2400)));
+        assert_eq!(super::parse_go_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(super::parse_go_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(super::parse_go_duration("90s"), Ok(Duration::from_secs(90)));
+        for bad in ["", "40", "m", "4 0m", "10d", "-5m"] {
+            assert!(super::parse_go_duration(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn suggests_close_names() {
         assert_eq!(super::did_you_mean("cidr_blok", ["cidr_block", "tags"]), Some("cidr_block"));

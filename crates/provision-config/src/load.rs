@@ -5,13 +5,13 @@ use crate::did_you_mean;
 use crate::functions;
 use crate::module::{
     Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, Module, ObjectId, Output, ProviderBlock, ResourceBlock,
-    Validation, Variable,
+    TimeoutOverrides, Validation, Variable,
 };
 use crate::references::{IndexKind, RefRoot};
 use crate::types::TypeConstraint;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
-use provision_core::{Address, AttrMode, Diagnostic, Diagnostics, Layer, Nesting, Provider, Schema, Span};
+use provision_core::{Address, AttrMode, Diagnostic, Diagnostics, Layer, Nesting, Provider, ProviderRef, Schema, Span};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -61,8 +61,12 @@ pub fn load_dir(dir: &Path, provider: &dyn Provider) -> (Module, Diagnostics) {
 
 /// Loads configuration from in-memory files (name, text), as if they were in `dir`.
 pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &dyn Provider) -> (Module, Diagnostics) {
-    let mut l =
-        Loader { m: Module { dir: dir.to_path_buf(), ..Default::default() }, diags: Diagnostics::default(), provider };
+    let mut l = Loader {
+        m: Module { dir: dir.to_path_buf(), ..Default::default() },
+        diags: Diagnostics::default(),
+        provider,
+        provider_uses: vec![],
+    };
     for (name, text) in files {
         let file = l.m.sources.add(name, text.clone());
         match hcl_edit::parser::parse_body(&text) {
@@ -77,6 +81,7 @@ pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &dyn Provi
             }
         }
     }
+    l.check_provider_uses();
     l.check_references();
     // Report in source order: by file, then position; diagnostics without a location first.
     l.diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
@@ -98,6 +103,8 @@ struct Loader<'p> {
     m: Module,
     diags: Diagnostics,
     provider: &'p dyn Provider,
+    /// Every `provider = aws.ALIAS` of a resource, checked once every provider block is known.
+    provider_uses: Vec<(ProviderRef, Option<Span>)>,
 }
 
 fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
@@ -111,6 +118,27 @@ fn supported(names: &[&str]) -> String {
 impl Loader<'_> {
     fn err(&mut self, span: Option<Span>, summary: impl Into<String>, detail: impl Into<String>) {
         self.diags.push(Diagnostic::error(summary).at(span, detail));
+    }
+
+    /// A resource may name an aliased provider only if a block with that alias exists.
+    fn check_provider_uses(&mut self) {
+        for (r, span) in std::mem::take(&mut self.provider_uses) {
+            let Some(alias) = &r.alias else { continue };
+            if self.m.provider_block(&r).is_none() {
+                let known: Vec<String> = self.m.providers.iter().filter_map(|p| p.alias.clone()).collect();
+                let hint = did_you_mean(alias, known.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `{}.{s}`? ", r.name))
+                    .unwrap_or_default();
+                self.diags.push(
+                    Diagnostic::error("Reference to an undeclared provider configuration")
+                        .at(span, format!("no provider \"{}\" block has alias = \"{alias}\"", r.name))
+                        .note(format!(
+                            "{hint}declare it: provider \"{}\" {{ alias = \"{alias}\"  region = \"...\" }}",
+                            r.name
+                        )),
+                );
+            }
+        }
     }
 
     fn top(&mut self, file: usize, body: &Body) {
@@ -266,27 +294,110 @@ impl Loader<'_> {
             );
             return;
         }
-        let body = self.body_exprs(file, &b.body);
-        if let Some(span) = body.attr_spans.get("alias") {
-            self.err(
-                Some(span.clone()),
-                "Provider aliases are not supported yet",
-                "use a single provider \"aws\" block",
-            );
-            return;
-        }
-        if let Some(prev) = &self.m.provider {
+        let mut body = self.body_exprs(file, &b.body);
+        let alias = match body.attrs.remove("alias") {
+            Some(e) => {
+                let Some(a) = self.literal_string(&e, "provider alias") else { return };
+                if !crate::valid_identifier(&a) {
+                    self.err(
+                        e.span(),
+                        "Invalid provider alias",
+                        format!(
+                            "\"{a}\" is not a valid name: use letters, digits, `_` and `-`, starting with a letter"
+                        ),
+                    );
+                    return;
+                }
+                body.attr_spans.remove("alias");
+                Some(a)
+            }
+            None => None,
+        };
+        if let Some(prev) = self.m.providers.iter().find(|p| p.alias == alias) {
             let prev = prev.span.clone();
+            let what = match &alias {
+                Some(a) => format!("a second provider \"{name}\" block with alias \"{a}\""),
+                None => format!("a second provider \"{name}\" block without an alias"),
+            };
             self.diags.push(
                 Diagnostic::error("Duplicate provider configuration")
-                    .at(sp(file, &b.ident), "a second provider \"aws\" block")
-                    .at(prev, "the first one is here"),
+                    .at(sp(file, &b.ident), what)
+                    .at(prev, "the first one is here")
+                    .note("give each additional provider block a distinct `alias`, and select it with `provider = aws.ALIAS`"),
             );
             return;
         }
         let schema = Arc::new(self.provider.config_schema().clone());
         self.check_body(&body, &schema, &format!("the provider \"{name}\" block"), sp(file, &b.ident), &[]);
-        self.m.provider = Some(ProviderBlock { name: name.clone(), body, schema, span: sp(file, &b.ident) });
+        self.m.providers.push(ProviderBlock { name: name.clone(), alias, body, schema, span: sp(file, &b.ident) });
+    }
+
+    /// `provider = aws` or `provider = aws.ALIAS` in a resource or data block.
+    fn provider_reference(&mut self, e: &Expr) -> Option<(ProviderRef, Option<Span>)> {
+        let text = match &e.ast {
+            Expression::Variable(v) => Some(v.value().to_string()),
+            Expression::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
+                (Expression::Variable(v), [op]) => match op.value() {
+                    hcl_edit::expr::TraversalOperator::GetAttr(attr) => Some(format!("{}.{}", v.value(), attr.value())),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(r) = text.and_then(|t| t.parse::<ProviderRef>().ok()) else {
+            self.err(
+                e.span(),
+                "Invalid provider reference",
+                "write `provider = aws` or `provider = aws.ALIAS`, without quotes",
+            );
+            return None;
+        };
+        if r.name != self.provider.name() {
+            self.err(
+                e.span(),
+                "Unsupported provider reference",
+                format!("provider `{}` is not supported; provision provisions AWS only", r.name),
+            );
+            return None;
+        }
+        Some((r, e.span()))
+    }
+
+    /// A resource's `timeouts` block: `create`, `update`, `delete` as durations ("40m", "1h30m").
+    fn timeouts(&mut self, body: &BodyExprs, span: Option<Span>, data: bool) -> TimeoutOverrides {
+        let mut t = TimeoutOverrides::default();
+        if data {
+            self.err(span, "Unsupported block", "data sources take no timeouts block here");
+            return t;
+        }
+        for (kind, _, bspan) in &body.blocks {
+            self.err(bspan.clone(), "Unsupported block", format!("`{kind}` is not allowed in a timeouts block"));
+        }
+        for (name, e) in &body.attrs {
+            let slot = match name.as_str() {
+                "create" => &mut t.create,
+                "update" => &mut t.update,
+                "delete" => &mut t.delete,
+                "read" => continue,
+                other => {
+                    let s = body.attr_spans.get(other).cloned();
+                    self.err(
+                        s,
+                        "Unsupported timeouts argument",
+                        format!("`{other}` is not a timeout (supported: create, update, delete, read)"),
+                    );
+                    continue;
+                }
+            };
+            let Some(text) = self.literal_string(e, "timeout") else { continue };
+            match crate::parse_go_duration(&text) {
+                Ok(d) if !d.is_zero() => *slot = Some(d),
+                Ok(_) => self.err(e.span(), "Invalid timeout", "a timeout must be longer than zero"),
+                Err(m) => self.err(e.span(), "Invalid timeout", m),
+            }
+        }
+        t
     }
 
     fn literal_string(&mut self, e: &Expr, what: &str) -> Option<String> {
@@ -574,6 +685,8 @@ impl Loader<'_> {
             depends_on: vec![],
             layer: None,
             lifecycle: Lifecycle::default(),
+            provider: ProviderRef::default_for(self.provider.name()),
+            timeouts: TimeoutOverrides::default(),
             body: BodyExprs::default(),
             schema: schema.clone(),
             span: sp(file, &b.ident),
@@ -592,13 +705,10 @@ impl Loader<'_> {
             r.layer = self.literal_layer(&l, data);
         }
         if let Some(p) = body.attrs.remove("provider") {
-            let ok = matches!(&p.ast, Expression::Variable(v) if v.value().as_str() == self.provider.name());
-            if !ok {
-                self.err(
-                    p.span(),
-                    "Unsupported provider reference",
-                    "only the default `aws` provider exists; provider aliases are not supported yet",
-                );
+            body.attr_spans.remove("provider");
+            if let Some((reference, span)) = self.provider_reference(&p) {
+                self.provider_uses.push((reference.clone(), span));
+                r.provider = reference;
             }
         }
         let mut blocks = vec![];
@@ -613,11 +723,7 @@ impl Loader<'_> {
                 "dynamic" => {
                     self.err(bspan, "`dynamic` blocks are not supported yet", "write the nested blocks out one by one")
                 }
-                "timeouts" => self.err(
-                    bspan,
-                    "`timeouts` blocks are not supported yet",
-                    "provision uses its own per-type timeouts (see the resource reference)",
-                ),
+                "timeouts" => r.timeouts = self.timeouts(&inner, bspan, data),
                 _ => blocks.push((kind, inner, bspan)),
             }
         }
@@ -789,7 +895,7 @@ impl Loader<'_> {
                 exprs.push((e.clone(), None));
             }
         }
-        if let Some(p) = &self.m.provider {
+        for p in &self.m.providers {
             for e in p.body.exprs() {
                 exprs.push((e.clone(), None));
             }

@@ -5,7 +5,7 @@ use crate::references::{Reference, function_calls, references};
 use crate::types::TypeConstraint;
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
-use provision_core::{Address, Layer, Schema, Sources, Span};
+use provision_core::{Address, Layer, ProviderRef, Schema, Sources, Span};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -129,6 +129,25 @@ pub struct Lifecycle {
     pub ignore_changes: IgnoreChanges,
 }
 
+/// A resource's `timeouts { create = "40m" }` block: each set entry overrides the type's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeoutOverrides {
+    pub create: Option<std::time::Duration>,
+    pub update: Option<std::time::Duration>,
+    pub delete: Option<std::time::Duration>,
+}
+
+impl TimeoutOverrides {
+    /// The type's defaults with these overrides applied.
+    pub fn over(&self, defaults: provision_core::Timeouts) -> provision_core::Timeouts {
+        provision_core::Timeouts {
+            create: self.create.unwrap_or(defaults.create),
+            update: self.update.unwrap_or(defaults.update),
+            delete: self.delete.unwrap_or(defaults.delete),
+        }
+    }
+}
+
 /// A `resource` or `data` block.
 #[derive(Debug, Clone)]
 pub struct ResourceBlock {
@@ -141,6 +160,9 @@ pub struct ResourceBlock {
     /// `layer = "..."`, with its span: overrides the type's default layer.
     pub layer: Option<(Layer, Option<Span>)>,
     pub lifecycle: Lifecycle,
+    /// `provider = aws.us_east_1`; the type's default provider configuration when absent.
+    pub provider: ProviderRef,
+    pub timeouts: TimeoutOverrides,
     pub body: BodyExprs,
     pub schema: Arc<Schema>,
     /// The span of the block header (`resource "aws_vpc" "main"`).
@@ -157,10 +179,11 @@ pub struct Output {
     pub span: Option<Span>,
 }
 
-/// The `provider "aws"` block.
+/// A `provider "aws"` block: the default configuration, or one with an `alias`.
 #[derive(Debug, Clone)]
 pub struct ProviderBlock {
     pub name: String,
+    pub alias: Option<String>,
     pub body: BodyExprs,
     pub schema: Arc<Schema>,
     pub span: Option<Span>,
@@ -187,11 +210,23 @@ pub struct Module {
     pub locals: BTreeMap<String, Local>,
     pub resources: Vec<ResourceBlock>,
     pub outputs: BTreeMap<String, Output>,
-    pub provider: Option<ProviderBlock>,
+    /// Every `provider` block: at most one without `alias`, and one per alias.
+    pub providers: Vec<ProviderBlock>,
     pub backend: Option<Backend>,
 }
 
+impl ProviderBlock {
+    pub fn reference(&self) -> ProviderRef {
+        ProviderRef { name: self.name.clone(), alias: self.alias.clone() }
+    }
+}
+
 impl Module {
+    /// The block that configures `provider`, if the configuration has one.
+    pub fn provider_block(&self, provider: &ProviderRef) -> Option<&ProviderBlock> {
+        self.providers.iter().find(|p| p.name == provider.name && p.alias == provider.alias)
+    }
+
     pub fn resource(&self, address: &Address) -> Option<&ResourceBlock> {
         self.resources.iter().find(|r| r.address.same_resource(address))
     }

@@ -291,9 +291,9 @@ mod tests {
             "Var(\"tags\") None None",
             "Local(\"prefix\") None None",
             "CountIndex None None",
-            "Resource(Address { mode: Managed, type_name: \"aws_subnet\", name: \"public\", key: None }) Some(\"id\") Some(Key)",
-            "Resource(Address { mode: Data, type_name: \"aws_region\", name: \"current\", key: None }) Some(\"name\") None",
-            "Resource(Address { mode: Managed, type_name: \"aws_subnet\", name: \"public\", key: None }) Some(\"arn\") Some(Splat)",
+            "Resource(Address { module: [], mode: Managed, type_name: \"aws_subnet\", name: \"public\", key: None }) Some(\"id\") Some(Key)",
+            "Resource(Address { module: [], mode: Data, type_name: \"aws_region\", name: \"current\", key: None }) Some(\"name\") None",
+            "Resource(Address { module: [], mode: Managed, type_name: \"aws_subnet\", name: \"public\", key: None }) Some(\"arn\") Some(Splat)",
         ]
         "#);
     }

@@ -12,11 +12,12 @@ pub mod schema;
 pub mod state;
 pub mod value;
 
-pub use address::{Address, InstanceKey, Mode};
+pub use address::{Address, InstanceKey, Mode, ModuleStep, ProviderRef};
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity, SourceFile, Sources, Span};
 pub use layer::{Layer, LayerInfo, LayerOrigin};
 pub use provider::{
-    CreateContext, DataSourceType, Identity, Provider, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    DataSourceType, FindQuery, Found, Identity, IdentityStrategy, OpContext, Owner, Provider, ProviderError,
+    ProviderErrorKind, ReadContext, ResourceType, StatusSink, Timeouts,
 };
 pub use schema::{AttrMode, AttributeSchema, BlockSchema, Nesting, Schema, Type};
 pub use value::{Attrs, Value};

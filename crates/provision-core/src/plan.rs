@@ -55,6 +55,8 @@ pub enum Reason {
     Deposed,
     /// A data source is read during apply because its arguments are not known yet.
     ReadDeferred,
+    /// The object's create stopped between its calls (a crash, a failure); the update finishes it.
+    Unfinished,
 }
 
 /// The planned change of one resource instance.

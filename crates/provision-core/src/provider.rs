@@ -4,13 +4,15 @@
 use crate::address::Address;
 use crate::schema::Schema;
 use crate::tags;
-use crate::value::Attrs;
+use crate::value::{Attrs, Value};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Who an object belongs to: the stack (its state's lineage) and the address it was created for.
-/// Every object provision creates carries both as tags, so it can be found again after a crash.
+/// Every object provision creates that AWS can tag carries both as tags, so it can be found again
+/// after a crash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub stack: String,
@@ -22,15 +24,140 @@ impl Identity {
     pub fn system_tags(&self) -> Vec<(String, String)> {
         vec![(tags::STACK.to_string(), self.stack.clone()), (tags::ADDRESS.to_string(), self.address.to_string())]
     }
+
+    /// Whose an object is, judged by its tags (every tag, system tags included).
+    pub fn owner_of<'a>(&self, tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Owner {
+        let (mut stack, mut address) = (None, None);
+        for (k, v) in tags {
+            match k {
+                tags::STACK => stack = Some(v),
+                tags::ADDRESS => address = Some(v),
+                _ => {}
+            }
+        }
+        match (stack, address) {
+            (Some(s), Some(a)) if s == self.stack && a == self.address.to_string() => Owner::Ours,
+            (Some(s), Some(a)) => Owner::Other(format!("it belongs to {a} of stack {s}")),
+            _ => Owner::Other("it carries no provision tags: it was made outside this stack".into()),
+        }
+    }
 }
 
-/// What a create call needs beyond the desired attributes.
+/// How a resource type's objects are found again when a run stopped between the create call and
+/// the state write that records its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityStrategy {
+    /// By the identity tags put on the object in the create call (EC2, ELBv2, RDS, ECS, ...).
+    Tags,
+    /// By a name the object is created with (S3 buckets, IAM roles, log groups, ECR repositories,
+    /// secrets). The pending record keeps the name ([`ResourceType::natural_key`]); recovery reads
+    /// the object by that name and adopts it only if its identity tags say it is ours.
+    Name,
+    /// The object cannot be tagged (routes, associations, legacy rules): recovery looks for an
+    /// object identical to what the create was given, which the pending record keeps, so an
+    /// object whose block was removed before the next run is still found and deleted.
+    Content,
+}
+
+/// Whose an object found during recovery is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    Ours,
+    /// Someone else's: why, for the message.
+    Other(String),
+}
+
+/// An object found during recovery.
 #[derive(Debug, Clone)]
-pub struct CreateContext {
+pub struct Found {
+    pub attrs: Attrs,
+    pub owner: Owner,
+}
+
+impl Found {
+    pub fn ours(attrs: Attrs) -> Self {
+        Found { attrs, owner: Owner::Ours }
+    }
+}
+
+/// What recovery knows about the object it looks for.
+#[derive(Debug, Clone)]
+pub struct FindQuery {
     pub identity: Identity,
-    /// An idempotency token stored durably in the pending record before the call: the same token
-    /// on a retried create returns the first object instead of making a second.
+    /// For [`IdentityStrategy::Name`]: the name recorded before the create call.
+    pub natural_key: Option<String>,
+    /// The arguments the create was given (empty for records written before format version 2).
+    pub desired: Attrs,
+}
+
+/// How long each kind of operation may take before provision stops waiting: a type's defaults,
+/// overridden per resource by Terraform's `timeouts { create = "40m" }` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub create: Duration,
+    pub update: Duration,
+    pub delete: Duration,
+}
+
+impl Default for Timeouts {
+    /// Terraform's usual default for resources that do not set their own.
+    fn default() -> Self {
+        let twenty = Duration::from_secs(20 * 60);
+        Timeouts { create: twenty, update: twenty, delete: twenty }
+    }
+}
+
+/// Reports what a running operation is waiting for ("status available", "3 of 4 targets healthy").
+pub type StatusSink = Arc<dyn Fn(String) + Send + Sync>;
+
+/// What every create, update and delete gets: who the object is, an idempotency token, a
+/// deadline, and a way to say what it is waiting for. Cancellation is the engine dropping the
+/// operation's future (a second Ctrl-C, a passed deadline): implementations keep every `.await`
+/// safe to stop at, which the journal makes true as long as the object is tagged (or named) in its
+/// create call.
+#[derive(Clone)]
+pub struct OpContext {
+    pub identity: Identity,
+    /// For creates: stored durably in the pending record before the call, so a retried create
+    /// returns the first object instead of making a second. Other operations get a fresh one.
     pub token: String,
+    /// When the engine stops waiting for this operation.
+    pub deadline: Instant,
+    status: Option<StatusSink>,
+}
+
+impl std::fmt::Debug for OpContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpContext")
+            .field("identity", &self.identity)
+            .field("token", &self.token)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpContext {
+    pub fn new(identity: Identity, token: impl Into<String>, timeout: Duration) -> Self {
+        OpContext { identity, token: token.into(), deadline: Instant::now() + timeout, status: None }
+    }
+
+    /// Sends [`OpContext::status`] reports to `sink`.
+    pub fn with_status(mut self, sink: StatusSink) -> Self {
+        self.status = Some(sink);
+        self
+    }
+
+    /// Says what the operation is waiting for; shown in progress lines and in a timeout's message.
+    pub fn status(&self, status: impl Into<String>) {
+        if let Some(sink) = &self.status {
+            sink(status.into());
+        }
+    }
+
+    /// Time left before the deadline (zero once it passed).
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
 }
 
 /// What a batched read needs: the stack, so implementations can list the stack's objects by tag in
@@ -96,6 +223,18 @@ pub trait ResourceType: Send + Sync {
 
     fn schema(&self) -> &Schema;
 
+    /// How objects of this type are found after a crash. Most types are tagged in their create
+    /// call; see [`IdentityStrategy`].
+    fn identity(&self) -> IdentityStrategy {
+        IdentityStrategy::Tags
+    }
+
+    /// For [`IdentityStrategy::Name`]: the name `create` will give the object, computed before the
+    /// call (from `name`, or from `name_prefix` and `ctx.token`) and kept in the pending record.
+    fn natural_key(&self, _ctx: &OpContext, desired: &Attrs) -> Option<String> {
+        desired.get("name").and_then(Value::as_str).map(str::to_string)
+    }
+
     /// Reads many objects in as few calls as the API allows. `objects` holds each object's id and
     /// its attributes as last recorded (for attributes the batched read cannot see). Objects that
     /// no longer exist are absent from the result.
@@ -105,17 +244,31 @@ pub trait ResourceType: Send + Sync {
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError>;
 
-    /// Creates the object, tagged with `ctx.identity`, and waits until it is ready.
-    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError>;
+    /// Creates the object, tagged with `ctx.identity` in the create call where AWS allows, and
+    /// waits until it is ready (at most until `ctx.deadline`).
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError>;
 
     /// Changes in place the attributes that differ between `prior` and `desired`.
-    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError>;
+    async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError>;
 
     /// Deletes the object, doing whatever AWS requires first. An object already gone is success.
-    async fn delete(&self, id: &str, prior: &Attrs) -> Result<(), ProviderError>;
+    async fn delete(&self, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError>;
 
-    /// Every object tagged with this identity (normally none or one).
-    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError>;
+    /// Objects that an interrupted create may have made, per [`ResourceType::identity`]: tagged
+    /// with `query.identity`; or named `query.natural_key` (whoever owns it); or identical to
+    /// `query.desired`. Normally none or one.
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError>;
+
+    /// For types whose schema says `multi_step_create`: makes the calls of `create` that follow
+    /// the object's creation (e.g. revoking a new security group's default egress rule), for an
+    /// object adopted after a crash or a failure between them. Idempotent.
+    async fn finish_create(&self, ctx: &OpContext, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let _ = (ctx, desired);
+        Err(ProviderError::new(
+            ProviderErrorKind::Other,
+            format!("{} {id}: this type has no steps to finish after its create call", self.name()),
+        ))
+    }
 }
 
 /// One data source, e.g. `aws_availability_zones`.
@@ -128,7 +281,9 @@ pub trait DataSourceType: Send + Sync {
     async fn read(&self, args: &Attrs) -> Result<Attrs, ProviderError>;
 }
 
-/// A set of resource types and data sources, configured from a `provider` block.
+/// A set of resource types and data sources. The value the CLI builds is unconfigured: it serves
+/// schemas (for `validate`), and [`Provider::configure`] makes one configured instance per
+/// `provider` block (the default one and each `alias`), each with its own region.
 pub trait Provider: Send + Sync {
     /// The provider's name in configurations (`aws`).
     fn name(&self) -> &'static str;
@@ -136,8 +291,8 @@ pub trait Provider: Send + Sync {
     /// The schema of the `provider "<name>"` block.
     fn config_schema(&self) -> &Schema;
 
-    /// Applies the evaluated provider block. Must not call AWS.
-    fn configure(&self, config: &Attrs) -> Result<(), ProviderError>;
+    /// An instance configured by an evaluated provider block. Must not call AWS.
+    fn configure(&self, config: &Attrs) -> Result<Arc<dyn Provider>, ProviderError>;
 
     fn resource_type(&self, name: &str) -> Option<Arc<dyn ResourceType>>;
 

@@ -2,7 +2,9 @@
 //! replacement. The diff is computed from the schema, so it is the same code for every type.
 
 use crate::layer::Layer;
+use crate::provider::Timeouts;
 use crate::value::Value;
+use std::time::Duration;
 
 /// The type of an attribute, used to convert configuration values and to compare them.
 #[derive(Debug, Clone, PartialEq)]
@@ -271,8 +273,14 @@ pub struct Schema {
     pub taggable: bool,
     /// The layer a resource of this type is in unless its block says otherwise.
     pub layer: Layer,
-    /// A check of the arguments together, run when planning.
+    /// A check of the arguments together, run when planning and again at apply with the values
+    /// known then.
     pub check: Option<ObjectCheck>,
+    /// How long operations may take unless the resource's `timeouts` block says otherwise.
+    pub timeouts: Timeouts,
+    /// `create` makes further calls after the object exists; an object adopted between them is
+    /// marked unfinished and completed by [`crate::ResourceType::finish_create`].
+    pub multi_step_create: bool,
     pub description: &'static str,
 }
 
@@ -294,6 +302,18 @@ impl Schema {
     /// See [`Schema::check`].
     pub fn check(mut self, f: ObjectCheck) -> Self {
         self.check = Some(f);
+        self
+    }
+
+    /// Sets the type's default timeouts (Terraform's, where it documents them).
+    pub fn timeouts(mut self, create: Duration, update: Duration, delete: Duration) -> Self {
+        self.timeouts = Timeouts { create, update, delete };
+        self
+    }
+
+    /// See [`Schema::multi_step_create`].
+    pub fn multi_step_create(mut self) -> Self {
+        self.multi_step_create = true;
         self
     }
 

@@ -1,7 +1,7 @@
 //! The state model: which objects the stack owns, what they looked like when last seen, and which
 //! creates were started but not yet recorded (the journal's pending records).
 
-use crate::address::Address;
+use crate::address::{Address, ProviderRef};
 use crate::layer::Layer;
 use crate::value::{Attrs, Value};
 use async_trait::async_trait;
@@ -9,7 +9,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The state format this build writes. Older formats are upgraded on read; newer ones are refused.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// - 1: the first format.
+/// - 2: addresses may carry module paths (`module.network.aws_subnet.a`); each object records its
+///   provider configuration (`aws`, `aws.us_east_1`); pending records keep what recovery needs to
+///   find an object by name or by content and to delete it; objects whose create was interrupted
+///   between its calls are marked `unfinished`.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The marker that tells a provision state from any other JSON document.
 pub const FORMAT_MARKER: &str = "provision-state";
@@ -47,12 +53,19 @@ pub struct ResourceObject {
     /// before layers existed).
     #[serde(default)]
     pub layer: Layer,
+    /// The provider configuration the object was created with (and so its region).
+    pub provider: ProviderRef,
     #[serde(with = "attrs_json")]
     pub attributes: Attrs,
     /// The resources (by resource address, without instance key) this object depended on when it
     /// was last applied; used to order its deletion after the configuration is gone.
     #[serde(default)]
     pub dependencies: Vec<Address>,
+    /// Set when the object exists but the calls that follow its creation (e.g. revoking a new
+    /// security group's default rule) may not all have been made: a crash or a failure came
+    /// between them. The next apply finishes the create before anything else touches the object.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unfinished: bool,
 }
 
 /// A create that was started: written durably before the AWS call.
@@ -65,6 +78,20 @@ pub struct PendingCreate {
     pub started_at: String,
     #[serde(default)]
     pub dependencies: Vec<Address>,
+    /// The provider configuration the create went to.
+    pub provider: ProviderRef,
+    /// For types found by name: the name the object was created with, so recovery can read it
+    /// back directly (such objects cannot be found through a tag search).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub natural_key: Option<String>,
+    /// The arguments the create was given. Recovery uses them to find an object that carries no
+    /// tags (by its content), to finish a create that stopped between calls, and to delete the
+    /// object when its block is gone by the next run.
+    #[serde(default, with = "attrs_json")]
+    pub desired: Attrs,
+    /// The layer the object belongs to.
+    #[serde(default)]
+    pub layer: Layer,
 }
 
 /// A recorded output value.
@@ -126,6 +153,37 @@ pub trait StateStore: Send + Sync {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
 pub struct PersistError(pub String);
+
+/// Brings a state document of an older format to [`FORMAT_VERSION`], in place. Returns the version
+/// it had when it was older, `None` when it was current. The caller has checked the marker and that
+/// the version is not newer.
+pub fn upgrade(doc: &mut serde_json::Value) -> Result<Option<u32>, String> {
+    let Some(obj) = doc.as_object_mut() else { return Err("the state is not a JSON object".into()) };
+    let version = obj.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let version = u32::try_from(version).map_err(|_| format!("format_version {version} is out of range"))?;
+    if version >= FORMAT_VERSION {
+        return Ok(None);
+    }
+    if version == 1 {
+        // Version 1 had one provider configuration per run: every object used its type's default.
+        for list in ["resources", "pending"] {
+            let Some(items) = obj.get_mut(list).and_then(serde_json::Value::as_array_mut) else { continue };
+            for item in items {
+                let Some(item) = item.as_object_mut() else { continue };
+                let type_name = item
+                    .get("address")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|a| a.parse::<Address>().ok())
+                    .map(|a| a.type_name)
+                    .unwrap_or_default();
+                item.entry("provider")
+                    .or_insert_with(|| serde_json::Value::String(ProviderRef::implied_by(&type_name).to_string()));
+            }
+        }
+    }
+    obj.insert("format_version".into(), serde_json::Value::from(FORMAT_VERSION));
+    Ok(Some(version))
+}
 
 mod attrs_json {
     use super::{Attrs, Value};

@@ -7,6 +7,7 @@
 //! Records left by a crash are resolved by [`Engine::recover`] before the next plan. State writes
 //! that become due together (several operations finishing at once) are committed as one.
 
+use crate::operation::Watch;
 use crate::plan::{Evaluation, PlannedRun};
 use crate::{Cancel, Engine, EngineError, Event, Op};
 use futures::FutureExt;
@@ -16,7 +17,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use provision_config::{InstanceCtx, ObjectId, eval, eval_body};
 use provision_core::plan::{Action, PlanMode, Reason, ReplaceOrder, Summary};
 use provision_core::state::{OutputValue, PendingCreate, ResourceObject, State, StateStore};
-use provision_core::{Address, Attrs, CreateContext, Diagnostics, Identity, Mode, ProviderError, Schema, Value};
+use provision_core::{Address, Attrs, Diagnostics, Found, Identity, Mode, ProviderError, ProviderRef, Schema, Value};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
@@ -45,6 +46,9 @@ pub struct ApplyReport {
     pub skipped: Vec<Skipped>,
     /// Set when the run was interrupted; lists the operations never started.
     pub interrupted: Option<Vec<(Address, Op)>>,
+    /// Operations still running when a second interrupt stopped the wait: their outcome is
+    /// settled by the next run (creates through their pending records, the rest by refresh).
+    pub abandoned: Vec<(Address, Op)>,
     /// Operations that completed, as Terraform counts them.
     pub done: Summary,
     /// The state as last written (or as it would have been, if a write failed).
@@ -103,7 +107,7 @@ enum Status {
 }
 
 enum Outcome {
-    Created(Result<Attrs, (ProviderError, Result<Vec<Attrs>, ProviderError>)>),
+    Created(Result<Attrs, (ProviderError, Result<Vec<Found>, ProviderError>)>),
     Updated(Result<Attrs, ProviderError>),
     Deleted(Result<(), ProviderError>),
     Read(Result<Attrs, ProviderError>),
@@ -116,6 +120,7 @@ struct Launched {
     started: Instant,
     desired: Attrs,
     token: Option<String>,
+    provider: ProviderRef,
 }
 
 fn new_key() -> String {
@@ -166,6 +171,8 @@ struct Run<'a> {
     done: Summary,
     launched: BTreeMap<NodeIndex, Launched>,
     data: BTreeMap<Address, Attrs>,
+    /// Operations still running when a second interrupt stopped the wait for them.
+    abandoned: Vec<(Address, Op)>,
 }
 
 impl Engine {
@@ -193,6 +200,7 @@ impl Engine {
             done: Summary::default(),
             launched: BTreeMap::new(),
             data: run.data,
+            abandoned: vec![],
         };
         let mut interrupted = None;
         let persist_error = match r.walk(store, cancel).await {
@@ -215,6 +223,7 @@ impl Engine {
             failures: r.report_failures,
             skipped: r.report_skipped,
             interrupted,
+            abandoned: r.abandoned,
             done: r.done,
             state: r.state,
             persist_error,
@@ -404,6 +413,23 @@ impl Run<'_> {
             let first = tokio::select! {
                 r = running.next() => r,
                 _ = cancel.cancelled(), if !interrupting => continue,
+                _ = cancel.abandoned() => {
+                    // Stop waiting: dropping the futures abandons the calls. A create's pending
+                    // record is durable, so the next run adopts whatever it made.
+                    let abandoned: Vec<(Address, Op)> = self
+                        .graph
+                        .node_indices()
+                        .filter(|i| self.status[i.index()] == Status::Running)
+                        .map(|i| (self.graph[i].address.clone(), self.graph[i].op()))
+                        .collect();
+                    self.engine.reporter.report(Event::Abandoning { running: abandoned.clone() });
+                    self.abandoned = abandoned;
+                    drop(running);
+                    return match persist_error {
+                        Some(e) => Err(e),
+                        None => Ok(()),
+                    };
+                }
             };
             // Group commit: what finishes within the window shares one state write.
             let mut finished: Vec<(NodeIndex, Outcome)> = first.into_iter().collect();
@@ -523,24 +549,22 @@ impl Run<'_> {
         let op = node.op();
         match node.kind {
             Kind::Create | Kind::Update => {
-                let rt = engine.provider.resource_type(&address.type_name).ok_or("unknown resource type")?;
                 let block = engine.module.resource(&address).ok_or("not in the configuration")?.clone();
+                let rt = engine.resource_type(&block.provider, &address.type_name)?;
                 let config = self.instance_config(&address).map_err(|d| Self::diag_message(&d))?;
-                let prior = if node.kind == Kind::Update {
-                    self.state.current(&address).map(|o| o.attributes.clone())
-                } else {
-                    None
-                };
+                let prior_object = if node.kind == Kind::Update { self.state.current(&address).cloned() } else { None };
+                let prior = prior_object.as_ref().map(|o| o.attributes.clone());
+                let unfinished = prior_object.as_ref().is_some_and(|o| o.unfinished);
                 let planned = crate::diff::plan_instance(
                     &block.schema,
                     &config,
                     prior.as_ref(),
                     &block.lifecycle,
-                    &engine.default_tags,
+                    engine.default_tags(&block.provider),
                 );
                 if node.kind == Kind::Update {
                     match planned.action {
-                        Action::NoOp => return Ok(None),
+                        Action::NoOp if !unfinished => return Ok(None),
                         Action::Replace(_) => {
                             return Err(format!(
                                 "{} became known only now and its new value requires replacing the object, which the plan did not include; run plan again",
@@ -550,21 +574,58 @@ impl Run<'_> {
                         _ => {}
                     }
                 }
-                let desired = provider_input(&block.schema, &planned.after, &config);
+                let desired = if unfinished {
+                    // Finishing a create: what the create itself was given, not the prior object's
+                    // values for what the configuration leaves unset.
+                    let fresh = crate::diff::plan_instance(
+                        &block.schema,
+                        &config,
+                        None,
+                        &block.lifecycle,
+                        engine.default_tags(&block.provider),
+                    );
+                    provider_input(&block.schema, &fresh.after, &config)
+                } else {
+                    provider_input(&block.schema, &planned.after, &config)
+                };
                 if let Some((k, _)) = desired.iter().find(|(_, v)| !v.is_wholly_known()) {
                     return Err(format!(
                         "`{k}` is still unknown when it should have been known; this is a bug in provision"
                     ));
                 }
-                self.launched.insert(i, Launched { started: Instant::now(), desired: desired.clone(), token: None });
+                // Arguments that were unknown at plan time are known now: check them together again.
+                if let Some(check) = block.schema.check {
+                    check(&desired).map_err(|m| format!("invalid arguments: {m}"))?;
+                }
+                let timeouts = block.timeouts.over(block.schema.timeouts);
+                let identity = Identity { stack: self.state.lineage.clone(), address: address.clone() };
+                self.launched.insert(
+                    i,
+                    Launched {
+                        started: Instant::now(),
+                        desired: desired.clone(),
+                        token: None,
+                        provider: block.provider.clone(),
+                    },
+                );
                 self.status[i.index()] = Status::Running;
                 engine.reporter.report(Event::OpStarted { address: address.clone(), op });
+                let (heartbeat, reporter) = (engine.options.heartbeat, engine.reporter.clone());
                 if node.kind == Kind::Update {
-                    let id =
-                        self.state.current(&address).map(|o| o.id.clone()).ok_or("the object is no longer in state")?;
+                    let id = prior_object.map(|o| o.id).ok_or("the object is no longer in state")?;
                     let prior = prior.unwrap_or_default();
+                    let watch = Watch::new(address.clone(), op, reporter, heartbeat, timeouts.update);
+                    let ctx = watch.context(identity, uuid::Uuid::new_v4().to_string());
                     return Ok(Some(Box::pin(async move {
-                        let r = rt.update(&id, &prior, &desired).await;
+                        let r = watch
+                            .run(ctx.deadline, async {
+                                if unfinished {
+                                    rt.finish_create(&ctx, &id, &desired).await
+                                } else {
+                                    rt.update(&ctx, &id, &prior, &desired).await
+                                }
+                            })
+                            .await;
                         (i, Outcome::Updated(r))
                     })));
                 }
@@ -575,26 +636,36 @@ impl Run<'_> {
                     old.deposed = Some(key.clone());
                 }
                 let token = uuid::Uuid::new_v4().to_string();
+                let watch = Watch::new(address.clone(), op, reporter, heartbeat, timeouts.create);
+                let ctx = watch.context(identity, token.clone());
                 let deps: Vec<Address> =
                     self.eval.instances.get(&address).map(|x| x.deps.iter().cloned().collect()).unwrap_or_default();
+                let natural_key = match rt.identity() {
+                    provision_core::IdentityStrategy::Name => rt.natural_key(&ctx, &desired),
+                    _ => None,
+                };
                 self.state.pending.retain(|p| p.address != address);
                 self.state.pending.push(PendingCreate {
                     address: address.clone(),
                     token: token.clone(),
                     started_at: now_rfc3339(),
                     dependencies: deps,
+                    provider: block.provider.clone(),
+                    natural_key: natural_key.clone(),
+                    desired: desired.clone(),
+                    layer: engine.layer_of(&address),
                 });
                 self.dirty = true;
                 if let Some(l) = self.launched.get_mut(&i) {
-                    l.token = Some(token.clone());
+                    l.token = Some(token);
                 }
-                let identity = Identity { stack: self.state.lineage.clone(), address: address.clone() };
-                let ctx = CreateContext { identity: identity.clone(), token };
+                let query =
+                    provision_core::FindQuery { identity: ctx.identity.clone(), natural_key, desired: desired.clone() };
                 Ok(Some(Box::pin(async move {
-                    let r = match rt.create(&ctx, &desired).await {
+                    let r = match watch.run(ctx.deadline, rt.create(&ctx, &desired)).await {
                         Ok(a) => Ok(a),
                         Err(e) => {
-                            let found = rt.find(&identity).await;
+                            let found = rt.find(&query).await;
                             Err((e, found))
                         }
                     };
@@ -602,27 +673,46 @@ impl Run<'_> {
                 })))
             }
             Kind::Delete => {
-                let rt = engine.provider.resource_type(&address.type_name).ok_or("unknown resource type")?;
                 let obj =
                     self.state.resources.iter().find(|o| o.address == address && o.deposed == node.deposed).cloned();
                 let Some(obj) = obj else { return Ok(None) };
-                self.launched.insert(i, Launched { started: Instant::now(), desired: Attrs::new(), token: None });
+                let rt = engine.resource_type(&obj.provider, &address.type_name)?;
+                let timeout = engine
+                    .module
+                    .resource(&address)
+                    .map(|b| b.timeouts.over(rt.schema().timeouts).delete)
+                    .unwrap_or(rt.schema().timeouts.delete);
+                self.launched.insert(
+                    i,
+                    Launched {
+                        started: Instant::now(),
+                        desired: Attrs::new(),
+                        token: None,
+                        provider: obj.provider.clone(),
+                    },
+                );
                 self.status[i.index()] = Status::Running;
                 engine.reporter.report(Event::OpStarted { address: address.clone(), op });
+                let watch = Watch::new(address.clone(), op, engine.reporter.clone(), engine.options.heartbeat, timeout);
+                let identity = Identity { stack: self.state.lineage.clone(), address: address.clone() };
+                let ctx = watch.context(identity, uuid::Uuid::new_v4().to_string());
                 Ok(Some(Box::pin(async move {
-                    let r = rt.delete(&obj.id, &obj.attributes).await;
+                    let r = watch.run(ctx.deadline, rt.delete(&ctx, &obj.id, &obj.attributes)).await;
                     (i, Outcome::Deleted(r))
                 })))
             }
             Kind::Read => {
                 debug_assert_eq!(mode, Mode::Data);
-                let ds = engine.provider.data_source(&address.type_name).ok_or("unknown data source")?;
+                let provider = engine.provider_of(&address);
+                let ds =
+                    engine.provider_for(&provider)?.data_source(&address.type_name).ok_or("unknown data source")?;
                 let args = self.instance_config(&address).map_err(|d| Self::diag_message(&d))?;
                 if let Some((k, _)) = args.iter().find(|(_, v)| !v.is_wholly_known()) {
                     return Err(format!("`{k}` is still unknown; this is a bug in provision"));
                 }
                 let args: Attrs = args.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
-                self.launched.insert(i, Launched { started: Instant::now(), desired: Attrs::new(), token: None });
+                self.launched
+                    .insert(i, Launched { started: Instant::now(), desired: Attrs::new(), token: None, provider });
                 self.status[i.index()] = Status::Running;
                 engine.reporter.report(Event::OpStarted { address: address.clone(), op });
                 Ok(Some(Box::pin(async move {
@@ -640,49 +730,66 @@ impl Run<'_> {
         let elapsed = launched.as_ref().map(|l| l.started.elapsed()).unwrap_or_default();
         let desired = launched.as_ref().map(|l| l.desired.clone()).unwrap_or_default();
         let address = node.address.clone();
-        let schema = self.engine.provider.resource_type(&address.type_name).map(|rt| rt.schema().clone());
+        let provider =
+            launched.as_ref().map(|l| l.provider.clone()).unwrap_or_else(|| self.engine.provider_of(&address));
+        let schema = self.engine.resource_type(&provider, &address.type_name).map(|rt| rt.schema().clone()).ok();
         let deps: Vec<Address> =
             self.eval.instances.get(&address).map(|x| x.deps.iter().cloned().collect()).unwrap_or_default();
         let result: Result<Option<String>, String> = match outcome {
             Outcome::Created(Ok(attrs)) => {
                 let schema = schema.unwrap_or_default();
-                let attrs = self.engine.normalize_read(&schema, attrs, &desired);
-                let id = attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-                self.state.pending.retain(|p| p.address != address);
-                self.state.upsert(ResourceObject {
-                    address: address.clone(),
-                    deposed: None,
-                    id: id.clone(),
-                    layer: self.engine.layer_of(&address),
-                    attributes: attrs.clone(),
-                    dependencies: deps,
-                });
-                self.eval.set(&address, Value::Map(attrs));
-                self.done.add += 1;
-                Ok(Some(id))
+                let attrs = self.engine.normalize_read(&schema, attrs, &desired, &provider);
+                match attrs.get("id").and_then(Value::as_str).filter(|id| !id.is_empty()) {
+                    None => {
+                        // Never record an object nobody can find again; the pending record stays,
+                        // so the next run looks for it.
+                        Err(format!(
+                            "the provider reported success but returned no id for {address}; this is a bug in provision. The pending record is kept, so the next run looks for the object"
+                        ))
+                    }
+                    Some(id) => {
+                        let id = id.to_string();
+                        self.state.pending.retain(|p| p.address != address);
+                        self.state.upsert(ResourceObject {
+                            address: address.clone(),
+                            deposed: None,
+                            id: id.clone(),
+                            layer: self.engine.layer_of(&address),
+                            provider: provider.clone(),
+                            attributes: attrs.clone(),
+                            dependencies: deps,
+                            unfinished: false,
+                        });
+                        self.eval.set(&address, Value::Map(attrs));
+                        self.done.add += 1;
+                        Ok(Some(id))
+                    }
+                }
             }
             Outcome::Created(Err((e, found))) => {
                 let schema = schema.unwrap_or_default();
                 let tracked: BTreeSet<String> = self.state.resources.iter().map(|o| o.id.clone()).collect();
                 let message = match found {
                     Ok(objs) => {
-                        let mut untracked: Vec<Attrs> = objs
-                            .into_iter()
-                            .filter(|a| a.get("id").and_then(Value::as_str).is_some_and(|id| !tracked.contains(id)))
-                            .collect();
+                        let (mut ours, others) = crate::recover::sort_found(objs, &tracked);
                         self.state.pending.retain(|p| p.address != address);
-                        if untracked.is_empty() {
-                            e.message.clone()
+                        if ours.is_empty() {
+                            match others.first() {
+                                Some(other) => format!("{} ({other})", e.message),
+                                None => e.message.clone(),
+                            }
                         } else {
-                            let attrs = self.engine.normalize_read(&schema, untracked.remove(0), &desired);
+                            let attrs = self.engine.normalize_read(&schema, ours.remove(0), &desired, &provider);
                             let id = attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
                             self.state.upsert(ResourceObject {
                                 address: address.clone(),
                                 deposed: None,
                                 id: id.clone(),
                                 layer: self.engine.layer_of(&address),
+                                provider: provider.clone(),
                                 attributes: attrs,
                                 dependencies: deps,
+                                unfinished: schema.multi_step_create,
                             });
                             format!(
                                 "{} (the object was created as {id} and is recorded in state; the next plan shows what is left to do)",
@@ -699,9 +806,10 @@ impl Run<'_> {
             }
             Outcome::Updated(Ok(attrs)) => {
                 let schema = schema.unwrap_or_default();
-                let attrs = self.engine.normalize_read(&schema, attrs, &desired);
+                let attrs = self.engine.normalize_read(&schema, attrs, &desired, &provider);
                 let id = match self.state.current_mut(&address) {
                     Some(o) => {
+                        o.unfinished = false;
                         // Some in-place changes give the object a new id (a replaced association).
                         if let Some(new) = attrs.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()) {
                             o.id = new.to_string();

@@ -59,6 +59,7 @@ fn change(c: &ResourceChange) -> J {
         Reason::DeletedOutside => "create_because_deleted_outside",
         Reason::Deposed => "delete_because_deposed",
         Reason::ReadDeferred => "read_because_config_unknown",
+        Reason::Unfinished => "update_because_create_unfinished",
     });
     let mut m = json!({
         "address": c.address.to_string(),

@@ -12,20 +12,24 @@ mod diff;
 mod graph;
 pub mod json;
 mod layers;
+mod operation;
 mod plan;
 mod recover;
 pub mod render;
 
 pub use apply::{ApplyReport, Failure, Skipped};
 pub use graph::ConfigGraph;
+pub use operation::human as human_duration;
 pub use plan::{PlanRequest, PlannedRun, SavedInputs};
 pub use recover::Recovery;
 
 use provision_config::{InstanceCtx, Module, Scope, eval_body};
-use provision_core::{Address, Diagnostic, Diagnostics, Layer, LayerInfo, LayerOrigin, Provider, ProviderError, Value};
+use provision_core::{
+    Address, Diagnostic, Diagnostics, Layer, LayerInfo, LayerOrigin, Provider, ProviderError, ProviderRef, Value,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// How the engine runs.
@@ -42,6 +46,8 @@ pub struct Options {
     /// How long a finished operation may wait for others to finish so that their state writes
     /// are combined. Safe at any value: a create is covered by its pending record until written.
     pub commit_window: Duration,
+    /// How often a running operation reports that it is still running ([`Event::OpStillRunning`]).
+    pub heartbeat: Duration,
 }
 
 impl Default for Options {
@@ -51,6 +57,7 @@ impl Default for Options {
             workspace: "default".into(),
             recovery_settle: Duration::from_secs(10),
             commit_window: Duration::from_millis(20),
+            heartbeat: Duration::from_secs(10),
         }
     }
 }
@@ -102,6 +109,9 @@ pub enum RecoveryOutcome {
     Dropped,
     /// Looking for it failed; the record stays for the next run.
     Unresolved { message: String },
+    /// An object with the recorded name exists but is not this stack's: the record was dropped
+    /// and the object left alone.
+    Conflict { message: String },
 }
 
 /// Progress, reported as it happens. Library code never prints; the CLI turns these into output.
@@ -119,6 +129,19 @@ pub enum Event {
     OpStarted {
         address: Address,
         op: Op,
+    },
+    /// A running operation said what it is waiting for (an AWS status, a count of targets).
+    OpStatus {
+        address: Address,
+        op: Op,
+        status: String,
+    },
+    /// Sent every [`Options::heartbeat`] while an operation runs.
+    OpStillRunning {
+        address: Address,
+        op: Op,
+        elapsed: Duration,
+        status: Option<String>,
     },
     OpFinished {
         address: Address,
@@ -139,6 +162,11 @@ pub enum Event {
     },
     /// The run was interrupted; in-flight operations are finishing.
     Interrupting,
+    /// Interrupted again: provision stops waiting for the operations still running. Creates keep
+    /// their pending records, so the next run adopts what they made.
+    Abandoning {
+        running: Vec<(Address, Op)>,
+    },
     Warning(String),
 }
 
@@ -154,32 +182,47 @@ impl Reporter for Silent {
     fn report(&self, _: Event) {}
 }
 
-/// Asks a running apply to stop launching operations (Ctrl-C). In-flight ones finish and are
-/// recorded.
+/// Asks a running apply to stop (Ctrl-C). The first [`Cancel::cancel`] stops launching operations:
+/// in-flight ones finish and are recorded. The second stops waiting for them: a create's pending
+/// record stays, so the next run adopts whatever it made.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel {
-    flag: Arc<AtomicBool>,
+    level: Arc<std::sync::atomic::AtomicU8>,
     notify: Arc<tokio::sync::Notify>,
 }
 
 impl Cancel {
+    /// Raises the level by one: stop launching, then stop waiting.
     pub fn cancel(&self) {
-        self.flag.store(true, Ordering::SeqCst);
+        let _ = self.level.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |l| Some(l.saturating_add(1).min(2)));
         self.notify.notify_waiters();
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.flag.load(Ordering::SeqCst)
+        self.level.load(Ordering::SeqCst) >= 1
     }
 
-    async fn cancelled(&self) {
+    /// True after the second cancel: running operations are abandoned.
+    pub fn is_abandoned(&self) -> bool {
+        self.level.load(Ordering::SeqCst) >= 2
+    }
+
+    async fn reached(&self, level: u8) {
         loop {
             let notified = self.notify.notified();
-            if self.is_cancelled() {
+            if self.level.load(Ordering::SeqCst) >= level {
                 return;
             }
             notified.await;
         }
+    }
+
+    async fn cancelled(&self) {
+        self.reached(1).await
+    }
+
+    async fn abandoned(&self) {
+        self.reached(2).await
     }
 }
 
@@ -208,7 +251,10 @@ impl From<Diagnostics> for EngineError {
 
 /// Everything needed to plan and apply one configuration.
 pub struct Engine {
+    /// The unconfigured provider: schemas and names.
     pub provider: Arc<dyn Provider>,
+    /// One configured instance per provider configuration (the default and each alias).
+    providers: BTreeMap<ProviderRef, Arc<dyn Provider>>,
     pub module: Arc<Module>,
     pub graph: ConfigGraph,
     pub variables: BTreeMap<String, Value>,
@@ -216,7 +262,8 @@ pub struct Engine {
     pub reporter: Arc<dyn Reporter>,
     /// Each resource block's layer, by address without instance key.
     pub layers: BTreeMap<Address, LayerInfo>,
-    default_tags: BTreeMap<String, String>,
+    /// Each provider configuration's `default_tags`.
+    default_tags: BTreeMap<ProviderRef, BTreeMap<String, String>>,
 }
 
 impl Engine {
@@ -231,8 +278,17 @@ impl Engine {
     ) -> Result<Engine, Diagnostics> {
         let graph = ConfigGraph::build(&module)?;
         let layers = layers::compute(&module, &graph)?;
-        let mut engine =
-            Engine { provider, module, graph, variables, options, reporter, layers, default_tags: BTreeMap::new() };
+        let mut engine = Engine {
+            provider,
+            providers: BTreeMap::new(),
+            module,
+            graph,
+            variables,
+            options,
+            reporter,
+            layers,
+            default_tags: BTreeMap::new(),
+        };
         engine.configure_provider()?;
         Ok(engine)
     }
@@ -272,10 +328,46 @@ impl Engine {
         scope
     }
 
+    /// The `default_tags` of a provider configuration (empty when it sets none).
+    pub(crate) fn default_tags(&self, provider: &ProviderRef) -> &BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        self.default_tags.get(provider).unwrap_or(&NONE)
+    }
+
+    /// The configured provider instance for a provider configuration.
+    pub(crate) fn provider_for(&self, provider: &ProviderRef) -> Result<&Arc<dyn Provider>, String> {
+        self.providers.get(provider).ok_or_else(|| {
+            format!(
+                "provider configuration {provider} is not declared; add provider \"{}\" {{ alias = \"{}\" ... }} (objects in state still use it)",
+                provider.name,
+                provider.alias.as_deref().unwrap_or_default()
+            )
+        })
+    }
+
+    /// The resource type of an object under a provider configuration.
+    pub(crate) fn resource_type(
+        &self,
+        provider: &ProviderRef,
+        type_name: &str,
+    ) -> Result<Arc<dyn provision_core::ResourceType>, String> {
+        self.provider_for(provider)?
+            .resource_type(type_name)
+            .ok_or_else(|| format!("{type_name} is not a resource type this version of provision knows"))
+    }
+
+    /// The provider configuration a configured resource uses (the default for data sources and
+    /// resources without `provider = ...`).
+    pub(crate) fn provider_of(&self, address: &Address) -> ProviderRef {
+        self.module
+            .resource(address)
+            .map(|b| b.provider.clone())
+            .unwrap_or_else(|| ProviderRef::default_for(self.provider.name()))
+    }
+
+    /// Evaluates every provider block and makes one configured instance per configuration. The
+    /// default configuration exists even without a block.
     fn configure_provider(&mut self) -> Result<(), Diagnostics> {
-        let Some(block) = &self.module.provider else {
-            return self.provider.configure(&Default::default()).map_err(|e| Diagnostic::error(e.message).into());
-        };
         let mut scope = self.static_scope();
         for o in &self.graph.order {
             if let provision_config::ObjectId::Local(n) = o
@@ -285,23 +377,46 @@ impl Engine {
                 scope.locals.insert(n.clone(), v);
             }
         }
-        let attrs = eval_body(&block.body, &block.schema, &scope, &InstanceCtx::default())?;
-        if attrs.values().any(|v| !v.is_wholly_known()) {
-            return Err(Diagnostic::error("Provider configuration depends on unknown values")
-                .at(block.span.clone(), "the provider block refers to values that are only known after apply")
-                .note("the provider block may use variables and locals, but not resource attributes")
-                .into());
+        let default = ProviderRef::default_for(self.provider.name());
+        if self.module.provider_block(&default).is_none() {
+            let instance = self.provider.configure(&Default::default()).map_err(|e| Diagnostic::error(e.message))?;
+            self.providers.insert(default, instance);
         }
-        let attrs: provision_core::Attrs = attrs.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
-        if let Some(tags) =
-            attrs.get("default_tags").and_then(|d| d.as_map()).and_then(|m| m.get("tags")).and_then(Value::as_map)
-        {
-            self.default_tags =
-                tags.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect();
+        let mut diags = Diagnostics::default();
+        for block in &self.module.providers {
+            let attrs = match eval_body(&block.body, &block.schema, &scope, &InstanceCtx::default()) {
+                Ok(a) => a,
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
+            };
+            if attrs.values().any(|v| !v.is_wholly_known()) {
+                diags.push(
+                    Diagnostic::error("Provider configuration depends on unknown values")
+                        .at(block.span.clone(), "the provider block refers to values that are only known after apply")
+                        .note("the provider block may use variables and locals, but not resource attributes"),
+                );
+                continue;
+            }
+            let attrs: provision_core::Attrs = attrs.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
+            // Each configuration's default_tags apply to the resources that use it, as in Terraform.
+            if let Some(tags) =
+                attrs.get("default_tags").and_then(|d| d.as_map()).and_then(|m| m.get("tags")).and_then(Value::as_map)
+            {
+                self.default_tags.insert(
+                    block.reference(),
+                    tags.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect(),
+                );
+            }
+            match self.provider.configure(&attrs) {
+                Ok(instance) => {
+                    self.providers.insert(block.reference(), instance);
+                }
+                Err(e) => diags.push(Diagnostic::error(e.message).at(block.span.clone(), "in this provider block")),
+            }
         }
-        self.provider
-            .configure(&attrs)
-            .map_err(|e| Diagnostic::error(e.message).at(block.span.clone(), "in this provider block").into())
+        if diags.has_errors() { Err(diags) } else { Ok(()) }
     }
 }
 

@@ -8,7 +8,8 @@ use provision_config::{InstanceCtx, ObjectId, ResourceBlock, Scope, eval, eval_b
 use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
 use provision_core::state::State;
 use provision_core::{
-    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ReadContext, Schema, Value,
+    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ProviderRef, ReadContext, Schema,
+    Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -189,50 +190,45 @@ impl Engine {
     /// Reads every object in state, one batched call per resource type, all types at once.
     /// Objects that no longer exist are dropped; changes made outside provision become drift.
     pub(crate) async fn refresh(&self, state: &State) -> Result<(State, Vec<Drift>), EngineError> {
-        let mut by_type: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        // One batched read per resource type and provider configuration (region).
+        let mut by_type: BTreeMap<(ProviderRef, String), Vec<usize>> = BTreeMap::new();
         for (i, r) in state.resources.iter().enumerate() {
-            by_type.entry(r.address.type_name.clone()).or_default().push(i);
+            by_type.entry((r.provider.clone(), r.address.type_name.clone())).or_default().push(i);
         }
         let ctx = ReadContext { stack: state.lineage.clone() };
         let mut reads = vec![];
-        for (type_name, idxs) in &by_type {
-            let Some(rt) = self.provider.resource_type(type_name) else {
-                return Err(EngineError::Refresh {
-                    type_name: type_name.clone(),
-                    error: provision_core::ProviderError::new(
-                        provision_core::ProviderErrorKind::Config,
-                        format!(
-                            "the state holds {type_name} objects, which this version of provision does not know; upgrade provision"
-                        ),
-                    ),
-                });
-            };
+        for ((provider, type_name), idxs) in &by_type {
+            let rt = self.resource_type(provider, type_name).map_err(|message| EngineError::Refresh {
+                type_name: type_name.clone(),
+                error: provision_core::ProviderError::new(provision_core::ProviderErrorKind::Config, message),
+            })?;
             let objects: Vec<(String, Attrs)> =
                 idxs.iter().map(|&i| (state.resources[i].id.clone(), state.resources[i].attributes.clone())).collect();
             self.reporter.report(Event::Refreshing { type_name: type_name.clone(), count: objects.len() });
             let ctx = ctx.clone();
-            let type_name = type_name.clone();
+            let key = (provider.clone(), type_name.clone());
             reads.push(async move {
                 let r = rt.read_many(&ctx, &objects).await;
-                (type_name, rt, r)
+                (key, rt, r)
             });
         }
         let results = futures::future::join_all(reads).await;
         let mut refreshed = state.clone();
         refreshed.resources.clear();
         let mut drift = vec![];
-        let mut found: BTreeMap<String, BTreeMap<String, Attrs>> = BTreeMap::new();
+        let mut found: BTreeMap<(ProviderRef, String), BTreeMap<String, Attrs>> = BTreeMap::new();
         let mut schemas: BTreeMap<String, Schema> = BTreeMap::new();
-        for (type_name, rt, r) in results {
-            let objs = r.map_err(|error| EngineError::Refresh { type_name: type_name.clone(), error })?;
-            schemas.insert(type_name.clone(), rt.schema().clone());
-            found.insert(type_name, objs);
+        for (key, rt, r) in results {
+            let objs = r.map_err(|error| EngineError::Refresh { type_name: key.1.clone(), error })?;
+            schemas.insert(key.1.clone(), rt.schema().clone());
+            found.insert(key, objs);
         }
         for obj in &state.resources {
             let schema = &schemas[&obj.address.type_name];
-            match found.get(&obj.address.type_name).and_then(|m| m.get(&obj.id)) {
+            let key = (obj.provider.clone(), obj.address.type_name.clone());
+            match found.get(&key).and_then(|m| m.get(&obj.id)) {
                 Some(attrs) => {
-                    let attrs = self.normalize_read(schema, attrs.clone(), &obj.attributes);
+                    let attrs = self.normalize_read(schema, attrs.clone(), &obj.attributes, &obj.provider);
                     if differs(schema, self.module.resource(&obj.address), &obj.attributes, &attrs) {
                         drift.push(Drift {
                             address: obj.address.clone(),
@@ -251,7 +247,13 @@ impl Engine {
     }
 
     /// Completes what a provider returned: every schema attribute present, `tags` derived.
-    pub(crate) fn normalize_read(&self, schema: &Schema, mut attrs: Attrs, prior: &Attrs) -> Attrs {
+    pub(crate) fn normalize_read(
+        &self,
+        schema: &Schema,
+        mut attrs: Attrs,
+        prior: &Attrs,
+        provider: &ProviderRef,
+    ) -> Attrs {
         for a in &schema.attributes {
             attrs.entry(a.name.to_string()).or_insert(Value::Null);
         }
@@ -262,9 +264,26 @@ impl Engine {
         if schema.taggable {
             let prior_tags = prior.get("tags").cloned().unwrap_or(Value::Null);
             let all = attrs.get("tags_all").cloned().unwrap_or(Value::Null);
-            attrs.insert("tags".into(), derive_tags(&all, &self.default_tags, &prior_tags));
+            attrs.insert("tags".into(), derive_tags(&all, self.default_tags(provider), &prior_tags));
         }
         attrs
+    }
+}
+
+/// Turns a planned change into a replacement because of `paths`: the new object's computed
+/// attributes are unknown until it exists.
+fn force_replace(block: &ResourceBlock, planned: &mut diff::Planned, paths: Vec<String>) {
+    let order = if block.lifecycle.create_before_destroy {
+        provision_core::plan::ReplaceOrder::CreateBeforeDestroy
+    } else {
+        provision_core::plan::ReplaceOrder::DestroyBeforeCreate
+    };
+    planned.action = Action::Replace(order);
+    planned.replace_paths = paths;
+    for a in &block.schema.attributes {
+        if a.mode == provision_core::AttrMode::Computed && !(block.schema.taggable && a.name == "tags_all") {
+            planned.after.insert(a.name.to_string(), Value::Unknown);
+        }
     }
 }
 
@@ -494,9 +513,28 @@ impl Walk<'_> {
                     continue;
                 }
             }
-            let prior = self.current.get(&address).map(|o| &o.attributes);
-            let mut planned =
-                diff::plan_instance(&block.schema, &config, prior, &block.lifecycle, &self.engine.default_tags);
+            let prior_object = self.current.get(&address).copied();
+            let prior = prior_object.map(|o| &o.attributes);
+            let mut planned = diff::plan_instance(
+                &block.schema,
+                &config,
+                prior,
+                &block.lifecycle,
+                self.engine.default_tags(&block.provider),
+            );
+            if let Some(o) = prior_object
+                && o.provider != block.provider
+                && !matches!(planned.action, Action::Replace(_))
+            {
+                // The object lives under another provider configuration (another region): it
+                // cannot move, so it is replaced.
+                force_replace(block, &mut planned, vec!["provider".into()]);
+            }
+            // An object whose create stopped between its calls is finished before anything else.
+            let unfinished = prior_object.is_some_and(|o| o.unfinished);
+            if unfinished && planned.action == Action::NoOp {
+                planned.action = Action::Update;
+            }
             if !in_layer {
                 // Outside the planned layer: the object stays as it is, and is what others see.
                 if planned.action.is_change() {
@@ -525,8 +563,13 @@ impl Walk<'_> {
                 continue;
             }
             self.release_replaced(block, &deps, &mut planned);
-            let reason =
-                (prior.is_none() && self.original_current.contains(&address)).then_some(Reason::DeletedOutside);
+            let reason = if prior.is_none() && self.original_current.contains(&address) {
+                Some(Reason::DeletedOutside)
+            } else if unfinished && planned.action == Action::Update {
+                Some(Reason::Unfinished)
+            } else {
+                None
+            };
             self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
             self.eval.set(&address, Value::Map(planned.after.clone()));
             self.changes.push(ResourceChange {
@@ -565,18 +608,7 @@ impl Walk<'_> {
         if holding.is_empty() {
             return;
         }
-        let order = if block.lifecycle.create_before_destroy {
-            provision_core::plan::ReplaceOrder::CreateBeforeDestroy
-        } else {
-            provision_core::plan::ReplaceOrder::DestroyBeforeCreate
-        };
-        planned.action = Action::Replace(order);
-        planned.replace_paths = holding;
-        for a in &block.schema.attributes {
-            if a.mode == provision_core::AttrMode::Computed && !(block.schema.taggable && a.name == "tags_all") {
-                planned.after.insert(a.name.to_string(), Value::Unknown);
-            }
-        }
+        force_replace(block, planned, holding);
     }
 
     async fn data_source(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
@@ -584,7 +616,11 @@ impl Walk<'_> {
         // A data source that depends on a resource with pending changes is read during apply.
         let pending =
             self.changes.iter().any(|c| c.action.is_change() && deps.iter().any(|d| d.same_resource(&c.address)));
-        let Some(ds) = self.engine.provider.data_source(&block.address.type_name) else { return };
+        let Some(ds) =
+            self.engine.provider_for(&block.provider).ok().and_then(|p| p.data_source(&block.address.type_name))
+        else {
+            return;
+        };
         for (key, ctx) in instances {
             let address = block.address.clone().with_key(key);
             let args = match eval_body(&block.body, &block.schema, &self.eval.scope, &ctx) {

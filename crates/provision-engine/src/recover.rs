@@ -1,11 +1,14 @@
 //! Crash recovery: creates that an earlier run started but never recorded are resolved before
-//! anything else, by looking for the object by its tags. Found: adopted into state. Not found
-//! (after allowing AWS's eventual consistency to settle): the record is dropped. So a kill at any
-//! point leaves neither a duplicate nor an untracked object.
+//! anything else, by looking for the object the way its type is identified (its tags; the name kept
+//! in the pending record; or, for untaggable objects, the arguments kept there). Found and ours:
+//! adopted into state, marked unfinished when its create takes several calls. Found but someone
+//! else's: left alone, with a message naming it. Not found (after allowing AWS's eventual
+//! consistency to settle): the record is dropped. So a kill at any point leaves neither a duplicate
+//! nor an untracked object.
 
 use crate::{Engine, EngineError, Event, RecoveryOutcome};
-use provision_core::state::{ResourceObject, State, StateStore};
-use provision_core::{Address, Attrs, Identity, Value};
+use provision_core::state::{PendingCreate, ResourceObject, State, StateStore};
+use provision_core::{Address, Attrs, FindQuery, Found, Identity, Owner, Value};
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
 
@@ -36,23 +39,22 @@ impl Engine {
         Ok(out)
     }
 
-    async fn resolve(&self, state: &mut State, p: &provision_core::state::PendingCreate) -> RecoveryOutcome {
-        let Some(rt) = self.provider.resource_type(&p.address.type_name) else {
-            return RecoveryOutcome::Unresolved { message: format!("unknown resource type {}", p.address.type_name) };
+    async fn resolve(&self, state: &mut State, p: &PendingCreate) -> RecoveryOutcome {
+        let rt = match self.resource_type(&p.provider, &p.address.type_name) {
+            Ok(rt) => rt,
+            Err(message) => return RecoveryOutcome::Unresolved { message },
         };
-        let identity = Identity { stack: state.lineage.clone(), address: p.address.clone() };
+        let query = FindQuery {
+            identity: Identity { stack: state.lineage.clone(), address: p.address.clone() },
+            natural_key: p.natural_key.clone(),
+            desired: p.desired.clone(),
+        };
         let tracked: BTreeSet<String> = state.resources.iter().map(|o| o.id.clone()).collect();
-        let untracked = |found: Vec<Attrs>| -> Vec<Attrs> {
-            found
-                .into_iter()
-                .filter(|a| a.get("id").and_then(Value::as_str).is_some_and(|id| !tracked.contains(id)))
-                .collect()
-        };
-        let mut found = match rt.find(&identity).await {
-            Ok(f) => untracked(f),
+        let (mut ours, mut others) = match rt.find(&query).await {
+            Ok(f) => sort_found(f, &tracked),
             Err(e) => return RecoveryOutcome::Unresolved { message: e.message },
         };
-        if found.is_empty() {
+        if ours.is_empty() && others.is_empty() {
             // A create that started moments ago may not be visible yet: wait out the settle window.
             let age = humantime::parse_rfc3339(&p.started_at)
                 .ok()
@@ -61,19 +63,27 @@ impl Engine {
             let settle = self.options.recovery_settle;
             if age < settle {
                 tokio::time::sleep(settle - age).await;
-                found = match rt.find(&identity).await {
-                    Ok(f) => untracked(f),
+                (ours, others) = match rt.find(&query).await {
+                    Ok(f) => sort_found(f, &tracked),
                     Err(e) => return RecoveryOutcome::Unresolved { message: e.message },
                 };
             }
         }
         state.pending.retain(|q| q.address != p.address || q.token != p.token);
-        if found.is_empty() {
-            return RecoveryOutcome::Dropped;
+        if ours.is_empty() {
+            return match others.into_iter().next() {
+                Some(why) => RecoveryOutcome::Conflict {
+                    message: format!(
+                        "{}: {why}; it was left alone and nothing was recorded. Import it, or give the resource another name",
+                        p.address
+                    ),
+                },
+                None => RecoveryOutcome::Dropped,
+            };
         }
-        if found.len() > 1 {
+        if ours.len() > 1 {
             let ids: Vec<String> =
-                found.iter().filter_map(|a| a.get("id").and_then(Value::as_str).map(str::to_string)).collect();
+                ours.iter().filter_map(|a| a.get("id").and_then(Value::as_str).map(str::to_string)).collect();
             self.reporter.report(Event::Warning(format!(
                 "more than one untracked object is tagged for {}: {}; adopting the first, delete the others by hand",
                 p.address,
@@ -81,16 +91,41 @@ impl Engine {
             )));
         }
         let schema = rt.schema().clone();
-        let attrs = self.normalize_read(&schema, found.remove(0), &Attrs::new());
+        let attrs = self.normalize_read(&schema, ours.remove(0), &p.desired, &p.provider);
         let id = attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+        if id.is_empty() {
+            return RecoveryOutcome::Unresolved {
+                message: format!("{}: the object found has no id; this is a bug in provision", p.address),
+            };
+        }
         state.upsert(ResourceObject {
             address: p.address.clone(),
             deposed: None,
             id: id.clone(),
-            layer: self.layer_of(&p.address),
+            layer: self.layer_info(&p.address).map(|l| l.layer).unwrap_or(p.layer),
+            provider: p.provider.clone(),
             attributes: attrs,
             dependencies: p.dependencies.clone(),
+            unfinished: schema.multi_step_create,
         });
         RecoveryOutcome::Adopted { id }
     }
+}
+
+/// Splits what a `find` returned into this stack's untracked objects and descriptions of the
+/// others' (an object with the recorded name that belongs to someone else).
+pub(crate) fn sort_found(found: Vec<Found>, tracked: &BTreeSet<String>) -> (Vec<Attrs>, Vec<String>) {
+    let mut ours = vec![];
+    let mut others = vec![];
+    for f in found {
+        let id = f.attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+        if tracked.contains(&id) {
+            continue;
+        }
+        match f.owner {
+            Owner::Ours => ours.push(f.attrs),
+            Owner::Other(why) => others.push(format!("an object with this name already exists ({id}), but {why}")),
+        }
+    }
+    (ours, others)
 }

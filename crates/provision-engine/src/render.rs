@@ -195,6 +195,10 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
         Some(Reason::ReadDeferred) => {
             let _ = writeln!(out, "  # (its arguments refer to values not yet known)");
         }
+        Some(Reason::Unfinished) => {
+            let _ =
+                writeln!(out, "  # (its creation was interrupted between two AWS calls: the rest of it is done now)");
+        }
         _ => {}
     }
     let sym = symbol(c.action);

@@ -1,12 +1,13 @@
-//! A fake provider for engine tests: three resource types and two data sources over an in-memory
-//! cloud that behaves like EC2 where it matters (ids assigned on create, tags, dependency errors
-//! on delete, not-found on reads) and can inject latency, failures and crashes at any step.
+//! A fake provider for engine tests: resource types and data sources over an in-memory cloud that
+//! behaves like AWS where it matters (ids assigned on create, tags, regions, dependency errors on
+//! delete, not-found on reads, names that must be unique, untaggable objects, creates that take
+//! several calls) and can inject latency, failures and crashes at any step.
 
 use async_trait::async_trait;
 use provision_core::state::{PersistError, State, StateStore};
 use provision_core::{
-    AttributeSchema, Attrs, CreateContext, DataSourceType, Identity, Provider, ProviderError, ProviderErrorKind,
-    ReadContext, ResourceType, Schema, Type, Value, tags,
+    AttributeSchema, Attrs, DataSourceType, FindQuery, Found, IdentityStrategy, OpContext, Provider, ProviderError,
+    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value, tags,
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,6 +19,8 @@ pub struct Object {
     pub type_name: String,
     pub attrs: Attrs,
     pub tags: BTreeMap<String, String>,
+    /// The region (provider configuration) it lives in.
+    pub region: String,
 }
 
 #[derive(Debug, Default)]
@@ -29,6 +32,11 @@ struct Inner {
     /// Calls that fail: (op, address or type) → message.
     failures: Vec<(String, String, String)>,
     latency: Duration,
+    /// How long a new object stays "pending" before the create returns (like waiting for
+    /// "available"); the object exists during that time.
+    ready_delay: Duration,
+    /// Creates report success with an empty id (a provider bug).
+    empty_ids: bool,
     in_flight: usize,
     max_in_flight: usize,
     /// Counts steps (provider mutations and state writes); at `crash_at` everything stops.
@@ -90,6 +98,16 @@ impl Cloud {
         self.lock().latency = d;
     }
 
+    /// See `Inner::ready_delay`.
+    pub fn set_ready_delay(&self, d: Duration) {
+        self.lock().ready_delay = d;
+    }
+
+    /// Makes creates return an empty id, as a buggy provider might.
+    pub fn return_empty_ids(&self, on: bool) {
+        self.lock().empty_ids = on;
+    }
+
     /// Makes `op` ("create", "update", "delete", "read") fail for an address or a type.
     pub fn fail(&self, op: &str, target: &str, message: &str) {
         self.lock().failures.push((op.into(), target.into(), message.into()));
@@ -121,6 +139,16 @@ impl Cloud {
         if let Some(o) = self.lock().objects.get_mut(id) {
             f(o);
         }
+    }
+
+    /// Makes an object behind provision's back (someone else's, or a leftover).
+    pub fn insert(&self, type_name: &str, attrs: Attrs, tags: BTreeMap<String, String>) -> String {
+        let mut i = self.lock();
+        i.next_id += 1;
+        let id = format!("ext-{:04}", i.next_id);
+        i.objects
+            .insert(id.clone(), Object { type_name: type_name.into(), attrs, tags, region: DEFAULT_REGION.into() });
+        id
     }
 
     /// Deletes an object behind provision's back.
@@ -206,6 +234,9 @@ impl StateStore for MemoryStore {
     }
 }
 
+/// The region of a provider configuration that sets none.
+pub const DEFAULT_REGION: &str = "fake-1";
+
 /// Which fake resource type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -214,6 +245,12 @@ enum Kind {
     Gateway,
     Nat,
     Route,
+    /// Like a security group: created with an allow-all rule that a second call removes.
+    Firewall,
+    /// Like an S3 bucket or IAM role: identified by a unique name.
+    Bucket,
+    /// Like a route: cannot be tagged; create adopts an identical object.
+    Rule,
 }
 
 struct FakeType {
@@ -221,6 +258,7 @@ struct FakeType {
     name: &'static str,
     schema: Schema,
     cloud: Cloud,
+    region: String,
 }
 
 fn network_schema() -> Schema {
@@ -265,6 +303,40 @@ fn route_schema() -> Schema {
         .attr(AttributeSchema::required("network_id", Type::String).force_new())
         .attr(AttributeSchema::optional("nat_id", Type::String))
         .with_tags()
+}
+
+/// A firewall's rules: AWS-like, a new one allows everything until a second call revokes it.
+/// Without `rules` in the configuration, the rules are left as they are (unmanaged).
+fn firewall_schema() -> Schema {
+    Schema::new("A fake firewall (like a security group).")
+        .with_id()
+        .attr(AttributeSchema::required("network_id", Type::String).force_new())
+        .attr(AttributeSchema::optional_computed("rules", Type::list(Type::String)))
+        .multi_step_create()
+        .with_tags()
+}
+
+/// The rule every new firewall starts with.
+pub const ALLOW_ALL: &str = "allow-all";
+
+fn bucket_schema() -> Schema {
+    Schema::new("A fake bucket, named uniquely.")
+        .with_id()
+        .attr(AttributeSchema::optional_computed("name", Type::String).force_new())
+        .attr(AttributeSchema::optional("name_prefix", Type::String).force_new())
+        .attr(AttributeSchema::optional("versioning", Type::Bool).default(false))
+        .with_tags()
+}
+
+fn rule_schema() -> Schema {
+    Schema::new("A fake untaggable rule.")
+        .with_id()
+        .attr(AttributeSchema::required("network_id", Type::String).force_new())
+        .attr(AttributeSchema::required("cidr_block", Type::String).force_new())
+        .check(|a| match a.get("cidr_block") {
+            Some(Value::String(c)) if !c.contains('/') => Err(format!("cidr_block \"{c}\" is not a CIDR block")),
+            _ => Ok(()),
+        })
 }
 
 fn err(kind: ProviderErrorKind, m: impl Into<String>) -> ProviderError {
@@ -326,23 +398,55 @@ impl ResourceType for FakeType {
         Ok(objects
             .iter()
             .filter_map(|(id, _)| {
-                i.objects.get(id).filter(|o| o.type_name == self.name).map(|o| (id.clone(), self.finish(id, o)))
+                i.objects
+                    .get(id)
+                    .filter(|o| o.type_name == self.name && o.region == self.region)
+                    .map(|o| (id.clone(), self.finish(id, o)))
             })
             .collect())
     }
 
-    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    fn identity(&self) -> IdentityStrategy {
+        match self.kind {
+            Kind::Bucket => IdentityStrategy::Name,
+            Kind::Rule => IdentityStrategy::Content,
+            _ => IdentityStrategy::Tags,
+        }
+    }
+
+    fn natural_key(&self, ctx: &OpContext, desired: &Attrs) -> Option<String> {
+        Some(bucket_name(ctx, desired))
+    }
+
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let what = format!("create {}", ctx.identity.address);
         self.cloud.lock().calls.push(what.clone());
+        ctx.status("pending");
         self.cloud.enter(what.clone()).await;
         let result = async {
             if let Some(e) = self.cloud.failure("create", Some(&ctx.identity.address.to_string()), self.name) {
                 return Err(e);
             }
+            if self.kind == Kind::Rule
+                && let Some((id, o)) = self.identical(desired)
+            {
+                // Untaggable: an identical object is this one (made by an interrupted run).
+                return Ok(self.finish(&id, &o));
+            }
             self.cloud.step().await;
             let (id, o) = {
                 let mut i = self.cloud.lock();
                 self.check_refs(&i, desired)?;
+                if self.kind == Kind::Bucket {
+                    let name = bucket_name(ctx, desired);
+                    if i.objects
+                        .values()
+                        .any(|o| o.type_name == self.name && o.attrs.get("name").and_then(Value::as_str) == Some(&name))
+                    {
+                        return Err(err(ProviderErrorKind::Conflict, format!("a bucket named {name} already exists"))
+                            .with_code("BucketAlreadyExists"));
+                    }
+                }
                 i.next_id += 1;
                 let prefix = match self.kind {
                     Kind::Network => "net",
@@ -350,6 +454,9 @@ impl ResourceType for FakeType {
                     Kind::Gateway => "gw",
                     Kind::Nat => "nat",
                     Kind::Route => "rt",
+                    Kind::Firewall => "fw",
+                    Kind::Bucket => "bkt",
+                    Kind::Rule => "rule",
                 };
                 let id = format!("{prefix}-{:04}", i.next_id);
                 let mut attrs = desired.clone();
@@ -360,21 +467,56 @@ impl ResourceType for FakeType {
                 if self.kind == Kind::Subnet && attrs.get("zone").is_none_or(Value::is_null) {
                     attrs.insert("zone".into(), "zone-a".into());
                 }
+                if self.kind == Kind::Firewall {
+                    attrs.insert("rules".into(), Value::List(vec![ALLOW_ALL.into()]));
+                }
+                if self.kind == Kind::Bucket {
+                    attrs.insert("name".into(), Value::String(bucket_name(ctx, desired)));
+                }
                 let mut t = tag_map(desired.get("tags_all"));
-                t.extend(ctx.identity.system_tags());
-                let o = Object { type_name: self.name.to_string(), attrs, tags: t };
+                if self.kind != Kind::Rule {
+                    t.extend(ctx.identity.system_tags());
+                }
+                let o = Object { type_name: self.name.to_string(), attrs, tags: t, region: self.region.clone() };
                 i.objects.insert(id.clone(), o.clone());
                 (id, o)
             };
             self.cloud.step().await;
-            Ok(self.finish(&id, &o))
+            if self.kind == Kind::Firewall {
+                // The second call, as for a security group: revoke the default, add the rules.
+                return self.settle_rules(&id, desired).await;
+            }
+            let delay = self.cloud.lock().ready_delay;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            ctx.status("available");
+            let mut out = self.finish(&id, &o);
+            if self.cloud.lock().empty_ids {
+                out.insert("id".into(), Value::String(String::new()));
+            }
+            Ok(out)
         }
         .await;
         self.cloud.leave(what);
         result
     }
 
-    async fn update(&self, id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn finish_create(&self, _ctx: &OpContext, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        self.cloud.lock().calls.push(format!("finish {} {id}", self.name));
+        if self.kind != Kind::Firewall {
+            return Err(err(ProviderErrorKind::Other, format!("{} has a one-step create", self.name)));
+        }
+        self.settle_rules(id, desired).await
+    }
+
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+        desired: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
         let what = format!("update {} {id}", self.name);
         self.cloud.lock().calls.push(what.clone());
         self.cloud.enter(what.clone()).await;
@@ -400,6 +542,13 @@ impl ResourceType for FakeType {
                 if self.kind != Kind::Network {
                     attrs.remove("arn");
                 }
+                for kept in ["name", "rules"] {
+                    if attrs.get(kept).is_none_or(Value::is_null)
+                        && let Some(v) = o.attrs.get(kept)
+                    {
+                        attrs.insert(kept.into(), v.clone());
+                    }
+                }
                 o.attrs = attrs;
                 o.tags = tag_map(desired.get("tags_all"));
                 o.tags.extend(system);
@@ -413,7 +562,7 @@ impl ResourceType for FakeType {
         result
     }
 
-    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let what = format!("delete {} {id}", self.name);
         self.cloud.lock().calls.push(what.clone());
         self.cloud.enter(what.clone()).await;
@@ -442,18 +591,93 @@ impl ResourceType for FakeType {
         result
     }
 
-    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        let identity = &query.identity;
         self.cloud.lock().calls.push(format!("find {}", identity.address));
+        if self.kind == Kind::Rule {
+            return Ok(self
+                .identical(&query.desired)
+                .map(|(id, o)| Found::ours(self.finish(&id, &o)))
+                .into_iter()
+                .collect());
+        }
         let i = self.cloud.lock();
+        let mine = |o: &&Object| o.type_name == self.name && o.region == self.region;
+        if self.kind == Kind::Bucket {
+            let Some(name) = &query.natural_key else { return Ok(vec![]) };
+            return Ok(i
+                .objects
+                .iter()
+                .filter(|(_, o)| mine(o) && o.attrs.get("name").and_then(Value::as_str) == Some(name))
+                .map(|(id, o)| Found {
+                    attrs: self.finish(id, o),
+                    owner: identity.owner_of(o.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+                })
+                .collect());
+        }
         Ok(i.objects
             .iter()
             .filter(|(_, o)| {
-                o.type_name == self.name
+                mine(o)
                     && o.tags.get(tags::STACK) == Some(&identity.stack)
                     && o.tags.get(tags::ADDRESS) == Some(&identity.address.to_string())
             })
-            .map(|(id, o)| self.finish(id, o))
+            .map(|(id, o)| Found::ours(self.finish(id, o)))
             .collect())
+    }
+}
+
+/// The name a bucket gets: `name`, or `name_prefix` (or `bkt-`) and the create's token.
+fn bucket_name(ctx: &OpContext, desired: &Attrs) -> String {
+    match desired.get("name").and_then(Value::as_str) {
+        Some(n) => n.to_string(),
+        None => {
+            let prefix = desired.get("name_prefix").and_then(Value::as_str).unwrap_or("bkt-");
+            format!("{prefix}{}", &ctx.token.replace('-', "")[..12.min(ctx.token.len())])
+        }
+    }
+}
+
+impl FakeType {
+    /// An existing object of this type with exactly these arguments (for untaggable types).
+    fn identical(&self, desired: &Attrs) -> Option<(String, Object)> {
+        let i = self.cloud.lock();
+        i.objects
+            .iter()
+            .find(|(_, o)| {
+                o.type_name == self.name
+                    && o.region == self.region
+                    && ["network_id", "cidr_block"].iter().all(|k| o.attrs.get(*k) == desired.get(*k))
+            })
+            .map(|(id, o)| (id.clone(), o.clone()))
+    }
+
+    /// A firewall's second step: the default rule goes, the configured rules (if any) are set.
+    async fn settle_rules(&self, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let o = {
+            let mut i = self.cloud.lock();
+            let o = i.objects.get_mut(id).ok_or_else(|| err(ProviderErrorKind::NotFound, format!("{id} not found")))?;
+            let rules = match desired.get("rules") {
+                Some(Value::List(r)) => Value::List(r.clone()),
+                _ => Value::List(
+                    o.attrs
+                        .get("rules")
+                        .and_then(Value::as_seq)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|r| r.as_str() != Some(ALLOW_ALL))
+                        .cloned()
+                        .collect(),
+                ),
+            };
+            o.attrs.insert("rules".into(), rules);
+            o.clone()
+        };
+        if let Some(e) = self.cloud.failure("settle", None, self.name) {
+            return Err(e);
+        }
+        self.cloud.step().await;
+        Ok(self.finish(id, &o))
     }
 }
 
@@ -491,27 +715,37 @@ impl DataSourceType for FakeData {
 }
 
 /// The fake provider, named `fake`: resource types `fake_network`, `fake_subnet`, `fake_gateway`,
-/// `fake_nat` (runtime layer by default), `fake_route`;
-/// data sources `fake_zones`, `fake_echo`.
+/// `fake_nat` (runtime layer by default), `fake_route`, `fake_firewall` (a create in two calls),
+/// `fake_bucket` (found by name), `fake_rule` (untaggable); data sources `fake_zones`, `fake_echo`.
+/// Each configured instance works in the region its block names (`fake-1` by default).
 pub struct FakeProvider {
     pub cloud: Cloud,
     types: Vec<Arc<FakeType>>,
     data: Vec<Arc<FakeData>>,
     config_schema: Schema,
-    configured: Mutex<Option<Attrs>>,
+    configured: Arc<Mutex<Vec<Attrs>>>,
 }
 
 impl FakeProvider {
     pub fn new(cloud: &Cloud) -> Self {
-        let t = |kind, name, schema| Arc::new(FakeType { kind, name, schema, cloud: cloud.clone() });
+        Self::in_region(cloud, DEFAULT_REGION, Arc::default())
+    }
+
+    fn in_region(cloud: &Cloud, region: &str, configured: Arc<Mutex<Vec<Attrs>>>) -> Self {
+        let t = |kind, name, schema| {
+            Arc::new(FakeType { kind, name, schema, cloud: cloud.clone(), region: region.to_string() })
+        };
         let d = |name, schema| Arc::new(FakeData { name, schema, cloud: cloud.clone() });
         FakeProvider {
             cloud: cloud.clone(),
             types: vec![
+                t(Kind::Bucket, "fake_bucket", bucket_schema()),
+                t(Kind::Firewall, "fake_firewall", firewall_schema()),
                 t(Kind::Gateway, "fake_gateway", gateway_schema()),
                 t(Kind::Nat, "fake_nat", nat_schema()),
                 t(Kind::Network, "fake_network", network_schema()),
                 t(Kind::Route, "fake_route", route_schema()),
+                t(Kind::Rule, "fake_rule", rule_schema()),
                 t(Kind::Subnet, "fake_subnet", subnet_schema()),
             ],
             data: vec![
@@ -537,13 +771,13 @@ impl FakeProvider {
                     Schema::new("").attr(AttributeSchema::optional("tags", Type::map(Type::String))),
                     "",
                 )),
-            configured: Mutex::new(None),
+            configured,
         }
     }
 
     /// The provider block as last configured.
     pub fn configured(&self) -> Option<Attrs> {
-        self.configured.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.configured.lock().unwrap_or_else(|p| p.into_inner()).last().cloned()
     }
 }
 
@@ -556,9 +790,10 @@ impl Provider for FakeProvider {
         &self.config_schema
     }
 
-    fn configure(&self, config: &Attrs) -> Result<(), ProviderError> {
-        *self.configured.lock().unwrap_or_else(|p| p.into_inner()) = Some(config.clone());
-        Ok(())
+    fn configure(&self, config: &Attrs) -> Result<Arc<dyn Provider>, ProviderError> {
+        self.configured.lock().unwrap_or_else(|p| p.into_inner()).push(config.clone());
+        let region = config.get("region").and_then(Value::as_str).unwrap_or(DEFAULT_REGION);
+        Ok(Arc::new(Self::in_region(&self.cloud, region, self.configured.clone())))
     }
 
     fn resource_type(&self, name: &str) -> Option<Arc<dyn ResourceType>> {

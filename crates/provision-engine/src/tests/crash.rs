@@ -35,6 +35,18 @@ async fn steps_of(setup: &str, scenario: &str, destroy: bool, parallelism: usize
 }
 
 async fn crash_everywhere(setup: &str, scenario: &str, destroy: bool) {
+    crash_everywhere_then(setup, scenario, scenario, destroy, |_| {}).await
+}
+
+/// Crashes a run of `scenario` at every step, then runs `next` (the configuration as it is by the
+/// next run) and checks that the world converged; `check` looks at the cloud afterwards.
+pub(crate) async fn crash_everywhere_then(
+    setup: &str,
+    scenario: &str,
+    next: &str,
+    destroy: bool,
+    check: impl Fn(&Cloud),
+) {
     for parallelism in [1, 4] {
         let total = steps_of(setup, scenario, destroy, parallelism).await;
         assert!(total > 4, "the scenario should have steps");
@@ -51,7 +63,7 @@ async fn crash_everywhere(setup: &str, scenario: &str, destroy: bool) {
             assert!(finished.is_none() || k >= cloud.steps(), "step {k} should have crashed");
             // The next run, after the "restart".
             cloud.crash_at(None);
-            let e = engine_with(scenario, &cloud, &[], options(parallelism)).expect("engine");
+            let e = engine_with(next, &cloud, &[], options(parallelism)).expect("engine");
             let r = apply_with(&e, &store, req()).await;
             assert!(r.succeeded(), "recovery after a crash at step {k} failed: {r:?}");
             assert_consistent(&cloud, &store);
@@ -64,6 +76,7 @@ async fn crash_everywhere(setup: &str, scenario: &str, destroy: bool) {
             if destroy {
                 assert!(cloud.objects().is_empty(), "destroy left objects after a crash at step {k}");
             }
+            check(&cloud);
         }
     }
 }
@@ -107,6 +120,10 @@ async fn a_pending_create_that_made_nothing_is_dropped_after_the_settle_window()
         token: "t".into(),
         started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         dependencies: vec![],
+        provider: provision_core::ProviderRef::default_for("fake"),
+        natural_key: None,
+        desired: Default::default(),
+        layer: Default::default(),
     });
     let mut opts = options(1);
     opts.recovery_settle = Duration::from_millis(1500);
