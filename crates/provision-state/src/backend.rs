@@ -146,5 +146,8 @@ pub fn parse(path: &Path, text: &str) -> Result<State, StateError> {
     if version == 0 {
         return Err(StateError::Corrupt { path: path.to_path_buf(), detail: "\"format_version\" is missing".into() });
     }
+    let mut value = value;
+    provision_core::state::upgrade(&mut value)
+        .map_err(|detail| StateError::Corrupt { path: path.to_path_buf(), detail })?;
     serde_json::from_value(value).map_err(|e| StateError::Corrupt { path: path.to_path_buf(), detail: e.to_string() })
 }

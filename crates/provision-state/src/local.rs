@@ -72,15 +72,34 @@ impl LocalBackend {
         }
         let to = self.backup_path();
         let bytes = std::fs::read(from).map_err(|e| StateError::io("read", from, e))?;
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&to)
-            .map_err(|e| StateError::io("create", &to, e))?;
-        f.write_all(&bytes).and_then(|()| f.sync_all()).map_err(|e| StateError::io("write", &to, e))
+        // The first write after an upgrade from an older format keeps that file for good, next to
+        // the usual backup (which the next run overwrites): going back to an older provision
+        // stays possible.
+        let version = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("format_version").and_then(serde_json::Value::as_u64));
+        if let Some(v) = version.filter(|v| *v < u64::from(provision_core::state::FORMAT_VERSION)) {
+            let mut kept = self.path.clone().into_os_string();
+            kept.push(format!(".v{v}.backup"));
+            let kept = PathBuf::from(kept);
+            if !kept.exists() {
+                write_private(&kept, &bytes)?;
+            }
+        }
+        write_private(&to, &bytes)
     }
+}
+
+/// Writes `bytes` to `to` with mode 0600 and syncs it.
+fn write_private(to: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(to)
+        .map_err(|e| StateError::io("create", to, e))?;
+    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(|e| StateError::io("write", to, e))
 }
 
 #[async_trait]
@@ -178,7 +197,7 @@ mod tests {
             ),
             (
                 "{\"format\": \"provision-state\", \"format_version\": 99, \"serial\": 1, \"lineage\": \"x\", \"provision_version\": \"9\"}",
-                "state format 99; this provision reads up to 1",
+                "state format 99; this provision reads up to 2",
             ),
             ("[1, 2]", "not an object"),
         ];
