@@ -277,3 +277,34 @@ fn output_without_state_is_empty_and_named_output_is_an_error() {
     let out = provision(dir.path(), &["output", "vpc_id"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A state file written by the previous format (version 1, by the build before module paths and
+/// provider configurations existed) is read as it is, upgraded at the first write, and kept as
+/// `provision.tfstate.v1.backup` so going back stays possible.
+#[test]
+fn a_version_1_state_is_upgraded_and_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = root().join("tests/fixtures/state_v1");
+    for f in ["main.tf", "provision.tfstate"] {
+        std::fs::copy(fixture.join(f), dir.path().join(f)).expect("copy");
+    }
+    let original = std::fs::read(fixture.join("provision.tfstate")).expect("fixture");
+    let out = provision(dir.path(), &["state", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 23, "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("aws_nat_gateway.main[0]"), "{}", text(&out.stdout));
+
+    let out = provision(dir.path(), &["state", "mv", "aws_vpc.main", "aws_vpc.primary"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("provision.tfstate")).expect("state"))
+            .expect("json");
+    assert_eq!(state["format_version"], 2);
+    let resources = state["resources"].as_array().expect("resources");
+    assert_eq!(resources.len(), 23);
+    assert!(resources.iter().all(|r| r["provider"] == "aws"), "every object records its provider");
+    assert_eq!(
+        std::fs::read(dir.path().join("provision.tfstate.v1.backup")).expect("the version-1 file is kept"),
+        original
+    );
+}

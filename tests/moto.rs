@@ -916,3 +916,72 @@ async fn s3_state_missing_lock_table_is_explained() {
     let listed = s3.list_objects_v2().bucket("acme-state").send().await.expect("list");
     assert_eq!(listed.key_count(), Some(0), "{:?}", listed.contents());
 }
+
+/// A kill between `CreateSecurityGroup` and the revoke of AWS's allow-all egress rule: the next run
+/// adopts the group, shows that its creation is being finished, and revokes the rule. No plan may
+/// ever call such a group "unchanged" while it allows all outbound traffic.
+#[tokio::test]
+async fn a_security_group_adopted_mid_create_loses_its_default_egress_rule() {
+    let config = r#"
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.60.0.0/16"
+}
+
+resource "aws_security_group" "db" {
+  name   = "db"
+  vpc_id = aws_vpc.main.id
+  ingress {
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = ["10.60.0.0/16"]
+  }
+}
+"#;
+    let s = Stack::with_config(&config.replace(
+        &config[config.find("resource \"aws_security_group\"").expect("group")..],
+        "",
+    ));
+    s.ok(&["apply", "--auto-approve"]);
+    std::fs::write(s.path().join("main.tf"), config).expect("config");
+    let lineage = s.lineage();
+    let vpc_id = s.state()["resources"][0]["id"].as_str().expect("vpc id").to_string();
+    // What the killed run left: the group exists, tagged, with AWS's default egress rule.
+    let ec2 = s.ec2().await;
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::SecurityGroup)
+        .tags(Tag::builder().key("provision:stack").value(&lineage).build())
+        .tags(Tag::builder().key("provision:address").value("aws_security_group.db").build())
+        .build();
+    let group = ec2
+        .create_security_group()
+        .group_name("db")
+        .description("Managed by provision")
+        .vpc_id(&vpc_id)
+        .tag_specifications(tags)
+        .send()
+        .await
+        .expect("create group");
+    let group_id = group.group_id().expect("group id").to_string();
+    let mut state = s.state();
+    state["pending"] = serde_json::json!([{
+        "address": "aws_security_group.db", "token": "t-1", "started_at": "2026-11-22T08:00:00Z",
+        "dependencies": ["aws_vpc.main"], "provider": "aws",
+        "desired": { "name": "db", "vpc_id": vpc_id }
+    }]);
+    std::fs::write(s.path().join("provision.tfstate"), state.to_string()).expect("state");
+
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains(&format!("aws_security_group.db: an interrupted run created {group_id}")), "{plan}");
+    assert!(plan.contains("its creation was interrupted"), "{plan}");
+    s.ok(&["apply", "--auto-approve"]);
+    let g = ec2.describe_security_groups().group_ids(&group_id).send().await.expect("describe");
+    let g = &g.security_groups()[0];
+    assert!(g.ip_permissions_egress().is_empty(), "the allow-all egress rule is still there: {:?}", g.ip_permissions_egress());
+    assert_eq!(g.ip_permissions().len(), 1, "the configured ingress rule is there");
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+}

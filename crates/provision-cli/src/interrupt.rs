@@ -1,7 +1,8 @@
 //! Ctrl-C and SIGTERM. During an apply or destroy, the first one stops new operations and lets
-//! running ones finish and be recorded; otherwise (or the second time) provision releases the
-//! state locks it holds and exits with status 130, so an interrupted command never leaves a lock
-//! behind. Pending creates in flight are resolved by the next run.
+//! running ones finish and be recorded; the second stops waiting for them (the engine returns, the
+//! state and locks are handled as usual, and the next run adopts what they made). Otherwise (or the
+//! third time) provision releases the state locks it holds and exits with status 130, so an
+//! interrupted command never leaves a lock behind. Pending creates are resolved by the next run.
 
 use provision_engine::Cancel;
 use std::sync::Mutex;
@@ -40,7 +41,7 @@ pub async fn watch() {
         }
         let active = ACTIVE.lock().unwrap_or_else(|p| p.into_inner()).clone();
         match active {
-            Some(c) if !c.is_cancelled() => c.cancel(),
+            Some(c) if !c.is_abandoned() => c.cancel(),
             _ => stop_now().await,
         }
     }

@@ -152,6 +152,13 @@ fn summarize(p: &Printer, r: &ApplyReport, mode: PlanMode) -> Status {
             p.error(&format!("interrupted; not started: {}", list.join(", ")));
         }
     }
+    if !r.abandoned.is_empty() {
+        let list: Vec<String> = r.abandoned.iter().map(|(a, op)| format!("{a} ({})", op.verb())).collect();
+        p.error(&format!(
+            "stopped waiting for: {}\n  run `provision apply` again: it adopts what these operations made and finishes the rest",
+            list.join(", ")
+        ));
+    }
     if let Some(e) = &r.persist_error {
         p.error(&format!(
             "the state could not be written: {e}\n  every object provision creates is tagged with its address, so the next run finds whatever this one created"
@@ -165,6 +172,14 @@ fn summarize(p: &Printer, r: &ApplyReport, mode: PlanMode) -> Status {
             format!("Apply {verb}! Resources: {} added, {} changed, {} destroyed.", d.add, d.change, d.destroy)
         }
     };
+    let slowest = p.slowest(3);
+    if slowest.iter().any(|(_, _, d)| d.as_secs() >= 1) {
+        let list: Vec<String> = slowest
+            .iter()
+            .map(|(a, op, d)| format!("{a} ({} {})", op.verb(), provision_engine::human_duration(*d)))
+            .collect();
+        p.line(&format!("\nSlowest: {}", list.join(", ")));
+    }
     p.line("");
     if r.succeeded() {
         p.success(&line);
