@@ -14,8 +14,8 @@
 //! for its answer, and would leave the record under a token the release does not know. Renewals
 //! and the release therefore take turns, and the release deletes with the current token.
 
-use crate::StateError;
 use crate::lock::LockInfo;
+use crate::{StateError, secs};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -159,9 +159,9 @@ impl LeaseGuard {
         let lease = self.record.lease();
         if s.valid_from.elapsed() >= lease * 2 / 3 {
             return Err(format!(
-                "the lock could not be renewed for {}s (its lease is {}s), so another run may take it over",
-                s.valid_from.elapsed().as_secs(),
-                lease.as_secs()
+                "the lock could not be renewed for {} (its lease is {}), so another run may take it over",
+                secs(&s.valid_from.elapsed()),
+                secs(&lease)
             ));
         }
         Ok(())
@@ -221,8 +221,8 @@ fn locked(store: &dyn LeaseStore, holder: &LeaseRecord, silent: Duration) -> Sta
         holder: Box::new(holder.info.clone()),
         location: store.describe(),
         renewed: holder.renewed.clone(),
-        silent_secs: silent.as_secs(),
-        lease_secs: holder.lease().as_secs(),
+        silent,
+        lease: holder.lease(),
     }
 }
 
@@ -641,5 +641,26 @@ mod tests {
             let left = memory.read().await.expect("read");
             assert!(left.is_none(), "round {round}: the lock record was left behind: {left:?}");
         }
+    }
+
+    /// Messages about leases never round a sub-second duration down to "0s".
+    #[tokio::test]
+    async fn lease_messages_show_sub_second_durations() {
+        let store: Arc<dyn LeaseStore> = Arc::new(Memory::default());
+        let lease = Duration::from_millis(900);
+        let mut a = acquire(vec![store.clone()], info("apply"), lease, Duration::ZERO).await.expect("lock");
+        let err = acquire(vec![store.clone()], info("plan"), lease, Duration::ZERO).await.expect_err("held");
+        let msg = err.to_string();
+        assert!(msg.contains("a lock nobody renews for 0.9s is taken over: wait with --lock-timeout 1s"), "{msg}");
+        // Not renewed for 0.7 s of a 0.9 s lease: past two thirds, so no longer certainly held.
+        if let Some(r) = a.renewer.take() {
+            r.abort();
+        }
+        let before = Instant::now().checked_sub(Duration::from_millis(700)).expect("an instant 0.7 s ago");
+        a.active.shared.lock().unwrap_or_else(|p| p.into_inner()).valid_from = before;
+        let why = a.check().expect_err("lapsed");
+        assert!(why.contains("could not be renewed for 0.7"), "{why}");
+        assert!(why.contains("(its lease is 0.9s)"), "{why}");
+        a.release().await.expect("release");
     }
 }

@@ -16,6 +16,7 @@ pub use local::LocalBackend;
 pub use lock::{LockGuard, LockInfo, release_held_locks};
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Why the state cannot be used. Every message says what is wrong, where, and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -33,10 +34,10 @@ pub enum StateError {
     StaleLock { holder: Box<LockInfo>, path: PathBuf },
 
     #[error(
-        "the state is locked by {} (`{}` since {}, lock ID {})\n  lock: {location}; last renewed {renewed} (its clock), silent for {silent_secs}s here\n  a lock nobody renews for {lease_secs}s is taken over: wait with --lock-timeout {lease_secs}s, or, if that run is really gone, run: provision state force-unlock {}",
-        .holder.who, .holder.operation, .holder.created, .holder.id, .holder.id
+        "the state is locked by {} (`{}` since {}, lock ID {})\n  lock: {location}; last renewed {renewed} (its clock), silent for {} here\n  a lock nobody renews for {} is taken over: wait with --lock-timeout {}s, or, if that run is really gone, run: provision state force-unlock {}",
+        .holder.who, .holder.operation, .holder.created, .holder.id, secs(.silent), secs(.lease), whole_secs_up(.lease), .holder.id
     )]
-    LeaseHeld { holder: Box<LockInfo>, location: String, renewed: String, silent_secs: u64, lease_secs: u64 },
+    LeaseHeld { holder: Box<LockInfo>, location: String, renewed: String, silent: Duration, lease: Duration },
 
     #[error(
         "the state at {location} changed since this run read it ({detail}); nothing was overwritten\n  someone else applied in between: run plan again"
@@ -80,5 +81,44 @@ pub enum StateError {
 impl StateError {
     fn io(op: &'static str, path: &std::path::Path, source: std::io::Error) -> StateError {
         StateError::Io { op, path: path.to_path_buf(), source }
+    }
+}
+
+/// A duration for messages, in seconds to the millisecond (`0.667s`, `3s`, `180s`), so that a
+/// short lease never reads as `0s`.
+pub(crate) fn secs(d: &Duration) -> String {
+    let ms = d.as_millis();
+    match ms % 1000 {
+        0 => format!("{}s", ms / 1000),
+        frac => format!("{}.{}s", ms / 1000, format!("{frac:03}").trim_end_matches('0')),
+    }
+}
+
+/// Whole seconds, rounded up: a `--lock-timeout` value that covers `d`.
+pub(crate) fn whole_secs_up(d: &Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_messages_keep_their_fractions() {
+        let cases = [
+            (0, "0s"),
+            (1, "0.001s"),
+            (670, "0.67s"),
+            (666, "0.666s"),
+            (3000, "3s"),
+            (1500, "1.5s"),
+            (180_000, "180s"),
+        ];
+        for (ms, want) in cases {
+            assert_eq!(secs(&Duration::from_millis(ms)), want);
+        }
+        assert_eq!(whole_secs_up(&Duration::from_millis(670)), 1);
+        assert_eq!(whole_secs_up(&Duration::from_secs(3)), 3);
+        assert_eq!(whole_secs_up(&Duration::from_millis(3001)), 4);
     }
 }
