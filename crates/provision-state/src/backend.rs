@@ -6,7 +6,9 @@ use crate::StateError;
 use crate::lease::LeaseGuard;
 use crate::lock::{LockGuard, LockInfo};
 use async_trait::async_trait;
+use provision_core::Address;
 use provision_core::state::{FORMAT_MARKER, FORMAT_VERSION, PersistError, State, StateStore};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -119,7 +121,9 @@ impl StateStore for Store<'_> {
     }
 }
 
-/// Parses a state, refusing anything that is not a readable provision state of a known format.
+/// Parses a state, refusing anything that is not a readable provision state of a known format,
+/// and a state that is not consistent (see [`check_consistent`]). Local and S3 states both come
+/// through here (`Backend::read`), and so does `state push`.
 pub fn parse(path: &Path, text: &str) -> Result<State, StateError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
         path: path.to_path_buf(),
@@ -146,5 +150,30 @@ pub fn parse(path: &Path, text: &str) -> Result<State, StateError> {
     if version == 0 {
         return Err(StateError::Corrupt { path: path.to_path_buf(), detail: "\"format_version\" is missing".into() });
     }
-    serde_json::from_value(value).map_err(|e| StateError::Corrupt { path: path.to_path_buf(), detail: e.to_string() })
+    let state: State = serde_json::from_value(value)
+        .map_err(|e| StateError::Corrupt { path: path.to_path_buf(), detail: e.to_string() })?;
+    check_consistent(&state).map_err(|detail| StateError::Corrupt { path: path.to_path_buf(), detail })?;
+    Ok(state)
+}
+
+/// What well-formed JSON can still get wrong: one object listed twice (the engine would track,
+/// and could create or delete, the same address twice).
+fn check_consistent(state: &State) -> Result<(), String> {
+    let mut seen: BTreeMap<(&Address, Option<&str>), usize> = BTreeMap::new();
+    for (i, r) in state.resources.iter().enumerate() {
+        if let Some(first) = seen.insert((&r.address, r.deposed.as_deref()), i) {
+            let what = match &r.deposed {
+                Some(key) => format!("{} (deposed {key})", r.address),
+                None => r.address.to_string(),
+            };
+            return Err(format!(
+                "{what} is listed twice in \"resources\" (entries {} and {}: {} and {}); a state lists each object once",
+                first + 1,
+                i + 1,
+                state.resources[first].id,
+                r.id
+            ));
+        }
+    }
+    Ok(())
 }

@@ -190,6 +190,56 @@ mod tests {
         }
     }
 
+    fn state_with(serial: &str, resources: &str) -> String {
+        format!(
+            "{{\"format\": \"provision-state\", \"format_version\": 1, \"serial\": {serial}, \"lineage\": \"l\", \"provision_version\": \"0.1.0\", \"resources\": [{resources}]}}"
+        )
+    }
+
+    fn object(address: &str, id: &str, deposed: Option<&str>) -> String {
+        let deposed = deposed.map(|k| format!(", \"deposed\": \"{k}\"")).unwrap_or_default();
+        format!("{{\"address\": \"{address}\", \"id\": \"{id}\", \"attributes\": {{}}{deposed}}}")
+    }
+
+    #[tokio::test]
+    async fn refuses_a_state_that_lists_an_object_twice_and_leaves_it_alone() {
+        let (_d, b) = backend();
+        let cases = [
+            (
+                vec![
+                    object("aws_vpc.main", "vpc-1", None),
+                    object("aws_subnet.a[0]", "subnet-1", None),
+                    object("aws_vpc.main", "vpc-2", None),
+                ],
+                "aws_vpc.main is listed twice in \"resources\" (entries 1 and 3: vpc-1 and vpc-2)",
+            ),
+            (
+                vec![object("aws_vpc.main", "vpc-1", Some("d1")), object("aws_vpc.main", "vpc-2", Some("d1"))],
+                "aws_vpc.main (deposed d1) is listed twice in \"resources\" (entries 1 and 2: vpc-1 and vpc-2)",
+            ),
+        ];
+        for (objects, want) in cases {
+            let text = state_with("4", &objects.join(", "));
+            std::fs::write(b.path(), &text).expect("write");
+            let err = b.read().await.expect_err("must be refused").to_string();
+            assert!(err.contains("is corrupt"), "{err}");
+            assert!(err.contains(want), "{err}");
+            assert_eq!(std::fs::read_to_string(b.path()).expect("read"), text, "the file must be left untouched");
+        }
+        // The same address, once current and once deposed, or deposed under two keys, is fine.
+        let text = state_with(
+            "4",
+            &[
+                object("aws_vpc.main", "vpc-1", None),
+                object("aws_vpc.main", "vpc-2", Some("d1")),
+                object("aws_vpc.main", "vpc-3", Some("d2")),
+            ]
+            .join(", "),
+        );
+        std::fs::write(b.path(), &text).expect("write");
+        assert_eq!(b.read().await.expect("read").map(|s| s.resources.len()), Some(3));
+    }
+
     #[tokio::test]
     async fn a_second_lock_names_the_holder_and_waits_with_a_timeout() {
         let (_d, b) = backend();
