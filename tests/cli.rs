@@ -117,6 +117,10 @@ fn unreadable_state_is_refused_and_left_untouched() {
             "{\"format\": \"provision-state\", \"format_version\": 1, \"serial\": 3, \"lineage\": \"x\", \"provision_version\": \"0.1.0\", \"resources\": [{\"address\": \"aws_vpc.main\", \"id\": \"vpc-1\", \"attributes\": {}}, {\"address\": \"aws_vpc.main\", \"id\": \"vpc-2\", \"attributes\": {}}]}",
             "aws_vpc.main is listed twice",
         ),
+        (
+            "{\"format\": \"provision-state\", \"format_version\": 1, \"serial\": 18446744073709551615, \"lineage\": \"x\", \"provision_version\": \"0.1.0\"}",
+            "\"serial\" is 18446744073709551615",
+        ),
     ];
     for (content, want) in cases {
         let dir = example("basic");

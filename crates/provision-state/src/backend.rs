@@ -122,8 +122,8 @@ impl StateStore for Store<'_> {
 }
 
 /// Parses a state, refusing anything that is not a readable provision state of a known format,
-/// and a state that is not consistent (see [`check_consistent`]). Local and S3 states both come
-/// through here (`Backend::read`), and so does `state push`.
+/// and a state that lists an object twice or whose serial cannot be increased. Local and S3
+/// states both come through here (`Backend::read`), and so does `state push`.
 pub fn parse(path: &Path, text: &str) -> Result<State, StateError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
         path: path.to_path_buf(),
@@ -156,9 +156,16 @@ pub fn parse(path: &Path, text: &str) -> Result<State, StateError> {
     Ok(state)
 }
 
-/// What well-formed JSON can still get wrong: one object listed twice (the engine would track,
-/// and could create or delete, the same address twice).
+/// What well-formed JSON can still get wrong: a serial that the next write could not increase
+/// (every write increases it), and one object listed twice (the engine would track, and could
+/// create or delete, the same address twice).
 fn check_consistent(state: &State) -> Result<(), String> {
+    if state.serial == u64::MAX {
+        return Err(format!(
+            "\"serial\" is {}, the largest value it can hold, so the next write could not increase it; a state's serial starts at 0 and grows by one per write",
+            u64::MAX
+        ));
+    }
     let mut seen: BTreeMap<(&Address, Option<&str>), usize> = BTreeMap::new();
     for (i, r) in state.resources.iter().enumerate() {
         if let Some(first) = seen.insert((&r.address, r.deposed.as_deref()), i) {

@@ -241,6 +241,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn refuses_a_state_whose_serial_cannot_be_increased() {
+        let (_d, b) = backend();
+        let text = state_with(&u64::MAX.to_string(), "");
+        std::fs::write(b.path(), &text).expect("write");
+        let err = b.read().await.expect_err("must be refused").to_string();
+        assert!(err.contains(&format!("\"serial\" is {}", u64::MAX)), "{err}");
+        assert!(err.contains("the next write could not increase it"), "{err}");
+        assert_eq!(std::fs::read_to_string(b.path()).expect("read"), text, "the file must be left untouched");
+        // One below is still fine: one more write fits.
+        std::fs::write(b.path(), state_with(&(u64::MAX - 1).to_string(), "")).expect("write");
+        assert_eq!(b.read().await.expect("read").map(|s| s.serial), Some(u64::MAX - 1));
+    }
+
+    #[tokio::test]
     async fn a_second_lock_names_the_holder_and_waits_with_a_timeout() {
         let (_d, b) = backend();
         let first = b.lock("apply", Duration::ZERO).await.expect("lock");
