@@ -12,6 +12,11 @@ fn root() -> PathBuf {
 
 /// Runs provision in `dir` with no AWS configuration at all.
 fn provision(dir: &Path, args: &[&str]) -> Output {
+    provision_with(dir, args, &[])
+}
+
+/// Runs provision in `dir` with no AWS configuration and these environment variables.
+fn provision_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_provision"));
     cmd.current_dir(dir).args(args).env("NO_COLOR", "1").env("AWS_EC2_METADATA_DISABLED", "true");
     for (k, _) in std::env::vars() {
@@ -20,6 +25,7 @@ fn provision(dir: &Path, args: &[&str]) -> Output {
         }
     }
     cmd.env("AWS_CONFIG_FILE", "/dev/null").env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    cmd.env_remove("PROVISION_LOCK_LEASE").envs(env.iter().copied());
     cmd.output().expect("provision runs")
 }
 
@@ -187,6 +193,23 @@ fn a_lock_left_by_a_killed_run_says_how_to_clear_it() {
     let out = provision(dir.path(), &["state", "force-unlock", "dead-beef", "--force"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = provision(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_lock_lease_below_the_minimum_is_refused() {
+    let dir = example("basic");
+    for lease in ["0s", "0", "500ms", "2s"] {
+        let out = provision(dir.path(), &["--lock-lease", lease, "validate"]);
+        assert_eq!(out.status.code(), Some(1), "--lock-lease {lease} must be refused");
+        let err = text(&out.stderr);
+        assert!(err.contains(&format!("invalid value '{lease}' for '--lock-lease <DURATION>'")), "{err}");
+        assert!(err.contains("at least 3s"), "{err}");
+    }
+    let out = provision_with(dir.path(), &["validate"], &[("PROVISION_LOCK_LEASE", "1s")]);
+    assert_eq!(out.status.code(), Some(1), "PROVISION_LOCK_LEASE=1s must be refused");
+    assert!(text(&out.stderr).contains("at least 3s"), "{}", text(&out.stderr));
+    let out = provision(dir.path(), &["--lock-lease", "3s", "validate"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
