@@ -177,20 +177,40 @@ fn a_held_lock_names_its_holder_and_can_be_waited_for() {
 }
 
 #[test]
-fn a_lock_left_by_a_killed_run_says_how_to_clear_it() {
+fn a_lock_left_by_a_killed_run_is_taken_over_and_said_so() {
     let dir = example("basic");
     let mut child = Command::new("true").spawn().expect("spawn");
     let dead = child.id();
     child.wait().expect("wait");
+    // A lock file as an older provision writes it (no process start time): the pid decides.
     lock_file(dir.path(), dead, "dead-beef");
-    let out = provision(dir.path(), &["plan", "--lock-timeout", "1m"]);
+    let out = provision(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    let said: Vec<&str> = err.lines().filter(|l| l.contains("took over the state lock")).collect();
+    assert_eq!(said.len(), 1, "one line says so: {err}");
+    assert!(said[0].contains("ci@builder"), "{err}");
+    assert!(said[0].contains("lock ID dead-beef"), "{err}");
+    assert!(said[0].contains(&format!("pid {dead}")), "{err}");
+    assert!(said[0].contains("no longer running"), "{err}");
+    assert!(!dir.path().join("provision.tfstate.lock").exists(), "released at the end");
+}
+
+#[test]
+fn a_lock_from_another_host_is_not_taken_over_and_can_be_forced() {
+    let dir = example("basic");
+    let info = serde_json::json!({
+        "ID": "far-away", "Operation": "apply", "Who": "ci@elsewhere", "Host": "elsewhere.example", "Pid": 1,
+        "Version": "0.1.0", "Created": "2026-11-22T08:00:00Z", "Path": "provision.tfstate"
+    });
+    std::fs::write(dir.path().join("provision.tfstate.lock"), info.to_string()).expect("lock");
+    let out = provision(dir.path(), &["plan"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("no longer running"), "{err}");
-    assert!(err.contains("provision state force-unlock dead-beef"), "{err}");
+    assert!(err.contains("the state is locked by ci@elsewhere"), "{err}");
     let out = provision(dir.path(), &["state", "force-unlock", "wrong-id", "--force"]);
     assert_eq!(out.status.code(), Some(1));
-    let out = provision(dir.path(), &["state", "force-unlock", "dead-beef", "--force"]);
+    let out = provision(dir.path(), &["state", "force-unlock", "far-away", "--force"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = provision(dir.path(), &["plan"]);
     assert!(out.status.success(), "{}", text(&out.stderr));

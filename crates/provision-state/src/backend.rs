@@ -4,7 +4,7 @@
 
 use crate::StateError;
 use crate::lease::LeaseGuard;
-use crate::lock::{LockGuard, LockInfo};
+use crate::lock::{Gone, LockGuard, LockInfo, TakenOver};
 use async_trait::async_trait;
 use provision_core::Address;
 use provision_core::state::{FORMAT_MARKER, FORMAT_VERSION, PersistError, State, StateStore};
@@ -16,7 +16,7 @@ use std::time::Duration;
 /// A held state lock: a lock file (local) or a lease (remote, renewed while held).
 #[derive(Debug)]
 pub enum Lock {
-    File(LockGuard),
+    File(Box<LockGuard>),
     Lease(Box<LeaseGuard>),
 }
 
@@ -36,11 +36,20 @@ impl Lock {
         }
     }
 
-    /// The holder whose expired lease this lock took over, if it did.
+    /// The holder this lock was taken over from (its process gone, or its lease expired), if any.
     pub fn took_over_from(&self) -> Option<&LockInfo> {
         match self {
-            Lock::File(_) => None,
+            Lock::File(g) => g.taken_over().map(|t| &t.from),
             Lock::Lease(g) => g.took_over_from.as_ref(),
+        }
+    }
+
+    /// The takeover, if this lock was taken over: whom from and why; its `Display` is the one
+    /// line to show the user.
+    pub fn taken_over(&self) -> Option<TakenOver> {
+        match self {
+            Lock::File(g) => g.taken_over().cloned(),
+            Lock::Lease(g) => g.took_over_from.clone().map(|from| TakenOver { from, why: Gone::LeaseExpired }),
         }
     }
 

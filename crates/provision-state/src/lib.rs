@@ -1,6 +1,7 @@
 //! Where state lives and who may change it. The local backend keeps one JSON file, written
 //! atomically (temporary file, fsync, rename; mode 0600) after every resource operation, with the
-//! previous version kept as `<path>.backup`; a lock file next to it names the holder.
+//! previous version kept as `<path>.backup`; a lock file next to it names the holder (taken over
+//! when that holder is certainly gone).
 //!
 //! Deliberately absent: any attempt to repair or overwrite a state that cannot be read. A corrupt,
 //! foreign or newer-format state is refused and left exactly as it is.
@@ -13,7 +14,7 @@ mod lock;
 pub use backend::{Backend, Lock, Store, parse};
 pub use lease::{LeaseGuard, LeaseRecord, LeaseStore};
 pub use local::LocalBackend;
-pub use lock::{LockGuard, LockInfo, release_held_locks};
+pub use lock::{Gone, LockGuard, LockInfo, TakenOver, release_held_locks};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -27,11 +28,12 @@ pub enum StateError {
     )]
     Locked { holder: Box<LockInfo>, path: PathBuf },
 
+    /// The holder is gone, but its lock file could not be locked (`flock`) to take it over safely.
     #[error(
-        "the state is locked by {} (pid {}, `{}` since {}), but that process is no longer running: it was probably killed\n  lock file: {}\n  if no other provision is running, clear it with: provision state force-unlock {}",
+        "the state is locked by {} (pid {}, `{}` since {}), whose process is no longer running on this host, but the lock file could not be locked to take it over safely ({detail})\n  lock file: {}\n  if no other provision is running, clear it with: provision state force-unlock {}",
         .holder.who, .holder.pid, .holder.operation, .holder.created, .path.display(), .holder.id
     )]
-    StaleLock { holder: Box<LockInfo>, path: PathBuf },
+    StaleLock { holder: Box<LockInfo>, path: PathBuf, detail: String },
 
     #[error(
         "the state is locked by {} (`{}` since {}, lock ID {})\n  lock: {location}; last renewed {renewed} (its clock), silent for {} here\n  a lock nobody renews for {} is taken over: wait with --lock-timeout {}s, or, if that run is really gone, run: provision state force-unlock {}",
