@@ -292,7 +292,7 @@ async fn take(
             record.renewed = now_rfc3339();
             let sent = Instant::now();
             if let Some(new) = store.replace(&token, record).await? {
-                tracing::warn!(holder = %holder.info.who, id = %holder.info.id, "took over a lock nobody renewed");
+                tracing::info!(holder = %holder.info.who, id = %holder.info.id, "took over a lock nobody renewed");
                 return Ok((Held { store: store.clone(), token: new, sent }, Some(holder.info)));
             }
             seen = None;

@@ -306,7 +306,7 @@ pub(crate) async fn acquire(path: &Path, info: LockInfo, timeout: Duration) -> R
                 detail: e.to_string(),
             })?;
             if removed && try_create(path, &info)? {
-                tracing::warn!(holder = %holder.who, pid = holder.pid, "took over a lock whose holder is gone");
+                tracing::info!(holder = %holder.who, pid = holder.pid, "took over a lock whose holder is gone");
                 HELD.lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_path_buf(), info.id.clone());
                 let taken_over = Some(TakenOver { from: holder, why });
                 return Ok(LockGuard { info, path: path.to_path_buf(), taken_over });
