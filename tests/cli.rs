@@ -217,6 +217,34 @@ fn a_lock_from_another_host_is_not_taken_over_and_can_be_forced() {
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
+/// A lock file nobody can read names no holder: the message says what is wrong and gives the
+/// exact command that clears it, and that command works.
+#[test]
+fn a_corrupt_lock_file_is_explained_and_force_unlock_clears_it() {
+    let dir = example("basic");
+    let lock = dir.path().join("provision.tfstate.lock");
+    std::fs::write(&lock, "{\"ID\": \"half-writ").expect("lock");
+    let out = provision(dir.path(), &["plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("the lock file provision.tfstate.lock is corrupt"), "{err}");
+    assert!(err.contains("invalid JSON"), "{err}");
+    assert!(!err.contains(".backup"), "no backup of a lock file exists: {err}");
+    let command = err
+        .split("provision state force-unlock ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no force-unlock command in: {err}"));
+    let out = provision(dir.path(), &["state", "force-unlock", "not-this-one", "--force"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(lock.exists(), "a wrong ID removes nothing");
+    let out = provision(dir.path(), &["state", "force-unlock", command, "--force"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!lock.exists());
+    let out = provision(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
 #[test]
 fn a_lock_lease_below_the_minimum_is_refused() {
     let dir = example("basic");

@@ -99,6 +99,13 @@ pub trait Backend: Send + Sync {
 
     /// Removes the lock if its ID is `id`; returns the holder removed.
     async fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError>;
+
+    /// Removes a lock that cannot be read ([`StateError::CorruptLock`]), if `id` is the ID its
+    /// message gave. Backends whose locks are never reported so have nothing to remove.
+    async fn force_unlock_corrupt(&self, id: &str) -> Result<(), StateError> {
+        let _ = id;
+        Err(StateError::NotLocked { path: self.location().into() })
+    }
 }
 
 /// Writes state for the engine through a backend, while the lock is held.

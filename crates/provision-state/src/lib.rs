@@ -50,6 +50,13 @@ pub enum StateError {
     #[error("{0}")]
     Remote(String),
 
+    /// The lock file cannot be read, so it names no holder; `id` removes it (`state force-unlock`).
+    #[error(
+        "the lock file {} is corrupt: {detail}\n  it names no holder, so whether a run holds the lock cannot be told (a run killed while taking the lock can leave it so)\n  if no other provision is running, remove it with: provision state force-unlock {id}",
+        .path.display()
+    )]
+    CorruptLock { path: PathBuf, detail: String, id: String },
+
     #[error("no lock is held on {}", .path.display())]
     NotLocked { path: PathBuf },
 

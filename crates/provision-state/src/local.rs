@@ -129,6 +129,18 @@ impl Backend for LocalBackend {
         }
         Ok(holder)
     }
+
+    async fn force_unlock_corrupt(&self, id: &str) -> Result<(), StateError> {
+        let path = self.lock_path();
+        if lock::remove_corrupt(&path, id)? {
+            return Ok(());
+        }
+        // Not removed: gone, readable, or unreadable with other content (its own ID).
+        match lock::read(&path)? {
+            Some(holder) => Err(StateError::WrongLockId { holder: Box::new(holder), given: id.to_string(), path }),
+            None => Err(StateError::NotLocked { path }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -388,5 +400,25 @@ mod tests {
             }
             assert_eq!(held.len(), 1, "round {round}: {} runs hold the lock", held.len());
         }
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_lock_file_is_explained_precisely() {
+        let (_d, b) = backend();
+        for content in ["", "{\"ID\": \"abc\", ", "not a lock", "{\"ID\": \"abc\"}"] {
+            std::fs::write(b.lock_path(), content).expect("write");
+            let msg = b.lock("apply", Duration::ZERO).await.expect_err("corrupt").to_string();
+            assert!(msg.contains(&format!("the lock file {} is corrupt", b.lock_path().display())), "{msg}");
+            assert!(!msg.contains(".backup"), "there is no backup of a lock file: {msg}");
+            assert!(msg.contains("provision state force-unlock "), "{msg}");
+            assert_eq!(std::fs::read_to_string(b.lock_path()).expect("read"), content, "left untouched");
+            let Err(StateError::CorruptLock { id, .. }) = b.lock_info().await else { panic!("{content:?}: corrupt") };
+            assert!(msg.ends_with(&format!("provision state force-unlock {id}")), "{msg}");
+            assert!(b.force_unlock_corrupt("corrupt-000000000000").await.is_err(), "another ID removes nothing");
+            assert!(b.lock_path().exists());
+            b.force_unlock_corrupt(&id).await.expect("removed");
+            assert!(b.lock_info().await.expect("info").is_none());
+        }
+        b.lock("apply", Duration::ZERO).await.expect("free again");
     }
 }

@@ -247,7 +247,7 @@ pub(crate) fn force_remove(path: &Path, id: &str) -> Result<bool, StateError> {
 }
 
 /// Reads the lock file, if there is one. A lock file being written right now may be empty for a
-/// moment; that is retried briefly.
+/// moment; that is retried briefly. One that stays unreadable is [`StateError::CorruptLock`].
 pub(crate) fn read(path: &Path) -> Result<Option<LockInfo>, StateError> {
     for attempt in 0..5 {
         match std::fs::read_to_string(path) {
@@ -255,10 +255,14 @@ pub(crate) fn read(path: &Path) -> Result<Option<LockInfo>, StateError> {
                 Ok(info) => return Ok(Some(info)),
                 Err(_) if attempt < 4 => std::thread::sleep(Duration::from_millis(20)),
                 Err(e) => {
-                    return Err(StateError::Corrupt {
-                        path: path.to_path_buf(),
-                        detail: format!("the lock file is unreadable: {e}"),
-                    });
+                    let detail = if text.trim().is_empty() {
+                        "it is empty".to_string()
+                    } else if e.is_data() {
+                        format!("it is JSON, but not a lock record ({e})")
+                    } else {
+                        format!("invalid JSON ({e})")
+                    };
+                    return Err(StateError::CorruptLock { path: path.to_path_buf(), detail, id: corrupt_id(&text) });
                 }
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -266,6 +270,19 @@ pub(crate) fn read(path: &Path) -> Result<Option<LockInfo>, StateError> {
         }
     }
     Ok(None)
+}
+
+/// The ID by which `state force-unlock` removes a lock file that cannot be read: derived from
+/// its content (FNV-1a), so it removes exactly the file the message was about, and not a lock
+/// written since.
+pub(crate) fn corrupt_id(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("corrupt-{:012x}", hash & 0xffff_ffff_ffff)
+}
+
+/// Removes the lock file if it is still unreadable, with the content `id` was derived from.
+pub(crate) fn remove_corrupt(path: &Path, id: &str) -> Result<bool, StateError> {
+    remove_if(path, Flock::IfPossible, |text| serde_json::from_str::<LockInfo>(text).is_err() && corrupt_id(text) == id)
 }
 
 fn try_create(path: &Path, info: &LockInfo) -> Result<bool, StateError> {
