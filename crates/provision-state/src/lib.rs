@@ -64,8 +64,8 @@ pub enum StateError {
     WrongLockId { holder: Box<LockInfo>, given: String, path: PathBuf },
 
     #[error(
-        "the state file {} is corrupt: {detail}\n  it was left untouched; restore it from {}.backup or from your own backups, then run again",
-        .path.display(), .path.display()
+        "the state file {} is corrupt: {detail}\n  it was left untouched; {}, then run again",
+        .path.display(), restore_hint(.path)
     )]
     Corrupt { path: PathBuf, detail: String },
 
@@ -93,6 +93,17 @@ impl StateError {
     }
 }
 
+/// Where a good copy of a corrupt state comes from: the local backup, or, in S3, an earlier
+/// version of the object (there is no `.backup` object).
+fn restore_hint(path: &std::path::Path) -> String {
+    let location = path.display().to_string();
+    if location.starts_with("s3://") {
+        "restore an earlier version of the object (bucket versioning keeps every write: find one with `aws s3api list-object-versions`, copy it over the current one with `aws s3api copy-object`)".into()
+    } else {
+        format!("restore it from {location}.backup or from your own backups")
+    }
+}
+
 /// A duration for messages, in seconds to the millisecond (`0.667s`, `3s`, `180s`), so that a
 /// short lease never reads as `0s`.
 pub(crate) fn secs(d: &Duration) -> String {
@@ -111,6 +122,15 @@ pub(crate) fn whole_secs_up(d: &Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_corrupt_state_names_a_backup_that_exists() {
+        let local = StateError::Corrupt { path: "dir/provision.tfstate".into(), detail: "x".into() }.to_string();
+        assert!(local.contains("restore it from dir/provision.tfstate.backup"), "{local}");
+        let s3 = StateError::Corrupt { path: "s3://b/app/terraform.tfstate".into(), detail: "x".into() }.to_string();
+        assert!(!s3.contains(".backup"), "{s3}");
+        assert!(s3.contains("restore an earlier version of the object"), "{s3}");
+    }
 
     #[test]
     fn durations_in_messages_keep_their_fractions() {
