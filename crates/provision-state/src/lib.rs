@@ -28,9 +28,10 @@ pub enum StateError {
     )]
     Locked { holder: Box<LockInfo>, path: PathBuf },
 
-    /// The holder is gone, but its lock file could not be locked (`flock`) to take it over safely.
+    /// The holder is gone, but its lock file could not be taken over (it could not be locked with
+    /// `flock`, or removed).
     #[error(
-        "the state is locked by {} (pid {}, `{}` since {}), whose process is no longer running on this host, but the lock file could not be locked to take it over safely ({detail})\n  lock file: {}\n  if no other provision is running, clear it with: provision state force-unlock {}",
+        "the state is locked by {} (pid {}, `{}` since {}), whose process is no longer running on this host, but its lock file could not be taken over ({detail})\n  lock file: {}\n  if no other provision is running, clear it with: provision state force-unlock {}",
         .holder.who, .holder.pid, .holder.operation, .holder.created, .path.display(), .holder.id
     )]
     StaleLock { holder: Box<LockInfo>, path: PathBuf, detail: String },
