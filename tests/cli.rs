@@ -12,6 +12,11 @@ fn root() -> PathBuf {
 
 /// Runs provision in `dir` with no AWS configuration at all.
 fn provision(dir: &Path, args: &[&str]) -> Output {
+    provision_with(dir, args, &[])
+}
+
+/// Runs provision in `dir` with no AWS configuration and these environment variables.
+fn provision_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_provision"));
     cmd.current_dir(dir).args(args).env("NO_COLOR", "1").env("AWS_EC2_METADATA_DISABLED", "true");
     for (k, _) in std::env::vars() {
@@ -20,6 +25,7 @@ fn provision(dir: &Path, args: &[&str]) -> Output {
         }
     }
     cmd.env("AWS_CONFIG_FILE", "/dev/null").env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    cmd.env_remove("PROVISION_LOCK_LEASE").envs(env.iter().copied());
     cmd.output().expect("provision runs")
 }
 
@@ -113,6 +119,14 @@ fn unreadable_state_is_refused_and_left_untouched() {
             "{\"format\": \"provision-state\", \"format_version\": 7, \"serial\": 1, \"lineage\": \"x\", \"provision_version\": \"9.0\"}",
             "written by a newer provision (state format 7",
         ),
+        (
+            "{\"format\": \"provision-state\", \"format_version\": 1, \"serial\": 3, \"lineage\": \"x\", \"provision_version\": \"0.1.0\", \"resources\": [{\"address\": \"aws_vpc.main\", \"id\": \"vpc-1\", \"attributes\": {}}, {\"address\": \"aws_vpc.main\", \"id\": \"vpc-2\", \"attributes\": {}}]}",
+            "aws_vpc.main is listed twice",
+        ),
+        (
+            "{\"format\": \"provision-state\", \"format_version\": 1, \"serial\": 18446744073709551615, \"lineage\": \"x\", \"provision_version\": \"0.1.0\"}",
+            "\"serial\" is 18446744073709551615",
+        ),
     ];
     for (content, want) in cases {
         let dir = example("basic");
@@ -163,22 +177,88 @@ fn a_held_lock_names_its_holder_and_can_be_waited_for() {
 }
 
 #[test]
-fn a_lock_left_by_a_killed_run_says_how_to_clear_it() {
+fn a_lock_left_by_a_killed_run_is_taken_over_and_said_so() {
     let dir = example("basic");
     let mut child = Command::new("true").spawn().expect("spawn");
     let dead = child.id();
     child.wait().expect("wait");
+    // A lock file as an older provision writes it (no process start time): the pid decides.
     lock_file(dir.path(), dead, "dead-beef");
-    let out = provision(dir.path(), &["plan", "--lock-timeout", "1m"]);
+    let out = provision(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    let said: Vec<&str> = err.lines().filter(|l| l.contains("took over")).collect();
+    assert_eq!(said.len(), 1, "one line says so: {err}");
+    assert!(said[0].starts_with("Warning: took over the state lock of"), "{err}");
+    assert!(said[0].contains("ci@builder"), "{err}");
+    assert!(said[0].contains("lock ID dead-beef"), "{err}");
+    assert!(said[0].contains(&format!("pid {dead}")), "{err}");
+    assert!(said[0].contains("no longer running"), "{err}");
+    assert!(!dir.path().join("provision.tfstate.lock").exists(), "released at the end");
+}
+
+#[test]
+fn a_lock_from_another_host_is_not_taken_over_and_can_be_forced() {
+    let dir = example("basic");
+    let info = serde_json::json!({
+        "ID": "far-away", "Operation": "apply", "Who": "ci@elsewhere", "Host": "elsewhere.example", "Pid": 1,
+        "Version": "0.1.0", "Created": "2026-11-22T08:00:00Z", "Path": "provision.tfstate"
+    });
+    std::fs::write(dir.path().join("provision.tfstate.lock"), info.to_string()).expect("lock");
+    let out = provision(dir.path(), &["plan"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("no longer running"), "{err}");
-    assert!(err.contains("provision state force-unlock dead-beef"), "{err}");
+    assert!(err.contains("the state is locked by ci@elsewhere"), "{err}");
     let out = provision(dir.path(), &["state", "force-unlock", "wrong-id", "--force"]);
     assert_eq!(out.status.code(), Some(1));
-    let out = provision(dir.path(), &["state", "force-unlock", "dead-beef", "--force"]);
+    let out = provision(dir.path(), &["state", "force-unlock", "far-away", "--force"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = provision(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// A lock file nobody can read names no holder: the message says what is wrong and gives the
+/// exact command that clears it, and that command works.
+#[test]
+fn a_corrupt_lock_file_is_explained_and_force_unlock_clears_it() {
+    let dir = example("basic");
+    let lock = dir.path().join("provision.tfstate.lock");
+    std::fs::write(&lock, "{\"ID\": \"half-writ").expect("lock");
+    let out = provision(dir.path(), &["plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("the lock file provision.tfstate.lock is corrupt"), "{err}");
+    assert!(err.contains("invalid JSON"), "{err}");
+    assert!(!err.contains(".backup"), "no backup of a lock file exists: {err}");
+    let command = err
+        .split("provision state force-unlock ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no force-unlock command in: {err}"));
+    let out = provision(dir.path(), &["state", "force-unlock", "not-this-one", "--force"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(lock.exists(), "a wrong ID removes nothing");
+    let out = provision(dir.path(), &["state", "force-unlock", command, "--force"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!lock.exists());
+    let out = provision(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_lock_lease_below_the_minimum_is_refused() {
+    let dir = example("basic");
+    for lease in ["0s", "0", "500ms", "2s"] {
+        let out = provision(dir.path(), &["--lock-lease", lease, "validate"]);
+        assert_eq!(out.status.code(), Some(1), "--lock-lease {lease} must be refused");
+        let err = text(&out.stderr);
+        assert!(err.contains(&format!("invalid value '{lease}' for '--lock-lease <DURATION>'")), "{err}");
+        assert!(err.contains("at least 3s"), "{err}");
+    }
+    let out = provision_with(dir.path(), &["validate"], &[("PROVISION_LOCK_LEASE", "1s")]);
+    assert_eq!(out.status.code(), Some(1), "PROVISION_LOCK_LEASE=1s must be refused");
+    assert!(text(&out.stderr).contains("at least 3s"), "{}", text(&out.stderr));
+    let out = provision(dir.path(), &["--lock-lease", "3s", "validate"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 

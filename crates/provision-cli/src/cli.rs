@@ -68,8 +68,9 @@ pub struct Global {
     /// Backend settings: KEY=VALUE, or a file of `key = "value"` lines (repeatable; later wins).
     #[arg(long = "backend-config", global = true, value_name = "KEY=VALUE|FILE")]
     pub backend_config: Vec<String>,
-    /// How long a remote lock's holder may stay silent before the lock may be taken over.
-    #[arg(long = "lock-lease", global = true, env = "PROVISION_LOCK_LEASE", default_value = "3m", value_parser = parse_duration, value_name = "DURATION")]
+    /// How long a remote lock's holder may stay silent before the lock may be taken over (at
+    /// least 3s; the holder renews every third of it).
+    #[arg(long = "lock-lease", global = true, env = "PROVISION_LOCK_LEASE", default_value = "3m", value_parser = parse_lease, value_name = "DURATION")]
     pub lock_lease: Duration,
 }
 
@@ -228,6 +229,24 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Ok(Duration::from_secs(secs));
     }
     humantime::parse_duration(s).map_err(|e| format!("\"{s}\" is not a duration such as 30s or 5m: {e}"))
+}
+
+/// The shortest `--lock-lease`. The holder renews every third of a lease and stops writing state
+/// two thirds of a lease after its last renewal, so a lease must leave room for a few round trips
+/// to S3 or DynamoDB; 0s would make every lock stale at once. (The tests against the emulator use
+/// 3s; real runs should keep minutes.)
+pub const MIN_LOCK_LEASE: Duration = Duration::from_secs(3);
+
+/// Parses `--lock-lease`: a duration of at least [`MIN_LOCK_LEASE`].
+pub fn parse_lease(s: &str) -> Result<Duration, String> {
+    let lease = parse_duration(s)?;
+    if lease < MIN_LOCK_LEASE {
+        return Err(format!(
+            "a lock lease must be at least {}s: the holder renews its lock every third of the lease, and each renewal must reach the lock table or bucket well within that (the default is 3m)",
+            MIN_LOCK_LEASE.as_secs()
+        ));
+    }
+    Ok(lease)
 }
 
 /// Flags Terraform users write with one dash.

@@ -265,14 +265,12 @@ impl Session {
     }
 }
 
-/// Takes the state lock; says so when it took over a lock whose holder had gone silent.
+/// Takes the state lock; says so, in one line, when it took over the lock of a run that is gone
+/// (its process no longer running on this host, or its lease not renewed).
 pub async fn take_lock(printer: &Printer, backend: &dyn Backend, operation: &str, timeout: Duration) -> Result<Lock> {
     let lock = backend.lock(operation, timeout).await?;
-    if let Some(from) = lock.took_over_from() {
-        printer.warn(&format!(
-            "took over the state lock of {} (`{}` since {}, lock ID {}): it had not been renewed for a whole lease, so that run is gone",
-            from.who, from.operation, from.created, from.id
-        ));
+    if let Some(takeover) = lock.taken_over() {
+        printer.warn(&takeover.to_string());
     }
     Ok(lock)
 }

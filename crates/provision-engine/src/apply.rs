@@ -913,7 +913,11 @@ impl Run<'_> {
         if same {
             return Ok(());
         }
-        self.state.serial = self.durable.serial + 1;
+        self.state.serial = self
+            .durable
+            .serial
+            .checked_add(1)
+            .ok_or_else(|| format!("the state's serial is {}: it cannot be increased", self.durable.serial))?;
         self.state.provision_version = env!("CARGO_PKG_VERSION").to_string();
         store.persist(&self.state).await.map_err(|e| e.0)?;
         self.writes += 1;

@@ -33,7 +33,9 @@ impl Engine {
             out.push(Recovery { address: p.address.clone(), outcome });
         }
         if out.iter().any(|r| !matches!(r.outcome, RecoveryOutcome::Unresolved { .. })) {
-            state.serial += 1;
+            state.serial = state.serial.checked_add(1).ok_or_else(|| {
+                EngineError::Persist(format!("the state's serial is {}: it cannot be increased", state.serial))
+            })?;
             store.persist(state).await.map_err(|e| EngineError::Persist(e.0))?;
         }
         Ok(out)

@@ -4,9 +4,11 @@
 
 use crate::StateError;
 use crate::lease::LeaseGuard;
-use crate::lock::{LockGuard, LockInfo};
+use crate::lock::{Gone, LockGuard, LockInfo, TakenOver};
 use async_trait::async_trait;
+use provision_core::Address;
 use provision_core::state::{FORMAT_MARKER, FORMAT_VERSION, PersistError, State, StateStore};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -14,7 +16,7 @@ use std::time::Duration;
 /// A held state lock: a lock file (local) or a lease (remote, renewed while held).
 #[derive(Debug)]
 pub enum Lock {
-    File(LockGuard),
+    File(Box<LockGuard>),
     Lease(Box<LeaseGuard>),
 }
 
@@ -34,11 +36,20 @@ impl Lock {
         }
     }
 
-    /// The holder whose expired lease this lock took over, if it did.
+    /// The holder this lock was taken over from (its process gone, or its lease expired), if any.
     pub fn took_over_from(&self) -> Option<&LockInfo> {
         match self {
-            Lock::File(_) => None,
+            Lock::File(g) => g.taken_over().map(|t| &t.from),
             Lock::Lease(g) => g.took_over_from.as_ref(),
+        }
+    }
+
+    /// The takeover, if this lock was taken over: whom from and why; its `Display` is the one
+    /// line to show the user.
+    pub fn taken_over(&self) -> Option<TakenOver> {
+        match self {
+            Lock::File(g) => g.taken_over().cloned(),
+            Lock::Lease(g) => g.took_over_from.clone().map(|from| TakenOver { from, why: Gone::LeaseExpired }),
         }
     }
 
@@ -88,6 +99,13 @@ pub trait Backend: Send + Sync {
 
     /// Removes the lock if its ID is `id`; returns the holder removed.
     async fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError>;
+
+    /// Removes a lock that cannot be read ([`StateError::CorruptLock`]), if `id` is the ID its
+    /// message gave. Backends whose locks are never reported so have nothing to remove.
+    async fn force_unlock_corrupt(&self, id: &str) -> Result<(), StateError> {
+        let _ = id;
+        Err(StateError::NotLocked { path: self.location().into() })
+    }
 }
 
 /// Writes state for the engine through a backend, while the lock is held.
@@ -119,7 +137,9 @@ impl StateStore for Store<'_> {
     }
 }
 
-/// Parses a state, refusing anything that is not a readable provision state of a known format.
+/// Parses a state, refusing anything that is not a readable provision state of a known format,
+/// and a state that lists an object twice or whose serial cannot be increased. Local and S3
+/// states both come through here (`Backend::read`), and so does `state push`.
 pub fn parse(path: &Path, text: &str) -> Result<State, StateError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
         path: path.to_path_buf(),
@@ -149,5 +169,37 @@ pub fn parse(path: &Path, text: &str) -> Result<State, StateError> {
     let mut value = value;
     provision_core::state::upgrade(&mut value)
         .map_err(|detail| StateError::Corrupt { path: path.to_path_buf(), detail })?;
-    serde_json::from_value(value).map_err(|e| StateError::Corrupt { path: path.to_path_buf(), detail: e.to_string() })
+    let state: State = serde_json::from_value(value)
+        .map_err(|e| StateError::Corrupt { path: path.to_path_buf(), detail: e.to_string() })?;
+    check_consistent(&state).map_err(|detail| StateError::Corrupt { path: path.to_path_buf(), detail })?;
+    Ok(state)
+}
+
+/// What well-formed JSON can still get wrong: a serial that the next write could not increase
+/// (every write increases it), and one object listed twice (the engine would track, and could
+/// create or delete, the same address twice).
+fn check_consistent(state: &State) -> Result<(), String> {
+    if state.serial == u64::MAX {
+        return Err(format!(
+            "\"serial\" is {}, the largest value it can hold, so the next write could not increase it; a state's serial starts at 0 and grows by one per write",
+            u64::MAX
+        ));
+    }
+    let mut seen: BTreeMap<(&Address, Option<&str>), usize> = BTreeMap::new();
+    for (i, r) in state.resources.iter().enumerate() {
+        if let Some(first) = seen.insert((&r.address, r.deposed.as_deref()), i) {
+            let what = match &r.deposed {
+                Some(key) => format!("{} (deposed {key})", r.address),
+                None => r.address.to_string(),
+            };
+            return Err(format!(
+                "{what} is listed twice in \"resources\" (entries {} and {}: {} and {}); a state lists each object once",
+                first + 1,
+                i + 1,
+                state.resources[first].id,
+                r.id
+            ));
+        }
+    }
+    Ok(())
 }

@@ -9,9 +9,13 @@
 //! record (the same token) for a whole lease on its own clock, so no renewal landed in that
 //! window; the holder's validity therefore ended a third of a lease before the takeover. No wall
 //! clocks are compared, so clock skew between machines does not matter; only clock *rates* do.
+//!
+//! A release never cuts a renewal short: a request already sent lands whether or not anyone waits
+//! for its answer, and would leave the record under a token the release does not know. Renewals
+//! and the release therefore take turns, and the release deletes with the current token.
 
-use crate::StateError;
 use crate::lock::LockInfo;
+use crate::{StateError, secs};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -57,21 +61,17 @@ pub trait LeaseStore: Send + Sync {
 }
 
 /// Leases this process holds, so an interrupt can release them before exiting.
-type Registered = (String, Vec<Arc<dyn LeaseStore>>, Arc<Mutex<Shared>>);
-static HELD: Mutex<Vec<Registered>> = Mutex::new(Vec::new());
+static HELD: Mutex<Vec<Arc<Active>>> = Mutex::new(Vec::new());
 
 fn unregister(id: &str) {
-    HELD.lock().unwrap_or_else(|p| p.into_inner()).retain(|(i, _, _)| i != id);
+    HELD.lock().unwrap_or_else(|p| p.into_inner()).retain(|a| a.id != id);
 }
 
 /// Releases every lease this process holds (for an interrupt that exits without unwinding).
 pub async fn release_held() {
     let held = std::mem::take(&mut *HELD.lock().unwrap_or_else(|p| p.into_inner()));
-    for (_, stores, shared) in held {
-        let tokens = shared.lock().unwrap_or_else(|p| p.into_inner()).tokens.clone();
-        for (store, token) in stores.iter().zip(tokens).rev() {
-            let _ = store.delete(&token).await;
-        }
+    for active in held {
+        let _ = active.release().await;
     }
 }
 
@@ -80,9 +80,22 @@ pub struct LeaseGuard {
     pub record: LeaseRecord,
     /// The holder this lease was taken over from, if it was.
     pub took_over_from: Option<LockInfo>,
-    stores: Vec<Arc<dyn LeaseStore>>,
-    shared: Arc<Mutex<Shared>>,
+    active: Arc<Active>,
     renewer: Option<tokio::task::JoinHandle<()>>,
+    /// Released already (or, in tests, abandoned): dropping the guard does nothing more.
+    released: bool,
+}
+
+/// One held lease, shared by its guard, its renewer and the interrupt handler.
+struct Active {
+    /// The lock ID, which only this run writes into a record.
+    id: String,
+    stores: Vec<Arc<dyn LeaseStore>>,
+    shared: Mutex<Shared>,
+    /// Taken for each whole round of renewals, and to release: a release never overlaps a
+    /// renewal in flight (whose new token it would not know yet), and no renewal starts after
+    /// it. True once released.
+    turn: tokio::sync::Mutex<bool>,
 }
 
 struct Shared {
@@ -90,6 +103,44 @@ struct Shared {
     /// When the last successful renewal of every store was sent.
     valid_from: Instant,
     lost: Option<String>,
+}
+
+impl Active {
+    /// Deletes the records (if they are still ours), once: after any renewal in flight has
+    /// landed, with the tokens it produced. Every store is tried; the first failure is returned.
+    async fn release(&self) -> Result<(), StateError> {
+        let mut released = self.turn.lock().await;
+        if *released {
+            return Ok(());
+        }
+        *released = true;
+        let tokens = self.shared.lock().unwrap_or_else(|p| p.into_inner()).tokens.clone();
+        let mut first_error = None;
+        for (store, token) in self.stores.iter().zip(tokens).rev() {
+            if let Err(e) = delete_ours(store.as_ref(), &token, &self.id).await {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Deletes the record `token` names; if it changed, deletes it anyway when it still carries our
+/// lock ID (a renewal whose answer was lost, a timeout for instance, may still have landed).
+/// A record with another ID belongs to whoever took the lock over, and is left alone.
+async fn delete_ours(store: &dyn LeaseStore, token: &str, id: &str) -> Result<(), StateError> {
+    if store.delete(token).await? {
+        return Ok(());
+    }
+    match store.read().await? {
+        Some((record, current)) if record.info.id == id => {
+            if !store.delete(&current).await? {
+                tracing::warn!(lock = %store.describe(), "the lock record changed while it was being released");
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 impl std::fmt::Debug for LeaseGuard {
@@ -101,52 +152,52 @@ impl std::fmt::Debug for LeaseGuard {
 impl LeaseGuard {
     /// Ok while the lease is certainly still ours; otherwise why not. State writes check this.
     pub fn check(&self) -> Result<(), String> {
-        let s = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        let s = self.active.shared.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(why) = &s.lost {
             return Err(why.clone());
         }
         let lease = self.record.lease();
         if s.valid_from.elapsed() >= lease * 2 / 3 {
             return Err(format!(
-                "the lock could not be renewed for {}s (its lease is {}s), so another run may take it over",
-                s.valid_from.elapsed().as_secs(),
-                lease.as_secs()
+                "the lock could not be renewed for {} (its lease is {}), so another run may take it over",
+                secs(&s.valid_from.elapsed()),
+                secs(&lease)
             ));
         }
         Ok(())
     }
 
-    /// Stops renewing and deletes the records (if they are still ours).
+    /// Stops renewing and deletes the records (if they are still ours). A renewal already sent
+    /// is waited for, so the delete uses the token it produced.
     pub async fn release(mut self) -> Result<(), StateError> {
+        unregister(&self.active.id);
+        self.released = true;
+        let result = self.active.release().await;
+        // Now between rounds (or waiting for its turn, to find the lease released): safe to stop.
         if let Some(r) = self.renewer.take() {
             r.abort();
         }
-        unregister(&self.record.info.id);
-        let tokens = self.shared.lock().unwrap_or_else(|p| p.into_inner()).tokens.clone();
-        for (store, token) in self.stores.iter().zip(tokens).rev() {
-            store.delete(&token).await?;
-        }
-        self.stores.clear();
-        Ok(())
+        result
     }
 }
 
 impl Drop for LeaseGuard {
     fn drop(&mut self) {
-        if let Some(r) = self.renewer.take() {
-            r.abort();
-        }
-        unregister(&self.record.info.id);
-        // Not released explicitly (an error path): release in the background if the runtime
-        // lives on; otherwise the lease runs out.
-        if self.stores.is_empty() {
+        unregister(&self.active.id);
+        let renewer = self.renewer.take();
+        if self.released {
+            if let Some(r) = renewer {
+                r.abort();
+            }
             return;
         }
-        let stores = std::mem::take(&mut self.stores);
-        let tokens = self.shared.lock().unwrap_or_else(|p| p.into_inner()).tokens.clone();
+        // Not released explicitly (an error path): release in the background if the runtime
+        // lives on; otherwise the lease runs out.
+        let active = self.active.clone();
         let release = async move {
-            for (store, token) in stores.iter().zip(tokens).rev() {
-                let _ = store.delete(&token).await;
+            let _ = active.release().await;
+            if let Some(r) = renewer {
+                r.abort();
             }
         };
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
@@ -170,8 +221,8 @@ fn locked(store: &dyn LeaseStore, holder: &LeaseRecord, silent: Duration) -> Sta
         holder: Box::new(holder.info.clone()),
         location: store.describe(),
         renewed: holder.renewed.clone(),
-        silent_secs: silent.as_secs(),
-        lease_secs: holder.lease().as_secs(),
+        silent,
+        lease: holder.lease(),
     }
 }
 
@@ -241,7 +292,7 @@ async fn take(
             record.renewed = now_rfc3339();
             let sent = Instant::now();
             if let Some(new) = store.replace(&token, record).await? {
-                tracing::warn!(holder = %holder.info.who, id = %holder.info.id, "took over a lock nobody renewed");
+                tracing::info!(holder = %holder.info.who, id = %holder.info.id, "took over a lock nobody renewed");
                 return Ok((Held { store: store.clone(), token: new, sent }, Some(holder.info)));
             }
             seen = None;
@@ -284,29 +335,39 @@ pub async fn acquire(
     }
     let valid_from = held.iter().map(|h| h.sent).min().unwrap_or_else(Instant::now);
     let tokens = held.into_iter().map(|h| h.token).collect();
-    let shared = Arc::new(Mutex::new(Shared { tokens, valid_from, lost: None }));
-    let renewer = tokio::spawn(renew(stores.clone(), record.clone(), shared.clone()));
-    HELD.lock().unwrap_or_else(|p| p.into_inner()).push((record.info.id.clone(), stores.clone(), shared.clone()));
-    Ok(LeaseGuard { record, took_over_from, stores, shared, renewer: Some(renewer) })
+    let active = Arc::new(Active {
+        id: record.info.id.clone(),
+        stores,
+        shared: Mutex::new(Shared { tokens, valid_from, lost: None }),
+        turn: tokio::sync::Mutex::new(false),
+    });
+    let renewer = tokio::spawn(renew(active.clone(), record.clone()));
+    HELD.lock().unwrap_or_else(|p| p.into_inner()).push(active.clone());
+    Ok(LeaseGuard { record, took_over_from, active, renewer: Some(renewer), released: false })
 }
 
-/// Renews every store every third of a lease, until aborted or the lease is lost.
-async fn renew(stores: Vec<Arc<dyn LeaseStore>>, mut record: LeaseRecord, shared: Arc<Mutex<Shared>>) {
+/// Renews every store every third of a lease, until the lease is released or lost. Each round
+/// holds the turn, so a release waits for a round in flight instead of cutting it short.
+async fn renew(active: Arc<Active>, mut record: LeaseRecord) {
     let every = record.lease() / 3;
     loop {
         tokio::time::sleep(every).await;
+        let released = active.turn.lock().await;
+        if *released {
+            return;
+        }
         let sent = Instant::now();
         record.beat += 1;
         record.renewed = now_rfc3339();
         let mut all = true;
-        for (i, store) in stores.iter().enumerate() {
-            let token = shared.lock().unwrap_or_else(|p| p.into_inner()).tokens[i].clone();
+        for (i, store) in active.stores.iter().enumerate() {
+            let token = active.shared.lock().unwrap_or_else(|p| p.into_inner()).tokens[i].clone();
             match store.replace(&token, &record).await {
-                Ok(Some(new)) => shared.lock().unwrap_or_else(|p| p.into_inner()).tokens[i] = new,
+                Ok(Some(new)) => active.shared.lock().unwrap_or_else(|p| p.into_inner()).tokens[i] = new,
                 Ok(None) => {
                     let why = format!("the lock in {} was taken over by another run", store.describe());
                     tracing::error!("{why}");
-                    shared.lock().unwrap_or_else(|p| p.into_inner()).lost = Some(why);
+                    active.shared.lock().unwrap_or_else(|p| p.into_inner()).lost = Some(why);
                     return;
                 }
                 Err(e) => {
@@ -316,8 +377,9 @@ async fn renew(stores: Vec<Arc<dyn LeaseStore>>, mut record: LeaseRecord, shared
             }
         }
         if all {
-            shared.lock().unwrap_or_else(|p| p.into_inner()).valid_from = sent;
+            active.shared.lock().unwrap_or_else(|p| p.into_inner()).valid_from = sent;
         }
+        drop(released);
     }
 }
 
@@ -395,6 +457,74 @@ mod tests {
         }
     }
 
+    /// A store whose writes land `latency` after they are sent, in the order they were sent,
+    /// whatever the sender does meanwhile (as requests already on the wire do), and that says
+    /// when a renewal is sent.
+    struct Slow {
+        inner: Arc<Memory>,
+        latency: Duration,
+        renewing: tokio::sync::Notify,
+        sent: std::sync::atomic::AtomicU64,
+        landed: Arc<tokio::sync::watch::Sender<u64>>,
+    }
+
+    impl Slow {
+        fn new(inner: Arc<Memory>, latency: Duration) -> Slow {
+            Slow {
+                inner,
+                latency,
+                renewing: tokio::sync::Notify::new(),
+                sent: Default::default(),
+                landed: Arc::new(tokio::sync::watch::channel(0).0),
+            }
+        }
+
+        /// Sends one write; it lands `latency` later, after every write sent before it, even if
+        /// the caller stops waiting for the answer.
+        async fn send<T, F, Fut>(&self, write: F) -> T
+        where
+            T: Send + 'static,
+            F: FnOnce(Arc<Memory>) -> Fut + Send + 'static,
+            Fut: std::future::Future<Output = T> + Send,
+        {
+            let n = self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let (inner, latency, landed) = (self.inner.clone(), self.latency, self.landed.clone());
+            let mut turn = landed.subscribe();
+            tokio::spawn(async move {
+                tokio::time::sleep(latency).await;
+                let _ = turn.wait_for(|v| *v == n).await;
+                let out = write(inner).await;
+                landed.send_modify(|v| *v += 1);
+                out
+            })
+            .await
+            .expect("write task")
+        }
+    }
+
+    #[async_trait]
+    impl LeaseStore for Slow {
+        fn describe(&self) -> String {
+            "slow memory".into()
+        }
+        async fn create(&self, record: &LeaseRecord) -> Result<Option<String>, StateError> {
+            let record = record.clone();
+            self.send(|m| async move { m.create(&record).await }).await
+        }
+        async fn read(&self) -> Result<Option<(LeaseRecord, String)>, StateError> {
+            self.inner.read().await
+        }
+        async fn replace(&self, expected: &str, record: &LeaseRecord) -> Result<Option<String>, StateError> {
+            self.renewing.notify_one();
+            let (expected, record) = (expected.to_string(), record.clone());
+            self.send(|m| async move { m.replace(&expected, &record).await }).await
+        }
+        async fn delete(&self, expected: &str) -> Result<bool, StateError> {
+            let expected = expected.to_string();
+            self.send(|m| async move { m.delete(&expected).await }).await
+        }
+    }
+
     fn info(op: &str) -> LockInfo {
         LockInfo::new(op, std::path::Path::new("s3://b/k"))
     }
@@ -468,7 +598,7 @@ mod tests {
                         if let Some(r) = g.renewer.take() {
                             r.abort();
                         }
-                        g.stores.clear();
+                        g.released = true;
                         while g.check().is_ok() {
                             {
                                 let mut h = holders.lock().unwrap_or_else(|p| p.into_inner());
@@ -491,5 +621,46 @@ mod tests {
             total += t.await.expect("no overlap");
         }
         assert!(total > 6, "the lock went round: {total} holds");
+    }
+
+    /// A renewal in flight when the run releases its lock still lands (with a new token); the
+    /// release must wait for it and delete the record it produced, not leave the lock behind.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn release_during_a_renewal_in_flight_removes_the_lock() {
+        for round in 0..3 {
+            let memory = Arc::new(Memory::default());
+            let slow = Arc::new(Slow::new(memory.clone(), Duration::from_millis(150)));
+            let lease = Duration::from_millis(900);
+            let stores: Vec<Arc<dyn LeaseStore>> = vec![slow.clone()];
+            let g = acquire(stores, info("apply"), lease, Duration::ZERO).await.expect("lock");
+            // Released just after a renewal was sent, before it lands.
+            slow.renewing.notified().await;
+            g.release().await.expect("release");
+            // Anything still on the wire has landed by now.
+            tokio::time::sleep(slow.latency * 3).await;
+            let left = memory.read().await.expect("read");
+            assert!(left.is_none(), "round {round}: the lock record was left behind: {left:?}");
+        }
+    }
+
+    /// Messages about leases never round a sub-second duration down to "0s".
+    #[tokio::test]
+    async fn lease_messages_show_sub_second_durations() {
+        let store: Arc<dyn LeaseStore> = Arc::new(Memory::default());
+        let lease = Duration::from_millis(900);
+        let mut a = acquire(vec![store.clone()], info("apply"), lease, Duration::ZERO).await.expect("lock");
+        let err = acquire(vec![store.clone()], info("plan"), lease, Duration::ZERO).await.expect_err("held");
+        let msg = err.to_string();
+        assert!(msg.contains("a lock nobody renews for 0.9s is taken over: wait with --lock-timeout 1s"), "{msg}");
+        // Not renewed for 0.7 s of a 0.9 s lease: past two thirds, so no longer certainly held.
+        if let Some(r) = a.renewer.take() {
+            r.abort();
+        }
+        let before = Instant::now().checked_sub(Duration::from_millis(700)).expect("an instant 0.7 s ago");
+        a.active.shared.lock().unwrap_or_else(|p| p.into_inner()).valid_from = before;
+        let why = a.check().expect_err("lapsed");
+        assert!(why.contains("could not be renewed for 0.7"), "{why}");
+        assert!(why.contains("(its lease is 0.9s)"), "{why}");
+        a.release().await.expect("release");
     }
 }

@@ -125,7 +125,8 @@ impl Backend for LocalBackend {
     }
 
     async fn lock(&self, operation: &str, timeout: Duration) -> Result<Lock, StateError> {
-        lock::acquire(&self.lock_path(), LockInfo::new(operation, &self.path), timeout).await.map(Lock::File)
+        let info = LockInfo::new(operation, &self.path).with_process_start();
+        lock::acquire(&self.lock_path(), info, timeout).await.map(|g| Lock::File(Box::new(g)))
     }
 
     async fn lock_info(&self) -> Result<Option<LockInfo>, StateError> {
@@ -138,8 +139,26 @@ impl Backend for LocalBackend {
         if holder.id != id {
             return Err(StateError::WrongLockId { holder: Box::new(holder), given: id.to_string(), path });
         }
-        std::fs::remove_file(&path).map_err(|e| StateError::io("remove", &path, e))?;
+        if !lock::force_remove(&path, id)? {
+            // Released or replaced since it was read.
+            return match lock::read(&path)? {
+                Some(now) => Err(StateError::WrongLockId { holder: Box::new(now), given: id.to_string(), path }),
+                None => Err(StateError::NotLocked { path }),
+            };
+        }
         Ok(holder)
+    }
+
+    async fn force_unlock_corrupt(&self, id: &str) -> Result<(), StateError> {
+        let path = self.lock_path();
+        if lock::remove_corrupt(&path, id)? {
+            return Ok(());
+        }
+        // Not removed: gone, readable, or unreadable with other content (its own ID).
+        match lock::read(&path)? {
+            Some(holder) => Err(StateError::WrongLockId { holder: Box::new(holder), given: id.to_string(), path }),
+            None => Err(StateError::NotLocked { path }),
+        }
     }
 }
 
@@ -209,6 +228,70 @@ mod tests {
         }
     }
 
+    fn state_with(serial: &str, resources: &str) -> String {
+        format!(
+            "{{\"format\": \"provision-state\", \"format_version\": 1, \"serial\": {serial}, \"lineage\": \"l\", \"provision_version\": \"0.1.0\", \"resources\": [{resources}]}}"
+        )
+    }
+
+    fn object(address: &str, id: &str, deposed: Option<&str>) -> String {
+        let deposed = deposed.map(|k| format!(", \"deposed\": \"{k}\"")).unwrap_or_default();
+        format!("{{\"address\": \"{address}\", \"id\": \"{id}\", \"attributes\": {{}}{deposed}}}")
+    }
+
+    #[tokio::test]
+    async fn refuses_a_state_that_lists_an_object_twice_and_leaves_it_alone() {
+        let (_d, b) = backend();
+        let cases = [
+            (
+                vec![
+                    object("aws_vpc.main", "vpc-1", None),
+                    object("aws_subnet.a[0]", "subnet-1", None),
+                    object("aws_vpc.main", "vpc-2", None),
+                ],
+                "aws_vpc.main is listed twice in \"resources\" (entries 1 and 3: vpc-1 and vpc-2)",
+            ),
+            (
+                vec![object("aws_vpc.main", "vpc-1", Some("d1")), object("aws_vpc.main", "vpc-2", Some("d1"))],
+                "aws_vpc.main (deposed d1) is listed twice in \"resources\" (entries 1 and 2: vpc-1 and vpc-2)",
+            ),
+        ];
+        for (objects, want) in cases {
+            let text = state_with("4", &objects.join(", "));
+            std::fs::write(b.path(), &text).expect("write");
+            let err = b.read().await.expect_err("must be refused").to_string();
+            assert!(err.contains("is corrupt"), "{err}");
+            assert!(err.contains(want), "{err}");
+            assert_eq!(std::fs::read_to_string(b.path()).expect("read"), text, "the file must be left untouched");
+        }
+        // The same address, once current and once deposed, or deposed under two keys, is fine.
+        let text = state_with(
+            "4",
+            &[
+                object("aws_vpc.main", "vpc-1", None),
+                object("aws_vpc.main", "vpc-2", Some("d1")),
+                object("aws_vpc.main", "vpc-3", Some("d2")),
+            ]
+            .join(", "),
+        );
+        std::fs::write(b.path(), &text).expect("write");
+        assert_eq!(b.read().await.expect("read").map(|s| s.resources.len()), Some(3));
+    }
+
+    #[tokio::test]
+    async fn refuses_a_state_whose_serial_cannot_be_increased() {
+        let (_d, b) = backend();
+        let text = state_with(&u64::MAX.to_string(), "");
+        std::fs::write(b.path(), &text).expect("write");
+        let err = b.read().await.expect_err("must be refused").to_string();
+        assert!(err.contains(&format!("\"serial\" is {}", u64::MAX)), "{err}");
+        assert!(err.contains("the next write could not increase it"), "{err}");
+        assert_eq!(std::fs::read_to_string(b.path()).expect("read"), text, "the file must be left untouched");
+        // One below is still fine: one more write fits.
+        std::fs::write(b.path(), state_with(&(u64::MAX - 1).to_string(), "")).expect("write");
+        assert_eq!(b.read().await.expect("read").map(|s| s.serial), Some(u64::MAX - 1));
+    }
+
     #[tokio::test]
     async fn a_second_lock_names_the_holder_and_waits_with_a_timeout() {
         let (_d, b) = backend();
@@ -230,22 +313,131 @@ mod tests {
         assert!(b.lock_info().await.expect("info").is_none(), "dropping the guard releases the lock");
     }
 
-    #[tokio::test]
-    async fn a_lock_left_by_a_dead_process_is_reported_with_how_to_clear_it() {
-        let (_d, b) = backend();
-        // A process that has exited: spawn one and wait for it.
+    /// The pid of a process that has exited: spawned and waited for.
+    fn dead_pid() -> u32 {
         let mut child = std::process::Command::new("true").spawn().expect("spawn");
         let pid = child.id();
         child.wait().expect("wait");
-        let mut info = LockInfo::new("apply", b.path());
-        info.pid = pid;
-        std::fs::write(b.lock_path(), serde_json::to_string(&info).expect("json")).expect("write");
-        let err = b.lock("apply", Duration::from_secs(30)).await.expect_err("stale");
-        let msg = err.to_string();
-        assert!(msg.contains("no longer running"), "{msg}");
-        assert!(msg.contains(&format!("provision state force-unlock {}", info.id)), "{msg}");
-        assert!(matches!(b.force_unlock("wrong").await, Err(StateError::WrongLockId { .. })));
-        b.force_unlock(&info.id).await.expect("unlock");
+        pid
+    }
+
+    /// Leaves a lock file as another run would, naming `pid` on `host`, with the holder's process
+    /// start time when given (lock files of older versions have none). Returns its lock ID.
+    fn leave_lock(b: &LocalBackend, pid: u32, host: &str, start: Option<u64>) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut info = serde_json::json!({
+            "ID": id, "Operation": "apply", "Who": "ci@builder", "Host": host, "Pid": pid,
+            "Version": "0.1.0", "Created": "2026-11-22T08:00:00Z", "Path": "provision.tfstate"
+        });
+        if let Some(start) = start {
+            info["ProcessStart"] = start.into();
+        }
+        std::fs::write(b.lock_path(), info.to_string()).expect("write the lock file");
+        id
+    }
+
+    fn this_host() -> String {
+        LockInfo::new("x", Path::new("x")).host
+    }
+
+    #[tokio::test]
+    async fn a_lock_whose_process_is_gone_is_taken_over() {
+        let (_d, b) = backend();
+        // Written by an older version: no process start time; the pid alone decides.
+        let id = leave_lock(&b, dead_pid(), &this_host(), None);
+        let lock = b.lock("apply", Duration::ZERO).await.expect("taken over");
+        assert_eq!(lock.took_over_from().map(|h| h.id.as_str()), Some(id.as_str()), "the takeover is reported");
+        let line = lock.taken_over().expect("taken over").to_string();
+        assert!(line.starts_with(&format!("took over the state lock of ci@builder (`apply` since 2026-11-22T08:00:00Z, lock ID {id}): its process (pid ")), "{line}");
+        assert!(line.contains("is no longer running on this host"), "{line}");
+        assert!(!line.contains('\n'), "one line: {line}");
+        assert_eq!(b.lock_info().await.expect("info").map(|i| i.id), Some(lock.info().id.clone()));
+        // The new lock file records when this process started, to tell it from a later one.
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(b.lock_path()).expect("read")).expect("json");
+        assert_eq!(written["ProcessStart"].as_u64(), lock::process_start(std::process::id()));
+        assert!(written["ProcessStart"].is_u64(), "{written}");
+        lock.release().await.expect("release");
+        assert!(b.lock_info().await.expect("info").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_lock_whose_pid_now_belongs_to_a_later_process_is_taken_over() {
+        let (_d, b) = backend();
+        // Our own pid, alive, but the lock says its holder started at another time.
+        let id = leave_lock(&b, std::process::id(), &this_host(), Some(1));
+        let lock = b.lock("apply", Duration::ZERO).await.expect("taken over");
+        assert_eq!(lock.took_over_from().map(|h| h.id.as_str()), Some(id.as_str()));
+        let line = lock.taken_over().expect("taken over").to_string();
+        assert!(line.contains("that pid now belongs to a later process"), "{line}");
+    }
+
+    #[tokio::test]
+    async fn a_lock_whose_process_is_alive_or_on_another_host_is_never_taken_over() {
+        let (_d, b) = backend();
+        let ours = lock::process_start(std::process::id());
+        let cases = [
+            (std::process::id(), this_host(), None),
+            (std::process::id(), this_host(), ours),
+            (dead_pid(), "another-host.example".to_string(), None),
+            (dead_pid(), "another-host.example".to_string(), Some(1)),
+        ];
+        for (pid, host, start) in cases {
+            let id = leave_lock(&b, pid, &host, start);
+            let before = std::fs::read_to_string(b.lock_path()).expect("read");
+            let err = b.lock("apply", Duration::from_millis(300)).await.expect_err("held");
+            assert!(matches!(err, StateError::Locked { .. }), "{err}");
+            assert!(err.to_string().contains(&id), "{err}");
+            assert_eq!(std::fs::read_to_string(b.lock_path()).expect("read"), before, "the lock file is untouched");
+        }
+    }
+
+    /// Several runs find the same dead holder at once: exactly one takes the lock over.
+    #[test]
+    fn only_one_of_many_takes_over_a_dead_holder() {
+        for round in 0..50 {
+            let (_d, b) = backend();
+            leave_lock(&b, dead_pid(), &this_host(), None);
+            let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let runs: Vec<_> = (0..8)
+                .map(|_| {
+                    let (b, start) = (b.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                        start.wait();
+                        rt.block_on(b.lock("apply", Duration::ZERO))
+                    })
+                })
+                .collect();
+            let mut held = vec![];
+            for run in runs {
+                match run.join().expect("join") {
+                    Ok(lock) => held.push(lock),
+                    Err(StateError::Locked { .. }) => {}
+                    Err(e) => panic!("round {round}: {e}"),
+                }
+            }
+            assert_eq!(held.len(), 1, "round {round}: {} runs hold the lock", held.len());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_lock_file_is_explained_precisely() {
+        let (_d, b) = backend();
+        for content in ["", "{\"ID\": \"abc\", ", "not a lock", "{\"ID\": \"abc\"}"] {
+            std::fs::write(b.lock_path(), content).expect("write");
+            let msg = b.lock("apply", Duration::ZERO).await.expect_err("corrupt").to_string();
+            assert!(msg.contains(&format!("the lock file {} is corrupt", b.lock_path().display())), "{msg}");
+            assert!(!msg.contains(".backup"), "there is no backup of a lock file: {msg}");
+            assert!(msg.contains("provision state force-unlock "), "{msg}");
+            assert_eq!(std::fs::read_to_string(b.lock_path()).expect("read"), content, "left untouched");
+            let Err(StateError::CorruptLock { id, .. }) = b.lock_info().await else { panic!("{content:?}: corrupt") };
+            assert!(msg.ends_with(&format!("provision state force-unlock {id}")), "{msg}");
+            assert!(b.force_unlock_corrupt("corrupt-000000000000").await.is_err(), "another ID removes nothing");
+            assert!(b.lock_path().exists());
+            b.force_unlock_corrupt(&id).await.expect("removed");
+            assert!(b.lock_info().await.expect("info").is_none());
+        }
         b.lock("apply", Duration::ZERO).await.expect("free again");
     }
 }

@@ -11,7 +11,7 @@ use anyhow::{Context as _, Result};
 use provision_core::Address;
 use provision_core::state::State;
 use provision_core::state::StateStore;
-use provision_state::{Backend, Store, parse};
+use provision_state::{Backend, StateError, Store, parse};
 
 /// Writes `state` as the next version, under the lock.
 async fn commit(backend: &dyn Backend, lock: &provision_state::Lock, mut state: State, serial: u64) -> Result<()> {
@@ -155,21 +155,38 @@ pub async fn run(printer: &Printer, cmd: StateCommand) -> Result<Status> {
             printer.success(&format!("Moved {moved} object{} from {from} to {to}.", if moved == 1 { "" } else { "s" }));
         }
         StateCommand::ForceUnlock { id, force } => {
-            let Some(holder) = backend.lock_info().await? else {
-                printer.error(&format!("there is no lock on {}", backend.location()));
-                return Ok(Status::Error);
-            };
-            if !force {
-                let detail = format!(
-                    "the lock {} is held by {} (pid {}, `{}` since {}). Remove it only if that run is really gone.",
-                    holder.id, holder.who, holder.pid, holder.operation, holder.created
-                );
-                if !confirm(printer, "Do you really want to force-unlock the state?", &detail).await? {
-                    printer.line("\nForce-unlock cancelled.");
+            // A lock file that cannot be read names no holder: it is removed by the ID its
+            // message gave, derived from its content.
+            let (detail, corrupt) = match backend.lock_info().await {
+                Ok(Some(holder)) => (
+                    format!(
+                        "the lock {} is held by {} (pid {}, `{}` since {}). Remove it only if that run is really gone.",
+                        holder.id, holder.who, holder.pid, holder.operation, holder.created
+                    ),
+                    false,
+                ),
+                Ok(None) => {
+                    printer.error(&format!("there is no lock on {}", backend.location()));
                     return Ok(Status::Error);
                 }
+                Err(StateError::CorruptLock { path, detail, .. }) => (
+                    format!(
+                        "the lock file {} is corrupt ({detail}) and names no holder. Remove it only if no other provision is running.",
+                        path.display()
+                    ),
+                    true,
+                ),
+                Err(e) => return Err(e.into()),
+            };
+            if !force && !confirm(printer, "Do you really want to force-unlock the state?", &detail).await? {
+                printer.line("\nForce-unlock cancelled.");
+                return Ok(Status::Error);
             }
-            backend.force_unlock(&id).await?;
+            if corrupt {
+                backend.force_unlock_corrupt(&id).await?;
+            } else {
+                backend.force_unlock(&id).await?;
+            }
             printer.success(&format!("The lock {id} was removed; the state is unlocked."));
         }
         StateCommand::Bootstrap => {
