@@ -7,6 +7,7 @@ use crate::{Engine, EngineError, Event};
 use provision_config::{InstanceCtx, ObjectId, ResourceBlock, Scope, eval, eval_body};
 use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
 use provision_core::state::State;
+use provision_core::value::{Path, mark_paths, sensitive_paths};
 use provision_core::{
     Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ReadContext, Schema, Value,
 };
@@ -175,6 +176,8 @@ impl Engine {
         }
         let mut changes = walk.changes;
         changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+        let mut drift = drift;
+        self.mark_sensitive(&mut changes, &mut drift);
         let plan = Plan {
             mode: request.mode,
             layer: request.layer,
@@ -184,6 +187,39 @@ impl Engine {
             outputs,
         };
         Ok(PlannedRun { plan, data: walk.data, eval: walk.eval, state: refreshed, original: state.clone() })
+    }
+
+    /// Marks what is sensitive on both sides of every change and every drift, so that no renderer
+    /// shows it: the attributes the schema calls sensitive, and every part the planned value marks
+    /// (a refreshed or recorded object carries no marks of its own, so its secrets are known only
+    /// by their path).
+    fn mark_sensitive(&self, changes: &mut [ResourceChange], drift: &mut [Drift]) {
+        let schema_paths = |a: &Address| -> Vec<Path> {
+            let sensitive = |s: &Schema| -> Vec<Path> {
+                s.attributes.iter().filter(|a| a.sensitive).map(|a| vec![a.name.to_string()]).collect()
+            };
+            match a.mode {
+                Mode::Data => self.provider.data_source(&a.type_name).map(|d| sensitive(d.schema())),
+                Mode::Managed => self.provider.resource_type(&a.type_name).map(|r| sensitive(r.schema())),
+            }
+            .unwrap_or_default()
+        };
+        for c in changes.iter_mut() {
+            let mut paths = schema_paths(&c.address);
+            paths.extend(c.after.as_ref().map(sensitive_paths).unwrap_or_default());
+            for side in [&mut c.before, &mut c.after].into_iter().flatten() {
+                mark_paths(side, &paths);
+            }
+        }
+        for d in drift.iter_mut() {
+            let mut paths = schema_paths(&d.address);
+            let planned = changes.iter().find(|c| c.address == d.address && c.deposed.is_none());
+            paths.extend(planned.and_then(|c| c.after.as_ref()).map(sensitive_paths).unwrap_or_default());
+            mark_paths(&mut d.before, &paths);
+            if let Some(after) = &mut d.after {
+                mark_paths(after, &paths);
+            }
+        }
     }
 
     /// Reads every object in state, one batched call per resource type, all types at once.

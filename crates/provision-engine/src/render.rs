@@ -207,42 +207,52 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
     let mut rows: Vec<(Tone, String, String, String)> = vec![]; // (tone, sym, name, rendered value)
     let mut hidden = 0;
     for name in names {
-        let b = before.get(name).cloned().unwrap_or(Value::Null);
-        let a = after.get(name).cloned().unwrap_or(Value::Null);
-        let sensitive = a.is_sensitive() || b.is_sensitive();
-        let (b, a) = if sensitive { (mask(&b), mask(&a)) } else { (b, a) };
+        let mut b = before.get(name).cloned().unwrap_or(Value::Null);
+        let mut a = after.get(name).cloned().unwrap_or(Value::Null);
+        // What is sensitive on one side is sensitive on both: an old secret is still a secret.
+        b.copy_marks(&a);
+        a.copy_marks(&b);
+        let unchanged = same(&b, &a) && a.is_wholly_known();
+        let (b_null, a_null) = (b.is_null(), a.is_null());
+        // Compared as planned, shown masked.
+        let (shown_b, shown_a) = (mask(&b), mask(&a));
         match c.action {
             Action::Create | Action::Read => {
-                if !a.is_null() {
-                    rows.push((Tone::Add, "+".into(), name.clone(), render_new(&a, 6, style)));
+                if !a_null {
+                    rows.push((Tone::Add, "+".into(), name.clone(), render_new(&shown_a, 6, style)));
                 }
             }
             Action::Delete => {
-                if !b.is_null() {
-                    rows.push((Tone::Remove, "-".into(), name.clone(), format!("{} -> null", render_inline(&b))));
+                if !b_null {
+                    rows.push((Tone::Remove, "-".into(), name.clone(), format!("{} -> null", render_inline(&shown_b))));
                 }
             }
             _ => {
-                if same(&b, &a) && a.is_wholly_known() {
+                if unchanged {
                     if name == "id" || name == "name" {
-                        rows.push((Tone::Plain, " ".into(), name.clone(), render_inline(&a)));
-                    } else if !a.is_null() {
+                        rows.push((Tone::Plain, " ".into(), name.clone(), render_inline(&shown_a)));
+                    } else if !a_null {
                         hidden += 1;
                     }
                     continue;
                 }
                 let forces = c.replace_paths.iter().any(|p| p == name);
                 let suffix = if forces { style.paint(Tone::Remove, " # forces replacement") } else { String::new() };
-                if b.is_null() {
-                    rows.push((Tone::Add, "+".into(), name.clone(), format!("{}{suffix}", render_new(&a, 6, style))));
-                } else if a.is_null() {
+                if b_null {
+                    rows.push((
+                        Tone::Add,
+                        "+".into(),
+                        name.clone(),
+                        format!("{}{suffix}", render_new(&shown_a, 6, style)),
+                    ));
+                } else if a_null {
                     rows.push((
                         Tone::Remove,
                         "-".into(),
                         name.clone(),
-                        format!("{} -> null{suffix}", render_inline(&b)),
+                        format!("{} -> null{suffix}", render_inline(&shown_b)),
                     ));
-                } else if let (Some(bm), Some(am)) = (b.as_map(), a.as_map()) {
+                } else if let (Value::Map(bm), Value::Map(am)) = (&b, &a) {
                     rows.push((
                         Tone::Change,
                         "~".into(),
@@ -254,7 +264,7 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
                         Tone::Change,
                         "~".into(),
                         name.clone(),
-                        format!("{} -> {}{suffix}", render_inline(&b), render_inline(&a)),
+                        format!("{} -> {}{suffix}", render_inline(&shown_b), render_inline(&shown_a)),
                     ));
                 }
             }
@@ -270,8 +280,10 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
     out.push_str("    }\n\n");
 }
 
+/// The value as it may be shown: null stays null, every sensitive part is emptied (and still
+/// displays as `(sensitive value)`).
 fn mask(v: &Value) -> Value {
-    if v.is_null() { Value::Null } else { Value::Sensitive(Box::new(Value::Null)) }
+    if v.is_null() { Value::Null } else { v.redacted() }
 }
 
 fn same(a: &Value, b: &Value) -> bool {
@@ -323,7 +335,7 @@ fn quoted_key(k: &str) -> String {
     serde_json::Value::String(k.to_string()).to_string()
 }
 
-/// A map change, key by key.
+/// A map change, key by key (`b` and `a` as planned; sensitive parts are masked here).
 fn map_diff(
     b: &std::collections::BTreeMap<String, Value>,
     a: &std::collections::BTreeMap<String, Value>,
@@ -346,8 +358,8 @@ fn map_diff(
                     "{pad}{} {:<width$} = {} -> {}",
                     style.paint(Tone::Change, "~"),
                     quoted_key(k),
-                    render_inline(x),
-                    render_inline(y)
+                    render_inline(&mask(x)),
+                    render_inline(&mask(y))
                 );
             }
             (None, Some(y)) => {
@@ -356,7 +368,7 @@ fn map_diff(
                     "{pad}{} {:<width$} = {}",
                     style.paint(Tone::Add, "+"),
                     quoted_key(k),
-                    render_inline(y)
+                    render_inline(&mask(y))
                 );
             }
             (Some(x), None) => {
@@ -365,7 +377,7 @@ fn map_diff(
                     "{pad}{} {:<width$} = {} -> null",
                     style.paint(Tone::Remove, "-"),
                     quoted_key(k),
-                    render_inline(x)
+                    render_inline(&mask(x))
                 );
             }
             (None, None) => {}

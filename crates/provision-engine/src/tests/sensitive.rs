@@ -1,0 +1,122 @@
+//! Secrets never leak: a value that is sensitive (a `sensitive = true` variable, a schema-sensitive
+//! attribute, or anything computed from either) is `(sensitive value)` in the text plan, in the
+//! drift section and in errors, and is left out of the JSON plan, on both sides of a change.
+
+use super::*;
+use crate::PlanRequest;
+
+const OLD: &str = "0ld-S3cr3t";
+const NEW: &str = "N3w-S3cr3t";
+const DRIFTED: &str = "Dr1ft-S3cr3t";
+
+/// A network whose tag comes from a sensitive variable, and a route with a schema-sensitive
+/// argument set from a plain variable.
+const CFG: &str = r#"
+variable "secret" {
+  type      = string
+  default   = "0ld-S3cr3t"
+  sensitive = true
+}
+
+variable "route_secret" {
+  type    = string
+  default = "0ld-S3cr3t"
+}
+
+resource "fake_network" "n" {
+  cidr_block = "10.0.0.0/16"
+  tags       = { Name = "n", Secret = var.secret }
+}
+
+resource "fake_route" "r" {
+  network_id = fake_network.n.id
+  secret     = var.route_secret
+}
+"#;
+
+fn assert_hidden(what: &str, text: &str) {
+    for secret in [OLD, NEW, DRIFTED] {
+        assert!(!text.contains(secret), "{what} shows the secret {secret}:\n{text}");
+    }
+}
+
+async fn applied() -> (Cloud, MemoryStore) {
+    let cloud = Cloud::new();
+    let store = MemoryStore::new(&cloud);
+    let r = apply(CFG, &cloud, &store).await;
+    assert!(r.succeeded(), "{r:?}");
+    (cloud, store)
+}
+
+async fn plan_new_values(cloud: &Cloud, store: &MemoryStore) -> crate::PlannedRun {
+    let cfg = CFG.replace(OLD, NEW);
+    let e = engine(&cfg, cloud);
+    e.plan(&current(store), PlanRequest::normal()).await.expect("plan")
+}
+
+#[tokio::test]
+async fn a_changed_sensitive_value_is_hidden_on_both_sides() {
+    let (cloud, store) = applied().await;
+    let run = plan_new_values(&cloud, &store).await;
+    let text = crate::render::plan(&run.plan, Default::default());
+    assert_hidden("the plan", &text);
+    assert!(text.contains(r#""Secret" = (sensitive value) -> (sensitive value)"#), "{text}");
+    assert!(text.contains("secret = (sensitive value) -> (sensitive value)"), "{text}");
+    assert!(text.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[tokio::test]
+async fn the_json_plan_flags_sensitive_paths_and_leaves_their_values_out() {
+    let (cloud, store) = applied().await;
+    let run = plan_new_values(&cloud, &store).await;
+    let j = crate::json::plan(&run.plan);
+    assert_hidden("the JSON plan", &j.to_string());
+    let net = &j["resource_changes"][0]["change"];
+    assert_eq!(j["resource_changes"][0]["address"], "fake_network.n");
+    let secret_tag = serde_json::json!({ "Secret": true });
+    assert_eq!(net["before_sensitive"]["tags"], secret_tag);
+    assert_eq!(net["after_sensitive"]["tags"], secret_tag);
+    assert_eq!(net["before_sensitive"]["tags_all"], secret_tag);
+    assert_eq!(net["before"]["tags"], serde_json::json!({ "Name": "n", "Secret": null }));
+    let route = &j["resource_changes"][1]["change"];
+    assert_eq!(route["before_sensitive"]["secret"], true);
+    assert_eq!(route["after_sensitive"]["secret"], true);
+    assert_eq!(route["before"]["secret"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn drift_of_a_sensitive_value_is_hidden() {
+    let (cloud, store) = applied().await;
+    let (net, _) = cloud.objects_at("fake_network.n").remove(0);
+    cloud.tamper(&net, |o| {
+        o.tags.insert("Secret".into(), DRIFTED.into());
+    });
+    let (route, _) = cloud.objects_at("fake_route.r").remove(0);
+    cloud.tamper(&route, |o| {
+        o.attrs.insert("secret".into(), DRIFTED.into());
+    });
+    let e = engine(CFG, &cloud);
+    let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("plan");
+    assert_eq!(run.plan.drift.len(), 2);
+    let text = crate::render::plan(&run.plan, Default::default());
+    assert_hidden("the drift section", &text);
+    assert!(text.contains("# fake_network.n has changed"), "{text}");
+    assert!(text.contains("# fake_route.r has changed"), "{text}");
+    insta::assert_snapshot!(text);
+    let j = crate::json::plan(&run.plan);
+    assert_hidden("the JSON drift", &j["resource_drift"].to_string());
+    assert_eq!(j["resource_drift"][0]["change"]["after_sensitive"]["tags"], serde_json::json!({ "Secret": true }));
+}
+
+#[tokio::test]
+async fn a_new_sensitive_attribute_is_listed_as_sensitive() {
+    let cloud = Cloud::new();
+    let text = plan_text(CFG, &cloud, &MemoryStore::new(&cloud)).await;
+    assert_hidden("the create plan", &text);
+    assert!(
+        text.contains("+ secret     = (sensitive value)"),
+        "a sensitive attribute must be listed, not dropped:\n{text}"
+    );
+    assert!(text.contains(r#"+ "Secret" = (sensitive value)"#), "{text}");
+}
