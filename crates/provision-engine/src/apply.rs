@@ -455,6 +455,8 @@ impl Run<'_> {
     }
 
     fn fail(&mut self, i: NodeIndex, message: String) {
+        // AWS may quote an argument back in its message: no sensitive value in scope is shown.
+        let message = provision_core::value::redact_text(&message, &self.eval.scope.secrets());
         self.status[i.index()] = Status::Failed;
         let node = self.graph[i].clone();
         self.engine.reporter.report(Event::OpFailed {

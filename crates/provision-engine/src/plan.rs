@@ -524,6 +524,8 @@ impl Walk<'_> {
             if let Some(check) = block.schema.check {
                 let plain: Attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
                 if let Err(m) = check(&plain) {
+                    let secrets: Vec<String> = config.values().flat_map(Value::secrets).collect();
+                    let m = provision_core::value::redact_text(&m, &secrets);
                     self.diags
                         .push(Diagnostic::error(format!("Invalid arguments for {address}")).at(block.span.clone(), m));
                     self.eval.set(&address, Value::Unknown);
@@ -650,9 +652,10 @@ impl Walk<'_> {
                         self.eval.set(&address, Value::Map(attrs));
                     }
                     Err(e) => {
+                        let secrets: Vec<String> = args.values().flat_map(Value::secrets).collect();
                         self.diags.push(
                             Diagnostic::error(format!("Reading {address} failed"))
-                                .at(block.span.clone(), e.message.clone())
+                                .at(block.span.clone(), provision_core::value::redact_text(&e.message, &secrets))
                                 .note(e.code.map(|c| format!("AWS error code: {c}")).unwrap_or_default()),
                         );
                         self.eval.set(&address, Value::Unknown);

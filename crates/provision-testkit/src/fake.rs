@@ -478,6 +478,9 @@ impl DataSourceType for FakeData {
 
     async fn read(&self, args: &Attrs) -> Result<Attrs, ProviderError> {
         self.cloud.lock().calls.push(format!("read data {}", self.name));
+        if let Some(e) = self.cloud.failure("read", None, self.name) {
+            return Err(e);
+        }
         let mut out = args.clone();
         match self.name {
             "fake_zones" => {

@@ -120,3 +120,27 @@ async fn a_new_sensitive_attribute_is_listed_as_sensitive() {
     );
     assert!(text.contains(r#"+ "Secret" = (sensitive value)"#), "{text}");
 }
+
+#[tokio::test]
+async fn a_provider_error_that_quotes_a_secret_does_not_show_it() {
+    let (cloud, store) = applied().await;
+    cloud.fail("update", "fake_network", &format!("the tag value {NEW} is not allowed"));
+    let e = engine(&CFG.replace(OLD, NEW), &cloud);
+    let r = apply_with(&e, &store, PlanRequest::normal()).await;
+    let messages: Vec<&str> = r.failures.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(messages, vec!["the tag value (sensitive value) is not allowed (AWS error InjectedFailure)"]);
+}
+
+#[tokio::test]
+async fn a_failed_data_source_read_does_not_quote_a_secret() {
+    let cfg = format!("{CFG}\ndata \"fake_echo\" \"e\" {{\n  input = var.secret\n}}\n");
+    let cloud = Cloud::new();
+    cloud.fail("read", "fake_echo", &format!("no such input: {OLD}"));
+    let e = engine(&cfg, &cloud);
+    let Err(crate::EngineError::Config(d)) = e.plan(&new_state(), PlanRequest::normal()).await else {
+        panic!("the read fails")
+    };
+    let text = render_diagnostics(&d, &e.module.sources);
+    assert_hidden("the error", &text);
+    assert!(text.contains("no such input: (sensitive value)"), "{text}");
+}
