@@ -277,3 +277,18 @@ fn output_without_state_is_empty_and_named_output_is_an_error() {
     let out = provision(dir.path(), &["output", "vpc_id"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A plan file holds secrets: it is private (0600) even when it replaces a readable file.
+#[test]
+fn a_plan_file_is_private_even_over_an_existing_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = example("basic");
+    let file = dir.path().join("tfplan");
+    std::fs::write(&file, "an old plan").expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = provision(dir.path(), &["plan", "-out=tfplan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mode = std::fs::metadata(&file).expect("plan file").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the plan file's mode is {mode:o}");
+    assert!(std::fs::read_to_string(&file).expect("read").contains("provision-plan"));
+}
