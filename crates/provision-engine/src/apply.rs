@@ -116,6 +116,8 @@ struct Launched {
     started: Instant,
     desired: Attrs,
     token: Option<String>,
+    /// What is sensitive in the planned object, recorded with it.
+    sensitive: Vec<provision_core::value::Path>,
 }
 
 fn new_key() -> String {
@@ -558,7 +560,9 @@ impl Run<'_> {
                         "`{k}` is still unknown when it should have been known; this is a bug in provision"
                     ));
                 }
-                self.launched.insert(i, Launched { started: Instant::now(), desired: desired.clone(), token: None });
+                let sensitive = provision_core::value::sensitive_paths(&planned.after);
+                let launched = Launched { started: Instant::now(), desired: desired.clone(), token: None, sensitive };
+                self.launched.insert(i, launched);
                 self.status[i.index()] = Status::Running;
                 engine.reporter.report(Event::OpStarted { address: address.clone(), op });
                 if node.kind == Kind::Update {
@@ -608,7 +612,9 @@ impl Run<'_> {
                 let obj =
                     self.state.resources.iter().find(|o| o.address == address && o.deposed == node.deposed).cloned();
                 let Some(obj) = obj else { return Ok(None) };
-                self.launched.insert(i, Launched { started: Instant::now(), desired: Attrs::new(), token: None });
+                let launched =
+                    Launched { started: Instant::now(), desired: Attrs::new(), token: None, sensitive: vec![] };
+                self.launched.insert(i, launched);
                 self.status[i.index()] = Status::Running;
                 engine.reporter.report(Event::OpStarted { address: address.clone(), op });
                 Ok(Some(Box::pin(async move {
@@ -624,7 +630,9 @@ impl Run<'_> {
                     return Err(format!("`{k}` is still unknown; this is a bug in provision"));
                 }
                 let args: Attrs = args.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
-                self.launched.insert(i, Launched { started: Instant::now(), desired: Attrs::new(), token: None });
+                let launched =
+                    Launched { started: Instant::now(), desired: Attrs::new(), token: None, sensitive: vec![] };
+                self.launched.insert(i, launched);
                 self.status[i.index()] = Status::Running;
                 engine.reporter.report(Event::OpStarted { address: address.clone(), op });
                 Ok(Some(Box::pin(async move {
@@ -641,6 +649,7 @@ impl Run<'_> {
         let launched = self.launched.remove(&i);
         let elapsed = launched.as_ref().map(|l| l.started.elapsed()).unwrap_or_default();
         let desired = launched.as_ref().map(|l| l.desired.clone()).unwrap_or_default();
+        let sensitive = launched.as_ref().map(|l| l.sensitive.clone()).unwrap_or_default();
         let address = node.address.clone();
         let schema = self.engine.provider.resource_type(&address.type_name).map(|rt| rt.schema().clone());
         let deps: Vec<Address> =
@@ -657,6 +666,7 @@ impl Run<'_> {
                     id: id.clone(),
                     layer: self.engine.layer_of(&address),
                     attributes: attrs.clone(),
+                    sensitive_attributes: sensitive,
                     dependencies: deps,
                 });
                 self.eval.set(&address, Value::Map(attrs));
@@ -684,6 +694,7 @@ impl Run<'_> {
                                 id: id.clone(),
                                 layer: self.engine.layer_of(&address),
                                 attributes: attrs,
+                                sensitive_attributes: sensitive,
                                 dependencies: deps,
                             });
                             format!(
@@ -709,6 +720,7 @@ impl Run<'_> {
                             o.id = new.to_string();
                         }
                         o.attributes = attrs.clone();
+                        o.sensitive_attributes = sensitive;
                         o.dependencies = deps;
                         o.id.clone()
                     }

@@ -177,7 +177,7 @@ impl Engine {
         let mut changes = walk.changes;
         changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
         let mut drift = drift;
-        self.mark_sensitive(&mut changes, &mut drift);
+        self.mark_sensitive(state, &mut changes, &mut drift);
         let plan = Plan {
             mode: request.mode,
             layer: request.layer,
@@ -190,10 +190,14 @@ impl Engine {
     }
 
     /// Marks what is sensitive on both sides of every change and every drift, so that no renderer
-    /// shows it: the attributes the schema calls sensitive, and every part the planned value marks
-    /// (a refreshed or recorded object carries no marks of its own, so its secrets are known only
-    /// by their path).
-    fn mark_sensitive(&self, changes: &mut [ResourceChange], drift: &mut [Drift]) {
+    /// shows it: the attributes the schema calls sensitive, the paths recorded as sensitive when
+    /// the object was applied, and every part the planned value marks (a refreshed or recorded
+    /// object carries no marks of its own, so its secrets are known only by their path).
+    fn mark_sensitive(&self, state: &State, changes: &mut [ResourceChange], drift: &mut [Drift]) {
+        let recorded = |a: &Address, deposed: Option<&String>| -> Vec<Path> {
+            let o = state.resources.iter().find(|o| &o.address == a && o.deposed.as_ref() == deposed);
+            o.map(|o| o.sensitive_attributes.clone()).unwrap_or_default()
+        };
         let schema_paths = |a: &Address| -> Vec<Path> {
             let sensitive = |s: &Schema| -> Vec<Path> {
                 s.attributes.iter().filter(|a| a.sensitive).map(|a| vec![a.name.to_string()]).collect()
@@ -206,6 +210,7 @@ impl Engine {
         };
         for c in changes.iter_mut() {
             let mut paths = schema_paths(&c.address);
+            paths.extend(recorded(&c.address, c.deposed.as_ref()));
             paths.extend(c.after.as_ref().map(sensitive_paths).unwrap_or_default());
             for side in [&mut c.before, &mut c.after].into_iter().flatten() {
                 mark_paths(side, &paths);
@@ -213,6 +218,7 @@ impl Engine {
         }
         for d in drift.iter_mut() {
             let mut paths = schema_paths(&d.address);
+            paths.extend(recorded(&d.address, None));
             let planned = changes.iter().find(|c| c.address == d.address && c.deposed.is_none());
             paths.extend(planned.and_then(|c| c.after.as_ref()).map(sensitive_paths).unwrap_or_default());
             mark_paths(&mut d.before, &paths);

@@ -89,6 +89,7 @@ impl Engine {
             id: id.clone(),
             layer: self.layer_of(&p.address),
             attributes: attrs,
+            sensitive_attributes: vec![],
             dependencies: p.dependencies.clone(),
         });
         RecoveryOutcome::Adopted { id }

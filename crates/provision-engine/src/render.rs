@@ -3,8 +3,9 @@
 //! CLI prints it.
 
 use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ReplaceOrder, ResourceChange};
-use provision_core::value::hcl_key;
-use provision_core::{Address, Attrs, Mode, Value};
+use provision_core::state::ResourceObject;
+use provision_core::value::{Path, hcl_key, mark_paths};
+use provision_core::{Address, Attrs, Mode, Schema, Value};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -416,6 +417,28 @@ fn drift(out: &mut String, d: &Drift, style: Style) {
             out.push_str(&s.replacen("will be updated in-place", "has changed", 1));
         }
     }
+}
+
+/// One object of the state as `state show` prints it: a header, then `name = value` for every
+/// attribute that is set. What the schema calls sensitive and what was recorded as sensitive when
+/// the object was applied is shown as `(sensitive value)`.
+pub fn state_object(o: &ResourceObject, schema: Option<&Schema>) -> String {
+    let mut attrs = o.attributes.clone();
+    let sensitive = schema.map(|s| s.attributes.iter().filter(|a| a.sensitive).collect::<Vec<_>>()).unwrap_or_default();
+    let mut paths: Vec<Path> = sensitive.iter().map(|a| vec![a.name.to_string()]).collect();
+    paths.extend(o.sensitive_attributes.iter().cloned());
+    mark_paths(&mut attrs, &paths);
+    let mut out = match &o.deposed {
+        Some(k) => format!("# {} (deposed object {k}): ({} layer)\n", o.address, o.layer),
+        None => format!("# {}: ({} layer)\n", o.address, o.layer),
+    };
+    let width = attrs.keys().map(String::len).max().unwrap_or(0);
+    for (k, v) in &attrs {
+        if !v.is_null() {
+            let _ = writeln!(out, "{k:<width$} = {}", render_inline(&mask(v)));
+        }
+    }
+    out
 }
 
 fn output_change(out: &mut String, o: &OutputChange, style: Style) {

@@ -144,3 +144,45 @@ async fn a_failed_data_source_read_does_not_quote_a_secret() {
     assert_hidden("the error", &text);
     assert!(text.contains("no such input: (sensitive value)"), "{text}");
 }
+
+fn shown(cloud: &Cloud, store: &MemoryStore, address: &str) -> String {
+    use provision_core::Provider as _;
+    let state = current(store);
+    let a: provision_core::Address = address.parse().expect("address");
+    let o = state.current(&a).expect("object in state");
+    let schema = FakeProvider::new(cloud).resource_type(&a.type_name).map(|t| t.schema().clone());
+    crate::render::state_object(o, schema.as_ref())
+}
+
+#[tokio::test]
+async fn apply_records_what_is_sensitive_and_state_show_hides_it() {
+    let (cloud, store) = applied().await;
+    let state = current(&store);
+    let net = state.current(&"fake_network.n".parse().expect("address")).expect("network");
+    let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(net.sensitive_attributes, vec![path(&["tags", "Secret"]), path(&["tags_all", "Secret"])]);
+    let text = shown(&cloud, &store, "fake_network.n");
+    assert_hidden("state show", &text);
+    assert!(text.contains(r#"tags       = { Name = "n", Secret = (sensitive value) }"#), "{text}");
+    // The route's secret is sensitive by its schema.
+    let text = shown(&cloud, &store, "fake_route.r");
+    assert_hidden("state show", &text);
+    assert!(text.contains("secret     = (sensitive value)"), "{text}");
+}
+
+#[tokio::test]
+async fn a_destroyed_or_removed_secret_stays_hidden() {
+    let (cloud, store) = applied().await;
+    let e = engine(CFG, &cloud);
+    let run = e.plan(&current(&store), PlanRequest::destroy()).await.expect("plan");
+    assert_hidden("the destroy plan", &crate::render::plan(&run.plan, Default::default()));
+    assert_hidden("the JSON destroy plan", &crate::json::plan(&run.plan).to_string());
+    // Nothing in the configuration says the tag is secret any more: the state still does.
+    let e = engine(r#"resource "fake_network" "n" { cidr_block = "10.0.0.0/16" }"#, &cloud);
+    let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("plan");
+    let text = crate::render::plan(&run.plan, Default::default());
+    assert_hidden("the plan", &text);
+    assert!(text.contains(r#"- "Secret" = (sensitive value) -> null"#), "{text}");
+    assert!(text.contains("- secret     = (sensitive value) -> null"), "{text}");
+    assert_hidden("the JSON plan", &crate::json::plan(&run.plan).to_string());
+}
