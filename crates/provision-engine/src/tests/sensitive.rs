@@ -186,3 +186,67 @@ async fn a_destroyed_or_removed_secret_stays_hidden() {
     assert!(text.contains("- secret     = (sensitive value) -> null"), "{text}");
     assert_hidden("the JSON plan", &crate::json::plan(&run.plan).to_string());
 }
+
+/// Debug logs of everything, as `RUST_LOG=trace` would show them.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One secret, every channel: the plan (an update and drift), the JSON plan, a provider error, a
+/// configuration error, the state as `state show` prints it, and the logs at the finest level.
+#[tokio::test]
+async fn a_secret_appears_in_no_channel() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+    tracing::trace!("logs are captured");
+
+    let (cloud, store) = applied().await;
+    let (net, _) = cloud.objects_at("fake_network.n").remove(0);
+    cloud.tamper(&net, |o| {
+        o.tags.insert("Secret".into(), DRIFTED.into());
+    });
+    let changed = CFG.replace(OLD, NEW);
+    let e = engine(&changed, &cloud);
+    let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("plan");
+    assert_eq!(run.plan.drift.len(), 1);
+    let mut seen = vec![
+        ("plan", crate::render::plan(&run.plan, Default::default())),
+        ("JSON plan", crate::json::plan(&run.plan).to_string()),
+    ];
+    cloud.fail("update", "fake_route", &format!("{NEW} is not a valid secret"));
+    let r = e.apply(run, &store, &Cancel::default()).await.expect("apply");
+    assert_eq!(r.failures.len(), 1, "{r:?}");
+    seen.push(("apply failure", r.failures.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("\n")));
+    let bad = changed.replace(r#"cidr_block = "10.0.0.0/16""#, "cidr_block = cidrsubnet(var.secret, 8, 1)");
+    let e = engine(&bad, &cloud);
+    let Err(crate::EngineError::Config(d)) = e.plan(&current(&store), PlanRequest::normal()).await else {
+        panic!("cidrsubnet() of a secret that is not a CIDR fails")
+    };
+    seen.push(("error", render_diagnostics(&d, &e.module.sources)));
+    seen.push(("state show", shown(&cloud, &store, "fake_network.n") + &shown(&cloud, &store, "fake_route.r")));
+    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap_or_else(|p| p.into_inner())).to_string();
+    assert!(logs.contains("logs are captured"), "{logs}");
+    seen.push(("logs", logs));
+    for (what, text) in &seen {
+        assert_hidden(what, text);
+    }
+    assert!(seen[0].1.contains("has changed") && seen[0].1.contains("(sensitive value)"), "{}", seen[0].1);
+    assert!(seen[2].1.contains("(sensitive value) is not a valid secret"), "{}", seen[2].1);
+    assert!(seen[3].1.contains("(sensitive value) is not a CIDR prefix"), "{}", seen[3].1);
+}
