@@ -388,3 +388,203 @@ fn a_version_1_state_is_upgraded_and_kept() {
         original
     );
 }
+
+const OLD_SECRET: &str = "0ld-S3cr3t";
+const NEW_SECRET: &str = "N3w-S3cr3t";
+
+/// A VPC tagged from a sensitive variable, a subnet carved from a sensitive CIDR, and a rule whose
+/// port is sensitive; the state records the VPC as applied with the old secret (and, as apply
+/// writes it, which of its paths are sensitive).
+fn secret_stack() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+
+variable "cidr" {
+  type      = string
+  sensitive = true
+  default   = "10.0.0.0/16"
+}
+
+variable "port" {
+  type      = string
+  sensitive = true
+  default   = "443"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = var.cidr
+  tags       = { Name = "main", Secret = var.secret }
+}
+
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = cidrsubnet(var.cidr, 8, 1)
+}
+
+resource "aws_security_group_rule" "in" {
+  type              = "ingress"
+  security_group_id = "sg-0123456789abcdef0"
+  protocol          = "tcp"
+  from_port         = var.port
+  to_port           = var.port
+  cidr_blocks       = ["0.0.0.0/0"]
+}
+"#;
+    std::fs::write(dir.path().join("main.tf"), cfg).expect("main.tf");
+    let tags = serde_json::json!({ "Name": "main", "Secret": OLD_SECRET });
+    let state = serde_json::json!({
+        "format": "provision-state", "format_version": 1, "serial": 1, "lineage": "secret-lineage",
+        "provision_version": "0.1.0", "outputs": {}, "pending": [],
+        "resources": [{
+            "address": "aws_vpc.main", "id": "vpc-0123456789abcdef0", "layer": "base",
+            "attributes": {
+                "id": "vpc-0123456789abcdef0", "arn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0123456789abcdef0",
+                "cidr_block": "10.0.0.0/16", "instance_tenancy": "default", "enable_dns_support": true,
+                "enable_dns_hostnames": false, "default_security_group_id": "sg-0aaaaaaaaaaaaaaaa",
+                "main_route_table_id": "rtb-0aaaaaaaaaaaaaaaa", "tags": tags, "tags_all": tags
+            },
+            "sensitive_attributes": [["tags", "Secret"], ["tags_all", "Secret"]],
+            "dependencies": []
+        }]
+    });
+    write_state(dir.path(), &state.to_string());
+    dir
+}
+
+fn assert_no_secret(what: &str, out: &Output) {
+    for s in [OLD_SECRET, NEW_SECRET, "10.1.2.3"] {
+        for (stream, t) in [("stdout", text(&out.stdout)), ("stderr", text(&out.stderr))] {
+            assert!(!t.contains(s), "{what}: {stream} shows the secret {s}:\n{t}");
+        }
+    }
+}
+
+/// A stand-in for EC2 on a free port: `DescribeVpcs` finds the VPC of [`secret_stack`], tagged
+/// with the old secret as AWS would report it; every other call is refused (403).
+fn fake_ec2() -> String {
+    use std::io::{BufRead, Read, Write};
+    fn answer(stream: std::net::TcpStream) -> std::io::Result<()> {
+        let mut reader = std::io::BufReader::new(stream.try_clone()?);
+        let mut len = 0;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body)?;
+        let (status, xml) = if String::from_utf8_lossy(&body).contains("Action=DescribeVpcs&") {
+            (
+                "200 OK",
+                format!(
+                    "<DescribeVpcsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r-1</requestId><vpcSet><item>\
+                 <vpcId>vpc-0123456789abcdef0</vpcId><state>available</state><cidrBlock>10.0.0.0/16</cidrBlock>\
+                 <instanceTenancy>default</instanceTenancy><isDefault>false</isDefault><ownerId>123456789012</ownerId>\
+                 <tagSet><item><key>Name</key><value>main</value></item><item><key>Secret</key><value>{OLD_SECRET}</value></item></tagSet>\
+                 </item></vpcSet></DescribeVpcsResponse>"
+                ),
+            )
+        } else {
+            ("403 Forbidden", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>r-1</RequestID></Response>".to_string())
+        };
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+            xml.len()
+        )
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let _ = answer(stream);
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Every channel of the binary, with a secret in the configuration, in the state and in errors.
+#[test]
+fn secrets_never_appear_in_any_output() {
+    let dir = secret_stack();
+    let var = format!("secret={NEW_SECRET}");
+    let plan = ["plan", "-refresh=false", "-var", &var];
+
+    let out = provision(dir.path(), &plan);
+    assert_no_secret("plan", &out);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains(r#""Secret" = (sensitive value) -> (sensitive value)"#), "{t}");
+
+    let out = provision(dir.path(), &[&plan[..], &["--json"]].concat());
+    assert_no_secret("plan --json", &out);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let vpc = j["resource_changes"].as_array().and_then(|a| a.iter().find(|c| c["address"] == "aws_vpc.main"));
+    let vpc = vpc.expect("the VPC's change");
+    assert_eq!(vpc["change"]["before_sensitive"]["tags"], serde_json::json!({ "Secret": true }));
+    assert_eq!(vpc["change"]["after_sensitive"]["tags"], serde_json::json!({ "Secret": true }));
+
+    let out = provision(dir.path(), &[&["-vv"], &plan[..]].concat());
+    assert_no_secret("plan -vv", &out);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = provision(dir.path(), &["state", "show", "aws_vpc.main"]);
+    assert_no_secret("state show", &out);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("(sensitive value)"), "{}", text(&out.stdout));
+
+    // Errors about sensitive values: a CIDR check, cidrsubnet(), a number conversion.
+    for bad in [format!("cidr={NEW_SECRET}"), "cidr=10.1.2.3/16".to_string(), format!("port={NEW_SECRET}")] {
+        let out = provision(dir.path(), &["plan", "-refresh=false", "-var", &var, "-var", &bad]);
+        assert_eq!(out.status.code(), Some(1), "{bad}: {}", text(&out.stderr));
+        assert_no_secret(&format!("plan -var {bad}"), &out);
+        assert!(text(&out.stderr).contains("(sensitive value)"), "{bad}: {}", text(&out.stderr));
+    }
+
+    // AWS calls logged at the finest level: the secret is in the requests of an apply and in the
+    // answers to a refresh.
+    let endpoint = fake_ec2();
+    let aws = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "example"),
+        ("AWS_REGION", "us-east-1"),
+        ("RUST_LOG", "trace"),
+    ];
+    let out = provision_with(dir.path(), &["apply", "-auto-approve", "-refresh=false", "-var", &var], &aws);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("UnauthorizedOperation"), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("TRACE"), "the logs are on");
+    assert_no_secret("apply with trace logs", &out);
+    let out = provision_with(dir.path(), &["plan", "-var", &var], &aws);
+    assert!(text(&out.stderr).contains("DescribeVpcs"), "{}", text(&out.stderr));
+    assert_no_secret("plan with trace logs", &out);
+}
+
+/// A plan file holds secrets: it is private (0600) even when it replaces a readable file.
+#[test]
+fn a_plan_file_is_private_even_over_an_existing_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = example("basic");
+    let file = dir.path().join("tfplan");
+    std::fs::write(&file, "an old plan").expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = provision(dir.path(), &["plan", "-out=tfplan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mode = std::fs::metadata(&file).expect("plan file").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the plan file's mode is {mode:o}");
+    assert!(std::fs::read_to_string(&file).expect("read").contains("provision-plan"));
+}

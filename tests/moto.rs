@@ -942,10 +942,9 @@ resource "aws_security_group" "db" {
   }
 }
 "#;
-    let s = Stack::with_config(&config.replace(
-        &config[config.find("resource \"aws_security_group\"").expect("group")..],
-        "",
-    ));
+    let s = Stack::with_config(
+        &config.replace(&config[config.find("resource \"aws_security_group\"").expect("group")..], ""),
+    );
     s.ok(&["apply", "--auto-approve"]);
     std::fs::write(s.path().join("main.tf"), config).expect("config");
     let lineage = s.lineage();
@@ -981,7 +980,11 @@ resource "aws_security_group" "db" {
     s.ok(&["apply", "--auto-approve"]);
     let g = ec2.describe_security_groups().group_ids(&group_id).send().await.expect("describe");
     let g = &g.security_groups()[0];
-    assert!(g.ip_permissions_egress().is_empty(), "the allow-all egress rule is still there: {:?}", g.ip_permissions_egress());
+    assert!(
+        g.ip_permissions_egress().is_empty(),
+        "the allow-all egress rule is still there: {:?}",
+        g.ip_permissions_egress()
+    );
     assert_eq!(g.ip_permissions().len(), 1, "the configured ingress rule is there");
     assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
 }

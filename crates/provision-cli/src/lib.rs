@@ -61,7 +61,10 @@ pub fn main() -> ExitCode {
 }
 
 fn init_tracing(verbose: u8) {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::{FilterExt as _, filter_fn};
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::{EnvFilter, Layer as _};
     let default = match verbose {
         0 => "warn",
         1 => "warn,provision_engine=info,provision_aws=debug,provision_state=info,provision_cli=info",
@@ -70,10 +73,17 @@ fn init_tracing(verbose: u8) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(ansi)
-        .try_init();
+        .with_filter(filter.and(filter_fn(|m| !shows_wire_data(m))));
+    let _ = tracing_subscriber::registry().with(layer).try_init();
+}
+
+/// The AWS SDK's trace-level events print whole HTTP responses and decoded outputs (a
+/// `DescribeVpcs` answer holds every tag, secrets included), so they are never logged, whatever
+/// `RUST_LOG` asks for; its debug events and everything else stay available.
+fn shows_wire_data(m: &tracing::Metadata<'_>) -> bool {
+    *m.level() == tracing::Level::TRACE && (m.target().starts_with("aws_smithy") || m.target().starts_with("aws_sigv4"))
 }

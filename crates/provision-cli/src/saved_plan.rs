@@ -99,16 +99,26 @@ pub fn save(path: &Path, s: &Session, run: &PlannedRun, state: &State, state_exi
         changes: changes(&run.plan),
     };
     let text = serde_json::to_string_pretty(&saved)?;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot write the plan file {}", path.display()))?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    Ok(())
+    write_private(path, &text).with_context(|| format!("cannot write the plan file {}", path.display()))
+}
+
+/// Writes `text` to `path`, readable by its owner only: into a new file of mode 0600 in the same
+/// directory, renamed over `path`. Opening an existing file would keep its mode (a 0644 plan file
+/// would stay world-readable with secrets in it); a crash leaves the old file or the new one.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 impl SavedPlan {

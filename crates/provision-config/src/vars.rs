@@ -173,9 +173,11 @@ pub fn resolve_variables(
                 }
             },
         };
+        let secrets = if var.sensitive { value.clone().mark_if(true).secrets() } else { vec![] };
         let value = match var.ty.convert(value) {
             Ok(v) => v,
             Err(m) => {
+                let m = provision_core::value::redact_text(&m, &secrets);
                 let origin = if origin.is_empty() { "its default".to_string() } else { origin };
                 diags.push(
                     Diagnostic::error(format!("Invalid value for variable \"{name}\""))
@@ -197,7 +199,13 @@ pub fn resolve_variables(
                 Ok(v) if v.as_bool() == Some(false) => {
                     let msg = eval(&rule.error_message, &scope, &InstanceCtx::default())
                         .ok()
-                        .and_then(|m| m.as_str().map(str::to_string))
+                        .and_then(|m| {
+                            if m.contains_sensitive() {
+                                Some("the validation rule failed; its error message refers to a sensitive value, so it is not shown".into())
+                            } else {
+                                m.as_str().map(str::to_string)
+                            }
+                        })
                         .unwrap_or_else(|| "the validation rule failed".into());
                     diags.push(
                         Diagnostic::error(format!("Invalid value for variable \"{name}\""))

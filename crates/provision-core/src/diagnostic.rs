@@ -106,6 +106,23 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
+    /// The diagnostic with every secret taken out of its text (see
+    /// [`redact_text`](crate::value::redact_text)): for messages that may quote a sensitive value.
+    pub fn redact(mut self, secrets: &[String]) -> Self {
+        if secrets.is_empty() {
+            return self;
+        }
+        let r = |s: &str| crate::value::redact_text(s, secrets);
+        self.summary = r(&self.summary);
+        for l in &mut self.labels {
+            l.message = r(&l.message);
+        }
+        for n in &mut self.notes {
+            *n = r(n);
+        }
+        self
+    }
+
     /// The primary span, if the diagnostic has one.
     pub fn span(&self) -> Option<&Span> {
         self.labels.first().map(|l| &l.span)

@@ -3,7 +3,7 @@
 
 use crate::address::{Address, ProviderRef};
 use crate::layer::Layer;
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, Path, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -57,6 +57,11 @@ pub struct ResourceObject {
     pub provider: ProviderRef,
     #[serde(with = "attrs_json")]
     pub attributes: Attrs,
+    /// The parts of `attributes` that were sensitive when the object was last applied, as
+    /// Terraform's `sensitive_attributes` (each path starts with the attribute's name). The values
+    /// themselves are stored in clear like everything else; the paths keep them hidden when shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_attributes: Vec<Path>,
     /// The resources (by resource address, without instance key) this object depended on when it
     /// was last applied; used to order its deletion after the configuration is gone.
     #[serde(default)]

@@ -8,12 +8,19 @@ use std::fmt;
 /// The attributes of one object, by name.
 pub type Attrs = BTreeMap<String, Value>;
 
+/// What is shown in place of a sensitive value, everywhere but `output -json` and `output -raw`.
+pub const REDACTED: &str = "(sensitive value)";
+
+/// Where a part of a value is: attribute names and map keys, list indexes in decimal. A path
+/// into a set stops at the set (a set with a sensitive element is sensitive as a whole).
+pub type Path = Vec<String>;
+
 /// A configuration or state value.
 ///
 /// Lists also stand for tuples and maps also stand for objects: provision checks shapes against
 /// resource schemas, so the finer distinctions Terraform makes at the type level are not needed.
 /// Sets are kept sorted and free of duplicates.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub enum Value {
     #[default]
     Null,
@@ -215,6 +222,109 @@ impl Value {
         }
     }
 
+    /// The paths of the sensitive parts (the outermost mark of each).
+    pub fn sensitive_paths(&self) -> Vec<Path> {
+        fn walk(v: &Value, at: &mut Path, out: &mut Vec<Path>) {
+            match v {
+                Value::Sensitive(_) => out.push(at.clone()),
+                Value::Set(_) if v.contains_sensitive() => out.push(at.clone()),
+                Value::List(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        at.push(i.to_string());
+                        walk(item, at, out);
+                        at.pop();
+                    }
+                }
+                Value::Map(m) => {
+                    for (k, item) in m {
+                        at.push(k.clone());
+                        walk(item, at, out);
+                        at.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = vec![];
+        walk(self, &mut vec![], &mut out);
+        out
+    }
+
+    /// Marks the part at `path` sensitive. Nothing happens when the value has no such part or the
+    /// part is null; a path into a set marks the whole set.
+    pub fn mark_path(&mut self, path: &[String]) {
+        if matches!(self, Value::Null | Value::Sensitive(_)) {
+            return;
+        }
+        let Some((step, rest)) = path.split_first() else {
+            *self = std::mem::take(self).mark_if(true);
+            return;
+        };
+        if matches!(self, Value::Set(_)) {
+            *self = std::mem::take(self).mark_if(true);
+            return;
+        }
+        let part = match self {
+            Value::Map(m) => m.get_mut(step),
+            Value::List(items) => step.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+            _ => None,
+        };
+        if let Some(part) = part {
+            part.mark_path(rest);
+        }
+    }
+
+    /// Marks every part that is sensitive in `other` at the same path: how a recorded value (which
+    /// carries no marks) learns what is secret from the planned one.
+    pub fn copy_marks(&mut self, other: &Value) {
+        for p in other.sensitive_paths() {
+            self.mark_path(&p);
+        }
+    }
+
+    /// The value with every sensitive part replaced by a marked null: safe to show or log, and
+    /// still displayed as `(sensitive value)`.
+    pub fn redacted(&self) -> Value {
+        match self {
+            Value::Sensitive(_) => Value::Sensitive(Box::new(Value::Null)),
+            Value::List(items) => Value::List(items.iter().map(Value::redacted).collect()),
+            Value::Set(items) => Value::Set(items.iter().map(Value::redacted).collect()),
+            Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), v.redacted())).collect()),
+            v => v.clone(),
+        }
+    }
+
+    /// The text of every sensitive part (strings, numbers as written, the keys of sensitive maps),
+    /// for taking them out of messages that may quote them (see [`redact_text`]).
+    pub fn secrets(&self) -> Vec<String> {
+        fn all(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::String(s) => out.push(s.clone()),
+                Value::Number(n) => out.push(format_number(*n)),
+                Value::List(items) | Value::Set(items) => items.iter().for_each(|i| all(i, out)),
+                Value::Map(m) => {
+                    for (k, i) in m {
+                        out.push(k.clone());
+                        all(i, out);
+                    }
+                }
+                Value::Sensitive(i) => all(i, out),
+                Value::Null | Value::Bool(_) | Value::Unknown => {}
+            }
+        }
+        fn marked(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Sensitive(i) => all(i, out),
+                Value::List(items) | Value::Set(items) => items.iter().for_each(|i| marked(i, out)),
+                Value::Map(m) => m.values().for_each(|i| marked(i, out)),
+                _ => {}
+            }
+        }
+        let mut out = vec![];
+        marked(self, &mut out);
+        out
+    }
+
     /// The JSON form of a wholly known value (sensitive marks are dropped; unknown becomes null).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
@@ -258,6 +368,57 @@ impl Value {
             _ => J::Bool(false),
         }
     }
+}
+
+/// Attributes with the parts at `paths` marked sensitive (see [`Value::mark_path`]).
+pub fn mark_paths(attrs: &mut Attrs, paths: &[Path]) {
+    for p in paths {
+        if let Some((name, rest)) = p.split_first()
+            && let Some(v) = attrs.get_mut(name)
+        {
+            v.mark_path(rest);
+        }
+    }
+}
+
+/// The paths of the sensitive parts of an object's attributes, each starting with the attribute.
+pub fn sensitive_paths(attrs: &Attrs) -> Vec<Path> {
+    Value::Map(attrs.clone()).sensitive_paths()
+}
+
+/// `text` with every occurrence of a secret (quoted or not) replaced by `(sensitive value)`: for
+/// messages that may quote a value. A secret shorter than four characters is replaced only where
+/// it stands alone (not inside a longer word or number), so a sensitive `8` leaves `/16` alone.
+pub fn redact_text(text: &str, secrets: &[String]) -> String {
+    let mut candidates: Vec<String> = secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .flat_map(|s| [serde_json::Value::String(s.clone()).to_string(), s.clone()])
+        .collect();
+    if candidates.is_empty() {
+        return text.to_string();
+    }
+    candidates.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    candidates.dedup();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    'scan: while let Some(c) = text[i..].chars().next() {
+        for s in &candidates {
+            if !text[i..].starts_with(s.as_str()) {
+                continue;
+            }
+            let alone = !word(text[..i].chars().next_back()) && !word(text[i + s.len()..].chars().next());
+            if s.chars().count() >= 4 || alone {
+                out.push_str(REDACTED);
+                i += s.len();
+                continue 'scan;
+            }
+        }
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
 }
 
 /// Formats a number as Terraform does: integers without a fractional part.
@@ -347,6 +508,24 @@ impl fmt::Display for Value {
     }
 }
 
+/// Like a derived `Debug`, except that what a sensitive mark covers is never shown, so values can
+/// go into debug logs and assertion messages.
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("Null"),
+            Value::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
+            Value::Number(n) => f.debug_tuple("Number").field(n).finish(),
+            Value::String(s) => f.debug_tuple("String").field(s).finish(),
+            Value::List(items) => f.debug_tuple("List").field(items).finish(),
+            Value::Set(items) => f.debug_tuple("Set").field(items).finish(),
+            Value::Map(m) => f.debug_tuple("Map").field(m).finish(),
+            Value::Unknown => f.write_str("Unknown"),
+            Value::Sensitive(_) => write!(f, "Sensitive({REDACTED})"),
+        }
+    }
+}
+
 /// An object key as HCL writes it: bare when it is an identifier, quoted otherwise.
 pub fn hcl_key(k: &str) -> String {
     let ident = !k.is_empty()
@@ -386,6 +565,68 @@ mod tests {
         let v = Value::Map([("n".to_string(), Value::Number(3.0))].into());
         assert_eq!(v.to_json().to_string(), r#"{"n":3}"#);
         assert_eq!(Value::from_json(&v.to_json()), v);
+    }
+
+    fn secret() -> Value {
+        Value::Sensitive(Box::new("S3cr3t".into()))
+    }
+
+    #[test]
+    fn debug_never_shows_a_sensitive_value() {
+        let v = Value::Map([("Secret".to_string(), secret()), ("Name".to_string(), "n".into())].into());
+        let shown = format!("{v:?} {v:#?}");
+        assert!(!shown.contains("S3cr3t"), "{shown}");
+        assert!(shown.contains("Sensitive((sensitive value))") && shown.contains("\"n\""), "{shown}");
+    }
+
+    #[test]
+    fn marks_move_between_values_by_path() {
+        let planned = Value::Map(
+            [
+                ("tags".to_string(), Value::Map([("Secret".to_string(), secret())].into())),
+                ("list".to_string(), Value::List(vec!["a".into(), secret()])),
+                ("set".to_string(), Value::Set(vec!["a".into(), secret()])),
+            ]
+            .into(),
+        );
+        let paths = planned.sensitive_paths();
+        assert_eq!(
+            paths,
+            vec![vec!["list".to_string(), "1".into()], vec!["set".into()], vec!["tags".into(), "Secret".into()]]
+        );
+        let mut prior = Value::Map(
+            [
+                (
+                    "tags".to_string(),
+                    Value::Map([("Secret".to_string(), "old".into()), ("Name".to_string(), "n".into())].into()),
+                ),
+                ("list".to_string(), Value::List(vec!["a".into()])),
+                ("set".to_string(), Value::Set(vec!["a".into(), "b".into()])),
+            ]
+            .into(),
+        );
+        prior.copy_marks(&planned);
+        assert_eq!(
+            prior.to_string(),
+            r#"{ list = ["a"], set = (sensitive value), tags = { Name = "n", Secret = (sensitive value) } }"#
+        );
+        assert_eq!(prior.sensitive_paths(), vec![vec!["set".to_string()], vec!["tags".into(), "Secret".into()]]);
+        assert_eq!(
+            prior.redacted().strip_marks().to_string(),
+            r#"{ list = ["a"], set = null, tags = { Name = "n", Secret = null } }"#
+        );
+    }
+
+    #[test]
+    fn secrets_are_taken_out_of_messages() {
+        let v = Value::List(vec!["plain".into(), secret(), Value::Sensitive(Box::new(Value::Number(8.0)))]);
+        let secrets = v.secrets();
+        assert_eq!(secrets, vec!["S3cr3t".to_string(), "8".into()]);
+        assert_eq!(
+            redact_text(r#""S3cr3t" is not a CIDR prefix; x=S3cr3tS3cr3t, /8 but not 18 or 10.0.0.0/28"#, &secrets),
+            "(sensitive value) is not a CIDR prefix; x=(sensitive value)(sensitive value), /(sensitive value) but not 18 or 10.0.0.0/28"
+        );
+        assert_eq!(redact_text("plain", &[]), "plain");
     }
 
     #[test]

@@ -121,6 +121,8 @@ struct Launched {
     desired: Attrs,
     token: Option<String>,
     provider: ProviderRef,
+    /// What is sensitive in the planned object, recorded with it.
+    sensitive: Vec<provision_core::value::Path>,
 }
 
 fn new_key() -> String {
@@ -481,6 +483,8 @@ impl Run<'_> {
     }
 
     fn fail(&mut self, i: NodeIndex, message: String) {
+        // AWS may quote an argument back in its message: no sensitive value in scope is shown.
+        let message = provision_core::value::redact_text(&message, &self.eval.scope.secrets());
         self.status[i.index()] = Status::Failed;
         let node = self.graph[i].clone();
         self.engine.reporter.report(Event::OpFailed {
@@ -606,6 +610,7 @@ impl Run<'_> {
                         desired: desired.clone(),
                         token: None,
                         provider: block.provider.clone(),
+                        sensitive: provision_core::value::sensitive_paths(&planned.after),
                     },
                 );
                 self.status[i.index()] = Status::Running;
@@ -689,6 +694,7 @@ impl Run<'_> {
                         desired: Attrs::new(),
                         token: None,
                         provider: obj.provider.clone(),
+                        sensitive: vec![],
                     },
                 );
                 self.status[i.index()] = Status::Running;
@@ -711,8 +717,16 @@ impl Run<'_> {
                     return Err(format!("`{k}` is still unknown; this is a bug in provision"));
                 }
                 let args: Attrs = args.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
-                self.launched
-                    .insert(i, Launched { started: Instant::now(), desired: Attrs::new(), token: None, provider });
+                self.launched.insert(
+                    i,
+                    Launched {
+                        started: Instant::now(),
+                        desired: Attrs::new(),
+                        token: None,
+                        provider,
+                        sensitive: vec![],
+                    },
+                );
                 self.status[i.index()] = Status::Running;
                 engine.reporter.report(Event::OpStarted { address: address.clone(), op });
                 Ok(Some(Box::pin(async move {
@@ -729,6 +743,7 @@ impl Run<'_> {
         let launched = self.launched.remove(&i);
         let elapsed = launched.as_ref().map(|l| l.started.elapsed()).unwrap_or_default();
         let desired = launched.as_ref().map(|l| l.desired.clone()).unwrap_or_default();
+        let sensitive = launched.as_ref().map(|l| l.sensitive.clone()).unwrap_or_default();
         let address = node.address.clone();
         let provider =
             launched.as_ref().map(|l| l.provider.clone()).unwrap_or_else(|| self.engine.provider_of(&address));
@@ -757,6 +772,7 @@ impl Run<'_> {
                             layer: self.engine.layer_of(&address),
                             provider: provider.clone(),
                             attributes: attrs.clone(),
+                            sensitive_attributes: sensitive,
                             dependencies: deps,
                             unfinished: false,
                         });
@@ -788,6 +804,7 @@ impl Run<'_> {
                                 layer: self.engine.layer_of(&address),
                                 provider: provider.clone(),
                                 attributes: attrs,
+                                sensitive_attributes: sensitive,
                                 dependencies: deps,
                                 unfinished: schema.multi_step_create,
                             });
@@ -815,6 +832,7 @@ impl Run<'_> {
                             o.id = new.to_string();
                         }
                         o.attributes = attrs.clone();
+                        o.sensitive_attributes = sensitive;
                         o.dependencies = deps;
                         o.id.clone()
                     }

@@ -1,6 +1,8 @@
 //! The plan as JSON, shaped like `terraform show -json` (`resource_changes`, `actions`, `before`,
-//! `after`, `after_unknown`, ...) so existing tooling can read it. Unlike Terraform, sensitive
-//! values are never written: they appear as null and are flagged in `*_sensitive`.
+//! `after`, `after_unknown`, ...) so existing tooling can read it. Unlike Terraform, which writes
+//! sensitive values in clear and only flags them, sensitive values are never written: they appear
+//! as null, and `before_sensitive` / `after_sensitive` say where (`true` at a sensitive path,
+//! objects and arrays of those above it, as Terraform does).
 
 use provision_core::plan::{Action, Plan, PlanMode, Reason, ResourceChange};
 use provision_core::{Attrs, InstanceKey, Mode, Value};
@@ -21,9 +23,9 @@ fn sensitive_shape(v: &Value) -> J {
         Value::List(items) | Value::Set(items) if v.contains_sensitive() => {
             J::Array(items.iter().map(sensitive_shape).collect())
         }
-        Value::Map(m) if v.contains_sensitive() => {
-            J::Object(m.iter().map(|(k, v)| (k.clone(), sensitive_shape(v))).collect())
-        }
+        Value::Map(m) if v.contains_sensitive() => J::Object(
+            m.iter().filter(|(_, v)| v.contains_sensitive()).map(|(k, v)| (k.clone(), sensitive_shape(v))).collect(),
+        ),
         _ => J::Bool(false),
     }
 }

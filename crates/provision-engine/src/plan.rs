@@ -7,6 +7,7 @@ use crate::{Engine, EngineError, Event};
 use provision_config::{InstanceCtx, ObjectId, ResourceBlock, Scope, eval, eval_body};
 use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
 use provision_core::state::State;
+use provision_core::value::{Path, mark_paths, sensitive_paths};
 use provision_core::{
     Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ProviderRef, ReadContext, Schema,
     Value,
@@ -176,6 +177,8 @@ impl Engine {
         }
         let mut changes = walk.changes;
         changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+        let mut drift = drift;
+        self.mark_sensitive(state, &mut changes, &mut drift);
         let plan = Plan {
             mode: request.mode,
             layer: request.layer,
@@ -185,6 +188,45 @@ impl Engine {
             outputs,
         };
         Ok(PlannedRun { plan, data: walk.data, eval: walk.eval, state: refreshed, original: state.clone() })
+    }
+
+    /// Marks what is sensitive on both sides of every change and every drift, so that no renderer
+    /// shows it: the attributes the schema calls sensitive, the paths recorded as sensitive when
+    /// the object was applied, and every part the planned value marks (a refreshed or recorded
+    /// object carries no marks of its own, so its secrets are known only by their path).
+    fn mark_sensitive(&self, state: &State, changes: &mut [ResourceChange], drift: &mut [Drift]) {
+        let recorded = |a: &Address, deposed: Option<&String>| -> Vec<Path> {
+            let o = state.resources.iter().find(|o| &o.address == a && o.deposed.as_ref() == deposed);
+            o.map(|o| o.sensitive_attributes.clone()).unwrap_or_default()
+        };
+        let schema_paths = |a: &Address| -> Vec<Path> {
+            let sensitive = |s: &Schema| -> Vec<Path> {
+                s.attributes.iter().filter(|a| a.sensitive).map(|a| vec![a.name.to_string()]).collect()
+            };
+            match a.mode {
+                Mode::Data => self.provider.data_source(&a.type_name).map(|d| sensitive(d.schema())),
+                Mode::Managed => self.provider.resource_type(&a.type_name).map(|r| sensitive(r.schema())),
+            }
+            .unwrap_or_default()
+        };
+        for c in changes.iter_mut() {
+            let mut paths = schema_paths(&c.address);
+            paths.extend(recorded(&c.address, c.deposed.as_ref()));
+            paths.extend(c.after.as_ref().map(sensitive_paths).unwrap_or_default());
+            for side in [&mut c.before, &mut c.after].into_iter().flatten() {
+                mark_paths(side, &paths);
+            }
+        }
+        for d in drift.iter_mut() {
+            let mut paths = schema_paths(&d.address);
+            paths.extend(recorded(&d.address, None));
+            let planned = changes.iter().find(|c| c.address == d.address && c.deposed.is_none());
+            paths.extend(planned.and_then(|c| c.after.as_ref()).map(sensitive_paths).unwrap_or_default());
+            mark_paths(&mut d.before, &paths);
+            if let Some(after) = &mut d.after {
+                mark_paths(after, &paths);
+            }
+        }
     }
 
     /// Reads every object in state, one batched call per resource type, all types at once.
@@ -507,6 +549,8 @@ impl Walk<'_> {
             if let Some(check) = block.schema.check {
                 let plain: Attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
                 if let Err(m) = check(&plain) {
+                    let secrets: Vec<String> = config.values().flat_map(Value::secrets).collect();
+                    let m = provision_core::value::redact_text(&m, &secrets);
                     self.diags
                         .push(Diagnostic::error(format!("Invalid arguments for {address}")).at(block.span.clone(), m));
                     self.eval.set(&address, Value::Unknown);
@@ -650,9 +694,10 @@ impl Walk<'_> {
                         self.eval.set(&address, Value::Map(attrs));
                     }
                     Err(e) => {
+                        let secrets: Vec<String> = args.values().flat_map(Value::secrets).collect();
                         self.diags.push(
                             Diagnostic::error(format!("Reading {address} failed"))
-                                .at(block.span.clone(), e.message.clone())
+                                .at(block.span.clone(), provision_core::value::redact_text(&e.message, &secrets))
                                 .note(e.code.map(|c| format!("AWS error code: {c}")).unwrap_or_default()),
                         );
                         self.eval.set(&address, Value::Unknown);

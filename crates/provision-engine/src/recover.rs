@@ -107,6 +107,7 @@ impl Engine {
             layer: self.layer_info(&p.address).map(|l| l.layer).unwrap_or(p.layer),
             provider: p.provider.clone(),
             attributes: attrs,
+            sensitive_attributes: vec![],
             dependencies: p.dependencies.clone(),
             unfinished: schema.multi_step_create,
         });

@@ -3,8 +3,9 @@
 //! CLI prints it.
 
 use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ReplaceOrder, ResourceChange};
-use provision_core::value::hcl_key;
-use provision_core::{Address, Attrs, Mode, Value};
+use provision_core::state::ResourceObject;
+use provision_core::value::{Path, hcl_key, mark_paths};
+use provision_core::{Address, Attrs, Mode, Schema, Value};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -211,42 +212,52 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
     let mut rows: Vec<(Tone, String, String, String)> = vec![]; // (tone, sym, name, rendered value)
     let mut hidden = 0;
     for name in names {
-        let b = before.get(name).cloned().unwrap_or(Value::Null);
-        let a = after.get(name).cloned().unwrap_or(Value::Null);
-        let sensitive = a.is_sensitive() || b.is_sensitive();
-        let (b, a) = if sensitive { (mask(&b), mask(&a)) } else { (b, a) };
+        let mut b = before.get(name).cloned().unwrap_or(Value::Null);
+        let mut a = after.get(name).cloned().unwrap_or(Value::Null);
+        // What is sensitive on one side is sensitive on both: an old secret is still a secret.
+        b.copy_marks(&a);
+        a.copy_marks(&b);
+        let unchanged = same(&b, &a) && a.is_wholly_known();
+        let (b_null, a_null) = (b.is_null(), a.is_null());
+        // Compared as planned, shown masked.
+        let (shown_b, shown_a) = (mask(&b), mask(&a));
         match c.action {
             Action::Create | Action::Read => {
-                if !a.is_null() {
-                    rows.push((Tone::Add, "+".into(), name.clone(), render_new(&a, 6, style)));
+                if !a_null {
+                    rows.push((Tone::Add, "+".into(), name.clone(), render_new(&shown_a, 6, style)));
                 }
             }
             Action::Delete => {
-                if !b.is_null() {
-                    rows.push((Tone::Remove, "-".into(), name.clone(), format!("{} -> null", render_inline(&b))));
+                if !b_null {
+                    rows.push((Tone::Remove, "-".into(), name.clone(), format!("{} -> null", render_inline(&shown_b))));
                 }
             }
             _ => {
-                if same(&b, &a) && a.is_wholly_known() {
+                if unchanged {
                     if name == "id" || name == "name" {
-                        rows.push((Tone::Plain, " ".into(), name.clone(), render_inline(&a)));
-                    } else if !a.is_null() {
+                        rows.push((Tone::Plain, " ".into(), name.clone(), render_inline(&shown_a)));
+                    } else if !a_null {
                         hidden += 1;
                     }
                     continue;
                 }
                 let forces = c.replace_paths.iter().any(|p| p == name);
                 let suffix = if forces { style.paint(Tone::Remove, " # forces replacement") } else { String::new() };
-                if b.is_null() {
-                    rows.push((Tone::Add, "+".into(), name.clone(), format!("{}{suffix}", render_new(&a, 6, style))));
-                } else if a.is_null() {
+                if b_null {
+                    rows.push((
+                        Tone::Add,
+                        "+".into(),
+                        name.clone(),
+                        format!("{}{suffix}", render_new(&shown_a, 6, style)),
+                    ));
+                } else if a_null {
                     rows.push((
                         Tone::Remove,
                         "-".into(),
                         name.clone(),
-                        format!("{} -> null{suffix}", render_inline(&b)),
+                        format!("{} -> null{suffix}", render_inline(&shown_b)),
                     ));
-                } else if let (Some(bm), Some(am)) = (b.as_map(), a.as_map()) {
+                } else if let (Value::Map(bm), Value::Map(am)) = (&b, &a) {
                     rows.push((
                         Tone::Change,
                         "~".into(),
@@ -258,7 +269,7 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
                         Tone::Change,
                         "~".into(),
                         name.clone(),
-                        format!("{} -> {}{suffix}", render_inline(&b), render_inline(&a)),
+                        format!("{} -> {}{suffix}", render_inline(&shown_b), render_inline(&shown_a)),
                     ));
                 }
             }
@@ -274,8 +285,10 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
     out.push_str("    }\n\n");
 }
 
+/// The value as it may be shown: null stays null, every sensitive part is emptied (and still
+/// displays as `(sensitive value)`).
 fn mask(v: &Value) -> Value {
-    if v.is_null() { Value::Null } else { Value::Sensitive(Box::new(Value::Null)) }
+    if v.is_null() { Value::Null } else { v.redacted() }
 }
 
 fn same(a: &Value, b: &Value) -> bool {
@@ -327,7 +340,7 @@ fn quoted_key(k: &str) -> String {
     serde_json::Value::String(k.to_string()).to_string()
 }
 
-/// A map change, key by key.
+/// A map change, key by key (`b` and `a` as planned; sensitive parts are masked here).
 fn map_diff(
     b: &std::collections::BTreeMap<String, Value>,
     a: &std::collections::BTreeMap<String, Value>,
@@ -350,8 +363,8 @@ fn map_diff(
                     "{pad}{} {:<width$} = {} -> {}",
                     style.paint(Tone::Change, "~"),
                     quoted_key(k),
-                    render_inline(x),
-                    render_inline(y)
+                    render_inline(&mask(x)),
+                    render_inline(&mask(y))
                 );
             }
             (None, Some(y)) => {
@@ -360,7 +373,7 @@ fn map_diff(
                     "{pad}{} {:<width$} = {}",
                     style.paint(Tone::Add, "+"),
                     quoted_key(k),
-                    render_inline(y)
+                    render_inline(&mask(y))
                 );
             }
             (Some(x), None) => {
@@ -369,7 +382,7 @@ fn map_diff(
                     "{pad}{} {:<width$} = {} -> null",
                     style.paint(Tone::Remove, "-"),
                     quoted_key(k),
-                    render_inline(x)
+                    render_inline(&mask(x))
                 );
             }
             (None, None) => {}
@@ -408,6 +421,28 @@ fn drift(out: &mut String, d: &Drift, style: Style) {
             out.push_str(&s.replacen("will be updated in-place", "has changed", 1));
         }
     }
+}
+
+/// One object of the state as `state show` prints it: a header, then `name = value` for every
+/// attribute that is set. What the schema calls sensitive and what was recorded as sensitive when
+/// the object was applied is shown as `(sensitive value)`.
+pub fn state_object(o: &ResourceObject, schema: Option<&Schema>) -> String {
+    let mut attrs = o.attributes.clone();
+    let sensitive = schema.map(|s| s.attributes.iter().filter(|a| a.sensitive).collect::<Vec<_>>()).unwrap_or_default();
+    let mut paths: Vec<Path> = sensitive.iter().map(|a| vec![a.name.to_string()]).collect();
+    paths.extend(o.sensitive_attributes.iter().cloned());
+    mark_paths(&mut attrs, &paths);
+    let mut out = match &o.deposed {
+        Some(k) => format!("# {} (deposed object {k}): ({} layer)\n", o.address, o.layer),
+        None => format!("# {}: ({} layer)\n", o.address, o.layer),
+    };
+    let width = attrs.keys().map(String::len).max().unwrap_or(0);
+    for (k, v) in &attrs {
+        if !v.is_null() {
+            let _ = writeln!(out, "{k:<width$} = {}", render_inline(&mask(v)));
+        }
+    }
+    out
 }
 
 fn output_change(out: &mut String, o: &OutputChange, style: Style) {

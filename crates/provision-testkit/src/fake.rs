@@ -296,12 +296,14 @@ fn nat_schema() -> Schema {
         .with_tags()
 }
 
-/// A route in a network, optionally through a NAT gateway (then it is runtime too).
+/// A route in a network, optionally through a NAT gateway (then it is runtime too). Its `secret`
+/// is sensitive in the schema, to test redaction that does not depend on the configuration.
 fn route_schema() -> Schema {
     Schema::new("A fake route.")
         .with_id()
         .attr(AttributeSchema::required("network_id", Type::String).force_new())
         .attr(AttributeSchema::optional("nat_id", Type::String))
+        .attr(AttributeSchema::optional("secret", Type::String).sensitive())
         .with_tags()
 }
 
@@ -700,6 +702,9 @@ impl DataSourceType for FakeData {
 
     async fn read(&self, args: &Attrs) -> Result<Attrs, ProviderError> {
         self.cloud.lock().calls.push(format!("read data {}", self.name));
+        if let Some(e) = self.cloud.failure("read", None, self.name) {
+            return Err(e);
+        }
         let mut out = args.clone();
         match self.name {
             "fake_zones" => {

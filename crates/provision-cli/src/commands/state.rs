@@ -8,9 +8,9 @@ use crate::cli::StateCommand;
 use crate::printer::Printer;
 use crate::session::{load_module_backend, read_or_new, release, take_lock};
 use anyhow::{Context as _, Result};
-use provision_core::Address;
 use provision_core::state::State;
 use provision_core::state::StateStore;
+use provision_core::{Address, Provider as _};
 use provision_state::{Backend, StateError, Store, parse};
 
 /// Writes `state` as the next version, under the lock.
@@ -43,13 +43,13 @@ pub async fn run(printer: &Printer, cmd: StateCommand) -> Result<Status> {
                 printer.error(&format!("no object at {addr} in the state; `provision state list` shows what is there"));
                 return Ok(Status::Error);
             };
-            printer.line(&format!("# {addr}: ({} layer)", obj.layer));
-            let width = obj.attributes.keys().map(String::len).max().unwrap_or(0);
-            for (k, v) in &obj.attributes {
-                if !v.is_null() {
-                    printer.line(&format!("{k:<width$} = {v}"));
-                }
-            }
+            // The schema says which attributes are always sensitive; the state, which were.
+            let provider = provision_aws::AwsProvider::new();
+            let schema = match addr.mode {
+                provision_core::Mode::Managed => provider.resource_type(&addr.type_name).map(|r| r.schema().clone()),
+                provision_core::Mode::Data => provider.data_source(&addr.type_name).map(|d| d.schema().clone()),
+            };
+            printer.out(&provision_engine::render::state_object(obj, schema.as_ref()));
         }
         StateCommand::Pull => match backend.read_text().await? {
             Some(text) => printer.out(&text),

@@ -8,6 +8,7 @@ use crate::types::TypeConstraint;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Strip, Template};
+use provision_core::value::redact_text;
 use provision_core::{Address, Attrs, Diagnostic, Diagnostics, Nesting, Schema, Span, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -26,6 +27,15 @@ pub struct Scope {
     pub module_dir: PathBuf,
 }
 
+impl Scope {
+    /// The text of every sensitive value in scope, to take out of error messages that may quote
+    /// one (see [`provision_core::value::redact_text`]).
+    pub fn secrets(&self) -> Vec<String> {
+        let values = self.variables.values().chain(self.locals.values()).chain(self.resources.values());
+        values.flat_map(Value::secrets).collect()
+    }
+}
+
 /// The per-instance values: `count.index`, `each.key` and `each.value`.
 #[derive(Debug, Clone, Default)]
 pub struct InstanceCtx {
@@ -33,9 +43,12 @@ pub struct InstanceCtx {
     pub each: Option<(Value, Value)>,
 }
 
-/// Evaluates one expression.
+/// Evaluates one expression. An error never quotes a sensitive value in scope: it says
+/// `(sensitive value)` instead.
 pub fn eval(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Result<Value, Diagnostic> {
-    Evaluator { scope: Some(scope), inst, file: expr.file, bound: vec![], tainted: false }.expr(&expr.ast)
+    Evaluator { scope: Some(scope), inst, file: expr.file, bound: vec![], tainted: false }
+        .expr(&expr.ast)
+        .map_err(|d| d.redact(&scope.secrets()))
 }
 
 /// Evaluates an expression that may not refer to anything (a tfvars value, a type default).
@@ -67,9 +80,13 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
                 continue;
             }
         };
+        // A message about a sensitive value says `(sensitive value)` instead of quoting it.
+        let secrets =
+            if a.sensitive || v.contains_sensitive() { v.clone().mark_if(a.sensitive).secrets() } else { vec![] };
         let v = match TypeConstraint::from_schema(&a.ty).convert(v) {
             Ok(v) => v,
             Err(m) => {
+                let m = redact_text(&m, &secrets);
                 diags.push(
                     Diagnostic::error(format!("Invalid value for `{}`", a.name))
                         .at(expr.span(), format!("{m} (`{}` is {})", a.name, a.ty.describe())),
@@ -80,6 +97,7 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
         if let (Some(check), true) = (a.validator, v.is_wholly_known() && !v.is_null())
             && let Err(m) = check(&v.strip_marks())
         {
+            let m = redact_text(&m, &secrets);
             diags.push(Diagnostic::error(format!("Invalid value for `{}`", a.name)).at(expr.span(), m));
             continue;
         }
@@ -483,12 +501,13 @@ impl<'a> Evaluator<'a> {
             return Ok(Value::Unknown);
         }
         let sensitive = sensitive_any(&vals) && name != "nonsensitive";
+        let secrets: Vec<String> = if sensitive { vals.iter().flat_map(Value::secrets).collect() } else { vec![] };
         let vals: Vec<Value> = if spec.structural { vals } else { vals.iter().map(Value::strip_marks).collect() };
         let ctx = functions::Ctx { module_dir: self.scope.map(|s| s.module_dir.clone()).unwrap_or_default() };
         let result = if name == "templatefile" { self.templatefile(&ctx, vals) } else { (spec.f)(&ctx, vals) };
         match result {
             Ok(v) => Ok(if name == "sensitive" { v } else { v.mark_if(sensitive) }),
-            Err(m) => Err(self.err(e, "Error in function call", format!("{name}(): {m}"))),
+            Err(m) => Err(self.err(e, "Error in function call", format!("{name}(): {}", redact_text(&m, &secrets)))),
         }
     }
 

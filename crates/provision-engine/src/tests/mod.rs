@@ -6,6 +6,7 @@ mod contract;
 mod crash;
 mod layers;
 mod plan;
+mod sensitive;
 
 use crate::{Cancel, Engine, Options, PlanRequest, Silent};
 use provision_config::{VariableInputs, load_files, render_diagnostics, resolve_variables};
