@@ -868,7 +868,7 @@ async fn s3_state_changed_underneath_is_never_overwritten() {
 
     // Two writers of the same version: the second is refused (S3 conditional write).
     use provision_state::Backend;
-    let config = provision_aws::backend::S3Config {
+    let config = provision_state_s3::S3Config {
         bucket: "acme-state".into(),
         key: "app/terraform.tfstate".into(),
         region: Some(REGION.into()),
@@ -882,8 +882,8 @@ async fn s3_state_changed_underneath_is_never_overwritten() {
     };
     let sdk = s.sdk().await;
     let (one, two) = (
-        provision_aws::backend::S3Backend::with_sdk(config.clone(), &sdk),
-        provision_aws::backend::S3Backend::with_sdk(config, &sdk),
+        provision_state_s3::S3Backend::with_sdk(config.clone(), &sdk),
+        provision_state_s3::S3Backend::with_sdk(config, &sdk),
     );
     let mut a = one.read().await.expect("read").expect("state");
     let mut b = two.read().await.expect("read").expect("state");

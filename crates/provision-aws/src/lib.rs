@@ -1,22 +1,18 @@
-//! The AWS provider: the resource types and data sources provision supports, implemented with the
-//! AWS SDK for Rust. This is the only crate that imports `aws_sdk_*`; the engine reaches it through
-//! the traits of `provision-core`.
+//! The `aws` provider: the provider block, and the resource types and data sources of every
+//! service crate (`provision-aws-ec2`, ...) registered under one name, plus the account data
+//! sources (`aws_caller_identity`, `aws_region`, `aws_partition`). The engine reaches it through
+//! the traits of `provision-core`; only the CLI names it.
 //!
 //! Deliberately absent: any AWS call before one is needed. The SDK configuration (region,
 //! credentials, `AWS_ENDPOINT_URL`) is loaded on the first call, so `provision plan` on an empty
 //! state works without credentials.
 
-pub mod backend;
-mod context;
-mod data;
-mod ec2;
-mod error;
-mod retry;
-mod validate;
+mod account;
+mod sts;
 
-pub use context::CallCounts;
+pub use provision_aws_core::CallCounts;
 
-use context::Context;
+use provision_aws_core::Context;
 use provision_core::{
     AttributeSchema, Attrs, BlockSchema, DataSourceType, Nesting, Provider, ProviderError, ProviderErrorKind,
     ResourceType, Schema, Type, Value,
@@ -40,23 +36,24 @@ impl Default for AwsProvider {
 impl AwsProvider {
     pub fn new() -> Self {
         let ctx = Arc::new(Context::default());
-        use ec2::sg_rules::Direction;
-        let mut resources: Vec<Arc<dyn ResourceType>> = vec![
-            Arc::new(ec2::eip::ElasticIp::new(ctx.clone())),
-            Arc::new(ec2::internet_gateway::InternetGateway::new(ctx.clone())),
-            Arc::new(ec2::nat_gateway::NatGateway::new(ctx.clone())),
-            Arc::new(ec2::route::RouteResource::new(ctx.clone())),
-            Arc::new(ec2::route_table::RouteTable::new(ctx.clone())),
-            Arc::new(ec2::route_table_association::RouteTableAssociationResource::new(ctx.clone())),
-            Arc::new(ec2::security_group::SecurityGroup::new(ctx.clone())),
-            Arc::new(ec2::security_group_rule::SecurityGroupRule::new(ctx.clone())),
-            Arc::new(ec2::subnet::Subnet::new(ctx.clone())),
-            Arc::new(ec2::vpc::Vpc::new(ctx.clone())),
-            Arc::new(ec2::vpc_security_group_rule::VpcSecurityGroupRule::new(ctx.clone(), Direction::Ingress)),
-            Arc::new(ec2::vpc_security_group_rule::VpcSecurityGroupRule::new(ctx.clone(), Direction::Egress)),
+        let sts = Arc::new(sts::new(ctx.clone()));
+        let mut resources: Vec<Arc<dyn ResourceType>> = vec![];
+        let mut data: Vec<Arc<dyn DataSourceType>> = vec![
+            Arc::new(account::CallerIdentity::new(sts.clone())),
+            Arc::new(account::Partition::new(sts.clone())),
+            Arc::new(account::Region::new(sts.clone())),
         ];
+        // One entry per service crate, each behind its cargo feature.
+        let services: Vec<provision_aws_core::ServiceTypes> = vec![
+            #[cfg(feature = "ec2")]
+            provision_aws_ec2::types(&ctx),
+        ];
+        for service in services {
+            resources.extend(service.resources);
+            data.extend(service.data_sources);
+        }
         resources.sort_by_key(|r| r.name());
-        let data = data::all(&ctx);
+        data.sort_by_key(|d| d.name());
         AwsProvider { ctx, resources, data, config_schema: config_schema() }
     }
 

@@ -96,21 +96,21 @@ pub fn load_module_backend() -> Result<Arc<dyn Backend>> {
 pub fn backend_of(module: &Module) -> Result<Arc<dyn Backend>> {
     Ok(match choose_backend(module)? {
         Choice::Local(path) => Arc::new(LocalBackend::new(path)),
-        Choice::S3(config) => Arc::new(provision_aws::backend::S3Backend::new(config)),
+        Choice::S3(config) => Arc::new(provision_state_s3::S3Backend::new(config)),
     })
 }
 
 /// The S3 backend of the configuration (for `state bootstrap`).
-pub fn s3_backend_of(module: &Module) -> Result<provision_aws::backend::S3Backend> {
+pub fn s3_backend_of(module: &Module) -> Result<provision_state_s3::S3Backend> {
     match choose_backend(module)? {
-        Choice::S3(config) => Ok(provision_aws::backend::S3Backend::new(config)),
+        Choice::S3(config) => Ok(provision_state_s3::S3Backend::new(config)),
         Choice::Local(_) => anyhow::bail!("the configuration uses the local backend"),
     }
 }
 
 enum Choice {
     Local(PathBuf),
-    S3(provision_aws::backend::S3Config),
+    S3(provision_state_s3::S3Config),
 }
 
 fn choose_backend(module: &Module) -> Result<Choice> {
@@ -156,7 +156,7 @@ fn choose_backend(module: &Module) -> Result<Choice> {
                 format!("backend \"s3\": `{k}` is required (in the backend block, or --backend-config {k}=...)")
             })
         };
-        let config = provision_aws::backend::S3Config {
+        let config = provision_state_s3::S3Config {
             bucket: need("bucket")?,
             key: need("key")?,
             region: text("region")?,

@@ -1,7 +1,6 @@
 //! `aws_caller_identity`, `aws_region`, `aws_partition`: who and where provision is running.
 
-use crate::context::Context;
-use crate::error::sdk;
+use crate::sts::{Context, sdk};
 use async_trait::async_trait;
 use provision_core::{AttributeSchema, Attrs, DataSourceType, ProviderError, ProviderErrorKind, Schema, Type, Value};
 use std::sync::Arc;

@@ -1,8 +1,7 @@
-//! Data sources: read-only lookups a configuration can refer to (the region's availability zones,
-//! the account, an existing VPC and its subnets). Read while planning whenever their arguments are
+//! EC2 data sources: read-only lookups a configuration can refer to (the region's availability
+//! zones, an existing VPC and its subnets). Read while planning whenever their arguments are
 //! known; never written to.
 
-mod account;
 mod availability_zones;
 mod network;
 
@@ -12,13 +11,10 @@ use aws_sdk_ec2::types::Filter;
 use provision_core::{AttributeSchema, BlockSchema, DataSourceType, Nesting, Schema, Type, Value};
 use std::sync::Arc;
 
-/// Every data source, sorted by name.
+/// Every EC2 data source, sorted by name.
 pub(crate) fn all(ctx: &Arc<Context>) -> Vec<Arc<dyn DataSourceType>> {
     let mut v: Vec<Arc<dyn DataSourceType>> = vec![
         Arc::new(availability_zones::AvailabilityZones::new(ctx.clone())),
-        Arc::new(account::CallerIdentity::new(ctx.clone())),
-        Arc::new(account::Partition::new(ctx.clone())),
-        Arc::new(account::Region::new(ctx.clone())),
         Arc::new(network::VpcLookup::new(ctx.clone())),
         Arc::new(network::Subnets::new(ctx.clone())),
     ];

@@ -10,13 +10,14 @@ use crate::error::sdk;
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ConnectivityType, Filter, NatGateway as Nat, NatGatewayState, ResourceType as Ec2Type};
+use provision_aws_core::wait::{self, Status, Wait};
 use provision_core::{
     AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
     Schema, Type,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Terraform's defaults: 10 minutes to become available, 30 to be deleted.
 const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -101,16 +102,17 @@ impl NatGateway {
         want: NatGatewayState,
         timeout: Duration,
     ) -> Result<Option<Nat>, ProviderError> {
-        let deadline = Instant::now() + timeout;
-        let mut delay = FIRST_POLL;
-        let mut last = String::from("not visible yet");
-        loop {
+        let deleting = want == NatGatewayState::Deleted;
+        let mut spec = Wait::new(format!("NAT gateway {id}"), want.as_str(), timeout).polling(FIRST_POLL, MAX_POLL);
+        if deleting {
+            spec = spec.until_gone();
+        }
+        let poll = || async {
             let found = Self::describe(c, vec![filter("nat-gateway-id", [id])]).await?.into_iter().next();
-            match found {
-                None if want == NatGatewayState::Deleted => return Ok(None),
-                None => {}
-                Some(n) if n.state() == Some(&want) => return Ok(Some(n)),
-                Some(n) if n.state() == Some(&NatGatewayState::Failed) && want == NatGatewayState::Available => {
+            Ok(match found {
+                None => Status::Gone,
+                Some(n) if n.state() == Some(&want) => Status::Ready(n),
+                Some(n) if n.state() == Some(&NatGatewayState::Failed) && !deleting => {
                     return Err(ProviderError::new(
                         ProviderErrorKind::Invalid,
                         format!(
@@ -120,25 +122,13 @@ impl NatGateway {
                         ),
                     ));
                 }
-                Some(n) if want == NatGatewayState::Deleted && n.state() == Some(&NatGatewayState::Failed) => {
-                    return Ok(None);
+                Some(n) if n.state() == Some(&NatGatewayState::Failed) => Status::Gone,
+                Some(n) => {
+                    Status::Pending(n.state().map(|s| s.as_str().to_string()).unwrap_or_else(|| "unknown".into()))
                 }
-                Some(n) => last = n.state().map(|s| s.as_str().to_string()).unwrap_or_else(|| "unknown".into()),
-            }
-            if Instant::now() + delay > deadline {
-                return Err(ProviderError::new(
-                    ProviderErrorKind::Timeout,
-                    format!(
-                        "NAT gateway {id} did not become {} within {} minutes (last state: {last})",
-                        want.as_str(),
-                        timeout.as_secs() / 60
-                    ),
-                ));
-            }
-            tracing::debug!(nat = id, state = %last, ?delay, "waiting for the NAT gateway");
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(MAX_POLL);
-        }
+            })
+        };
+        wait::until(&spec, poll, wait::TimedOut::provider_error).await
     }
 }
 

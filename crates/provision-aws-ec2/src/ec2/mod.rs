@@ -34,7 +34,8 @@ pub(crate) mod vpc_security_group_rule;
 use crate::error::sdk;
 use crate::retry::{Policy, nothing, retry};
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag, TagSpecification};
-use provision_core::{Attrs, Identity, ProviderError, Value, tags};
+use provision_aws_core::tags;
+use provision_core::{Attrs, Identity, ProviderError, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
@@ -46,44 +47,32 @@ pub(crate) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<Stri
 }
 
 pub(crate) fn stack_filter(stack: &str) -> Filter {
-    filter(&format!("tag:{}", tags::STACK), [stack])
+    filter(&format!("tag:{}", provision_core::tags::STACK), [stack])
 }
 
-/// True when an object's tags say it was created for exactly this address. Matched here rather
-/// than with an EC2 filter: filter values are patterns (`*` and `?` on AWS, more on emulators), and
-/// addresses can contain such characters (`aws_subnet.a[0]`, `for_each` keys).
+/// `(key, value)` pairs of EC2 tags, for the map-based helpers of `provision_aws_core::tags`.
+fn pairs(tags: &[Tag]) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))
+}
+
+/// True when an object's tags say it was created for exactly this address (see
+/// [`tags::tagged_for`]).
 pub(crate) fn tagged_for(tags: &[Tag], identity: &Identity) -> bool {
-    let address = identity.address.to_string();
-    tags.iter().any(|t| t.key() == Some(tags::ADDRESS) && t.value() == Some(address.as_str()))
+    tags::tagged_for(pairs(tags), identity)
 }
 
 /// The tags to create an object with: provision's identity tags plus `tags_all`.
 pub(crate) fn tag_spec(kind: Ec2Type, identity: &Identity, tags_all: Option<&Value>) -> TagSpecification {
     let mut spec = TagSpecification::builder().resource_type(kind);
-    for (k, v) in identity.system_tags() {
-        spec = spec.tags(Tag::builder().key(k).value(v).build());
-    }
-    for (k, v) in string_map(tags_all) {
+    for (k, v) in tags::create_tags(identity, tags_all) {
         spec = spec.tags(Tag::builder().key(k).value(v).build());
     }
     spec.build()
 }
 
-pub(crate) fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
-    v.and_then(Value::as_map)
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
-        .unwrap_or_default()
-}
-
 /// An object's tags without provision's system tags, as `tags_all`.
 pub(crate) fn user_tags(tags: &[Tag]) -> Value {
-    Value::Map(
-        tags.iter()
-            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
-            .filter(|(k, _)| !k.starts_with(tags::PREFIX))
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect(),
-    )
+    tags::user_tags(pairs(tags))
 }
 
 /// Brings an object's tags from `prior` to `desired` (both `tags_all`), touching only what
@@ -94,19 +83,17 @@ pub(crate) async fn sync_tags(
     prior: Option<&Value>,
     desired: Option<&Value>,
 ) -> Result<(), ProviderError> {
-    let (old, new) = (string_map(prior), string_map(desired));
-    let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
-    let changed: Vec<(&String, &String)> = new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).collect();
-    if !removed.is_empty() {
+    let delta = tags::delta(prior, desired);
+    if !delta.removed.is_empty() {
         let mut req = ec2.delete_tags().resources(id);
-        for k in removed {
+        for k in delta.removed {
             req = req.tags(Tag::builder().key(k).build());
         }
         req.send().await.map_err(|e| sdk("DeleteTags", e))?;
     }
-    if !changed.is_empty() {
+    if !delta.changed.is_empty() {
         let mut req = ec2.create_tags().resources(id);
-        for (k, v) in changed {
+        for (k, v) in delta.changed {
             req = req.tags(Tag::builder().key(k).value(v).build());
         }
         req.send().await.map_err(|e| sdk("CreateTags", e))?;

@@ -11,8 +11,9 @@ use aws_sdk_s3::types::{
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
     VersioningConfiguration,
 };
+use provision_aws_core::wait::{self, Status, Wait};
 use provision_state::StateError;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn fail(msg: String) -> StateError {
     StateError::Remote(msg)
@@ -136,8 +137,9 @@ pub(super) async fn run(b: &S3Backend) -> Result<Vec<String>, StateError> {
                 done.push(format!("lock table {table}: exists"));
             }
         }
-        let deadline = Instant::now() + Duration::from_secs(300);
-        loop {
+        let active = Wait::new(&target, "ACTIVE", Duration::from_secs(300))
+            .polling(Duration::from_secs(1), Duration::from_secs(1));
+        let poll = || async {
             let d = c
                 .dynamodb
                 .describe_table()
@@ -145,14 +147,12 @@ pub(super) async fn run(b: &S3Backend) -> Result<Vec<String>, StateError> {
                 .send()
                 .await
                 .map_err(|e| fail(explain("dynamodb:DescribeTable", &target, &c.region, &e).1))?;
-            if d.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
-                break;
-            }
-            if Instant::now() > deadline {
-                return Err(fail(format!("{target} did not become ACTIVE within 5 minutes")));
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+            Ok(match d.table().and_then(|t| t.table_status()) {
+                Some(TableStatus::Active) => Status::Ready(()),
+                other => Status::Pending(other.map_or("unknown", |s| s.as_str()).to_string()),
+            })
+        };
+        wait::until(&active, poll, |t| fail(t.to_string())).await?;
     }
     Ok(done)
 }

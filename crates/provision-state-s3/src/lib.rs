@@ -1,6 +1,7 @@
 //! The S3 state backend: the state as one object in S3 (versioned, optionally encrypted), written
 //! only over the version this run read (S3 conditional writes), and locked with leases in a
-//! DynamoDB item (Terraform's shape) and/or an S3 lock object (`<key>.tflock`).
+//! DynamoDB item (Terraform's shape) and/or an S3 lock object (`<key>.tflock`). A crate of its own:
+//! the CLI needs it, the `aws` provider does not, and neither has to recompile for the other.
 
 mod bootstrap;
 mod dynamo;
@@ -75,8 +76,11 @@ where
     R: std::fmt::Debug,
 {
     let code = e.as_service_error().and_then(|s| s.code()).map(str::to_string);
-    let detail =
-        e.as_service_error().and_then(|s| s.message()).map(str::to_string).unwrap_or_else(|| crate::error::chain(e));
+    let detail = e
+        .as_service_error()
+        .and_then(|s| s.message())
+        .map(str::to_string)
+        .unwrap_or_else(|| provision_aws_core::error::chain(e));
     let hint = match code.as_deref() {
         Some("NoSuchBucket") => format!(
             "the bucket does not exist in {region}: create it (with versioning, encryption and the lock table) with `provision state bootstrap`"
@@ -130,12 +134,7 @@ impl S3Backend {
     pub(crate) async fn clients(&self) -> Result<&Clients, StateError> {
         self.clients
             .get_or_try_init(|| async {
-                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(8));
-                if let Some(r) = &self.config.region {
-                    loader = loader.region(aws_config::Region::new(r.clone()));
-                }
-                let sdk = loader.load().await;
+                let sdk = provision_aws_core::context::load(self.config.region.clone()).await;
                 let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
                     remote("the S3 backend has no region: set `region` in the backend block, or AWS_REGION".into())
                 })?;

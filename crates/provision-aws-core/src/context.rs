@@ -1,0 +1,175 @@
+//! The SDK configuration, loaded once on first use and shared by every service crate, and a count
+//! of every API call made (per attempt, retries included), for `-v` output and the benchmark.
+//! Each service crate builds its own client from it, lazily, with [`ServiceClients`].
+
+use crate::error::config_error;
+use aws_config::SdkConfig;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use provision_core::ProviderError;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+/// API calls by `Service:Operation`.
+pub type CallCounts = BTreeMap<String, u64>;
+
+/// The loaded SDK configuration and what follows from it.
+pub struct Sdk {
+    pub config: SdkConfig,
+    pub region: String,
+    pub partition: &'static str,
+}
+
+/// The provider's shared AWS context: the region asked for, the SDK configuration (loaded on first
+/// use, never before: `validate`, and `plan` on an empty state, need no credentials), the counter.
+#[derive(Default)]
+pub struct Context {
+    region: Mutex<Option<String>>,
+    sdk: OnceCell<Sdk>,
+    calls: Arc<Mutex<CallCounts>>,
+}
+
+/// The interceptor that counts calls; every service client gets one ([`Context::call_counter`]).
+#[derive(Debug, Clone)]
+pub struct CountCalls(Arc<Mutex<CallCounts>>);
+
+impl Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "provision::CountCalls"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(m) = cfg.load::<Metadata>() {
+            let key = format!("{}:{}", m.service(), m.name());
+            tracing::debug!(call = %key, "AWS API call");
+            *self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The partition a region belongs to, for ARNs.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
+    }
+}
+
+/// The standard chain (environment, profile, SSO, `AWS_ENDPOINT_URL`) with provision's retry
+/// settings, and `region` when given. Used by the provider and by the S3 state backend.
+pub async fn load(region: Option<String>) -> SdkConfig {
+    let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(8);
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).retry_config(retry);
+    if let Some(r) = region {
+        loader = loader.region(aws_config::Region::new(r));
+    }
+    loader.load().await
+}
+
+impl Context {
+    pub fn set_region(&self, region: Option<String>) {
+        *self.region.lock().unwrap_or_else(|p| p.into_inner()) = region;
+    }
+
+    pub fn calls(&self) -> CallCounts {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The interceptor to add to a service's config builder, so its calls are counted:
+    /// `aws_sdk_ec2::config::Builder::from(&sdk.config).interceptor(ctx.call_counter())`.
+    pub fn call_counter(&self) -> CountCalls {
+        CountCalls(self.calls.clone())
+    }
+
+    /// The SDK configuration, loaded the first time (a failure is not remembered: the next call
+    /// tries again).
+    pub async fn sdk(&self) -> Result<&Sdk, ProviderError> {
+        self.sdk
+            .get_or_try_init(|| async {
+                let region = self.region.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let config = load(region).await;
+                let Some(region) = config.region().map(|r| r.to_string()) else {
+                    return Err(config_error(
+                        "no AWS region is configured: set `region` in the provider \"aws\" block, or the AWS_REGION environment variable",
+                    ));
+                };
+                let partition = partition(&region);
+                Ok(Sdk { config, region, partition })
+            })
+            .await
+    }
+
+    /// The SDK configuration alone.
+    pub async fn sdk_config(&self) -> Result<&SdkConfig, ProviderError> {
+        Ok(&self.sdk().await?.config)
+    }
+}
+
+/// A service crate's clients, built from the shared configuration on first use:
+/// `ServiceClients::new(ctx, |sdk, counter| Clients { ec2: ..., region: sdk.region.clone() })`.
+pub struct ServiceClients<T> {
+    ctx: Arc<Context>,
+    build: fn(&Sdk, CountCalls) -> T,
+    clients: OnceCell<T>,
+}
+
+impl<T> ServiceClients<T> {
+    pub fn new(ctx: Arc<Context>, build: fn(&Sdk, CountCalls) -> T) -> Self {
+        ServiceClients { ctx, build, clients: OnceCell::new() }
+    }
+
+    /// The clients, loading the SDK configuration the first time.
+    pub async fn clients(&self) -> Result<&T, ProviderError> {
+        self.clients
+            .get_or_try_init(|| async {
+                let sdk = self.ctx.sdk().await?;
+                Ok((self.build)(sdk, self.ctx.call_counter()))
+            })
+            .await
+    }
+
+    /// The shared context.
+    pub fn context(&self) -> &Arc<Context> {
+        &self.ctx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions() {
+        assert_eq!(partition("eu-west-1"), "aws");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
+    }
+
+    #[test]
+    fn nothing_is_loaded_before_it_is_needed() {
+        let ctx = Arc::new(Context::default());
+        ctx.set_region(Some("eu-west-1".into()));
+        let clients = ServiceClients::new(ctx.clone(), |sdk, _| sdk.region.clone());
+        assert!(ctx.sdk.get().is_none() && clients.clients.get().is_none());
+        assert!(ctx.calls().is_empty());
+    }
+}
