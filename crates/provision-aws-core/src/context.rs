@@ -85,6 +85,12 @@ pub async fn load(region: Option<String>) -> SdkConfig {
 }
 
 impl Context {
+    /// A context for another provider configuration (another region): its own SDK configuration,
+    /// loaded on first use, and the same call counter.
+    pub fn for_region(&self, region: Option<String>) -> Context {
+        Context { region: Mutex::new(region), sdk: Default::default(), calls: self.calls.clone() }
+    }
+
     pub fn set_region(&self, region: Option<String>) {
         *self.region.lock().unwrap_or_else(|p| p.into_inner()) = region;
     }

@@ -3,7 +3,7 @@
 //! and, when time runs out, the status it saw last and for how long, so the error says what AWS is
 //! doing rather than only that it took too long.
 
-use provision_core::{ProviderError, ProviderErrorKind};
+use provision_core::{OpContext, ProviderError, ProviderErrorKind, StatusSink};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ pub enum Status<T> {
 }
 
 /// What to wait for and how.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Wait {
     /// What is waited for, for messages: `NAT gateway nat-0abc`.
     pub what: String,
@@ -31,6 +31,14 @@ pub struct Wait {
     pub timeout: Duration,
     pub first_delay: Duration,
     pub max_delay: Duration,
+    /// Told each new status, for live progress (an operation's [`OpContext::status`]).
+    pub status: Option<StatusSink>,
+}
+
+impl std::fmt::Debug for Wait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wait").field("what", &self.what).field("want", &self.want).field("timeout", &self.timeout).finish_non_exhaustive()
+    }
 }
 
 impl Wait {
@@ -44,7 +52,16 @@ impl Wait {
             timeout,
             first_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(10),
+            status: None,
         }
+    }
+
+    /// Waits within an operation: until its deadline (at most `cap`), telling it each new status.
+    pub fn within(what: impl Into<String>, want: impl Into<String>, op: &OpContext, cap: Duration) -> Wait {
+        let op = op.clone();
+        let mut w = Wait::new(what, want, op.remaining().min(cap));
+        w.status = Some(std::sync::Arc::new(move |s: String| op.status(s)));
+        w
     }
 
     /// Waits for the object to go: [`Status::Gone`] ends the wait.
@@ -129,6 +146,9 @@ where
             Status::Gone => {}
             Status::Pending(status) => {
                 if status != last {
+                    if let Some(sink) = &wait.status {
+                        sink(status.clone());
+                    }
                     last = status;
                     last_since = Instant::now();
                 }

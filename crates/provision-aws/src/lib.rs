@@ -35,7 +35,11 @@ impl Default for AwsProvider {
 
 impl AwsProvider {
     pub fn new() -> Self {
-        let ctx = Arc::new(Context::default());
+        Self::with_context(Arc::new(Context::default()))
+    }
+
+    /// The provider's types over one context (one region's clients).
+    fn with_context(ctx: Arc<Context>) -> Self {
         let sts = Arc::new(sts::new(ctx.clone()));
         let mut resources: Vec<Arc<dyn ResourceType>> = vec![];
         let mut data: Vec<Arc<dyn DataSourceType>> = vec![
@@ -87,7 +91,7 @@ impl Provider for AwsProvider {
         &self.config_schema
     }
 
-    fn configure(&self, config: &Attrs) -> Result<(), ProviderError> {
+    fn configure(&self, config: &Attrs) -> Result<Arc<dyn Provider>, ProviderError> {
         let region = config.get("region").and_then(Value::as_str).map(str::to_string);
         if let Some(r) = &region
             && (r.is_empty() || !r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
@@ -97,8 +101,7 @@ impl Provider for AwsProvider {
                 format!("\"{r}\" is not an AWS region name, such as eu-west-1"),
             ));
         }
-        self.ctx.set_region(region);
-        Ok(())
+        Ok(Arc::new(Self::with_context(Arc::new(self.ctx.for_region(region)))))
     }
 
     fn resource_type(&self, name: &str) -> Option<Arc<dyn ResourceType>> {

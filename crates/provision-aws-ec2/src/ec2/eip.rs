@@ -8,10 +8,7 @@ use crate::retry::{Policy, gone_is_ok, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address as Eip, DomainType, Filter, ResourceType as Ec2Type};
-use provision_core::{
-    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
-    Schema, Type, Value,
-};
+use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,7 +57,8 @@ impl ElasticIp {
             )
             .runtime_layer()
             .check(validate::object::eip)
-            .with_tags();
+            .with_tags()
+            .timeouts(Duration::from_secs(1200), Duration::from_secs(300), Duration::from_secs(180));
         ElasticIp { ctx, schema }
     }
 
@@ -130,7 +128,7 @@ impl ResourceType for ElasticIp {
         Ok(found.iter().map(|(id, a)| (id.clone(), Self::attrs(c, a))).collect())
     }
 
-    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let domain = match (get_str(desired, "domain"), get_bool(desired, "vpc")) {
             (Some("standard"), _) | (None, Some(false)) => DomainType::Standard,
@@ -151,13 +149,13 @@ impl ResourceType for ElasticIp {
         Self::read_one(c, &id).await
     }
 
-    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
         Self::read_one(c, id).await
     }
 
-    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         let Some(current) = Self::describe(c, vec![filter("allocation-id", [id])]).await?.into_iter().next() else {
             return Ok(());
@@ -188,9 +186,10 @@ impl ResourceType for ElasticIp {
         )
     }
 
-    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|a| tagged_for(a.tags(), identity)).map(|a| Self::attrs(c, a)).collect())
+        Ok(found.iter().filter(|a| tagged_for(a.tags(), identity)).map(|a| Self::attrs(c, a)).map(Found::ours).collect())
     }
 }

@@ -7,10 +7,7 @@ use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type};
-use provision_core::{
-    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
-    Schema, Type, Value,
-};
+use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +34,8 @@ impl InternetGateway {
                     .describe("The VPC to attach to. Changed in place (detach, attach); when the VPC is replaced, the gateway is replaced with it."),
             )
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the gateway."))
-            .with_tags();
+            .with_tags()
+            .timeouts(Duration::from_secs(1200), Duration::from_secs(1200), Duration::from_secs(1200));
         InternetGateway { ctx, schema }
     }
 
@@ -145,7 +143,7 @@ impl ResourceType for InternetGateway {
         Ok(found.iter().map(|(id, g)| (id.clone(), Self::attrs(c, g))).collect())
     }
 
-    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let out = c
             .ec2
@@ -165,7 +163,7 @@ impl ResourceType for InternetGateway {
         Self::read_one(c, &id).await
     }
 
-    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
         let (old, new) = (get_str(prior, "vpc_id"), get_str(desired, "vpc_id"));
@@ -180,7 +178,7 @@ impl ResourceType for InternetGateway {
         Self::read_one(c, id).await
     }
 
-    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         let current = match Self::describe(c, vec![filter("internet-gateway-id", [id])]).await?.into_iter().next() {
             Some(g) => g,
@@ -202,9 +200,10 @@ impl ResourceType for InternetGateway {
         )
     }
 
-    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|g| tagged_for(g.tags(), identity)).map(|g| Self::attrs(c, g)).collect())
+        Ok(found.iter().filter(|g| tagged_for(g.tags(), identity)).map(|g| Self::attrs(c, g)).map(Found::ours).collect())
     }
 }

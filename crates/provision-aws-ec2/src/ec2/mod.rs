@@ -157,7 +157,7 @@ pub(crate) fn string_set<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -
 /// A short, stable idempotency token for AWS `ClientToken` parameters (at most 64 characters),
 /// derived from the stack, the address and the pending record's token: the same pending create
 /// always sends the same token, so a retried call returns the first object instead of a second.
-pub(crate) fn client_token(ctx: &provision_core::CreateContext) -> String {
+pub(crate) fn client_token(ctx: &provision_core::OpContext) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("{}|{}|{}", ctx.identity.stack, ctx.identity.address, ctx.token));
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
@@ -202,11 +202,11 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use provision_core::{CreateContext, Identity};
+    use provision_core::{OpContext, Identity};
 
-    fn ctx(token: &str) -> CreateContext {
+    fn ctx(token: &str) -> OpContext {
         let address = "aws_nat_gateway.main[0]".parse().expect("address");
-        CreateContext { identity: Identity { stack: "stack-1".into(), address }, token: token.into() }
+        OpContext::new(Identity { stack: "stack-1".into(), address }, token, std::time::Duration::from_secs(60))
     }
 
     #[test]

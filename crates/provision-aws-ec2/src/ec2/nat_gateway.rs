@@ -11,10 +11,7 @@ use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ConnectivityType, Filter, NatGateway as Nat, NatGatewayState, ResourceType as Ec2Type};
 use provision_aws_core::wait::{self, Status, Wait};
-use provision_core::{
-    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
-    Schema, Type,
-};
+use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,7 +68,8 @@ impl NatGateway {
             .attr(AttributeSchema::computed("association_id", Type::String).describe("The Elastic IP association."))
             .runtime_layer()
             .check(validate::object::nat_gateway)
-            .with_tags();
+            .with_tags()
+            .timeouts(Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(1800));
         NatGateway { ctx, schema }
     }
 
@@ -98,12 +96,13 @@ impl NatGateway {
     /// is gone.
     async fn wait(
         c: &Clients,
+        op: &OpContext,
         id: &str,
         want: NatGatewayState,
-        timeout: Duration,
+        cap: Duration,
     ) -> Result<Option<Nat>, ProviderError> {
         let deleting = want == NatGatewayState::Deleted;
-        let mut spec = Wait::new(format!("NAT gateway {id}"), want.as_str(), timeout).polling(FIRST_POLL, MAX_POLL);
+        let mut spec = Wait::within(format!("NAT gateway {id}"), want.as_str(), op, cap).polling(FIRST_POLL, MAX_POLL);
         if deleting {
             spec = spec.until_gone();
         }
@@ -154,7 +153,7 @@ impl ResourceType for NatGateway {
         Ok(found.iter().filter(|(_, n)| !finished(n)).map(|(id, n)| (id.clone(), Self::attrs(n))).collect())
     }
 
-    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let connectivity = match get_string(desired, "connectivity_type").as_deref() {
             Some("private") => ConnectivityType::Private,
@@ -183,13 +182,13 @@ impl ResourceType for NatGateway {
             .and_then(|n| n.nat_gateway_id())
             .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateNatGateway returned no id"))?
             .to_string();
-        match Self::wait(c, &id, NatGatewayState::Available, CREATE_TIMEOUT).await? {
+        match Self::wait(c, ctx, &id, NatGatewayState::Available, CREATE_TIMEOUT).await? {
             Some(n) => Ok(Self::attrs(&n)),
             None => Err(ProviderError::new(ProviderErrorKind::Other, format!("NAT gateway {id} disappeared"))),
         }
     }
 
-    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
         match Self::describe(c, vec![filter("nat-gateway-id", [id])]).await?.into_iter().next() {
@@ -198,19 +197,20 @@ impl ResourceType for NatGateway {
         }
     }
 
-    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         match c.ec2.delete_nat_gateway().nat_gateway_id(id).send().await.map_err(|e| sdk("DeleteNatGateway", e)) {
             Ok(_) => {}
             Err(e) if e.is_not_found() => return Ok(()),
             Err(e) => return Err(e),
         }
-        Self::wait(c, id, NatGatewayState::Deleted, DELETE_TIMEOUT).await.map(|_| ())
+        Self::wait(c, op, id, NatGatewayState::Deleted, DELETE_TIMEOUT).await.map(|_| ())
     }
 
-    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|n| !finished(n) && tagged_for(n.tags(), identity)).map(Self::attrs).collect())
+        Ok(found.iter().filter(|n| !finished(n) && tagged_for(n.tags(), identity)).map(Self::attrs).map(Found::ours).collect())
     }
 }

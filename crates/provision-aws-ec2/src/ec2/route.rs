@@ -11,12 +11,10 @@ use super::{filter, get_string, need_str, s, visible};
 use crate::context::{Clients, Context};
 use crate::validate;
 use async_trait::async_trait;
-use provision_core::{
-    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
-    Schema, Type, Value,
-};
+use provision_core::{AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// How many route tables one describe asks for.
 const CHUNK: usize = 200;
@@ -73,7 +71,8 @@ impl RouteResource {
                 AttributeSchema::computed("state", Type::String)
                     .describe("`active`, or `blackhole` when its target is gone."),
             )
-            .check(validate::object::route);
+            .check(validate::object::route)
+            .timeouts(Duration::from_secs(300), Duration::from_secs(120), Duration::from_secs(300));
         RouteResource { ctx, schema }
     }
 
@@ -141,7 +140,7 @@ impl ResourceType for RouteResource {
         Ok(objects.iter().filter_map(|(id, _)| routes.get(id).map(|a| (id.clone(), a.clone()))).collect())
     }
 
-    async fn create(&self, _ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, _ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let table = need_str(desired, "route_table_id")?;
         let spec = spec_of(desired);
@@ -167,7 +166,7 @@ impl ResourceType for RouteResource {
         Self::read_back(c, table, &spec).await
     }
 
-    async fn update(&self, _id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _op: &OpContext, _id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let table = need_str(desired, "route_table_id")?;
         let spec = spec_of(desired);
@@ -175,14 +174,22 @@ impl ResourceType for RouteResource {
         Self::read_back(c, table, &spec).await
     }
 
-    async fn delete(&self, _id: &str, prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _op: &OpContext, _id: &str, prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         let table = need_str(prior, "route_table_id")?;
         spec_of(prior).remove(c, table).await
     }
 
-    async fn find(&self, _identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
-        // Routes carry no tags; create adopts an identical existing route instead.
-        Ok(vec![])
+    fn identity(&self) -> IdentityStrategy {
+        IdentityStrategy::Content
+    }
+
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        // Routes carry no tags: the route this create was making is the one to the same
+        // destination through the same target in the recorded table.
+        let Some(table) = get_string(&query.desired, "route_table_id") else { return Ok(vec![]) };
+        let c = self.ctx.clients().await?;
+        let spec = spec_of(&query.desired);
+        Ok(Self::lookup(c, &table, &spec).await?.filter(|a| spec_of(a) == spec).map(Found::ours).into_iter().collect())
     }
 }

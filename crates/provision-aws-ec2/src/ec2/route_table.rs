@@ -8,10 +8,7 @@ use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Route, RouteOrigin, RouteTable as Rtb};
-use provision_core::{
-    AttributeSchema, Attrs, BlockSchema, CreateContext, Identity, Nesting, ProviderError, ProviderErrorKind,
-    ReadContext, ResourceType, Schema, Type, Value,
-};
+use provision_core::{AttributeSchema, Attrs, BlockSchema, FindQuery, Found, Nesting, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -200,7 +197,8 @@ impl RouteTable {
                 .unmanaged_when_absent(),
             )
             .check(validate::object::route_table)
-            .with_tags();
+            .with_tags()
+            .timeouts(Duration::from_secs(300), Duration::from_secs(120), Duration::from_secs(300));
         RouteTable { ctx, schema }
     }
 
@@ -265,7 +263,7 @@ impl ResourceType for RouteTable {
         Ok(found.iter().map(|(id, t)| (id.clone(), Self::attrs(c, t))).collect())
     }
 
-    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let out = c
             .ec2
@@ -287,7 +285,7 @@ impl ResourceType for RouteTable {
         Self::read_one(c, &id).await
     }
 
-    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
         if let Some(new) = routes_of(desired.get("route")) {
@@ -297,7 +295,7 @@ impl ResourceType for RouteTable {
         Self::read_one(c, id).await
     }
 
-    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         gone_is_ok(
             retry(
@@ -321,9 +319,10 @@ impl ResourceType for RouteTable {
         )
     }
 
-    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|t| tagged_for(t.tags(), identity)).map(|t| Self::attrs(c, t)).collect())
+        Ok(found.iter().filter(|t| tagged_for(t.tags(), identity)).map(|t| Self::attrs(c, t)).map(Found::ours).collect())
     }
 }

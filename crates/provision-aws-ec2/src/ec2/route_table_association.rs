@@ -5,18 +5,16 @@
 //! idempotent: a subnet already associated with the wanted table is adopted.
 
 use super::route_table::describe;
-use super::{filter, need_str, s, visible};
+use super::{filter, get_string, need_str, s, visible};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{RouteTableAssociation, RouteTableAssociationStateCode};
-use provision_core::{
-    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
-    Schema, Type,
-};
+use provision_core::{AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 const CHUNK: usize = 200;
 
@@ -48,7 +46,8 @@ impl RouteTableAssociationResource {
             .attr(
                 AttributeSchema::required("route_table_id", Type::String)
                     .describe("The route table. Changed in place (the association gets a new id)."),
-            );
+            )
+            .timeouts(Duration::from_secs(300), Duration::from_secs(120), Duration::from_secs(300));
         RouteTableAssociationResource { ctx, schema }
     }
 
@@ -101,7 +100,7 @@ impl ResourceType for RouteTableAssociationResource {
         Ok(found)
     }
 
-    async fn create(&self, _ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, _ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let subnet = need_str(desired, "subnet_id")?;
         let table = need_str(desired, "route_table_id")?;
@@ -146,7 +145,7 @@ impl ResourceType for RouteTableAssociationResource {
         Self::read_one(c, &id).await
     }
 
-    async fn update(&self, id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _op: &OpContext, id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let out = c
             .ec2
@@ -160,7 +159,7 @@ impl ResourceType for RouteTableAssociationResource {
         Self::read_one(c, &new_id).await
     }
 
-    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         gone_is_ok(
             c.ec2
@@ -173,8 +172,24 @@ impl ResourceType for RouteTableAssociationResource {
         )
     }
 
-    async fn find(&self, _identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
-        // Associations carry no tags; create adopts an identical existing association instead.
-        Ok(vec![])
+    fn identity(&self) -> IdentityStrategy {
+        IdentityStrategy::Content
+    }
+
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        // Associations carry no tags: the one this create was making links the recorded subnet
+        // to the recorded table.
+        let (Some(subnet), Some(table)) =
+            (get_string(&query.desired, "subnet_id"), get_string(&query.desired, "route_table_id"))
+        else {
+            return Ok(vec![]);
+        };
+        let c = self.ctx.clients().await?;
+        Ok(Self::of_subnet(c, &subnet)
+            .await?
+            .filter(|a| a.route_table_id() == Some(table.as_str()))
+            .map(|a| Found::ours(attrs(&a)))
+            .into_iter()
+            .collect())
     }
 }

@@ -13,10 +13,7 @@ use crate::retry::{Policy, gone_is_ok, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, SecurityGroup as Sg};
-use provision_core::{
-    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
-    Schema, Type, Value,
-};
+use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,6 +85,8 @@ impl SecurityGroup {
                 "Outbound rules, changed in place as a delta. Without any `egress` block the outbound rules are not managed here. The allow-all rule AWS adds to a new group is removed, as Terraform does.",
             ))
             .check(validate::object::security_group)
+            .multi_step_create()
+            .timeouts(Duration::from_secs(600), Duration::from_secs(600), DELETE_TIMEOUT)
             .with_tags();
         SecurityGroup { ctx, schema }
     }
@@ -149,6 +148,23 @@ impl SecurityGroup {
         Ok(())
     }
 
+    /// The calls after `CreateSecurityGroup`: AWS adds an allow-all outbound rule to every new
+    /// group; like Terraform, provision starts from none, and the configuration's egress blocks
+    /// (if any) say what is allowed; then the configured rules. Safe to repeat: it works from what
+    /// the group has now, so recovery uses it to finish a create that stopped between calls.
+    async fn settle(c: &Clients, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let g = Self::current(c, id).await?;
+        let egress_now = sg_rules::atoms_of_permissions(g.ip_permissions_egress());
+        let managed_egress = desired.get("egress").is_some_and(|v| !v.is_null());
+        if !managed_egress {
+            sg_rules::apply(c, id, Direction::Egress, false, &egress_now).await?;
+        }
+        let ingress = sg_rules::atoms_of_permissions(g.ip_permissions());
+        let egress_left: &[Atom] = if managed_egress { &egress_now } else { &[] };
+        Self::sync_rules(c, id, &ingress, egress_left, desired).await?;
+        Ok(Self::attrs(c, &Self::current(c, id).await?, desired))
+    }
+
     /// What keeps a group from being deleted: network interfaces using it, groups referring to it.
     async fn blockers(c: &Clients, id: &str) -> Option<String> {
         let mut found = vec![];
@@ -203,7 +219,7 @@ impl ResourceType for SecurityGroup {
             .collect())
     }
 
-    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let name = match (get_string(desired, "name"), get_string(desired, "name_prefix")) {
             (Some(_), Some(_)) => {
@@ -229,17 +245,17 @@ impl ResourceType for SecurityGroup {
             .group_id()
             .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateSecurityGroup returned no id"))?
             .to_string();
-        let g = Self::current(c, &id).await?;
-        // AWS adds an allow-all outbound rule to every new group; like Terraform, provision starts
-        // from none, and the configuration's egress blocks (if any) say what is allowed.
-        let default_egress = sg_rules::atoms_of_permissions(g.ip_permissions_egress());
-        sg_rules::apply(c, &id, Direction::Egress, false, &default_egress).await?;
-        let ingress = sg_rules::atoms_of_permissions(g.ip_permissions());
-        Self::sync_rules(c, &id, &ingress, &[], desired).await?;
-        Ok(Self::attrs(c, &Self::current(c, &id).await?, desired))
+        ctx.status("revoking the default egress rule");
+        Self::settle(c, &id, desired).await
     }
 
-    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn finish_create(&self, ctx: &OpContext, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let c = self.ctx.clients().await?;
+        ctx.status("finishing an interrupted create");
+        Self::settle(c, id, desired).await
+    }
+
+    async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
         let g = Self::current(c, id).await?;
@@ -251,7 +267,7 @@ impl ResourceType for SecurityGroup {
         Ok(Self::attrs(c, &Self::current(c, id).await?, desired))
     }
 
-    async fn delete(&self, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _op: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         if get_bool(prior, "revoke_rules_on_delete") == Some(true) {
             // No retry here: a group already gone is simply deleted.
@@ -286,10 +302,11 @@ impl ResourceType for SecurityGroup {
         )
     }
 
-    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
         let empty = Attrs::new();
-        Ok(found.iter().filter(|g| tagged_for(g.tags(), identity)).map(|g| Self::attrs(c, g, &empty)).collect())
+        Ok(found.iter().filter(|g| tagged_for(g.tags(), identity)).map(|g| Self::attrs(c, g, &empty)).map(Found::ours).collect())
     }
 }

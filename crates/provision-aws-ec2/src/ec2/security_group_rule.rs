@@ -10,12 +10,10 @@ use crate::context::{Clients, Context};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::SecurityGroup as Sg;
-use provision_core::{
-    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
-    Schema, Type, Value,
-};
+use provision_core::{AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 const CHUNK: usize = 200;
 
@@ -131,7 +129,8 @@ impl SecurityGroupRule {
                     .describe("The group itself as the source."),
             )
             .attr(AttributeSchema::optional("description", Type::String).describe("A description. Changed in place."))
-            .check(validate::object::security_group_rule);
+            .check(validate::object::security_group_rule)
+            .timeouts(Duration::from_secs(300), Duration::from_secs(300), Duration::from_secs(300));
         SecurityGroupRule { ctx, schema }
     }
 
@@ -214,7 +213,7 @@ impl ResourceType for SecurityGroupRule {
             .collect())
     }
 
-    async fn create(&self, _ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, _ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let group = need_str(desired, "security_group_id")?;
         let want = atoms(desired);
@@ -238,7 +237,7 @@ impl ResourceType for SecurityGroupRule {
         }
     }
 
-    async fn update(&self, _id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _op: &OpContext, _id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let group = need_str(desired, "security_group_id")?;
         // Only the description changes in place (everything else forces a replacement): the
@@ -267,7 +266,7 @@ impl ResourceType for SecurityGroupRule {
         Self::read_back(c, desired).await
     }
 
-    async fn delete(&self, _id: &str, prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _op: &OpContext, _id: &str, prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         let group = need_str(prior, "security_group_id")?;
         match sg_rules::apply(c, group, direction(prior), false, &atoms(prior)).await {
@@ -276,8 +275,21 @@ impl ResourceType for SecurityGroupRule {
         }
     }
 
-    async fn find(&self, _identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
-        // Rules carry no tags; create adopts a rule that already exists instead.
-        Ok(vec![])
+    fn identity(&self) -> IdentityStrategy {
+        IdentityStrategy::Content
+    }
+
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        // Rules carry no tags: the rule this create was authorizing is there when every source
+        // it names is authorized in the recorded group.
+        if get_string(&query.desired, "security_group_id").is_none() {
+            return Ok(vec![]);
+        }
+        let c = self.ctx.clients().await?;
+        match Self::read_back(c, &query.desired).await {
+            Ok(a) => Ok(vec![Found::ours(a)]),
+            Err(e) if e.is_not_found() => Ok(vec![]),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -7,10 +7,7 @@ use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type};
-use provision_core::{
-    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
-    Schema, Type, Value,
-};
+use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,7 +52,8 @@ impl Subnet {
                     .describe("Whether instances launched here get a public IPv4 address. Changed in place."),
             )
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the subnet."))
-            .with_tags();
+            .with_tags()
+            .timeouts(Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(1200));
         Subnet { ctx, schema }
     }
 
@@ -149,7 +147,7 @@ impl ResourceType for Subnet {
         Ok(found.iter().map(|(id, v)| (id.clone(), Self::attrs(v))).collect())
     }
 
-    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let out = c
             .ec2
@@ -172,7 +170,7 @@ impl ResourceType for Subnet {
         Self::read_one(c, &id).await
     }
 
-    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
         let want = get_bool(desired, "map_public_ip_on_launch").unwrap_or(false);
@@ -182,7 +180,7 @@ impl ResourceType for Subnet {
         Self::read_one(c, id).await
     }
 
-    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         gone_is_ok(
             retry(
@@ -196,9 +194,10 @@ impl ResourceType for Subnet {
         )
     }
 
-    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|v| tagged_for(v.tags(), identity)).map(Self::attrs).collect())
+        Ok(found.iter().filter(|v| tagged_for(v.tags(), identity)).map(Self::attrs).map(Found::ours).collect())
     }
 }

@@ -7,10 +7,7 @@ use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type, Tenancy, VpcAttributeName, VpcState};
-use provision_core::{
-    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
-    Schema, Type, Value,
-};
+use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,7 +57,8 @@ impl Vpc {
                     .describe("The main route table AWS created with the VPC."),
             )
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the VPC."))
-            .with_tags();
+            .with_tags()
+            .timeouts(Duration::from_secs(1200), Duration::from_secs(1200), Duration::from_secs(1200));
         Vpc { ctx, schema }
     }
 
@@ -216,7 +214,7 @@ impl ResourceType for Vpc {
         Ok(out)
     }
 
-    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let mut req = c
             .ec2
@@ -251,7 +249,7 @@ impl ResourceType for Vpc {
         self.read_full(c, &id).await
     }
 
-    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
         let changed = |k: &str| get_bool(desired, k).filter(|v| Some(*v) != get_bool(prior, k));
@@ -259,7 +257,7 @@ impl ResourceType for Vpc {
         self.read_full(c, id).await
     }
 
-    async fn delete(&self, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         gone_is_ok(
             retry(
@@ -271,7 +269,8 @@ impl ResourceType for Vpc {
         )
     }
 
-    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let mut out = vec![];
         for v in Self::describe(c, vec![stack_filter(&identity.stack)])
@@ -280,7 +279,7 @@ impl ResourceType for Vpc {
             .filter(|v| tagged_for(v.tags(), identity))
         {
             if let Some(id) = v.vpc_id() {
-                out.push(self.read_full(c, id).await?);
+                out.push(Found::ours(self.read_full(c, id).await?));
             }
         }
         Ok(out)

@@ -15,10 +15,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     Filter, ResourceType as Ec2Type, SecurityGroupRule as Rule, SecurityGroupRuleRequest, SecurityGroupRuleUpdate,
 };
-use provision_core::{
-    AttributeSchema, Attrs, CreateContext, Identity, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
-    Schema, Type, Value,
-};
+use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -192,7 +189,7 @@ impl ResourceType for VpcSecurityGroupRule {
         Ok(found.iter().filter(|(_, r)| self.mine(r)).map(|(id, r)| (id.clone(), Self::attrs(r))).collect())
     }
 
-    async fn create(&self, ctx: &CreateContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let group = need_str(desired, "security_group_id")?;
         let p = protocol(desired);
@@ -236,7 +233,7 @@ impl ResourceType for VpcSecurityGroupRule {
         Self::read_one(c, &id).await
     }
 
-    async fn update(&self, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
         let rule_fields = [
@@ -266,7 +263,7 @@ impl ResourceType for VpcSecurityGroupRule {
         Self::read_one(c, id).await
     }
 
-    async fn delete(&self, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete(&self, _op: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         let group = need_str(prior, "security_group_id")?;
         let r = match self.dir {
@@ -292,9 +289,10 @@ impl ResourceType for VpcSecurityGroupRule {
         gone_is_ok(r)
     }
 
-    async fn find(&self, identity: &Identity) -> Result<Vec<Attrs>, ProviderError> {
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|r| self.mine(r) && tagged_for(r.tags(), identity)).map(Self::attrs).collect())
+        Ok(found.iter().filter(|r| self.mine(r) && tagged_for(r.tags(), identity)).map(Self::attrs).map(Found::ours).collect())
     }
 }
