@@ -364,7 +364,7 @@ fn output_without_state_is_empty_and_named_output_is_an_error() {
 #[test]
 fn a_version_1_state_is_upgraded_and_kept() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let fixture = root().join("tests/fixtures/state_v1");
+    let fixture = root().join("tests/state-fixtures/v1");
     for f in ["main.tf", "provision.tfstate"] {
         std::fs::copy(fixture.join(f), dir.path().join(f)).expect("copy");
     }
