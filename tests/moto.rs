@@ -282,8 +282,7 @@ async fn a_deleted_object_is_recreated() {
 }
 
 /// The real thing: the binary is killed with SIGKILL in the middle of an apply (after k objects
-/// were created), the stale lock is cleared with the documented command, and the next apply
-/// converges. Wherever the kill lands, every address has exactly one object and the state and the
+/// were created); the next apply takes over the dead run's lock by itself and converges. Wherever the kill lands, every address has exactly one object and the state and the
 /// emulator agree.
 #[tokio::test]
 async fn sigkill_mid_apply_leaves_no_duplicate_and_no_orphan() {
