@@ -111,11 +111,11 @@ impl Watch {
     }
 }
 
-/// `1m52s`, `40m`, `3s`, `250ms`, as Terraform prints elapsed times.
+/// `1m52s`, `40m`, `3s`, `0s`, `250ms`, as Terraform prints elapsed times.
 pub fn human(d: Duration) -> String {
     let secs = d.as_secs();
     if secs == 0 {
-        return format!("{}ms", d.as_millis());
+        return if d.is_zero() { "0s".into() } else { format!("{}ms", d.as_millis()) };
     }
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
     let mut out = String::new();
@@ -142,5 +142,6 @@ mod tests {
         assert_eq!(human(Duration::from_secs(2400)), "40m");
         assert_eq!(human(Duration::from_secs(3661)), "1h1m1s");
         assert_eq!(human(Duration::from_millis(250)), "250ms");
+        assert_eq!(human(Duration::ZERO), "0s");
     }
 }
