@@ -8,6 +8,7 @@
 //! state works without credentials.
 
 mod account;
+pub mod reference;
 mod sts;
 
 pub use provision_aws_core::CallCounts;
