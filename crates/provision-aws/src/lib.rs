@@ -8,6 +8,7 @@
 //! state works without credentials.
 
 mod account;
+pub mod conformance;
 pub mod reference;
 mod sts;
 
