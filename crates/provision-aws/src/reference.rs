@@ -177,9 +177,9 @@ fn join_and(names: &[String]) -> String {
 /// `20m`, `90s`, `1h`.
 fn duration(d: Duration) -> String {
     let s = d.as_secs();
-    if s % 3600 == 0 && s > 0 {
+    if s > 0 && s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
-    } else if s % 60 == 0 && s > 0 {
+    } else if s > 0 && s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")
@@ -195,10 +195,11 @@ mod tests {
     fn refresh_replaces_only_between_the_markers() {
         let r = Region::new("arguments", "| new |\n".into());
         let page = format!("# t\n\n## Arguments\n\n{}\n| old |\n{END}\n\nprose\n", r.begin);
-        let out = refresh(&page, std::slice::from_ref(&r)).unwrap();
+        let out = refresh(&page, std::slice::from_ref(&r)).expect("markers present");
         assert_eq!(out, format!("# t\n\n## Arguments\n\n{}\n| new |\n{END}\n\nprose\n", r.begin));
-        assert_eq!(refresh(&out, &[r]).unwrap(), out, "refreshing twice changes nothing");
-        assert!(refresh("# t\n", &[Region::new("attributes", String::new())]).unwrap_err().contains("missing"));
+        assert_eq!(refresh(&out, &[r]).expect("markers present"), out, "refreshing twice changes nothing");
+        let missing = refresh("# t\n", &[Region::new("attributes", String::new())]);
+        assert!(missing.is_err_and(|e| e.contains("missing")), "a page without markers is refused");
     }
 
     #[test]
