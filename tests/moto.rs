@@ -982,3 +982,55 @@ resource "aws_security_group" "db" {
     assert_eq!(g.ip_permissions().len(), 1, "the configured ingress rule is there");
     assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
 }
+/// Rule resources `examples/network` does not write, on its `db` group (which has no inline
+/// blocks), so that every EC2 resource type is read.
+const EVERY_TYPE_EXTRA: &str = r#"
+resource "aws_security_group_rule" "db_from_vpc" {
+  type              = "ingress"
+  security_group_id = aws_security_group.db.id
+  protocol          = "tcp"
+  from_port         = 5432
+  to_port           = 5432
+  cidr_blocks       = ["10.0.0.0/16"]
+}
+
+resource "aws_vpc_security_group_egress_rule" "db_https_out" {
+  security_group_id = aws_security_group.db.id
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+"#;
+
+/// The provider contract: what each type's read returns has exactly its schema's attribute and
+/// block names, and every non-null value has the schema's type. Every resource type is applied
+/// (`examples/network` plus the two rule types it does not use), then refreshed, and each object
+/// in the state is checked against `provision_aws::schemas()`.
+#[tokio::test]
+async fn every_object_read_has_its_schemas_shape() {
+    let s = Stack::new("network");
+    std::fs::write(s.path().join("every_type.tf"), EVERY_TYPE_EXTRA).expect("write every_type.tf");
+    s.ok(&["apply", "--auto-approve"]);
+    // Apply again: it refreshes and writes the refreshed state, so the state holds what each
+    // type's read_many returned, not only what its create returned.
+    let again = s.ok(&["apply", "--auto-approve"]);
+    assert!(again.contains("No changes"), "{again}");
+    let schemas: std::collections::BTreeMap<&str, provision_core::Schema> =
+        provision_aws::schemas().into_iter().collect();
+    let text = std::fs::read_to_string(s.path().join("provision.tfstate")).expect("state file");
+    let state: provision_core::state::State = serde_json::from_str(&text).expect("state");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut wrong = vec![];
+    for o in &state.resources {
+        let Some(schema) = schemas.get(o.address.type_name.as_str()) else {
+            wrong.push(format!("{}: no schema for its type", o.address));
+            continue;
+        };
+        seen.insert(o.address.type_name.clone());
+        wrong.extend(provision_aws::conformance::mismatches(&o.address.to_string(), schema, &o.attributes));
+    }
+    let unread: Vec<&&str> = schemas.keys().filter(|t| !seen.contains(**t)).collect();
+    assert!(unread.is_empty(), "no object of {unread:?} was read: add one to this test");
+    assert!(wrong.is_empty(), "reads that do not match their schema:\n{}", wrong.join("\n"));
+}

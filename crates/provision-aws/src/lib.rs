@@ -8,6 +8,8 @@
 //! state works without credentials.
 
 mod account;
+pub mod conformance;
+pub mod reference;
 mod sts;
 
 pub use provision_aws_core::CallCounts;

@@ -59,3 +59,28 @@ fn every_layer_default_is_stated() {
         );
     }
 }
+
+/// The argument and attribute tables of every page are generated from the schema
+/// (`provision_aws::reference`); a page whose tables are stale fails here, and
+/// `PROVISION_UPDATE_DOCS=1` rewrites them.
+#[test]
+fn generated_docs_are_fresh() {
+    use provision_aws::reference;
+    use provision_core::Provider;
+    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/resources");
+    let update = std::env::var_os("PROVISION_UPDATE_DOCS").is_some_and(|v| v == "1");
+    let provider = provision_aws::AwsProvider::new();
+    let mut stale = vec![];
+    for name in provider.resource_type_names() {
+        let rt = provider.resource_type(name).expect("a listed type");
+        let path = docs.join(format!("{name}.md"));
+        let page = std::fs::read_to_string(&path).unwrap_or_default();
+        match reference::refresh(&page, &reference::resource_regions(rt.as_ref())) {
+            Ok(fresh) if fresh == page => {}
+            Ok(fresh) if update => std::fs::write(&path, fresh).expect("write the page"),
+            Ok(_) => stale.push(format!("docs/resources/{name}.md: the generated tables are stale")),
+            Err(e) => stale.push(format!("docs/resources/{name}.md: {e}")),
+        }
+    }
+    assert!(stale.is_empty(), "\n{}\nrun `{}` to refresh them", stale.join("\n"), reference::REFRESH_COMMAND);
+}

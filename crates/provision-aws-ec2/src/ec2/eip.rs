@@ -8,7 +8,10 @@ use crate::retry::{Policy, gone_is_ok, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address as Eip, DomainType, Filter, ResourceType as Ec2Type};
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,18 +37,18 @@ impl ElasticIp {
                 AttributeSchema::optional_computed("domain", Type::String)
                     .force_new()
                     .validate(validate::eip_domain)
-                    .describe("`vpc` (the default) or `standard`."),
+                    .describe("`vpc` or `standard` (checked at plan time). When unset, the address is allocated in the `vpc` domain and the domain AWS reports is kept."),
             )
             .attr(
                 AttributeSchema::optional_computed("vpc", Type::Bool)
                     .force_new()
-                    .describe("Deprecated: `vpc = true` is read as `domain = \"vpc\"`."),
+                    .describe("Deprecated: `vpc = true` is read as `domain = \"vpc\"`; `vpc = false` with no `domain` allocates a `standard` address. When `domain` is set, it wins. Read back as `true` exactly when the domain is `vpc`."),
             )
             .attr(AttributeSchema::computed("public_ip", Type::String).describe("The public IPv4 address."))
-            .attr(AttributeSchema::computed("public_dns", Type::String).describe("The public DNS name."))
+            .attr(AttributeSchema::computed("public_dns", Type::String).describe("The public DNS name, derived from the address and the region: `ec2-<a-b-c-d>.<region>.compute.amazonaws.com` (`ec2-<a-b-c-d>.compute-1.amazonaws.com` in `us-east-1`)."))
             .attr(
                 AttributeSchema::computed("association_id", Type::String)
-                    .describe("The association with an instance or network interface, if any."),
+                    .describe("The association with an instance or network interface, if any (for example, set once a NAT gateway takes the address)."),
             )
             .attr(
                 AttributeSchema::computed("network_interface", Type::String)
@@ -190,6 +193,11 @@ impl ResourceType for ElasticIp {
         let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|a| tagged_for(a.tags(), identity)).map(|a| Self::attrs(c, a)).map(Found::ours).collect())
+        Ok(found
+            .iter()
+            .filter(|a| tagged_for(a.tags(), identity))
+            .map(|a| Self::attrs(c, a))
+            .map(Found::ours)
+            .collect())
     }
 }

@@ -7,7 +7,10 @@ use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type};
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,11 +30,11 @@ impl InternetGateway {
     pub fn new(ctx: Arc<Context>) -> Self {
         let schema = Schema::new("An internet gateway, attached to a VPC.")
             .with_id()
-            .attr(AttributeSchema::computed("arn", Type::String).describe("The gateway's ARN."))
+            .attr(AttributeSchema::computed("arn", Type::String).describe("The gateway's ARN, `arn:<partition>:ec2:<region>:<owner>:internet-gateway/<id>`."))
             .attr(
                 AttributeSchema::optional("vpc_id", Type::String)
                     .holds_in_use()
-                    .describe("The VPC to attach to. Changed in place (detach, attach); when the VPC is replaced, the gateway is replaced with it."),
+                    .describe("The VPC to attach to; detached when unset. Moving to another VPC detaches and attaches in place. **But** when the VPC it is attached to is replaced (destroyed first), the gateway is replaced too: AWS would refuse to delete the old VPC while the gateway is attached to it."),
             )
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the gateway."))
             .with_tags()
@@ -204,6 +207,11 @@ impl ResourceType for InternetGateway {
         let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|g| tagged_for(g.tags(), identity)).map(|g| Self::attrs(c, g)).map(Found::ours).collect())
+        Ok(found
+            .iter()
+            .filter(|g| tagged_for(g.tags(), identity))
+            .map(|g| Self::attrs(c, g))
+            .map(Found::ours)
+            .collect())
     }
 }

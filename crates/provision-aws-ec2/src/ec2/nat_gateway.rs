@@ -11,7 +11,10 @@ use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ConnectivityType, Filter, NatGateway as Nat, NatGatewayState, ResourceType as Ec2Type};
 use provision_aws_core::wait::{self, Status, Wait};
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,26 +44,26 @@ impl NatGateway {
             .attr(
                 AttributeSchema::optional("allocation_id", Type::String)
                     .force_new()
-                    .describe("The Elastic IP allocation for a public gateway."),
+                    .describe("The Elastic IP allocation (an `aws_eip`'s `id`). Required for a public gateway: a public gateway without it (or a private one with it) is an error at plan time, pointing at the block."),
             )
             .attr(
                 AttributeSchema::required("subnet_id", Type::String)
                     .force_new()
-                    .describe("The (public) subnet the gateway lives in."),
+                    .describe("The subnet the gateway lives in; a public subnet for a public gateway."),
             )
             .attr(
                 AttributeSchema::optional("connectivity_type", Type::String)
                     .default("public")
                     .force_new()
                     .validate(validate::connectivity_type)
-                    .describe("`public` (the default) or `private`."),
+                    .describe("`public` or `private` (checked at plan time). A private gateway has no Elastic IP."),
             )
             .attr(
                 AttributeSchema::optional_computed("private_ip", Type::String)
                     .force_new()
-                    .describe("The private IPv4 address; AWS picks one when unset."),
+                    .describe("The gateway's private IPv4 address in the subnet. When unset, AWS picks one and provision keeps what it picked."),
             )
-            .attr(AttributeSchema::computed("public_ip", Type::String).describe("The public IPv4 address."))
+            .attr(AttributeSchema::computed("public_ip", Type::String).describe("The public IPv4 address (of the Elastic IP)."))
             .attr(
                 AttributeSchema::computed("network_interface_id", Type::String)
                     .describe("The gateway's network interface."),
@@ -211,6 +214,11 @@ impl ResourceType for NatGateway {
         let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|n| !finished(n) && tagged_for(n.tags(), identity)).map(Self::attrs).map(Found::ours).collect())
+        Ok(found
+            .iter()
+            .filter(|n| !finished(n) && tagged_for(n.tags(), identity))
+            .map(Self::attrs)
+            .map(Found::ours)
+            .collect())
     }
 }

@@ -11,7 +11,10 @@ use super::{filter, get_string, need_str, s, visible};
 use crate::context::{Clients, Context};
 use crate::validate;
 use async_trait::async_trait;
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind,
+    ReadContext, ResourceType, Schema, Type, Value,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,29 +47,29 @@ impl RouteResource {
             .attr(
                 AttributeSchema::required("route_table_id", Type::String)
                     .force_new()
-                    .describe("The route table to add the route to."),
+                    .describe("The route table to add the route to. Its `route` blocks must be left unwritten (see `aws_route_table`), or the table would delete this route."),
             )
             .attr(
                 AttributeSchema::optional("destination_cidr_block", Type::String)
                     .force_new()
                     .validate(validate::ipv4_cidr)
-                    .describe("The IPv4 destination, e.g. `0.0.0.0/0`."),
+                    .describe("The IPv4 destination, e.g. `0.0.0.0/0`; prefix /0 to /32, host bits zero (checked at plan time)."),
             )
             .attr(
                 AttributeSchema::optional("destination_ipv6_cidr_block", Type::String)
                     .force_new()
                     .validate(validate::ipv6_cidr)
-                    .describe("The IPv6 destination, e.g. `::/0`."),
+                    .describe("The IPv6 destination, e.g. `::/0` (checked at plan time)."),
             )
             .attr(
                 AttributeSchema::optional("gateway_id", Type::String)
-                    .describe("An internet gateway to route to. Changed in place (ReplaceRoute)."),
+                    .describe("An internet gateway to route to. Changed in place (`ReplaceRoute`)."),
             )
             .attr(
                 AttributeSchema::optional("nat_gateway_id", Type::String)
-                    .describe("A NAT gateway to route to. Changed in place (ReplaceRoute)."),
+                    .describe("A NAT gateway to route to. Changed in place (`ReplaceRoute`)."),
             )
-            .attr(AttributeSchema::computed("origin", Type::String).describe("How the route was made (`CreateRoute`)."))
+            .attr(AttributeSchema::computed("origin", Type::String).describe("How the route was made, as AWS reports it (`CreateRoute`)."))
             .attr(
                 AttributeSchema::computed("state", Type::String)
                     .describe("`active`, or `blackhole` when its target is gone."),
@@ -166,7 +169,13 @@ impl ResourceType for RouteResource {
         Self::read_back(c, table, &spec).await
     }
 
-    async fn update(&self, _op: &OpContext, _id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(
+        &self,
+        _op: &OpContext,
+        _id: &str,
+        _prior: &Attrs,
+        desired: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let table = need_str(desired, "route_table_id")?;
         let spec = spec_of(desired);

@@ -8,7 +8,10 @@ use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Route, RouteOrigin, RouteTable as Rtb};
-use provision_core::{AttributeSchema, Attrs, BlockSchema, FindQuery, Found, Nesting, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, BlockSchema, FindQuery, Found, Nesting, OpContext, ProviderError, ProviderErrorKind,
+    ReadContext, ResourceType, Schema, Type, Value,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -166,21 +169,19 @@ fn routes_of(v: Option<&Value>) -> Option<Vec<RouteSpec>> {
 impl RouteTable {
     pub fn new(ctx: Arc<Context>) -> Self {
         let route = Schema::new("One route.")
-            .attr(
-                AttributeSchema::optional("cidr_block", Type::String)
-                    .validate(validate::ipv4_cidr)
-                    .describe("The IPv4 destination, e.g. `0.0.0.0/0`."),
-            )
+            .attr(AttributeSchema::optional("cidr_block", Type::String).validate(validate::ipv4_cidr).describe(
+                "The IPv4 destination, e.g. `0.0.0.0/0`; any prefix /0 to /32, host bits zero (checked at plan time).",
+            ))
             .attr(
                 AttributeSchema::optional("ipv6_cidr_block", Type::String)
                     .validate(validate::ipv6_cidr)
-                    .describe("The IPv6 destination, e.g. `::/0`."),
+                    .describe("The IPv6 destination, e.g. `::/0` (checked at plan time)."),
             )
             .attr(AttributeSchema::optional("gateway_id", Type::String).describe("An internet gateway to route to."))
             .attr(AttributeSchema::optional("nat_gateway_id", Type::String).describe("A NAT gateway to route to."));
         let schema = Schema::new("A VPC route table.")
             .with_id()
-            .attr(AttributeSchema::computed("arn", Type::String).describe("The route table's ARN."))
+            .attr(AttributeSchema::computed("arn", Type::String).describe("The route table's ARN, `arn:<partition>:ec2:<region>:<owner>:route-table/<id>`."))
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns it."))
             .attr(
                 AttributeSchema::required("vpc_id", Type::String)
@@ -192,7 +193,7 @@ impl RouteTable {
                     "route",
                     Nesting::Set,
                     route,
-                    "Routes, changed in place one by one. Without any `route` block the table's routes are not managed here (use `aws_route`).",
+                    "Zero or more routes, changed route by route, never by recreating the table. Without any `route` block the table's routes are not managed here (use `aws_route`).",
                 )
                 .unmanaged_when_absent(),
             )
@@ -323,6 +324,11 @@ impl ResourceType for RouteTable {
         let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|t| tagged_for(t.tags(), identity)).map(|t| Self::attrs(c, t)).map(Found::ours).collect())
+        Ok(found
+            .iter()
+            .filter(|t| tagged_for(t.tags(), identity))
+            .map(|t| Self::attrs(c, t))
+            .map(Found::ours)
+            .collect())
     }
 }

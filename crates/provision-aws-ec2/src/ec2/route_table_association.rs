@@ -11,7 +11,10 @@ use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{RouteTableAssociation, RouteTableAssociationStateCode};
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind,
+    ReadContext, ResourceType, Schema, Type,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +48,7 @@ impl RouteTableAssociationResource {
             .attr(AttributeSchema::required("subnet_id", Type::String).force_new().describe("The subnet."))
             .attr(
                 AttributeSchema::required("route_table_id", Type::String)
-                    .describe("The route table. Changed in place (the association gets a new id)."),
+                    .describe("The route table. Moving the subnet to another table is done in place (`ReplaceRouteTableAssociation`), which gives the association a new `id`."),
             )
             .timeouts(Duration::from_secs(300), Duration::from_secs(120), Duration::from_secs(300));
         RouteTableAssociationResource { ctx, schema }

@@ -13,7 +13,10 @@ use crate::retry::{Policy, gone_is_ok, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, SecurityGroup as Sg};
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,33 +51,33 @@ impl SecurityGroup {
     pub fn new(ctx: Arc<Context>) -> Self {
         let schema = Schema::new("A VPC security group.")
             .with_id()
-            .attr(AttributeSchema::computed("arn", Type::String).describe("The group's ARN."))
+            .attr(AttributeSchema::computed("arn", Type::String).describe("The group's ARN, `arn:<partition>:ec2:<region>:<owner>:security-group/<id>`."))
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the group."))
             .attr(
                 AttributeSchema::optional_computed("name", Type::String)
                     .force_new()
-                    .describe("The group name, unique in the VPC. Generated from `name_prefix` (or `provision-`) when unset."),
+                    .describe("The group name, unique in the VPC. When unset, a unique name is generated: `name_prefix` (or `provision-`) followed by 20 hex characters derived from the stack, the address and the pending create, so a retried create generates the same name."),
             )
             .attr(
                 AttributeSchema::optional("name_prefix", Type::String)
                     .force_new()
-                    .describe("A prefix for a generated unique name; conflicts with `name`."),
+                    .describe("A prefix for the generated name. Setting both `name` and `name_prefix` is an error at plan time. Not reported by AWS: kept as configured."),
             )
             .attr(
                 AttributeSchema::optional("description", Type::String)
                     .default(DEFAULT_DESCRIPTION)
                     .force_new()
-                    .describe("The group description (AWS cannot change it in place)."),
+                    .describe("The group description. AWS cannot change a group's description in place."),
             )
             .attr(
                 AttributeSchema::optional_computed("vpc_id", Type::String)
                     .force_new()
-                    .describe("The VPC; the region's default VPC when unset."),
+                    .describe("The VPC. When unset, AWS uses the region's default VPC and provision keeps what it reports."),
             )
             .attr(
                 AttributeSchema::optional("revoke_rules_on_delete", Type::Bool)
                     .default(false)
-                    .describe("Revoke every rule before deleting, to break cycles between groups that refer to each other."),
+                    .describe("Revoke every rule of the group before deleting it, to break cycles between groups that refer to each other. Not reported by AWS: kept as configured."),
             )
             .block(sg_rules::block(
                 "ingress",
@@ -307,6 +310,11 @@ impl ResourceType for SecurityGroup {
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
         let empty = Attrs::new();
-        Ok(found.iter().filter(|g| tagged_for(g.tags(), identity)).map(|g| Self::attrs(c, g, &empty)).map(Found::ours).collect())
+        Ok(found
+            .iter()
+            .filter(|g| tagged_for(g.tags(), identity))
+            .map(|g| Self::attrs(c, g, &empty))
+            .map(Found::ours)
+            .collect())
     }
 }

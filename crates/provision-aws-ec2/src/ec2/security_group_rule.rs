@@ -10,7 +10,10 @@ use crate::context::{Clients, Context};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::SecurityGroup as Sg;
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind,
+    ReadContext, ResourceType, Schema, Type, Value,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,43 +77,43 @@ impl SecurityGroupRule {
                 AttributeSchema::required("type", Type::String)
                     .force_new()
                     .validate(validate::rule_type)
-                    .describe("`ingress` (inbound) or `egress` (outbound)."),
+                    .describe("`ingress` (inbound) or `egress` (outbound); checked at plan time."),
             )
             .attr(
                 AttributeSchema::required("security_group_id", Type::String)
                     .force_new()
-                    .describe("The group to add the rule to."),
+                    .describe("The group to add the rule to. Its `ingress` (or `egress`) blocks must be left unwritten (see `aws_security_group`), or the group would revoke this rule."),
             )
             .attr(
                 AttributeSchema::required("from_port", Type::Number)
                     .force_new()
                     .validate(validate::port)
-                    .describe("Start of the port range."),
+                    .describe("Start of the port range (the ICMP type for `icmp`). 0 to 65535, or -1 (checked at plan time). Not sent with protocol `-1`."),
             )
             .attr(
                 AttributeSchema::required("to_port", Type::Number)
                     .force_new()
                     .validate(validate::port)
-                    .describe("End of the port range."),
+                    .describe("End of the port range (the ICMP code for `icmp`). 0 to 65535, or -1 (checked at plan time). Not sent with protocol `-1`."),
             )
             .attr(
                 AttributeSchema::required("protocol", Type::String)
                     .force_new()
                     .validate(validate::protocol)
                     .normalize(sg_rules::normalize_protocol)
-                    .describe("`tcp`, `udp`, `icmp`, `icmpv6`, `-1` (or `all`), or a protocol number."),
+                    .describe("`tcp`, `udp`, `icmp`, `icmpv6`, `-1` (or `all`), or a protocol number 0–255 (checked at plan time). Normalized to the spelling AWS reports (`all` → `-1`, `6` → `tcp`, `17` → `udp`, `1` → `icmp`, `58` → `icmpv6`), so such spellings do not show as changes."),
             )
             .attr(
                 AttributeSchema::optional("cidr_blocks", Type::set(Type::String))
                     .force_new()
                     .validate(validate::ipv4_cidrs)
-                    .describe("IPv4 ranges."),
+                    .describe("IPv4 ranges; each a valid CIDR block with host bits zero (checked at plan time)."),
             )
             .attr(
                 AttributeSchema::optional("ipv6_cidr_blocks", Type::set(Type::String))
                     .force_new()
                     .validate(validate::ipv6_cidrs)
-                    .describe("IPv6 ranges."),
+                    .describe("IPv6 ranges (checked at plan time)."),
             )
             .attr(
                 AttributeSchema::optional("prefix_list_ids", Type::set(Type::String))
@@ -128,7 +131,7 @@ impl SecurityGroupRule {
                     .force_new()
                     .describe("The group itself as the source."),
             )
-            .attr(AttributeSchema::optional("description", Type::String).describe("A description. Changed in place."))
+            .attr(AttributeSchema::optional("description", Type::String).describe("A description, applied to every source of the rule. Changed in place."))
             .check(validate::object::security_group_rule)
             .timeouts(Duration::from_secs(300), Duration::from_secs(300), Duration::from_secs(300));
         SecurityGroupRule { ctx, schema }
@@ -237,7 +240,13 @@ impl ResourceType for SecurityGroupRule {
         }
     }
 
-    async fn update(&self, _op: &OpContext, _id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(
+        &self,
+        _op: &OpContext,
+        _id: &str,
+        _prior: &Attrs,
+        desired: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let group = need_str(desired, "security_group_id")?;
         // Only the description changes in place (everything else forces a replacement): the

@@ -128,35 +128,35 @@ pub(crate) fn block(name: &'static str, description: &'static str) -> BlockSchem
         .attr(
             AttributeSchema::required("from_port", Type::Number)
                 .validate(validate::port)
-                .describe("Start of the port range (ICMP type for icmp; 0 for all protocols)."),
+                .describe("Start of the port range; the ICMP type for `icmp`; `0` for all protocols. 0 to 65535, or -1 (checked at plan time)."),
         )
         .attr(
             AttributeSchema::required("to_port", Type::Number)
                 .validate(validate::port)
-                .describe("End of the port range (ICMP code for icmp; 0 for all protocols)."),
+                .describe("End of the port range; the ICMP code for `icmp`; `0` for all protocols. 0 to 65535, or -1 (checked at plan time)."),
         )
         .attr(
             AttributeSchema::required("protocol", Type::String)
                 .validate(validate::protocol)
                 .normalize(normalize_protocol)
-                .describe("`tcp`, `udp`, `icmp`, `icmpv6`, `-1` (or `all`) for every protocol, or a number."),
+                .describe("`tcp`, `udp`, `icmp`, `icmpv6`, `-1` (or `all`) for every protocol, or a protocol number 0–255 (checked at plan time)."),
         )
         .attr(
             AttributeSchema::optional("cidr_blocks", Type::set(Type::String))
                 .validate(validate::ipv4_cidrs)
-                .describe("IPv4 ranges."),
+                .describe("IPv4 ranges; each a valid CIDR block with host bits zero (checked at plan time)."),
         )
         .attr(
             AttributeSchema::optional("ipv6_cidr_blocks", Type::set(Type::String))
                 .validate(validate::ipv6_cidrs)
-                .describe("IPv6 ranges."),
+                .describe("IPv6 ranges (checked at plan time)."),
         )
         .attr(AttributeSchema::optional("prefix_list_ids", Type::set(Type::String)).describe("Managed prefix lists."))
         .attr(
             AttributeSchema::optional("security_groups", Type::set(Type::String))
                 .describe("Other security groups, by id."),
         )
-        .attr(AttributeSchema::optional("self", Type::Bool).default(false).describe("The group itself as a source."))
+        .attr(AttributeSchema::optional("self", Type::Bool).default(false).describe("The group itself as a source (ingress) or destination (egress)."))
         .attr(AttributeSchema::optional("description", Type::String).describe("A description of the rule."));
     BlockSchema::new(name, Nesting::Set, rule, description).unmanaged_when_absent()
 }

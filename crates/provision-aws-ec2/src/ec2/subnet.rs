@@ -7,7 +7,10 @@ use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type};
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +28,7 @@ impl Subnet {
     pub fn new(ctx: Arc<Context>) -> Self {
         let schema = Schema::new("A subnet of a VPC in one availability zone.")
             .with_id()
-            .attr(AttributeSchema::computed("arn", Type::String).describe("The subnet's ARN."))
+            .attr(AttributeSchema::computed("arn", Type::String).describe("The subnet's ARN, as AWS reports it."))
             .attr(
                 AttributeSchema::required("vpc_id", Type::String)
                     .force_new()
@@ -35,21 +38,21 @@ impl Subnet {
                 AttributeSchema::required("cidr_block", Type::String)
                     .force_new()
                     .validate(validate::subnet_cidr)
-                    .describe("The IPv4 CIDR block, inside the VPC's, /16 to /28."),
+                    .describe("The IPv4 CIDR block, inside the VPC's, prefix /16 to /28; host bits must be zero (checked at plan time)."),
             )
             .attr(
                 AttributeSchema::optional_computed("availability_zone", Type::String)
                     .force_new()
-                    .describe("The availability zone, e.g. `eu-west-1a`. AWS picks one when unset."),
+                    .describe("The availability zone, e.g. `eu-west-1a`. When unset, AWS picks one and provision keeps what it picked."),
             )
             .attr(
                 AttributeSchema::computed("availability_zone_id", Type::String)
-                    .describe("The zone's ID, e.g. `euw1-az1`."),
+                    .describe("The zone's ID, e.g. `euw1-az1` (stable across accounts, unlike the name)."),
             )
             .attr(
                 AttributeSchema::optional("map_public_ip_on_launch", Type::Bool)
                     .default(false)
-                    .describe("Whether instances launched here get a public IPv4 address. Changed in place."),
+                    .describe("Whether instances launched here get a public IPv4 address. Changed in place (`ModifySubnetAttribute`)."),
             )
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the subnet."))
             .with_tags()

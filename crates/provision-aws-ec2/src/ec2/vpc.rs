@@ -7,7 +7,10 @@ use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type, Tenancy, VpcAttributeName, VpcState};
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,12 +27,12 @@ impl Vpc {
     pub fn new(ctx: Arc<Context>) -> Self {
         let schema = Schema::new("A virtual private cloud.")
             .with_id()
-            .attr(AttributeSchema::computed("arn", Type::String).describe("The VPC's ARN."))
+            .attr(AttributeSchema::computed("arn", Type::String).describe("The VPC's ARN, `arn:<partition>:ec2:<region>:<owner>:vpc/<id>`."))
             .attr(
                 AttributeSchema::required("cidr_block", Type::String)
                     .force_new()
                     .validate(validate::vpc_cidr)
-                    .describe("The IPv4 CIDR block, /16 to /28, e.g. `10.0.0.0/16`."),
+                    .describe("The IPv4 CIDR block, prefix /16 to /28, e.g. `10.0.0.0/16`. A block with host bits set (`10.0.0.1/16`) is rejected at plan time with the network address to use instead."),
             )
             .attr(
                 AttributeSchema::optional("instance_tenancy", Type::String)
@@ -41,12 +44,12 @@ impl Vpc {
             .attr(
                 AttributeSchema::optional("enable_dns_support", Type::Bool)
                     .default(true)
-                    .describe("Whether the Amazon DNS server resolves names in the VPC. Changed in place."),
+                    .describe("Whether the Amazon DNS server resolves names in the VPC. Changed in place (`ModifyVpcAttribute`)."),
             )
             .attr(
                 AttributeSchema::optional("enable_dns_hostnames", Type::Bool)
                     .default(false)
-                    .describe("Whether instances get public DNS hostnames. Changed in place."),
+                    .describe("Whether instances get public DNS hostnames. Changed in place (`ModifyVpcAttribute`)."),
             )
             .attr(
                 AttributeSchema::computed("default_security_group_id", Type::String)

@@ -15,7 +15,10 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     Filter, ResourceType as Ec2Type, SecurityGroupRule as Rule, SecurityGroupRuleRequest, SecurityGroupRuleUpdate,
 };
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
+    Schema, Type, Value,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -69,48 +72,48 @@ impl VpcSecurityGroupRule {
         };
         let schema = Schema::new(what)
             .with_id()
-            .attr(AttributeSchema::computed("arn", Type::String).describe("The rule's ARN."))
+            .attr(AttributeSchema::computed("arn", Type::String).describe("The rule's ARN, as AWS reports it."))
             .attr(
                 AttributeSchema::computed("security_group_rule_id", Type::String)
-                    .describe("The rule's id (`sgr-...`), the same as `id`."),
+                    .describe("The rule's id (`sgr-…`), the same as `id`."),
             )
             .attr(
                 AttributeSchema::required("security_group_id", Type::String)
                     .force_new()
-                    .describe("The group the rule belongs to."),
+                    .describe("The group the rule belongs to. Its blocks of the rule's direction (`ingress` or `egress`) must be left unwritten (see `aws_security_group`), or the group would revoke this rule."),
             )
             .attr(
                 AttributeSchema::required("ip_protocol", Type::String)
                     .validate(validate::protocol)
                     .normalize(normalize_protocol)
-                    .describe("`tcp`, `udp`, `icmp`, `icmpv6`, `-1` (or `all`), or a protocol number."),
+                    .describe("`tcp`, `udp`, `icmp`, `icmpv6`, `-1` (or `all`), or a protocol number 0–255 (checked at plan time). Normalized to the spelling AWS reports (`all` → `-1`, `6` → `tcp`, `17` → `udp`, `1` → `icmp`, `58` → `icmpv6`), so such spellings do not show as changes."),
             )
             .attr(
                 AttributeSchema::optional("from_port", Type::Number)
                     .validate(validate::port)
-                    .describe("Start of the port range (not with -1)."),
+                    .describe("Start of the port range (the ICMP type for `icmp`, -1 for all types). 0 to 65535, or -1 (checked at plan time). Leave unset with `-1`: ports are not sent, and AWS reports none."),
             )
             .attr(
                 AttributeSchema::optional("to_port", Type::Number)
                     .validate(validate::port)
-                    .describe("End of the port range (not with -1)."),
+                    .describe("End of the port range (the ICMP code for `icmp`, -1 for all codes). 0 to 65535, or -1 (checked at plan time). Leave unset with `-1`, as for `from_port`."),
             )
             .attr(
                 AttributeSchema::optional("cidr_ipv4", Type::String)
                     .validate(validate::ipv4_cidr)
-                    .describe("An IPv4 range."),
+                    .describe("An IPv4 range; a valid CIDR block with host bits zero (checked at plan time)."),
             )
             .attr(
                 AttributeSchema::optional("cidr_ipv6", Type::String)
                     .validate(validate::ipv6_cidr)
-                    .describe("An IPv6 range."),
+                    .describe("An IPv6 range (checked at plan time)."),
             )
             .attr(AttributeSchema::optional("prefix_list_id", Type::String).describe("A managed prefix list."))
             .attr(
                 AttributeSchema::optional("referenced_security_group_id", Type::String)
-                    .describe("Another security group (by id)."),
+                    .describe("Another security group, by id."),
             )
-            .attr(AttributeSchema::optional("description", Type::String).describe("A description."))
+            .attr(AttributeSchema::optional("description", Type::String).describe("A description of the rule."))
             .check(validate::object::vpc_security_group_rule)
             .with_tags();
         VpcSecurityGroupRule { ctx, schema, dir }
@@ -293,6 +296,11 @@ impl ResourceType for VpcSecurityGroupRule {
         let identity = &query.identity;
         let c = self.ctx.clients().await?;
         let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|r| self.mine(r) && tagged_for(r.tags(), identity)).map(Self::attrs).map(Found::ours).collect())
+        Ok(found
+            .iter()
+            .filter(|r| self.mine(r) && tagged_for(r.tags(), identity))
+            .map(Self::attrs)
+            .map(Found::ours)
+            .collect())
     }
 }
