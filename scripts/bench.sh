@@ -118,6 +118,8 @@ TF
 done
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+# The sections measured by hand (## Build times) are kept as they are.
+kept="$(sed -n '/^## Build times$/,$p' docs/benchmarks.md 2>/dev/null || true)"
 {
     cat <<MD
 # Benchmarks
@@ -169,5 +171,8 @@ of the apply time at that size.
 moto answers at once and never throttles, so these times measure provision and the emulator, not
 AWS; on AWS, plan time is dominated by the round trips saved above.
 MD
+    if [[ -n "$kept" ]]; then
+        printf '\n%s\n' "$kept"
+    fi
 } >docs/benchmarks.md
 echo "wrote docs/benchmarks.md"
