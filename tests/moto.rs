@@ -334,7 +334,10 @@ resource "aws_subnet" "s" {
         let out = s.run(&["apply", "--auto-approve"]);
         let err = text(&out.stderr);
         assert!(out.status.success(), "round {round}: {}\n{err}", text(&out.stdout));
-        assert!(err.contains("took over the state lock") && err.contains("is no longer running"), "round {round}: {err}");
+        assert!(
+            err.contains("took over the state lock") && err.contains("is no longer running"),
+            "round {round}: {err}"
+        );
         assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0), "round {round}");
         let lineage = s.lineage();
         let ec2 = s.ec2().await;
@@ -1350,7 +1353,11 @@ async fn multi_step_creates_failed_at_every_step_converge() {
         let unfinished = recorded["unfinished"] == true;
         let lineage = s.lineage();
         let ec2 = s.ec2().await;
-        assert_eq!(tagged_for(&ec2, &lineage, step.address).await, [id.clone()], "{case}: one object, recorded");
+        assert_eq!(
+            tagged_for(&ec2, &lineage, step.address).await,
+            std::slice::from_ref(&id),
+            "{case}: one object, recorded"
+        );
         let vpc = state_ids(&s)["aws_vpc.main"].clone();
         assert!(
             check_holds(&ec2, &step.holds, &id, &vpc).await.is_err(),
@@ -1365,7 +1372,11 @@ async fn multi_step_creates_failed_at_every_step_converge() {
         let out = s.run(&["plan", "--detailed-exitcode"]);
         assert_eq!(out.status.code(), Some(0), "{case}: not converged:\n{}", text(&out.stdout));
         assert_eq!(state_ids(&s)[step.address], id, "{case}: the object was replaced, not finished");
-        assert_eq!(tagged_for(&ec2, &lineage, step.address).await, [id.clone()], "{case}: a second object");
+        assert_eq!(
+            tagged_for(&ec2, &lineage, step.address).await,
+            std::slice::from_ref(&id),
+            "{case}: a second object"
+        );
         if let Err(e) = check_holds(&ec2, &step.holds, &id, &vpc).await {
             panic!("{case}: AWS does not hold what the configuration says: {e}");
         }
