@@ -334,7 +334,10 @@ resource "aws_subnet" "s" {
         let out = s.run(&["apply", "--auto-approve"]);
         let err = text(&out.stderr);
         assert!(out.status.success(), "round {round}: {}\n{err}", text(&out.stdout));
-        assert!(err.contains("took over the state lock") && err.contains("is no longer running"), "round {round}: {err}");
+        assert!(
+            err.contains("took over the state lock") && err.contains("is no longer running"),
+            "round {round}: {err}"
+        );
         assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0), "round {round}");
         let lineage = s.lineage();
         let ec2 = s.ec2().await;
@@ -1033,4 +1036,405 @@ async fn every_object_read_has_its_schemas_shape() {
     let unread: Vec<&&str> = schemas.keys().filter(|t| !seen.contains(**t)).collect();
     assert!(unread.is_empty(), "no object of {unread:?} was read: add one to this test");
     assert!(wrong.is_empty(), "reads that do not match their schema:\n{}", wrong.join("\n"));
+
+
+/// The configurations of [`multi_step_creates_failed_at_every_step_converge`], each with its VPC
+/// (the provider block is added). Each is `terraform validate`d.
+const STEPS_VPC_NO_DNS: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block         = "10.70.0.0/16"
+  enable_dns_support = false
+}
+"#;
+
+const STEPS_VPC_HOSTNAMES: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block           = "10.70.0.0/16"
+  enable_dns_hostnames = true
+}
+"#;
+
+const STEPS_SUBNET: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.70.0.0/16"
+}
+
+resource "aws_subnet" "public" {
+  vpc_id                  = aws_vpc.main.id
+  cidr_block              = "10.70.1.0/24"
+  map_public_ip_on_launch = true
+}
+"#;
+
+const STEPS_IGW: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.70.0.0/16"
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+}
+"#;
+
+const STEPS_ROUTE_TABLE: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.70.0.0/16"
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.main.id
+
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.main.id
+  }
+
+  route {
+    cidr_block = "192.168.0.0/16"
+    gateway_id = aws_internet_gateway.main.id
+  }
+}
+"#;
+
+/// No `egress` block: the group's outbound rules are not in the diff, so only finishing the create
+/// removes AWS's allow-all rule.
+const STEPS_SG: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.70.0.0/16"
+}
+
+resource "aws_security_group" "db" {
+  name   = "db"
+  vpc_id = aws_vpc.main.id
+
+  ingress {
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = ["10.70.0.0/16"]
+  }
+}
+"#;
+
+const STEPS_SG_EGRESS: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.70.0.0/16"
+}
+
+resource "aws_security_group" "web" {
+  name   = "web"
+  vpc_id = aws_vpc.main.id
+
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+
+  egress {
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = ["10.70.0.0/16"]
+  }
+}
+"#;
+
+/// What AWS must hold once a multi-step create is done.
+enum Holds {
+    VpcDns {
+        support: bool,
+        hostnames: bool,
+    },
+    SubnetMapsPublicIp,
+    GatewayAttached,
+    /// The table's routes to the internet gateway, by destination.
+    Routes(&'static [&'static str]),
+    /// The group's rules as `protocol/from_port`, `-1/all` being AWS's allow-all rule.
+    Rules {
+        ingress: &'static [&'static str],
+        egress: &'static [&'static str],
+    },
+}
+
+/// One call of a multi-step create to fail.
+struct Step {
+    config: &'static str,
+    address: &'static str,
+    operation: &'static str,
+    /// Which of the create's calls to `operation` fails.
+    nth: u32,
+    /// Mechanism (b): the object is adopted `unfinished` and apply calls `finish_create`. Otherwise
+    /// (a): the adopted object differs from the configuration and the next plan updates it.
+    finished_by_apply: bool,
+    holds: Holds,
+}
+
+/// Ids of the objects of the stack tagged for `address`.
+async fn tagged_for(ec2: &aws_sdk_ec2::Client, lineage: &str, address: &str) -> Vec<String> {
+    let f = || {
+        vec![
+            Filter::builder().name("tag:provision:stack").values(lineage).build(),
+            Filter::builder().name("tag:provision:address").values(address).build(),
+        ]
+    };
+    let ids = |v: Vec<Option<&str>>| -> Vec<String> { v.into_iter().flatten().map(str::to_string).collect() };
+    match address.split('.').next().unwrap_or_default() {
+        "aws_vpc" => {
+            let r = ec2.describe_vpcs().set_filters(Some(f())).send().await.expect("vpcs");
+            ids(r.vpcs().iter().map(|x| x.vpc_id()).collect())
+        }
+        "aws_subnet" => {
+            let r = ec2.describe_subnets().set_filters(Some(f())).send().await.expect("subnets");
+            ids(r.subnets().iter().map(|x| x.subnet_id()).collect())
+        }
+        "aws_internet_gateway" => {
+            let r = ec2.describe_internet_gateways().set_filters(Some(f())).send().await.expect("igws");
+            ids(r.internet_gateways().iter().map(|x| x.internet_gateway_id()).collect())
+        }
+        "aws_route_table" => {
+            let r = ec2.describe_route_tables().set_filters(Some(f())).send().await.expect("rtbs");
+            ids(r.route_tables().iter().map(|x| x.route_table_id()).collect())
+        }
+        "aws_security_group" => {
+            let r = ec2.describe_security_groups().set_filters(Some(f())).send().await.expect("sgs");
+            ids(r.security_groups().iter().map(|x| x.group_id()).collect())
+        }
+        other => panic!("no lookup for {other}"),
+    }
+}
+
+/// Whether AWS holds what `holds` says for object `id` (of the VPC `vpc`); what it holds instead.
+async fn check_holds(ec2: &aws_sdk_ec2::Client, holds: &Holds, id: &str, vpc: &str) -> Result<(), String> {
+    use aws_sdk_ec2::types::{IpPermission, VpcAttributeName};
+    let compare = |what: &str, have: Vec<String>, want: &[&str]| {
+        let mut have = have;
+        have.sort();
+        let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        if have == want { Ok(()) } else { Err(format!("{what}: {have:?}, not {want:?}")) }
+    };
+    match holds {
+        Holds::VpcDns { support, hostnames } => {
+            let attr = |a: VpcAttributeName| ec2.describe_vpc_attribute().vpc_id(id).attribute(a).send();
+            let s = attr(VpcAttributeName::EnableDnsSupport).await.expect("attribute");
+            let h = attr(VpcAttributeName::EnableDnsHostnames).await.expect("attribute");
+            let have = (
+                s.enable_dns_support().and_then(|b| b.value()).unwrap_or_default(),
+                h.enable_dns_hostnames().and_then(|b| b.value()).unwrap_or_default(),
+            );
+            if have == (*support, *hostnames) { Ok(()) } else { Err(format!("DNS (support, hostnames): {have:?}")) }
+        }
+        Holds::SubnetMapsPublicIp => {
+            let r = ec2.describe_subnets().subnet_ids(id).send().await.expect("subnet");
+            match r.subnets()[0].map_public_ip_on_launch() {
+                Some(true) => Ok(()),
+                other => Err(format!("map_public_ip_on_launch: {other:?}")),
+            }
+        }
+        Holds::GatewayAttached => {
+            let r = ec2.describe_internet_gateways().internet_gateway_ids(id).send().await.expect("igw");
+            let vpcs: Vec<String> =
+                r.internet_gateways()[0].attachments().iter().filter_map(|a| a.vpc_id()).map(str::to_string).collect();
+            compare("attached to", vpcs, &[vpc])
+        }
+        Holds::Routes(want) => {
+            let r = ec2.describe_route_tables().route_table_ids(id).send().await.expect("table");
+            let have = r.route_tables()[0]
+                .routes()
+                .iter()
+                .filter(|r| r.gateway_id().is_some_and(|g| g.starts_with("igw-")))
+                .filter_map(|r| r.destination_cidr_block())
+                .map(str::to_string)
+                .collect();
+            compare("routes to the gateway", have, want)
+        }
+        Holds::Rules { ingress, egress } => {
+            let r = ec2.describe_security_groups().group_ids(id).send().await.expect("group");
+            let g = &r.security_groups()[0];
+            let rules = |ps: &[IpPermission]| -> Vec<String> {
+                ps.iter()
+                    .map(|p| {
+                        let port = p.from_port().map_or("all".to_string(), |p| p.to_string());
+                        format!("{}/{port}", p.ip_protocol().unwrap_or_default())
+                    })
+                    .collect()
+            };
+            compare("ingress", rules(g.ip_permissions()), ingress)?;
+            compare("egress", rules(g.ip_permissions_egress()), egress)
+        }
+    }
+}
+
+/// Every call a create makes after the object exists, failed in turn through the fault proxy with a
+/// non-retryable error: the failed apply records the object with its id (never orphaned, never
+/// duplicated) and the plan after it is not clean; the next apply converges on the same object, and
+/// AWS holds what the configuration says. The VPC, subnet, internet gateway and route table are
+/// covered by the diff (the read reports what the later calls set); a security group without an
+/// `egress` block is finished by the next apply (`multi_step_create`), and without that its
+/// allow-all egress rule would stay.
+#[tokio::test]
+async fn multi_step_creates_failed_at_every_step_converge() {
+    use provision_testkit::faults::{Fault, FaultProxy, FaultRule, Rules, When};
+    let db = || Holds::Rules { ingress: &["tcp/5432"], egress: &[] };
+    let web = || Holds::Rules { ingress: &["tcp/443"], egress: &["tcp/5432"] };
+    let steps = [
+        Step {
+            config: STEPS_VPC_NO_DNS,
+            address: "aws_vpc.main",
+            operation: "ModifyVpcAttribute",
+            nth: 1,
+            finished_by_apply: false,
+            holds: Holds::VpcDns { support: false, hostnames: false },
+        },
+        Step {
+            config: STEPS_VPC_HOSTNAMES,
+            address: "aws_vpc.main",
+            operation: "ModifyVpcAttribute",
+            nth: 1,
+            finished_by_apply: false,
+            holds: Holds::VpcDns { support: true, hostnames: true },
+        },
+        Step {
+            config: STEPS_SUBNET,
+            address: "aws_subnet.public",
+            operation: "ModifySubnetAttribute",
+            nth: 1,
+            finished_by_apply: false,
+            holds: Holds::SubnetMapsPublicIp,
+        },
+        Step {
+            config: STEPS_IGW,
+            address: "aws_internet_gateway.main",
+            operation: "AttachInternetGateway",
+            nth: 1,
+            finished_by_apply: false,
+            holds: Holds::GatewayAttached,
+        },
+        Step {
+            config: STEPS_ROUTE_TABLE,
+            address: "aws_route_table.public",
+            operation: "CreateRoute",
+            nth: 1,
+            finished_by_apply: false,
+            holds: Holds::Routes(&["0.0.0.0/0", "192.168.0.0/16"]),
+        },
+        Step {
+            config: STEPS_ROUTE_TABLE,
+            address: "aws_route_table.public",
+            operation: "CreateRoute",
+            nth: 2,
+            finished_by_apply: false,
+            holds: Holds::Routes(&["0.0.0.0/0", "192.168.0.0/16"]),
+        },
+        Step {
+            config: STEPS_SG,
+            address: "aws_security_group.db",
+            operation: "RevokeSecurityGroupEgress",
+            nth: 1,
+            finished_by_apply: true,
+            holds: db(),
+        },
+        Step {
+            config: STEPS_SG,
+            address: "aws_security_group.db",
+            operation: "AuthorizeSecurityGroupIngress",
+            nth: 1,
+            finished_by_apply: true,
+            holds: db(),
+        },
+        Step {
+            config: STEPS_SG_EGRESS,
+            address: "aws_security_group.web",
+            operation: "AuthorizeSecurityGroupIngress",
+            nth: 1,
+            finished_by_apply: true,
+            holds: web(),
+        },
+        Step {
+            config: STEPS_SG_EGRESS,
+            address: "aws_security_group.web",
+            operation: "RevokeSecurityGroupEgress",
+            nth: 1,
+            finished_by_apply: true,
+            holds: web(),
+        },
+        Step {
+            config: STEPS_SG_EGRESS,
+            address: "aws_security_group.web",
+            operation: "AuthorizeSecurityGroupEgress",
+            nth: 1,
+            finished_by_apply: true,
+            holds: web(),
+        },
+    ];
+    for step in &steps {
+        let case = format!("{} failing {} #{}", step.address, step.operation, step.nth);
+        let mut s = Stack::with_config(&format!("provider \"aws\" {{\n  region = \"{REGION}\"\n}}\n{}", step.config));
+        let proxy = FaultProxy::start(&s.moto.endpoint());
+        s.endpoint = Some(proxy.url());
+        let denied = Fault::error(403, "UnauthorizedOperation", "You are not authorized to perform this operation.");
+        proxy.set_rules(Rules::default().with(FaultRule::new(
+            Some("ec2"),
+            Some(step.operation),
+            When::Nth(step.nth),
+            denied,
+        )));
+
+        let out = s.run(&["apply", "--auto-approve"]);
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{case}: the apply succeeded:\n{}", text(&out.stdout));
+        assert!(err.contains("UnauthorizedOperation") && err.contains("is recorded in state"), "{case}: {err}");
+        let key = format!("ec2:{}:error", step.operation);
+        assert_eq!(proxy.stats().injected.get(&key), Some(&1), "{case}: {:?}", proxy.stats());
+        let state = s.state();
+        assert_eq!(state["pending"].as_array().map_or(0, Vec::len), 0, "{case}: a pending record is left");
+        let recorded = state["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .find(|r| r["address"] == step.address)
+            .cloned()
+            .unwrap_or_else(|| panic!("{case}: not recorded: {state}"));
+        let id = recorded["id"].as_str().expect("id").to_string();
+        let unfinished = recorded["unfinished"] == true;
+        let lineage = s.lineage();
+        let ec2 = s.ec2().await;
+        assert_eq!(
+            tagged_for(&ec2, &lineage, step.address).await,
+            std::slice::from_ref(&id),
+            "{case}: one object, recorded"
+        );
+        let vpc = state_ids(&s)["aws_vpc.main"].clone();
+        assert!(
+            check_holds(&ec2, &step.holds, &id, &vpc).await.is_err(),
+            "{case}: the failed call made no difference, so this case tests nothing"
+        );
+
+        proxy.set_rules(Rules::default());
+        let out = s.run(&["plan", "--detailed-exitcode"]);
+        let plan = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{case}: the plan after the failure is clean:\n{plan}");
+        s.ok(&["apply", "--auto-approve"]);
+        let out = s.run(&["plan", "--detailed-exitcode"]);
+        assert_eq!(out.status.code(), Some(0), "{case}: not converged:\n{}", text(&out.stdout));
+        assert_eq!(state_ids(&s)[step.address], id, "{case}: the object was replaced, not finished");
+        assert_eq!(
+            tagged_for(&ec2, &lineage, step.address).await,
+            std::slice::from_ref(&id),
+            "{case}: a second object"
+        );
+        if let Err(e) = check_holds(&ec2, &step.holds, &id, &vpc).await {
+            panic!("{case}: AWS does not hold what the configuration says: {e}");
+        }
+        assert_eq!(unfinished, step.finished_by_apply, "{case}: recorded unfinished = {unfinished}");
+        if step.finished_by_apply {
+            assert!(plan.contains("its creation was interrupted"), "{case}: {plan}");
+        }
+    }
 }

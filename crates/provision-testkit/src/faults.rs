@@ -43,7 +43,8 @@
 //! service and operation match (case-insensitively; `None` matches anything) and its [`When`] fires.
 //! [`Fault::Latency`] rules add up and let evaluation go on; the first other fault that fires answers
 //! the request (after the accumulated latency) and ends the evaluation, so later rules neither see the
-//! request nor count it for [`When::FirstN`]. A request no fault answers is forwarded upstream.
+//! request nor count it for [`When::FirstN`] or [`When::Nth`]. A request no fault answers is forwarded
+//! upstream.
 //!
 //! # Error shapes
 //! Errors are answered in the shape the AWS SDK for Rust parses, so it reads the error code and
@@ -197,6 +198,9 @@ pub enum When {
     Probability(f64),
     /// The first N matching requests (counted from the last [`FaultProxy::set_rules`]).
     FirstN(u32),
+    /// Only the Nth matching request (1-based, counted like [`When::FirstN`]): fails one step of a
+    /// sequence of calls to the same operation (the second `CreateRoute` of a route table).
+    Nth(u32),
 }
 
 /// What happens to a request a rule applies to.
@@ -709,6 +713,10 @@ impl State {
                 When::FirstN(n) => {
                     self.matched[i] = self.matched[i].saturating_add(1);
                     self.matched[i] <= n
+                }
+                When::Nth(n) => {
+                    self.matched[i] = self.matched[i].saturating_add(1);
+                    self.matched[i] == n
                 }
             };
             if !fires {
@@ -1257,6 +1265,32 @@ mod tests {
         assert_eq!(fwd, "Action=DescribeNatGateways&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1=vpc-1");
         let other = DescribeQuery::parse(&parse_form("Filter.1.Name=tag:Name&Filter.1.Value.1=zz"));
         assert!(!other.concerns("nat-1", ITEM));
+    }
+
+    #[test]
+    fn nth_fires_on_that_matching_request_only() {
+        let rule = |when| {
+            FaultRule::new(Some("ec2"), Some("CreateRoute"), when, Fault::error(403, "UnauthorizedOperation", "no"))
+        };
+        let mut state =
+            State::new(Rules { faults: vec![rule(When::Nth(2)), rule(When::FirstN(1))], ..Rules::default() });
+        let call = |operation: &str| Call {
+            service: "ec2".into(),
+            operation: operation.into(),
+            protocol: Protocol::Ec2,
+            params: vec![],
+            content_type: String::new(),
+        };
+        let answered = |plan: Plan| matches!(plan.outcome, Outcome::Answer(_));
+        // The other operation neither fires nor counts.
+        assert!(!answered(state.plan(&call("DescribeRouteTables"))));
+        // 1st: Nth(2) counts it but does not fire; FirstN(1) fires.
+        assert!(answered(state.plan(&call("CreateRoute"))));
+        // 2nd: Nth(2) fires (and FirstN(1), spent anyway, does not see it).
+        assert!(answered(state.plan(&call("CreateRoute"))));
+        // 3rd: neither.
+        assert!(!answered(state.plan(&call("CreateRoute"))));
+        assert_eq!(state.stats.injected.get("ec2:CreateRoute:error"), Some(&2));
     }
 
     #[test]
