@@ -1036,7 +1036,7 @@ async fn every_object_read_has_its_schemas_shape() {
     let unread: Vec<&&str> = schemas.keys().filter(|t| !seen.contains(**t)).collect();
     assert!(unread.is_empty(), "no object of {unread:?} was read: add one to this test");
     assert!(wrong.is_empty(), "reads that do not match their schema:\n{}", wrong.join("\n"));
-
+}
 
 /// The configurations of [`multi_step_creates_failed_at_every_step_converge`], each with its VPC
 /// (the provider block is added). Each is `terraform validate`d.
