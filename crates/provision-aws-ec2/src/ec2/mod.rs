@@ -1,5 +1,5 @@
-//! EC2 resources, and what they share: tagging on create, tag updates by delta, and batched reads
-//! that list the stack's objects by tag in as few calls as pagination allows.
+//! EC2 resources, and what they share: tagging on create, tag updates by delta, and the adapter
+//! for tagged object types (`object.rs`: batched reads, finds by tag, reads of one object by id).
 
 /// Every item of a paginated EC2 `Describe*` call with the given filters, as many per page as the
 /// API allows: `describe_all!(c.ec2.describe_vpcs(), filters, vpcs, "DescribeVpcs")`. The long form
@@ -21,6 +21,7 @@ macro_rules! describe_all {
 pub(crate) mod eip;
 pub(crate) mod internet_gateway;
 pub(crate) mod nat_gateway;
+pub(crate) mod object;
 pub(crate) mod route;
 pub(crate) mod route_table;
 pub(crate) mod route_table_association;
@@ -202,7 +203,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use provision_core::{OpContext, Identity};
+    use provision_core::{Identity, OpContext};
 
     fn ctx(token: &str) -> OpContext {
         let address = "aws_nat_gateway.main[0]".parse().expect("address");
