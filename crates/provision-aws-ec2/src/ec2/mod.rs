@@ -37,11 +37,7 @@ use crate::retry::{Policy, nothing, retry};
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag, TagSpecification};
 use provision_aws_core::tags;
 use provision_core::{Attrs, Identity, ProviderError, Value};
-use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-
-/// How many values one EC2 filter takes.
-const FILTER_VALUES: usize = 200;
 
 pub(crate) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
     Filter::builder().name(name).set_values(Some(values.into_iter().map(Into::into).collect())).build()
@@ -162,42 +158,6 @@ pub(crate) fn client_token(ctx: &provision_core::OpContext) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("{}|{}|{}", ctx.identity.stack, ctx.identity.address, ctx.token));
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
-}
-
-/// Reads objects in as few calls as possible: first every object of the stack, by its tag (one
-/// paginated call, however many objects); then, for ids the stack listing did not return
-/// (imported objects, removed tags), by id, 200 per call. Missing objects are simply absent.
-pub(crate) async fn batched<T, F, Fut>(
-    stack: &str,
-    objects: &[(String, Attrs)],
-    id_filter: &str,
-    id_of: fn(&T) -> Option<&str>,
-    fetch: F,
-) -> Result<BTreeMap<String, T>, ProviderError>
-where
-    F: Fn(Vec<Filter>) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
-{
-    let ids: Vec<&String> = objects.iter().map(|(id, _)| id).collect();
-    let wanted: BTreeSet<&str> = ids.iter().map(|s| s.as_str()).collect();
-    let mut found = BTreeMap::new();
-    if ids.is_empty() {
-        return Ok(found);
-    }
-    for item in fetch(vec![stack_filter(stack)]).await? {
-        if let Some(id) = id_of(&item).filter(|id| wanted.contains(id)).map(str::to_string) {
-            found.insert(id, item);
-        }
-    }
-    let missing: Vec<&String> = ids.into_iter().filter(|id| !found.contains_key(id.as_str())).collect();
-    for chunk in missing.chunks(FILTER_VALUES) {
-        for item in fetch(vec![filter(id_filter, chunk.iter().map(|s| s.as_str()))]).await? {
-            if let Some(id) = id_of(&item).map(str::to_string) {
-                found.insert(id, item);
-            }
-        }
-    }
-    Ok(found)
 }
 
 #[cfg(test)]
