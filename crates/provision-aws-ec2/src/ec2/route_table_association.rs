@@ -11,7 +11,10 @@ use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{RouteTableAssociation, RouteTableAssociationStateCode};
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind,
+    ReadContext, ResourceType, Schema, Type,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

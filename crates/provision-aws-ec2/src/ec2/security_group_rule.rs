@@ -4,18 +4,21 @@
 //! Rules carry no tags, so `find` cannot recognise one after a crash. Instead, create authorizes
 //! only what is missing: a rule that already exists is adopted, never duplicated.
 
+use super::object::Ec2Object;
+use super::security_group::SecurityGroup;
 use super::sg_rules::{self, Atom, Direction, Source};
-use super::{filter, get_bool, get_i32, get_str, get_string, get_strings, need_str, s, string_set};
+use super::{get_bool, get_i32, get_str, get_string, get_strings, need_str, s, string_set};
 use crate::context::{Clients, Context};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::SecurityGroup as Sg;
-use provision_core::{AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind,
+    ReadContext, ResourceType, Schema, Type, Value,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
-
-const CHUNK: usize = 200;
 
 pub(crate) struct SecurityGroupRule {
     ctx: Arc<Context>,
@@ -134,22 +137,9 @@ impl SecurityGroupRule {
         SecurityGroupRule { ctx, schema }
     }
 
+    /// The groups with these ids, 200 per call.
     async fn groups(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Sg>, ProviderError> {
-        let mut out = BTreeMap::new();
-        for chunk in ids.chunks(CHUNK) {
-            let found: Vec<Sg> = describe_all!(
-                c.ec2.describe_security_groups(),
-                vec![filter("group-id", chunk.iter().map(String::as_str))],
-                security_groups,
-                "DescribeSecurityGroups"
-            )?;
-            for g in found {
-                if let Some(id) = g.group_id() {
-                    out.insert(id.to_string(), g);
-                }
-            }
-        }
-        Ok(out)
+        SecurityGroup::by_ids(c, ids).await
     }
 
     fn existing(g: &Sg, dir: Direction) -> Vec<Atom> {
@@ -237,7 +227,13 @@ impl ResourceType for SecurityGroupRule {
         }
     }
 
-    async fn update(&self, _op: &OpContext, _id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(
+        &self,
+        _op: &OpContext,
+        _id: &str,
+        _prior: &Attrs,
+        desired: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let group = need_str(desired, "security_group_id")?;
         // Only the description changes in place (everything else forces a replacement): the
