@@ -37,7 +37,11 @@ pub struct Wait {
 
 impl std::fmt::Debug for Wait {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Wait").field("what", &self.what).field("want", &self.want).field("timeout", &self.timeout).finish_non_exhaustive()
+        f.debug_struct("Wait")
+            .field("what", &self.what)
+            .field("want", &self.want)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,13 +1,14 @@
 //! `aws_eip`: an Elastic IP address. Allocated with its tags; released only once whatever holds
 //! it (a NAT gateway that is still being deleted) lets go.
 
-use super::{batched, filter, get_bool, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags, visible};
+use super::object::Ec2Object;
+use super::{get_bool, get_str, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, retry};
 use crate::validate;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Address as Eip, DomainType, Filter, ResourceType as Ec2Type};
+use aws_sdk_ec2::types::{Address as Eip, DomainType, Filter, ResourceType as Ec2Type, Tag};
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
     Schema, Type, Value,
@@ -64,7 +65,18 @@ impl ElasticIp {
             .timeouts(Duration::from_secs(1200), Duration::from_secs(300), Duration::from_secs(180));
         ElasticIp { ctx, schema }
     }
+}
 
+impl Ec2Object for ElasticIp {
+    type Item = Eip;
+    const WHAT: &'static str = "address";
+    const ID_FILTER: &'static str = "allocation-id";
+
+    fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// DescribeAddresses is not paginated: one call returns every address.
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Eip>, ProviderError> {
         let out = c
             .ec2
@@ -76,7 +88,15 @@ impl ElasticIp {
         Ok(out.addresses().to_vec())
     }
 
-    fn attrs(c: &Clients, a: &Eip) -> Attrs {
+    fn id_of(a: &Eip) -> Option<&str> {
+        a.allocation_id()
+    }
+
+    fn tags_of(a: &Eip) -> &[Tag] {
+        a.tags()
+    }
+
+    fn attrs(c: &Clients, a: &Eip, _prior: &Attrs) -> Attrs {
         let domain = a.domain().map(|d| d.as_str().to_string());
         let suffix = if c.partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" };
         let public_dns = a.public_ip().map(|ip| {
@@ -100,13 +120,6 @@ impl ElasticIp {
         m.insert("tags_all".into(), user_tags(a.tags()));
         m
     }
-
-    async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        visible("address", id, || async {
-            Ok(Self::describe(c, vec![filter("allocation-id", [id])]).await?.first().map(|a| Self::attrs(c, a)))
-        })
-        .await
-    }
 }
 
 #[async_trait]
@@ -124,11 +137,7 @@ impl ResourceType for ElasticIp {
         ctx: &ReadContext,
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let c = self.ctx.clients().await?;
-        let found =
-            batched(&ctx.stack, objects, "allocation-id", |a: &Eip| a.allocation_id(), |f| Self::describe(c, f))
-                .await?;
-        Ok(found.iter().map(|(id, a)| (id.clone(), Self::attrs(c, a))).collect())
+        self.read_batched(ctx, objects).await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
@@ -160,9 +169,7 @@ impl ResourceType for ElasticIp {
 
     async fn delete(&self, _op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
-        let Some(current) = Self::describe(c, vec![filter("allocation-id", [id])]).await?.into_iter().next() else {
-            return Ok(());
-        };
+        let Some(current) = Self::lookup(c, id).await? else { return Ok(()) };
         let was_associated = current.association_id().is_some() || current.network_interface_id().is_some();
         gone_is_ok(
             retry(
@@ -178,7 +185,7 @@ impl ResourceType for ElasticIp {
                     })
                 },
                 || async move {
-                    let a = Self::describe(c, vec![filter("allocation-id", [id])]).await.ok()?.into_iter().next()?;
+                    let a = Self::lookup(c, id).await.ok()??;
                     let eni = a.network_interface_id().or(current.network_interface_id())?;
                     Some(format!(
                         "the address is still associated with network interface {eni} (a NAT gateway that is still being deleted, or an instance)"
@@ -190,14 +197,6 @@ impl ResourceType for ElasticIp {
     }
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
-        let identity = &query.identity;
-        let c = self.ctx.clients().await?;
-        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found
-            .iter()
-            .filter(|a| tagged_for(a.tags(), identity))
-            .map(|a| Self::attrs(c, a))
-            .map(Found::ours)
-            .collect())
+        self.find_tagged(query).await
     }
 }

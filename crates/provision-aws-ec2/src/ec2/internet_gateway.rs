@@ -1,12 +1,13 @@
 //! `aws_internet_gateway`: a VPC's way to the internet. Attached and detached in place; detached
 //! before it is deleted.
 
-use super::{batched, filter, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags, visible};
+use super::object::Ec2Object;
+use super::{get_str, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type};
+use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag};
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
     Schema, Type, Value,
@@ -42,15 +43,33 @@ impl InternetGateway {
         InternetGateway { ctx, schema }
     }
 
+    fn attached_vpc(g: &Igw) -> Option<&str> {
+        g.attachments().iter().find_map(|a| a.vpc_id())
+    }
+}
+
+impl Ec2Object for InternetGateway {
+    type Item = Igw;
+    const WHAT: &'static str = "internet gateway";
+    const ID_FILTER: &'static str = "internet-gateway-id";
+
+    fn context(&self) -> &Context {
+        &self.ctx
+    }
+
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Igw>, ProviderError> {
         describe_all!(c.ec2.describe_internet_gateways(), filters, internet_gateways, "DescribeInternetGateways")
     }
 
-    fn attached_vpc(g: &Igw) -> Option<&str> {
-        g.attachments().iter().find_map(|a| a.vpc_id())
+    fn id_of(g: &Igw) -> Option<&str> {
+        g.internet_gateway_id()
     }
 
-    fn attrs(c: &Clients, g: &Igw) -> Attrs {
+    fn tags_of(g: &Igw) -> &[Tag] {
+        g.tags()
+    }
+
+    fn attrs(c: &Clients, g: &Igw, _prior: &Attrs) -> Attrs {
         let id = g.internet_gateway_id().unwrap_or_default();
         let owner = g.owner_id().unwrap_or_default();
         let mut a = Attrs::new();
@@ -64,14 +83,9 @@ impl InternetGateway {
         a.insert("tags_all".into(), user_tags(g.tags()));
         a
     }
+}
 
-    async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        visible("internet gateway", id, || async {
-            Ok(Self::describe(c, vec![filter("internet-gateway-id", [id])]).await?.first().map(|g| Self::attrs(c, g)))
-        })
-        .await
-    }
-
+impl InternetGateway {
     async fn attach(c: &Clients, id: &str, vpc: &str) -> Result<(), ProviderError> {
         retry(
             Policy::NEW_OBJECT,
@@ -134,16 +148,7 @@ impl ResourceType for InternetGateway {
         ctx: &ReadContext,
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let c = self.ctx.clients().await?;
-        let found = batched(
-            &ctx.stack,
-            objects,
-            "internet-gateway-id",
-            |g: &Igw| g.internet_gateway_id(),
-            |f| Self::describe(c, f),
-        )
-        .await?;
-        Ok(found.iter().map(|(id, g)| (id.clone(), Self::attrs(c, g))).collect())
+        self.read_batched(ctx, objects).await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
@@ -183,10 +188,7 @@ impl ResourceType for InternetGateway {
 
     async fn delete(&self, _op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
-        let current = match Self::describe(c, vec![filter("internet-gateway-id", [id])]).await?.into_iter().next() {
-            Some(g) => g,
-            None => return Ok(()),
-        };
+        let Some(current) = Self::lookup(c, id).await? else { return Ok(()) };
         for a in current.attachments() {
             if let Some(vpc) = a.vpc_id() {
                 Self::detach(c, id, vpc).await?;
@@ -204,14 +206,6 @@ impl ResourceType for InternetGateway {
     }
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
-        let identity = &query.identity;
-        let c = self.ctx.clients().await?;
-        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found
-            .iter()
-            .filter(|g| tagged_for(g.tags(), identity))
-            .map(|g| Self::attrs(c, g))
-            .map(Found::ours)
-            .collect())
+        self.find_tagged(query).await
     }
 }

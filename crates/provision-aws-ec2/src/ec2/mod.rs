@@ -1,5 +1,5 @@
-//! EC2 resources, and what they share: tagging on create, tag updates by delta, and batched reads
-//! that list the stack's objects by tag in as few calls as pagination allows.
+//! EC2 resources, and what they share: tagging on create, tag updates by delta, and the adapter
+//! for tagged object types (`object.rs`: batched reads, finds by tag, reads of one object by id).
 
 /// Every item of a paginated EC2 `Describe*` call with the given filters, as many per page as the
 /// API allows: `describe_all!(c.ec2.describe_vpcs(), filters, vpcs, "DescribeVpcs")`. The long form
@@ -21,6 +21,7 @@ macro_rules! describe_all {
 pub(crate) mod eip;
 pub(crate) mod internet_gateway;
 pub(crate) mod nat_gateway;
+pub(crate) mod object;
 pub(crate) mod route;
 pub(crate) mod route_table;
 pub(crate) mod route_table_association;
@@ -36,11 +37,7 @@ use crate::retry::{Policy, nothing, retry};
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag, TagSpecification};
 use provision_aws_core::tags;
 use provision_core::{Attrs, Identity, ProviderError, Value};
-use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-
-/// How many values one EC2 filter takes.
-const FILTER_VALUES: usize = 200;
 
 pub(crate) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
     Filter::builder().name(name).set_values(Some(values.into_iter().map(Into::into).collect())).build()
@@ -163,46 +160,10 @@ pub(crate) fn client_token(ctx: &provision_core::OpContext) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads objects in as few calls as possible: first every object of the stack, by its tag (one
-/// paginated call, however many objects); then, for ids the stack listing did not return
-/// (imported objects, removed tags), by id, 200 per call. Missing objects are simply absent.
-pub(crate) async fn batched<T, F, Fut>(
-    stack: &str,
-    objects: &[(String, Attrs)],
-    id_filter: &str,
-    id_of: fn(&T) -> Option<&str>,
-    fetch: F,
-) -> Result<BTreeMap<String, T>, ProviderError>
-where
-    F: Fn(Vec<Filter>) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
-{
-    let ids: Vec<&String> = objects.iter().map(|(id, _)| id).collect();
-    let wanted: BTreeSet<&str> = ids.iter().map(|s| s.as_str()).collect();
-    let mut found = BTreeMap::new();
-    if ids.is_empty() {
-        return Ok(found);
-    }
-    for item in fetch(vec![stack_filter(stack)]).await? {
-        if let Some(id) = id_of(&item).filter(|id| wanted.contains(id)).map(str::to_string) {
-            found.insert(id, item);
-        }
-    }
-    let missing: Vec<&String> = ids.into_iter().filter(|id| !found.contains_key(id.as_str())).collect();
-    for chunk in missing.chunks(FILTER_VALUES) {
-        for item in fetch(vec![filter(id_filter, chunk.iter().map(|s| s.as_str()))]).await? {
-            if let Some(id) = id_of(&item).map(str::to_string) {
-                found.insert(id, item);
-            }
-        }
-    }
-    Ok(found)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use provision_core::{OpContext, Identity};
+    use provision_core::{Identity, OpContext};
 
     fn ctx(token: &str) -> OpContext {
         let address = "aws_nat_gateway.main[0]".parse().expect("address");

@@ -2,14 +2,13 @@
 //! `available` and minutes to be `deleted`; both are waited for. Created with a client token
 //! derived from the pending record, so a retried create never makes a second gateway.
 
-use super::{
-    batched, client_token, filter, get_string, need_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags,
-};
+use super::object::Ec2Object;
+use super::{client_token, get_string, need_str, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::validate;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{ConnectivityType, Filter, NatGateway as Nat, NatGatewayState, ResourceType as Ec2Type};
+use aws_sdk_ec2::types::{ConnectivityType, Filter, NatGateway as Nat, NatGatewayState, ResourceType as Ec2Type, Tag};
 use provision_aws_core::wait::{self, Status, Wait};
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
@@ -29,12 +28,6 @@ const MAX_POLL: Duration = Duration::from_secs(10);
 pub(crate) struct NatGateway {
     ctx: Arc<Context>,
     schema: Schema,
-}
-
-/// A gateway that is gone or never came to be: reads treat it as absent (AWS keeps listing
-/// deleted and failed gateways for about an hour).
-fn finished(n: &Nat) -> bool {
-    matches!(n.state(), Some(NatGatewayState::Deleted | NatGatewayState::Failed))
 }
 
 impl NatGateway {
@@ -75,12 +68,30 @@ impl NatGateway {
             .timeouts(Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(1800));
         NatGateway { ctx, schema }
     }
+}
+
+impl Ec2Object for NatGateway {
+    type Item = Nat;
+    const WHAT: &'static str = "NAT gateway";
+    const ID_FILTER: &'static str = "nat-gateway-id";
+
+    fn context(&self) -> &Context {
+        &self.ctx
+    }
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Nat>, ProviderError> {
         describe_all!(c.ec2.describe_nat_gateways(), set_filter, filters, 1000, nat_gateways, "DescribeNatGateways")
     }
 
-    fn attrs(n: &Nat) -> Attrs {
+    fn id_of(n: &Nat) -> Option<&str> {
+        n.nat_gateway_id()
+    }
+
+    fn tags_of(n: &Nat) -> &[Tag] {
+        n.tags()
+    }
+
+    fn attrs(_c: &Clients, n: &Nat, _prior: &Attrs) -> Attrs {
         let addr = n.nat_gateway_addresses().iter().find(|a| a.is_primary().unwrap_or(true));
         let mut a = Attrs::new();
         a.insert("id".into(), s(n.nat_gateway_id()));
@@ -95,6 +106,14 @@ impl NatGateway {
         a
     }
 
+    /// A gateway that is gone or never came to be is absent from reads and finds (AWS keeps
+    /// listing deleted and failed gateways for about an hour).
+    fn keep(&self, n: &Nat) -> bool {
+        !matches!(n.state(), Some(NatGatewayState::Deleted | NatGatewayState::Failed))
+    }
+}
+
+impl NatGateway {
     /// Polls until the gateway is in `want` (or gone, when waiting for `deleted`). `None` when it
     /// is gone.
     async fn wait(
@@ -110,8 +129,7 @@ impl NatGateway {
             spec = spec.until_gone();
         }
         let poll = || async {
-            let found = Self::describe(c, vec![filter("nat-gateway-id", [id])]).await?.into_iter().next();
-            Ok(match found {
+            Ok(match Self::lookup(c, id).await? {
                 None => Status::Gone,
                 Some(n) if n.state() == Some(&want) => Status::Ready(n),
                 Some(n) if n.state() == Some(&NatGatewayState::Failed) && !deleting => {
@@ -149,11 +167,7 @@ impl ResourceType for NatGateway {
         ctx: &ReadContext,
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let c = self.ctx.clients().await?;
-        let found =
-            batched(&ctx.stack, objects, "nat-gateway-id", |n: &Nat| n.nat_gateway_id(), |f| Self::describe(c, f))
-                .await?;
-        Ok(found.iter().filter(|(_, n)| !finished(n)).map(|(id, n)| (id.clone(), Self::attrs(n))).collect())
+        self.read_batched(ctx, objects).await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
@@ -186,7 +200,7 @@ impl ResourceType for NatGateway {
             .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateNatGateway returned no id"))?
             .to_string();
         match Self::wait(c, ctx, &id, NatGatewayState::Available, CREATE_TIMEOUT).await? {
-            Some(n) => Ok(Self::attrs(&n)),
+            Some(n) => Ok(Self::attrs(c, &n, &Attrs::new())),
             None => Err(ProviderError::new(ProviderErrorKind::Other, format!("NAT gateway {id} disappeared"))),
         }
     }
@@ -194,10 +208,7 @@ impl ResourceType for NatGateway {
     async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         sync_tags(&c.ec2, id, prior.get("tags_all"), desired.get("tags_all")).await?;
-        match Self::describe(c, vec![filter("nat-gateway-id", [id])]).await?.into_iter().next() {
-            Some(n) => Ok(Self::attrs(&n)),
-            None => Err(ProviderError::new(ProviderErrorKind::NotFound, format!("NAT gateway {id} not found"))),
-        }
+        Self::lookup(c, id).await?.map(|n| Self::attrs(c, &n, prior)).ok_or_else(|| Self::not_found(id))
     }
 
     async fn delete(&self, op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
@@ -211,14 +222,6 @@ impl ResourceType for NatGateway {
     }
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
-        let identity = &query.identity;
-        let c = self.ctx.clients().await?;
-        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found
-            .iter()
-            .filter(|n| !finished(n) && tagged_for(n.tags(), identity))
-            .map(Self::attrs)
-            .map(Found::ours)
-            .collect())
+        self.find_tagged(query).await
     }
 }

@@ -6,7 +6,8 @@
 //! idempotent: when the same route already exists it is adopted, so an interrupted create that
 //! did reach AWS is neither duplicated nor lost on the next run.
 
-use super::route_table::{RouteSpec, describe};
+use super::object::Ec2Object;
+use super::route_table::{RouteSpec, RouteTable, describe};
 use super::{filter, get_string, need_str, s, visible};
 use crate::context::{Clients, Context};
 use crate::validate;
@@ -18,9 +19,6 @@ use provision_core::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How many route tables one describe asks for.
-const CHUNK: usize = 200;
 
 pub(crate) struct RouteResource {
     ctx: Arc<Context>,
@@ -129,14 +127,11 @@ impl ResourceType for RouteResource {
         let tables: BTreeSet<String> = objects.iter().filter_map(|(_, a)| get_string(a, "route_table_id")).collect();
         let tables: Vec<String> = tables.into_iter().collect();
         let mut routes: BTreeMap<String, Attrs> = BTreeMap::new();
-        for chunk in tables.chunks(CHUNK) {
-            for t in describe(c, vec![filter("route-table-id", chunk.iter().map(String::as_str))]).await? {
-                let table = t.route_table_id().unwrap_or_default();
-                for r in t.routes() {
-                    let a = Self::attrs(table, r);
-                    if let Some(id) = a.get("id").and_then(Value::as_str) {
-                        routes.insert(id.to_string(), a.clone());
-                    }
+        for (table, t) in RouteTable::by_ids(c, &tables).await? {
+            for r in t.routes() {
+                let a = Self::attrs(&table, r);
+                if let Some(id) = a.get("id").and_then(Value::as_str) {
+                    routes.insert(id.to_string(), a.clone());
                 }
             }
         }

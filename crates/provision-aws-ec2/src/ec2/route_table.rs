@@ -1,13 +1,14 @@
 //! `aws_route_table`: a VPC route table, with its inline `route` blocks managed as a delta
 //! (routes added, replaced and deleted one by one; the table itself is kept).
 
-use super::{batched, filter, need_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags, visible};
+use super::object::Ec2Object;
+use super::{need_str, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Route, RouteOrigin, RouteTable as Rtb};
+use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Route, RouteOrigin, RouteTable as Rtb, Tag};
 use provision_core::{
     AttributeSchema, Attrs, BlockSchema, FindQuery, Found, Nesting, OpContext, ProviderError, ProviderErrorKind,
     ReadContext, ResourceType, Schema, Type, Value,
@@ -202,8 +203,30 @@ impl RouteTable {
             .timeouts(Duration::from_secs(300), Duration::from_secs(120), Duration::from_secs(300));
         RouteTable { ctx, schema }
     }
+}
 
-    fn attrs(c: &Clients, t: &Rtb) -> Attrs {
+impl Ec2Object for RouteTable {
+    type Item = Rtb;
+    const WHAT: &'static str = "route table";
+    const ID_FILTER: &'static str = "route-table-id";
+
+    fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Rtb>, ProviderError> {
+        describe(c, filters).await
+    }
+
+    fn id_of(t: &Rtb) -> Option<&str> {
+        t.route_table_id()
+    }
+
+    fn tags_of(t: &Rtb) -> &[Tag] {
+        t.tags()
+    }
+
+    fn attrs(c: &Clients, t: &Rtb, _prior: &Attrs) -> Attrs {
         let id = t.route_table_id().unwrap_or_default();
         let owner = t.owner_id().unwrap_or_default();
         let mut a = Attrs::new();
@@ -215,14 +238,9 @@ impl RouteTable {
         a.insert("tags_all".into(), user_tags(t.tags()));
         a
     }
+}
 
-    async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        visible("route table", id, || async {
-            Ok(describe(c, vec![filter("route-table-id", [id])]).await?.first().map(|t| Self::attrs(c, t)))
-        })
-        .await
-    }
-
+impl RouteTable {
     /// Brings the table's routes from `old` to `new`, keyed by destination.
     async fn sync_routes(c: &Clients, id: &str, old: &[RouteSpec], new: &[RouteSpec]) -> Result<(), ProviderError> {
         let old: BTreeMap<String, &RouteSpec> = old.iter().map(|r| (r.destination(), r)).collect();
@@ -258,10 +276,7 @@ impl ResourceType for RouteTable {
         ctx: &ReadContext,
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let c = self.ctx.clients().await?;
-        let found =
-            batched(&ctx.stack, objects, "route-table-id", |t: &Rtb| t.route_table_id(), |f| describe(c, f)).await?;
-        Ok(found.iter().map(|(id, t)| (id.clone(), Self::attrs(c, t))).collect())
+        self.read_batched(ctx, objects).await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
@@ -311,7 +326,7 @@ impl ResourceType for RouteTable {
                         .map_err(|e| sdk("DeleteRouteTable", e))
                 },
                 || async move {
-                    let t = describe(c, vec![filter("route-table-id", [id])]).await.ok()?.into_iter().next()?;
+                    let t = Self::lookup(c, id).await.ok()??;
                     let subnets: Vec<&str> = t.associations().iter().filter_map(|a| a.subnet_id()).collect();
                     (!subnets.is_empty()).then(|| format!("the table is still associated with {}", subnets.join(", ")))
                 },
@@ -321,14 +336,6 @@ impl ResourceType for RouteTable {
     }
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
-        let identity = &query.identity;
-        let c = self.ctx.clients().await?;
-        let found = describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found
-            .iter()
-            .filter(|t| tagged_for(t.tags(), identity))
-            .map(|t| Self::attrs(c, t))
-            .map(Found::ours)
-            .collect())
+        self.find_tagged(query).await
     }
 }

@@ -2,17 +2,15 @@
 //! Rule changes are applied as authorize/revoke deltas; the group is replaced only when its
 //! name, description or VPC changes. Deletion waits out lingering network interfaces.
 
+use super::object::Ec2Object;
 use super::sg_rules::{self, Atom, Direction};
-use super::{
-    batched, client_token, filter, get_bool, get_str, get_string, s, stack_filter, sync_tags, tag_spec, tagged_for,
-    user_tags, visible,
-};
+use super::{client_token, filter, get_bool, get_str, get_string, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, retry};
 use crate::validate;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, SecurityGroup as Sg};
+use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, SecurityGroup as Sg, Tag};
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
     Schema, Type, Value,
@@ -93,9 +91,27 @@ impl SecurityGroup {
             .with_tags();
         SecurityGroup { ctx, schema }
     }
+}
+
+impl Ec2Object for SecurityGroup {
+    type Item = Sg;
+    const WHAT: &'static str = "security group";
+    const ID_FILTER: &'static str = "group-id";
+
+    fn context(&self) -> &Context {
+        &self.ctx
+    }
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Sg>, ProviderError> {
         describe_all!(c.ec2.describe_security_groups(), filters, security_groups, "DescribeSecurityGroups")
+    }
+
+    fn id_of(g: &Sg) -> Option<&str> {
+        g.group_id()
+    }
+
+    fn tags_of(g: &Sg) -> &[Tag] {
+        g.tags()
     }
 
     /// The group's attributes; `prior` supplies what AWS does not report (`name_prefix`,
@@ -126,14 +142,9 @@ impl SecurityGroup {
         a.insert("tags_all".into(), user_tags(g.tags()));
         a
     }
+}
 
-    async fn current(c: &Clients, id: &str) -> Result<Sg, ProviderError> {
-        visible("security group", id, || async {
-            Ok(Self::describe(c, vec![filter("group-id", [id])]).await?.into_iter().next())
-        })
-        .await
-    }
-
+impl SecurityGroup {
     /// Brings the managed directions from what exists to `desired`.
     async fn sync_rules(
         c: &Clients,
@@ -212,14 +223,7 @@ impl ResourceType for SecurityGroup {
         ctx: &ReadContext,
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let c = self.ctx.clients().await?;
-        let found = batched(&ctx.stack, objects, "group-id", |g: &Sg| g.group_id(), |f| Self::describe(c, f)).await?;
-        let priors: BTreeMap<&str, &Attrs> = objects.iter().map(|(id, a)| (id.as_str(), a)).collect();
-        let empty = Attrs::new();
-        Ok(found
-            .iter()
-            .map(|(id, g)| (id.clone(), Self::attrs(c, g, priors.get(id.as_str()).copied().unwrap_or(&empty))))
-            .collect())
+        self.read_batched(ctx, objects).await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
@@ -306,15 +310,6 @@ impl ResourceType for SecurityGroup {
     }
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
-        let identity = &query.identity;
-        let c = self.ctx.clients().await?;
-        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        let empty = Attrs::new();
-        Ok(found
-            .iter()
-            .filter(|g| tagged_for(g.tags(), identity))
-            .map(|g| Self::attrs(c, g, &empty))
-            .map(Found::ours)
-            .collect())
+        self.find_tagged(query).await
     }
 }

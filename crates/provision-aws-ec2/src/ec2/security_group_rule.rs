@@ -4,8 +4,10 @@
 //! Rules carry no tags, so `find` cannot recognise one after a crash. Instead, create authorizes
 //! only what is missing: a rule that already exists is adopted, never duplicated.
 
+use super::object::Ec2Object;
+use super::security_group::SecurityGroup;
 use super::sg_rules::{self, Atom, Direction, Source};
-use super::{filter, get_bool, get_i32, get_str, get_string, get_strings, need_str, s, string_set};
+use super::{get_bool, get_i32, get_str, get_string, get_strings, need_str, s, string_set};
 use crate::context::{Clients, Context};
 use crate::validate;
 use async_trait::async_trait;
@@ -17,8 +19,6 @@ use provision_core::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
-
-const CHUNK: usize = 200;
 
 pub(crate) struct SecurityGroupRule {
     ctx: Arc<Context>,
@@ -137,22 +137,9 @@ impl SecurityGroupRule {
         SecurityGroupRule { ctx, schema }
     }
 
+    /// The groups with these ids, 200 per call.
     async fn groups(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Sg>, ProviderError> {
-        let mut out = BTreeMap::new();
-        for chunk in ids.chunks(CHUNK) {
-            let found: Vec<Sg> = describe_all!(
-                c.ec2.describe_security_groups(),
-                vec![filter("group-id", chunk.iter().map(String::as_str))],
-                security_groups,
-                "DescribeSecurityGroups"
-            )?;
-            for g in found {
-                if let Some(id) = g.group_id() {
-                    out.insert(id.to_string(), g);
-                }
-            }
-        }
-        Ok(out)
+        SecurityGroup::by_ids(c, ids).await
     }
 
     fn existing(g: &Sg, dir: Direction) -> Vec<Atom> {

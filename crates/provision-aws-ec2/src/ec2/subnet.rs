@@ -1,12 +1,13 @@
 //! `aws_subnet`: a range of a VPC in one availability zone.
 
-use super::{batched, filter, get_bool, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags, visible};
+use super::object::Ec2Object;
+use super::{filter, get_bool, get_str, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type, Tag};
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
     Schema, Type, Value,
@@ -59,12 +60,30 @@ impl Subnet {
             .timeouts(Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(1200));
         Subnet { ctx, schema }
     }
+}
 
-    async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2::types::Subnet>, ProviderError> {
+impl Ec2Object for Subnet {
+    type Item = aws_sdk_ec2::types::Subnet;
+    const WHAT: &'static str = "subnet";
+    const ID_FILTER: &'static str = "subnet-id";
+
+    fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Self::Item>, ProviderError> {
         describe_all!(c.ec2.describe_subnets(), filters, subnets, "DescribeSubnets")
     }
 
-    fn attrs(v: &aws_sdk_ec2::types::Subnet) -> Attrs {
+    fn id_of(v: &Self::Item) -> Option<&str> {
+        v.subnet_id()
+    }
+
+    fn tags_of(v: &Self::Item) -> &[Tag] {
+        v.tags()
+    }
+
+    fn attrs(_c: &Clients, v: &Self::Item, _prior: &Attrs) -> Attrs {
         let mut a = Attrs::new();
         a.insert("id".into(), s(v.subnet_id()));
         a.insert("arn".into(), s(v.subnet_arn()));
@@ -77,14 +96,9 @@ impl Subnet {
         a.insert("tags_all".into(), user_tags(v.tags()));
         a
     }
+}
 
-    async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        visible("subnet", id, || async {
-            Ok(Self::describe(c, vec![filter("subnet-id", [id])]).await?.first().map(Self::attrs))
-        })
-        .await
-    }
-
+impl Subnet {
     async fn set_public_ip(c: &Clients, id: &str, value: bool) -> Result<(), ProviderError> {
         let b = AttributeBooleanValue::builder().value(value).build();
         retry(
@@ -138,16 +152,7 @@ impl ResourceType for Subnet {
         ctx: &ReadContext,
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let c = self.ctx.clients().await?;
-        let found = batched(
-            &ctx.stack,
-            objects,
-            "subnet-id",
-            |v: &aws_sdk_ec2::types::Subnet| v.subnet_id(),
-            |f| Self::describe(c, f),
-        )
-        .await?;
-        Ok(found.iter().map(|(id, v)| (id.clone(), Self::attrs(v))).collect())
+        self.read_batched(ctx, objects).await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
@@ -198,9 +203,6 @@ impl ResourceType for Subnet {
     }
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
-        let identity = &query.identity;
-        let c = self.ctx.clients().await?;
-        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found.iter().filter(|v| tagged_for(v.tags(), identity)).map(Self::attrs).map(Found::ours).collect())
+        self.find_tagged(query).await
     }
 }

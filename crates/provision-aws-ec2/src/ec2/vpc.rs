@@ -1,12 +1,15 @@
 //! `aws_vpc`: the network everything else lives in.
 
-use super::{batched, filter, get_bool, get_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags};
+use super::object::Ec2Object;
+use super::{filter, get_bool, get_str, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, nothing, retry};
 use crate::validate;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type, Tenancy, VpcAttributeName, VpcState};
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, Filter, ResourceType as Ec2Type, Tag, Tenancy, VpcAttributeName, VpcState,
+};
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
     Schema, Type, Value,
@@ -64,11 +67,49 @@ impl Vpc {
             .timeouts(Duration::from_secs(1200), Duration::from_secs(1200), Duration::from_secs(1200));
         Vpc { ctx, schema }
     }
+}
 
-    async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2::types::Vpc>, ProviderError> {
+impl Ec2Object for Vpc {
+    type Item = aws_sdk_ec2::types::Vpc;
+    const WHAT: &'static str = "VPC";
+    const ID_FILTER: &'static str = "vpc-id";
+
+    fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Self::Item>, ProviderError> {
         describe_all!(c.ec2.describe_vpcs(), filters, vpcs, "DescribeVpcs")
     }
 
+    fn id_of(v: &Self::Item) -> Option<&str> {
+        v.vpc_id()
+    }
+
+    fn tags_of(v: &Self::Item) -> &[Tag] {
+        v.tags()
+    }
+
+    /// What DescribeVpcs shows. The DNS attributes, the default security group and the main route
+    /// table need one call per VPC; they are kept as recorded (the last two never change).
+    fn attrs(c: &Clients, v: &Self::Item, prior: &Attrs) -> Attrs {
+        let mut a = Self::base(c, v);
+        for k in ["enable_dns_support", "enable_dns_hostnames", "default_security_group_id", "main_route_table_id"] {
+            a.insert(k.into(), prior.get(k).cloned().unwrap_or(Value::Null));
+        }
+        a
+    }
+
+    /// Recovery records everything ([`Vpc::read_full`]).
+    async fn adopted(&self, c: &Clients, v: &Self::Item) -> Result<Attrs, ProviderError> {
+        match v.vpc_id() {
+            Some(id) => self.read_full(c, id).await,
+            None => Ok(Self::attrs(c, v, &Attrs::new())),
+        }
+    }
+}
+
+impl Vpc {
     /// The attributes DescribeVpcs shows.
     fn base(c: &Clients, v: &aws_sdk_ec2::types::Vpc) -> Attrs {
         let id = v.vpc_id().unwrap_or_default();
@@ -86,11 +127,8 @@ impl Vpc {
     /// Everything, including what needs one call per VPC (DNS attributes, default security group,
     /// main route table). Used after create and update, and for crash recovery.
     async fn read_full(&self, c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        let vpcs = Self::describe(c, vec![filter("vpc-id", [id])]).await?;
-        let v = vpcs
-            .first()
-            .ok_or_else(|| ProviderError::new(ProviderErrorKind::NotFound, format!("VPC {id} not found")))?;
-        let mut a = Self::base(c, v);
+        let v = Self::lookup(c, id).await?.ok_or_else(|| Self::not_found(id))?;
+        let mut a = Self::base(c, &v);
         for (name, attr) in [
             ("enable_dns_support", VpcAttributeName::EnableDnsSupport),
             ("enable_dns_hostnames", VpcAttributeName::EnableDnsHostnames),
@@ -198,23 +236,7 @@ impl ResourceType for Vpc {
         ctx: &ReadContext,
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let c = self.ctx.clients().await?;
-        let found =
-            batched(&ctx.stack, objects, "vpc-id", |v: &aws_sdk_ec2::types::Vpc| v.vpc_id(), |f| Self::describe(c, f))
-                .await?;
-        let mut out = BTreeMap::new();
-        for (id, prior) in objects {
-            let Some(v) = found.get(id) else { continue };
-            let mut a = Self::base(c, v);
-            // DNS attributes, the default security group and the main route table need one call
-            // per VPC; they are kept as recorded (the last two never change).
-            for k in ["enable_dns_support", "enable_dns_hostnames", "default_security_group_id", "main_route_table_id"]
-            {
-                a.insert(k.into(), prior.get(k).cloned().unwrap_or(Value::Null));
-            }
-            out.insert(id.clone(), a);
-        }
-        Ok(out)
+        self.read_batched(ctx, objects).await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
@@ -273,18 +295,6 @@ impl ResourceType for Vpc {
     }
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
-        let identity = &query.identity;
-        let c = self.ctx.clients().await?;
-        let mut out = vec![];
-        for v in Self::describe(c, vec![stack_filter(&identity.stack)])
-            .await?
-            .iter()
-            .filter(|v| tagged_for(v.tags(), identity))
-        {
-            if let Some(id) = v.vpc_id() {
-                out.push(Found::ours(self.read_full(c, id).await?));
-            }
-        }
-        Ok(out)
+        self.find_tagged(query).await
     }
 }

@@ -2,18 +2,16 @@
 //! one source, a real AWS object (`sgr-...`) with its own tags. Everything but the group is
 //! changed in place (ModifySecurityGroupRules).
 
+use super::object::Ec2Object;
 use super::sg_rules::{Atom, Direction, Source, canonical_protocol, normalize_protocol, permission};
-use super::{
-    batched, filter, get_i32, get_string, need_str, s, stack_filter, sync_tags, tag_spec, tagged_for, user_tags,
-    visible,
-};
+use super::{get_i32, get_string, need_str, s, sync_tags, tag_spec, user_tags};
 use crate::context::{Clients, Context};
 use crate::error::sdk;
 use crate::retry::gone_is_ok;
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    Filter, ResourceType as Ec2Type, SecurityGroupRule as Rule, SecurityGroupRuleRequest, SecurityGroupRuleUpdate,
+    Filter, ResourceType as Ec2Type, SecurityGroupRule as Rule, SecurityGroupRuleRequest, SecurityGroupRuleUpdate, Tag,
 };
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
@@ -118,6 +116,16 @@ impl VpcSecurityGroupRule {
             .with_tags();
         VpcSecurityGroupRule { ctx, schema, dir }
     }
+}
+
+impl Ec2Object for VpcSecurityGroupRule {
+    type Item = Rule;
+    const WHAT: &'static str = "security group rule";
+    const ID_FILTER: &'static str = "security-group-rule-id";
+
+    fn context(&self) -> &Context {
+        &self.ctx
+    }
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<Vec<Rule>, ProviderError> {
         describe_all!(
@@ -128,7 +136,15 @@ impl VpcSecurityGroupRule {
         )
     }
 
-    fn attrs(r: &Rule) -> Attrs {
+    fn id_of(r: &Rule) -> Option<&str> {
+        r.security_group_rule_id()
+    }
+
+    fn tags_of(r: &Rule) -> &[Tag] {
+        r.tags()
+    }
+
+    fn attrs(_c: &Clients, r: &Rule, _prior: &Attrs) -> Attrs {
         let p = canonical_protocol(r.ip_protocol().unwrap_or("-1"));
         let port = |v: Option<i32>| {
             if p == "-1" { Value::Null } else { v.map_or(Value::Null, |n| Value::Number(f64::from(n))) }
@@ -150,15 +166,9 @@ impl VpcSecurityGroupRule {
         a
     }
 
-    fn mine(&self, r: &Rule) -> bool {
+    /// A rule of this type's direction (the describe call lists both).
+    fn keep(&self, r: &Rule) -> bool {
         r.is_egress() == Some(self.dir == Direction::Egress)
-    }
-
-    async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
-        visible("security group rule", id, || async {
-            Ok(Self::describe(c, vec![filter("security-group-rule-id", [id])]).await?.first().map(Self::attrs))
-        })
-        .await
     }
 }
 
@@ -180,16 +190,7 @@ impl ResourceType for VpcSecurityGroupRule {
         ctx: &ReadContext,
         objects: &[(String, Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let c = self.ctx.clients().await?;
-        let found = batched(
-            &ctx.stack,
-            objects,
-            "security-group-rule-id",
-            |r: &Rule| r.security_group_rule_id(),
-            |f| Self::describe(c, f),
-        )
-        .await?;
-        Ok(found.iter().filter(|(_, r)| self.mine(r)).map(|(id, r)| (id.clone(), Self::attrs(r))).collect())
+        self.read_batched(ctx, objects).await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
@@ -293,14 +294,6 @@ impl ResourceType for VpcSecurityGroupRule {
     }
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
-        let identity = &query.identity;
-        let c = self.ctx.clients().await?;
-        let found = Self::describe(c, vec![stack_filter(&identity.stack)]).await?;
-        Ok(found
-            .iter()
-            .filter(|r| self.mine(r) && tagged_for(r.tags(), identity))
-            .map(Self::attrs)
-            .map(Found::ours)
-            .collect())
+        self.find_tagged(query).await
     }
 }
