@@ -625,16 +625,15 @@ impl Loader<'_> {
         let what = if data { format!("data source {type_name}") } else { type_name.clone() };
         self.check_body(&body, &schema, &what, type_span.clone(), &[]);
         r.body = body;
-        if let Some(prev) = self.m.resources.iter().find(|x| x.address == address) {
+        let span = r.span.clone();
+        if let Err(prev) = self.m.add_resource(r) {
             let prev = prev.span.clone();
             self.diags.push(
                 Diagnostic::error(format!("Duplicate {} \"{address}\"", if data { "data source" } else { "resource" }))
-                    .at(r.span.clone(), "declared again here")
+                    .at(span, "declared again here")
                     .at(prev, "first declared here"),
             );
-            return;
         }
-        self.m.resources.push(r);
     }
 
     fn lifecycle(&mut self, body: &BodyExprs, schema: &Schema, span: Option<Span>, data: bool) -> Lifecycle {
