@@ -27,6 +27,12 @@ impl Expr {
         references(self)
     }
 
+    /// Where this expression holds something like `10.0.0.0/16` or `10.0.0.1` outside quotes
+    /// (which parses as a number indexed by numbers, divided by a number).
+    pub fn unquoted_addresses(&self) -> Vec<Span> {
+        crate::references::unquoted_addresses(self)
+    }
+
     /// Every function this expression calls.
     pub fn function_calls(&self) -> Vec<(String, Option<Span>)> {
         function_calls(self)

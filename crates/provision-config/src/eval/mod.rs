@@ -959,6 +959,13 @@ impl<'a> Evaluator<'a> {
                 ));
             }
             Value::Null => return Err(self.err(e, "Invalid index", "cannot index a null value")),
+            Value::Number(_) => {
+                return Err(self.err(
+                    e,
+                    "Invalid index",
+                    "a number cannot be indexed; an IP address or CIDR block is a string and must be quoted, as in \"10.0.0.0/16\"",
+                ));
+            }
             other => {
                 return Err(self.err(e, "Invalid index", format!("a {} cannot be indexed", other.type_name())));
             }
