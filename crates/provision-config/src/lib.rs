@@ -15,7 +15,7 @@ mod render;
 mod types;
 mod vars;
 
-pub use eval::{InstanceCtx, Scope, eval, eval_body};
+pub use eval::{InstanceCtx, Scope, eval, eval_body, referenced_instance};
 pub use functions::FUNCTION_NAMES;
 pub use load::{load_dir, load_files};
 pub use module::{

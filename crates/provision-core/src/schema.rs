@@ -68,6 +68,26 @@ pub type Validator = fn(&Value) -> Result<(), String>;
 /// before any AWS call. Values not known yet are [`Value::Unknown`], which counts as set.
 pub type ObjectCheck = fn(&crate::value::Attrs) -> Result<(), String>;
 
+/// One planned object of a type that has a [`RelationCheck`].
+#[derive(Debug, Clone)]
+pub struct Related<'a> {
+    pub address: &'a crate::address::Address,
+    /// Its arguments as configured (unknown where they depend on what is not known yet).
+    pub attrs: &'a crate::value::Attrs,
+    /// For each argument that refers to another object's attribute (`vpc_id = aws_vpc.main.id`):
+    /// that object's address and planned attributes.
+    pub refers_to: std::collections::BTreeMap<&'static str, (&'a crate::address::Address, &'a crate::value::Attrs)>,
+}
+
+/// One problem a [`RelationCheck`] found: the object (an index into the slice it was given), the
+/// argument at fault and what is wrong.
+pub type RelationProblem = (usize, &'static str, String);
+
+/// Checks the planned objects of one type together and against the objects they refer to (subnets
+/// of one VPC that overlap, a subnet outside its VPC's range), when planning and validating.
+/// Values not known yet are skipped.
+pub type RelationCheck = fn(&[Related<'_>]) -> Vec<RelationProblem>;
+
 /// Puts a value in the one spelling AWS reports (`"all"` → `"-1"` for a protocol), so equal values
 /// written differently do not show as changes.
 pub type Normalizer = fn(&Value) -> Value;
@@ -273,6 +293,8 @@ pub struct Schema {
     pub layer: Layer,
     /// A check of the arguments together, run when planning.
     pub check: Option<ObjectCheck>,
+    /// A check of all planned objects of this type together, run when planning.
+    pub relations: Option<RelationCheck>,
     pub description: &'static str,
 }
 
@@ -294,6 +316,12 @@ impl Schema {
     /// See [`Schema::check`].
     pub fn check(mut self, f: ObjectCheck) -> Self {
         self.check = Some(f);
+        self
+    }
+
+    /// See [`Schema::relations`].
+    pub fn relations(mut self, f: RelationCheck) -> Self {
+        self.relations = Some(f);
         self
     }
 

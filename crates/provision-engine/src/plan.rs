@@ -4,8 +4,9 @@
 
 use crate::diff::{self, derive_tags};
 use crate::{Engine, EngineError, Event};
-use provision_config::{InstanceCtx, ObjectId, ResourceBlock, Scope, eval, eval_body};
+use provision_config::{InstanceCtx, ObjectId, ResourceBlock, Scope, eval, eval_body, referenced_instance};
 use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
+use provision_core::schema::Related;
 use provision_core::state::State;
 use provision_core::{
     Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ReadContext, Schema, Value,
@@ -159,15 +160,20 @@ impl Engine {
             layer: request.layer,
             outside_layer: 0,
             missing_outside: BTreeMap::new(),
+            related: vec![],
         };
         match request.mode {
-            PlanMode::Normal => walk.walk().await,
+            PlanMode::Normal => {
+                walk.walk().await;
+                walk.relations();
+            }
             PlanMode::Destroy => walk.destroy(),
         }
         walk.orphans(request.mode);
         walk.prevent_destroy();
         let outputs = walk.outputs(request.mode);
         if walk.diags.has_errors() {
+            walk.diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
             return Err(EngineError::Config(walk.diags));
         }
         for w in walk.diags.0.iter() {
@@ -309,6 +315,20 @@ struct Walk<'a> {
     /// Resources outside the planned layer with an instance that does not exist: nothing in the
     /// layer may depend on them.
     missing_outside: BTreeMap<Address, Address>,
+    /// Instances of types with a relation check, checked together after the walk.
+    related: Vec<RelatedInstance>,
+}
+
+/// The attributes of an object whose value is not known.
+static NOTHING: Attrs = Attrs::new();
+
+/// A planned instance whose type checks its objects together (see [`Schema::relations`]).
+struct RelatedInstance {
+    check: provision_core::schema::RelationCheck,
+    address: Address,
+    attrs: Attrs,
+    /// The instances its arguments refer to, by argument.
+    refers_to: Vec<(&'static str, Address)>,
 }
 
 impl Walk<'_> {
@@ -494,6 +514,19 @@ impl Walk<'_> {
                     continue;
                 }
             }
+            if let Some(check) = block.schema.relations {
+                let refers_to = block
+                    .schema
+                    .attributes
+                    .iter()
+                    .filter_map(|a| {
+                        let e = block.body.attrs.get(a.name)?;
+                        referenced_instance(e, &self.eval.scope, &ctx).map(|r| (a.name, r))
+                    })
+                    .collect();
+                let attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
+                self.related.push(RelatedInstance { check, address: address.clone(), attrs, refers_to });
+            }
             let prior = self.current.get(&address).map(|o| &o.attributes);
             let mut planned =
                 diff::plan_instance(&block.schema, &config, prior, &block.lifecycle, &self.engine.default_tags);
@@ -539,6 +572,54 @@ impl Walk<'_> {
                 replace_paths: planned.replace_paths,
                 layer: layer.clone(),
             });
+        }
+    }
+
+    /// Runs each type's relation check over its planned instances: one error per problem, at
+    /// the argument at fault.
+    fn relations(&mut self) {
+        let mut by_type: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, r) in self.related.iter().enumerate() {
+            by_type.entry(r.address.type_name.as_str()).or_default().push(i);
+        }
+        let mut problems = vec![];
+        for idxs in by_type.values() {
+            let objects: Vec<Related> = idxs
+                .iter()
+                .map(|&i| {
+                    let r = &self.related[i];
+                    let refers_to = r
+                        .refers_to
+                        .iter()
+                        .filter_map(|(arg, a)| {
+                            // An object whose value is not known (it has errors of its own) is
+                            // still the same object.
+                            let planned = match self.eval.values.get(&a.resource()).and_then(|v| v.get(&a.key)) {
+                                Some(v) => v.as_map().unwrap_or(&NOTHING),
+                                None if self.engine.module.resource(a).is_some() => &NOTHING,
+                                None => return None,
+                            };
+                            Some((*arg, (a, planned)))
+                        })
+                        .collect();
+                    Related { address: &r.address, attrs: &r.attrs, refers_to }
+                })
+                .collect();
+            let check = self.related[idxs[0]].check;
+            for (i, arg, message) in check(&objects) {
+                if let Some(&j) = idxs.get(i) {
+                    problems.push((j, arg, message));
+                }
+            }
+        }
+        for (j, arg, message) in problems {
+            let address = &self.related[j].address;
+            let block = self.engine.module.resource(address);
+            let span = block.and_then(|b| b.body.attrs.get(arg)).and_then(|e| e.span());
+            let span = span.or_else(|| block.and_then(|b| b.span.clone()));
+            self.diags.push(
+                Diagnostic::error(format!("Invalid value for `{arg}`")).at(span, message).note(format!("in {address}")),
+            );
         }
     }
 

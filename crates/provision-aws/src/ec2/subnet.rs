@@ -55,6 +55,7 @@ impl Subnet {
                     .describe("Whether instances launched here get a public IPv4 address. Changed in place."),
             )
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the subnet."))
+            .relations(validate::relations::subnets)
             .with_tags();
         Subnet { ctx, schema }
     }

@@ -8,7 +8,7 @@ use crate::types::TypeConstraint;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Strip, Template};
-use provision_core::{Address, Attrs, Diagnostic, Diagnostics, Nesting, Schema, Span, Value};
+use provision_core::{Address, AttrMode, Attrs, Diagnostic, Diagnostics, InstanceKey, Nesting, Schema, Span, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -36,6 +36,38 @@ pub struct InstanceCtx {
 /// Evaluates one expression.
 pub fn eval(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Result<Value, Diagnostic> {
     Evaluator { scope: Some(scope), inst, file: expr.file, bound: vec![], tainted: false }.expr(&expr.ast)
+}
+
+/// The instance whose attribute an expression reads when it is nothing but such a reference, as
+/// in `aws_vpc.main.id` or `aws_subnet.public[count.index].id`; `None` for anything else.
+pub fn referenced_instance(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Option<Address> {
+    let Expression::Traversal(t) = &expr.ast else { return None };
+    let Expression::Variable(root) = &t.expr else { return None };
+    let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+    let name = |i: usize| match ops.get(i) {
+        Some(TraversalOperator::GetAttr(id)) => Some(id.value().as_str()),
+        _ => None,
+    };
+    let (address, rest) = match root.value().as_str() {
+        "var" | "local" | "count" | "each" | "path" | "terraform" | "self" | "module" => return None,
+        "data" => (Address::data(name(0)?, name(1)?), 2),
+        type_name => (Address::managed(type_name, name(0)?), 1),
+    };
+    let key = match (ops.get(rest)?, ops.len() - rest) {
+        (TraversalOperator::GetAttr(_), 1) => None,
+        (TraversalOperator::LegacyIndex(n), 2) => Some(InstanceKey::Index(*n.value())),
+        (TraversalOperator::Index(ie), 2) => {
+            let key = eval(&Expr { file: expr.file, ast: ie.clone() }, scope, inst).ok()?;
+            match key.unmarked() {
+                Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => Some(InstanceKey::Index(*n as u64)),
+                Value::String(s) => Some(InstanceKey::Key(s.clone())),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    name(ops.len() - 1)?;
+    Some(address.with_key(key))
 }
 
 /// Evaluates an expression that may not refer to anything (a tfvars value, a type default).
@@ -67,6 +99,13 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
                 continue;
             }
         };
+        if a.mode == AttrMode::Required && v.unmarked().is_null() {
+            diags.push(
+                Diagnostic::error(format!("Missing required argument `{}`", a.name))
+                    .at(expr.span(), format!("`{}` is required ({}), but this is null", a.name, a.ty.describe())),
+            );
+            continue;
+        }
         let v = match TypeConstraint::from_schema(&a.ty).convert(v) {
             Ok(v) => v,
             Err(m) => {
