@@ -25,7 +25,7 @@ pub use module::{
 pub use references::{IndexKind, RefRoot, Reference};
 pub use render::render_diagnostics;
 pub use types::TypeConstraint;
-pub use vars::{VarSource, VariableInputs, resolve_variables};
+pub use vars::{VarSource, VariableInputs, resolve_known_variables, resolve_variables};
 
 /// The suggestion for a misspelt name, if one is close enough.
 pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

@@ -148,6 +148,22 @@ impl ConfigGraph {
         out
     }
 
+    /// True when `id` depends on a data source, directly or through anything else.
+    pub fn depends_on_data(&self, id: &ObjectId) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut stack = self.direct(id);
+        while let Some(o) = stack.pop() {
+            if !seen.insert(o.clone()) {
+                continue;
+            }
+            if matches!(&o, ObjectId::Resource(a) if a.mode == provision_core::Mode::Data) {
+                return true;
+            }
+            stack.extend(self.direct(&o));
+        }
+        false
+    }
+
     /// The locals `id` depends on (through other locals), in evaluation order.
     pub fn local_deps(&self, id: &ObjectId) -> Vec<String> {
         let mut need = BTreeSet::new();

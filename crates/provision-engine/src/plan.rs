@@ -4,14 +4,17 @@
 
 use crate::diff::{self, derive_tags};
 use crate::{Engine, EngineError, Event};
-use provision_config::{InstanceCtx, ObjectId, ResourceBlock, Scope, eval, eval_body, referenced_instance};
+use provision_config::{
+    InstanceCtx, Module, ObjectId, ProviderBlock, ResourceBlock, Scope, eval, eval_body, referenced_instance,
+};
 use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
 use provision_core::schema::Related;
 use provision_core::state::State;
 use provision_core::{
-    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ReadContext, Schema, Value,
+    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, Provider, ReadContext, Schema, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// What to plan.
 #[derive(Debug, Clone)]
@@ -145,23 +148,7 @@ impl Engine {
                 o.layer = info.layer;
             }
         }
-        let mut walk = Walk {
-            engine: self,
-            eval: Evaluation { scope: self.static_scope(), values: BTreeMap::new(), instances: BTreeMap::new() },
-            state: &refreshed,
-            original: state,
-            current: refreshed.resources.iter().filter(|o| o.deposed.is_none()).map(|o| (&o.address, o)).collect(),
-            original_current: state.resources.iter().filter(|o| o.deposed.is_none()).map(|o| &o.address).collect(),
-            changes: vec![],
-            data: BTreeMap::new(),
-            saved: request.saved.as_ref(),
-            diags: Diagnostics::default(),
-            configured: BTreeSet::new(),
-            layer: request.layer,
-            outside_layer: 0,
-            missing_outside: BTreeMap::new(),
-            related: vec![],
-        };
+        let mut walk = self.walker(&refreshed, state, request.saved.as_ref(), request.layer, false);
         match request.mode {
             PlanMode::Normal => {
                 walk.walk().await;
@@ -190,6 +177,69 @@ impl Engine {
             outputs,
         };
         Ok(PlannedRun { plan, data: walk.data, eval: walk.eval, state: refreshed, original: state.clone() })
+    }
+
+    /// What `provision validate` checks: the plan of an empty state, made offline. Every value
+    /// that is known without AWS (literals, variables with a value, locals, functions of them) is
+    /// evaluated and checked against its argument's type and validator, `count` and `for_each`
+    /// are expanded, and arguments are checked together, exactly as `plan` does; data sources are
+    /// not read (their attributes are unknown) and the provider is not configured, so nothing
+    /// reaches AWS. Returns every diagnostic, errors and warnings, in source order.
+    pub async fn validate(
+        provider: Arc<dyn Provider>,
+        module: Arc<Module>,
+        variables: BTreeMap<String, Value>,
+        options: crate::Options,
+    ) -> Diagnostics {
+        // The provider block is checked below like any other block; configuring the provider
+        // with it would refuse values that are merely unknown offline (a variable without value).
+        let provider_block = module.provider.clone();
+        let module =
+            if provider_block.is_some() { Arc::new(Module { provider: None, ..(*module).clone() }) } else { module };
+        let engine = match Engine::new(provider, module, variables, options, Arc::new(crate::Silent)) {
+            Ok(e) => e,
+            Err(mut d) => {
+                d.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+                return d;
+            }
+        };
+        let empty = State::new(String::new(), String::new());
+        let mut walk = engine.walker(&empty, &empty, None, None, true);
+        walk.walk().await;
+        walk.relations();
+        walk.provider_block(provider_block.as_ref());
+        walk.outputs(PlanMode::Normal);
+        let mut diags = walk.diags;
+        diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+        diags
+    }
+
+    fn walker<'a>(
+        &'a self,
+        refreshed: &'a State,
+        original: &'a State,
+        saved: Option<&'a SavedInputs>,
+        layer: Option<Layer>,
+        offline: bool,
+    ) -> Walk<'a> {
+        Walk {
+            engine: self,
+            eval: Evaluation { scope: self.static_scope(), values: BTreeMap::new(), instances: BTreeMap::new() },
+            state: refreshed,
+            original,
+            current: refreshed.resources.iter().filter(|o| o.deposed.is_none()).map(|o| (&o.address, o)).collect(),
+            original_current: original.resources.iter().filter(|o| o.deposed.is_none()).map(|o| &o.address).collect(),
+            changes: vec![],
+            data: BTreeMap::new(),
+            saved,
+            diags: Diagnostics::default(),
+            configured: BTreeSet::new(),
+            layer,
+            outside_layer: 0,
+            missing_outside: BTreeMap::new(),
+            offline,
+            related: vec![],
+        }
     }
 
     /// Reads every object in state, one batched call per resource type, all types at once.
@@ -315,6 +365,9 @@ struct Walk<'a> {
     /// Resources outside the planned layer with an instance that does not exist: nothing in the
     /// layer may depend on them.
     missing_outside: BTreeMap<Address, Address>,
+    /// `validate`: nothing is read, so data sources are unknown, and what is unknown only
+    /// because of them is not an error.
+    offline: bool,
     /// Instances of types with a relation check, checked together after the walk.
     related: Vec<RelatedInstance>,
 }
@@ -373,6 +426,9 @@ impl Walk<'_> {
                     return None;
                 }
             };
+            if v.is_unknown() && self.unknown_offline(block) {
+                return None;
+            }
             let problem = if v.is_unknown() {
                 Some("the count depends on values that are only known after apply; it must be known when planning (use values from variables and data sources)".to_string())
             } else if v.is_sensitive() {
@@ -407,6 +463,9 @@ impl Walk<'_> {
                 }
             };
             let bad = |m: &str| Diagnostic::error("Invalid for_each argument").at(fe.span(), m.to_string());
+            if !v.is_wholly_known() && self.unknown_offline(block) {
+                return None;
+            }
             if !v.is_wholly_known() {
                 self.diags.push(bad("the for_each value depends on values that are only known after apply; its keys must be known when planning"));
                 return None;
@@ -457,6 +516,12 @@ impl Walk<'_> {
             };
         }
         Some(vec![(None, InstanceCtx::default())])
+    }
+
+    /// Offline, a value may be unknown only because a data source was not read: then it is not
+    /// an error (a plan would know it).
+    fn unknown_offline(&self, block: &ResourceBlock) -> bool {
+        self.offline && self.engine.graph.depends_on_data(&ObjectId::Resource(block.address.clone()))
     }
 
     /// The block's instances; when it has none, its (empty) value is put in scope, and when they
@@ -678,7 +743,7 @@ impl Walk<'_> {
             };
             self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
             let known = args.values().all(Value::is_wholly_known);
-            if known && !pending {
+            if known && !pending && !self.offline {
                 let result = match self.saved.and_then(|s| s.data.get(&address)) {
                     Some(saved) => Ok(saved.clone()),
                     None => {
@@ -816,6 +881,25 @@ impl Walk<'_> {
                         .at(block.span.clone(), format!("lifecycle.prevent_destroy is set, but {why}"))
                         .note("remove prevent_destroy, or change the configuration so the object is kept"),
                 );
+            }
+        }
+    }
+
+    /// Offline: the provider block's values, checked as a plan would when configuring the
+    /// provider, where they are known.
+    fn provider_block(&mut self, block: Option<&ProviderBlock>) {
+        let Some(block) = block else { return };
+        let attrs = match eval_body(&block.body, &block.schema, &self.eval.scope, &InstanceCtx::default()) {
+            Ok(a) => a,
+            Err(d) => {
+                self.diags.extend(d);
+                return;
+            }
+        };
+        if attrs.values().all(Value::is_wholly_known) {
+            let plain: Attrs = attrs.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
+            if let Err(e) = self.engine.provider.configure(&plain) {
+                self.diags.push(Diagnostic::error(e.message).at(block.span.clone(), "in this provider block"));
             }
         }
     }
