@@ -8,6 +8,7 @@
 
 mod eval;
 mod functions;
+pub mod limits;
 mod load;
 mod module;
 mod references;

@@ -4,6 +4,7 @@
 
 use crate::diff::{self, derive_tags};
 use crate::{Engine, EngineError, Event};
+use provision_config::limits::VALUE_TOO_LARGE;
 use provision_config::{
     InstanceCtx, Module, ObjectId, ProviderBlock, ResourceBlock, Scope, eval, eval_body, referenced_instance,
 };
@@ -15,6 +16,16 @@ use provision_core::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+
+/// The most instances one resource or data source block may have (`count`, `for_each`): above
+/// the quota AWS sets per region or per VPC for every type provision manages (200 subnets per VPC,
+/// 2,500 security groups, a few VPCs and addresses), so a larger number is a mistake, and it
+/// bounds what planning holds in memory (about 2 KB per instance) before anything is checked.
+pub const MAX_INSTANCES: usize = 10_000;
+
+/// The most instances a whole configuration may have: twice the largest benchmarked stack
+/// (docs/benchmarks.md), some 200 MB while planning.
+pub const MAX_TOTAL_INSTANCES: usize = 100_000;
 
 /// What to plan.
 #[derive(Debug, Clone)]
@@ -239,6 +250,9 @@ impl Engine {
             missing_outside: BTreeMap::new(),
             offline,
             related: vec![],
+            total_instances: 0,
+            too_many: false,
+            oversized: BTreeSet::new(),
         }
     }
 
@@ -370,6 +384,11 @@ struct Walk<'a> {
     offline: bool,
     /// Instances of types with a relation check, checked together after the walk.
     related: Vec<RelatedInstance>,
+    /// Instances planned so far, and whether that passed [`MAX_TOTAL_INSTANCES`].
+    total_instances: usize,
+    too_many: bool,
+    /// Objects whose value was too large, or built from one that was (see `oversized_once`).
+    oversized: BTreeSet<ObjectId>,
 }
 
 /// The attributes of an object whose value is not known.
@@ -388,6 +407,7 @@ impl Walk<'_> {
     async fn walk(&mut self) {
         let order = self.engine.graph.order.clone();
         for id in order {
+            let before = self.diags.0.len();
             match &id {
                 ObjectId::Variable(_) | ObjectId::Output(_) => {}
                 ObjectId::Local(n) => {
@@ -411,6 +431,28 @@ impl Walk<'_> {
                     }
                 }
             }
+            self.oversized_once(&id, before);
+        }
+    }
+
+    /// A value too large because one it is built from was too large (and is now unknown, which
+    /// may be wrapped again) is reported once, where it first happened, not in every object
+    /// after it.
+    fn oversized_once(&mut self, id: &ObjectId, before: usize) {
+        let inherited = self.engine.graph.direct(id).iter().any(|d| self.oversized.contains(d));
+        let mut too_large = false;
+        let new: Vec<Diagnostic> = self.diags.0.drain(before..).collect();
+        for d in new {
+            if d.summary == VALUE_TOO_LARGE {
+                too_large = true;
+                if inherited {
+                    continue;
+                }
+            }
+            self.diags.push(d);
+        }
+        if inherited || too_large {
+            self.oversized.insert(id.clone());
         }
     }
 
@@ -435,6 +477,10 @@ impl Walk<'_> {
                 Some("sensitive values cannot be used as count".to_string())
             } else {
                 match v.as_number() {
+                    Some(n) if n > MAX_INSTANCES as f64 => Some(format!(
+                        "count is {}, but one resource may have at most {MAX_INSTANCES} instances",
+                        provision_core::value::format_number(n)
+                    )),
                     Some(n) if n >= 0.0 && n.fract() == 0.0 => None,
                     Some(n) => Some(format!(
                         "count must be a whole number of at least 0, not {}",
@@ -473,6 +519,17 @@ impl Walk<'_> {
             if v.contains_sensitive() {
                 self.diags
                     .push(bad("sensitive values cannot be used as for_each: the keys would be shown in the plan"));
+                return None;
+            }
+            let n = match &v {
+                Value::Map(m) => m.len(),
+                Value::Set(items) | Value::List(items) => items.len(),
+                _ => 0,
+            };
+            if n > MAX_INSTANCES {
+                self.diags.push(bad(&format!(
+                    "for_each has {n} elements, but one resource may have at most {MAX_INSTANCES} instances"
+                )));
                 return None;
             }
             return match v {
@@ -531,6 +588,22 @@ impl Walk<'_> {
             self.eval.scope.resources.insert(block.address.clone(), Value::Unknown);
             return None;
         };
+        self.total_instances += instances.len();
+        if self.total_instances > MAX_TOTAL_INSTANCES {
+            if !self.too_many {
+                let span = block.count.iter().chain(block.for_each.iter()).find_map(|e| e.span());
+                self.diags.push(Diagnostic::error("Too many instances").at(
+                    span.or_else(|| block.span.clone()),
+                    format!(
+                        "with {}, the configuration has more than {MAX_TOTAL_INSTANCES} resource instances, the most provision plans at once",
+                        block.address
+                    ),
+                ));
+            }
+            self.too_many = true;
+            self.eval.scope.resources.insert(block.address.clone(), Value::Unknown);
+            return None;
+        }
         if instances.is_empty() {
             self.eval.values.entry(block.address.clone()).or_default();
             self.eval.assemble(&block.address);
@@ -926,7 +999,10 @@ impl Walk<'_> {
             let after = match eval(&o.value, &self.eval.scope, &InstanceCtx::default()) {
                 Ok(v) => v,
                 Err(d) => {
+                    let id = ObjectId::Output(name.clone());
+                    let before = self.diags.0.len();
                     self.diags.push(d);
+                    self.oversized_once(&id, before);
                     continue;
                 }
             };

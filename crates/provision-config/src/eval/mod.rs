@@ -3,6 +3,7 @@
 //! every error points at the expression that caused it.
 
 use crate::functions;
+use crate::limits;
 use crate::module::{BodyExprs, Expr};
 use crate::types::TypeConstraint;
 use hcl_edit::Span as _;
@@ -35,7 +36,16 @@ pub struct InstanceCtx {
 
 /// Evaluates one expression.
 pub fn eval(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Result<Value, Diagnostic> {
-    Evaluator { scope: Some(scope), inst, file: expr.file, bound: vec![], tainted: false }.expr(&expr.ast)
+    let v = Evaluator { scope: Some(scope), inst, file: expr.file, bound: vec![], tainted: false }.expr(&expr.ast)?;
+    within_limits(v).map_err(|m| Diagnostic::error(limits::VALUE_TOO_LARGE).at(expr.span(), m))
+}
+
+/// The value, if it is within the limits on size and depth (see [`crate::limits`]).
+fn within_limits(v: Value) -> Result<Value, String> {
+    match limits::measure(&v, limits::MAX_VALUE_SIZE) {
+        Ok(_) => Ok(v),
+        Err(x) => Err(x.message()),
+    }
 }
 
 /// The instance whose attribute an expression reads when it is nothing but such a reference, as
@@ -75,6 +85,7 @@ pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
     Evaluator { scope: None, inst: &InstanceCtx::default(), file: 0, bound: vec![], tainted: false }
         .expr(e)
         .map_err(|d| d.summary)
+        .and_then(within_limits)
 }
 
 /// Evaluates a resource, data source or provider block body against its schema: every
@@ -172,6 +183,11 @@ impl<'a> Evaluator<'a> {
         Diagnostic::error(summary).at(self.span(e), detail)
     }
 
+    /// Counts one more part of a value being built (see [`limits::charge`]).
+    fn charge(&self, used: &mut usize, part: &Value, e: &Expression) -> Result<(), Diagnostic> {
+        limits::charge(used, part).map_err(|x| self.err(e, limits::VALUE_TOO_LARGE, x.message()))
+    }
+
     pub fn expr(&mut self, e: &Expression) -> R {
         match e {
             Expression::Null(_) => Ok(Value::Null),
@@ -180,14 +196,18 @@ impl<'a> Evaluator<'a> {
             Expression::String(s) => Ok(Value::String(s.value().clone())),
             Expression::Array(items) => {
                 let mut out = vec![];
+                let mut used = 0;
                 for i in items.iter() {
-                    out.push(self.expr(i)?);
+                    let v = self.expr(i)?;
+                    self.charge(&mut used, &v, i)?;
+                    out.push(v);
                 }
                 Ok(Value::List(out))
             }
             Expression::Object(obj) => {
                 let mut out = BTreeMap::new();
                 let mut unknown_key = false;
+                let mut used = 0;
                 for (k, v) in obj.iter() {
                     let key = match k {
                         ObjectKey::Ident(id) => id.value().as_str().to_string(),
@@ -212,6 +232,7 @@ impl<'a> Evaluator<'a> {
                         }
                     };
                     let val = self.expr(v.expr())?;
+                    self.charge(&mut used, &val, v.expr())?;
                     out.insert(key, val);
                 }
                 if unknown_key { Ok(Value::Unknown) } else { Ok(Value::Map(out)) }
@@ -381,6 +402,7 @@ impl<'a> Evaluator<'a> {
         let mut map: BTreeMap<String, Value> = BTreeMap::new();
         let mut grouped: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut unknown = false;
+        let mut used = 0;
         for (k, v) in pairs {
             let n = self.bound.len();
             if let Some(kv) = &key_var {
@@ -400,6 +422,7 @@ impl<'a> Evaluator<'a> {
                     }
                 }
                 let val = self.expr(&f.value_expr)?;
+                self.charge(&mut used, &val, &f.value_expr)?;
                 match &f.key_expr {
                     None => list.push(val),
                     Some(ke) => {
@@ -502,8 +525,11 @@ impl<'a> Evaluator<'a> {
             return Err(self.err(e, "Unsupported function", format!("`{name}` is not a supported function{hint}")));
         };
         let mut vals = Vec::with_capacity(args.len());
+        let mut used = 0;
         for a in &args {
-            vals.push(self.expr(a)?);
+            let v = self.expr(a)?;
+            self.charge(&mut used, &v, a)?;
+            vals.push(v);
         }
         if f.args.expand_final() {
             match vals.pop().map(Value::into_unmarked) {
@@ -620,6 +646,7 @@ impl<'a> Evaluator<'a> {
                         Some(s) => out.push_str(&s),
                         None => known = false,
                     }
+                    limits::string_fits(out.len()).map_err(|m| self.err(&interp.expr, limits::VALUE_TOO_LARGE, m))?;
                 }
                 Element::Directive(d) => match d.as_ref() {
                     Directive::If(d) => {
@@ -667,6 +694,8 @@ impl<'a> Evaluator<'a> {
                             let r = self.template(&f.template, out, f.strip, d.endfor_expr.strip);
                             self.bound.truncate(n);
                             known &= r?;
+                            limits::string_fits(out.len())
+                                .map_err(|m| self.err(&f.collection_expr, limits::VALUE_TOO_LARGE, m))?;
                         }
                     }
                 },

@@ -4,6 +4,7 @@
 mod apply;
 mod crash;
 mod layers;
+mod limits;
 mod plan;
 
 use crate::{Cancel, Engine, Options, PlanRequest, Silent};
