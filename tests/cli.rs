@@ -52,6 +52,21 @@ fn validate_accepts_the_example() {
     assert_eq!(text(&out.stdout), "Success! The configuration is valid.\n");
 }
 
+/// Every directory under tests/valid is a valid configuration (checked with `terraform validate`)
+/// in which much is known only from AWS or from values not given: validate must accept it.
+#[test]
+fn validate_accepts_what_only_aws_or_a_value_can_tell() {
+    let valid = root().join("tests/valid");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&valid).expect("valid").flatten().map(|e| e.path()).collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    for case in cases {
+        let out = provision(&case, &["validate"]);
+        assert!(out.status.success(), "{}: {}", case.display(), text(&out.stderr));
+        assert_eq!(text(&out.stderr), "", "{}", case.display());
+    }
+}
+
 #[test]
 fn plan_of_an_empty_state_needs_no_credentials_and_writes_nothing() {
     let dir = example("basic");

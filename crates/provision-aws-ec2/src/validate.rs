@@ -110,6 +110,21 @@ pub(crate) mod object {
         Ok(())
     }
 
+    /// For TCP and UDP, `from_port` and `to_port` are a range (for ICMP they are a type and a
+    /// code, in either order).
+    fn port_range(a: &Attrs, protocol: &str) -> Result<(), String> {
+        let ranged = matches!(protocol.to_ascii_lowercase().as_str(), "tcp" | "udp" | "6" | "17");
+        let port = |k: &str| a.get(k).and_then(Value::as_number);
+        match (port("from_port"), port("to_port")) {
+            (Some(from), Some(to)) if ranged && from > to => Err(format!(
+                "the port range is empty: from_port ({}) is greater than to_port ({}); swap them",
+                provision_core::value::format_number(from),
+                provision_core::value::format_number(to)
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn rule_blocks_ports(a: &Attrs, block: &str) -> Result<(), String> {
         for item in a.get(block).and_then(Value::as_seq).unwrap_or_default() {
             let Some(m) = item.as_map() else { continue };
@@ -118,6 +133,7 @@ pub(crate) mod object {
                     "an {block} rule with protocol \"-1\" (all) covers every port: write from_port = 0 and to_port = 0"
                 ));
             }
+            port_range(m, text(m, "protocol").unwrap_or_default()).map_err(|e| format!("an {block} rule: {e}"))?;
         }
         Ok(())
     }
@@ -149,7 +165,7 @@ pub(crate) mod object {
                 "a rule with protocol \"-1\" (all) covers every port: write from_port = 0 and to_port = 0".into()
             );
         }
-        Ok(())
+        port_range(a, text(a, "protocol").unwrap_or_default())
     }
 
     pub(crate) fn vpc_security_group_rule(a: &Attrs) -> Result<(), String> {
@@ -159,7 +175,82 @@ pub(crate) mod object {
                 "with ip_protocol = \"-1\" (all) every port is covered: leave `from_port` and `to_port` unset".into()
             );
         }
-        Ok(())
+        port_range(a, text(a, "ip_protocol").unwrap_or_default())
+    }
+}
+
+/// Checks of objects of one type together and against what they refer to, run when planning and
+/// validating (see `Schema::relations`). Only values already known are compared.
+pub(crate) mod relations {
+    use ipnet::Ipv4Net;
+    use provision_core::schema::{Related, RelationProblem};
+    use provision_core::{Mode, Value};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    fn net(v: Option<&Value>) -> Option<Ipv4Net> {
+        v.and_then(Value::as_str).and_then(|s| s.parse().ok())
+    }
+
+    /// Subnets: each inside its VPC's CIDR block (when the VPC is one of this configuration's),
+    /// and no two subnets of one VPC overlapping. The VPC is known from `vpc_id`: the object it
+    /// refers to, or the id itself.
+    pub(crate) fn subnets(objects: &[Related<'_>]) -> Vec<RelationProblem> {
+        let mut problems = vec![];
+        let mut by_vpc: BTreeMap<String, Vec<(Ipv4Net, usize)>> = BTreeMap::new();
+        for (i, o) in objects.iter().enumerate() {
+            let Some(cidr) = net(o.attrs.get("cidr_block")) else { continue };
+            let vpc = o.refers_to.get("vpc_id");
+            if let Some((address, attrs)) = vpc
+                && address.mode == Mode::Managed
+                && let Some(outer) = net(attrs.get("cidr_block"))
+                && !outer.contains(&cidr)
+            {
+                problems.push((
+                    i,
+                    "cidr_block",
+                    format!("{cidr} is not inside the CIDR block of {address} ({outer}); a subnet's range must lie within its VPC's"),
+                ));
+                continue;
+            }
+            let key = match (vpc, o.attrs.get("vpc_id").and_then(Value::as_str)) {
+                (Some((address, _)), _) => address.to_string(),
+                (None, Some(id)) => id.to_string(),
+                (None, None) => continue,
+            };
+            by_vpc.entry(key).or_default().push((cidr, i));
+        }
+        let mut reported = BTreeSet::new();
+        for subnets in by_vpc.values_mut() {
+            // Sorted by first address, a subnet overlaps an earlier one exactly when it starts
+            // before the furthest end seen so far.
+            subnets.sort_by_key(|(n, i)| (n.network(), n.prefix_len(), *i));
+            let mut widest: Option<(Ipv4Net, usize)> = None;
+            for &(n, i) in subnets.iter() {
+                let Some((w, j)) = widest else {
+                    widest = Some((n, i));
+                    continue;
+                };
+                if n.network() <= w.broadcast() {
+                    // Reported on whichever comes later in the configuration, naming the other.
+                    let ((at, mine), (other, theirs)) = if i > j { ((i, n), (j, w)) } else { ((j, w), (i, n)) };
+                    if reported.insert(at) {
+                        problems.push((
+                            at,
+                            "cidr_block",
+                            format!(
+                                "{mine} overlaps {} ({theirs}) in the same VPC; subnets of one VPC cannot share addresses",
+                                objects[other].address
+                            ),
+                        ));
+                    }
+                }
+                if n.broadcast() > w.broadcast() {
+                    widest = Some((n, i));
+                }
+            }
+        }
+        problems.sort();
+        problems
     }
 }
 
@@ -178,5 +269,45 @@ mod tests {
         assert!(subnet_cidr(&"10.0.300.0/24".into()).is_err());
         assert!(subnet_cidr(&"banana".into()).is_err());
         assert!(tenancy(&"host".into()).is_err());
+    }
+
+    #[test]
+    fn port_ranges_run_upwards_except_for_icmp() {
+        let rule = |protocol: &str, from: f64, to: f64| -> provision_core::Attrs {
+            [
+                ("protocol".to_string(), Value::from(protocol)),
+                ("from_port".to_string(), Value::Number(from)),
+                ("to_port".to_string(), Value::Number(to)),
+                ("cidr_blocks".to_string(), Value::List(vec!["0.0.0.0/0".into()])),
+            ]
+            .into()
+        };
+        assert!(object::security_group_rule(&rule("tcp", 443.0, 80.0)).is_err());
+        assert!(object::security_group_rule(&rule("17", 53.0, 52.0)).is_err());
+        assert!(object::security_group_rule(&rule("tcp", 80.0, 443.0)).is_ok());
+        assert!(object::security_group_rule(&rule("icmp", 8.0, 0.0)).is_ok());
+    }
+
+    #[test]
+    fn subnets_inside_their_vpc_and_apart() {
+        use provision_core::schema::Related;
+        use provision_core::{Address, Attrs};
+        let vpc = Address::managed("aws_vpc", "main");
+        let vpc_attrs: Attrs = [("cidr_block".to_string(), Value::from("10.0.0.0/16"))].into();
+        let addresses: Vec<Address> = (0..4).map(|i| Address::managed("aws_subnet", format!("s{i}"))).collect();
+        let attrs: Vec<Attrs> = ["10.0.1.0/24", "10.1.0.0/24", "10.0.1.128/25", "10.0.2.0/24"]
+            .iter()
+            .map(|c| [("cidr_block".to_string(), Value::from(*c)), ("vpc_id".to_string(), Value::Unknown)].into())
+            .collect();
+        let objects: Vec<Related> = addresses
+            .iter()
+            .zip(&attrs)
+            .map(|(address, attrs)| Related { address, attrs, refers_to: [("vpc_id", (&vpc, &vpc_attrs))].into() })
+            .collect();
+        let problems = relations::subnets(&objects);
+        let at: Vec<usize> = problems.iter().map(|(i, _, _)| *i).collect();
+        assert_eq!(at, vec![1, 2], "{problems:?}");
+        assert!(problems[0].2.contains("not inside"), "{problems:?}");
+        assert!(problems[1].2.contains("overlaps aws_subnet.s0 (10.0.1.0/24)"), "{problems:?}");
     }
 }

@@ -2,6 +2,7 @@
 //! saying what is wrong; the evaluator adds the location, handles unknown arguments and carries
 //! sensitive marks over to the result.
 
+use crate::limits::string_fits;
 use crate::types::TypeConstraint;
 use base64::Engine as _;
 use ipnet::IpNet;
@@ -220,6 +221,8 @@ pub fn lookup(name: &str) -> Option<Spec> {
         }),
         "file" => v(|ctx, a| {
             let p = ctx.module_dir.join(str1(a)?);
+            let len = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+            string_fits(usize::try_from(len).unwrap_or(usize::MAX))?;
             std::fs::read_to_string(&p).map(Value::String).map_err(|e| format!("cannot read {}: {e}", p.display()))
         }),
         "fileexists" => v(|ctx, a| Ok(Value::Bool(ctx.module_dir.join(str1(a)?).is_file()))),
@@ -581,6 +584,8 @@ fn join(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
             parts.push(as_string(i)?);
         }
     }
+    let len = parts.iter().map(String::len).sum::<usize>() + sep.len().saturating_mul(parts.len().saturating_sub(1));
+    string_fits(len)?;
     Ok(Value::String(parts.join(&sep)))
 }
 
@@ -615,10 +620,14 @@ fn substr(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 
 fn replace(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [s, from, to] = strs::<3>(a)?;
+    // Each match may add the replacement: refuse a result too large before building it.
+    let grows = |matches: usize| string_fits(s.len().saturating_add(matches.saturating_mul(to.len())));
     if from.len() > 1 && from.starts_with('/') && from.ends_with('/') {
         let re = regex::Regex::new(&from[1..from.len() - 1]).map_err(|e| format!("invalid regular expression: {e}"))?;
+        grows(re.find_iter(&s).count())?;
         return Ok(Value::String(re.replace_all(&s, to.as_str()).into_owned()));
     }
+    grows(if from.is_empty() { s.chars().count() + 1 } else { s.matches(from.as_str()).count() })?;
     Ok(Value::String(s.replace(&from, &to)))
 }
 
@@ -788,6 +797,7 @@ fn formatlist(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     }
     let n = n.unwrap_or(1);
     let mut out = vec![];
+    let mut len = 0usize;
     for i in 0..n {
         let mut call = vec![fmt.clone()];
         for v in &args {
@@ -796,7 +806,10 @@ fn formatlist(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
                 None => v.clone(),
             });
         }
-        out.push(format_fn(call)?);
+        let item = format_fn(call)?;
+        len += item.as_str().map_or(0, str::len);
+        string_fits(len)?;
+        out.push(item);
     }
     Ok(Value::List(out))
 }
@@ -835,8 +848,11 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
                 p.push(chars[i]);
                 i += 1;
             }
-            precision = Some(p.parse().unwrap_or(0));
+            precision = Some(if p.is_empty() { 0 } else { p.parse().unwrap_or(usize::MAX) });
         }
+        // A width or precision is at most the longest string allowed (the padding is built).
+        let width: usize = if width.is_empty() { 0 } else { width.parse().unwrap_or(usize::MAX) };
+        string_fits(width.max(precision.unwrap_or(0)))?;
         let Some(&verb) = chars.get(i) else {
             return Err("the format ends in the middle of a verb".into());
         };
@@ -882,7 +898,6 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
             (Some(p), 's' | 'v' | 'q') => body.chars().take(p).collect(),
             _ => body,
         };
-        let width: usize = width.parse().unwrap_or(0);
         let pad = width.saturating_sub(body.chars().count());
         if flags.contains('-') {
             out.push_str(&body);
@@ -899,6 +914,7 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
             out.extend(std::iter::repeat_n(' ', pad));
             out.push_str(&body);
         }
+        string_fits(out.len())?;
     }
     if next < args.len() {
         return Err(format!("too many arguments: the format uses {next} but {} were given", args.len()));

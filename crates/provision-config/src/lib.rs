@@ -8,6 +8,7 @@
 
 mod eval;
 mod functions;
+pub mod limits;
 mod load;
 mod module;
 mod references;
@@ -15,7 +16,7 @@ mod render;
 mod types;
 mod vars;
 
-pub use eval::{InstanceCtx, Scope, eval, eval_body};
+pub use eval::{InstanceCtx, Scope, eval, eval_body, referenced_instance};
 pub use functions::FUNCTION_NAMES;
 pub use load::{load_dir, load_files};
 pub use module::{
@@ -25,7 +26,7 @@ pub use module::{
 pub use references::{IndexKind, RefRoot, Reference};
 pub use render::render_diagnostics;
 pub use types::TypeConstraint;
-pub use vars::{VarSource, VariableInputs, resolve_variables};
+pub use vars::{VarSource, VariableInputs, resolve_known_variables, resolve_variables};
 
 /// The suggestion for a misspelt name, if one is close enough.
 pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

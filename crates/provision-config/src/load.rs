@@ -32,6 +32,15 @@ pub fn load_dir(dir: &Path, provider: &dyn Provider) -> (Module, Diagnostics) {
                     )));
                 } else if name.ends_with(".tf") && path.is_file() {
                     files.push(name);
+                } else if name.ends_with(".tf") && path.is_dir() {
+                    diags.push(
+                        Diagnostic::warning(format!("{name} is a directory, not a configuration file; it is not read"))
+                            .note("provision reads the *.tf files of one directory, not of the directories in it; rename the directory, or move its files up if they are meant to be read"),
+                    );
+                } else if name.ends_with(".tf") {
+                    diags.push(Diagnostic::error(format!(
+                        "cannot read {name}: it is not a regular file (a link to a file that does not exist?)"
+                    )));
                 }
             }
         }
@@ -68,7 +77,22 @@ pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &dyn Provi
         provider_uses: vec![],
     };
     for (name, text) in files {
-        let file = l.m.sources.add(name, text.clone());
+        // A UTF-8 byte order mark (some Windows editors write one) is not part of the text, as in
+        // Terraform.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
+        let file = l.m.sources.add(name.clone(), text.clone());
+        if let Some(at) = text.find('\0') {
+            let (line, col) = provision_core::diagnostic::line_col(&text, at);
+            l.diags.push(
+                Diagnostic::error("Invalid character: NUL byte")
+                    .at(Some(Span::new(file, at..at + 1)), format!("{name} contains a NUL byte (shown as ␀) here, at line {line}, column {col}"))
+                    .note("a configuration file is text; a NUL byte means it is binary, or was saved as UTF-16: save it as UTF-8"),
+            );
+            continue;
+        }
         match hcl_edit::parser::parse_body(&text) {
             Ok(body) => l.top(file, &body),
             Err(e) => {
@@ -731,16 +755,15 @@ impl Loader<'_> {
         let what = if data { format!("data source {type_name}") } else { type_name.clone() };
         self.check_body(&body, &schema, &what, type_span.clone(), &[]);
         r.body = body;
-        if let Some(prev) = self.m.resources.iter().find(|x| x.address == address) {
+        let span = r.span.clone();
+        if let Err(prev) = self.m.add_resource(r) {
             let prev = prev.span.clone();
             self.diags.push(
                 Diagnostic::error(format!("Duplicate {} \"{address}\"", if data { "data source" } else { "resource" }))
-                    .at(r.span.clone(), "declared again here")
+                    .at(span, "declared again here")
                     .at(prev, "first declared here"),
             );
-            return;
         }
-        self.m.resources.push(r);
     }
 
     fn lifecycle(&mut self, body: &BodyExprs, schema: &Schema, span: Option<Span>, data: bool) -> Lifecycle {
@@ -911,6 +934,19 @@ impl Loader<'_> {
             self.err(span, "Variables not allowed", "backend settings must be literal values");
         }
         for (e, owner) in exprs {
+            for span in e.unquoted_addresses() {
+                let written = self.m.sources.files.get(span.file).and_then(|f| f.text.get(span.start..span.end));
+                let written = written.unwrap_or_default().to_string();
+                let what = if written.contains('/') { "a CIDR block" } else { "an IP address" };
+                self.diags.push(
+                    Diagnostic::error(format!("Unquoted {}", &what[what.find(' ').unwrap_or(0) + 1..]))
+                        .at(
+                            Some(span),
+                            format!("`{written}` is not a number: this looks like {what} written without quotes"),
+                        )
+                        .note(format!("write it as a string: \"{written}\"")),
+                );
+            }
             for (name, span) in e.function_calls() {
                 if name != "try" && name != "can" && functions::lookup(&name).is_none() {
                     let hint = did_you_mean(&name, functions::FUNCTION_NAMES.iter().copied())

@@ -27,6 +27,12 @@ impl Expr {
         references(self)
     }
 
+    /// Where this expression holds something like `10.0.0.0/16` or `10.0.0.1` outside quotes
+    /// (which parses as a number indexed by numbers, divided by a number).
+    pub fn unquoted_addresses(&self) -> Vec<Span> {
+        crate::references::unquoted_addresses(self)
+    }
+
     /// Every function this expression calls.
     pub fn function_calls(&self) -> Vec<(String, Option<Span>)> {
         function_calls(self)
@@ -213,6 +219,9 @@ pub struct Module {
     /// Every `provider` block: at most one without `alias`, and one per alias.
     pub providers: Vec<ProviderBlock>,
     pub backend: Option<Backend>,
+    /// Where each block of `resources` is, by address: finding a block must not scan them all
+    /// (every reference is looked up, so a scan made validating 50,000 resources take minutes).
+    pub resource_index: BTreeMap<Address, usize>,
 }
 
 impl ProviderBlock {
@@ -227,8 +236,31 @@ impl Module {
         self.providers.iter().find(|p| p.name == provider.name && p.alias == provider.alias)
     }
 
+    /// The resource or data source block of an address (its instance key is ignored).
     pub fn resource(&self, address: &Address) -> Option<&ResourceBlock> {
-        self.resources.iter().find(|r| r.address.same_resource(address))
+        if self.resource_index.len() != self.resources.len() {
+            // Blocks were added without `add_resource`: look through them all.
+            return self.resources.iter().find(|r| r.address.same_resource(address));
+        }
+        let found = match &address.key {
+            None => self.resource_index.get(address),
+            Some(_) => self.resource_index.get(&address.resource()),
+        };
+        found.and_then(|&i| self.resources.get(i)).filter(|r| r.address.same_resource(address))
+    }
+
+    /// Adds a resource or data source block; `Err` (with the block already there) when one with
+    /// the same address exists.
+    pub fn add_resource(&mut self, block: ResourceBlock) -> Result<(), &ResourceBlock> {
+        let key = block.address.resource();
+        if let Some(&i) = self.resource_index.get(&key)
+            && i < self.resources.len()
+        {
+            return Err(&self.resources[i]);
+        }
+        self.resource_index.insert(key, self.resources.len());
+        self.resources.push(block);
+        Ok(())
     }
 
     /// Every object with the objects it refers to (and the span of each reference), in

@@ -58,16 +58,23 @@ impl Reference {
 
 /// Every reference in `expr`, in source order.
 pub fn references(expr: &Expr) -> Vec<Reference> {
-    let mut w = Walker { file: expr.file, bound: vec![], out: vec![], calls: vec![] };
+    let mut w = Walker::new(expr.file);
     w.expr(&expr.ast);
     w.out
 }
 
 /// Every function called in `expr`, with the span of each call.
 pub fn function_calls(expr: &Expr) -> Vec<(String, Option<Span>)> {
-    let mut w = Walker { file: expr.file, bound: vec![], out: vec![], calls: vec![] };
+    let mut w = Walker::new(expr.file);
     w.expr(&expr.ast);
     w.calls
+}
+
+/// Every IP address or CIDR block written without quotes in `expr`.
+pub fn unquoted_addresses(expr: &Expr) -> Vec<Span> {
+    let mut w = Walker::new(expr.file);
+    w.expr(&expr.ast);
+    w.unquoted
 }
 
 struct Walker {
@@ -75,9 +82,26 @@ struct Walker {
     bound: Vec<String>,
     out: Vec<Reference>,
     calls: Vec<(String, Option<Span>)>,
+    unquoted: Vec<Span>,
+}
+
+/// `10.0.0.1` parses as the number `10.0` indexed by `0` and `1`.
+fn is_unquoted_address(e: &Expression) -> bool {
+    match e {
+        Expression::Traversal(t) => {
+            matches!(t.expr, Expression::Number(_))
+                && !t.operators.is_empty()
+                && t.operators.iter().all(|o| matches!(o.value(), TraversalOperator::LegacyIndex(_)))
+        }
+        _ => false,
+    }
 }
 
 impl Walker {
+    fn new(file: usize) -> Walker {
+        Walker { file, bound: vec![], out: vec![], calls: vec![], unquoted: vec![] }
+    }
+
     fn span(&self, e: &Expression) -> Option<Span> {
         e.span().map(|r| Span::new(self.file, r))
     }
@@ -120,6 +144,14 @@ impl Walker {
                 let full = if f.name.is_namespaced() { format!("provider::{name}") } else { name.to_string() };
                 self.calls.push((full, self.span(e)));
                 f.args.iter().for_each(|a| self.expr(a));
+            }
+            _ if is_unquoted_address(e) => self.unquoted.extend(self.span(e)),
+            Expression::BinaryOp(b)
+                if *b.operator.value() == hcl_edit::expr::BinaryOperator::Div
+                    && is_unquoted_address(&b.lhs_expr)
+                    && matches!(b.rhs_expr, Expression::Number(_)) =>
+            {
+                self.unquoted.extend(self.span(e))
             }
             Expression::Traversal(t) => {
                 for op in &t.operators {

@@ -208,6 +208,9 @@ fn convert(v: Value, ty: &TypeConstraint, path: &str) -> Result<Value, String> {
             Value::Bool(_) => v,
             Value::String(s) if s == "true" => Value::Bool(true),
             Value::String(s) if s == "false" => Value::Bool(false),
+            Value::String(s) => {
+                return Err(format!("{}bool required, but \"{s}\" is not true or false", at(path)));
+            }
             other => return mismatch(other),
         },
         TypeConstraint::List(t) | TypeConstraint::Set(t) => {

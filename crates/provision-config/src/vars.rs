@@ -51,6 +51,23 @@ pub fn resolve_variables(
     module: &mut Module,
     inputs: &VariableInputs,
 ) -> Result<(BTreeMap<String, Value>, Diagnostics), Diagnostics> {
+    resolve(module, inputs, false)
+}
+
+/// As [`resolve_variables`], for `validate`: a required variable that has no value is unknown
+/// instead of an error, so everything that does not depend on it can still be checked.
+pub fn resolve_known_variables(
+    module: &mut Module,
+    inputs: &VariableInputs,
+) -> Result<(BTreeMap<String, Value>, Diagnostics), Diagnostics> {
+    resolve(module, inputs, true)
+}
+
+fn resolve(
+    module: &mut Module,
+    inputs: &VariableInputs,
+    missing_is_unknown: bool,
+) -> Result<(BTreeMap<String, Value>, Diagnostics), Diagnostics> {
     let mut diags = Diagnostics::default();
     let mut assigned: BTreeMap<String, Assigned> = BTreeMap::new();
 
@@ -163,6 +180,7 @@ pub fn resolve_variables(
                     );
                     continue;
                 }
+                None if missing_is_unknown => Value::Unknown,
                 None => {
                     diags.push(
                         Diagnostic::error(format!("No value for required variable \"{name}\""))

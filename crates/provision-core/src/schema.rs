@@ -70,6 +70,26 @@ pub type Validator = fn(&Value) -> Result<(), String>;
 /// before any AWS call. Values not known yet are [`Value::Unknown`], which counts as set.
 pub type ObjectCheck = fn(&crate::value::Attrs) -> Result<(), String>;
 
+/// One planned object of a type that has a [`RelationCheck`].
+#[derive(Debug, Clone)]
+pub struct Related<'a> {
+    pub address: &'a crate::address::Address,
+    /// Its arguments as configured (unknown where they depend on what is not known yet).
+    pub attrs: &'a crate::value::Attrs,
+    /// For each argument that refers to another object's attribute (`vpc_id = aws_vpc.main.id`):
+    /// that object's address and planned attributes.
+    pub refers_to: std::collections::BTreeMap<&'static str, (&'a crate::address::Address, &'a crate::value::Attrs)>,
+}
+
+/// One problem a [`RelationCheck`] found: the object (an index into the slice it was given), the
+/// argument at fault and what is wrong.
+pub type RelationProblem = (usize, &'static str, String);
+
+/// Checks the planned objects of one type together and against the objects they refer to (subnets
+/// of one VPC that overlap, a subnet outside its VPC's range), when planning and validating.
+/// Values not known yet are skipped.
+pub type RelationCheck = fn(&[Related<'_>]) -> Vec<RelationProblem>;
+
 /// Puts a value in the one spelling AWS reports (`"all"` → `"-1"` for a protocol), so equal values
 /// written differently do not show as changes.
 pub type Normalizer = fn(&Value) -> Value;
@@ -281,6 +301,8 @@ pub struct Schema {
     /// `create` makes further calls after the object exists; an object adopted between them is
     /// marked unfinished and completed by [`crate::ResourceType::finish_create`].
     pub multi_step_create: bool,
+    /// A check of all planned objects of this type together, run when planning.
+    pub relations: Option<RelationCheck>,
     pub description: &'static str,
 }
 
@@ -314,6 +336,12 @@ impl Schema {
     /// See [`Schema::multi_step_create`].
     pub fn multi_step_create(mut self) -> Self {
         self.multi_step_create = true;
+        self
+    }
+
+    /// See [`Schema::relations`].
+    pub fn relations(mut self, f: RelationCheck) -> Self {
+        self.relations = Some(f);
         self
     }
 

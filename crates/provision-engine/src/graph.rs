@@ -2,7 +2,7 @@
 //! to each object it refers to. Cycles are errors that name the objects in the cycle and the
 //! references that close it.
 
-use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::algo::{kosaraju_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use provision_config::{Module, ObjectId};
@@ -50,7 +50,9 @@ impl ConfigGraph {
 
     fn check_cycles(&self) -> Result<(), Diagnostics> {
         let mut diags = Diagnostics::default();
-        for scc in tarjan_scc(&self.graph) {
+        // Kosaraju's algorithm walks the graph iteratively (petgraph's Tarjan recurses once per
+        // node of a chain, and 30,000 locals referring to each other overflow the stack).
+        for scc in kosaraju_scc(&self.graph) {
             let self_loop = scc.len() == 1 && self.graph.contains_edge(scc[0], scc[0]);
             if scc.len() < 2 && !self_loop {
                 continue;
@@ -67,6 +69,7 @@ impl ConfigGraph {
             d = d.note("remove one of these references (or the depends_on entry) to break the cycle");
             diags.push(d);
         }
+        diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
         if diags.has_errors() { Err(diags) } else { Ok(()) }
     }
 
@@ -146,6 +149,22 @@ impl ConfigGraph {
             }
         }
         out
+    }
+
+    /// True when `id` depends on a data source, directly or through anything else.
+    pub fn depends_on_data(&self, id: &ObjectId) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut stack = self.direct(id);
+        while let Some(o) = stack.pop() {
+            if !seen.insert(o.clone()) {
+                continue;
+            }
+            if matches!(&o, ObjectId::Resource(a) if a.mode == provision_core::Mode::Data) {
+                return true;
+            }
+            stack.extend(self.direct(&o));
+        }
+        false
     }
 
     /// The locals `id` depends on (through other locals), in evaluation order.

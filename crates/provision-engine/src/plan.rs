@@ -4,15 +4,30 @@
 
 use crate::diff::{self, derive_tags};
 use crate::{Engine, EngineError, Event};
-use provision_config::{InstanceCtx, ObjectId, ResourceBlock, Scope, eval, eval_body};
+use provision_config::limits::VALUE_TOO_LARGE;
+use provision_config::{
+    InstanceCtx, Module, ObjectId, ProviderBlock, ResourceBlock, Scope, eval, eval_body, referenced_instance,
+};
 use provision_core::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
+use provision_core::schema::Related;
 use provision_core::state::State;
 use provision_core::value::{Path, mark_paths, sensitive_paths};
 use provision_core::{
-    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ProviderRef, ReadContext, Schema,
-    Value,
+    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, Provider, ProviderRef, ReadContext,
+    Schema, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// The most instances one resource or data source block may have (`count`, `for_each`): above
+/// the quota AWS sets per region or per VPC for every type provision manages (200 subnets per VPC,
+/// 2,500 security groups, a few VPCs and addresses), so a larger number is a mistake, and it
+/// bounds what planning holds in memory (about 2 KB per instance) before anything is checked.
+pub const MAX_INSTANCES: usize = 10_000;
+
+/// The most instances a whole configuration may have: twice the largest benchmarked stack
+/// (docs/benchmarks.md), some 200 MB while planning.
+pub const MAX_TOTAL_INSTANCES: usize = 100_000;
 
 /// What to plan.
 #[derive(Debug, Clone)]
@@ -146,30 +161,19 @@ impl Engine {
                 o.layer = info.layer;
             }
         }
-        let mut walk = Walk {
-            engine: self,
-            eval: Evaluation { scope: self.static_scope(), values: BTreeMap::new(), instances: BTreeMap::new() },
-            state: &refreshed,
-            original: state,
-            current: refreshed.resources.iter().filter(|o| o.deposed.is_none()).map(|o| (&o.address, o)).collect(),
-            original_current: state.resources.iter().filter(|o| o.deposed.is_none()).map(|o| &o.address).collect(),
-            changes: vec![],
-            data: BTreeMap::new(),
-            saved: request.saved.as_ref(),
-            diags: Diagnostics::default(),
-            configured: BTreeSet::new(),
-            layer: request.layer,
-            outside_layer: 0,
-            missing_outside: BTreeMap::new(),
-        };
+        let mut walk = self.walker(&refreshed, state, request.saved.as_ref(), request.layer, false);
         match request.mode {
-            PlanMode::Normal => walk.walk().await,
+            PlanMode::Normal => {
+                walk.walk().await;
+                walk.relations();
+            }
             PlanMode::Destroy => walk.destroy(),
         }
         walk.orphans(request.mode);
         walk.prevent_destroy();
         let outputs = walk.outputs(request.mode);
         if walk.diags.has_errors() {
+            walk.diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
             return Err(EngineError::Config(walk.diags));
         }
         for w in walk.diags.0.iter() {
@@ -226,6 +230,79 @@ impl Engine {
             if let Some(after) = &mut d.after {
                 mark_paths(after, &paths);
             }
+        }
+    }
+
+    /// What `provision validate` checks: the plan of an empty state, made offline. Every value
+    /// that is known without AWS (literals, variables with a value, locals, functions of them) is
+    /// evaluated and checked against its argument's type and validator, `count` and `for_each`
+    /// are expanded, and arguments are checked together, exactly as `plan` does; data sources are
+    /// not read (their attributes are unknown) and the provider is not configured, so nothing
+    /// reaches AWS. Returns every diagnostic, errors and warnings, in source order.
+    pub async fn validate(
+        provider: Arc<dyn Provider>,
+        module: Arc<Module>,
+        variables: BTreeMap<String, Value>,
+        options: crate::Options,
+    ) -> Diagnostics {
+        // The provider blocks are checked below like any other block; configuring the provider
+        // with them would refuse values that are merely unknown offline (a variable without
+        // value). Without them, every configuration is an unconfigured instance: nothing reaches
+        // AWS either way.
+        let provider_blocks = module.providers.clone();
+        let module = if provider_blocks.is_empty() {
+            module
+        } else {
+            Arc::new(Module { providers: vec![], ..(*module).clone() })
+        };
+        let engine = match Engine::new(provider, module, variables, options, Arc::new(crate::Silent)) {
+            Ok(e) => e,
+            Err(mut d) => {
+                d.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+                return d;
+            }
+        };
+        let empty = State::new(String::new(), String::new());
+        let mut walk = engine.walker(&empty, &empty, None, None, true);
+        walk.walk().await;
+        walk.relations();
+        for block in &provider_blocks {
+            walk.provider_block(Some(block));
+        }
+        walk.outputs(PlanMode::Normal);
+        let mut diags = walk.diags;
+        diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+        diags
+    }
+
+    fn walker<'a>(
+        &'a self,
+        refreshed: &'a State,
+        original: &'a State,
+        saved: Option<&'a SavedInputs>,
+        layer: Option<Layer>,
+        offline: bool,
+    ) -> Walk<'a> {
+        Walk {
+            engine: self,
+            eval: Evaluation { scope: self.static_scope(), values: BTreeMap::new(), instances: BTreeMap::new() },
+            state: refreshed,
+            original,
+            current: refreshed.resources.iter().filter(|o| o.deposed.is_none()).map(|o| (&o.address, o)).collect(),
+            original_current: original.resources.iter().filter(|o| o.deposed.is_none()).map(|o| &o.address).collect(),
+            changes: vec![],
+            data: BTreeMap::new(),
+            saved,
+            diags: Diagnostics::default(),
+            configured: BTreeSet::new(),
+            layer,
+            outside_layer: 0,
+            missing_outside: BTreeMap::new(),
+            offline,
+            related: vec![],
+            total_instances: 0,
+            too_many: false,
+            oversized: BTreeSet::new(),
         }
     }
 
@@ -370,12 +447,35 @@ struct Walk<'a> {
     /// Resources outside the planned layer with an instance that does not exist: nothing in the
     /// layer may depend on them.
     missing_outside: BTreeMap<Address, Address>,
+    /// `validate`: nothing is read, so data sources are unknown, and what is unknown only
+    /// because of them is not an error.
+    offline: bool,
+    /// Instances of types with a relation check, checked together after the walk.
+    related: Vec<RelatedInstance>,
+    /// Instances planned so far, and whether that passed [`MAX_TOTAL_INSTANCES`].
+    total_instances: usize,
+    too_many: bool,
+    /// Objects whose value was too large, or built from one that was (see `oversized_once`).
+    oversized: BTreeSet<ObjectId>,
+}
+
+/// The attributes of an object whose value is not known.
+static NOTHING: Attrs = Attrs::new();
+
+/// A planned instance whose type checks its objects together (see [`Schema::relations`]).
+struct RelatedInstance {
+    check: provision_core::schema::RelationCheck,
+    address: Address,
+    attrs: Attrs,
+    /// The instances its arguments refer to, by argument.
+    refers_to: Vec<(&'static str, Address)>,
 }
 
 impl Walk<'_> {
     async fn walk(&mut self) {
         let order = self.engine.graph.order.clone();
         for id in order {
+            let before = self.diags.0.len();
             match &id {
                 ObjectId::Variable(_) | ObjectId::Output(_) => {}
                 ObjectId::Local(n) => {
@@ -399,6 +499,28 @@ impl Walk<'_> {
                     }
                 }
             }
+            self.oversized_once(&id, before);
+        }
+    }
+
+    /// A value too large because one it is built from was too large (and is now unknown, which
+    /// may be wrapped again) is reported once, where it first happened, not in every object
+    /// after it.
+    fn oversized_once(&mut self, id: &ObjectId, before: usize) {
+        let inherited = self.engine.graph.direct(id).iter().any(|d| self.oversized.contains(d));
+        let mut too_large = false;
+        let new: Vec<Diagnostic> = self.diags.0.drain(before..).collect();
+        for d in new {
+            if d.summary == VALUE_TOO_LARGE {
+                too_large = true;
+                if inherited {
+                    continue;
+                }
+            }
+            self.diags.push(d);
+        }
+        if inherited || too_large {
+            self.oversized.insert(id.clone());
         }
     }
 
@@ -414,12 +536,19 @@ impl Walk<'_> {
                     return None;
                 }
             };
+            if v.is_unknown() && self.unknown_offline(block) {
+                return None;
+            }
             let problem = if v.is_unknown() {
                 Some("the count depends on values that are only known after apply; it must be known when planning (use values from variables and data sources)".to_string())
             } else if v.is_sensitive() {
                 Some("sensitive values cannot be used as count".to_string())
             } else {
                 match v.as_number() {
+                    Some(n) if n > MAX_INSTANCES as f64 => Some(format!(
+                        "count is {}, but one resource may have at most {MAX_INSTANCES} instances",
+                        provision_core::value::format_number(n)
+                    )),
                     Some(n) if n >= 0.0 && n.fract() == 0.0 => None,
                     Some(n) => Some(format!(
                         "count must be a whole number of at least 0, not {}",
@@ -448,6 +577,9 @@ impl Walk<'_> {
                 }
             };
             let bad = |m: &str| Diagnostic::error("Invalid for_each argument").at(fe.span(), m.to_string());
+            if !v.is_wholly_known() && self.unknown_offline(block) {
+                return None;
+            }
             if !v.is_wholly_known() {
                 self.diags.push(bad("the for_each value depends on values that are only known after apply; its keys must be known when planning"));
                 return None;
@@ -455,6 +587,17 @@ impl Walk<'_> {
             if v.contains_sensitive() {
                 self.diags
                     .push(bad("sensitive values cannot be used as for_each: the keys would be shown in the plan"));
+                return None;
+            }
+            let n = match &v {
+                Value::Map(m) => m.len(),
+                Value::Set(items) | Value::List(items) => items.len(),
+                _ => 0,
+            };
+            if n > MAX_INSTANCES {
+                self.diags.push(bad(&format!(
+                    "for_each has {n} elements, but one resource may have at most {MAX_INSTANCES} instances"
+                )));
                 return None;
             }
             return match v {
@@ -500,6 +643,12 @@ impl Walk<'_> {
         Some(vec![(None, InstanceCtx::default())])
     }
 
+    /// Offline, a value may be unknown only because a data source was not read: then it is not
+    /// an error (a plan would know it).
+    fn unknown_offline(&self, block: &ResourceBlock) -> bool {
+        self.offline && self.engine.graph.depends_on_data(&ObjectId::Resource(block.address.clone()))
+    }
+
     /// The block's instances; when it has none, its (empty) value is put in scope, and when they
     /// cannot be known, it is unknown (the error is in the diagnostics).
     fn instances(&mut self, block: &ResourceBlock) -> Option<Vec<(Option<InstanceKey>, InstanceCtx)>> {
@@ -507,6 +656,22 @@ impl Walk<'_> {
             self.eval.scope.resources.insert(block.address.clone(), Value::Unknown);
             return None;
         };
+        self.total_instances += instances.len();
+        if self.total_instances > MAX_TOTAL_INSTANCES {
+            if !self.too_many {
+                let span = block.count.iter().chain(block.for_each.iter()).find_map(|e| e.span());
+                self.diags.push(Diagnostic::error("Too many instances").at(
+                    span.or_else(|| block.span.clone()),
+                    format!(
+                        "with {}, the configuration has more than {MAX_TOTAL_INSTANCES} resource instances, the most provision plans at once",
+                        block.address
+                    ),
+                ));
+            }
+            self.too_many = true;
+            self.eval.scope.resources.insert(block.address.clone(), Value::Unknown);
+            return None;
+        }
         if instances.is_empty() {
             self.eval.values.entry(block.address.clone()).or_default();
             self.eval.assemble(&block.address);
@@ -556,6 +721,19 @@ impl Walk<'_> {
                     self.eval.set(&address, Value::Unknown);
                     continue;
                 }
+            }
+            if let Some(check) = block.schema.relations {
+                let refers_to = block
+                    .schema
+                    .attributes
+                    .iter()
+                    .filter_map(|a| {
+                        let e = block.body.attrs.get(a.name)?;
+                        referenced_instance(e, &self.eval.scope, &ctx).map(|r| (a.name, r))
+                    })
+                    .collect();
+                let attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
+                self.related.push(RelatedInstance { check, address: address.clone(), attrs, refers_to });
             }
             let prior_object = self.current.get(&address).copied();
             let prior = prior_object.map(|o| &o.attributes);
@@ -629,6 +807,54 @@ impl Walk<'_> {
         }
     }
 
+    /// Runs each type's relation check over its planned instances: one error per problem, at
+    /// the argument at fault.
+    fn relations(&mut self) {
+        let mut by_type: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, r) in self.related.iter().enumerate() {
+            by_type.entry(r.address.type_name.as_str()).or_default().push(i);
+        }
+        let mut problems = vec![];
+        for idxs in by_type.values() {
+            let objects: Vec<Related> = idxs
+                .iter()
+                .map(|&i| {
+                    let r = &self.related[i];
+                    let refers_to = r
+                        .refers_to
+                        .iter()
+                        .filter_map(|(arg, a)| {
+                            // An object whose value is not known (it has errors of its own) is
+                            // still the same object.
+                            let planned = match self.eval.values.get(&a.resource()).and_then(|v| v.get(&a.key)) {
+                                Some(v) => v.as_map().unwrap_or(&NOTHING),
+                                None if self.engine.module.resource(a).is_some() => &NOTHING,
+                                None => return None,
+                            };
+                            Some((*arg, (a, planned)))
+                        })
+                        .collect();
+                    Related { address: &r.address, attrs: &r.attrs, refers_to }
+                })
+                .collect();
+            let check = self.related[idxs[0]].check;
+            for (i, arg, message) in check(&objects) {
+                if let Some(&j) = idxs.get(i) {
+                    problems.push((j, arg, message));
+                }
+            }
+        }
+        for (j, arg, message) in problems {
+            let address = &self.related[j].address;
+            let block = self.engine.module.resource(address);
+            let span = block.and_then(|b| b.body.attrs.get(arg)).and_then(|e| e.span());
+            let span = span.or_else(|| block.and_then(|b| b.span.clone()));
+            self.diags.push(
+                Diagnostic::error(format!("Invalid value for `{arg}`")).at(span, message).note(format!("in {address}")),
+            );
+        }
+    }
+
     /// An in-place update that keeps an object in use which is being replaced destroy-first
     /// (the old object could never be deleted) becomes a replacement.
     fn release_replaced(&self, block: &ResourceBlock, deps: &BTreeSet<Address>, planned: &mut diff::Planned) {
@@ -677,7 +903,7 @@ impl Walk<'_> {
             };
             self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
             let known = args.values().all(Value::is_wholly_known);
-            if known && !pending {
+            if known && !pending && !self.offline {
                 let result = match self.saved.and_then(|s| s.data.get(&address)) {
                     Some(saved) => Ok(saved.clone()),
                     None => {
@@ -820,6 +1046,25 @@ impl Walk<'_> {
         }
     }
 
+    /// Offline: the provider block's values, checked as a plan would when configuring the
+    /// provider, where they are known.
+    fn provider_block(&mut self, block: Option<&ProviderBlock>) {
+        let Some(block) = block else { return };
+        let attrs = match eval_body(&block.body, &block.schema, &self.eval.scope, &InstanceCtx::default()) {
+            Ok(a) => a,
+            Err(d) => {
+                self.diags.extend(d);
+                return;
+            }
+        };
+        if attrs.values().all(Value::is_wholly_known) {
+            let plain: Attrs = attrs.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
+            if let Err(e) = self.engine.provider.configure(&plain) {
+                self.diags.push(Diagnostic::error(e.message).at(block.span.clone(), "in this provider block"));
+            }
+        }
+    }
+
     fn outputs(&mut self, mode: PlanMode) -> Vec<OutputChange> {
         let mut out = vec![];
         let destroyed: BTreeSet<Address> =
@@ -842,7 +1087,10 @@ impl Walk<'_> {
             let after = match eval(&o.value, &self.eval.scope, &InstanceCtx::default()) {
                 Ok(v) => v,
                 Err(d) => {
+                    let id = ObjectId::Output(name.clone());
+                    let before = self.diags.0.len();
                     self.diags.push(d);
+                    self.oversized_once(&id, before);
                     continue;
                 }
             };

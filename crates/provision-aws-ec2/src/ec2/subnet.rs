@@ -56,6 +56,7 @@ impl Subnet {
                     .describe("Whether instances launched here get a public IPv4 address. Changed in place (`ModifySubnetAttribute`)."),
             )
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the subnet."))
+            .relations(validate::relations::subnets)
             .with_tags()
             .timeouts(Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(1200));
         Subnet { ctx, schema }

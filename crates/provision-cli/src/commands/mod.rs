@@ -23,7 +23,7 @@ pub async fn run(cli: Cli, vars: Vec<VarSource>, printer: Printer) -> Result<Sta
         lock_lease: cli.global.lock_lease,
     })?;
     let result = match cli.command {
-        Command::Validate => validate::run(&printer).await,
+        Command::Validate => validate::run(&printer, vars).await,
         Command::Plan(args) => plan::run(&printer, vars, args).await,
         Command::Apply(args) => apply::run(&printer, vars, args).await,
         Command::Destroy(args) => apply::destroy(&printer, vars, args).await,

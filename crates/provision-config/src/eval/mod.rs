@@ -3,13 +3,14 @@
 //! every error points at the expression that caused it.
 
 use crate::functions;
+use crate::limits;
 use crate::module::{BodyExprs, Expr};
 use crate::types::TypeConstraint;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Strip, Template};
 use provision_core::value::redact_text;
-use provision_core::{Address, Attrs, Diagnostic, Diagnostics, Nesting, Schema, Span, Value};
+use provision_core::{Address, AttrMode, Attrs, Diagnostic, Diagnostics, InstanceKey, Nesting, Schema, Span, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -46,9 +47,50 @@ pub struct InstanceCtx {
 /// Evaluates one expression. An error never quotes a sensitive value in scope: it says
 /// `(sensitive value)` instead.
 pub fn eval(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Result<Value, Diagnostic> {
-    Evaluator { scope: Some(scope), inst, file: expr.file, bound: vec![], tainted: false }
+    let v = Evaluator { scope: Some(scope), inst, file: expr.file, bound: vec![], tainted: false }
         .expr(&expr.ast)
-        .map_err(|d| d.redact(&scope.secrets()))
+        .map_err(|d| d.redact(&scope.secrets()))?;
+    within_limits(v).map_err(|m| Diagnostic::error(limits::VALUE_TOO_LARGE).at(expr.span(), m))
+}
+
+/// The value, if it is within the limits on size and depth (see [`crate::limits`]).
+fn within_limits(v: Value) -> Result<Value, String> {
+    match limits::measure(&v, limits::MAX_VALUE_SIZE) {
+        Ok(_) => Ok(v),
+        Err(x) => Err(x.message()),
+    }
+}
+
+/// The instance whose attribute an expression reads when it is nothing but such a reference, as
+/// in `aws_vpc.main.id` or `aws_subnet.public[count.index].id`; `None` for anything else.
+pub fn referenced_instance(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Option<Address> {
+    let Expression::Traversal(t) = &expr.ast else { return None };
+    let Expression::Variable(root) = &t.expr else { return None };
+    let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+    let name = |i: usize| match ops.get(i) {
+        Some(TraversalOperator::GetAttr(id)) => Some(id.value().as_str()),
+        _ => None,
+    };
+    let (address, rest) = match root.value().as_str() {
+        "var" | "local" | "count" | "each" | "path" | "terraform" | "self" | "module" => return None,
+        "data" => (Address::data(name(0)?, name(1)?), 2),
+        type_name => (Address::managed(type_name, name(0)?), 1),
+    };
+    let key = match (ops.get(rest)?, ops.len() - rest) {
+        (TraversalOperator::GetAttr(_), 1) => None,
+        (TraversalOperator::LegacyIndex(n), 2) => Some(InstanceKey::Index(*n.value())),
+        (TraversalOperator::Index(ie), 2) => {
+            let key = eval(&Expr { file: expr.file, ast: ie.clone() }, scope, inst).ok()?;
+            match key.unmarked() {
+                Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => Some(InstanceKey::Index(*n as u64)),
+                Value::String(s) => Some(InstanceKey::Key(s.clone())),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    name(ops.len() - 1)?;
+    Some(address.with_key(key))
 }
 
 /// Evaluates an expression that may not refer to anything (a tfvars value, a type default).
@@ -56,6 +98,7 @@ pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
     Evaluator { scope: None, inst: &InstanceCtx::default(), file: 0, bound: vec![], tainted: false }
         .expr(e)
         .map_err(|d| d.summary)
+        .and_then(within_limits)
 }
 
 /// Evaluates a resource, data source or provider block body against its schema: every
@@ -80,6 +123,13 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
                 continue;
             }
         };
+        if a.mode == AttrMode::Required && v.unmarked().is_null() {
+            diags.push(
+                Diagnostic::error(format!("Missing required argument `{}`", a.name))
+                    .at(expr.span(), format!("`{}` is required ({}), but this is null", a.name, a.ty.describe())),
+            );
+            continue;
+        }
         // A message about a sensitive value says `(sensitive value)` instead of quoting it.
         let secrets =
             if a.sensitive || v.contains_sensitive() { v.clone().mark_if(a.sensitive).secrets() } else { vec![] };
@@ -151,6 +201,11 @@ impl<'a> Evaluator<'a> {
         Diagnostic::error(summary).at(self.span(e), detail)
     }
 
+    /// Counts one more part of a value being built (see [`limits::charge`]).
+    fn charge(&self, used: &mut usize, part: &Value, e: &Expression) -> Result<(), Diagnostic> {
+        limits::charge(used, part).map_err(|x| self.err(e, limits::VALUE_TOO_LARGE, x.message()))
+    }
+
     pub fn expr(&mut self, e: &Expression) -> R {
         match e {
             Expression::Null(_) => Ok(Value::Null),
@@ -159,14 +214,18 @@ impl<'a> Evaluator<'a> {
             Expression::String(s) => Ok(Value::String(s.value().clone())),
             Expression::Array(items) => {
                 let mut out = vec![];
+                let mut used = 0;
                 for i in items.iter() {
-                    out.push(self.expr(i)?);
+                    let v = self.expr(i)?;
+                    self.charge(&mut used, &v, i)?;
+                    out.push(v);
                 }
                 Ok(Value::List(out))
             }
             Expression::Object(obj) => {
                 let mut out = BTreeMap::new();
                 let mut unknown_key = false;
+                let mut used = 0;
                 for (k, v) in obj.iter() {
                     let key = match k {
                         ObjectKey::Ident(id) => id.value().as_str().to_string(),
@@ -191,6 +250,7 @@ impl<'a> Evaluator<'a> {
                         }
                     };
                     let val = self.expr(v.expr())?;
+                    self.charge(&mut used, &val, v.expr())?;
                     out.insert(key, val);
                 }
                 if unknown_key { Ok(Value::Unknown) } else { Ok(Value::Map(out)) }
@@ -360,6 +420,7 @@ impl<'a> Evaluator<'a> {
         let mut map: BTreeMap<String, Value> = BTreeMap::new();
         let mut grouped: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut unknown = false;
+        let mut used = 0;
         for (k, v) in pairs {
             let n = self.bound.len();
             if let Some(kv) = &key_var {
@@ -379,6 +440,7 @@ impl<'a> Evaluator<'a> {
                     }
                 }
                 let val = self.expr(&f.value_expr)?;
+                self.charge(&mut used, &val, &f.value_expr)?;
                 match &f.key_expr {
                     None => list.push(val),
                     Some(ke) => {
@@ -481,8 +543,11 @@ impl<'a> Evaluator<'a> {
             return Err(self.err(e, "Unsupported function", format!("`{name}` is not a supported function{hint}")));
         };
         let mut vals = Vec::with_capacity(args.len());
+        let mut used = 0;
         for a in &args {
-            vals.push(self.expr(a)?);
+            let v = self.expr(a)?;
+            self.charge(&mut used, &v, a)?;
+            vals.push(v);
         }
         if f.args.expand_final() {
             match vals.pop().map(Value::into_unmarked) {
@@ -600,6 +665,7 @@ impl<'a> Evaluator<'a> {
                         Some(s) => out.push_str(&s),
                         None => known = false,
                     }
+                    limits::string_fits(out.len()).map_err(|m| self.err(&interp.expr, limits::VALUE_TOO_LARGE, m))?;
                 }
                 Element::Directive(d) => match d.as_ref() {
                     Directive::If(d) => {
@@ -647,6 +713,8 @@ impl<'a> Evaluator<'a> {
                             let r = self.template(&f.template, out, f.strip, d.endfor_expr.strip);
                             self.bound.truncate(n);
                             known &= r?;
+                            limits::string_fits(out.len())
+                                .map_err(|m| self.err(&f.collection_expr, limits::VALUE_TOO_LARGE, m))?;
                         }
                     }
                 },
@@ -978,6 +1046,13 @@ impl<'a> Evaluator<'a> {
                 ));
             }
             Value::Null => return Err(self.err(e, "Invalid index", "cannot index a null value")),
+            Value::Number(_) => {
+                return Err(self.err(
+                    e,
+                    "Invalid index",
+                    "a number cannot be indexed; an IP address or CIDR block is a string and must be quoted, as in \"10.0.0.0/16\"",
+                ));
+            }
             other => {
                 return Err(self.err(e, "Invalid index", format!("a {} cannot be indexed", other.type_name())));
             }

@@ -159,3 +159,26 @@ fn file_and_templatefile_read_relative_to_the_module() {
         "a template variable without a value is an error"
     );
 }
+
+/// Expressions that would build values without bound are refused at the expression, quickly,
+/// instead of exhausting memory.
+#[test]
+fn runaway_values_are_refused() {
+    let started = std::time::Instant::now();
+    let cases = [
+        "[for i in range(1000) : [for j in range(1000) : [for k in range(1000) : k]]]",
+        "length(join(\"\", [for i in range(1000) : join(\"\", [for j in range(1000) : format(\"%020d\", j)])]))",
+        "format(\"%099999999999d\", 1)",
+        "replace(join(\"\", [for i in range(1000) : \"aaaaaaaaaa\"]), \"\", join(\"\", [for i in range(1000) : \"bbbbbbbbbb\"]))",
+        "join(join(\"\", [for i in range(1000) : \"----------\"]), [for i in range(1000) : [for j in range(1000) : \"x\"]]...)",
+    ];
+    for src in cases {
+        let got = ev(src);
+        assert!(got.starts_with("error: "), "{src} => {}", &got[..got.len().min(200)]);
+        assert!(got.contains("more than") || got.contains("MiB"), "{src} => {got}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "took {:?}", started.elapsed());
+    // What stays within the limits still works.
+    assert_eq!(ev("length([for i in range(1000) : [for j in range(1000) : j]])"), "1000");
+    assert_eq!(ev("format(\"%05d\", 42)"), r#""00042""#);
+}

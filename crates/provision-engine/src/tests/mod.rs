@@ -5,6 +5,7 @@ mod apply;
 mod contract;
 mod crash;
 mod layers;
+mod limits;
 mod plan;
 mod sensitive;
 

@@ -308,3 +308,42 @@ async fn json_plan_has_terraform_shape() {
     insta::assert_json_snapshot!(j["resource_changes"][1]);
     assert_eq!(j["summary"]["add"], 4);
 }
+
+/// `validate` evaluates what is known without the provider, as a plan of an empty state would,
+/// and never calls it: a data source is not read, and what depends on one is not an error.
+#[tokio::test]
+async fn validate_checks_known_values_and_calls_nothing() {
+    let cfg = r#"
+variable "cidr" {
+  type = string
+}
+data "fake_zones" "z" {}
+resource "fake_network" "n" {
+  cidr_block = var.cidr
+  dns        = "maybe"
+}
+resource "fake_network" "m" {
+  count      = -1
+  cidr_block = "10.0.0.0/16"
+}
+resource "fake_subnet" "s" {
+  count      = length(data.fake_zones.z.names)
+  network_id = fake_network.n.id
+  cidr_block = cidrsubnet(var.cidr, 8, count.index)
+}
+resource "fake_subnet" "t" {
+  network_id = fake_network.n.id
+  cidr_block = null
+}
+"#;
+    let cloud = Cloud::new();
+    let provider = Arc::new(provision_testkit::FakeProvider::new(&cloud));
+    let (mut module, diags) =
+        provision_config::load_files(Path::new("/nonexistent"), vec![("main.tf".into(), cfg.into())], &*provider);
+    assert!(!diags.has_errors(), "{}", render_diagnostics(&diags, &module.sources));
+    let (vars, _) = provision_config::resolve_known_variables(&mut module, &Default::default()).expect("variables");
+    let module = Arc::new(module);
+    let diags = Engine::validate(provider, module.clone(), vars, crate::tests::options(1)).await;
+    insta::assert_snapshot!(render_diagnostics(&diags, &module.sources));
+    assert_eq!(cloud.calls(), Vec::<String>::new());
+}
