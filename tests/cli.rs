@@ -379,9 +379,10 @@ fn output_without_state_is_empty_and_named_output_is_an_error() {
 #[test]
 fn a_version_1_state_is_upgraded_and_kept() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let fixture = root().join("tests/state-fixtures/v1");
-    std::fs::copy(fixture.join("provision.tfstate"), dir.path().join("provision.tfstate")).expect("copy");
-    let original = std::fs::read(fixture.join("provision.tfstate")).expect("fixture");
+    // Kept as .json: git ignores *.tfstate files.
+    let fixture = root().join("tests/state-fixtures/format-1.json");
+    std::fs::copy(&fixture, dir.path().join("provision.tfstate")).expect("copy");
+    let original = std::fs::read(&fixture).expect("fixture");
     let out = provision(dir.path(), &["state", "list"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).lines().count(), 23, "{}", text(&out.stdout));
