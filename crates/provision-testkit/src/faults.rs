@@ -21,6 +21,7 @@
 //!     nat_deleting_describes: 2,
 //!     block_igw_detach_while_nat_deleting: true,
 //!     seed: 7,
+//!     ..Rules::default()
 //! });
 //! // Point the code under test at the proxy instead of moto: AWS_ENDPOINT_URL = proxy.url()
 //! // ... run it ...
@@ -122,6 +123,114 @@ pub struct Rules {
     pub block_igw_detach_while_nat_deleting: bool,
     /// Seed for the random choices (Probability), so failures are reproducible.
     pub seed: u64,
+    /// Service behaviours emulated on top of the upstream (a slow status, an API moto lacks), asked
+    /// in order after the fault rules let a request through. See [`Emulator`].
+    pub emulators: Vec<Arc<dyn Emulator>>,
+}
+
+/// A behaviour of one service that the proxy emulates on top of moto: an answer moto cannot give
+/// (an API it lacks, a status that lasts for several reads, an error AWS returns while something
+/// is in the way), or a rewrite of moto's answer. Each service's emulation lives in a module of its
+/// own and is added to [`Rules::emulators`] by the tests that need it.
+///
+/// Implementations keep their own state behind a `Mutex` (the proxy calls them from its runtime's
+/// threads) and must not block.
+pub trait Emulator: Send + Sync + fmt::Debug {
+    /// Answers the request instead of the upstream (`Some`), or lets it through (`None`).
+    fn answer(&self, request: &EmulatedRequest<'_>) -> Option<EmulatedResponse> {
+        let _ = request;
+        None
+    }
+
+    /// Replaces the upstream's answer (`Some`) or keeps it (`None`). Called for every forwarded
+    /// request, whatever its status.
+    fn rewrite(&self, request: &EmulatedRequest<'_>, status: u16, body: &[u8]) -> Option<EmulatedResponse> {
+        let _ = (request, status, body);
+        None
+    }
+}
+
+/// A request as an [`Emulator`] sees it.
+#[derive(Debug)]
+pub struct EmulatedRequest<'a> {
+    /// The SigV4 service name (`cloudfront`, `elasticloadbalancing`, `rds`, ...).
+    pub service: &'a str,
+    /// The query `Action`, the JSON target's operation, or the HTTP method for REST protocols.
+    pub operation: &'a str,
+    pub method: &'a str,
+    /// The URL path, e.g. `/2020-05-31/distribution/E123/config`.
+    pub path: &'a str,
+    /// Decoded parameters of the URL query and of a form body, in order.
+    pub params: &'a [(String, String)],
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    call: &'a Call,
+}
+
+impl EmulatedRequest<'_> {
+    /// A query or URL parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.call.param(name)
+    }
+
+    /// An AWS error answer in this request's protocol (query XML, JSON, REST XML or EC2), which the
+    /// SDK parses into its error code.
+    pub fn error(&self, status: u16, code: &str, message: &str) -> EmulatedResponse {
+        let reply = ErrorReply { status, code: code.into(), message: message.into(), request_id: "emulated".into() };
+        EmulatedResponse::Rendered(reply.render(self.call))
+    }
+}
+
+/// An emulated answer.
+#[derive(Debug)]
+pub enum EmulatedResponse {
+    /// A body with a status and content type (and optional extra headers, such as `ETag`).
+    Body { status: u16, content_type: String, headers: Vec<(String, String)>, body: Vec<u8> },
+    #[doc(hidden)]
+    Rendered(Response<Full<Bytes>>),
+}
+
+impl EmulatedResponse {
+    /// A 200 answer with `body` of `content_type`.
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> EmulatedResponse {
+        EmulatedResponse::Body { status: 200, content_type: content_type.into(), headers: vec![], body: body.into() }
+    }
+
+    /// Adds a header (for example `ETag`).
+    pub fn with_header(mut self, name: &str, value: &str) -> EmulatedResponse {
+        if let EmulatedResponse::Body { headers, .. } = &mut self {
+            headers.push((name.into(), value.into()));
+        }
+        self
+    }
+
+    /// Sets the status.
+    pub fn with_status(mut self, code: u16) -> EmulatedResponse {
+        if let EmulatedResponse::Body { status, .. } = &mut self {
+            *status = code;
+        }
+        self
+    }
+
+    fn into_response(self) -> Response<Full<Bytes>> {
+        match self {
+            EmulatedResponse::Rendered(r) => r,
+            EmulatedResponse::Body { status, content_type, headers, body } => {
+                let mut resp = Response::new(Full::new(Bytes::from(body)));
+                *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                if let Ok(v) = HeaderValue::from_str(&content_type) {
+                    resp.headers_mut().insert(CONTENT_TYPE, v);
+                }
+                resp.headers_mut().insert("x-amzn-requestid", HeaderValue::from_static("emulated"));
+                for (k, v) in headers {
+                    if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(&v)) {
+                        resp.headers_mut().insert(k, v);
+                    }
+                }
+                resp
+            }
+        }
+    }
 }
 
 impl Rules {
@@ -152,6 +261,12 @@ impl Rules {
     }
 
     /// These rules with another seed.
+    /// Adds a service emulation (see [`Emulator`]).
+    pub fn emulate(mut self, emulator: Arc<dyn Emulator>) -> Rules {
+        self.emulators.push(emulator);
+        self
+    }
+
     pub fn seeded(mut self, seed: u64) -> Rules {
         self.seed = seed;
         self
@@ -420,6 +535,21 @@ async fn handle(shared: Arc<Shared>, client: Upstream, req: Request<Incoming>) -
         Outcome::Drop => return Err(DropConnection),
         Outcome::Answer(reply) => return Ok(reply.render(&call)),
     }
+    let emulators = shared.lock().rules.emulators.clone();
+    let request_body = body.clone();
+    let request = EmulatedRequest {
+        service: &call.service,
+        operation: &call.operation,
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        params: &call.params,
+        headers: &parts.headers,
+        body: &request_body,
+        call: &call,
+    };
+    if let Some(answer) = emulators.iter().find_map(|e| e.answer(&request)) {
+        return Ok(answer.into_response());
+    }
     let nat = call.service == "ec2" && call.operation == "DescribeNatGateways" && shared.lock().nat_simulated();
     let (body, describe) = if nat {
         let query = DescribeQuery::parse(&call.params);
@@ -438,6 +568,9 @@ async fn handle(shared: Arc<Shared>, client: Upstream, req: Request<Incoming>) -
             up.body = Bytes::from(body);
             up.rewritten = true;
         }
+    }
+    if let Some(answer) = emulators.iter().find_map(|e| e.rewrite(&request, up.status.as_u16(), &up.body)) {
+        return Ok(answer.into_response());
     }
     Ok(up.into_response())
 }

@@ -50,6 +50,11 @@ impl Moto {
     /// # Panics
     /// When moto is not installed or does not start: the message says what to do.
     pub fn start() -> Moto {
+        Self::start_with_env(&[])
+    }
+
+    /// Starts moto_server with extra environment (`MOTO_ACM_VALIDATION_WAIT`, ...).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
         let Some(bin) = moto_server() else {
             panic!(
                 "moto_server not found. Install the emulator with `scripts/install-moto.sh` \
@@ -59,6 +64,7 @@ impl Moto {
         let port = free_port();
         let mut child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

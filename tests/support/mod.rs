@@ -1,0 +1,133 @@
+//! The harness every end-to-end test file shares: a stack directory (an example's copy or a
+//! configuration written by the test) with a moto emulator of its own, and `provision` run in it.
+//! Each `tests/moto*.rs` file includes it with `mod support;`.
+
+#![allow(dead_code)] // each test file uses a different part of it
+
+use provision_testkit::moto::{Moto, REGION};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+pub struct Stack {
+    pub moto: Moto,
+    pub dir: tempfile::TempDir,
+    /// Where provision sends its requests: the emulator, or a fault-injection proxy in front of it.
+    pub endpoint: Option<String>,
+}
+
+impl Stack {
+    /// An empty directory with `config` as main.tf, and an emulator of its own.
+    pub fn with_config(config: &str) -> Stack {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("main.tf"), config).expect("config");
+        Stack { moto: Moto::start(), dir, endpoint: None }
+    }
+
+    /// A copy of `examples/<name>` and an emulator of its own.
+    pub fn new(name: &str) -> Stack {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for e in std::fs::read_dir(root().join("examples").join(name)).expect("example").flatten() {
+            if e.path().extension().is_some_and(|x| x == "tf") {
+                std::fs::copy(e.path(), dir.path().join(e.file_name())).expect("copy");
+            }
+        }
+        Stack { moto: Moto::start(), dir, endpoint: None }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("provision runs")
+    }
+
+    /// A `provision` command for this stack, not started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_provision"));
+        cmd.current_dir(self.path()).args(args).env("NO_COLOR", "1").env("PROVISION_RECOVERY_SETTLE", "0s");
+        for (k, v) in self.moto.env() {
+            cmd.env(k, v);
+        }
+        if let Some(e) = &self.endpoint {
+            cmd.env("AWS_ENDPOINT_URL", e);
+        }
+        cmd
+    }
+
+    /// SDK settings that reach this stack's emulator directly.
+    pub async fn sdk(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.moto.endpoint())
+            .region(aws_config::Region::new(REGION))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+            .load()
+            .await
+    }
+
+    /// Runs and expects success.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "provision {} failed:\n{}\n{}",
+            args.join(" "),
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    pub fn state(&self) -> serde_json::Value {
+        let t = std::fs::read_to_string(self.path().join("provision.tfstate")).expect("state file");
+        serde_json::from_str(&t).expect("state JSON")
+    }
+
+    pub fn lineage(&self) -> String {
+        self.state()["lineage"].as_str().expect("lineage").to_string()
+    }
+}
+
+impl Stack {
+    /// Like [`Stack::with_config`], with extra environment for the emulator (for example
+    /// `MOTO_ACM_VALIDATION_WAIT`).
+    pub fn with_config_and_moto_env(config: &str, env: &[(&str, &str)]) -> Stack {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("main.tf"), config).expect("config");
+        Stack { moto: Moto::start_with_env(env), dir, endpoint: None }
+    }
+
+    /// Every object in state whose read does not match its type's schema, for the types named
+    /// (each must have at least one object in state, or the check fails naming it).
+    pub fn assert_reads_match_schemas(&self, types: &[&str]) {
+        let schemas: std::collections::BTreeMap<&str, provision_core::Schema> =
+            provision_aws::schemas().into_iter().collect();
+        let text = std::fs::read_to_string(self.path().join("provision.tfstate")).expect("state file");
+        let state: provision_core::state::State = serde_json::from_str(&text).expect("state");
+        let mut seen = std::collections::BTreeSet::new();
+        let mut wrong = vec![];
+        for o in &state.resources {
+            let t = o.address.type_name.as_str();
+            if !types.contains(&t) {
+                continue;
+            }
+            let Some(schema) = schemas.get(t) else {
+                wrong.push(format!("{}: no schema for its type", o.address));
+                continue;
+            };
+            seen.insert(t.to_string());
+            wrong.extend(provision_aws::conformance::mismatches(&o.address.to_string(), schema, &o.attributes));
+        }
+        let unread: Vec<&&str> = types.iter().filter(|t| !seen.contains(**t)).collect();
+        assert!(unread.is_empty(), "no object of {unread:?} was read: add one to this test");
+        assert!(wrong.is_empty(), "reads that do not match their schema:\n{}", wrong.join("\n"));
+    }
+}
