@@ -695,10 +695,17 @@ impl Loader<'_> {
             let hint = did_you_mean(&type_name, names.iter().copied())
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
+            // A short list is given whole; a long one is in the reference, not in the message.
+            let list = if names.len() <= 20 {
+                format!("supported {what}s: {}", supported(&names))
+            } else {
+                let page = if data { "docs/data-sources.md" } else { "docs/resources/README.md" };
+                format!("provision supports {} {what}s, listed in {page}", names.len())
+            };
             self.diags.push(
                 Diagnostic::error(format!("Unsupported {what} \"{type_name}\""))
                     .at(type_span, format!("provision does not support this {what} yet"))
-                    .note(format!("{hint}supported {what}s: {}", supported(&names))),
+                    .note(format!("{hint}{list}")),
             );
             return;
         };
