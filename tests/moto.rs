@@ -716,15 +716,17 @@ async fn s3_state_two_applies_at_once_never_lose_an_update() {
 }
 
 /// A holder killed with SIGKILL cannot release its lock; the next run takes it over once the
-/// lease has passed without a renewal, never before, and says so. (A 6 s lease: with 3 s, the
-/// takeover apply failed in two full runs on a machine loaded by parallel builds, and passed alone.)
+/// lease has passed without a renewal, never before, and says so. The holder's lease is 10 s (with
+/// 3 s, renewals missed their window on a machine loaded by parallel builds); the taking run waits
+/// for the lease recorded in the lock, and holds the lock with a long lease of its own (with 6 s it
+/// stopped itself, safely, under the same load).
 #[tokio::test]
 async fn s3_lock_of_a_killed_holder_is_taken_over_after_the_lease() {
     let s = Stack::with_config(S3_STACK);
     s.ok(&["state", "bootstrap"]);
     // apply without --auto-approve holds the lock while it waits for an answer that never comes.
     let mut holder = s
-        .command(&["--lock-lease", "6s", "apply", "--var", "name=held"])
+        .command(&["--lock-lease", "10s", "apply", "--var", "name=held"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -739,26 +741,26 @@ async fn s3_lock_of_a_killed_holder_is_taken_over_after_the_lease() {
         seen.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
     // Renewals keep it held well past the lease while the holder lives.
-    std::thread::sleep(std::time::Duration::from_secs(8));
-    let out = s.run(&["--lock-lease", "6s", "plan"]);
+    std::thread::sleep(std::time::Duration::from_secs(12));
+    let out = s.run(&["--lock-lease", "10s", "plan"]);
     assert_eq!(out.status.code(), Some(1), "a live holder keeps its lock");
     assert!(text(&out.stderr).contains("the state is locked by"), "{}", text(&out.stderr));
     holder.kill().expect("SIGKILL");
     holder.wait().expect("wait");
     let killed = std::time::Instant::now();
 
-    let out = s.run(&["--lock-lease", "6s", "plan"]);
+    let out = s.run(&["--lock-lease", "10s", "plan"]);
     assert_eq!(out.status.code(), Some(1), "not before the lease has passed");
     let err = text(&out.stderr);
-    assert!(err.contains("is taken over: wait with --lock-timeout 6s"), "{err}");
+    assert!(err.contains("is taken over: wait with --lock-timeout 10s"), "{err}");
 
     let started = std::time::Instant::now();
-    let out = s.run(&["--lock-lease", "6s", "apply", "--auto-approve", "--lock-timeout", "30s"]);
+    let out = s.run(&["--lock-lease", "60s", "apply", "--auto-approve", "--lock-timeout", "40s"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("took over the state lock"), "{}", text(&out.stderr));
     assert!(
-        started.elapsed() >= std::time::Duration::from_millis(5900),
-        "taken over after {:?} of silence, before the 6s lease (killed {:?} ago)",
+        started.elapsed() >= std::time::Duration::from_millis(9900),
+        "taken over after {:?} of silence, before the 10s lease (killed {:?} ago)",
         started.elapsed(),
         killed.elapsed()
     );

@@ -1,14 +1,27 @@
 //! A supported attribute that is undocumented is unfinished: every attribute and block of every
 //! resource type must appear in its page under docs/resources, and every type in the index.
 
+use provision_core::Provider;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Every provider whose resource types have pages under docs/resources.
+fn providers() -> Vec<Arc<dyn Provider>> {
+    vec![Arc::new(provision_aws::AwsProvider::new()), Arc::new(provision_random::RandomProvider::new())]
+}
+
+fn all_schemas() -> Vec<(&'static str, provision_core::Schema)> {
+    let mut v = provision_aws::schemas();
+    v.extend(provision_random::schemas());
+    v
+}
 
 #[test]
 fn every_attribute_is_documented() {
     let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/resources");
     let index = std::fs::read_to_string(docs.join("README.md")).expect("docs/resources/README.md");
     let mut missing = vec![];
-    for (name, schema) in provision_aws::schemas() {
+    for (name, schema) in all_schemas() {
         if !index.contains(&format!("`{name}`")) {
             missing.push(format!("{name} is not in docs/resources/README.md"));
         }
@@ -50,7 +63,7 @@ fn every_data_source_is_documented() {
 #[test]
 fn every_layer_default_is_stated() {
     let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/resources");
-    for (name, schema) in provision_aws::schemas() {
+    for (name, schema) in all_schemas() {
         let page = std::fs::read_to_string(docs.join(format!("{name}.md"))).unwrap_or_default();
         let layer = schema.layer.as_str();
         assert!(
@@ -66,12 +79,12 @@ fn every_layer_default_is_stated() {
 #[test]
 fn generated_docs_are_fresh() {
     use provision_aws::reference;
-    use provision_core::Provider;
     let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/resources");
     let update = std::env::var_os("PROVISION_UPDATE_DOCS").is_some_and(|v| v == "1");
-    let provider = provision_aws::AwsProvider::new();
     let mut stale = vec![];
-    for name in provider.resource_type_names() {
+    for (provider, name) in
+        providers().iter().flat_map(|p| p.resource_type_names().into_iter().map(move |n| (p.clone(), n)))
+    {
         let rt = provider.resource_type(name).expect("a listed type");
         let path = docs.join(format!("{name}.md"));
         let page = std::fs::read_to_string(&path).unwrap_or_default();
