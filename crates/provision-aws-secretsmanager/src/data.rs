@@ -161,7 +161,7 @@ impl DataSourceType for SecretVersionData {
             c.sm.get_secret_value()
                 .secret_id(&secret)
                 .set_version_id(version)
-                .set_version_stage(stage.clone())
+                .set_version_stage(stage)
                 .send()
                 .await
                 .map_err(|e| sdk("GetSecretValue", e))
@@ -174,7 +174,7 @@ impl DataSourceType for SecretVersionData {
         let mut a = Attrs::new();
         a.insert("secret_id".into(), Value::String(secret.clone()));
         a.insert("version_id".into(), Value::String(vid.clone()));
-        a.insert("version_stage".into(), stage.map_or(Value::Null, Value::String));
+        a.insert("version_stage".into(), args.get("version_stage").cloned().unwrap_or(Value::Null));
         a.insert("id".into(), Value::String(version_id(&arn, &vid)));
         a.insert("arn".into(), Value::String(arn));
         a.insert("secret_string".into(), s(out.secret_string()).mark_if(true));
