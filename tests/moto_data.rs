@@ -360,12 +360,21 @@ async fn data_stack_lifecycle() {
     assert_eq!(aws.value().await, NEW_PASSWORD);
     let (code, out) = plan_code(&s, NEW_PASSWORD, &change);
     assert_eq!(code, Some(0), "{out}");
+
+    // The recovery window is read at destroy from the configuration as it is now: set to 0 just
+    // before the destroy, the secret is deleted at once, and the plan says so.
+    let main = s.path().join("main.tf");
+    let config = std::fs::read_to_string(&main).expect("read");
+    std::fs::write(&main, config.replace("recovery_window_in_days = 7", "recovery_window_in_days = 0")).expect("edit");
+    let mut args = vec!["plan", "--destroy"];
+    args.extend_from_slice(&change);
+    let plan = ok(&s, NEW_PASSWORD, &args);
+    assert!(plan.contains("WITHOUT recovery"), "{plan}");
     let mut args = vec!["destroy", "--auto-approve"];
     args.extend_from_slice(&change);
     ok(&s, NEW_PASSWORD, &args);
     assert!(aws.ddb.list_tables().send().await.expect("tables").table_names().is_empty());
-    let listed = aws.sm.list_secrets().send().await.expect("secrets");
-    assert!(listed.secret_list().is_empty(), "only a secret in its recovery window remains");
+    assert!(aws.sm.describe_secret().secret_id(SECRET_NAME).send().await.is_err(), "deleted without recovery");
 }
 
 /// A run that stopped after AWS made the objects and before the state recorded them: the next

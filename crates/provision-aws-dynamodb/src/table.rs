@@ -22,8 +22,8 @@ use provision_aws_core::retry::{Policy, gone_is_ok, nothing, retry};
 use provision_aws_core::validate::one_of;
 use provision_aws_core::wait::{self, Status, TimedOut, Wait};
 use provision_core::{
-    AttributeSchema, Attrs, BlockSchema, FindQuery, Found, Nesting, OpContext, ProviderError, ProviderErrorKind,
-    ReadContext, ResourceType, Schema, Type, Value,
+    AttributeSchema, Attrs, BlockSchema, DeleteNote, FindQuery, Found, Nesting, OpContext, ProviderError,
+    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -938,6 +938,21 @@ impl ResourceType for Table {
             }
         }
         Self::read_one(c, ctx, name, desired).await
+    }
+
+    /// A protected table refuses the plan, before anything is torn down; the recorded state is
+    /// fresh (the plan refreshed it), so no call is needed.
+    async fn check_delete(
+        &self,
+        _ctx: &ReadContext,
+        id: &str,
+        attrs: &Attrs,
+    ) -> Result<Vec<DeleteNote>, ProviderError> {
+        Ok(if get_bool(attrs, "deletion_protection_enabled") == Some(true) {
+            vec![DeleteNote::refuse(protected_message(id))]
+        } else {
+            vec![]
+        })
     }
 
     async fn delete(&self, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {

@@ -1,6 +1,4 @@
-//! Small conversions between attribute maps and SDK values that every Secrets Manager type uses,
-//! and the canonical form of a JSON policy document (keys sorted, compact) so that the same policy
-//! written differently is not a change.
+//! Small conversions between attribute maps and SDK values that every Secrets Manager type uses.
 
 use aws_sdk_secretsmanager::types::Tag;
 use provision_aws_core::tags;
@@ -53,40 +51,4 @@ pub(crate) fn pairs(tags: &[Tag]) -> impl Iterator<Item = (&str, &str)> {
 /// The tags to create a secret with: provision's identity tags plus `tags_all`.
 pub(crate) fn create_tags(identity: &Identity, tags_all: Option<&Value>) -> Vec<Tag> {
     tags::create_tags(identity, tags_all).into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
-}
-
-/// A JSON document in canonical form: object keys sorted at every level, no whitespace. Not JSON
-/// (or not a string) is left as it is, for AWS to refuse with its own message.
-pub(crate) fn canonical_json(v: &Value) -> Value {
-    let Some(text) = v.as_str() else { return v.clone() };
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(j) => Value::String(sorted(j).to_string()),
-        Err(_) => v.clone(),
-    }
-}
-
-fn sorted(j: serde_json::Value) -> serde_json::Value {
-    match j {
-        serde_json::Value::Object(m) => {
-            let mut entries: Vec<(String, serde_json::Value)> = m.into_iter().map(|(k, v)| (k, sorted(v))).collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            serde_json::Value::Object(entries.into_iter().collect())
-        }
-        serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_is_compared_by_meaning() {
-        let a = canonical_json(&Value::from(r#"{ "Version": "2012-10-17", "Statement": [ {"Effect": "Allow"} ] }"#));
-        let b = canonical_json(&Value::from(r#"{"Statement":[{"Effect":"Allow"}],"Version":"2012-10-17"}"#));
-        assert_eq!(a, b);
-        assert_eq!(a.as_str(), Some(r#"{"Statement":[{"Effect":"Allow"}],"Version":"2012-10-17"}"#));
-        assert_eq!(canonical_json(&Value::from("not json")), Value::from("not json"));
-    }
 }

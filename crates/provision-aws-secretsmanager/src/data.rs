@@ -2,13 +2,14 @@
 //! `aws_secretsmanager_secret_version` (a secret's value, by version id or staging label; the
 //! value is sensitive).
 
-use crate::attrs::{canonical_json, get_string, s, string_set};
+use crate::attrs::{get_string, s, string_set};
 use crate::context::Context;
 use crate::error::sdk;
 use crate::version::version_id;
 use crate::view::describe;
 use async_trait::async_trait;
 use base64::Engine;
+use provision_aws_core::json::normalize_policy;
 use provision_core::{AttributeSchema, Attrs, DataSourceType, ProviderError, ProviderErrorKind, Schema, Type, Value};
 use std::sync::Arc;
 
@@ -84,7 +85,7 @@ impl DataSourceType for SecretData {
         a.insert("name".into(), Value::String(v.name.clone()));
         a.insert("description".into(), s(v.description.as_deref()));
         a.insert("kms_key_id".into(), s(v.kms_key_id.as_deref()));
-        a.insert("policy".into(), policy.resource_policy().map_or(Value::Null, |p| canonical_json(&Value::from(p))));
+        a.insert("policy".into(), policy.resource_policy().map_or(Value::Null, |p| normalize_policy(&Value::from(p))));
         a.insert("created_date".into(), s(v.created_date.as_deref()));
         a.insert("last_changed_date".into(), s(v.last_changed_date.as_deref()));
         a.insert("tags".into(), provision_aws_core::tags::user_tags(v.tag_pairs()));

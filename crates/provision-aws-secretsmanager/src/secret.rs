@@ -7,17 +7,18 @@
 //! window: a create that meets such a secret restores it when its tags say it is ours and brings
 //! it to the configuration, and otherwise says exactly what to do.
 
-use crate::attrs::{canonical_json, create_tags, get_bool, get_str, get_string, kept, other, s};
+use crate::attrs::{create_tags, get_bool, get_str, get_string, kept, other, s};
 use crate::context::{Clients, Context};
 use crate::error::{name_taken, sdk};
 use crate::view::{SecretView, describe, read_secrets};
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::types::Tag;
+use provision_aws_core::json::normalize_policy;
 use provision_aws_core::retry::{Policy, nothing, retry};
 use provision_aws_core::tags;
 use provision_core::{
-    AttributeSchema, Attrs, FindQuery, Found, OpContext, Owner, ProviderError, ProviderErrorKind, ReadContext,
-    ResourceType, Schema, Type, Value,
+    AttributeSchema, Attrs, DeleteNote, FindQuery, Found, OpContext, Owner, ProviderError, ProviderErrorKind,
+    ReadContext, ResourceType, Schema, Type, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -84,12 +85,13 @@ impl Secret {
             )
             .attr(
                 AttributeSchema::optional_computed("policy", Type::String)
-                    .normalize(canonical_json)
+                    .normalize(normalize_policy)
                     .describe("The resource policy, a JSON document compared by meaning. Changed in place (`PutResourcePolicy`); unset keeps whatever policy the secret has."),
             )
             .attr(
                 AttributeSchema::optional("recovery_window_in_days", Type::Number)
                     .default(30.0)
+                    .at_destroy()
                     .validate(recovery_window)
                     .describe("Days (7 to 30) a destroyed secret can still be restored; 0 deletes it at once, without recovery. Read at destroy from the configuration as it is then; changing it alone calls nothing."),
             )
@@ -134,7 +136,7 @@ impl Secret {
 
     async fn policy(c: &Clients, arn: &str) -> Result<Value, ProviderError> {
         let out = c.sm.get_resource_policy().secret_id(arn).send().await.map_err(|e| sdk("GetResourcePolicy", e))?;
-        Ok(out.resource_policy().map_or(Value::Null, |p| canonical_json(&Value::from(p))))
+        Ok(out.resource_policy().map_or(Value::Null, |p| normalize_policy(&Value::from(p))))
     }
 
     /// The secret as AWS shows it now, waiting while a new one is not visible yet.
@@ -363,10 +365,27 @@ impl ResourceType for Secret {
         ] {
             a.insert(k.into(), desired.get(k).cloned().unwrap_or(Value::Null));
         }
-        if let Some(p) = a.get("policy").filter(|p| !p.is_null()).map(canonical_json) {
+        if let Some(p) = a.get("policy").filter(|p| !p.is_null()).map(normalize_policy) {
             a.insert("policy".into(), p);
         }
         Ok(a)
+    }
+
+    async fn check_delete(
+        &self,
+        _ctx: &ReadContext,
+        id: &str,
+        attrs: &Attrs,
+    ) -> Result<Vec<DeleteNote>, ProviderError> {
+        let days = attrs.get("recovery_window_in_days").and_then(Value::as_number).unwrap_or(30.0);
+        let name = get_str(attrs, "name").unwrap_or(id);
+        Ok(if days == 0.0 {
+            vec![DeleteNote::warn(format!(
+                "secret {name} is deleted at once, WITHOUT recovery (recovery_window_in_days = 0): its values are lost"
+            ))]
+        } else {
+            vec![]
+        })
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
