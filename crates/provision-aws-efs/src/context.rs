@@ -1,0 +1,22 @@
+//! The EFS client, built from the provider's shared SDK configuration on the first call that
+//! needs it, with the call counter attached.
+
+use provision_aws_core::{CountCalls, Sdk, ServiceClients};
+use std::sync::Arc;
+
+pub(crate) struct Clients {
+    pub efs: aws_sdk_efs::Client,
+    pub region: String,
+}
+
+/// What every EFS type holds: the client, built once.
+pub(crate) type Context = ServiceClients<Clients>;
+
+fn build(sdk: &Sdk, counter: CountCalls) -> Clients {
+    let config = aws_sdk_efs::config::Builder::from(&sdk.config).interceptor(counter).build();
+    Clients { efs: aws_sdk_efs::Client::from_conf(config), region: sdk.region.clone() }
+}
+
+pub(crate) fn new(shared: Arc<provision_aws_core::Context>) -> Context {
+    ServiceClients::new(shared, build)
+}
