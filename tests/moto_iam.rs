@@ -110,9 +110,9 @@ async fn iam_logs_and_ecr_lifecycle_drift_and_destroy() {
     let err = text(&out.stderr);
     assert_eq!(calls(&err, "GetAccountAuthorizationDetails"), 3, "roles, inline policies, attachments:\n{err}");
     assert_eq!(calls(&err, "ListRoles"), 1, "{err}");
-    assert_eq!(calls(&err, "GetRole"), 0, "no per-role read:\n{err}");
+    assert_eq!(calls(&err, "GetRole"), 1, "no per-role read, only data.aws_iam_role's:\n{err}");
     assert_eq!(calls(&err, "DescribeLogGroups"), 1, "both groups by their common prefix:\n{err}");
-    assert_eq!(calls(&err, "DescribeRepositories"), 1, "{err}");
+    assert_eq!(calls(&err, "DescribeRepositories"), 2, "the resource's and data.aws_ecr_repository's:\n{err}");
 
     // The same policies written differently: no change.
     s.edit(
@@ -139,7 +139,7 @@ async fn iam_logs_and_ecr_lifecycle_drift_and_destroy() {
     assert_eq!(attached.attached_policies().len(), 1, "the policy is attached again");
 
     // In place: a policy document (a new default version), a description, a retention, a tag.
-    s.edit(r#""s3:GetObject", "s3:ListBucket""#, r#""s3:GetObject""#);
+    s.edit(r#"Action = ["s3:ListBucket", "s3:GetObject"]"#, r#"Action = ["s3:GetObject"]"#);
     s.edit(r#"description        = "runs the app""#, r#"description        = "runs the service""#);
     s.edit("retention_in_days = 30", "retention_in_days = 90");
     s.edit(r#"scan_on_push = true"#, r#"scan_on_push = false"#);
@@ -339,19 +339,19 @@ async fn destroy_follows_the_order_iam_requires() {
   name   = "ordering"
   policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:PutObject", Resource = "*" }] })"#);
     s.ok(&["apply", "--auto-approve"]);
-    // Attached outside (through the proxy, so the emulation knows): force_detach_policies
-    // detaches it too, and the policy's delete waits for that.
+    // A policy attached outside this configuration: force_detach_policies detaches it too.
     let iam = s.iam().await;
-    let through_proxy = aws_sdk_iam::Client::from_conf(
-        aws_sdk_iam::config::Builder::from(&s.sdk().await).endpoint_url(proxy.url()).build(),
-    );
-    through_proxy
-        .attach_role_policy()
-        .role_name("ordering")
-        .policy_arn(s.id_of("aws_iam_policy.p"))
+    let outside = iam
+        .create_policy()
+        .policy_name("outside")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#,
+        )
         .send()
         .await
-        .expect("attach");
+        .expect("policy");
+    let outside = outside.policy().and_then(|p| p.arn()).expect("arn").to_string();
+    iam.attach_role_policy().role_name("ordering").policy_arn(&outside).send().await.expect("attach");
     let destroyed = s.ok(&["destroy", "--auto-approve"]);
     assert!(destroyed.contains("Destroy complete! Resources: 3 destroyed."), "{destroyed}");
     assert!(role_names(&iam).await.is_empty());
@@ -359,8 +359,8 @@ async fn destroy_follows_the_order_iam_requires() {
     assert_eq!(stats.injected_total("error"), 2, "DeleteRole was refused twice, then retried: {stats:?}");
     let policies =
         iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.expect("policies");
-    assert!(policies.policies().is_empty(), "the policy is left");
-    // Refusals, if any, came from the outside attachment while the role's delete had not detached
-    // it yet; the policy's delete waited them out.
-    eprintln!("DeletePolicy refused {} times", emulation.refused());
+    let left: Vec<&str> = policies.policies().iter().filter_map(|p| p.policy_name()).collect();
+    assert_eq!(left, ["outside"], "the stack's policy is gone, the one made outside is left");
+    // The attachment went before the policy, and the policy's other version before it.
+    assert_eq!(emulation.refused(), 0, "DeletePolicy was refused as AWS would");
 }

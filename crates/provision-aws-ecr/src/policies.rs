@@ -47,12 +47,13 @@ impl Kind {
     }
 }
 
-/// The document read, in the spelling last recorded when both mean the same.
+/// The document read, in the spelling last recorded when both mean the same, otherwise in the
+/// canonical spelling the normalizer gives a configured document.
 fn document(kind: Kind, read: &str, prior: Option<&Value>) -> Value {
     let read = Value::String(read.to_string());
     match prior {
         Some(p) if p.as_str().is_some() && (kind.normalizer())(p) == (kind.normalizer())(&read) => p.clone(),
-        _ => read,
+        _ => (kind.normalizer())(&read),
     }
 }
 

@@ -125,12 +125,13 @@ pub(crate) fn decode_document(doc: &str) -> String {
 }
 
 /// The document read from AWS, in the spelling last recorded when both mean the same policy
-/// (so formatting never shows as a change), otherwise AWS's.
+/// (so formatting never shows as a change), otherwise in the canonical spelling the attribute's
+/// normalizer gives a configured document.
 pub(crate) fn document(read: Option<&str>, prior: Option<&Value>) -> Value {
     let Some(read) = read.map(decode_document) else { return Value::Null };
     match prior.and_then(Value::as_str) {
         Some(p) if crate::policy::equivalent(p, &read) => Value::String(p.to_string()),
-        _ => Value::String(read),
+        _ => crate::policy::normalize(&Value::String(read)),
     }
 }
 

@@ -397,7 +397,7 @@ mod tests {
 
     #[test]
     fn common_prefixes() {
-        assert_eq!(common_prefix(["/ecs/app", "/ecs/api"]), "/ecs/a");
+        assert_eq!(common_prefix(["/ecs/app", "/ecs/api"]), "/ecs/ap");
         assert_eq!(common_prefix(["/ecs/app"]), "/ecs/app");
         assert_eq!(common_prefix(["a", "b"]), "");
     }
