@@ -364,3 +364,59 @@ async fn destroy_follows_the_order_iam_requires() {
     // The attachment went before the policy, and the policy's other version before it.
     assert_eq!(emulation.refused(), 0, "DeletePolicy was refused as AWS would");
 }
+
+const REPO: &str = r#"
+resource "aws_ecr_repository" "app" {
+  name = "with-images"
+}
+
+resource "aws_cloudwatch_log_group" "kept" {
+  name         = "/kept"
+  skip_destroy = false
+}
+"#;
+
+/// A repository holding images is refused at plan time, before anything is deleted, unless
+/// `force_delete` is set — set now, in the configuration, even though the recorded value is false.
+/// `skip_destroy` set the same way leaves a log group in AWS.
+#[tokio::test]
+async fn a_repository_holding_images_is_refused_at_plan_unless_force_delete() {
+    let s = Stack::with_config(REPO);
+    s.ok(&["apply", "--auto-approve"]);
+    let ecr = s.ecr().await;
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": { "mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023,
+                    "digest": "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7" },
+        "layers": [{ "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 32654,
+                     "digest": "sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f" }]
+    });
+    ecr.put_image()
+        .repository_name("with-images")
+        .image_manifest(manifest.to_string())
+        .image_tag("v1")
+        .send()
+        .await
+        .expect("push an image");
+
+    let out = s.run(&["destroy", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(err.contains("aws_ecr_repository.app cannot be deleted"), "{err}");
+    assert!(err.contains("set force_delete = true"), "{err}");
+    let logs = s.logs().await;
+    let groups = logs.describe_log_groups().send().await.expect("groups");
+    assert_eq!(groups.log_groups().len(), 1, "nothing was deleted: the log group is still there");
+
+    // Set now, only in the configuration: the destroy deletes the images with the repository, and
+    // leaves the log group.
+    s.edit("name = \"with-images\"", "name = \"with-images\"\n  force_delete = true");
+    s.edit("skip_destroy = false", "skip_destroy = true");
+    let destroyed = s.ok(&["destroy", "--auto-approve"]);
+    assert!(destroyed.contains("Destroy complete! Resources: 2 destroyed."), "{destroyed}");
+    let repos = ecr.describe_repositories().send().await.expect("repos");
+    assert!(repos.repositories().is_empty(), "the repository is left");
+    let groups = logs.describe_log_groups().send().await.expect("groups");
+    assert_eq!(groups.log_groups().len(), 1, "skip_destroy left the log group in AWS");
+}

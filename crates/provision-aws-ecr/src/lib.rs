@@ -4,7 +4,6 @@
 
 mod context;
 mod error;
-mod json;
 mod policies;
 mod repository;
 

@@ -41,8 +41,8 @@ fn json(v: &Value) -> Result<(), String> {
 impl Kind {
     fn normalizer(self) -> Normalizer {
         match self {
-            Kind::Lifecycle => crate::json::normalize_json,
-            Kind::Repository => crate::json::normalize_policy,
+            Kind::Lifecycle => provision_aws_core::json::normalize_json,
+            Kind::Repository => provision_aws_core::json::normalize_policy,
         }
     }
 }

@@ -12,8 +12,8 @@ use aws_sdk_ecr::types::{
 use provision_aws_core::retry::{Policy, gone_is_ok, nothing, retry};
 use provision_aws_core::tags;
 use provision_core::{
-    AttributeSchema, Attrs, BlockSchema, DataSourceType, FindQuery, Found, IdentityStrategy, Nesting, OpContext,
-    ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
+    AttributeSchema, Attrs, BlockSchema, DataSourceType, DeleteNote, FindQuery, Found, IdentityStrategy, Nesting,
+    OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -190,6 +190,7 @@ impl Repository {
             .attr(
                 AttributeSchema::optional("force_delete", Type::Bool)
                     .default(false)
+                    .at_destroy()
                     .describe("Delete the repository even if it holds images. Without it, a plan that would delete a repository holding images is refused. Only matters when the repository is deleted: changing it makes no AWS call."),
             )
             .attr(AttributeSchema::computed("arn", Type::String).describe("The repository's ARN."))
@@ -219,7 +220,6 @@ impl Repository {
     }
 
     /// Whether the repository holds at least one image (`ListImages`, one result).
-    #[allow(dead_code)] // used by `check_delete` once the contract has it
     async fn holds_images(c: &Clients, name: &str) -> Result<bool, ProviderError> {
         match c.ecr.list_images().repository_name(name).max_results(1).send().await {
             Ok(out) => Ok(!out.image_ids().is_empty()),
@@ -313,8 +313,19 @@ impl ResourceType for Repository {
     }
 
     async fn update(&self, _ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
-        let c = self.ctx.clients().await?;
         let want = get_str(desired, "image_tag_mutability").unwrap_or("MUTABLE");
+        let scan = |a: &Attrs| single(a, "image_scanning_configuration").and_then(|m| m.get("scan_on_push")?.as_bool());
+        let delta = tags::delta(prior.get("tags_all"), desired.get("tags_all"));
+        if get_str(prior, "image_tag_mutability") == Some(want)
+            && scan(desired).is_none_or(|on| scan(prior) == Some(on))
+            && delta.is_empty()
+        {
+            // Only `force_delete` changed: it matters at destroy, no AWS call.
+            let mut a = prior.clone();
+            a.insert("force_delete".into(), desired.get("force_delete").cloned().unwrap_or(Value::Bool(false)));
+            return Ok(a);
+        }
+        let c = self.ctx.clients().await?;
         if get_str(prior, "image_tag_mutability") != Some(want) {
             c.ecr
                 .put_image_tag_mutability()
@@ -324,7 +335,6 @@ impl ResourceType for Repository {
                 .await
                 .map_err(|e| sdk(id, "PutImageTagMutability", e))?;
         }
-        let scan = |a: &Attrs| single(a, "image_scanning_configuration").and_then(|m| m.get("scan_on_push")?.as_bool());
         if let Some(on) = scan(desired)
             && scan(prior) != Some(on)
         {
@@ -336,7 +346,6 @@ impl ResourceType for Repository {
                 .await
                 .map_err(|e| sdk(id, "PutImageScanningConfiguration", e))?;
         }
-        let delta = tags::delta(prior.get("tags_all"), desired.get("tags_all"));
         if !delta.is_empty() {
             let arn = get_str(prior, "arn").unwrap_or_default().to_string();
             if !delta.removed.is_empty() {
@@ -360,6 +369,27 @@ impl ResourceType for Repository {
             }
         }
         Self::read_one(c, id, desired).await
+    }
+
+    /// A repository holding images, without `force_delete`: refused at plan time (one
+    /// `ListImages` of at most one image), before anything else of the stack is torn down.
+    async fn check_delete(
+        &self,
+        _ctx: &ReadContext,
+        id: &str,
+        attrs: &Attrs,
+    ) -> Result<Vec<DeleteNote>, ProviderError> {
+        if attrs.get("force_delete").and_then(Value::as_bool) == Some(true) {
+            return Ok(vec![]);
+        }
+        let c = self.ctx.clients().await?;
+        Ok(if Self::holds_images(c, id).await? {
+            vec![DeleteNote::refuse(format!(
+                "repository {id} holds images, and AWS refuses to delete a repository that is not empty; set force_delete = true to delete its images with it, or delete them first"
+            ))]
+        } else {
+            vec![]
+        })
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {

@@ -228,6 +228,7 @@ impl Role {
             .attr(
                 AttributeSchema::optional("force_detach_policies", Type::Bool)
                     .default(false)
+                    .at_destroy()
                     .describe("On destroy, detach every managed policy and delete every inline policy first, including those attached outside this configuration. Only matters when the role is deleted: changing it makes no AWS call."),
             )
             .block(
@@ -322,9 +323,10 @@ impl Role {
     }
 
     /// Attaches and detaches managed policies to go from `have` to `want`.
-    async fn sync_managed(c: &Clients, name: &str, have: &[String], want: &[String]) -> Result<(), ProviderError> {
+    async fn sync_managed(c: &Clients, name: &str, have: &[String], want: &[String]) -> Result<bool, ProviderError> {
         let have: BTreeSet<&String> = have.iter().collect();
         let want: BTreeSet<&String> = want.iter().collect();
+        let wrote = have != want;
         for arn in want.difference(&have) {
             c.iam
                 .attach_role_policy()
@@ -337,7 +339,7 @@ impl Role {
         for arn in have.difference(&want) {
             detach(c, name, arn).await?;
         }
-        Ok(())
+        Ok(wrote)
     }
 
     /// Puts and deletes inline policies to go from `have` to `want`.
@@ -346,11 +348,13 @@ impl Role {
         name: &str,
         have: &BTreeMap<String, String>,
         want: &BTreeMap<String, String>,
-    ) -> Result<(), ProviderError> {
+    ) -> Result<bool, ProviderError> {
+        let mut wrote = false;
         for (p, doc) in want {
             if have.get(p).is_some_and(|h| policy::equivalent(h, doc)) {
                 continue;
             }
+            wrote = true;
             c.iam
                 .put_role_policy()
                 .role_name(name)
@@ -361,9 +365,10 @@ impl Role {
                 .map_err(|e| about(&format!("role {name}: inline policy {p}"), sdk("PutRolePolicy", e)))?;
         }
         for p in have.keys().filter(|p| !want.contains_key(*p)) {
+            wrote = true;
             delete_inline(c, name, p).await?;
         }
-        Ok(())
+        Ok(wrote)
     }
 
     /// What still holds the role, for a delete that keeps failing.
@@ -488,7 +493,11 @@ impl ResourceType for Role {
         let c = self.ctx.clients().await?;
         let what = format!("role {id}");
         let trust = need_str(desired, "assume_role_policy")?;
+        // Whether anything was written: a change of `force_detach_policies` alone (it only
+        // matters at destroy) makes no AWS call at all.
+        let mut wrote = false;
         if !get_str(prior, "assume_role_policy").is_some_and(|p| policy::equivalent(p, trust)) {
+            wrote = true;
             c.iam
                 .update_assume_role_policy()
                 .role_name(id)
@@ -500,6 +509,7 @@ impl ResourceType for Role {
         if get_str(prior, "description") != get_str(desired, "description")
             || get_i32(prior, "max_session_duration") != get_i32(desired, "max_session_duration")
         {
+            wrote = true;
             c.iam
                 .update_role()
                 .role_name(id)
@@ -511,6 +521,7 @@ impl ResourceType for Role {
         }
         match (get_str(prior, "permissions_boundary"), get_str(desired, "permissions_boundary")) {
             (p, Some(d)) if p != Some(d) => {
+                wrote = true;
                 c.iam
                     .put_role_permissions_boundary()
                     .role_name(id)
@@ -520,6 +531,7 @@ impl ResourceType for Role {
                     .map_err(|e| about(&what, sdk("PutRolePermissionsBoundary", e)))?;
             }
             (Some(_), None) => {
+                wrote = true;
                 c.iam
                     .delete_role_permissions_boundary()
                     .role_name(id)
@@ -530,6 +542,7 @@ impl ResourceType for Role {
             _ => {}
         }
         let (changed, removed) = tag_delta(prior, desired)?;
+        wrote |= !removed.is_empty() || !changed.is_empty();
         if !removed.is_empty() {
             c.iam
                 .untag_role()
@@ -550,10 +563,15 @@ impl ResourceType for Role {
         }
         if desired.get("managed_policy_arns").is_some_and(|v| v.as_seq().is_some()) {
             let (have, want) = (get_strings(prior, "managed_policy_arns"), get_strings(desired, "managed_policy_arns"));
-            Self::sync_managed(c, id, &have, &want).await?;
+            wrote |= Self::sync_managed(c, id, &have, &want).await?;
         }
         if desired.get("inline_policy").is_some_and(|v| v.as_seq().is_some_and(|s| !s.is_empty())) {
-            Self::sync_inline(c, id, &inline_policies(prior)?, &inline_policies(desired)?).await?;
+            wrote |= Self::sync_inline(c, id, &inline_policies(prior)?, &inline_policies(desired)?).await?;
+        }
+        if !wrote {
+            let mut a = prior.clone();
+            a.insert("force_detach_policies".into(), Value::Bool(get_bool(desired, "force_detach_policies")));
+            return Ok(a);
         }
         let mut a = Self::read_one(c, id, desired).await?;
         a.insert("name_prefix".into(), desired.get("name_prefix").cloned().unwrap_or(Value::Null));

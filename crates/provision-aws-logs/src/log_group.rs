@@ -128,6 +128,7 @@ impl LogGroup {
             .attr(
                 AttributeSchema::optional("skip_destroy", Type::Bool)
                     .default(false)
+                    .at_destroy()
                     .describe("On destroy, leave the group and its events in AWS and only forget it. Only matters when the group is deleted: changing it makes no AWS call."),
             )
             .attr(AttributeSchema::computed("arn", Type::String).describe("The group's ARN (without the `:*` suffix)."))
@@ -292,6 +293,16 @@ impl ResourceType for LogGroup {
     }
 
     async fn update(&self, _ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let delta = tags::delta(prior.get("tags_all"), desired.get("tags_all"));
+        if get_i32(desired, "retention_in_days") == get_i32(prior, "retention_in_days")
+            && get_str(prior, "kms_key_id") == get_str(desired, "kms_key_id")
+            && delta.is_empty()
+        {
+            // Only `skip_destroy` changed: it matters at destroy, no AWS call.
+            let mut a = prior.clone();
+            a.insert("skip_destroy".into(), desired.get("skip_destroy").cloned().unwrap_or(Value::Bool(false)));
+            return Ok(a);
+        }
         let c = self.ctx.clients().await?;
         let days = get_i32(desired, "retention_in_days");
         if days != get_i32(prior, "retention_in_days") {
@@ -317,7 +328,6 @@ impl ResourceType for LogGroup {
             }
             _ => {}
         }
-        let delta = tags::delta(prior.get("tags_all"), desired.get("tags_all"));
         if !delta.is_empty() {
             let arn = get_str(prior, "arn").map(str::to_string);
             let arn = match arn {
