@@ -69,7 +69,7 @@ resource "aws_ecr_repository" "app" {
   name                 = "app/backend"
   image_tag_mutability = "MUTABLE"
   image_scanning_configuration {
-    scan_on_push = true
+    scan_on_push = false
   }
 }
 
