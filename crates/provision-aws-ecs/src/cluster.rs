@@ -470,7 +470,7 @@ impl ResourceType for Cluster {
             .await?
             .iter()
             .filter(|i| tagged_for(i.tags(), &query.identity))
-            .map(|i| Found::ours(attrs(i, &Attrs::new())))
+            .map(|i| Found::ours(attrs(i, &query.desired)))
             .collect())
     }
 }

@@ -18,11 +18,12 @@ use std::collections::HashMap;
 // ---------------------------------------------------------------------------------------------
 // Comparison by meaning
 
-/// The `Normalizer` of `container_definitions`: the document in canonical form (see
-/// [`canonical`]), compact. A value that is not JSON is left as written (the validator refuses it).
+/// The `Normalizer` of `container_definitions`: ECS's meaning (see [`canonical`]) on top of
+/// `provision_aws_core::json::normalize_json` (keys sorted, compact). A value that is not JSON is
+/// left as written (the validator refuses it).
 pub(crate) fn normalize(v: &Value) -> Value {
     match v.as_str().map(serde_json::from_str::<Json>) {
-        Some(Ok(doc)) => Value::String(canonical(&doc).to_string()),
+        Some(Ok(doc)) => provision_aws_core::json::normalize_json(&Value::String(canonical(&doc).to_string())),
         _ => v.clone(),
     }
 }

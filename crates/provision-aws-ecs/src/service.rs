@@ -105,7 +105,7 @@ impl Service {
             .attr(AttributeSchema::optional("scheduling_strategy", Type::String).default("REPLICA").force_new().validate(|v| one_of(v, &["REPLICA", "DAEMON"], "a scheduling strategy")).describe("`REPLICA` or `DAEMON` (one task per instance, EC2 only)."))
             .attr(AttributeSchema::optional("wait_for_steady_state", Type::Bool).default(false).describe("Wait, on create and update, until the deployment has all its tasks running; the progress shows running/desired and why failed tasks stopped."))
             .attr(AttributeSchema::optional("force_new_deployment", Type::Bool).default(false).describe("Start a new deployment (fresh tasks, e.g. to pull a moved image tag) with every in-place update."))
-            .attr(AttributeSchema::optional("force_delete", Type::Bool).default(false).describe("Delete without scaling to zero first."))
+            .attr(AttributeSchema::optional("force_delete", Type::Bool).default(false).at_destroy().describe("Delete without scaling to zero first. The value the configuration has when the destroy runs counts."))
             .block(BlockSchema::new("capacity_provider_strategy", Nesting::Set, strategy, "How tasks are spread over capacity providers (instead of `launch_type`). When no block is written, whatever ECS uses (the cluster's default strategy) is kept.").unmanaged_when_absent())
             .block(BlockSchema::new("network_configuration", Nesting::Single, network, "Subnets, security groups and public IP of the tasks (required for `awsvpc` task definitions). Changed in place."))
             .block(BlockSchema::new("load_balancer", Nesting::Set, lb, "Target groups the tasks are registered with. Changed in place."))
@@ -526,9 +526,18 @@ impl ResourceType for Service {
     /// `UpdateService` with what changed (nothing else, so values left to autoscaling or CI
     /// through `ignore_changes` are not sent), tags by delta.
     async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        // Settings provision keeps for itself (read at apply or destroy time) change with no call.
+        const OWN: &[&str] = &["force_delete", "wait_for_steady_state", "force_new_deployment"];
+        let changed = |k: &str| prior.get(k) != desired.get(k);
+        if desired.keys().all(|k| OWN.contains(&k.as_str()) || !changed(k) || matches!(k.as_str(), "id" | "tags")) {
+            let mut now = prior.clone();
+            for k in OWN {
+                now.insert((*k).into(), desired.get(*k).cloned().unwrap_or(Value::Bool(false)));
+            }
+            return Ok(now);
+        }
         let c = self.ctx.clients().await?;
         let cluster = cluster_of(prior);
-        let changed = |k: &str| prior.get(k) != desired.get(k);
         let mut req = c.ecs.update_service().cluster(&cluster).service(id);
         let mut any = false;
         if changed("desired_count") {

@@ -78,10 +78,10 @@ fn volume_schema() -> Schema {
 impl TaskDefinition {
     pub fn new(ctx: Arc<Context>) -> Self {
         let schema = Schema::new("A revision of an ECS task definition family.")
-            .attr(AttributeSchema::computed("id", Type::String).describe("The revision's ARN (Terraform uses the family; provision the ARN, since each revision is its own object)."))
-            .attr(AttributeSchema::computed("arn", Type::String).describe("The ARN of this revision (`...:task-definition/family:3`). Known after apply when a change registers a new revision."))
+            .attr(AttributeSchema::computed("id", Type::String).per_revision().describe("The revision's ARN (Terraform uses the family; provision the ARN, since each revision is its own object)."))
+            .attr(AttributeSchema::computed("arn", Type::String).per_revision().describe("The ARN of this revision (`...:task-definition/family:3`). Known after apply when a change registers a new revision."))
             .attr(AttributeSchema::computed("arn_without_revision", Type::String).describe("The ARN without `:revision`: services using it run the family's latest ACTIVE revision."))
-            .attr(AttributeSchema::computed("revision", Type::Number).describe("The revision number."))
+            .attr(AttributeSchema::computed("revision", Type::Number).per_revision().describe("The revision number."))
             .attr(AttributeSchema::required("family", Type::String).validate(validate_family).describe("The family: up to 255 letters, digits, hyphens and underscores."))
             .attr(
                 AttributeSchema::required("container_definitions", Type::String)
@@ -101,7 +101,7 @@ impl TaskDefinition {
             .attr(AttributeSchema::optional("requires_compatibilities", Type::set(Type::String)).describe("Launch types the task must run on: `FARGATE`, `EC2`, `EXTERNAL`."))
             .attr(AttributeSchema::optional("ipc_mode", Type::String).validate(|v| one_of(v, &["host", "task", "none"], "an IPC mode")).describe("`host`, `task` or `none` (EC2 only)."))
             .attr(AttributeSchema::optional("pid_mode", Type::String).validate(|v| one_of(v, &["host", "task"], "a PID mode")).describe("`host` or `task`."))
-            .attr(AttributeSchema::optional("skip_destroy", Type::Bool).default(false).describe("Keep the revision registered when it is destroyed or superseded by a new revision."))
+            .attr(AttributeSchema::optional("skip_destroy", Type::Bool).default(false).at_destroy().describe("Keep the revision registered when it is destroyed or superseded by a new revision. The value the configuration has when the destroy runs counts."))
             .block(BlockSchema::new("volume", Nesting::Set, volume_schema(), "Data volumes (host paths, EFS)."))
             .block(BlockSchema::new(
                 "placement_constraints",
@@ -139,6 +139,7 @@ impl TaskDefinition {
                 .unmanaged_when_absent(),
             )
             .check(check_fargate)
+            .revisions("registers a new revision")
             .with_tags()
             .runtime_layer();
         TaskDefinition { ctx, schema }
