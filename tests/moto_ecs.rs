@@ -269,6 +269,25 @@ async fn ecs_stack_lifecycle() {
     assert!(out.contains("Resources: 4 added, 0 changed, 0 destroyed."), "{out}");
     s.no_changes();
 
+    // A new name replaces the service, and the scaling of the old one with it.
+    s.edit("name            = \"app\"", "name            = \"web\"");
+    let mut planned = s.planned();
+    planned.sort();
+    let replace = r#"["delete","create"]"#.to_string();
+    assert_eq!(
+        planned,
+        vec![
+            ("aws_appautoscaling_policy.cpu".to_string(), replace.clone()),
+            ("aws_appautoscaling_target.app".to_string(), replace.clone()),
+            ("aws_ecs_service.app".to_string(), replace),
+        ]
+    );
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Resources: 3 added, 0 changed, 3 destroyed."), "{out}");
+    assert_eq!(service_status(&ecs, "app", "app").await.as_deref(), Some("INACTIVE"));
+    assert_eq!(service_status(&ecs, "app", "web").await.as_deref(), Some("ACTIVE"));
+    s.no_changes();
+
     // Everything: the service is deleted before the cluster and the task definition.
     let out = s.ok(&["destroy", "--auto-approve"]);
     assert!(out.contains("Destroy complete! Resources: 9 destroyed."), "{out}");
@@ -277,7 +296,7 @@ async fn ecs_stack_lifecycle() {
     assert!(at("aws_ecs_service.app") < at("aws_ecs_cluster.main"), "{out}");
     assert!(at("aws_ecs_service.app") < at("aws_ecs_task_definition.app"), "{out}");
     assert!(at("aws_appautoscaling_policy.cpu") < at("aws_appautoscaling_target.app"), "{out}");
-    assert_eq!(service_status(&ecs, "app", "app").await.as_deref(), Some("INACTIVE"));
+    assert_eq!(service_status(&ecs, "app", "web").await.as_deref(), Some("INACTIVE"));
     let clusters = ecs.describe_clusters().clusters("app").send().await.expect("clusters");
     assert!(clusters.clusters().iter().all(|c| c.status() == Some("INACTIVE")));
     assert!(active_revisions(&ecs, "app").await.is_empty());
