@@ -4,6 +4,7 @@
 
 pub mod emulate_dynamodb;
 pub mod emulate_iam;
+pub mod emulate_ecs;
 pub mod fake;
 pub mod faults;
 pub mod moto;
