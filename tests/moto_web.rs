@@ -470,3 +470,54 @@ async fn the_usual_for_each_idiom_plans_without_duplicates_once_the_certificate_
     let out = s.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
 }
+
+/// Replacements: a target group with a fixed name cannot be replaced create-before-destroy (AWS
+/// refuses the duplicate name), which the plan says before any change; with `name_prefix` it can,
+/// and the rules forwarding to it follow the new one in place. `force_destroy` changes call no AWS
+/// API.
+#[tokio::test]
+async fn replacements_and_destroy_time_arguments() {
+    let s = stack();
+    let c = clients(&s).await;
+    s.ok(&["apply", "--auto-approve"]);
+
+    edit(
+        &s,
+        "  name        = \"web\"\n",
+        "  name        = \"web\"\n  lifecycle {\n    create_before_destroy = true\n  }\n",
+    );
+    edit(&s, "port        = 80\n", "port        = 8080\n");
+    let out = s.run(&["plan"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("aws_lb_target_group.web cannot be replaced with create_before_destroy"), "{err}");
+    assert!(err.contains("name_prefix"), "{err}");
+    edit(&s, "port        = 8080\n", "port        = 80\n");
+
+    let old = id_of(&s, "aws_lb_target_group.api");
+    edit(
+        &s,
+        "  name_prefix          = \"api-\"\n",
+        "  name_prefix          = \"api-\"\n  lifecycle {\n    create_before_destroy = true\n  }\n",
+    );
+    edit(&s, "port                 = 8000", "port                 = 8001");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("aws_lb_target_group.api must be replaced"), "{plan}");
+    assert!(plan.contains("aws_lb_listener_rule.api will be updated in-place"), "{plan}");
+    s.ok(&["apply", "--auto-approve"]);
+    let new = id_of(&s, "aws_lb_target_group.api");
+    assert_ne!(old, new);
+    let gone = c.elb.describe_target_groups().target_group_arns(&old).send().await;
+    assert!(gone.is_err(), "the old target group is deleted");
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+
+    edit(&s, "force_destroy = true", "force_destroy = false");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("0 to add, 1 to change, 0 to destroy"), "{plan}");
+    let out = s.run(&["-v", "apply", "--auto-approve"]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    for op in ["ChangeTagsForResource", "UpdateHostedZoneComment"] {
+        assert_eq!(calls(&err, op), 0, "{op}: {err}");
+    }
+}

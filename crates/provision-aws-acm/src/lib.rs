@@ -4,6 +4,7 @@
 
 mod certificate;
 mod context;
+mod data;
 mod error;
 mod validation;
 
@@ -16,5 +17,5 @@ pub fn types(shared: &Arc<provision_aws_core::Context>) -> ServiceTypes {
     let ctx = Arc::new(context::new(shared.clone()));
     let resources: Vec<Arc<dyn ResourceType>> =
         vec![Arc::new(certificate::Certificate::new(ctx.clone())), Arc::new(validation::Validation::new(ctx.clone()))];
-    ServiceTypes { resources, data_sources: vec![] }
+    ServiceTypes { resources, data_sources: vec![Arc::new(data::CertificateLookup::new(ctx.clone()))] }
 }

@@ -16,8 +16,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use provision_aws_core::wait::{Status, TimedOut, Wait, until};
 use provision_core::{
-    AttributeSchema, Attrs, BlockSchema, FindQuery, Found, Nesting, OpContext, ProviderError, ProviderErrorKind,
-    ReadContext, ResourceType, Schema, Type, Value,
+    AttributeSchema, Attrs, BlockSchema, DeleteNote, FindQuery, Found, Nesting, OpContext, ProviderError,
+    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -111,6 +111,7 @@ impl LoadBalancer {
             .attr(
                 AttributeSchema::optional_computed("name", Type::String)
                     .force_new()
+                    .unique()
                     .validate(validate_name)
                     .describe("The name, unique in the region, up to 32 letters, digits and hyphens. When unset, `name_prefix` (or `tf-lb-`) followed by characters derived from the pending create is used, so a retried create keeps the name."),
             )
@@ -136,7 +137,7 @@ impl LoadBalancer {
                     .describe("`ipv4`, `dualstack` or `dualstack-without-public-ipv4`. Changed in place (`SetIpAddressType`)."),
             )
             .attr(AttributeSchema::optional("idle_timeout", Type::Number).default(60).validate(validate_idle).describe("Seconds a connection may stay idle (application load balancers). Changed in place (`ModifyLoadBalancerAttributes`)."))
-            .attr(AttributeSchema::optional("enable_deletion_protection", Type::Bool).default(false).describe("While true, AWS refuses to delete the load balancer. Changed in place."))
+            .attr(AttributeSchema::optional("enable_deletion_protection", Type::Bool).default(false).describe("While true, AWS refuses to delete the load balancer, and a plan that would delete it is refused. Changed in place."))
             .attr(AttributeSchema::optional("enable_http2", Type::Bool).default(true).describe("HTTP/2 between clients and the load balancer (application load balancers). Changed in place."))
             .attr(AttributeSchema::optional("drop_invalid_header_fields", Type::Bool).default(false).describe("Drop HTTP headers with invalid names instead of forwarding them (application load balancers). Changed in place."))
             .block(BlockSchema::new("access_logs", Nesting::List, access_logs, "At most one: the S3 bucket for access logs. Changed in place."))
@@ -180,7 +181,7 @@ impl LoadBalancer {
         Ok(Self::describe(c, &[arn.to_string()]).await?.into_iter().find(|l| l.load_balancer_arn() == Some(arn)))
     }
 
-    async fn attributes(c: &Clients, arn: &str) -> Result<BTreeMap<String, String>, ProviderError> {
+    pub(crate) async fn attributes(c: &Clients, arn: &str) -> Result<BTreeMap<String, String>, ProviderError> {
         let r = c
             .elb
             .describe_load_balancer_attributes()
@@ -191,7 +192,7 @@ impl LoadBalancer {
         Ok(r.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string()))).collect())
     }
 
-    fn attrs(lb: &Lb, attributes: &BTreeMap<String, String>, tags: &[Tag], prior: &Attrs) -> Attrs {
+    pub(crate) fn attrs(lb: &Lb, attributes: &BTreeMap<String, String>, tags: &[Tag], prior: &Attrs) -> Attrs {
         let arn = lb.load_balancer_arn().unwrap_or_default();
         let kind = lb.r#type().map_or("application", |t| t.as_str());
         let application = kind == "application";
@@ -487,6 +488,22 @@ impl ResourceType for LoadBalancer {
         }
         Self::modify_attributes(c, id, Self::attribute_changes(desired, prior)).await?;
         self.read_back(c, id, ctx, desired).await
+    }
+
+    /// AWS refuses to delete a protected load balancer: say so at plan time (no AWS call).
+    async fn check_delete(
+        &self,
+        _ctx: &ReadContext,
+        id: &str,
+        attrs: &Attrs,
+    ) -> Result<Vec<DeleteNote>, ProviderError> {
+        Ok(if get_bool(attrs, "enable_deletion_protection") == Some(true) {
+            vec![DeleteNote::refuse(format!(
+                "load balancer {id} has deletion protection on: set enable_deletion_protection = false and apply, then delete it"
+            ))]
+        } else {
+            vec![]
+        })
     }
 
     async fn delete(&self, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {

@@ -144,8 +144,9 @@ impl TargetGroup {
             .attr(
                 AttributeSchema::optional_computed("name", Type::String)
                     .force_new()
+                    .unique()
                     .validate(validate_name)
-                    .describe("The name, unique in the region. A `create_before_destroy` replacement cannot keep a fixed name (AWS refuses a duplicate): use `name_prefix`. When unset, `name_prefix` (or `tf-`) followed by characters derived from the pending create is used."),
+                    .describe("The name, unique in the region. A `create_before_destroy` replacement cannot keep a fixed name (AWS refuses a duplicate): such a plan is refused, pointing to `name_prefix`. When unset, `name_prefix` (or `tf-`) followed by characters derived from the pending create is used."),
             )
             .attr(AttributeSchema::optional("name_prefix", Type::String).force_new().validate(validate_prefix).describe("A prefix (up to 6 characters) for a generated name. Setting both `name` and `name_prefix` is an error at plan time."))
             .attr(AttributeSchema::optional("port", Type::Number).force_new().describe("The port targets receive traffic on. Required unless target_type is `lambda`."))
@@ -203,7 +204,7 @@ impl TargetGroup {
         Ok(out)
     }
 
-    async fn attributes(c: &Clients, arn: &str) -> Result<BTreeMap<String, String>, ProviderError> {
+    pub(crate) async fn attributes(c: &Clients, arn: &str) -> Result<BTreeMap<String, String>, ProviderError> {
         let r = c
             .elb
             .describe_target_group_attributes()
@@ -214,7 +215,7 @@ impl TargetGroup {
         Ok(r.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string()))).collect())
     }
 
-    fn attrs(tg: &Tg, attributes: &BTreeMap<String, String>, tags: &[Tag], prior: &Attrs) -> Attrs {
+    pub(crate) fn attrs(tg: &Tg, attributes: &BTreeMap<String, String>, tags: &[Tag], prior: &Attrs) -> Attrs {
         let arn = tg.target_group_arn().unwrap_or_default();
         let attr = |k: &str| attributes.get(k).map(String::as_str);
         let num = |k: &str, d: f64| attr(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(d);

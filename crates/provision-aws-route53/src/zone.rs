@@ -66,7 +66,8 @@ impl Zone {
             .attr(
                 AttributeSchema::optional("force_destroy", Type::Bool)
                     .default(false)
-                    .describe("Delete every record of the zone (except its own SOA and NS) when the zone is deleted. Not reported by AWS; changing it calls nothing."),
+                    .at_destroy()
+                    .describe("Delete every record of the zone (except its own SOA and NS) when the zone is deleted. Not reported by AWS; changing it calls nothing, and at destroy the configuration's value counts, not the recorded one."),
             )
             .attr(AttributeSchema::computed("name_servers", Type::list(Type::String)).describe("The name servers to delegate the domain to (public zones)."))
             .attr(AttributeSchema::computed("primary_name_server", Type::String).describe("The first of `name_servers`."))
@@ -359,10 +360,16 @@ impl ResourceType for Zone {
     }
 
     async fn update(&self, _ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
-        let c = self.ctx.clients().await?;
         let d = tags::delta(prior.get("tags_all"), desired.get("tags_all"));
-        Self::sync_tags(c, id, d.changed, d.removed).await?;
         let comment = |a: &Attrs| a.get("comment").and_then(Value::as_str).map(str::to_string);
+        if d.is_empty() && comment(desired) == comment(prior) {
+            // Only `force_destroy` changed: nothing to tell AWS.
+            let mut a = prior.clone();
+            a.insert("force_destroy".into(), desired.get("force_destroy").cloned().unwrap_or(Value::Bool(false)));
+            return Ok(a);
+        }
+        let c = self.ctx.clients().await?;
+        Self::sync_tags(c, id, d.changed, d.removed).await?;
         if comment(desired) != comment(prior) {
             c.r53
                 .update_hosted_zone_comment()
