@@ -521,3 +521,107 @@ async fn replacements_and_destroy_time_arguments() {
         assert_eq!(calls(&err, op), 0, "{op}: {err}");
     }
 }
+
+/// The rest of the ELBv2, ACM and Route53 surface on the same stack: a registered target, a
+/// second certificate on the HTTPS listener (SNI), and the lookups.
+const EXTRAS: &str = r#"
+resource "aws_lb_target_group_attachment" "api" {
+  target_group_arn = aws_lb_target_group.api.arn
+  target_id        = "10.0.0.10"
+  port             = 8000
+}
+
+resource "aws_acm_certificate" "api" {
+  domain_name       = "api.example.com"
+  validation_method = "DNS"
+}
+
+resource "aws_lb_listener_certificate" "api" {
+  listener_arn    = aws_lb_listener.https.arn
+  certificate_arn = aws_acm_certificate.api.arn
+}
+
+data "aws_lb" "web" {
+  name = aws_lb.web.name
+}
+
+data "aws_lb_target_group" "web" {
+  arn = aws_lb_target_group.web.arn
+}
+
+data "aws_route53_zone" "main" {
+  name = aws_route53_zone.main.name
+}
+
+data "aws_acm_certificate" "web" {
+  domain      = aws_acm_certificate.web.domain_name
+  statuses    = ["ISSUED", "PENDING_VALIDATION"]
+  most_recent = true
+}
+
+output "lb_dns" {
+  value = data.aws_lb.web.dns_name
+}
+
+output "tg_port" {
+  value = data.aws_lb_target_group.web.port
+}
+
+output "zone" {
+  value = data.aws_route53_zone.main.zone_id
+}
+
+output "cert" {
+  value = data.aws_acm_certificate.web.arn
+}
+"#;
+
+#[tokio::test]
+async fn attachments_listener_certificates_and_lookups() {
+    let s =
+        Stack::with_config_and_moto_env(&format!("{STACK}{EXTRAS}"), &[("MOTO_ACM_VALIDATION_WAIT", VALIDATION_WAIT)]);
+    let c = clients(&s).await;
+    s.ok(&["apply", "--auto-approve"]);
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0), "a second plan changes nothing");
+    s.assert_reads_match_schemas(&["aws_lb_target_group_attachment", "aws_lb_listener_certificate"]);
+    let outputs = &s.state()["outputs"];
+    let lb = c.elb.describe_load_balancers().names("web").send().await.expect("lb");
+    assert_eq!(outputs["lb_dns"]["value"].as_str(), lb.load_balancers()[0].dns_name());
+    assert_eq!(outputs["tg_port"]["value"].as_f64(), Some(80.0));
+    assert_eq!(outputs["zone"]["value"].as_str(), Some(id_of(&s, "aws_route53_zone.main").as_str()));
+    assert_eq!(outputs["cert"]["value"].as_str(), Some(id_of(&s, "aws_acm_certificate.web").as_str()));
+    let tg = id_of(&s, "aws_lb_target_group.api");
+    let health = c.elb.describe_target_health().target_group_arn(&tg).send().await.expect("targets");
+    assert_eq!(health.target_health_descriptions().len(), 1, "{health:?}");
+    let listener = id_of(&s, "aws_lb_listener.https");
+    let certs = c.elb.describe_listener_certificates().listener_arn(&listener).send().await.expect("certificates");
+    assert!(
+        certs.certificates().iter().any(|x| x.certificate_arn() == Some(id_of(&s, "aws_acm_certificate.api").as_str()))
+    );
+
+    s.ok(&["destroy", "--auto-approve"]);
+    assert_eq!(leftovers(&c).await, (0, 0, 0, 0), "nothing is left");
+}
+
+/// `examples/web` as a user runs it: apply, nothing left to change, the nightly teardown and the
+/// morning apply, destroy.
+#[tokio::test]
+async fn the_web_example_applies_tears_down_at_night_and_comes_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(support::root().join("examples/web/main.tf"), dir.path().join("main.tf")).expect("copy");
+    let s = Stack {
+        moto: provision_testkit::moto::Moto::start_with_env(&[("MOTO_ACM_VALIDATION_WAIT", VALIDATION_WAIT)]),
+        dir,
+        endpoint: None,
+    };
+    let c = clients(&s).await;
+    s.ok(&["apply", "--auto-approve"]);
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+    let cert = id_of(&s, "aws_acm_certificate.web");
+    s.ok(&["destroy", "--layer", "runtime", "--auto-approve"]);
+    assert_eq!(leftovers(&c).await, (0, 0, 1, 1));
+    s.ok(&["apply", "--auto-approve"]);
+    assert_eq!(id_of(&s, "aws_acm_certificate.web"), cert);
+    s.ok(&["destroy", "--auto-approve"]);
+    assert_eq!(leftovers(&c).await, (0, 0, 0, 0));
+}

@@ -410,7 +410,7 @@ mod tests {
     #[test]
     fn a_missing_block_is_refused() {
         let v = Value::List(vec![block(vec![("type", "redirect".into())])]);
-        assert!(to_sdk("rule", Some(&v)).unwrap_err().message.contains("needs a `redirect` block"));
+        assert!(to_sdk("rule", Some(&v)).expect_err("refused").message.contains("needs a `redirect` block"));
         assert!(to_sdk("rule", Some(&Value::List(vec![]))).is_err());
     }
 }

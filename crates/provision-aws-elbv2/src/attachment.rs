@@ -26,9 +26,21 @@ impl Attachment {
         let schema = Schema::new("A target registered with a target group.")
             .with_id()
             .attr(AttributeSchema::required("target_group_arn", Type::String).force_new().describe("The target group."))
-            .attr(AttributeSchema::required("target_id", Type::String).force_new().describe("The instance id, IP address, Lambda function ARN or load balancer ARN."))
-            .attr(AttributeSchema::optional("port", Type::Number).force_new().describe("The port the target receives traffic on (default: the target group's)."))
-            .attr(AttributeSchema::optional("availability_zone", Type::String).force_new().describe("For an IP address outside the VPC: `all`, or its zone."))
+            .attr(
+                AttributeSchema::required("target_id", Type::String)
+                    .force_new()
+                    .describe("The instance id, IP address, Lambda function ARN or load balancer ARN."),
+            )
+            .attr(
+                AttributeSchema::optional("port", Type::Number)
+                    .force_new()
+                    .describe("The port the target receives traffic on (default: the target group's)."),
+            )
+            .attr(
+                AttributeSchema::optional("availability_zone", Type::String)
+                    .force_new()
+                    .describe("For an IP address outside the VPC: `all`, or its zone."),
+            )
             .runtime_layer();
         Attachment { ctx, schema }
     }
@@ -63,17 +75,25 @@ impl Attachment {
     fn matching(tg: &str, targets: &[TargetHealthDescription], prior: &Attrs) -> Option<Attrs> {
         let id = get_str(prior, "target_id")?;
         let port = get_i32(prior, "port");
-        let t = targets.iter().filter_map(|d| d.target()).find(|t| {
-            t.id() == Some(id) && (port.is_none() || t.port() == port)
-        })?;
+        let t = targets
+            .iter()
+            .filter_map(|d| d.target())
+            .find(|t| t.id() == Some(id) && (port.is_none() || t.port() == port))?;
         let mut a = Attrs::new();
         a.insert("id".into(), Value::String(Self::id(tg, id, port)));
         a.insert("target_group_arn".into(), Value::String(tg.into()));
         a.insert("target_id".into(), Value::String(id.into()));
-        a.insert("port".into(), if port.is_some() { t.port().map_or(Value::Null, |p| Value::Number(p.into())) } else { Value::Null });
+        a.insert(
+            "port".into(),
+            if port.is_some() { t.port().map_or(Value::Null, |p| Value::Number(p.into())) } else { Value::Null },
+        );
         a.insert(
             "availability_zone".into(),
-            if prior.get("availability_zone").is_some_and(|v| !v.is_null()) { s(t.availability_zone()) } else { Value::Null },
+            if prior.get("availability_zone").is_some_and(|v| !v.is_null()) {
+                s(t.availability_zone())
+            } else {
+                Value::Null
+            },
         );
         Some(a)
     }
@@ -132,12 +152,21 @@ impl ResourceType for Attachment {
             .map_err(|e| ProviderError { message: format!("{what}: {}", e.message), ..e })?;
         let targets = Self::registered(c, tg).await?;
         Self::matching(tg, &targets, desired).ok_or_else(|| {
-            ProviderError::new(provision_core::ProviderErrorKind::NotFound, format!("{what}: not registered after RegisterTargets"))
+            ProviderError::new(
+                provision_core::ProviderErrorKind::NotFound,
+                format!("{what}: not registered after RegisterTargets"),
+            )
         })
     }
 
     /// Every argument forces a new registration.
-    async fn update(&self, _ctx: &OpContext, _id: &str, prior: &Attrs, _desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        _id: &str,
+        prior: &Attrs,
+        _desired: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
         Ok(prior.clone())
     }
 

@@ -7,9 +7,7 @@ use crate::error::sdk;
 use crate::load_balancer::LoadBalancer;
 use crate::target_group::TargetGroup;
 use async_trait::async_trait;
-use provision_core::{
-    AttributeSchema, Attrs, DataSourceType, ProviderError, ProviderErrorKind, ResourceType, Schema,
-};
+use provision_core::{AttributeSchema, Attrs, DataSourceType, ProviderError, ProviderErrorKind, ResourceType, Schema};
 use std::sync::Arc;
 
 /// A lookup's schema: the resource type's attributes and blocks, all read-only, except `arn` and

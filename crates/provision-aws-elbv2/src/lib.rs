@@ -3,10 +3,13 @@
 //! recompiles this crate and the provider, not every other service.
 
 mod actions;
+mod attachment;
 mod common;
 mod context;
+mod data;
 mod error;
 mod listener;
+mod listener_certificate;
 mod listener_rule;
 mod load_balancer;
 mod target_group;
@@ -26,6 +29,12 @@ pub fn types(shared: &Arc<provision_aws_core::Context>) -> ServiceTypes {
         Arc::new(listener::Listener::new(ctx.clone(), "aws_lb_listener")),
         Arc::new(listener::Listener::new(ctx.clone(), "aws_alb_listener")),
         Arc::new(listener_rule::ListenerRule::new(ctx.clone())),
+        Arc::new(attachment::Attachment::new(ctx.clone())),
+        Arc::new(listener_certificate::ListenerCertificate::new(ctx.clone())),
     ];
-    ServiceTypes { resources, data_sources: vec![] }
+    let data_sources: Vec<Arc<dyn provision_core::DataSourceType>> = vec![
+        Arc::new(data::LbLookup::new(ctx.clone(), &load_balancer::LoadBalancer::new(ctx.clone(), "aws_lb"))),
+        Arc::new(data::TgLookup::new(ctx.clone(), &target_group::TargetGroup::new(ctx.clone(), "aws_lb_target_group"))),
+    ];
+    ServiceTypes { resources, data_sources }
 }

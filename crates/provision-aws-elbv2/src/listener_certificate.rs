@@ -42,7 +42,14 @@ impl ListenerCertificate {
         let mut out = vec![];
         let mut marker: Option<String> = None;
         loop {
-            let r = match c.elb.describe_listener_certificates().listener_arn(listener).set_marker(marker.clone()).send().await {
+            let r = match c
+                .elb
+                .describe_listener_certificates()
+                .listener_arn(listener)
+                .set_marker(marker.clone())
+                .send()
+                .await
+            {
                 Ok(r) => r,
                 Err(e) => {
                     let e = sdk("DescribeListenerCertificates", e);
@@ -104,7 +111,10 @@ impl ResourceType for ListenerCertificate {
     async fn create(&self, _ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let (Some(l), Some(cert)) = (get_str(desired, "listener_arn"), get_str(desired, "certificate_arn")) else {
-            return Err(ProviderError::new(ProviderErrorKind::Invalid, "listener_arn and certificate_arn are required"));
+            return Err(ProviderError::new(
+                ProviderErrorKind::Invalid,
+                "listener_arn and certificate_arn are required",
+            ));
         };
         // Adding a certificate the listener has already succeeds: this adopts it too.
         c.elb
@@ -114,18 +124,29 @@ impl ResourceType for ListenerCertificate {
             .send()
             .await
             .map_err(|e| sdk("AddListenerCertificates", e))
-            .map_err(|e| ProviderError { message: format!("certificate {cert} of listener {l}: {}", e.message), ..e })?;
+            .map_err(|e| ProviderError {
+                message: format!("certificate {cert} of listener {l}: {}", e.message),
+                ..e
+            })?;
         Ok(Self::attrs(l, cert))
     }
 
     /// Both arguments force a new object.
-    async fn update(&self, _ctx: &OpContext, _id: &str, prior: &Attrs, _desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        _id: &str,
+        prior: &Attrs,
+        _desired: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
         Ok(prior.clone())
     }
 
     async fn delete(&self, _ctx: &OpContext, _id: &str, prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
-        let (Some(l), Some(cert)) = (get_str(prior, "listener_arn"), get_str(prior, "certificate_arn")) else { return Ok(()) };
+        let (Some(l), Some(cert)) = (get_str(prior, "listener_arn"), get_str(prior, "certificate_arn")) else {
+            return Ok(());
+        };
         match c
             .elb
             .remove_listener_certificates()
@@ -144,7 +165,9 @@ impl ResourceType for ListenerCertificate {
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
         let c = self.ctx.clients().await?;
-        let (Some(l), Some(cert)) = (get_str(&query.desired, "listener_arn"), get_str(&query.desired, "certificate_arn")) else {
+        let (Some(l), Some(cert)) =
+            (get_str(&query.desired, "listener_arn"), get_str(&query.desired, "certificate_arn"))
+        else {
             return Ok(vec![]);
         };
         let certs = Self::of_listener(c, l).await?;

@@ -527,7 +527,7 @@ mod tests {
         assert!(validate_slow_start(&Value::Number(0.0)).is_ok());
         let mut a = Attrs::new();
         a.insert("target_type".into(), "ip".into());
-        assert!(check(&a).unwrap_err().contains("`port`"));
+        assert!(check(&a).expect_err("refused").contains("`port`"));
         a.insert("target_type".into(), "lambda".into());
         assert!(check(&a).is_ok());
     }

@@ -18,15 +18,28 @@ pub(crate) struct ZoneLookup {
 impl ZoneLookup {
     pub fn new(ctx: Arc<Context>) -> Self {
         let schema = Schema::new("An existing Route53 hosted zone, by id or name.")
-            .attr(AttributeSchema::optional_computed("zone_id", Type::String).describe("The zone's ID to look up (or set `name`)."))
-            .attr(AttributeSchema::optional_computed("name", Type::String).describe("The zone's name to look up (or set `zone_id`)."))
-            .attr(AttributeSchema::optional("private_zone", Type::Bool).default(false).describe("Look for a private zone of that name instead of a public one."))
+            .attr(
+                AttributeSchema::optional_computed("zone_id", Type::String)
+                    .describe("The zone's ID to look up (or set `name`)."),
+            )
+            .attr(
+                AttributeSchema::optional_computed("name", Type::String)
+                    .describe("The zone's name to look up (or set `zone_id`)."),
+            )
+            .attr(
+                AttributeSchema::optional("private_zone", Type::Bool)
+                    .default(false)
+                    .describe("Look for a private zone of that name instead of a public one."),
+            )
             .attr(AttributeSchema::computed("id", Type::String).describe("The zone's ID."))
             .attr(AttributeSchema::computed("arn", Type::String).describe("The zone's ARN."))
             .attr(AttributeSchema::computed("comment", Type::String).describe("Its comment."))
             .attr(AttributeSchema::computed("name_servers", Type::list(Type::String)).describe("Its name servers."))
             .attr(AttributeSchema::computed("primary_name_server", Type::String).describe("The first of them."))
-            .attr(AttributeSchema::computed("resource_record_set_count", Type::Number).describe("How many record sets it holds."))
+            .attr(
+                AttributeSchema::computed("resource_record_set_count", Type::Number)
+                    .describe("How many record sets it holds."),
+            )
             .attr(AttributeSchema::computed("tags", Type::map(Type::String)).describe("Its tags."));
         ZoneLookup { ctx, schema }
     }
@@ -67,23 +80,35 @@ impl DataSourceType for ZoneLookup {
                     [] => {
                         return Err(ProviderError::new(
                             ProviderErrorKind::NotFound,
-                            format!("data aws_route53_zone: no {} zone named {want}", if private { "private" } else { "public" }),
+                            format!(
+                                "data aws_route53_zone: no {} zone named {want}",
+                                if private { "private" } else { "public" }
+                            ),
                         ));
                     }
                     many => {
                         return Err(ProviderError::new(
                             ProviderErrorKind::Invalid,
-                            format!("data aws_route53_zone: {} zones are named {want} ({}); use zone_id", many.len(), many.join(", ")),
+                            format!(
+                                "data aws_route53_zone: {} zones are named {want} ({}); use zone_id",
+                                many.len(),
+                                many.join(", ")
+                            ),
                         ));
                     }
                 }
             }
             (None, None) => {
-                return Err(ProviderError::new(ProviderErrorKind::Invalid, "data aws_route53_zone: set `zone_id` or `name`"));
+                return Err(ProviderError::new(
+                    ProviderErrorKind::Invalid,
+                    "data aws_route53_zone: set `zone_id` or `name`",
+                ));
             }
         };
         let r = c.r53.get_hosted_zone().id(&id).send().await.map_err(|e| sdk("GetHostedZone", e))?;
-        let z = r.hosted_zone().ok_or_else(|| ProviderError::new(ProviderErrorKind::NotFound, format!("data aws_route53_zone: zone {id} not found")))?;
+        let z = r.hosted_zone().ok_or_else(|| {
+            ProviderError::new(ProviderErrorKind::NotFound, format!("data aws_route53_zone: zone {id} not found"))
+        })?;
         let t = c
             .r53
             .list_tags_for_resource()
@@ -92,8 +117,10 @@ impl DataSourceType for ZoneLookup {
             .send()
             .await
             .map_err(|e| sdk("ListTagsForResource", e))?;
-        let servers: Vec<Value> =
-            r.delegation_set().map(|d| d.name_servers().iter().map(|n| Value::String(n.clone())).collect()).unwrap_or_default();
+        let servers: Vec<Value> = r
+            .delegation_set()
+            .map(|d| d.name_servers().iter().map(|n| Value::String(n.clone())).collect())
+            .unwrap_or_default();
         let mut a = Attrs::new();
         a.insert("id".into(), Value::String(id.clone()));
         a.insert("zone_id".into(), Value::String(id.clone()));
@@ -103,9 +130,15 @@ impl DataSourceType for ZoneLookup {
         a.insert("comment".into(), Value::String(z.config().and_then(|c| c.comment()).unwrap_or_default().into()));
         a.insert("primary_name_server".into(), servers.first().cloned().unwrap_or(Value::Null));
         a.insert("name_servers".into(), Value::List(servers));
-        a.insert("resource_record_set_count".into(), z.resource_record_set_count().map_or(Value::Null, |n| Value::Number(n as f64)));
+        a.insert(
+            "resource_record_set_count".into(),
+            z.resource_record_set_count().map_or(Value::Null, |n| Value::Number(n as f64)),
+        );
         let pairs = t.resource_tag_set().map(|s| s.tags().to_vec()).unwrap_or_default();
-        a.insert("tags".into(), tags::user_tags(pairs.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))));
+        a.insert(
+            "tags".into(),
+            tags::user_tags(pairs.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))),
+        );
         Ok(a)
     }
 }

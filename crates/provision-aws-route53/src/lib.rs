@@ -3,6 +3,7 @@
 
 mod common;
 mod context;
+mod data;
 mod error;
 mod record;
 mod zone;
@@ -16,5 +17,5 @@ pub fn types(shared: &Arc<provision_aws_core::Context>) -> ServiceTypes {
     let ctx = Arc::new(context::new(shared.clone()));
     let resources: Vec<Arc<dyn ResourceType>> =
         vec![Arc::new(zone::Zone::new(ctx.clone())), Arc::new(record::Record::new(ctx.clone()))];
-    ServiceTypes { resources, data_sources: vec![] }
+    ServiceTypes { resources, data_sources: vec![Arc::new(data::ZoneLookup::new(ctx.clone()))] }
 }

@@ -520,7 +520,7 @@ mod tests {
     fn records_or_alias() {
         let mut a = Attrs::new();
         a.insert("records".into(), Value::set(vec!["1.2.3.4".into()]));
-        assert!(check(&a).unwrap_err().contains("`ttl`"));
+        assert!(check(&a).expect_err("refused").contains("`ttl`"));
         a.insert("ttl".into(), Value::Number(60.0));
         assert!(check(&a).is_ok());
         a.insert("alias".into(), Value::List(vec![Value::Map(Default::default())]));
