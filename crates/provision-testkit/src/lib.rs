@@ -5,6 +5,8 @@
 pub mod emulate_dynamodb;
 pub mod emulate_iam;
 pub mod emulate_ecs;
+pub mod emulate_acm;
+pub mod emulate_elbv2;
 pub mod fake;
 pub mod faults;
 pub mod moto;

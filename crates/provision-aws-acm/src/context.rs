@@ -1,0 +1,20 @@
+//! The ACM client, built from the provider's shared SDK configuration on the first call that
+//! needs it, with the call counter attached.
+
+use provision_aws_core::{CountCalls, Sdk, ServiceClients};
+use std::sync::Arc;
+
+pub(crate) struct Clients {
+    pub acm: aws_sdk_acm::Client,
+}
+
+pub(crate) type Context = ServiceClients<Clients>;
+
+fn build(sdk: &Sdk, counter: CountCalls) -> Clients {
+    let config = aws_sdk_acm::config::Builder::from(&sdk.config).interceptor(counter).build();
+    Clients { acm: aws_sdk_acm::Client::from_conf(config) }
+}
+
+pub(crate) fn new(shared: Arc<provision_aws_core::Context>) -> Context {
+    ServiceClients::new(shared, build)
+}
