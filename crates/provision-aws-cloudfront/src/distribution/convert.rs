@@ -825,8 +825,18 @@ mod tests {
         a.insert(
             "custom_error_response".into(),
             Value::set(vec![
-                map(&[("error_code", n(403.0)), ("response_code", n(200.0)), ("response_page_path", s("/index.html"))]),
-                map(&[("error_code", n(404.0)), ("response_code", n(200.0)), ("response_page_path", s("/index.html"))]),
+                map(&[
+                    ("error_code", n(403.0)),
+                    ("response_code", n(200.0)),
+                    ("response_page_path", s("/index.html")),
+                    ("error_caching_min_ttl", Value::Null),
+                ]),
+                map(&[
+                    ("error_code", n(404.0)),
+                    ("response_code", n(200.0)),
+                    ("response_page_path", s("/index.html")),
+                    ("error_caching_min_ttl", Value::Null),
+                ]),
             ]),
         );
         a.insert(

@@ -357,7 +357,7 @@ impl ResourceType for Distribution {
             return Ok(());
         }
         ctx.status("deleting");
-        let gone = retry(
+        retry(
             RETRIED,
             || async {
                 let Some((cfg, etag)) = Self::current_config(c, id).await? else { return Ok(()) };
@@ -386,8 +386,7 @@ impl ResourceType for Distribution {
             },
             nothing,
         )
-        .await;
-        gone
+        .await
     }
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
