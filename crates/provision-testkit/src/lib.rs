@@ -7,6 +7,7 @@ pub mod emulate_iam;
 pub mod emulate_ecs;
 pub mod emulate_acm;
 pub mod emulate_elbv2;
+pub mod emulate_cloudfront;
 pub mod fake;
 pub mod faults;
 pub mod moto;

@@ -1,0 +1,548 @@
+//! End to end through the CLI against moto: a static frontend's CloudFront distribution with its
+//! origin access control, the SNS topic and subscription its alarm notifies, the CloudWatch alarm,
+//! and SSM parameters (one a SecureString from a sensitive variable).
+//!
+//! moto lacks part of CloudFront (see `provision_testkit::emulate_cloudfront`): it drops
+//! `S3OriginConfig` and `OriginAccessControlId` on read, never changes an ETag, deploys at once,
+//! deletes enabled distributions, and has no origin access identity API at all. The tests that
+//! need those behaviours go through the fault proxy with the CloudFront emulation, which keeps the
+//! origins whole, gives ETags that move, keeps distributions `InProgress` for a few reads, refuses
+//! to delete an enabled distribution and answers `PreconditionFailed` / `DistributionNotDisabled`.
+//!
+//! CloudWatch alarms are tested with the awsQuery release of `aws-sdk-cloudwatch` the workspace
+//! pins (the current crate speaks RPCv2 CBOR, which moto answers with 404).
+
+mod support;
+
+use provision_testkit::emulate_cloudfront::CloudFront;
+use provision_testkit::faults::{Emulator, FaultProxy, Rules};
+use std::sync::Arc;
+use support::{Stack, text};
+
+const SECRET: &str = "hunter2-Sup3r-S3cret";
+
+/// The frontend stack: `BUCKET` is replaced by the name of a bucket the test makes with the SDK
+/// (the S3 types are another crate's).
+const FRONTEND: &str = r#"
+variable "db_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "comment" {
+  type    = string
+  default = "static site"
+}
+
+variable "threshold" {
+  type    = number
+  default = 5
+}
+
+data "aws_cloudfront_cache_policy" "optimized" {
+  name = "Managed-CachingOptimized"
+}
+
+resource "aws_cloudfront_origin_access_control" "site" {
+  name                              = "site-oac"
+  description                       = "reads the site bucket"
+  origin_access_control_origin_type = "s3"
+  signing_behavior                  = "always"
+  signing_protocol                  = "sigv4"
+}
+
+resource "aws_cloudfront_distribution" "site" {
+  enabled             = true
+  comment             = var.comment
+  default_root_object = "index.html"
+  price_class         = "PriceClass_100"
+  is_ipv6_enabled     = true
+
+  origin {
+    domain_name              = "BUCKET.s3.eu-west-1.amazonaws.com"
+    origin_id                = "site"
+    origin_access_control_id = aws_cloudfront_origin_access_control.site.id
+  }
+
+  default_cache_behavior {
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    target_origin_id       = "site"
+    viewer_protocol_policy = "redirect-to-https"
+    cache_policy_id        = data.aws_cloudfront_cache_policy.optimized.id
+    compress               = true
+  }
+
+  custom_error_response {
+    error_code         = 403
+    response_code      = 200
+    response_page_path = "/index.html"
+  }
+
+  custom_error_response {
+    error_code         = 404
+    response_code      = 200
+    response_page_path = "/index.html"
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+
+  tags = { Team = "web" }
+}
+
+resource "aws_sns_topic" "alerts" {
+  name         = "site-alerts"
+  display_name = "Site alerts"
+  tags         = { Team = "web" }
+}
+
+resource "aws_sns_topic_subscription" "oncall" {
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = "oncall@example.com"
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "site-5xx"
+  alarm_description   = "The site answers errors"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 2
+  metric_name         = "5xxErrorRate"
+  namespace           = "AWS/CloudFront"
+  period              = 300
+  statistic           = "Average"
+  threshold           = var.threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+  dimensions = {
+    DistributionId = aws_cloudfront_distribution.site.id
+    Region         = "Global"
+  }
+  tags = { Team = "web" }
+}
+
+resource "aws_ssm_parameter" "domain" {
+  name  = "/site/domain"
+  type  = "String"
+  value = aws_cloudfront_distribution.site.domain_name
+  tags  = { Team = "web" }
+}
+
+resource "aws_ssm_parameter" "db_password" {
+  name        = "/site/db-password"
+  description = "database password"
+  type        = "SecureString"
+  value       = var.db_password
+}
+
+output "domain" {
+  value = aws_cloudfront_distribution.site.domain_name
+}
+"#;
+
+struct Clients {
+    ssm: aws_sdk_ssm::Client,
+    sns: aws_sdk_sns::Client,
+    cw: aws_sdk_cloudwatch::Client,
+    cf: aws_sdk_cloudfront::Client,
+}
+
+impl Stack {
+    async fn clients(&self) -> Clients {
+        let conf = self.sdk().await;
+        Clients {
+            ssm: aws_sdk_ssm::Client::new(&conf),
+            sns: aws_sdk_sns::Client::new(&conf),
+            cw: aws_sdk_cloudwatch::Client::new(&conf),
+            cf: aws_sdk_cloudfront::Client::new(&conf),
+        }
+    }
+
+    /// A private bucket for the origin, made with the SDK.
+    async fn bucket(&self, name: &str) {
+        let conf = self.sdk().await;
+        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+        let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+            .build();
+        s3.create_bucket().bucket(name).create_bucket_configuration(location).send().await.expect("bucket");
+    }
+
+    fn id_of(&self, address: &str) -> String {
+        self.state()["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .find(|r| r["address"] == address)
+            .and_then(|r| r["id"].as_str())
+            .unwrap_or_else(|| panic!("{address} is not in state"))
+            .to_string()
+    }
+
+    fn plan_json(&self, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["plan", "--json"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        assert!(out.status.success() || out.status.code() == Some(2), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("plan json")
+    }
+}
+
+/// The addresses a JSON plan changes (anything but no-op).
+fn changed(plan: &serde_json::Value) -> Vec<String> {
+    plan["resource_changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"]))
+        .filter_map(|c| c["address"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// How many calls of `operation` a `-v` run's stderr reports (`Service:Operation=N`).
+fn calls(stderr: &str, operation: &str) -> u64 {
+    let key = format!(":{operation}=");
+    stderr
+        .split_whitespace()
+        .filter_map(|w| w.find(&key).map(|i| &w[i + key.len()..]))
+        .filter_map(|n| n.trim_matches(|c: char| !c.is_ascii_digit()).parse::<u64>().ok())
+        .sum()
+}
+
+fn proxied(s: &mut Stack, cf: &Arc<CloudFront>) -> FaultProxy {
+    let proxy = FaultProxy::start(&s.moto.endpoint());
+    let emulator: Arc<dyn Emulator> = cf.clone();
+    proxy.set_rules(Rules { emulators: vec![emulator], ..Rules::default() });
+    s.endpoint = Some(proxy.url());
+    proxy
+}
+
+/// Apply → a clean plan → in-place changes (one update each) → drift made with the SDK shown and
+/// corrected → destroy leaves nothing; the secret never appears in any output. Through the proxy
+/// with the CloudFront emulation: the distribution stays `InProgress` for three reads after its
+/// create, its update and its disable, and its delete meets `PreconditionFailed` and
+/// `DistributionNotDisabled` once each; destroy converges all the same.
+#[tokio::test]
+async fn frontend_lifecycle_drift_and_slow_cloudfront() {
+    let bucket = "cdn-site-assets";
+    let mut s = Stack::with_config(&FRONTEND.replace("BUCKET", bucket));
+    s.bucket(bucket).await;
+    let cf = Arc::new(CloudFront::new(3, 1, 1));
+    let _proxy = proxied(&mut s, &cf);
+    let secret_var = format!("db_password={SECRET}");
+    let var = ["--var", secret_var.as_str()];
+    let no_secret = |what: &str, out: &std::process::Output| {
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!all.contains(SECRET), "{what} shows the secret:\n{all}");
+        assert!(!all.contains("oncall@example.com"), "{what} shows the subscription endpoint:\n{all}");
+    };
+
+    let out = s.run(&["apply", "--auto-approve", var[0], var[1]]);
+    no_secret("apply", &out);
+    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("7 added"), "{}", text(&out.stdout));
+    assert!(cf.served().in_progress >= 3, "the create waited for Deployed: {:?}", cf.served());
+
+    let c = s.clients().await;
+    let dist = s.id_of("aws_cloudfront_distribution.site");
+    let got = c.ssm.get_parameter().name("/site/db-password").with_decryption(true).send().await.expect("param");
+    assert_eq!(got.parameter().and_then(|p| p.value()), Some(SECRET));
+    assert_eq!(got.parameter().and_then(|p| p.r#type()).map(|t| t.as_str()), Some("SecureString"));
+    let alarm = c.cw.describe_alarms().alarm_names("site-5xx").send().await.expect("alarm");
+    let dims: Vec<String> = alarm.metric_alarms()[0]
+        .dimensions()
+        .iter()
+        .map(|d| format!("{}={}", d.name().unwrap_or_default(), d.value().unwrap_or_default()))
+        .collect();
+    assert!(dims.contains(&format!("DistributionId={dist}")), "{dims:?}");
+    assert_eq!(alarm.metric_alarms()[0].alarm_actions().len(), 1);
+    let state = s.state();
+    let sub = state["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["address"] == "aws_sns_topic_subscription.oncall"))
+        .expect("sub");
+    assert!(sub["attributes"]["pending_confirmation"].is_boolean(), "{sub}");
+
+    let out = s.run(&["plan", "--detailed-exitcode", var[0], var[1]]);
+    no_secret("plan", &out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a second plan has no changes:\n{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    s.assert_reads_match_schemas(&[
+        "aws_cloudfront_distribution",
+        "aws_cloudfront_origin_access_control",
+        "aws_sns_topic",
+        "aws_sns_topic_subscription",
+        "aws_cloudwatch_metric_alarm",
+        "aws_ssm_parameter",
+    ]);
+
+    // In place: the distribution's comment, the alarm's threshold, the topic's display name.
+    let main = s.path().join("main.tf");
+    let config = std::fs::read_to_string(&main).expect("read");
+    std::fs::write(&main, config.replace("display_name = \"Site alerts\"", "display_name = \"Site alarms\""))
+        .expect("edit");
+    let plan = s.plan_json(&["--var", &secret_var, "--var", "comment=the site", "--var", "threshold=10"]);
+    assert_eq!(plan["summary"], serde_json::json!({"add": 0, "change": 3, "destroy": 0}), "{plan}");
+    let mut want =
+        vec!["aws_cloudfront_distribution.site", "aws_cloudwatch_metric_alarm.errors", "aws_sns_topic.alerts"];
+    want.sort();
+    assert_eq!(changed(&plan), want);
+    let before = cf.served().in_progress;
+    let out = s.ok(&["apply", "--auto-approve", var[0], var[1], "--var", "comment=the site", "--var", "threshold=10"]);
+    assert!(out.contains("0 added, 3 changed, 0 destroyed"), "{out}");
+    assert!(cf.served().in_progress >= before + 3, "the update waited for Deployed");
+    assert_eq!(s.id_of("aws_cloudfront_distribution.site"), dist, "changed in place");
+    let alarm = c.cw.describe_alarms().alarm_names("site-5xx").send().await.expect("alarm");
+    assert_eq!(alarm.metric_alarms()[0].threshold(), Some(10.0));
+    let keep = ["--var", secret_var.as_str(), "--var", "comment=the site", "--var", "threshold=10"];
+    let mut args = vec!["plan", "--detailed-exitcode"];
+    args.extend_from_slice(&keep);
+    assert_eq!(s.run(&args).status.code(), Some(0));
+
+    // Drift made outside: the parameter's value, the alarm's threshold, the topic's display name.
+    c.ssm
+        .put_parameter()
+        .name("/site/db-password")
+        .value("changed-by-hand")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .expect("drift parameter");
+    c.cw.put_metric_alarm()
+        .alarm_name("site-5xx")
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .evaluation_periods(2)
+        .metric_name("5xxErrorRate")
+        .namespace("AWS/CloudFront")
+        .period(300)
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+        .threshold(50.0)
+        .send()
+        .await
+        .expect("drift alarm");
+    let topic = s.id_of("aws_sns_topic.alerts");
+    c.sns
+        .set_topic_attributes()
+        .topic_arn(&topic)
+        .attribute_name("DisplayName")
+        .attribute_value("hand")
+        .send()
+        .await
+        .expect("drift topic");
+    let mut args = vec!["plan"];
+    args.extend_from_slice(&keep);
+    let out = s.run(&args);
+    no_secret("drift plan", &out);
+    let plan = text(&out.stdout);
+    assert!(plan.contains("Objects have changed outside of provision"), "{plan}");
+    assert!(!plan.contains("changed-by-hand"), "a sensitive value is never shown: {plan}");
+    let mut args = vec!["apply", "--auto-approve"];
+    args.extend_from_slice(&keep);
+    let out = s.ok(&args);
+    assert!(out.contains("0 added, 3 changed, 0 destroyed"), "{out}");
+    let got = c.ssm.get_parameter().name("/site/db-password").with_decryption(true).send().await.expect("param");
+    assert_eq!(got.parameter().and_then(|p| p.value()), Some(SECRET), "drift corrected");
+    let alarm = c.cw.describe_alarms().alarm_names("site-5xx").send().await.expect("alarm");
+    assert_eq!(alarm.metric_alarms()[0].threshold(), Some(10.0));
+    assert_eq!(alarm.metric_alarms()[0].alarm_actions().len(), 1, "the whole definition is put back");
+    let mut args = vec!["plan", "--detailed-exitcode"];
+    args.extend_from_slice(&keep);
+    assert_eq!(s.run(&args).status.code(), Some(0));
+
+    // Destroy: disable, wait, delete through PreconditionFailed and DistributionNotDisabled.
+    let mut args = vec!["destroy", "--auto-approve"];
+    args.extend_from_slice(&keep);
+    let out = s.run(&args);
+    no_secret("destroy", &out);
+    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("7 destroyed"), "{}", text(&out.stdout));
+    let served = cf.served();
+    assert!(served.precondition_failed >= 1 && served.not_disabled >= 1, "{served:?}");
+    let left = c.cf.list_distributions().send().await.expect("list");
+    assert_eq!(left.distribution_list().map(|l| l.items().len()), Some(0), "no distribution left");
+    let oacs = c.cf.list_origin_access_controls().send().await.expect("oacs");
+    assert_eq!(oacs.origin_access_control_list().map(|l| l.items().len()).unwrap_or(0), 0);
+    assert!(c.sns.list_topics().send().await.expect("topics").topics().is_empty());
+    assert!(c.cw.describe_alarms().send().await.expect("alarms").metric_alarms().is_empty());
+    assert!(c.ssm.describe_parameters().send().await.expect("params").parameters().is_empty());
+    assert_eq!(s.state()["resources"], serde_json::json!([]));
+}
+
+/// Many parameters and alarms: a refresh reads parameters 10 a call (and describes them 50 a
+/// call), alarms 100 a call.
+const MANY: &str = r#"
+resource "aws_ssm_parameter" "p" {
+  count          = 12
+  name           = "/app/p${count.index}"
+  type           = "String"
+  insecure_value = "value ${count.index}"
+}
+
+resource "aws_ssm_parameter" "list" {
+  name  = "/app/list"
+  type  = "StringList"
+  value = "a,b,c"
+}
+
+resource "aws_sns_topic" "t" {
+  name_prefix = "jobs-"
+}
+
+resource "aws_cloudwatch_metric_alarm" "a" {
+  count               = 3
+  alarm_name          = "queue-depth-${count.index}"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  namespace           = "AWS/SQS"
+  period              = 60
+  statistic           = "Maximum"
+  threshold           = 100
+  alarm_actions       = [aws_sns_topic.t.arn]
+}
+
+resource "aws_cloudfront_distribution" "api" {
+  enabled             = true
+  wait_for_deployment = false
+
+  origin {
+    domain_name = "api.example.com"
+    origin_id   = "api"
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "https-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }
+  }
+
+  default_cache_behavior {
+    allowed_methods        = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    cached_methods         = ["GET", "HEAD"]
+    target_origin_id       = "api"
+    viewer_protocol_policy = "https-only"
+    forwarded_values {
+      query_string = true
+      headers      = ["Authorization"]
+      cookies {
+        forward = "none"
+      }
+    }
+  }
+
+  ordered_cache_behavior {
+    path_pattern           = "/static/*"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    target_origin_id       = "api"
+    viewer_protocol_policy = "redirect-to-https"
+    min_ttl                = 0
+    default_ttl            = 3600
+    max_ttl                = 86400
+    forwarded_values {
+      query_string = false
+      cookies {
+        forward = "none"
+      }
+    }
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "whitelist"
+      locations        = ["FR", "DE"]
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+}
+"#;
+
+#[tokio::test]
+async fn batched_reads_and_interrupted_creates_are_adopted() {
+    let s = Stack::with_config(MANY);
+    s.ok(&["apply", "--auto-approve"]);
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0), "a second plan is clean");
+    s.assert_reads_match_schemas(&[
+        "aws_ssm_parameter",
+        "aws_cloudwatch_metric_alarm",
+        "aws_sns_topic",
+        "aws_cloudfront_distribution",
+    ]);
+    let topic = s.id_of("aws_sns_topic.t");
+    assert!(topic.rsplit(':').next().is_some_and(|n| n.starts_with("jobs-")), "{topic}");
+
+    let out = s.run(&["-v", "plan"]);
+    let err = text(&out.stderr);
+    assert_eq!(calls(&err, "GetParameters"), 2, "13 parameters, 10 a call:\n{err}");
+    assert_eq!(calls(&err, "DescribeParameters"), 1, "13 parameters, 50 a call:\n{err}");
+    assert_eq!(calls(&err, "DescribeAlarms"), 1, "3 alarms, 100 a call:\n{err}");
+    assert_eq!(calls(&err, "GetDistribution"), 1, "one distribution, one call:\n{err}");
+
+    // A run killed after AWS made the objects and before the state recorded them: pending
+    // records, and the objects as the create left them. The next apply adopts them.
+    let lost = [
+        "aws_ssm_parameter.list",
+        "aws_cloudwatch_metric_alarm.a[1]",
+        "aws_sns_topic.t",
+        "aws_cloudfront_distribution.api",
+    ];
+    let mut state = s.state();
+    let resources = state["resources"].as_array_mut().expect("resources");
+    let mut pending = vec![];
+    for r in resources.iter().filter(|r| lost.contains(&r["address"].as_str().unwrap_or_default())) {
+        let attrs = &r["attributes"];
+        let natural_key = match r["address"].as_str().unwrap_or_default() {
+            "aws_ssm_parameter.list" => attrs["name"].clone(),
+            "aws_sns_topic.t" => attrs["name"].clone(),
+            "aws_cloudwatch_metric_alarm.a[1]" => attrs["alarm_name"].clone(),
+            _ => serde_json::Value::Null,
+        };
+        let mut p = serde_json::json!({
+            "address": r["address"], "token": "t-1", "started_at": "2026-11-22T08:00:00Z",
+            "dependencies": [], "provider": r["provider"], "desired": attrs,
+        });
+        if !natural_key.is_null() {
+            p["natural_key"] = natural_key;
+        }
+        pending.push(p);
+    }
+    assert_eq!(pending.len(), lost.len());
+    resources.retain(|r| !lost.contains(&r["address"].as_str().unwrap_or_default()));
+    state["pending"] = serde_json::Value::Array(pending);
+    std::fs::write(s.path().join("provision.tfstate"), state.to_string()).expect("state");
+
+    let out = s.ok(&["apply", "--auto-approve"]);
+    for a in lost {
+        assert!(out.contains(&format!("{a}: an interrupted run created")), "{a} adopted:\n{out}");
+    }
+    assert!(out.contains("0 added"), "nothing created twice:\n{out}");
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+    let c = s.clients().await;
+    let dists = c.cf.list_distributions().send().await.expect("list");
+    assert_eq!(dists.distribution_list().map(|l| l.items().len()), Some(1), "no second distribution");
+    let topics = c.sns.list_topics().send().await.expect("topics");
+    assert_eq!(topics.topics().len(), 1, "no second topic");
+
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("18 destroyed"), "{out}");
+    assert!(c.ssm.describe_parameters().send().await.expect("params").parameters().is_empty());
+    assert!(c.cw.describe_alarms().send().await.expect("alarms").metric_alarms().is_empty());
+}
