@@ -9,6 +9,7 @@ use crate::error::sdk;
 use crate::{about, changed, get_bool, get_str, get_string, s};
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeyMetadata, KeyState, KeyUsageType, Tag};
+use provision_aws_core::json::normalize_policy;
 use provision_aws_core::retry::{Policy, nothing, retry};
 use provision_aws_core::tags;
 use provision_core::{
@@ -41,27 +42,6 @@ fn key_usage(v: &Value) -> Result<(), String> {
         &["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"],
         "key usage",
     )
-}
-
-/// A JSON document in canonical form (keys sorted, compact), so a policy written with other
-/// spacing or key order is not a change.
-pub(crate) fn canonical_json(v: &Value) -> Value {
-    fn sorted(j: serde_json::Value) -> serde_json::Value {
-        match j {
-            serde_json::Value::Object(m) => {
-                let mut entries: Vec<(String, serde_json::Value)> =
-                    m.into_iter().map(|(k, v)| (k, sorted(v))).collect();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                serde_json::Value::Object(entries.into_iter().collect())
-            }
-            serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sorted).collect()),
-            other => other,
-        }
-    }
-    match v.as_str().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) {
-        Some(j) => Value::String(sorted(j).to_string()),
-        None => v.clone(),
-    }
 }
 
 fn json(v: &Value) -> Result<(), String> {
@@ -100,6 +80,7 @@ impl Key {
                 AttributeSchema::optional("deletion_window_in_days", Type::Number)
                     .default(30.0)
                     .validate(window)
+                    .at_destroy()
                     .describe("Days between the destroy and the key's deletion, 7 to 30 (checked at plan time); the key can be recovered until then (`aws kms cancel-key-deletion`). Read from the configuration at the time of the destroy."),
             )
             .attr(
@@ -121,7 +102,7 @@ impl Key {
             .attr(
                 AttributeSchema::optional_computed("policy", Type::String)
                     .validate(json)
-                    .normalize(canonical_json)
+                    .normalize(normalize_policy)
                     .describe("The key policy (JSON), compared by meaning, not spelling. When unset, AWS writes its default policy (the account may use the key) and that is not drift. Changed in place (`PutKeyPolicy`)."),
             )
             .with_tags()
@@ -182,7 +163,7 @@ impl Key {
         a.insert("enable_key_rotation".into(), Value::Bool(rotation));
         a.insert("is_enabled".into(), Value::Bool(k.enabled()));
         a.insert("multi_region".into(), Value::Bool(k.multi_region().unwrap_or(false)));
-        a.insert("policy".into(), policy.map(|p| canonical_json(&Value::String(p))).unwrap_or(Value::Null));
+        a.insert("policy".into(), policy.map(|p| normalize_policy(&Value::String(p))).unwrap_or(Value::Null));
         a.insert("tags_all".into(), tags::user_tags(tag_list.iter().map(|t| (t.tag_key(), t.tag_value()))));
         Ok(Some(a))
     }
@@ -318,6 +299,13 @@ impl ResourceType for Key {
     }
 
     async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let stored = ["tags_all", "description", "policy", "enable_key_rotation", "is_enabled"];
+        if !stored.iter().any(|k| changed(prior, desired, k)) {
+            // Only `deletion_window_in_days` (read at destroy) changed: nothing to tell AWS.
+            let mut out = prior.clone();
+            out.extend(desired.iter().filter(|(_, v)| !v.is_unknown()).map(|(k, v)| (k.clone(), v.clone())));
+            return Ok(out);
+        }
         let c = self.ctx.clients().await?;
         let wrap = about(WHAT, id);
         let delta = tags::delta(prior.get("tags_all"), desired.get("tags_all"));
@@ -420,10 +408,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn policies_compare_by_meaning() {
-        let a = canonical_json(&Value::String("{ \"Version\": \"2012-10-17\",\n \"Statement\": [] }".into()));
-        let b = canonical_json(&Value::String("{\"Statement\":[],\"Version\":\"2012-10-17\"}".into()));
-        assert_eq!(a, b);
+    fn plan_time_checks() {
         assert!(json(&Value::String("{not json".into())).is_err());
         assert!(window(&Value::Number(7.0)).is_ok() && window(&Value::Number(3.0)).is_err());
         assert!(key_usage(&"ENCRYPT_DECRYPT".into()).is_ok() && key_usage(&"ENCRYPT".into()).is_err());

@@ -16,8 +16,8 @@ use aws_sdk_rds::types::{DbCluster, Filter, ServerlessV2ScalingConfiguration};
 use provision_aws_core::retry::{Policy, nothing, retry};
 use provision_aws_core::wait::{self, Status, Wait};
 use provision_core::{
-    AttributeSchema, Attrs, BlockSchema, FindQuery, Found, Nesting, OpContext, ProviderError, ProviderErrorKind,
-    ReadContext, ResourceType, Schema, Type, Value,
+    AttributeSchema, Attrs, BlockSchema, DeleteNote, FindQuery, Found, Nesting, OpContext, ProviderError,
+    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -189,11 +189,13 @@ impl Cluster {
             .attr(
                 AttributeSchema::optional("skip_final_snapshot", Type::Bool)
                     .default(false)
+                    .at_destroy()
                     .describe("Delete without a final snapshot; read from the configuration at the time of the destroy. A plan that deletes without a snapshot says so in red."),
             )
             .attr(
                 AttributeSchema::optional("final_snapshot_identifier", Type::String)
                     .validate(validate::identifier)
+                    .at_destroy()
                     .describe("The cluster snapshot taken when the cluster is deleted; read from the configuration at the time of the destroy. Required unless `skip_final_snapshot` (checked when a plan deletes the cluster)."),
             )
             .attr(
@@ -573,6 +575,20 @@ impl ResourceType for Cluster {
             Some(cl) => Ok(attrs(&cl, desired)),
             None => Err(ProviderError::new(ProviderErrorKind::NotFound, format!("{WHAT} {id} not found"))),
         }
+    }
+
+    /// From the attributes alone (no AWS call): refused while deletion protection is on or when no
+    /// final snapshot can be taken; a red warning when none will be; the snapshot's name otherwise.
+    async fn check_delete(
+        &self,
+        _ctx: &ReadContext,
+        id: &str,
+        attrs: &Attrs,
+    ) -> Result<Vec<DeleteNote>, ProviderError> {
+        Ok(vec![match delete_verdict(WHAT, id, attrs) {
+            DeleteVerdict::Refuse(message) => DeleteNote::refuse(message),
+            DeleteVerdict::NoSnapshot(message) | DeleteVerdict::Snapshot(message) => DeleteNote::warn(message),
+        }])
     }
 
     async fn delete(&self, op: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {

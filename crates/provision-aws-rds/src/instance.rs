@@ -21,7 +21,8 @@ use crate::error::sdk;
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance;
 use provision_core::{
-    AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ReadContext, ResourceType, Schema, Type, Value,
+    AttributeSchema, Attrs, DeleteNote, FindQuery, Found, OpContext, ProviderError, ReadContext, ResourceType, Schema,
+    Type, Value,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -208,16 +209,19 @@ impl Instance {
             .attr(
                 AttributeSchema::optional("skip_final_snapshot", Type::Bool)
                     .default(false)
+                    .at_destroy()
                     .describe("Delete without a final snapshot. Read from the configuration as it is at the time of the destroy (not from state, unlike Terraform); a plan that deletes without a snapshot says so in red."),
             )
             .attr(
                 AttributeSchema::optional("final_snapshot_identifier", Type::String)
                     .validate(validate::identifier)
+                    .at_destroy()
                     .describe("The name of the snapshot taken when the instance is deleted. Read from the configuration at the time of the destroy; required unless `skip_final_snapshot` (a plan deleting the instance without either is refused)."),
             )
             .attr(
                 AttributeSchema::optional("delete_automated_backups", Type::Bool)
                     .default(true)
+                    .at_destroy()
                     .describe("Delete the automated backups with the instance. Read from the configuration at the time of the destroy."),
             )
             .attr(
@@ -717,6 +721,20 @@ impl ResourceType for Instance {
             tracing::warn!("{message}");
         }
         Ok(attrs(&i, desired))
+    }
+
+    /// From the attributes alone (no AWS call): refused while deletion protection is on or when no
+    /// final snapshot can be taken; a red warning when none will be; the snapshot's name otherwise.
+    async fn check_delete(
+        &self,
+        _ctx: &ReadContext,
+        id: &str,
+        attrs: &Attrs,
+    ) -> Result<Vec<DeleteNote>, ProviderError> {
+        Ok(vec![match delete_verdict(WHAT, id, attrs) {
+            DeleteVerdict::Refuse(message) => DeleteNote::refuse(message),
+            DeleteVerdict::NoSnapshot(message) | DeleteVerdict::Snapshot(message) => DeleteNote::warn(message),
+        }])
     }
 
     async fn delete(&self, op: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
