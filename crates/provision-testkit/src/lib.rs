@@ -8,6 +8,7 @@ pub mod emulate_ecs;
 pub mod emulate_acm;
 pub mod emulate_elbv2;
 pub mod emulate_cloudfront;
+pub mod emulate_rds;
 pub mod fake;
 pub mod faults;
 pub mod moto;
