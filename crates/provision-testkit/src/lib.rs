@@ -2,6 +2,7 @@
 //! latency, failures and crash points), an in-memory state store, a harness that runs the moto AWS
 //! emulator on a free loopback port, and a fault-injection proxy to put in front of it.
 
+pub mod emulate_s3;
 pub mod fake;
 pub mod faults;
 pub mod moto;
