@@ -5,7 +5,7 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 mod support;
 
 use provision_testkit::moto::REGION;
-use support::{Stack, root, text};
+use support::{Stack, text};
 
 impl Stack {
     async fn ec2(&self) -> aws_sdk_ec2::Client {

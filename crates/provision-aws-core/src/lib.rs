@@ -10,6 +10,7 @@
 
 pub mod context;
 pub mod error;
+pub mod json;
 pub mod retry;
 pub mod tags;
 pub mod validate;

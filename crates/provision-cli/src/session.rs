@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result};
 use provision_aws::AwsProvider;
 use provision_config::{Module, VarSource, VariableInputs, load_dir, resolve_variables};
 use provision_core::state::State;
-use provision_core::{Provider, Value};
+use provision_core::{Providers, Value};
 use provision_engine::{Engine, EngineError, Options};
 use provision_state::{Backend, LocalBackend, Lock};
 use std::collections::BTreeMap;
@@ -73,8 +73,14 @@ pub struct Session {
     pub backend: Arc<dyn Backend>,
 }
 
+/// Every provider this build serves: `aws` (whose call counts `-v` prints) and `random`.
+pub fn providers(aws: Arc<AwsProvider>) -> Providers {
+    let aws: Arc<dyn provision_core::Provider> = aws;
+    Providers::new(vec![aws, Arc::new(provision_random::RandomProvider::new())])
+}
+
 /// Reads the configuration only (for `validate` and saved plans).
-pub fn load_module(printer: &Printer, provider: &dyn Provider) -> Result<Module> {
+pub fn load_module(printer: &Printer, provider: &Providers) -> Result<Module> {
     let (module, diags) = load_dir(Path::new("."), provider);
     printer.diagnostics(&diags, &module.sources);
     if diags.has_errors() {
@@ -86,8 +92,7 @@ pub fn load_module(printer: &Printer, provider: &dyn Provider) -> Result<Module>
 /// The backend of the configuration in the current directory, read without checking the rest of
 /// the configuration against provider schemas (for `output` and `state`).
 pub fn load_module_backend() -> Result<Arc<dyn Backend>> {
-    let provider = AwsProvider::new();
-    let (module, _) = load_dir(Path::new("."), &provider);
+    let (module, _) = load_dir(Path::new("."), &providers(Arc::new(AwsProvider::new())));
     backend_of(&module)
 }
 
@@ -183,7 +188,7 @@ fn choose_backend(module: &Module) -> Result<Choice> {
 impl Session {
     pub fn load(printer: &Printer, vars: Vars, parallelism: usize) -> Result<Session> {
         let provider = Arc::new(AwsProvider::new());
-        let (mut module, mut diags) = load_dir(Path::new("."), provider.as_ref());
+        let (mut module, mut diags) = load_dir(Path::new("."), &providers(provider.clone()));
         // Variables are resolved even when the configuration has errors, so that every problem
         // is reported in one run.
         let values = match vars {
@@ -228,7 +233,7 @@ impl Session {
         let options = Options { parallelism, workspace: settings().env, recovery_settle: settle, ..Options::default() };
         let module = Arc::new(module);
         let reporter = Arc::new(CliReporter(printer.clone()));
-        let engine = match Engine::new(provider.clone(), module.clone(), values, options, reporter) {
+        let engine = match Engine::new(providers(provider.clone()), module.clone(), values, options, reporter) {
             Ok(e) => e,
             Err(d) => {
                 printer.diagnostics(&d, &module.sources);

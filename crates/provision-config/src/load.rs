@@ -11,14 +11,16 @@ use crate::references::{IndexKind, RefRoot};
 use crate::types::TypeConstraint;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
-use provision_core::{Address, AttrMode, Diagnostic, Diagnostics, Layer, Nesting, Provider, ProviderRef, Schema, Span};
+use provision_core::{
+    Address, AttrMode, Diagnostic, Diagnostics, Layer, Nesting, ProviderRef, Providers, Schema, Span,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 /// Reads every `*.tf` file in `dir` (sorted by name). The module is returned even when there are
 /// errors, so the caller can render diagnostics against its sources.
-pub fn load_dir(dir: &Path, provider: &dyn Provider) -> (Module, Diagnostics) {
+pub fn load_dir(dir: &Path, provider: &Providers) -> (Module, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut files = vec![];
     match std::fs::read_dir(dir) {
@@ -69,7 +71,7 @@ pub fn load_dir(dir: &Path, provider: &dyn Provider) -> (Module, Diagnostics) {
 }
 
 /// Loads configuration from in-memory files (name, text), as if they were in `dir`.
-pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &dyn Provider) -> (Module, Diagnostics) {
+pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &Providers) -> (Module, Diagnostics) {
     let mut l = Loader {
         m: Module { dir: dir.to_path_buf(), ..Default::default() },
         diags: Diagnostics::default(),
@@ -126,7 +128,7 @@ fn offset_of(text: &str, line: usize, col: usize) -> usize {
 struct Loader<'p> {
     m: Module,
     diags: Diagnostics,
-    provider: &'p dyn Provider,
+    provider: &'p Providers,
     /// Every `provider = aws.ALIAS` of a resource, checked once every provider block is known.
     provider_uses: Vec<(ProviderRef, Option<Span>)>,
 }
@@ -254,10 +256,10 @@ impl Loader<'_> {
                         for s in inner.body.iter() {
                             if let Structure::Attribute(a) = s {
                                 let name = a.key.value().as_str();
-                                if name != self.provider.name() {
+                                if self.provider.get(name).is_none() {
                                     self.diags.push(
                                         Diagnostic::warning(format!("provider `{name}` is not supported and is ignored"))
-                                            .at(sp(file, &a.key), "provision only provisions AWS; resources of other providers are rejected"),
+                                            .at(sp(file, &a.key), format!("provision supports the providers {}; resources of other providers are rejected", self.provider.names().join(" and "))),
                                     );
                                 }
                             }
@@ -310,14 +312,14 @@ impl Loader<'_> {
             return;
         };
         let name = &labels[0];
-        if name != self.provider.name() {
+        let Some(provider) = self.provider.get(name).cloned() else {
             self.err(
                 sp(file, &b.labels[0]),
                 "Unsupported provider",
-                format!("provider \"{name}\" is not supported; provision provisions AWS only (provider \"aws\")"),
+                format!("provider \"{name}\" is not supported (supported: {})", self.provider.names().join(", ")),
             );
             return;
-        }
+        };
         let mut body = self.body_exprs(file, &b.body);
         let alias = match body.attrs.remove("alias") {
             Some(e) => {
@@ -337,7 +339,7 @@ impl Loader<'_> {
             }
             None => None,
         };
-        if let Some(prev) = self.m.providers.iter().find(|p| p.alias == alias) {
+        if let Some(prev) = self.m.providers.iter().find(|p| &p.name == name && p.alias == alias) {
             let prev = prev.span.clone();
             let what = match &alias {
                 Some(a) => format!("a second provider \"{name}\" block with alias \"{a}\""),
@@ -351,7 +353,7 @@ impl Loader<'_> {
             );
             return;
         }
-        let schema = Arc::new(self.provider.config_schema().clone());
+        let schema = Arc::new(provider.config_schema().clone());
         self.check_body(&body, &schema, &format!("the provider \"{name}\" block"), sp(file, &b.ident), &[]);
         self.m.providers.push(ProviderBlock { name: name.clone(), alias, body, schema, span: sp(file, &b.ident) });
     }
@@ -377,11 +379,11 @@ impl Loader<'_> {
             );
             return None;
         };
-        if r.name != self.provider.name() {
+        if self.provider.get(&r.name).is_none() {
             self.err(
                 e.span(),
                 "Unsupported provider reference",
-                format!("provider `{}` is not supported; provision provisions AWS only", r.name),
+                format!("provider `{}` is not supported (supported: {})", r.name, self.provider.names().join(", ")),
             );
             return None;
         }
@@ -693,10 +695,17 @@ impl Loader<'_> {
             let hint = did_you_mean(&type_name, names.iter().copied())
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
+            // A short list is given whole; a long one is in the reference, not in the message.
+            let list = if names.len() <= 20 {
+                format!("supported {what}s: {}", supported(&names))
+            } else {
+                let page = if data { "docs/data-sources.md" } else { "docs/resources/README.md" };
+                format!("provision supports {} {what}s, listed in {page}", names.len())
+            };
             self.diags.push(
                 Diagnostic::error(format!("Unsupported {what} \"{type_name}\""))
                     .at(type_span, format!("provision does not support this {what} yet"))
-                    .note(format!("{hint}supported {what}s: {}", supported(&names))),
+                    .note(format!("{hint}{list}")),
             );
             return;
         };
@@ -709,7 +718,7 @@ impl Loader<'_> {
             depends_on: vec![],
             layer: None,
             lifecycle: Lifecycle::default(),
-            provider: ProviderRef::default_for(self.provider.name()),
+            provider: ProviderRef::implied_by(&type_name),
             timeouts: TimeoutOverrides::default(),
             body: BodyExprs::default(),
             schema: schema.clone(),
@@ -731,8 +740,16 @@ impl Loader<'_> {
         if let Some(p) = body.attrs.remove("provider") {
             body.attr_spans.remove("provider");
             if let Some((reference, span)) = self.provider_reference(&p) {
-                self.provider_uses.push((reference.clone(), span));
-                r.provider = reference;
+                if reference.name != r.provider.name {
+                    self.err(
+                        span,
+                        "Invalid provider reference",
+                        format!("{type_name} belongs to provider `{}`, not `{}`", r.provider.name, reference.name),
+                    );
+                } else {
+                    self.provider_uses.push((reference.clone(), span));
+                    r.provider = reference;
+                }
             }
         }
         let mut blocks = vec![];

@@ -7,7 +7,7 @@ use provision_testkit::{Cloud, FakeProvider};
 use std::path::Path;
 
 fn render(dir: &Path) -> String {
-    let provider = FakeProvider::new(&Cloud::new());
+    let provider = provision_core::Providers::one(std::sync::Arc::new(FakeProvider::new(&Cloud::new())));
     let (mut module, diags) = load_dir(dir, &provider);
     if diags.has_errors() {
         return render_diagnostics(&diags, &module.sources);

@@ -71,7 +71,7 @@ variable "token" {
   }
 }
 "#;
-    let provider = FakeProvider::new(&Cloud::new());
+    let provider = provision_core::Providers::one(std::sync::Arc::new(FakeProvider::new(&Cloud::new())));
     let (mut module, diags) = load_files(Path::new("/nonexistent"), vec![("main.tf".into(), cfg.into())], &provider);
     assert!(!diags.has_errors());
     let inputs = VariableInputs {

@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod layer;
 pub mod plan;
 pub mod provider;
+pub mod providers;
 pub mod schema;
 pub mod state;
 pub mod value;
@@ -16,9 +17,10 @@ pub use address::{Address, InstanceKey, Mode, ModuleStep, ProviderRef};
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity, SourceFile, Sources, Span};
 pub use layer::{Layer, LayerInfo, LayerOrigin};
 pub use provider::{
-    DataSourceType, FindQuery, Found, Identity, IdentityStrategy, OpContext, Owner, Provider, ProviderError,
-    ProviderErrorKind, ReadContext, ResourceType, StatusSink, Timeouts,
+    DataSourceType, DeleteNote, FindQuery, Found, Identity, IdentityStrategy, OpContext, Owner, Provider,
+    ProviderError, ProviderErrorKind, ReadContext, ResourceType, StatusSink, Timeouts,
 };
+pub use providers::Providers;
 pub use schema::{AttrMode, AttributeSchema, BlockSchema, Nesting, Schema, Type};
 pub use value::{Attrs, Value};
 

@@ -75,6 +75,23 @@ pub struct ResourceChange {
     pub replace_paths: Vec<String>,
     /// The resource's layer and why (`None` for data sources).
     pub layer: Option<LayerInfo>,
+    /// What else the plan knows about this change.
+    pub notes: ChangeNotes,
+}
+
+/// What a plan says about a change beyond its action and values.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeNotes {
+    /// For an update of a type whose every update makes a new version (an ECS task definition):
+    /// what the update does ("registers a new revision").
+    pub revision: Option<&'static str>,
+    /// For a delete or replacement: what deleting the object will do that the user must see (no
+    /// final snapshot), from the provider's plan-time delete check.
+    pub delete_warnings: Vec<String>,
+    /// For a delete or replacement of a configured resource: the values the configuration has now
+    /// for the arguments that only matter at destroy (`force_destroy`, `skip_final_snapshot`);
+    /// they override the recorded ones when the object is deleted.
+    pub destroy_args: Attrs,
 }
 
 /// A difference between the recorded state and what AWS reports: a change made outside provision.

@@ -212,6 +212,29 @@ impl ProviderError {
     }
 }
 
+/// What deleting an object will do that the user must know before anything is torn down, found
+/// at plan time by [`ResourceType::check_delete`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteNote {
+    /// The delete would fail or lose what must not be lost: the plan fails, naming the object.
+    pub refuse: bool,
+    /// What will happen or what is in the way, and the fix ("the bucket holds 3 objects; set
+    /// force_destroy = true to delete them with it").
+    pub message: String,
+}
+
+impl DeleteNote {
+    /// The plan shows this in red under the object.
+    pub fn warn(message: impl Into<String>) -> Self {
+        DeleteNote { refuse: false, message: message.into() }
+    }
+
+    /// The plan fails with this message, before any AWS write.
+    pub fn refuse(message: impl Into<String>) -> Self {
+        DeleteNote { refuse: true, message: message.into() }
+    }
+}
+
 /// One resource type, e.g. `aws_subnet`.
 ///
 /// Attribute maps passed in are wholly known and carry no sensitive marks. Attribute maps returned
@@ -251,7 +274,19 @@ pub trait ResourceType: Send + Sync {
     /// Changes in place the attributes that differ between `prior` and `desired`.
     async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError>;
 
+    /// What deleting the object will do that the user must see in the plan: a refusal (a non-empty
+    /// bucket without `force_destroy`, a protected database) or a warning (no final snapshot).
+    /// Called at plan time for every object the plan deletes or replaces, with its refreshed
+    /// attributes overlaid with the configuration's [`crate::AttributeSchema::at_destroy`] values.
+    /// At most one small read per object; none when `attrs` suffice.
+    async fn check_delete(&self, ctx: &ReadContext, id: &str, attrs: &Attrs) -> Result<Vec<DeleteNote>, ProviderError> {
+        let _ = (ctx, id, attrs);
+        Ok(vec![])
+    }
+
     /// Deletes the object, doing whatever AWS requires first. An object already gone is success.
+    /// `prior` carries the configuration's [`crate::AttributeSchema::at_destroy`] values where the
+    /// resource is still configured.
     async fn delete(&self, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError>;
 
     /// Objects that an interrupted create may have made, per [`ResourceType::identity`]: tagged

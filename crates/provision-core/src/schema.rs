@@ -111,6 +111,15 @@ pub struct AttributeSchema {
     /// gateway attached to a VPC). When the referenced object is replaced destroy-first, this
     /// object is replaced too, so the old one can go.
     pub holds_in_use: bool,
+    /// Only matters when the object is deleted (`force_destroy`, `skip_final_snapshot`): at
+    /// destroy, the value the configuration has then wins over the recorded one.
+    pub at_destroy: bool,
+    /// No two live objects of the type may share this value (a target group's `name`): a
+    /// create-before-destroy replacement that keeps it is refused at plan time.
+    pub unique: bool,
+    /// A computed attribute that changes with every update of a type that has
+    /// [`Schema::revisions`] (an ECS task definition's `arn` and `revision`).
+    pub per_revision: bool,
     pub description: &'static str,
 }
 
@@ -126,6 +135,9 @@ impl AttributeSchema {
             validator: None,
             normalizer: None,
             holds_in_use: false,
+            at_destroy: false,
+            unique: false,
+            per_revision: false,
             description: "",
         }
     }
@@ -164,6 +176,25 @@ impl AttributeSchema {
     /// See [`AttributeSchema::holds_in_use`].
     pub fn holds_in_use(mut self) -> Self {
         self.holds_in_use = true;
+        self
+    }
+
+    /// See [`AttributeSchema::at_destroy`]. A change of only such attributes is an update that
+    /// calls no AWS API: the provider's `update` returns the desired values.
+    pub fn at_destroy(mut self) -> Self {
+        self.at_destroy = true;
+        self
+    }
+
+    /// See [`AttributeSchema::unique`].
+    pub fn unique(mut self) -> Self {
+        self.unique = true;
+        self
+    }
+
+    /// See [`AttributeSchema::per_revision`].
+    pub fn per_revision(mut self) -> Self {
+        self.per_revision = true;
         self
     }
 
@@ -303,6 +334,10 @@ pub struct Schema {
     pub multi_step_create: bool,
     /// A check of all planned objects of this type together, run when planning.
     pub relations: Option<RelationCheck>,
+    /// Every update makes a new version of the object with a new id (an ECS task definition's
+    /// revision): what the plan says it does ("registers a new revision"). The attributes marked
+    /// [`AttributeSchema::per_revision`] are unknown until the update is applied.
+    pub revisions: Option<&'static str>,
     pub description: &'static str,
 }
 
@@ -342,6 +377,12 @@ impl Schema {
     /// See [`Schema::relations`].
     pub fn relations(mut self, f: RelationCheck) -> Self {
         self.relations = Some(f);
+        self
+    }
+
+    /// See [`Schema::revisions`].
+    pub fn revisions(mut self, what_an_update_does: &'static str) -> Self {
+        self.revisions = Some(what_an_update_does);
         self
     }
 

@@ -175,6 +175,9 @@ struct Run<'a> {
     data: BTreeMap<Address, Attrs>,
     /// Operations still running when a second interrupt stopped the wait for them.
     abandoned: Vec<(Address, Op)>,
+    /// The configuration's values of the arguments that matter at destroy, by object: they
+    /// override the recorded ones when it is deleted.
+    destroy_args: BTreeMap<Address, Attrs>,
 }
 
 impl Engine {
@@ -187,6 +190,13 @@ impl Engine {
     ) -> Result<ApplyReport, EngineError> {
         let mode = run.plan.mode;
         let graph = self.operation_graph(&run)?;
+        let destroy_args = run
+            .plan
+            .changes
+            .iter()
+            .filter(|c| c.deposed.is_none() && !c.notes.destroy_args.is_empty())
+            .map(|c| (c.address.clone(), c.notes.destroy_args.clone()))
+            .collect();
         let n = graph.node_count();
         let mut r = Run {
             engine: self,
@@ -203,6 +213,7 @@ impl Engine {
             launched: BTreeMap::new(),
             data: run.data,
             abandoned: vec![],
+            destroy_args,
         };
         let mut interrupted = None;
         let persist_error = match r.walk(store, cancel).await {
@@ -680,7 +691,10 @@ impl Run<'_> {
             Kind::Delete => {
                 let obj =
                     self.state.resources.iter().find(|o| o.address == address && o.deposed == node.deposed).cloned();
-                let Some(obj) = obj else { return Ok(None) };
+                let Some(mut obj) = obj else { return Ok(None) };
+                if let Some(args) = self.destroy_args.get(&address) {
+                    obj.attributes.extend(args.clone());
+                }
                 let rt = engine.resource_type(&obj.provider, &address.type_name)?;
                 let timeout = engine
                     .module

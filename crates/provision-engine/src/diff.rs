@@ -64,9 +64,18 @@ pub fn plan_instance(
 
     let mut changed = false;
     let mut replace_paths = vec![];
+    // What AWS reports, in the spelling the configuration is put in (a policy document read back
+    // with its keys reordered is the same document).
+    let have_of = |name: &str| {
+        let have = prior.get(name).cloned().unwrap_or(Value::Null);
+        match schema.attribute(name) {
+            Some(a) => a.normalized(have),
+            None => have,
+        }
+    };
     let mut compare = |name: &str, ty: Option<&Type>, force_new: bool| {
         let want = proposed.get(name).cloned().unwrap_or(Value::Null);
-        let have = prior.get(name).cloned().unwrap_or(Value::Null);
+        let have = have_of(name);
         let differs = !want.is_wholly_known() || !equivalent(ty, &want, &have);
         if differs {
             changed = true;
@@ -88,6 +97,16 @@ pub fn plan_instance(
     }
 
     if !replace_paths.is_empty() {
+        // A new object: what AWS chose for the old one (a name generated from `name_prefix`) is
+        // not what it chooses for the new one.
+        for a in &schema.attributes {
+            if a.mode == AttrMode::OptionalComputed
+                && config.get(a.name).is_none_or(Value::is_null)
+                && a.default.is_none()
+            {
+                proposed.insert(a.name.to_string(), Value::Unknown);
+            }
+        }
         let order = if lifecycle.create_before_destroy {
             ReplaceOrder::CreateBeforeDestroy
         } else {
@@ -95,7 +114,15 @@ pub fn plan_instance(
         };
         return Planned { action: Action::Replace(order), after: with_computed(schema, proposed, None), replace_paths };
     }
-    let after = with_computed(schema, proposed, Some(prior));
+    let mut after = with_computed(schema, proposed, Some(prior));
+    if changed && schema.revisions.is_some() {
+        // The update makes a new version with a new id: what identifies it is not known yet.
+        for a in &schema.attributes {
+            if a.per_revision || a.name == "id" {
+                after.insert(a.name.to_string(), Value::Unknown);
+            }
+        }
+    }
     Planned { action: if changed { Action::Update } else { Action::NoOp }, after, replace_paths }
 }
 

@@ -139,6 +139,7 @@ pub fn plan(plan: &Plan) -> J {
             after: d.after.clone(),
             replace_paths: vec![],
             layer: None,
+            notes: Default::default(),
         })).collect::<Vec<_>>(),
         "output_changes": outputs,
         "summary": { "add": s.add, "change": s.change, "destroy": s.destroy },

@@ -25,7 +25,8 @@ pub use recover::Recovery;
 
 use provision_config::{InstanceCtx, Module, Scope, eval_body};
 use provision_core::{
-    Address, Diagnostic, Diagnostics, Layer, LayerInfo, LayerOrigin, Provider, ProviderError, ProviderRef, Value,
+    Address, Diagnostic, Diagnostics, Layer, LayerInfo, LayerOrigin, Provider, ProviderError, ProviderRef, Providers,
+    Value,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -251,8 +252,8 @@ impl From<Diagnostics> for EngineError {
 
 /// Everything needed to plan and apply one configuration.
 pub struct Engine {
-    /// The unconfigured provider: schemas and names.
-    pub provider: Arc<dyn Provider>,
+    /// The unconfigured providers: schemas and names.
+    pub provider: Providers,
     /// One configured instance per provider configuration (the default and each alias).
     providers: BTreeMap<ProviderRef, Arc<dyn Provider>>,
     pub module: Arc<Module>,
@@ -270,7 +271,7 @@ impl Engine {
     /// Builds the dependency graph (reporting cycles), evaluates the provider block and configures
     /// the provider. Makes no AWS call.
     pub fn new(
-        provider: Arc<dyn Provider>,
+        provider: Providers,
         module: Arc<Module>,
         variables: BTreeMap<String, Value>,
         options: Options,
@@ -362,7 +363,7 @@ impl Engine {
         self.module
             .resource(address)
             .map(|b| b.provider.clone())
-            .unwrap_or_else(|| ProviderRef::default_for(self.provider.name()))
+            .unwrap_or_else(|| ProviderRef::implied_by(&address.type_name))
     }
 
     /// Evaluates every provider block and makes one configured instance per configuration. The
@@ -377,10 +378,12 @@ impl Engine {
                 scope.locals.insert(n.clone(), v);
             }
         }
-        let default = ProviderRef::default_for(self.provider.name());
-        if self.module.provider_block(&default).is_none() {
-            let instance = self.provider.configure(&Default::default()).map_err(|e| Diagnostic::error(e.message))?;
-            self.providers.insert(default, instance);
+        for provider in self.provider.iter() {
+            let default = ProviderRef::default_for(provider.name());
+            if self.module.provider_block(&default).is_none() {
+                let instance = provider.configure(&Default::default()).map_err(|e| Diagnostic::error(e.message))?;
+                self.providers.insert(default, instance);
+            }
         }
         let mut diags = Diagnostics::default();
         for block in &self.module.providers {
@@ -409,7 +412,14 @@ impl Engine {
                     tags.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect(),
                 );
             }
-            match self.provider.configure(&attrs) {
+            let Some(provider) = self.provider.get(&block.name) else {
+                diags.push(
+                    Diagnostic::error(format!("provider \"{}\" is not supported", block.name))
+                        .at(block.span.clone(), "in this provider block"),
+                );
+                continue;
+            };
+            match provider.configure(&attrs) {
                 Ok(instance) => {
                     self.providers.insert(block.reference(), instance);
                 }

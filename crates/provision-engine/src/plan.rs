@@ -13,7 +13,7 @@ use provision_core::schema::Related;
 use provision_core::state::State;
 use provision_core::value::{Path, mark_paths, sensitive_paths};
 use provision_core::{
-    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, Provider, ProviderRef, ReadContext,
+    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ProviderRef, Providers, ReadContext,
     Schema, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -167,10 +167,24 @@ impl Engine {
                 walk.walk().await;
                 walk.relations();
             }
-            PlanMode::Destroy => walk.destroy(),
+            PlanMode::Destroy => {
+                // The configuration's values of the arguments that matter at destroy
+                // (`skip_final_snapshot`, `force_destroy`) win over the recorded ones: evaluate
+                // it and keep only those. A configuration that cannot be evaluated leaves the
+                // recorded values.
+                walk.walk().await;
+                walk.changes.clear();
+                walk.diags = Diagnostics::default();
+                walk.outside_layer = 0;
+                walk.destroy();
+            }
         }
         walk.orphans(request.mode);
         walk.prevent_destroy();
+        walk.attach_destroy_args();
+        if !walk.diags.has_errors() {
+            self.check_deletes(&refreshed, &mut walk.changes, &mut walk.diags).await;
+        }
         let outputs = walk.outputs(request.mode);
         if walk.diags.has_errors() {
             walk.diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
@@ -240,7 +254,7 @@ impl Engine {
     /// not read (their attributes are unknown) and the provider is not configured, so nothing
     /// reaches AWS. Returns every diagnostic, errors and warnings, in source order.
     pub async fn validate(
-        provider: Arc<dyn Provider>,
+        provider: Providers,
         module: Arc<Module>,
         variables: BTreeMap<String, Value>,
         options: crate::Options,
@@ -303,6 +317,7 @@ impl Engine {
             total_instances: 0,
             too_many: false,
             oversized: BTreeSet::new(),
+            destroy_args: BTreeMap::new(),
         }
     }
 
@@ -365,6 +380,56 @@ impl Engine {
         Ok((refreshed, drift))
     }
 
+    /// Asks each type what deleting its planned deletes (and replacements) will do, before
+    /// anything is torn down: refusals become errors naming the object, warnings go with the
+    /// change. At most a few checks run at once.
+    async fn check_deletes(&self, state: &State, changes: &mut [ResourceChange], diags: &mut Diagnostics) {
+        use futures::StreamExt;
+        let ctx = provision_core::ReadContext { stack: state.lineage.clone() };
+        let mut checks = vec![];
+        for (i, c) in changes.iter().enumerate() {
+            if !matches!(c.action, Action::Delete | Action::Replace(_)) {
+                continue;
+            }
+            let Some(obj) = state.resources.iter().find(|o| o.address == c.address && o.deposed == c.deposed) else {
+                continue;
+            };
+            let Ok(rt) = self.resource_type(&obj.provider, &c.address.type_name) else { continue };
+            let mut attrs = c.before.clone().unwrap_or_else(|| obj.attributes.clone());
+            attrs = attrs.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
+            attrs.extend(c.notes.destroy_args.clone());
+            let (ctx, id) = (ctx.clone(), obj.id.clone());
+            checks.push(async move { (i, rt.check_delete(&ctx, &id, &attrs).await) });
+        }
+        let results: Vec<_> = futures::stream::iter(checks).buffer_unordered(8).collect().await;
+        let mut results = results;
+        results.sort_by_key(|(i, _)| *i);
+        for (i, r) in results {
+            let c = &mut changes[i];
+            let span = self.module.resource(&c.address).and_then(|b| b.span.clone());
+            match r {
+                Ok(notes) => {
+                    for n in notes {
+                        if n.refuse {
+                            let d = Diagnostic::error(format!("{} cannot be deleted", c.address));
+                            let d = match &span {
+                                Some(_) => d.at(span.clone(), n.message),
+                                None => d.note(n.message),
+                            };
+                            diags
+                                .push(d.note("nothing was changed: the plan stops here, before any object is deleted"));
+                        } else {
+                            c.notes.delete_warnings.push(n.message);
+                        }
+                    }
+                }
+                Err(e) => diags.push(
+                    Diagnostic::error(format!("Checking what deleting {} involves failed", c.address)).note(e.message),
+                ),
+            }
+        }
+    }
+
     /// Completes what a provider returned: every schema attribute present, `tags` derived.
     pub(crate) fn normalize_read(
         &self,
@@ -416,7 +481,7 @@ fn differs(schema: &Schema, block: Option<&ResourceBlock>, a: &Attrs, b: &Attrs)
         .attributes
         .iter()
         .filter(|s| s.is_configurable() || (schema.taggable && s.name == "tags_all"))
-        .any(|s| !diff::equivalent(Some(&s.ty), &get(a, s.name), &get(b, s.name)))
+        .any(|s| !diff::equivalent(Some(&s.ty), &s.normalized(get(a, s.name)), &s.normalized(get(b, s.name))))
         || schema
             .blocks
             .iter()
@@ -457,6 +522,9 @@ struct Walk<'a> {
     too_many: bool,
     /// Objects whose value was too large, or built from one that was (see `oversized_once`).
     oversized: BTreeSet<ObjectId>,
+    /// For each configured instance: the configuration's values of the arguments that only
+    /// matter at destroy ([`provision_core::AttributeSchema::at_destroy`]).
+    destroy_args: BTreeMap<Address, Attrs>,
 }
 
 /// The attributes of an object whose value is not known.
@@ -752,6 +820,44 @@ impl Walk<'_> {
                 // cannot move, so it is replaced.
                 force_replace(block, &mut planned, vec!["provider".into()]);
             }
+            let destroy_args: Attrs = block
+                .schema
+                .attributes
+                .iter()
+                .filter(|a| a.at_destroy)
+                .filter_map(|a| {
+                    planned
+                        .after
+                        .get(a.name)
+                        .filter(|v| v.is_wholly_known())
+                        .map(|v| (a.name.to_string(), v.strip_marks()))
+                })
+                .collect();
+            if !destroy_args.is_empty() {
+                self.destroy_args.insert(address.clone(), destroy_args);
+            }
+            if let (Some(p), Action::Replace(provision_core::plan::ReplaceOrder::CreateBeforeDestroy)) =
+                (prior, planned.action)
+            {
+                for a in block.schema.attributes.iter().filter(|a| a.unique) {
+                    let (old, new) = (p.get(a.name), planned.after.get(a.name));
+                    if let (Some(old), Some(new)) = (old, new)
+                        && new.is_wholly_known()
+                        && !old.is_null()
+                        && old.same_as(new)
+                    {
+                        let span = block.body.attrs.get(a.name).and_then(|e| e.span()).or_else(|| block.span.clone());
+                        self.diags.push(
+                            Diagnostic::error(format!("{address} cannot be replaced with create_before_destroy"))
+                                .at(span, format!("the new object would have the same {} ({old}) as the old one while both exist, which AWS refuses", a.name))
+                                .note(format!(
+                                    "use {}_prefix instead of {} so the new object gets a new name, or remove create_before_destroy",
+                                    a.name, a.name
+                                )),
+                        );
+                    }
+                }
+            }
             // An object whose create stopped between its calls is finished before anything else.
             let unfinished = prior_object.is_some_and(|o| o.unfinished);
             if unfinished && planned.action == Action::NoOp {
@@ -775,6 +881,7 @@ impl Walk<'_> {
                             after: Some(p.clone()),
                             replace_paths: vec![],
                             layer: layer.clone(),
+                            notes: Default::default(),
                         });
                     }
                     None => {
@@ -794,6 +901,10 @@ impl Walk<'_> {
             };
             self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
             self.eval.set(&address, Value::Map(planned.after.clone()));
+            let notes = provision_core::plan::ChangeNotes {
+                revision: block.schema.revisions.filter(|_| planned.action == Action::Update),
+                ..Default::default()
+            };
             self.changes.push(ResourceChange {
                 address,
                 deposed: None,
@@ -803,6 +914,7 @@ impl Walk<'_> {
                 after: Some(planned.after),
                 replace_paths: planned.replace_paths,
                 layer: layer.clone(),
+                notes,
             });
         }
     }
@@ -946,6 +1058,7 @@ impl Walk<'_> {
                     after: Some(after),
                     replace_paths: vec![],
                     layer: None,
+                    notes: Default::default(),
                 });
             }
         }
@@ -991,6 +1104,7 @@ impl Walk<'_> {
                 after: None,
                 replace_paths: vec![],
                 layer: Some(self.engine.object_layer(o)),
+                notes: Default::default(),
             });
         }
     }
@@ -1022,7 +1136,21 @@ impl Walk<'_> {
                 after: None,
                 replace_paths: vec![],
                 layer: Some(layer),
+                notes: Default::default(),
             });
+        }
+    }
+
+    /// Gives each delete and replacement of a configured object the configuration's values of
+    /// the arguments that only matter at destroy.
+    fn attach_destroy_args(&mut self) {
+        for c in &mut self.changes {
+            if c.deposed.is_none()
+                && matches!(c.action, Action::Delete | Action::Replace(_))
+                && let Some(args) = self.destroy_args.get(&c.address)
+            {
+                c.notes.destroy_args = args.clone();
+            }
         }
     }
 
@@ -1059,7 +1187,11 @@ impl Walk<'_> {
         };
         if attrs.values().all(Value::is_wholly_known) {
             let plain: Attrs = attrs.into_iter().map(|(k, v)| (k, v.strip_marks())).collect();
-            if let Err(e) = self.engine.provider.configure(&plain) {
+            let configured = match self.engine.provider.get(&block.name) {
+                Some(p) => p.configure(&plain),
+                None => return,
+            };
+            if let Err(e) = configured {
                 self.diags.push(Diagnostic::error(e.message).at(block.span.clone(), "in this provider block"));
             }
         }

@@ -166,7 +166,10 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
     };
     let what = match c.action {
         Action::Create => "will be created".to_string(),
-        Action::Update => "will be updated in-place".to_string(),
+        Action::Update => match c.notes.revision {
+            Some(what) => format!("will be updated: {what}"),
+            None => "will be updated in-place".to_string(),
+        },
         Action::Delete => "will be destroyed".to_string(),
         Action::Replace(_) => "must be replaced".to_string(),
         Action::Read => "will be read during apply".to_string(),
@@ -201,6 +204,9 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
                 writeln!(out, "  # (its creation was interrupted between two AWS calls: the rest of it is done now)");
         }
         _ => {}
+    }
+    for w in &c.notes.delete_warnings {
+        let _ = writeln!(out, "  {}", style.paint(Tone::Remove, &format!("# warning: {w}")));
     }
     let sym = symbol(c.action);
     let _ = writeln!(out, "{} {} {{", style.paint(tone(c.action), &format!("{sym:>3}")), header(&c.address));
@@ -257,6 +263,8 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
                         name.clone(),
                         format!("{} -> null{suffix}", render_inline(&shown_b)),
                     ));
+                } else if let Some(diff) = json_diff(&shown_b, &shown_a, 6, style) {
+                    rows.push((Tone::Change, "~".into(), name.clone(), format!("{diff}{suffix}")));
                 } else if let (Value::Map(bm), Value::Map(am)) = (&b, &a) {
                     rows.push((
                         Tone::Change,
@@ -283,6 +291,61 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
         let _ = writeln!(out, "        # ({hidden} unchanged attribute{} hidden)", if hidden == 1 { "" } else { "s" });
     }
     out.push_str("    }\n\n");
+}
+
+/// Two JSON documents held in strings (a policy, container definitions), shown as a diff of their
+/// pretty-printed lines with a few lines of context, instead of two one-line blobs. `None` when
+/// either is not a JSON object or array (or is sensitive).
+fn json_diff(before: &Value, after: &Value, indent: usize, style: Style) -> Option<String> {
+    let pretty = |v: &Value| -> Option<String> {
+        let doc: serde_json::Value = serde_json::from_str(v.as_str()?).ok()?;
+        if !(doc.is_object() || doc.is_array()) {
+            return None;
+        }
+        serde_json::to_string_pretty(&sorted_json(doc)).ok()
+    };
+    let (b, a) = (pretty(before)?, pretty(after)?);
+    let pad = " ".repeat(indent + 4);
+    let mut s = String::from("jsonencode(\n");
+    let diff = similar::TextDiff::from_lines(&b, &a);
+    // A short document is shown whole; a long one as its changed parts with a few lines around.
+    let context = if b.lines().count().max(a.lines().count()) <= 40 { usize::MAX / 2 } else { 3 };
+    let groups = diff.grouped_ops(context);
+    let last_line = diff.new_slices().len();
+    for (n, group) in groups.iter().enumerate() {
+        if n == 0 && group.first().is_some_and(|op| op.new_range().start > 0) {
+            let _ = writeln!(s, "{pad}  ...");
+        }
+        for op in group {
+            for change in diff.iter_changes(op) {
+                let line = change.value().trim_end_matches('\n');
+                let _ = match change.tag() {
+                    similar::ChangeTag::Equal => writeln!(s, "{pad}  {line}"),
+                    similar::ChangeTag::Delete => writeln!(s, "{pad}{} {line}", style.paint(Tone::Remove, "-")),
+                    similar::ChangeTag::Insert => writeln!(s, "{pad}{} {line}", style.paint(Tone::Add, "+")),
+                };
+            }
+        }
+        if group.last().is_some_and(|op| op.new_range().end < last_line) {
+            let _ = writeln!(s, "{pad}  ...");
+        }
+    }
+    let _ = write!(s, "{})", " ".repeat(indent + 2));
+    Some(s)
+}
+
+/// A JSON document with every object's keys sorted, so that two documents differing only in key
+/// order print alike.
+fn sorted_json(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut entries: Vec<(String, serde_json::Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted_json(v))).collect())
+        }
+        serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sorted_json).collect()),
+        other => other,
+    }
 }
 
 /// The value as it may be shown: null stays null, every sensitive part is emptied (and still
@@ -415,6 +478,7 @@ fn drift(out: &mut String, d: &Drift, style: Style) {
                 after: Some(after.clone()),
                 replace_paths: vec![],
                 layer: None,
+                notes: Default::default(),
             };
             let mut s = String::new();
             change(&mut s, &c, style);

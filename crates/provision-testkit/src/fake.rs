@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use provision_core::state::{PersistError, State, StateStore};
 use provision_core::{
-    AttributeSchema, Attrs, DataSourceType, FindQuery, Found, IdentityStrategy, OpContext, Provider, ProviderError,
-    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value, tags,
+    AttributeSchema, Attrs, DataSourceType, DeleteNote, FindQuery, Found, IdentityStrategy, OpContext, Provider,
+    ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value, tags,
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -45,6 +45,9 @@ struct Inner {
     crashed: bool,
     /// Start and end of each mutation, in order: "start create fake_subnet.a[0]".
     timeline: Vec<String>,
+    /// How many objects each bucket holds (by bucket id): a bucket that holds any is deleted only
+    /// with `force_destroy`.
+    contents: BTreeMap<String, usize>,
 }
 
 /// The fake cloud, shared by the provider and the memory store so that crash points cover both.
@@ -152,6 +155,11 @@ impl Cloud {
     }
 
     /// Deletes an object behind provision's back.
+    /// Puts `n` objects in the bucket `id` (a bucket holding objects needs `force_destroy`).
+    pub fn put_objects(&self, id: &str, n: usize) {
+        self.lock().contents.insert(id.to_string(), n);
+    }
+
     pub fn remove(&self, id: &str) {
         self.lock().objects.remove(id);
     }
@@ -251,6 +259,8 @@ enum Kind {
     Bucket,
     /// Like a route: cannot be tagged; create adopts an identical object.
     Rule,
+    /// Like an ECS task definition: every update registers a new revision with a new id.
+    Revision,
 }
 
 struct FakeType {
@@ -324,10 +334,42 @@ pub const ALLOW_ALL: &str = "allow-all";
 fn bucket_schema() -> Schema {
     Schema::new("A fake bucket, named uniquely.")
         .with_id()
-        .attr(AttributeSchema::optional_computed("name", Type::String).force_new())
+        .attr(AttributeSchema::optional_computed("name", Type::String).force_new().unique())
         .attr(AttributeSchema::optional("name_prefix", Type::String).force_new())
         .attr(AttributeSchema::optional("versioning", Type::Bool).default(false))
+        .attr(AttributeSchema::optional("storage_class", Type::String).force_new())
+        .attr(AttributeSchema::optional("force_destroy", Type::Bool).default(false).at_destroy())
+        .attr(AttributeSchema::optional("policy", Type::String).normalize(sorted_json))
         .with_tags()
+}
+
+fn revision_schema() -> Schema {
+    Schema::new("A fake versioned object: every update registers a new revision.")
+        .with_id()
+        .attr(AttributeSchema::required("family", Type::String).force_new())
+        .attr(AttributeSchema::required("body", Type::String).normalize(sorted_json))
+        .attr(AttributeSchema::computed("arn", Type::String).per_revision())
+        .attr(AttributeSchema::computed("revision", Type::Number).per_revision())
+        .revisions("registers a new revision")
+}
+
+/// A JSON document with its keys sorted and no whitespace (what the fake cloud stores).
+fn sorted_json(v: &Value) -> Value {
+    fn sort(j: serde_json::Value) -> serde_json::Value {
+        match j {
+            serde_json::Value::Object(m) => {
+                let mut e: Vec<(String, serde_json::Value)> = m.into_iter().collect();
+                e.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(e.into_iter().map(|(k, v)| (k, sort(v))).collect())
+            }
+            serde_json::Value::Array(a) => serde_json::Value::Array(a.into_iter().map(sort).collect()),
+            other => other,
+        }
+    }
+    match v.as_str().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok()) {
+        Some(j) => Value::String(sort(j).to_string()),
+        None => v.clone(),
+    }
 }
 
 fn rule_schema() -> Schema {
@@ -459,6 +501,7 @@ impl ResourceType for FakeType {
                     Kind::Firewall => "fw",
                     Kind::Bucket => "bkt",
                     Kind::Rule => "rule",
+                    Kind::Revision => "rev",
                 };
                 let id = format!("{prefix}-{:04}", i.next_id);
                 let mut attrs = desired.clone();
@@ -474,6 +517,10 @@ impl ResourceType for FakeType {
                 }
                 if self.kind == Kind::Bucket {
                     attrs.insert("name".into(), Value::String(bucket_name(ctx, desired)));
+                }
+                if self.kind == Kind::Revision {
+                    attrs.insert("revision".into(), Value::Number(1.0));
+                    attrs.insert("arn".into(), Value::String(format!("arn:fake:revision/{id}")));
                 }
                 let mut t = tag_map(desired.get("tags_all"));
                 if self.kind != Kind::Rule {
@@ -527,6 +574,21 @@ impl ResourceType for FakeType {
                 return Err(e);
             }
             self.cloud.step().await;
+            if self.kind == Kind::Revision {
+                // A new revision with a new id; the old one is deregistered.
+                let mut i = self.cloud.lock();
+                let old =
+                    i.objects.remove(id).ok_or_else(|| err(ProviderErrorKind::NotFound, format!("{id} not found")))?;
+                let n = old.attrs.get("revision").and_then(Value::as_number).unwrap_or(1.0) + 1.0;
+                i.next_id += 1;
+                let new_id = format!("rev-{:04}", i.next_id);
+                let mut attrs = desired.clone();
+                attrs.insert("revision".into(), Value::Number(n));
+                attrs.insert("arn".into(), Value::String(format!("arn:fake:revision/{new_id}")));
+                let o = Object { attrs, ..old };
+                i.objects.insert(new_id.clone(), o.clone());
+                return Ok(self.finish(&new_id, &o));
+            }
             let o = {
                 let mut i = self.cloud.lock();
                 self.check_refs(&i, desired)?;
@@ -541,7 +603,7 @@ impl ResourceType for FakeType {
                 let mut attrs = desired.clone();
                 attrs.remove("tags_all");
                 attrs.insert("arn".into(), o.attrs.get("arn").cloned().unwrap_or(Value::Null));
-                if self.kind != Kind::Network {
+                if self.kind != Kind::Network && self.kind != Kind::Revision {
                     attrs.remove("arn");
                 }
                 for kept in ["name", "rules"] {
@@ -564,7 +626,28 @@ impl ResourceType for FakeType {
         result
     }
 
-    async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+    async fn check_delete(
+        &self,
+        _ctx: &ReadContext,
+        id: &str,
+        attrs: &Attrs,
+    ) -> Result<Vec<DeleteNote>, ProviderError> {
+        if self.kind != Kind::Bucket {
+            return Ok(vec![]);
+        }
+        self.cloud.lock().calls.push(format!("check_delete {} {id}", self.name));
+        let n = self.cloud.lock().contents.get(id).copied().unwrap_or(0);
+        let force = attrs.get("force_destroy").and_then(Value::as_bool).unwrap_or(false);
+        Ok(match (n, force) {
+            (0, _) => vec![],
+            (n, false) => vec![DeleteNote::refuse(format!(
+                "the bucket holds {n} objects; set force_destroy = true to delete them with it"
+            ))],
+            (n, true) => vec![DeleteNote::warn(format!("its {n} objects are deleted with it (force_destroy)"))],
+        })
+    }
+
+    async fn delete(&self, _ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
         let what = format!("delete {} {id}", self.name);
         self.cloud.lock().calls.push(what.clone());
         self.cloud.enter(what.clone()).await;
@@ -575,6 +658,12 @@ impl ResourceType for FakeType {
             self.cloud.step().await;
             {
                 let mut i = self.cloud.lock();
+                let held = i.contents.get(id).copied().unwrap_or(0);
+                if held > 0 && prior.get("force_destroy").and_then(Value::as_bool) != Some(true) {
+                    return Err(err(ProviderErrorKind::Conflict, format!("bucket {id} is not empty"))
+                        .with_code("BucketNotEmpty"));
+                }
+                i.contents.remove(id);
                 let in_use = i.objects.values().any(|o| o.attrs.values().any(|v| v.as_str() == Some(id)));
                 if in_use {
                     return Err(err(
@@ -750,6 +839,7 @@ impl FakeProvider {
                 t(Kind::Nat, "fake_nat", nat_schema()),
                 t(Kind::Network, "fake_network", network_schema()),
                 t(Kind::Route, "fake_route", route_schema()),
+                t(Kind::Revision, "fake_revision", revision_schema()),
                 t(Kind::Rule, "fake_rule", rule_schema()),
                 t(Kind::Subnet, "fake_subnet", subnet_schema()),
             ],

@@ -190,7 +190,7 @@ pub async fn run(printer: &Printer, cmd: StateCommand) -> Result<Status> {
             printer.success(&format!("The lock {id} was removed; the state is unlocked."));
         }
         StateCommand::Bootstrap => {
-            let provider = provision_aws::AwsProvider::new();
+            let provider = crate::session::providers(std::sync::Arc::new(provision_aws::AwsProvider::new()));
             let (module, _) = provision_config::load_dir(std::path::Path::new("."), &provider);
             if module.backend.as_ref().is_none_or(|b| b.kind != "s3") {
                 printer.line("Nothing to bootstrap: the local backend needs no setup. Add a `backend \"s3\"` block to keep the state in S3.");

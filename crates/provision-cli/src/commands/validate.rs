@@ -12,8 +12,8 @@ use provision_engine::{Engine, Options};
 use std::sync::Arc;
 
 pub async fn run(printer: &Printer, vars: Vec<VarSource>) -> Result<Status> {
-    let provider = Arc::new(AwsProvider::new());
-    let mut module = load_module(printer, provider.as_ref())?;
+    let provider = crate::session::providers(Arc::new(AwsProvider::new()));
+    let mut module = load_module(printer, &provider)?;
     // Values given for variables are used; a variable without one is unknown, not an error.
     let inputs = VariableInputs { env: VariableInputs::from_process_env(), cli: vars, extra_files: vec![] };
     let variables = match resolve_known_variables(&mut module, &inputs) {

@@ -4,6 +4,8 @@
 mod apply;
 mod contract;
 mod crash;
+mod deletes;
+mod documents;
 mod layers;
 mod limits;
 mod plan;
@@ -30,9 +32,9 @@ pub(crate) fn options(parallelism: usize) -> Options {
 
 /// An engine for `config` against `cloud`; configuration errors come back rendered.
 pub(crate) fn engine_with(config: &str, cloud: &Cloud, vars: &[&str], opts: Options) -> Result<Engine, String> {
-    let provider = Arc::new(FakeProvider::new(cloud));
+    let provider = provision_core::Providers::one(Arc::new(FakeProvider::new(cloud)));
     let (mut module, diags) =
-        load_files(Path::new("/nonexistent-provision-test-dir"), vec![("main.tf".into(), config.into())], &*provider);
+        load_files(Path::new("/nonexistent-provision-test-dir"), vec![("main.tf".into(), config.into())], &provider);
     if diags.has_errors() {
         return Err(render_diagnostics(&diags, &module.sources));
     }

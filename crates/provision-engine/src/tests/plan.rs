@@ -337,9 +337,9 @@ resource "fake_subnet" "t" {
 }
 "#;
     let cloud = Cloud::new();
-    let provider = Arc::new(provision_testkit::FakeProvider::new(&cloud));
+    let provider = provision_core::Providers::one(Arc::new(provision_testkit::FakeProvider::new(&cloud)));
     let (mut module, diags) =
-        provision_config::load_files(Path::new("/nonexistent"), vec![("main.tf".into(), cfg.into())], &*provider);
+        provision_config::load_files(Path::new("/nonexistent"), vec![("main.tf".into(), cfg.into())], &provider);
     assert!(!diags.has_errors(), "{}", render_diagnostics(&diags, &module.sources));
     let (vars, _) = provision_config::resolve_known_variables(&mut module, &Default::default()).expect("variables");
     let module = Arc::new(module);
