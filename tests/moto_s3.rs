@@ -270,7 +270,8 @@ async fn a_private_site_bucket_lives_changes_drifts_and_is_destroyed_only_when_f
 
     // A new index.html: only that object is written again, in place.
     let c = s3(&s).await;
-    let v1 = c.head_object().bucket(SITE).key("index.html").send().await.expect("head").version_id().map(str::to_string);
+    let v1 =
+        c.head_object().bucket(SITE).key("index.html").send().await.expect("head").version_id().map(str::to_string);
     let (code, plan) = plan_exit(&s, &["-var", "index=<h1>v2</h1>"]);
     assert_eq!(code, Some(2), "{plan}");
     assert!(plan.contains("1 to change"), "{plan}");
@@ -278,9 +279,11 @@ async fn a_private_site_bucket_lives_changes_drifts_and_is_destroyed_only_when_f
     assert!(plan.contains("aws_s3_object.index"), "{plan}");
     let out = s.ok(&["apply", "--auto-approve", "-var", "index=<h1>v2</h1>"]);
     assert!(out.contains("Resources: 0 added, 1 changed, 0 destroyed."), "{out}");
-    let body = c.get_object().bucket(SITE).key("index.html").send().await.expect("get").body.collect().await.expect("body");
+    let body =
+        c.get_object().bucket(SITE).key("index.html").send().await.expect("get").body.collect().await.expect("body");
     assert_eq!(body.into_bytes().as_ref(), b"<h1>v2</h1>");
-    let v2 = c.head_object().bucket(SITE).key("index.html").send().await.expect("head").version_id().map(str::to_string);
+    let v2 =
+        c.head_object().bucket(SITE).key("index.html").send().await.expect("head").version_id().map(str::to_string);
     assert_ne!(v1, v2, "a new version of the same object");
     let (code, plan) = plan_exit(&s, &["-var", "index=<h1>v2</h1>"]);
     assert_eq!(code, Some(0), "{plan}");
@@ -308,7 +311,13 @@ async fn a_private_site_bucket_lives_changes_drifts_and_is_destroyed_only_when_f
 
     // Objects made outside provision, with old versions: the destroy is refused when planning.
     for body in ["a", "b", "c"] {
-        c.put_object().bucket(SITE).key("uploads/report.csv").body(ByteStream::from_static(body.as_bytes())).send().await.expect("put");
+        c.put_object()
+            .bucket(SITE)
+            .key("uploads/report.csv")
+            .body(ByteStream::from_static(body.as_bytes()))
+            .send()
+            .await
+            .expect("put");
     }
     let out = s.run(&["destroy", "--auto-approve", "-var", "index=<h1>v2</h1>"]);
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));

@@ -9,7 +9,9 @@ use crate::util::{block, get_string, items, need_str, one, s};
 use async_trait::async_trait;
 use aws_sdk_s3::types::{AccessControlPolicy, BucketCannedAcl, Grant, Grantee, Owner, Permission, Type as GranteeType};
 use provision_aws_core::validate::one_of;
-use provision_core::{AttributeSchema, Attrs, BlockSchema, Nesting, ProviderError, ProviderErrorKind, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, BlockSchema, Nesting, ProviderError, ProviderErrorKind, Schema, Type, Value,
+};
 
 pub(crate) struct Acl;
 
@@ -126,7 +128,8 @@ impl Setting for Acl {
     }
 
     async fn put(c: &Clients, bucket: &str, d: &Attrs) -> Result<(), ProviderError> {
-        let mut req = c.s3.put_bucket_acl().bucket(bucket).set_expected_bucket_owner(get_string(d, "expected_bucket_owner"));
+        let mut req =
+            c.s3.put_bucket_acl().bucket(bucket).set_expected_bucket_owner(get_string(d, "expected_bucket_owner"));
         if let Some(acl) = get_string(d, "acl") {
             req = req.acl(BucketCannedAcl::from(acl.as_str()));
         } else if let Some(p) = one(d, "access_control_policy") {
@@ -146,7 +149,12 @@ impl Setting for Acl {
                 policy = policy.grants(grant.build());
             }
             if let Some(o) = one(p, "owner") {
-                policy = policy.owner(Owner::builder().set_id(get_string(o, "id")).set_display_name(get_string(o, "display_name")).build());
+                policy = policy.owner(
+                    Owner::builder()
+                        .set_id(get_string(o, "id"))
+                        .set_display_name(get_string(o, "display_name"))
+                        .build(),
+                );
             }
             req = req.access_control_policy(policy.build());
         }

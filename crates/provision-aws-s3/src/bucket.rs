@@ -150,14 +150,20 @@ fn legacy_blocks(schema: Schema) -> Schema {
     let days_block = |name| {
         list_block(
             name,
-            Schema::new("").attr(opt("days", Type::Number)).attr(opt("date", Type::String)).attr(opt("expired_object_delete_marker", Type::Bool)),
+            Schema::new("")
+                .attr(opt("days", Type::Number))
+                .attr(opt("date", Type::String))
+                .attr(opt("expired_object_delete_marker", Type::Bool)),
             refused,
         )
     };
     let transition = |name| {
         list_block(
             name,
-            Schema::new("").attr(opt("days", Type::Number)).attr(opt("date", Type::String)).attr(req("storage_class", Type::String)),
+            Schema::new("")
+                .attr(opt("days", Type::Number))
+                .attr(opt("date", Type::String))
+                .attr(req("storage_class", Type::String)),
             refused,
         )
     };
@@ -304,13 +310,12 @@ impl Bucket {
         let mut out = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
-            let page = c
-                .s3
-                .list_buckets()
-                .set_continuation_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| sdk("ListBuckets", e))?;
+            let page =
+                c.s3.list_buckets()
+                    .set_continuation_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| sdk("ListBuckets", e))?;
             for b in page.buckets() {
                 if let Some(n) = b.name() {
                     out.insert(n.to_string(), b.bucket_region().map(str::to_string));
@@ -357,21 +362,22 @@ impl Bucket {
         let mut deleted: u64 = 0;
         loop {
             // Always list from the start: what was deleted is gone, so each page is new work.
-            let page = c
-                .s3
-                .list_object_versions()
-                .bucket(name)
-                .max_keys(1000)
-                .send()
-                .await
-                .map_err(|e| on("ListObjectVersions", name, e))?;
+            let page =
+                c.s3.list_object_versions()
+                    .bucket(name)
+                    .max_keys(1000)
+                    .send()
+                    .await
+                    .map_err(|e| on("ListObjectVersions", name, e))?;
             let mut ids = vec![];
             let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
             let markers = page.delete_markers().iter().map(|m| (m.key(), m.version_id()));
             for (key, version) in versions.chain(markers) {
                 let Some(key) = key else { continue };
                 let id = ObjectIdentifier::builder().key(key).set_version_id(version.map(str::to_string)).build();
-                ids.push(id.map_err(|e| ProviderError::new(ProviderErrorKind::Invalid, format!("bucket {name}: {e}")))?);
+                ids.push(
+                    id.map_err(|e| ProviderError::new(ProviderErrorKind::Invalid, format!("bucket {name}: {e}")))?,
+                );
             }
             if ids.is_empty() {
                 return Ok(deleted);
@@ -384,15 +390,14 @@ impl Bucket {
                     .quiet(true)
                     .build()
                     .map_err(|e| ProviderError::new(ProviderErrorKind::Invalid, format!("bucket {name}: {e}")))?;
-                let out = c
-                    .s3
-                    .delete_objects()
-                    .bucket(name)
-                    .delete(delete)
-                    .bypass_governance_retention(true)
-                    .send()
-                    .await
-                    .map_err(|e| on("DeleteObjects", name, e))?;
+                let out =
+                    c.s3.delete_objects()
+                        .bucket(name)
+                        .delete(delete)
+                        .bypass_governance_retention(true)
+                        .send()
+                        .await
+                        .map_err(|e| on("DeleteObjects", name, e))?;
                 if let Some(err) = out.errors().first() {
                     return Err(ProviderError::new(
                         ProviderErrorKind::Conflict,
@@ -409,7 +414,9 @@ impl Bucket {
             }
             deleted += count;
             let total = if more { format!("at least {}", deleted + 1) } else { deleted.to_string() };
-            op.status(format!("emptying bucket {name}: deleted {deleted} of {total} object versions and delete markers"));
+            op.status(format!(
+                "emptying bucket {name}: deleted {deleted} of {total} object versions and delete markers"
+            ));
         }
     }
 }
@@ -484,7 +491,9 @@ impl ResourceType for Bucket {
                 if let provision_core::Owner::Other(why) = ctx.identity.owner_of(pairs(&tags)) {
                     return Err(ProviderError::new(
                         ProviderErrorKind::Conflict,
-                        format!("bucket {name} already exists in this account and {why}: import it, or choose another name"),
+                        format!(
+                            "bucket {name} already exists in this account and {why}: import it, or choose another name"
+                        ),
                     ));
                 }
             }
@@ -498,7 +507,8 @@ impl ResourceType for Bucket {
             Err(e) => return Err(e),
         }
         ctx.status("tagging the new bucket");
-        retry(Policy::NEW_OBJECT, || put_bucket_tags(c, &name, &ctx.identity, desired.get("tags_all")), nothing).await?;
+        retry(Policy::NEW_OBJECT, || put_bucket_tags(c, &name, &ctx.identity, desired.get("tags_all")), nothing)
+            .await?;
         let mut prior = desired.clone();
         prior.entry("object_lock_enabled".into()).or_insert(Value::Bool(false));
         let tags = tags::create_tags(&ctx.identity, desired.get("tags_all"));
@@ -513,14 +523,22 @@ impl ResourceType for Bucket {
         let region = get_str(prior, "region").map(str::to_string);
         let tags = tags::create_tags(&ctx.identity, desired.get("tags_all"));
         let mut keep = desired.clone();
-        keep.insert("object_lock_enabled".into(), prior.get("object_lock_enabled").cloned().unwrap_or(Value::Bool(false)));
+        keep.insert(
+            "object_lock_enabled".into(),
+            prior.get("object_lock_enabled").cloned().unwrap_or(Value::Bool(false)),
+        );
         Ok(Self::attrs(c, id, region.as_deref(), &tags, &keep))
     }
 
     /// One `ListObjectVersions` with `max-keys` 1: is anything in the bucket? When what it finds
     /// is an object of this stack (an `aws_s3_object`, deleted before the bucket), one more page
     /// of up to 1000 says whether anything else is there.
-    async fn check_delete(&self, _ctx: &ReadContext, id: &str, attrs: &Attrs) -> Result<Vec<DeleteNote>, ProviderError> {
+    async fn check_delete(
+        &self,
+        _ctx: &ReadContext,
+        id: &str,
+        attrs: &Attrs,
+    ) -> Result<Vec<DeleteNote>, ProviderError> {
         let c = self.ctx.clients().await?;
         let mut first_other = None;
         for max in [1, 1000] {
@@ -565,7 +583,9 @@ impl ResourceType for Bucket {
         let force = get_bool(prior, "force_destroy") == Some(true);
         if force {
             match Self::empty(c, ctx, id).await {
-                Ok(n) if n > 0 => ctx.status(format!("deleted {n} object versions and delete markers; deleting bucket {id}")),
+                Ok(n) if n > 0 => {
+                    ctx.status(format!("deleted {n} object versions and delete markers; deleting bucket {id}"))
+                }
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => return Ok(()),
                 Err(e) => return Err(e),

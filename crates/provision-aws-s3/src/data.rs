@@ -19,16 +19,21 @@ pub(crate) struct BucketData {
 impl BucketData {
     pub fn new(ctx: Arc<Context>) -> Self {
         let computed = |n: &'static str, d: &'static str| AttributeSchema::computed(n, Type::String).describe(d);
-        let schema = Schema::new("An existing bucket, by name. Two calls: `HeadBucket` (existence and region) and `GetBucketWebsite`.")
-            .attr(AttributeSchema::required("bucket", Type::String).describe("The bucket's name."))
-            .attr(computed("id", "The bucket's name."))
-            .attr(computed("arn", "`arn:<partition>:s3:::<bucket>`."))
-            .attr(computed("bucket_domain_name", "`<bucket>.s3.amazonaws.com`."))
-            .attr(computed("bucket_regional_domain_name", "`<bucket>.s3.<region>.amazonaws.com`."))
-            .attr(computed("hosted_zone_id", "S3's Route 53 hosted zone in the bucket's region."))
-            .attr(computed("region", "The region the bucket is in."))
-            .attr(computed("website_endpoint", "The website endpoint, when the bucket has website hosting (null otherwise)."))
-            .attr(computed("website_domain", "The website domain, when the bucket has website hosting (null otherwise)."));
+        let schema = Schema::new(
+            "An existing bucket, by name. Two calls: `HeadBucket` (existence and region) and `GetBucketWebsite`.",
+        )
+        .attr(AttributeSchema::required("bucket", Type::String).describe("The bucket's name."))
+        .attr(computed("id", "The bucket's name."))
+        .attr(computed("arn", "`arn:<partition>:s3:::<bucket>`."))
+        .attr(computed("bucket_domain_name", "`<bucket>.s3.amazonaws.com`."))
+        .attr(computed("bucket_regional_domain_name", "`<bucket>.s3.<region>.amazonaws.com`."))
+        .attr(computed("hosted_zone_id", "S3's Route 53 hosted zone in the bucket's region."))
+        .attr(computed("region", "The region the bucket is in."))
+        .attr(computed(
+            "website_endpoint",
+            "The website endpoint, when the bucket has website hosting (null otherwise).",
+        ))
+        .attr(computed("website_domain", "The website domain, when the bucket has website hosting (null otherwise)."));
         BucketData { ctx, schema }
     }
 }
@@ -49,13 +54,18 @@ impl DataSourceType for BucketData {
         let head = c.s3.head_bucket().bucket(name).send().await.map_err(|e| {
             let e = on("HeadBucket", name, e);
             if e.is_not_found() {
-                ProviderError::new(ProviderErrorKind::NotFound, format!("bucket {name} does not exist (or is not visible to these credentials)"))
+                ProviderError::new(
+                    ProviderErrorKind::NotFound,
+                    format!("bucket {name} does not exist (or is not visible to these credentials)"),
+                )
             } else {
                 e
             }
         })?;
         let region = head.bucket_region().filter(|r| !r.is_empty()).unwrap_or(&c.region).to_string();
-        let website = absent_setting(c.s3.get_bucket_website().bucket(name).send().await.map_err(|e| on("GetBucketWebsite", name, e)))?;
+        let website = absent_setting(
+            c.s3.get_bucket_website().bucket(name).send().await.map_err(|e| on("GetBucketWebsite", name, e)),
+        )?;
         let suffix = if c.partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" };
         let mut a = Attrs::new();
         a.insert("id".into(), Value::String(name.into()));
@@ -65,7 +75,10 @@ impl DataSourceType for BucketData {
         a.insert("bucket_regional_domain_name".into(), Value::String(format!("{name}.s3.{region}.{suffix}")));
         a.insert("hosted_zone_id".into(), s(hosted_zone_id(&region)));
         let domain = website.map(|_| website_domain(&region));
-        a.insert("website_endpoint".into(), domain.as_ref().map_or(Value::Null, |d| Value::String(format!("{name}.{d}"))));
+        a.insert(
+            "website_endpoint".into(),
+            domain.as_ref().map_or(Value::Null, |d| Value::String(format!("{name}.{d}"))),
+        );
         a.insert("website_domain".into(), domain.map_or(Value::Null, Value::String));
         a.insert("region".into(), Value::String(region));
         Ok(a)

@@ -1,9 +1,9 @@
 //! S3's error codes, added to the common classification of `provision-aws-core`.
 
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use provision_aws_core::ErrorTable;
 use provision_core::ProviderError;
-use aws_sdk_s3::config::http::HttpResponse;
 use provision_core::ProviderErrorKind::{Auth, Conflict, Invalid, NotFound};
 
 /// Codes particular to S3. Its `NoSuch*` codes (`NoSuchBucket`, `NoSuchBucketPolicy`,

@@ -15,7 +15,9 @@ use aws_sdk_s3::types::{
 };
 use provision_aws_core::tags::string_map;
 use provision_aws_core::validate::one_of;
-use provision_core::{AttributeSchema, Attrs, BlockSchema, Nesting, ProviderError, ProviderErrorKind, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, BlockSchema, Nesting, ProviderError, ProviderErrorKind, Schema, Type, Value,
+};
 
 pub(crate) struct Lifecycle;
 
@@ -103,7 +105,8 @@ fn read_rule(r: &LifecycleRule, prior_rules: &[&Attrs]) -> Value {
             am.insert("prefix".into(), text(a.prefix()));
             am.insert("object_size_greater_than".into(), n(a.object_size_greater_than()));
             am.insert("object_size_less_than".into(), n(a.object_size_less_than()));
-            let tags: Attrs = a.tags().iter().map(|t| (t.key().to_string(), Value::String(t.value().to_string()))).collect();
+            let tags: Attrs =
+                a.tags().iter().map(|t| (t.key().to_string(), Value::String(t.value().to_string()))).collect();
             am.insert("tags".into(), Value::Map(tags));
             block(am)
         });
@@ -122,7 +125,10 @@ fn read_rule(r: &LifecycleRule, prior_rules: &[&Attrs]) -> Value {
         let mut em = Attrs::new();
         em.insert("date".into(), date(e.date()));
         em.insert("days".into(), n32(e.days().filter(|d| *d > 0)));
-        em.insert("expired_object_delete_marker".into(), e.expired_object_delete_marker().map_or(Value::Null, Value::Bool));
+        em.insert(
+            "expired_object_delete_marker".into(),
+            e.expired_object_delete_marker().map_or(Value::Null, Value::Bool),
+        );
         block(em)
     });
     m.insert("expiration".into(), expiration.unwrap_or(Value::List(vec![])));
@@ -179,9 +185,8 @@ fn tag(bucket: &str, k: &str, v: &str) -> Result<Tag, ProviderError> {
 }
 
 fn build_rule(bucket: &str, r: &Attrs) -> Result<LifecycleRule, ProviderError> {
-    let mut rule = LifecycleRule::builder()
-        .id(need_str(r, "id")?)
-        .status(ExpirationStatus::from(need_str(r, "status")?));
+    let mut rule =
+        LifecycleRule::builder().id(need_str(r, "id")?).status(ExpirationStatus::from(need_str(r, "status")?));
     // AWS needs a filter (or the deprecated prefix): no filter block means every object.
     let mut filter = LifecycleRuleFilter::builder();
     match one(r, "filter") {
@@ -244,10 +249,13 @@ fn build_rule(bucket: &str, r: &Attrs) -> Result<LifecycleRule, ProviderError> {
     }
     if let Some(a) = one(r, "abort_incomplete_multipart_upload") {
         rule = rule.abort_incomplete_multipart_upload(
-            AbortIncompleteMultipartUpload::builder().set_days_after_initiation(get_i32(a, "days_after_initiation")).build(),
+            AbortIncompleteMultipartUpload::builder()
+                .set_days_after_initiation(get_i32(a, "days_after_initiation"))
+                .build(),
         );
     }
-    rule.build().map_err(|e| ProviderError::new(ProviderErrorKind::Invalid, format!("bucket {bucket}: lifecycle rule: {e}")))
+    rule.build()
+        .map_err(|e| ProviderError::new(ProviderErrorKind::Invalid, format!("bucket {bucket}: lifecycle rule: {e}")))
 }
 
 #[async_trait]
@@ -255,28 +263,37 @@ impl Setting for Lifecycle {
     const TYPE: &'static str = "aws_s3_bucket_lifecycle_configuration";
 
     fn schema() -> Schema {
-        let filter = size_attrs(Schema::new("").attr(AttributeSchema::optional("prefix", Type::String).describe("Only keys that begin with this.")))
-            .block(list(
-                "tag",
+        let filter = size_attrs(
+            Schema::new("")
+                .attr(AttributeSchema::optional("prefix", Type::String).describe("Only keys that begin with this.")),
+        )
+        .block(list(
+            "tag",
+            Schema::new("")
+                .attr(AttributeSchema::required("key", Type::String).describe("The tag's key."))
+                .attr(AttributeSchema::required("value", Type::String).describe("The tag's value.")),
+            "Only objects with this tag.",
+        ))
+        .block(list(
+            "and",
+            size_attrs(
                 Schema::new("")
-                    .attr(AttributeSchema::required("key", Type::String).describe("The tag's key."))
-                    .attr(AttributeSchema::required("value", Type::String).describe("The tag's value.")),
-                "Only objects with this tag.",
-            ))
-            .block(list(
-                "and",
-                size_attrs(
-                    Schema::new("")
-                        .attr(AttributeSchema::optional("prefix", Type::String).describe("Only keys that begin with this."))
-                        .attr(AttributeSchema::optional("tags", Type::map(Type::String)).describe("Only objects with all these tags.")),
-                ),
-                "Several conditions together.",
-            ));
+                    .attr(AttributeSchema::optional("prefix", Type::String).describe("Only keys that begin with this."))
+                    .attr(
+                        AttributeSchema::optional("tags", Type::map(Type::String))
+                            .describe("Only objects with all these tags."),
+                    ),
+            ),
+            "Several conditions together.",
+        ));
         let transition = |name: &'static str, noncurrent: bool| {
             let mut s = Schema::new("");
             s = if noncurrent {
-                s.attr(AttributeSchema::required("noncurrent_days", Type::Number).describe("Days after the version became noncurrent."))
-                    .attr(num("newer_noncurrent_versions", "How many newer noncurrent versions to keep first."))
+                s.attr(
+                    AttributeSchema::required("noncurrent_days", Type::Number)
+                        .describe("Days after the version became noncurrent."),
+                )
+                .attr(num("newer_noncurrent_versions", "How many newer noncurrent versions to keep first."))
             } else {
                 s.attr(AttributeSchema::optional("date", Type::String).describe("A date (RFC 3339, midnight UTC)."))
                     .attr(num("days", "Days after the object's creation."))
@@ -284,7 +301,9 @@ impl Setting for Lifecycle {
             BlockSchema::new(
                 name,
                 Nesting::Set,
-                s.attr(AttributeSchema::required("storage_class", Type::String).validate(storage_class).describe("`GLACIER`, `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `DEEP_ARCHIVE` or `GLACIER_IR`.")),
+                s.attr(AttributeSchema::required("storage_class", Type::String).validate(storage_class).describe(
+                    "`GLACIER`, `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `DEEP_ARCHIVE` or `GLACIER_IR`.",
+                )),
                 "A move to another storage class.",
             )
         };
@@ -339,13 +358,12 @@ impl Setting for Lifecycle {
     }
 
     async fn get(c: &Clients, bucket: &str, prior: &Attrs) -> Result<Option<Attrs>, ProviderError> {
-        let r = c
-            .s3
-            .get_bucket_lifecycle_configuration()
-            .bucket(bucket)
-            .send()
-            .await
-            .map_err(|e| on("GetBucketLifecycleConfiguration", bucket, e));
+        let r =
+            c.s3.get_bucket_lifecycle_configuration()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| on("GetBucketLifecycleConfiguration", bucket, e));
         let Some(out) = absent_setting(r)? else { return Ok(None) };
         let prior_rules = items(prior, "rule");
         let mut a = Attrs::new();
@@ -368,7 +386,8 @@ impl Setting for Lifecycle {
             .bucket(bucket)
             .lifecycle_configuration(config)
             .set_transition_default_minimum_object_size(
-                get_string(d, "transition_default_minimum_object_size").map(|t| TransitionDefaultMinimumObjectSize::from(t.as_str())),
+                get_string(d, "transition_default_minimum_object_size")
+                    .map(|t| TransitionDefaultMinimumObjectSize::from(t.as_str())),
             )
             .set_expected_bucket_owner(get_string(d, "expected_bucket_owner"))
             .send()

@@ -90,7 +90,9 @@ fn sse(v: &Value) -> Result<(), String> {
 
 fn metadata_keys(v: &Value) -> Result<(), String> {
     match v.as_map().and_then(|m| m.keys().find(|k| k.chars().any(|c| c.is_ascii_uppercase()))) {
-        Some(k) => Err(format!("metadata key \"{k}\" has uppercase letters: S3 stores metadata keys lowercase, write it lowercase")),
+        Some(k) => Err(format!(
+            "metadata key \"{k}\" has uppercase letters: S3 stores metadata keys lowercase, write it lowercase"
+        )),
         None => Ok(()),
     }
 }
@@ -195,14 +197,13 @@ impl Object {
             }
         };
         let tags = if head.tag_count().unwrap_or(0) > 0 {
-            let out = c
-                .s3
-                .get_object_tagging()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-                .map_err(|e| on("GetObjectTagging", bucket, e))?;
+            let out =
+                c.s3.get_object_tagging()
+                    .bucket(bucket)
+                    .key(key)
+                    .send()
+                    .await
+                    .map_err(|e| on("GetObjectTagging", bucket, e))?;
             out.tag_set().iter().map(|t| (t.key().to_string(), Value::String(t.value().to_string()))).collect()
         } else {
             BTreeMap::new()
@@ -235,7 +236,10 @@ impl Object {
         a.insert("content_language".into(), s(head.content_language()));
         a.insert("website_redirect".into(), s(head.website_redirect_location()));
         let metadata = head.metadata().map(|m| m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect());
-        a.insert("metadata".into(), metadata.filter(|m: &BTreeMap<String, Value>| !m.is_empty()).map_or(Value::Null, Value::Map));
+        a.insert(
+            "metadata".into(),
+            metadata.filter(|m: &BTreeMap<String, Value>| !m.is_empty()).map_or(Value::Null, Value::Map),
+        );
         a.insert(
             "storage_class".into(),
             Value::String(head.storage_class().map_or("STANDARD", |c| c.as_str()).to_string()),
@@ -252,7 +256,8 @@ impl Object {
 
     /// The object's body, from `content`, `content_base64` or the `source` file.
     async fn body(d: &Attrs, bucket: &str, key: &str) -> Result<ByteStream, ProviderError> {
-        let bad = |m: String| ProviderError::new(ProviderErrorKind::Invalid, format!("object s3://{bucket}/{key}: {m}"));
+        let bad =
+            |m: String| ProviderError::new(ProviderErrorKind::Invalid, format!("object s3://{bucket}/{key}: {m}"));
         if let Some(t) = get_str(d, "content") {
             return Ok(ByteStream::from(t.as_bytes().to_vec()));
         }
@@ -274,29 +279,35 @@ impl Object {
         let (bucket, key) = (need_str(d, "bucket")?, need_str(d, "key")?);
         let metadata: std::collections::HashMap<String, String> = string_map(d.get("metadata")).into_iter().collect();
         // The bucket may have been created moments ago and not be visible yet.
-        retry(Policy::NEW_OBJECT, || async {
-            c.s3.put_object()
-            .bucket(bucket)
-            .key(key)
-            .body(Self::body(d, bucket, key).await?)
-            .set_content_type(get_string(d, "content_type"))
-            .set_cache_control(get_string(d, "cache_control"))
-            .set_content_disposition(get_string(d, "content_disposition"))
-            .set_content_encoding(get_string(d, "content_encoding"))
-            .set_content_language(get_string(d, "content_language"))
-            .set_website_redirect_location(get_string(d, "website_redirect"))
-            .set_storage_class(get_string(d, "storage_class").map(|s| StorageClass::from(s.as_str())))
-            .set_server_side_encryption(get_string(d, "server_side_encryption").map(|s| ServerSideEncryption::from(s.as_str())))
-            .set_ssekms_key_id(get_string(d, "kms_key_id"))
-            .set_bucket_key_enabled(get_bool(d, "bucket_key_enabled"))
-            .set_acl(get_string(d, "acl").map(|a| ObjectCannedAcl::from(a.as_str())))
-            .set_metadata((!metadata.is_empty()).then(|| metadata.clone()))
-            .set_tagging(tagging_header(&string_map(d.get("tags_all"))))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| on("PutObject", bucket, e))
-        }, nothing)
+        retry(
+            Policy::NEW_OBJECT,
+            || async {
+                c.s3.put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .body(Self::body(d, bucket, key).await?)
+                    .set_content_type(get_string(d, "content_type"))
+                    .set_cache_control(get_string(d, "cache_control"))
+                    .set_content_disposition(get_string(d, "content_disposition"))
+                    .set_content_encoding(get_string(d, "content_encoding"))
+                    .set_content_language(get_string(d, "content_language"))
+                    .set_website_redirect_location(get_string(d, "website_redirect"))
+                    .set_storage_class(get_string(d, "storage_class").map(|s| StorageClass::from(s.as_str())))
+                    .set_server_side_encryption(
+                        get_string(d, "server_side_encryption").map(|s| ServerSideEncryption::from(s.as_str())),
+                    )
+                    .set_ssekms_key_id(get_string(d, "kms_key_id"))
+                    .set_bucket_key_enabled(get_bool(d, "bucket_key_enabled"))
+                    .set_acl(get_string(d, "acl").map(|a| ObjectCannedAcl::from(a.as_str())))
+                    .set_metadata((!metadata.is_empty()).then(|| metadata.clone()))
+                    .set_tagging(tagging_header(&string_map(d.get("tags_all"))))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| on("PutObject", bucket, e))
+            },
+            nothing,
+        )
         .await
     }
 
@@ -324,15 +335,14 @@ impl Object {
     /// versioned bucket).
     async fn delete_versions(c: &Clients, bucket: &str, key: &str, bypass: bool) -> Result<(), ProviderError> {
         loop {
-            let page = c
-                .s3
-                .list_object_versions()
-                .bucket(bucket)
-                .prefix(key)
-                .max_keys(1000)
-                .send()
-                .await
-                .map_err(|e| on("ListObjectVersions", bucket, e))?;
+            let page =
+                c.s3.list_object_versions()
+                    .bucket(bucket)
+                    .prefix(key)
+                    .max_keys(1000)
+                    .send()
+                    .await
+                    .map_err(|e| on("ListObjectVersions", bucket, e))?;
             let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
             let markers = page.delete_markers().iter().map(|m| (m.key(), m.version_id()));
             let mut ids = vec![];
@@ -341,25 +351,24 @@ impl Object {
                     continue;
                 }
                 let id = ObjectIdentifier::builder().key(key).set_version_id(v.map(str::to_string)).build();
-                ids.push(id.map_err(|e| ProviderError::new(ProviderErrorKind::Invalid, format!("object s3://{bucket}/{key}: {e}")))?);
+                ids.push(id.map_err(|e| {
+                    ProviderError::new(ProviderErrorKind::Invalid, format!("object s3://{bucket}/{key}: {e}"))
+                })?);
             }
             if ids.is_empty() {
                 return Ok(());
             }
-            let delete = Delete::builder()
-                .set_objects(Some(ids))
-                .quiet(true)
-                .build()
-                .map_err(|e| ProviderError::new(ProviderErrorKind::Invalid, format!("object s3://{bucket}/{key}: {e}")))?;
-            let out = c
-                .s3
-                .delete_objects()
-                .bucket(bucket)
-                .delete(delete)
-                .bypass_governance_retention(bypass)
-                .send()
-                .await
-                .map_err(|e| on("DeleteObjects", bucket, e))?;
+            let delete = Delete::builder().set_objects(Some(ids)).quiet(true).build().map_err(|e| {
+                ProviderError::new(ProviderErrorKind::Invalid, format!("object s3://{bucket}/{key}: {e}"))
+            })?;
+            let out =
+                c.s3.delete_objects()
+                    .bucket(bucket)
+                    .delete(delete)
+                    .bypass_governance_retention(bypass)
+                    .send()
+                    .await
+                    .map_err(|e| on("DeleteObjects", bucket, e))?;
             if let Some(err) = out.errors().first() {
                 return Err(ProviderError::new(
                     ProviderErrorKind::Conflict,
@@ -427,7 +436,13 @@ impl ResourceType for Object {
     /// A change of the body or a header writes the object again (`PutObject`, a new version in a
     /// versioned bucket), as Terraform does; tags alone are `PutObjectTagging`, the ACL alone
     /// `PutObjectAcl`; `force_destroy` alone makes no call.
-    async fn update(&self, _ctx: &OpContext, _id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        _id: &str,
+        prior: &Attrs,
+        desired: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let (bucket, key) = (need_str(desired, "bucket")?, need_str(desired, "key")?);
         let changed = |k: &str| prior.get(k).unwrap_or(&Value::Null) != desired.get(k).unwrap_or(&Value::Null);

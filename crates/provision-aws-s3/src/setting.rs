@@ -48,10 +48,11 @@ impl<S: Setting> BucketSetting<S> {
     pub fn new(ctx: Arc<Context>) -> Self {
         let mut schema = S::schema();
         let mut attributes = vec![
-            AttributeSchema::computed("id", Type::String).describe("The bucket's name (a setting has no id of its own)."),
-            AttributeSchema::required("bucket", Type::String)
-                .force_new()
-                .describe("The bucket's name (`aws_s3_bucket.<name>.id`). Another bucket is another setting: replaced."),
+            AttributeSchema::computed("id", Type::String)
+                .describe("The bucket's name (a setting has no id of its own)."),
+            AttributeSchema::required("bucket", Type::String).force_new().describe(
+                "The bucket's name (`aws_s3_bucket.<name>.id`). Another bucket is another setting: replaced.",
+            ),
         ];
         attributes.append(&mut schema.attributes);
         schema.attributes = attributes;
@@ -121,7 +122,13 @@ impl<S: Setting> ResourceType for BucketSetting<S> {
         self.write(bucket, desired).await
     }
 
-    async fn update(&self, _ctx: &OpContext, id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+        desired: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
         let bucket = get_str(desired, "bucket").unwrap_or(id);
         self.write(bucket, desired).await
     }

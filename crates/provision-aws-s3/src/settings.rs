@@ -13,7 +13,9 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, VersioningConfiguration,
 };
 use provision_aws_core::validate::one_of;
-use provision_core::{AttributeSchema, Attrs, BlockSchema, Nesting, ProviderError, ProviderErrorKind, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, BlockSchema, Nesting, ProviderError, ProviderErrorKind, Schema, Type, Value,
+};
 
 fn invalid(bucket: &str, e: impl std::fmt::Display) -> ProviderError {
     ProviderError::new(ProviderErrorKind::Invalid, format!("bucket {bucket}: {e}"))
@@ -24,7 +26,8 @@ fn invalid(bucket: &str, e: impl std::fmt::Display) -> ProviderError {
 /// `aws_s3_bucket_public_access_block`.
 pub(crate) struct PublicAccessBlock;
 
-const PAB_FLAGS: [&str; 4] = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
+const PAB_FLAGS: [&str; 4] =
+    ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
 
 #[async_trait]
 impl Setting for PublicAccessBlock {
@@ -40,10 +43,16 @@ impl Setting for PublicAccessBlock {
     }
 
     async fn get(c: &Clients, bucket: &str, _prior: &Attrs) -> Result<Option<Attrs>, ProviderError> {
-        let r = c.s3.get_public_access_block().bucket(bucket).send().await.map_err(|e| on("GetPublicAccessBlock", bucket, e));
+        let r =
+            c.s3.get_public_access_block()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| on("GetPublicAccessBlock", bucket, e));
         let Some(out) = absent_setting(r)? else { return Ok(None) };
         let Some(p) = out.public_access_block_configuration() else { return Ok(None) };
-        let values = [p.block_public_acls(), p.block_public_policy(), p.ignore_public_acls(), p.restrict_public_buckets()];
+        let values =
+            [p.block_public_acls(), p.block_public_policy(), p.ignore_public_acls(), p.restrict_public_buckets()];
         Ok(Some(PAB_FLAGS.iter().zip(values).map(|(k, v)| (k.to_string(), Value::Bool(v.unwrap_or(false)))).collect()))
     }
 
@@ -122,13 +131,12 @@ impl Setting for Versioning {
     }
 
     async fn get(c: &Clients, bucket: &str, prior: &Attrs) -> Result<Option<Attrs>, ProviderError> {
-        let out = c
-            .s3
-            .get_bucket_versioning()
-            .bucket(bucket)
-            .send()
-            .await
-            .map_err(|e| on("GetBucketVersioning", bucket, e))?;
+        let out =
+            c.s3.get_bucket_versioning()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| on("GetBucketVersioning", bucket, e))?;
         let status = out.status().map(|s| s.as_str().to_string()).unwrap_or_else(|| "Disabled".into());
         let mut item = Attrs::new();
         item.insert("status".into(), Value::String(status));
@@ -146,12 +154,20 @@ impl Setting for Versioning {
         let status = item.and_then(|i| get_str(i, "status")).unwrap_or("Enabled");
         if status == "Disabled" {
             // Terraform: only meaningful for a bucket that was never versioned; nothing to write.
-            let now = c.s3.get_bucket_versioning().bucket(bucket).send().await.map_err(|e| on("GetBucketVersioning", bucket, e))?;
+            let now =
+                c.s3.get_bucket_versioning()
+                    .bucket(bucket)
+                    .send()
+                    .await
+                    .map_err(|e| on("GetBucketVersioning", bucket, e))?;
             return match now.status() {
                 None => Ok(()),
                 Some(s) => Err(invalid(
                     bucket,
-                    format!("versioning is {} and a bucket cannot return to unversioned: write status = \"Suspended\"", s.as_str()),
+                    format!(
+                        "versioning is {} and a bucket cannot return to unversioned: write status = \"Suspended\"",
+                        s.as_str()
+                    ),
                 )),
             };
         }
@@ -247,7 +263,8 @@ impl Setting for Encryption {
     }
 
     async fn get(c: &Clients, bucket: &str, prior: &Attrs) -> Result<Option<Attrs>, ProviderError> {
-        let r = c.s3.get_bucket_encryption().bucket(bucket).send().await.map_err(|e| on("GetBucketEncryption", bucket, e));
+        let r =
+            c.s3.get_bucket_encryption().bucket(bucket).send().await.map_err(|e| on("GetBucketEncryption", bucket, e));
         let mut a = Attrs::new();
         a.insert("expected_bucket_owner".into(), prior.get("expected_bucket_owner").cloned().unwrap_or(Value::Null));
         let rules = match absent_setting(r)? {
@@ -286,7 +303,8 @@ impl Setting for Encryption {
     async fn put(c: &Clients, bucket: &str, d: &Attrs) -> Result<(), ProviderError> {
         let mut config = ServerSideEncryptionConfiguration::builder();
         for r in items(d, "rule") {
-            let mut rule = ServerSideEncryptionRule::builder().set_bucket_key_enabled(get_bool(r, "bucket_key_enabled"));
+            let mut rule =
+                ServerSideEncryptionRule::builder().set_bucket_key_enabled(get_bool(r, "bucket_key_enabled"));
             if let Some(by) = one(r, "apply_server_side_encryption_by_default") {
                 let by = ServerSideEncryptionByDefault::builder()
                     .sse_algorithm(ServerSideEncryption::from(need_str(by, "sse_algorithm")?))
@@ -364,7 +382,12 @@ impl Setting for Policy {
     }
 
     async fn remove(c: &Clients, bucket: &str, _prior: &Attrs) -> Result<(), ProviderError> {
-        c.s3.delete_bucket_policy().bucket(bucket).send().await.map(|_| ()).map_err(|e| on("DeleteBucketPolicy", bucket, e))
+        c.s3.delete_bucket_policy()
+            .bucket(bucket)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| on("DeleteBucketPolicy", bucket, e))
     }
 }
 
@@ -395,13 +418,12 @@ impl Setting for Ownership {
     }
 
     async fn get(c: &Clients, bucket: &str, _prior: &Attrs) -> Result<Option<Attrs>, ProviderError> {
-        let r = c
-            .s3
-            .get_bucket_ownership_controls()
-            .bucket(bucket)
-            .send()
-            .await
-            .map_err(|e| on("GetBucketOwnershipControls", bucket, e));
+        let r =
+            c.s3.get_bucket_ownership_controls()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| on("GetBucketOwnershipControls", bucket, e));
         let Some(out) = absent_setting(r)? else { return Ok(None) };
         let rules: Vec<Value> = out
             .ownership_controls()

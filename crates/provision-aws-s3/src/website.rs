@@ -11,7 +11,9 @@ use aws_sdk_s3::types::{
     Condition, CorsConfiguration, CorsRule, ErrorDocument, IndexDocument, Protocol, Redirect, RedirectAllRequestsTo,
     RoutingRule, WebsiteConfiguration,
 };
-use provision_core::{AttributeSchema, Attrs, BlockSchema, Nesting, ProviderError, ProviderErrorKind, Schema, Type, Value};
+use provision_core::{
+    AttributeSchema, Attrs, BlockSchema, Nesting, ProviderError, ProviderErrorKind, Schema, Type, Value,
+};
 use serde_json::{Map, Value as Json, json};
 
 fn invalid(bucket: &str, e: impl std::fmt::Display) -> ProviderError {
@@ -64,14 +66,22 @@ fn rule_json(rule: &Attrs) -> Json {
     let obj = |a: &Attrs, keys: &[(&str, &str)]| {
         let m: Map<String, Json> = keys
             .iter()
-            .filter_map(|(attr, json_key)| get_str(a, attr).filter(|v| !v.is_empty()).map(|v| (json_key.to_string(), json!(v))))
+            .filter_map(|(attr, json_key)| {
+                get_str(a, attr).filter(|v| !v.is_empty()).map(|v| (json_key.to_string(), json!(v)))
+            })
             .collect();
         Json::Object(m)
     };
     if let Some(c) = one(rule, "condition") {
         out.insert(
             "Condition".into(),
-            obj(c, &[("http_error_code_returned_equals", "HttpErrorCodeReturnedEquals"), ("key_prefix_equals", "KeyPrefixEquals")]),
+            obj(
+                c,
+                &[
+                    ("http_error_code_returned_equals", "HttpErrorCodeReturnedEquals"),
+                    ("key_prefix_equals", "KeyPrefixEquals"),
+                ],
+            ),
         );
     }
     if let Some(r) = one(rule, "redirect") {
@@ -94,10 +104,13 @@ fn rule_json(rule: &Attrs) -> Json {
 
 /// Routing rules in Terraform's JSON form as blocks.
 fn rules_from_json(bucket: &str, text: &str) -> Result<Vec<Attrs>, ProviderError> {
-    let Json::Array(rules) = serde_json::from_str(text).map_err(|e| invalid(bucket, format!("routing_rules: {e}")))? else {
+    let Json::Array(rules) = serde_json::from_str(text).map_err(|e| invalid(bucket, format!("routing_rules: {e}")))?
+    else {
         return Err(invalid(bucket, "routing_rules must be a JSON array"));
     };
-    let field = |o: Option<&Json>, k: &str| o.and_then(|o| o.get(k)).and_then(Json::as_str).map_or(Value::Null, |s| Value::String(s.into()));
+    let field = |o: Option<&Json>, k: &str| {
+        o.and_then(|o| o.get(k)).and_then(Json::as_str).map_or(Value::Null, |s| Value::String(s.into()))
+    };
     Ok(rules
         .iter()
         .map(|r| {
@@ -275,10 +288,14 @@ impl Setting for Website {
     async fn put(c: &Clients, bucket: &str, d: &Attrs) -> Result<(), ProviderError> {
         let mut config = WebsiteConfiguration::builder();
         if let Some(i) = one(d, "index_document") {
-            config = config.index_document(IndexDocument::builder().suffix(need_str(i, "suffix")?).build().map_err(|e| invalid(bucket, e))?);
+            config = config.index_document(
+                IndexDocument::builder().suffix(need_str(i, "suffix")?).build().map_err(|e| invalid(bucket, e))?,
+            );
         }
         if let Some(e) = one(d, "error_document") {
-            config = config.error_document(ErrorDocument::builder().key(need_str(e, "key")?).build().map_err(|e| invalid(bucket, e))?);
+            config = config.error_document(
+                ErrorDocument::builder().key(need_str(e, "key")?).build().map_err(|e| invalid(bucket, e))?,
+            );
         }
         if let Some(r) = one(d, "redirect_all_requests_to") {
             config = config.redirect_all_requests_to(
@@ -335,7 +352,8 @@ impl Setting for Cors {
     const TYPE: &'static str = "aws_s3_bucket_cors_configuration";
 
     fn schema() -> Schema {
-        let set = |name: &'static str, d: &'static str| AttributeSchema::optional(name, Type::set(Type::String)).describe(d);
+        let set =
+            |name: &'static str, d: &'static str| AttributeSchema::optional(name, Type::set(Type::String)).describe(d);
         Schema::new("A bucket's CORS rules. Changed in place (`PutBucketCors` with every rule); deleting the resource is `DeleteBucketCors`.")
             .attr(
                 AttributeSchema::optional("expected_bucket_owner", Type::String)
@@ -369,7 +387,10 @@ impl Setting for Cors {
                 m.insert("allowed_methods".into(), string_set(r.allowed_methods()));
                 m.insert("allowed_origins".into(), string_set(r.allowed_origins()));
                 m.insert("expose_headers".into(), string_set(r.expose_headers()));
-                m.insert("max_age_seconds".into(), r.max_age_seconds().map_or(Value::Null, |n| Value::Number(n.into())));
+                m.insert(
+                    "max_age_seconds".into(),
+                    r.max_age_seconds().map_or(Value::Null, |n| Value::Number(n.into())),
+                );
                 Value::Map(m)
             })
             .collect();
