@@ -9,6 +9,7 @@ pub mod emulate_acm;
 pub mod emulate_elbv2;
 pub mod emulate_cloudfront;
 pub mod emulate_rds;
+pub mod emulate_s3;
 pub mod fake;
 pub mod faults;
 pub mod moto;
