@@ -86,7 +86,11 @@ impl SecretVersion {
                 AttributeSchema::optional_computed("version_stages", Type::set(Type::String))
                     .describe("Staging labels of this version; unset gives `AWSCURRENT`. Moved in place (`UpdateSecretVersionStage`)."),
             )
-            .attr(AttributeSchema::computed("version_id", Type::String).describe("The version's id (the create call's request token)."))
+            .attr(
+                AttributeSchema::computed("version_id", Type::String)
+                    .recomputed_by(&["secret_string", "secret_binary"])
+                    .describe("The version's id (the create call's request token). A new value makes a new version: known after apply in such a plan."),
+            )
             .check(one_value);
         SecretVersion { ctx, schema }
     }

@@ -120,6 +120,10 @@ pub struct AttributeSchema {
     /// A computed attribute that changes with every update of a type that has
     /// [`Schema::revisions`] (an ECS task definition's `arn` and `revision`).
     pub per_revision: bool,
+    /// A computed attribute that AWS gives a new value when any of these arguments changes in
+    /// place (a secret version's `version_id` when its `secret_string` changes): "known after
+    /// apply" in such a plan, so what refers to it is updated too.
+    pub recomputed_by: &'static [&'static str],
     pub description: &'static str,
 }
 
@@ -138,6 +142,7 @@ impl AttributeSchema {
             at_destroy: false,
             unique: false,
             per_revision: false,
+            recomputed_by: &[],
             description: "",
         }
     }
@@ -189,6 +194,12 @@ impl AttributeSchema {
     /// See [`AttributeSchema::unique`].
     pub fn unique(mut self) -> Self {
         self.unique = true;
+        self
+    }
+
+    /// See [`AttributeSchema::recomputed_by`].
+    pub fn recomputed_by(mut self, arguments: &'static [&'static str]) -> Self {
+        self.recomputed_by = arguments;
         self
     }
 

@@ -608,9 +608,12 @@ impl Run<'_> {
                         "`{k}` is still unknown when it should have been known; this is a bug in provision"
                     ));
                 }
-                // Arguments that were unknown at plan time are known now: check them together again.
+                // Arguments that were unknown at plan time are known now: check them together again,
+                // as written (not with what AWS chose for the unset ones: a name generated from
+                // `name_prefix` is not a `name` the configuration sets).
                 if let Some(check) = block.schema.check {
-                    check(&desired).map_err(|m| format!("invalid arguments: {m}"))?;
+                    let written: Attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
+                    check(&written).map_err(|m| format!("invalid arguments: {m}"))?;
                 }
                 let timeouts = block.timeouts.over(block.schema.timeouts);
                 let identity = Identity { stack: self.state.lineage.clone(), address: address.clone() };

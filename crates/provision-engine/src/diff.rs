@@ -15,6 +15,9 @@ pub struct Planned {
     pub after: Attrs,
     /// Configurable attributes whose change forces the replacement.
     pub replace_paths: Vec<String>,
+    /// For a type with [`Schema::revisions`]: the update makes a new revision (something other
+    /// than tags or destroy-time arguments changed).
+    pub new_revision: bool,
 }
 
 /// Plans one instance. `config` holds the evaluated configurable attributes and blocks (null when
@@ -59,10 +62,16 @@ pub fn plan_instance(
     }
 
     let Some(prior) = prior else {
-        return Planned { action: Action::Create, after: with_computed(schema, proposed, None), replace_paths: vec![] };
+        return Planned {
+            action: Action::Create,
+            after: with_computed(schema, proposed, None),
+            replace_paths: vec![],
+            new_revision: false,
+        };
     };
 
     let mut changed = false;
+    let mut changed_names: Vec<String> = vec![];
     let mut replace_paths = vec![];
     // What AWS reports, in the spelling the configuration is put in (a policy document read back
     // with its keys reordered is the same document).
@@ -79,6 +88,7 @@ pub fn plan_instance(
         let differs = !want.is_wholly_known() || !equivalent(ty, &want, &have);
         if differs {
             changed = true;
+            changed_names.push(name.to_string());
             if force_new {
                 replace_paths.push(name.to_string());
             }
@@ -112,10 +122,25 @@ pub fn plan_instance(
         } else {
             ReplaceOrder::DestroyBeforeCreate
         };
-        return Planned { action: Action::Replace(order), after: with_computed(schema, proposed, None), replace_paths };
+        return Planned {
+            action: Action::Replace(order),
+            after: with_computed(schema, proposed, None),
+            replace_paths,
+            new_revision: false,
+        };
     }
     let mut after = with_computed(schema, proposed, Some(prior));
-    if changed && schema.revisions.is_some() {
+    for a in &schema.attributes {
+        if a.recomputed_by.iter().any(|r| changed_names.iter().any(|c| c == r)) {
+            after.insert(a.name.to_string(), Value::Unknown);
+        }
+    }
+    // Tags and destroy-time arguments change in place without a new version.
+    let new_revision = schema.revisions.is_some()
+        && changed_names
+            .iter()
+            .any(|n| n != "tags" && n != "tags_all" && !schema.attribute(n).is_some_and(|a| a.at_destroy));
+    if new_revision {
         // The update makes a new version with a new id: what identifies it is not known yet.
         for a in &schema.attributes {
             if a.per_revision || a.name == "id" {
@@ -123,7 +148,7 @@ pub fn plan_instance(
             }
         }
     }
-    Planned { action: if changed { Action::Update } else { Action::NoOp }, after, replace_paths }
+    Planned { action: if changed { Action::Update } else { Action::NoOp }, after, replace_paths, new_revision }
 }
 
 fn ignored(ic: &IgnoreChanges, name: &str) -> bool {
@@ -362,5 +387,60 @@ mod tests {
     fn null_and_empty_collections_are_equal() {
         assert!(equivalent(Some(&Type::map(Type::String)), &Value::Null, &Value::Map(Default::default())));
         assert!(!equivalent(Some(&Type::String), &Value::Null, &Value::from("")));
+    }
+
+    #[test]
+    fn attributes_recomputed_by_a_changed_argument_are_unknown() {
+        let schema = Schema::new("test")
+            .with_id()
+            .attr(AttributeSchema::required("value", Type::String))
+            .attr(AttributeSchema::optional("note", Type::String))
+            .attr(AttributeSchema::computed("version", Type::String).recomputed_by(&["value"]));
+        let prior =
+            attrs(&[("id", "v-1".into()), ("value", "a".into()), ("note", Value::Null), ("version", "1".into())]);
+        let plan = |value: &str, note: Value| {
+            plan_instance(
+                &schema,
+                &attrs(&[("value", value.into()), ("note", note)]),
+                Some(&prior),
+                &Lifecycle::default(),
+                &BTreeMap::new(),
+            )
+        };
+        let p = plan("b", Value::Null);
+        assert_eq!(p.action, Action::Update);
+        assert!(p.after["version"].is_unknown(), "{:?}", p.after);
+        let p = plan("a", "hello".into());
+        assert_eq!(p.action, Action::Update);
+        assert_eq!(p.after["version"], Value::from("1"), "another argument leaves it as it is");
+    }
+
+    #[test]
+    fn only_tags_or_destroy_time_arguments_make_no_new_revision() {
+        let schema = Schema::new("test")
+            .with_id()
+            .attr(AttributeSchema::required("body", Type::String))
+            .attr(AttributeSchema::optional("skip_destroy", Type::Bool).default(false).at_destroy())
+            .attr(AttributeSchema::computed("arn", Type::String).per_revision())
+            .with_tags()
+            .revisions("registers a new revision");
+        let prior = attrs(&[
+            ("id", "r-1".into()),
+            ("body", "a".into()),
+            ("skip_destroy", false.into()),
+            ("arn", "arn:r-1".into()),
+            ("tags", Value::Null),
+            ("tags_all", Value::Map(BTreeMap::new())),
+        ]);
+        let plan = |body: &str, skip: bool, tags: Value| {
+            let config = attrs(&[("body", body.into()), ("skip_destroy", skip.into()), ("tags", tags)]);
+            plan_instance(&schema, &config, Some(&prior), &Lifecycle::default(), &BTreeMap::new())
+        };
+        let p = plan("b", false, Value::Null);
+        assert!(p.new_revision && p.after["arn"].is_unknown() && p.after["id"].is_unknown());
+        let p = plan("a", true, Value::Map([("Team".to_string(), "x".into())].into()));
+        assert_eq!(p.action, Action::Update);
+        assert!(!p.new_revision, "tags and skip_destroy change in place");
+        assert_eq!(p.after["arn"], Value::from("arn:r-1"));
     }
 }

@@ -902,7 +902,7 @@ impl Walk<'_> {
             self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
             self.eval.set(&address, Value::Map(planned.after.clone()));
             let notes = provision_core::plan::ChangeNotes {
-                revision: block.schema.revisions.filter(|_| planned.action == Action::Update),
+                revision: block.schema.revisions.filter(|_| planned.action == Action::Update && planned.new_revision),
                 ..Default::default()
             };
             self.changes.push(ResourceChange {

@@ -341,6 +341,10 @@ fn bucket_schema() -> Schema {
         .attr(AttributeSchema::optional("force_destroy", Type::Bool).default(false).at_destroy())
         .attr(AttributeSchema::optional("policy", Type::String).normalize(sorted_json))
         .with_tags()
+        .check(|a| {
+            let set = |k: &str| a.get(k).is_some_and(|v| !v.is_null());
+            if set("name") && set("name_prefix") { Err("set name or name_prefix, not both".into()) } else { Ok(()) }
+        })
 }
 
 fn revision_schema() -> Schema {

@@ -86,3 +86,17 @@ async fn create_before_destroy_with_a_fixed_unique_name_is_refused_at_plan() {
     let e = engine(&config("cold", true), &cloud);
     plan_result(&e, &store, PlanRequest::normal()).await.expect("planned");
 }
+
+/// The arguments are checked together again at apply as written: a name AWS (or provision)
+/// generated from `name_prefix` is not a `name` the configuration sets.
+#[tokio::test]
+async fn an_object_named_from_a_prefix_can_be_updated() {
+    let (cloud, store) = (Cloud::new(), MemoryStore::new(&Cloud::new()));
+    let config = |versioning: bool| {
+        format!("resource \"fake_bucket\" \"logs\" {{\n  name_prefix = \"acme-\"\n  versioning  = {versioning}\n}}\n")
+    };
+    apply(&config(false), &cloud, &store).await;
+    let report = apply(&config(true), &cloud, &store).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(super::attr(&cloud, "fake_bucket.logs", "versioning"), Value::Bool(true));
+}

@@ -1,0 +1,202 @@
+//! The examples of the service issues, end to end through the CLI against moto: each applies,
+//! plans clean, takes the change its issue names as exactly that change, survives the nightly
+//! teardown where it has a runtime layer, and is destroyed without leaving anything behind.
+
+mod support;
+
+use std::collections::BTreeMap;
+use support::{Stack, text};
+
+fn state_ids(s: &Stack) -> BTreeMap<String, String> {
+    s.state()["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|r| {
+            (r["address"].as_str().unwrap_or_default().to_string(), r["id"].as_str().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+fn layer_of(s: &Stack, layer: &str) -> Vec<String> {
+    s.state()["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["layer"] == layer)
+        .filter_map(|r| r["address"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Issue 11: the container service. A changed environment variable is a new task definition
+/// revision and a service update, nothing else; the nightly teardown removes exactly the service,
+/// its task definition and its scaling; everything else keeps its id.
+#[tokio::test]
+async fn containers_example_lifecycle() {
+    let s = Stack::new("containers");
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Apply complete!"), "{out}");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("No changes"), "no JSON noise after apply: {plan}");
+
+    let plan = s.ok(&["plan", "--var", "log_level=debug"]);
+    assert!(plan.contains("aws_ecs_task_definition.app will be updated: registers a new revision"), "{plan}");
+    assert!(plan.contains("aws_ecs_service.app will be updated in-place"), "{plan}");
+    assert!(plan.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{plan}");
+    assert!(plan.contains("\"value\": \"debug\""), "the change is shown inside the document: {plan}");
+    s.ok(&["apply", "--auto-approve", "--var", "log_level=debug"]);
+    assert!(s.ok(&["plan", "--var", "log_level=debug"]).contains("No changes"));
+
+    let before = state_ids(&s);
+    let runtime = layer_of(&s, "runtime");
+    assert_eq!(
+        runtime,
+        [
+            "aws_appautoscaling_policy.cpu",
+            "aws_appautoscaling_target.app",
+            "aws_ecs_service.app",
+            "aws_ecs_task_definition.app"
+        ],
+        "the runtime layer is the service, its task definition and its scaling"
+    );
+    let out = s.ok(&["destroy", "--layer", "runtime", "--auto-approve", "--var", "log_level=debug"]);
+    assert!(out.contains("Destroy complete! Resources: 4 destroyed."), "{out}");
+    let out = s.ok(&["apply", "--auto-approve", "--var", "log_level=debug"]);
+    assert!(out.contains("Resources: 4 added, 0 changed, 0 destroyed."), "{out}");
+    let after = state_ids(&s);
+    for (address, id) in before.iter().filter(|(a, _)| !runtime.contains(a)) {
+        assert_eq!(after.get(address), Some(id), "{address} kept its id through the teardown");
+    }
+
+    let out = s.ok(&["destroy", "--auto-approve", "--var", "log_level=debug"]);
+    assert!(out.contains("Destroy complete!"), "{out}");
+    let conf = s.sdk().await;
+    let iam = aws_sdk_iam::Client::new(&conf);
+    let roles = iam.list_roles().send().await.expect("roles");
+    assert!(roles.roles().iter().all(|r| !r.role_name().starts_with("shop-")), "roles left");
+    let ecr = aws_sdk_ecr::Client::new(&conf);
+    let repos = ecr.describe_repositories().send().await.expect("repositories");
+    assert!(repos.repositories().is_empty(), "repositories left");
+    let ecs = aws_sdk_ecs::Client::new(&conf);
+    let clusters = ecs.list_clusters().send().await.expect("clusters");
+    let active = if clusters.cluster_arns().is_empty() {
+        0
+    } else {
+        let d = ecs
+            .describe_clusters()
+            .set_clusters(Some(clusters.cluster_arns().to_vec()))
+            .send()
+            .await
+            .expect("describe");
+        d.clusters().iter().filter(|c| c.status() == Some("ACTIVE")).count()
+    };
+    assert_eq!(active, 0, "clusters left");
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+    let groups = logs.describe_log_groups().log_group_name_prefix("/ecs/shop").send().await.expect("log groups");
+    assert!(groups.log_groups().is_empty(), "log groups left");
+}
+
+/// Issue 13: the database stack. A new instance class is one in-place update; the destroy is
+/// refused while deletion protection is on, before anything is deleted; with it off, the destroy
+/// takes the final snapshot the configuration names and leaves nothing. The generated password
+/// appears in no output.
+#[tokio::test]
+async fn database_example_lifecycle() {
+    let s = Stack::new("database");
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Apply complete!"), "{out}");
+    let password = s.state()["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == "random_password.db")
+        .and_then(|r| r["attributes"]["result"].as_str().map(str::to_string))
+        .expect("the password is in state");
+    assert_eq!(password.len(), 24);
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("No changes"), "{plan}");
+
+    let plan = s.ok(&["plan", "--var", "instance_class=db.t3.small"]);
+    assert!(plan.contains("aws_db_instance.main will be updated in-place"), "{plan}");
+    assert!(plan.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{plan}");
+    let out = s.ok(&["apply", "--auto-approve", "--var", "instance_class=db.t3.small"]);
+    let json = s.ok(&["plan", "--json", "--var", "instance_class=db.t3.small"]);
+    for shown in [&plan, &out, &json] {
+        assert!(!shown.contains(&password), "the password was shown");
+    }
+
+    let before = state_ids(&s);
+    let out = s.run(&["destroy", "--auto-approve", "--var", "instance_class=db.t3.small"]);
+    assert_eq!(out.status.code(), Some(1), "refused: {}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(err.contains("aws_db_instance.main"), "{err}");
+    assert!(err.contains("deletion_protection"), "{err}");
+    assert!(!err.contains(&password));
+    assert_eq!(state_ids(&s), before, "nothing was deleted");
+
+    let vars = ["--var", "instance_class=db.t3.small", "--var", "deletion_protection=false"];
+    s.ok(&[&["apply", "--auto-approve"], &vars[..]].concat());
+    let out = s.ok(&[&["destroy", "--auto-approve"], &vars[..]].concat());
+    assert!(out.contains("Destroy complete!"), "{out}");
+    assert!(!out.contains(&password));
+    let rds = aws_sdk_rds::Client::new(&s.sdk().await);
+    let snaps = rds.describe_db_snapshots().db_snapshot_identifier("ledger-final").send().await.expect("snapshots");
+    assert_eq!(snaps.db_snapshots().len(), 1, "the final snapshot named in the configuration was taken");
+    let instances = rds.describe_db_instances().send().await.expect("instances");
+    assert!(instances.db_instances().is_empty(), "instances left");
+    let clusters = rds.describe_db_clusters().send().await.expect("clusters");
+    assert!(clusters.db_clusters().is_empty(), "clusters left");
+    assert!(s.state()["resources"].as_array().is_none_or(Vec::is_empty));
+}
+
+/// Issue 14: the static frontend. A new `index.html` updates only that object; a bucket holding
+/// objects is refused at plan time without `force_destroy` (nothing is deleted), and deleted with
+/// every version when `force_destroy` is set just before the destroy. The SecureString value
+/// appears in no output.
+#[tokio::test]
+async fn frontend_example_lifecycle() {
+    let s = Stack::new("frontend");
+    let key = ["--var", "api_key=s3cr3t-api-key-value"];
+    let out = s.ok(&[&["apply", "--auto-approve"], &key[..]].concat());
+    assert!(out.contains("Apply complete!"), "{out}");
+    let plan = s.ok(&[&["plan"], &key[..]].concat());
+    assert!(plan.contains("No changes"), "{plan}");
+    assert!(!out.contains("s3cr3t") && !plan.contains("s3cr3t"), "the SecureString value was shown");
+
+    let main = s.path().join("main.tf");
+    let config = std::fs::read_to_string(&main).expect("read");
+    std::fs::write(&main, config.replace("<div id=\\\"root\\\">", "<div id=\\\"app\\\">")).expect("edit");
+    let plan = s.ok(&[&["plan"], &key[..]].concat());
+    assert!(plan.contains("aws_s3_object.index will be updated in-place"), "{plan}");
+    assert!(plan.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{plan}");
+    s.ok(&[&["apply", "--auto-approve"], &key[..]].concat());
+
+    // Objects the app uploaded, in several versions.
+    let bucket = s.state()["outputs"]["bucket"]["value"].as_str().expect("bucket output").to_string();
+    let conf = s.sdk().await;
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    for v in ["1", "2"] {
+        s3.put_object()
+            .bucket(&bucket)
+            .key("assets/app.js")
+            .body(v.as_bytes().to_vec().into())
+            .send()
+            .await
+            .expect("put");
+    }
+    let before = state_ids(&s);
+    let out = s.run(&[&["destroy", "--auto-approve"], &key[..]].concat());
+    assert_eq!(out.status.code(), Some(1), "refused: {}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(err.contains("aws_s3_bucket.site cannot be deleted"), "{err}");
+    assert!(err.contains("force_destroy"), "{err}");
+    assert_eq!(state_ids(&s), before, "nothing was deleted");
+
+    let config = std::fs::read_to_string(&main).expect("read");
+    std::fs::write(&main, config.replace("force_destroy = false", "force_destroy = true")).expect("edit");
+    let out = s.ok(&[&["destroy", "--auto-approve"], &key[..]].concat());
+    assert!(out.contains("Destroy complete!"), "{out}");
+    assert!(!out.contains("s3cr3t"));
+    let buckets = s3.list_buckets().send().await.expect("buckets");
+    assert!(buckets.buckets().iter().all(|b| b.name() != Some(bucket.as_str())), "the bucket is gone");
+}
