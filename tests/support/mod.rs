@@ -105,6 +105,14 @@ impl Stack {
         Stack { moto: Moto::start_with_env(env), dir, endpoint: None }
     }
 
+    /// A copy of `examples/<name>` with an emulator started with extra environment (for example
+    /// `MOTO_IAM_LOAD_MANAGED_POLICIES`, so AWS managed policies exist to be attached).
+    pub fn example_with_moto_env(name: &str, env: &[(&str, &str)]) -> Stack {
+        let mut s = Stack::new(name);
+        s.moto = Moto::start_with_env(env);
+        s
+    }
+
     /// Every object in state whose read does not match its type's schema, for the types named
     /// (each must have at least one object in state, or the check fails naming it).
     pub fn assert_reads_match_schemas(&self, types: &[&str]) {
