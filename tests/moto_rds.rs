@@ -329,7 +329,7 @@ async fn drift_batched_reads_crash_adoption_and_conformance() {
         .send()
         .await
         .expect("modify instance");
-    let arn = format!("arn:aws:rds:eu-west-1:123456789012:subgrp:app-db");
+    let arn = "arn:aws:rds:eu-west-1:123456789012:subgrp:app-db".to_string();
     rds.add_tags_to_resource()
         .resource_name(&arn)
         .tags(aws_sdk_rds::types::Tag::builder().key("Tier").value("hand-edited").build())
