@@ -101,6 +101,64 @@ async fn containers_example_lifecycle() {
     assert!(groups.log_groups().is_empty(), "log groups left");
 }
 
+/// Issue 11: the container example's apply killed with SIGKILL after a few objects, twice at
+/// different points: each next apply takes over the dead run's lock, converges, and leaves no
+/// duplicate role, repository, cluster or service.
+#[tokio::test]
+async fn containers_example_survives_sigkill_mid_apply() {
+    use std::io::BufRead;
+    let s = Stack::example_with_moto_env("containers", &[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]);
+    let conf = s.sdk().await;
+    let (iam, ecr, ecs) =
+        (aws_sdk_iam::Client::new(&conf), aws_sdk_ecr::Client::new(&conf), aws_sdk_ecs::Client::new(&conf));
+    for (round, after) in [3usize, 14].into_iter().enumerate() {
+        let mut child = s
+            .command(&["apply", "--auto-approve"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut seen = 0;
+        for line in std::io::BufReader::new(stdout).lines() {
+            if line.expect("line").contains("Creation complete") {
+                seen += 1;
+                if seen == after {
+                    break;
+                }
+            }
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("wait");
+        let out = s.run(&["apply", "--auto-approve"]);
+        assert!(out.status.success(), "round {round}: {}\n{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0), "round {round}: converged");
+
+        let roles = iam.list_roles().send().await.expect("roles");
+        let mine: Vec<&str> = roles.roles().iter().map(|r| r.role_name()).filter(|n| n.starts_with("shop-")).collect();
+        assert_eq!(mine.len(), 2, "round {round}: one execution and one task role: {mine:?}");
+        let repos = ecr.describe_repositories().send().await.expect("repositories");
+        assert_eq!(repos.repositories().len(), 1, "round {round}: one repository");
+        let clusters = ecs.list_clusters().send().await.expect("clusters");
+        let described = ecs.describe_clusters().set_clusters(Some(clusters.cluster_arns().to_vec())).send().await;
+        let active: Vec<String> = described
+            .expect("describe clusters")
+            .clusters()
+            .iter()
+            .filter(|c| c.status() == Some("ACTIVE"))
+            .filter_map(|c| c.cluster_arn().map(str::to_string))
+            .collect();
+        assert_eq!(active.len(), 1, "round {round}: one cluster");
+        let services = ecs.list_services().cluster(&active[0]).send().await.expect("services");
+        let described =
+            ecs.describe_services().cluster(&active[0]).set_services(Some(services.service_arns().to_vec()));
+        let live = described.send().await.expect("describe services");
+        let live = live.services().iter().filter(|x| x.status() == Some("ACTIVE")).count();
+        assert_eq!(live, 1, "round {round}: one service");
+        s.ok(&["destroy", "--auto-approve"]);
+    }
+}
+
 /// Issue 13: the database stack. A new instance class is one in-place update; the destroy is
 /// refused while deletion protection is on, before anything is deleted; with it off, the destroy
 /// takes the final snapshot the configuration names and leaves nothing. The generated password
