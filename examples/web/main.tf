@@ -2,8 +2,9 @@
 # listener redirecting to HTTPS, an HTTPS listener sending /api/* to the API and everything else
 # to the web front end, a certificate validated through a Route53 zone, and an alias record.
 #
-# The certificate, its validation and the zone are the base layer; the load balancer, its
-# listeners, rules and target groups, and the alias record are the runtime layer:
+# The certificate, its validation, the zone and the alias record are the base layer (the alias
+# follows each new load balancer in place); the load balancer, its listeners, rules and target
+# groups are the runtime layer:
 #   provision destroy --layer runtime   # tonight
 #   provision apply                     # tomorrow: same certificate, same zone, new load balancer
 # See docs/guides/https.md.
@@ -108,19 +109,22 @@ resource "aws_acm_certificate" "web" {
   }
 }
 
-locals {
-  # One validation record serves the apex and its wildcard: domain_validation_options lists it
-  # once, under the apex.
-  validation = { for o in aws_acm_certificate.web.domain_validation_options : o.domain_name => o }
-}
-
+# The usual idiom. One validation record serves the apex and its wildcard: domain_validation_options
+# lists it once, under the apex, so this makes one record.
 resource "aws_route53_record" "validation" {
-  for_each = toset([var.domain])
-  zone_id  = aws_route53_zone.main.zone_id
-  name     = local.validation[each.key].resource_record_name
-  type     = local.validation[each.key].resource_record_type
-  ttl      = 60
-  records  = [local.validation[each.key].resource_record_value]
+  for_each = {
+    for dvo in aws_acm_certificate.web.domain_validation_options : dvo.domain_name => {
+      name   = dvo.resource_record_name
+      record = dvo.resource_record_value
+      type   = dvo.resource_record_type
+    }
+  }
+  allow_overwrite = true
+  zone_id         = aws_route53_zone.main.zone_id
+  name            = each.value.name
+  type            = each.value.type
+  ttl             = 60
+  records         = [each.value.record]
 }
 
 resource "aws_acm_certificate_validation" "web" {

@@ -67,6 +67,55 @@ pub(crate) fn time(t: Option<&DateTime>) -> Value {
     t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()).map_or(Value::Null, Value::String)
 }
 
+/// Before a DNS-validated certificate exists, its `domain_validation_options` as far as the
+/// arguments tell: one entry per name that needs a record of its own (a wildcard shares the
+/// record of the name under it, as [`validation_options`] reads it), each a `CNAME` whose name
+/// and value ACM chooses. A `for_each` keyed by `domain_name` can then be planned on the first
+/// run. Unknown names, or email validation, leave it unknown.
+fn planned_validation_options(args: &Attrs) -> Attrs {
+    let mut out = Attrs::new();
+    if args.get("validation_method").and_then(Value::as_str) != Some("DNS") {
+        return out;
+    }
+    let mut names: Vec<&str> = vec![];
+    let sans = match args.get("subject_alternative_names") {
+        None | Some(Value::Null) => vec![],
+        Some(Value::Set(items) | Value::List(items)) => items.iter().collect(),
+        Some(_) => return out,
+    };
+    for v in std::iter::once(args.get("domain_name").unwrap_or(&Value::Null)).chain(sans) {
+        let Some(name) = v.as_str() else { return out };
+        names.push(name);
+    }
+    // By the name a record proves: `*.example.com` is proved by `example.com`'s record.
+    let mut by_base: BTreeMap<String, String> = BTreeMap::new();
+    for name in names {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let base = name.strip_prefix("*.").unwrap_or(&name).to_string();
+        by_base
+            .entry(base)
+            .and_modify(|kept| {
+                if kept.starts_with("*.") && !name.starts_with("*.") {
+                    *kept = name.clone();
+                }
+            })
+            .or_insert(name);
+    }
+    let options = by_base.into_values().map(|domain| {
+        Value::Map(
+            [
+                ("domain_name".to_string(), Value::String(domain)),
+                ("resource_record_name".to_string(), Value::Unknown),
+                ("resource_record_type".to_string(), Value::String("CNAME".into())),
+                ("resource_record_value".to_string(), Value::Unknown),
+            ]
+            .into(),
+        )
+    });
+    out.insert("domain_validation_options".into(), Value::set(options.collect()));
+    out
+}
+
 /// One object per distinct validation record, sorted; a wildcard name whose record is also the
 /// record of another name (`*.example.com` and `example.com`) is left out.
 pub(crate) fn validation_options(d: &CertificateDetail) -> Value {
@@ -146,6 +195,7 @@ impl Certificate {
             .attr(AttributeSchema::computed("not_before", Type::String).describe("Start of validity (RFC 3339), once issued."))
             .attr(AttributeSchema::computed("not_after", Type::String).describe("End of validity (RFC 3339), once issued."))
             .check(check)
+            .plan_computed(planned_validation_options)
             .timeouts(Duration::from_secs(600), Duration::from_secs(600), DELETE_TIMEOUT)
             .with_tags();
         Certificate { ctx, schema }
@@ -421,6 +471,33 @@ mod tests {
             )
             .build()
             .expect("option")
+    }
+
+    #[test]
+    fn before_the_certificate_exists_the_plan_knows_one_option_per_record_by_domain_name() {
+        let args = |names: Value| -> Attrs {
+            [
+                ("domain_name".to_string(), Value::String("example.com".into())),
+                ("subject_alternative_names".to_string(), names),
+                ("validation_method".to_string(), Value::String("DNS".into())),
+            ]
+            .into()
+        };
+        let sans = Value::set(vec![Value::String("*.example.com".into()), Value::String("api.example.com".into())]);
+        let planned = planned_validation_options(&args(sans));
+        let Some(Value::Set(options)) = planned.get("domain_validation_options") else { panic!("{planned:?}") };
+        let domains: Vec<&str> = options.iter().filter_map(|o| o.as_map()?.get("domain_name")?.as_str()).collect();
+        assert_eq!(domains, ["api.example.com", "example.com"], "the wildcard shares the apex's record");
+        let first = options[0].as_map().expect("an object");
+        assert_eq!(first["resource_record_name"], Value::Unknown);
+        assert_eq!(first["resource_record_type"], Value::String("CNAME".into()));
+
+        // Names not known yet, or email validation: nothing is known.
+        let unknown = Value::set(vec![Value::Unknown]);
+        assert!(planned_validation_options(&args(unknown)).is_empty());
+        let mut email = args(Value::Null);
+        email.insert("validation_method".into(), Value::String("EMAIL".into()));
+        assert!(planned_validation_options(&email).is_empty());
     }
 
     #[test]

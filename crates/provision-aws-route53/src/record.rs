@@ -114,7 +114,15 @@ impl Record {
             .attr(AttributeSchema::optional("set_identifier", Type::String).force_new().describe("Tells apart the weighted records of one name and type."))
             .attr(AttributeSchema::optional("allow_overwrite", Type::Bool).default(false).describe("Create with `UPSERT`, overwriting a record of the same name and type that exists already (otherwise such a record, unless identical, fails the create)."))
             .attr(AttributeSchema::computed("fqdn", Type::String).describe("The record's absolute name."))
-            .block(BlockSchema::new("alias", Nesting::List, alias, "At most one: an alias instead of `records` and `ttl`. Changed in place (`UPSERT`)."))
+            .block(
+                BlockSchema::new(
+                    "alias",
+                    Nesting::List,
+                    alias,
+                    "At most one: an alias instead of `records` and `ttl`. Changed in place (`UPSERT`). An alias to a runtime-layer load balancer keeps the record in its own layer: it points at nothing after `destroy --layer runtime` and follows the new load balancer at the next apply.",
+                )
+                .weak_reference(),
+            )
             .block(BlockSchema::new("weighted_routing_policy", Nesting::List, weighted, "At most one: weighted routing, with `set_identifier`. Changed in place."))
             .check(check)
             .timeouts(TIMEOUT, TIMEOUT, TIMEOUT);
@@ -174,7 +182,7 @@ impl Record {
         (dns_name(name), kind.to_string(), set_id.unwrap_or_default().to_string())
     }
 
-    fn id(zone: &str, fqdn: &str, kind: &str, set_id: Option<&str>) -> String {
+    pub(crate) fn id(zone: &str, fqdn: &str, kind: &str, set_id: Option<&str>) -> String {
         match set_id {
             Some(s) => format!("{zone}_{fqdn}_{kind}_{s}"),
             None => format!("{zone}_{fqdn}_{kind}"),
@@ -495,6 +503,11 @@ impl ResourceType for Record {
             None => vec![],
         })
     }
+}
+
+/// The id provision gives the record set `r` of zone `zone`.
+pub(crate) fn record_id(zone: &str, r: &ResourceRecordSet) -> String {
+    Record::id(zone, &dns_name(r.name()), r.r#type().as_str(), r.set_identifier())
 }
 
 #[cfg(test)]

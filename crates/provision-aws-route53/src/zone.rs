@@ -14,8 +14,8 @@ use aws_sdk_route53::types::{
 };
 use provision_aws_core::tags;
 use provision_core::{
-    AttributeSchema, Attrs, BlockSchema, FindQuery, Found, IdentityStrategy, Nesting, OpContext, ProviderError,
-    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
+    AttributeSchema, Attrs, BlockSchema, DeleteNote, FindQuery, Found, IdentityStrategy, Nesting, OpContext,
+    ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -182,8 +182,8 @@ impl Zone {
             .ok_or_else(|| ProviderError::new(ProviderErrorKind::NotFound, format!("hosted zone {id} not found")))
     }
 
-    /// Deletes every record but the zone's own SOA and NS, 100 changes per call.
-    async fn empty(c: &Clients, ctx: &OpContext, id: &str, apex: &str) -> Result<(), ProviderError> {
+    /// Every record set of the zone, one call per 300 (Route53's page size).
+    async fn records(c: &Clients, id: &str) -> Result<Vec<ResourceRecordSet>, ProviderError> {
         let mut records: Vec<ResourceRecordSet> = vec![];
         let mut start: Option<(String, RrType, Option<String>)> = None;
         loop {
@@ -197,13 +197,20 @@ impl Zone {
                 (true, Some(n), Some(t)) => {
                     start = Some((n.to_string(), t.clone(), r.next_record_identifier().map(str::to_string)))
                 }
-                _ => break,
+                _ => return Ok(records),
             }
         }
-        let doomed: Vec<ResourceRecordSet> = records
-            .into_iter()
-            .filter(|r| !(dns_name(r.name()) == apex && matches!(r.r#type(), RrType::Soa | RrType::Ns)))
-            .collect();
+    }
+
+    /// The zone's own SOA and NS records, which go with the zone.
+    fn own_record(r: &ResourceRecordSet, apex: &str) -> bool {
+        dns_name(r.name()) == apex && matches!(r.r#type(), RrType::Soa | RrType::Ns)
+    }
+
+    /// Deletes every record but the zone's own SOA and NS, 100 changes per call.
+    async fn empty(c: &Clients, ctx: &OpContext, id: &str, apex: &str) -> Result<(), ProviderError> {
+        let records = Self::records(c, id).await?;
+        let doomed: Vec<ResourceRecordSet> = records.into_iter().filter(|r| !Self::own_record(r, apex)).collect();
         for chunk in doomed.chunks(100) {
             ctx.status(format!("force_destroy: deleting {} records", chunk.len()));
             let changes = chunk
@@ -412,6 +419,36 @@ impl ResourceType for Zone {
                 Err(ProviderError { message: format!("hosted zone {id} ({name}): {}{hint}", e.message), ..e })
             }
         }
+    }
+
+    /// A zone that still holds records is refused by AWS (`HostedZoneNotEmpty`), after everything
+    /// torn down before it: say so at plan time instead. Records the same plan deletes, and the
+    /// zone's own SOA and NS, do not count; with `force_destroy` nothing is checked.
+    async fn check_delete(&self, ctx: &ReadContext, id: &str, attrs: &Attrs) -> Result<Vec<DeleteNote>, ProviderError> {
+        if attrs.get("force_destroy").and_then(Value::as_bool) == Some(true) {
+            return Ok(vec![]);
+        }
+        let c = self.ctx.clients().await?;
+        let records = match Self::records(c, id).await {
+            Ok(r) => r,
+            Err(e) if e.is_not_found() => return Ok(vec![]),
+            Err(e) => return Err(e),
+        };
+        let apex = attrs.get("name").and_then(Value::as_str).map(dns_name).unwrap_or_default();
+        let others: Vec<String> = records
+            .iter()
+            .filter(|r| !Self::own_record(r, &apex))
+            .filter(|r| !ctx.deletes("aws_route53_record", &crate::record::record_id(id, r)))
+            .map(|r| format!("{} {}", dns_name(r.name()), r.r#type().as_str()))
+            .collect();
+        let Some(first) = others.first() else { return Ok(vec![]) };
+        let more = match others.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        Ok(vec![DeleteNote::refuse(format!(
+            "hosted zone {id} ({apex}) holds records this plan does not delete ({first}{more}): AWS refuses to delete a zone that is not empty. Delete them, or set force_destroy = true (applied first, then destroy) to delete them with the zone"
+        ))])
     }
 
     /// The zone created with the pending create's caller reference (`query.natural_key`). The

@@ -533,12 +533,7 @@ impl ResourceType for Bucket {
     /// One `ListObjectVersions` with `max-keys` 1: is anything in the bucket? When what it finds
     /// is an object of this stack (an `aws_s3_object`, deleted before the bucket), one more page
     /// of up to 1000 says whether anything else is there.
-    async fn check_delete(
-        &self,
-        _ctx: &ReadContext,
-        id: &str,
-        attrs: &Attrs,
-    ) -> Result<Vec<DeleteNote>, ProviderError> {
+    async fn check_delete(&self, ctx: &ReadContext, id: &str, attrs: &Attrs) -> Result<Vec<DeleteNote>, ProviderError> {
         let c = self.ctx.clients().await?;
         let mut first_other = None;
         for max in [1, 1000] {
@@ -558,7 +553,16 @@ impl ResourceType for Bucket {
             if keys.is_empty() {
                 return Ok(vec![]);
             }
-            first_other = keys.iter().find(|k| !self.managed.contains(id, k)).map(|k| k.to_string());
+            // The plan's own deletes count even when nothing was refreshed (`--refresh=false`).
+            let deleted_by_plan = |k: &str| {
+                ctx.deleted.iter().any(|d| {
+                    d.type_name == "aws_s3_object"
+                        && d.attrs.get("bucket").and_then(Value::as_str) == Some(id)
+                        && d.attrs.get("key").and_then(Value::as_str) == Some(k)
+                })
+            };
+            first_other =
+                keys.iter().find(|k| !self.managed.contains(id, k) && !deleted_by_plan(k)).map(|k| k.to_string());
             if first_other.is_some() {
                 break;
             }

@@ -17,8 +17,8 @@ pub use address::{Address, InstanceKey, Mode, ModuleStep, ProviderRef};
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity, SourceFile, Sources, Span};
 pub use layer::{Layer, LayerInfo, LayerOrigin};
 pub use provider::{
-    DataSourceType, DeleteNote, FindQuery, Found, Identity, IdentityStrategy, OpContext, Owner, Provider,
-    ProviderError, ProviderErrorKind, ReadContext, ResourceType, StatusSink, Timeouts,
+    DataSourceType, DeleteNote, FindQuery, Found, Identity, IdentityStrategy, OpContext, Owner, PlannedDelete,
+    Provider, ProviderError, ProviderErrorKind, ReadContext, ResourceType, StatusSink, Timeouts,
 };
 pub use providers::Providers;
 pub use schema::{AttrMode, AttributeSchema, BlockSchema, Nesting, Schema, Type};

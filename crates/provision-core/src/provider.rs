@@ -162,9 +162,28 @@ impl OpContext {
 
 /// What a batched read needs: the stack, so implementations can list the stack's objects by tag in
 /// one call instead of asking for each id.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ReadContext {
     pub stack: String,
+    /// For `check_delete`: every object the same plan deletes. What a container holds that the
+    /// plan deletes anyway (a zone's records, a bucket's objects) does not stand in the way of
+    /// deleting the container.
+    pub deleted: Arc<Vec<PlannedDelete>>,
+}
+
+/// An object a plan deletes, as [`ReadContext::deleted`] lists it.
+#[derive(Debug, Clone)]
+pub struct PlannedDelete {
+    pub type_name: String,
+    pub id: String,
+    pub attrs: Attrs,
+}
+
+impl ReadContext {
+    /// True when the plan deletes the object of this type and id.
+    pub fn deletes(&self, type_name: &str, id: &str) -> bool {
+        self.deleted.iter().any(|d| d.type_name == type_name && d.id == id)
+    }
 }
 
 /// The broad kind of a provider failure; the engine decides what to report, the provider decides

@@ -70,6 +70,10 @@ pub type Validator = fn(&Value) -> Result<(), String>;
 /// before any AWS call. Values not known yet are [`Value::Unknown`], which counts as set.
 pub type ObjectCheck = fn(&crate::value::Attrs) -> Result<(), String>;
 
+/// What a new object's computed attributes are known to be when planning, from its arguments
+/// (see [`Schema::plan_computed`]).
+pub type PlanComputed = fn(&crate::value::Attrs) -> crate::value::Attrs;
+
 /// One planned object of a type that has a [`RelationCheck`].
 #[derive(Debug, Clone)]
 pub struct Related<'a> {
@@ -124,6 +128,10 @@ pub struct AttributeSchema {
     /// place (a secret version's `version_id` when its `secret_string` changes): "known after
     /// apply" in such a plan, so what refers to it is updated too.
     pub recomputed_by: &'static [&'static str],
+    /// A reference through this argument does not pull the object into the runtime layer: the
+    /// object may point at a torn-down runtime object overnight, harmlessly, and is updated in
+    /// place when the next apply brings that object back (a DNS alias to a load balancer).
+    pub weak_reference: bool,
     pub description: &'static str,
 }
 
@@ -140,6 +148,7 @@ impl AttributeSchema {
             normalizer: None,
             holds_in_use: false,
             at_destroy: false,
+            weak_reference: false,
             unique: false,
             per_revision: false,
             recomputed_by: &[],
@@ -188,6 +197,12 @@ impl AttributeSchema {
     /// calls no AWS API: the provider's `update` returns the desired values.
     pub fn at_destroy(mut self) -> Self {
         self.at_destroy = true;
+        self
+    }
+
+    /// See [`AttributeSchema::weak_reference`].
+    pub fn weak_reference(mut self) -> Self {
+        self.weak_reference = true;
         self
     }
 
@@ -261,12 +276,29 @@ pub struct BlockSchema {
     /// exists is kept (Terraform's "optional and computed" blocks, e.g. a security group's
     /// `ingress`, so rules can come from separate rule resources instead).
     pub unmanaged_when_absent: bool,
+    /// References inside the block do not pull the object into the runtime layer; see
+    /// [`AttributeSchema::weak_reference`].
+    pub weak_reference: bool,
     pub description: &'static str,
 }
 
 impl BlockSchema {
     pub fn new(name: &'static str, nesting: Nesting, schema: Schema, description: &'static str) -> Self {
-        BlockSchema { name, nesting, schema, force_new: false, unmanaged_when_absent: false, description }
+        BlockSchema {
+            name,
+            nesting,
+            schema,
+            force_new: false,
+            unmanaged_when_absent: false,
+            weak_reference: false,
+            description,
+        }
+    }
+
+    /// See [`BlockSchema::weak_reference`].
+    pub fn weak_reference(mut self) -> Self {
+        self.weak_reference = true;
+        self
     }
 
     /// See [`BlockSchema::unmanaged_when_absent`].
@@ -345,6 +377,11 @@ pub struct Schema {
     pub multi_step_create: bool,
     /// A check of all planned objects of this type together, run when planning.
     pub relations: Option<RelationCheck>,
+    /// For a new object, the part of its computed attributes already known from its arguments
+    /// (unknown parts are [`crate::Value::Unknown`]): ACM's `domain_validation_options` lists
+    /// one entry per domain name before the certificate exists, so a `for_each` keyed by
+    /// domain name can be planned on the first run, as with Terraform.
+    pub plan_computed: Option<PlanComputed>,
     /// Every update makes a new version of the object with a new id (an ECS task definition's
     /// revision): what the plan says it does ("registers a new revision"). The attributes marked
     /// [`AttributeSchema::per_revision`] are unknown until the update is applied.
@@ -391,6 +428,12 @@ impl Schema {
         self
     }
 
+    /// See [`Schema::plan_computed`].
+    pub fn plan_computed(mut self, f: PlanComputed) -> Self {
+        self.plan_computed = Some(f);
+        self
+    }
+
     /// See [`Schema::revisions`].
     pub fn revisions(mut self, what_an_update_does: &'static str) -> Self {
         self.revisions = Some(what_an_update_does);
@@ -427,6 +470,13 @@ impl Schema {
 
     pub fn block_schema(&self, name: &str) -> Option<&BlockSchema> {
         self.blocks.iter().find(|b| b.name == name)
+    }
+
+    /// True when references through the top-level argument or block `name` are weak: they do
+    /// not pull the object into the runtime layer ([`AttributeSchema::weak_reference`]).
+    pub fn is_weak_reference(&self, name: &str) -> bool {
+        self.attribute(name).is_some_and(|a| a.weak_reference)
+            || self.block_schema(name).is_some_and(|b| b.weak_reference)
     }
 
     /// The names a configuration may write, for "supported: ..." messages.

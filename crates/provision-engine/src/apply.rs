@@ -540,7 +540,17 @@ impl Run<'_> {
                 self.eval.scope.locals.insert(n, v);
             }
         }
-        let ctx = self.eval.instances.get(address).map(|i| i.ctx.clone()).unwrap_or_default();
+        let mut ctx = self.eval.instances.get(address).map(|i| i.ctx.clone()).unwrap_or_default();
+        // `each.value` was only partly known when planning (the keys were): now what it is built
+        // from exists, evaluate it again.
+        if let (Some(fe), Some((key, value))) = (&block.for_each, &ctx.each)
+            && !value.is_wholly_known()
+            && let Value::Map(mut now) =
+                eval(fe, &self.eval.scope, &InstanceCtx::default()).map_err(Diagnostics::from)?
+            && let Some(v) = key.as_str().and_then(|k| now.remove(k))
+        {
+            ctx.each = Some((key.clone(), v));
+        }
         eval_body(&block.body, &block.schema, &self.eval.scope, &ctx)
     }
 

@@ -155,11 +155,19 @@ fn ignored(ic: &IgnoreChanges, name: &str) -> bool {
     ic.ignores(name) || (name == "tags_all" && ic.ignores("tags"))
 }
 
-/// Adds computed attributes: kept from `prior` for in-place changes, unknown for new objects.
+/// Adds computed attributes: kept from `prior` for in-place changes, unknown for new objects
+/// except for what the type knows of them from the arguments ([`Schema::plan_computed`]).
 fn with_computed(schema: &Schema, mut attrs: Attrs, prior: Option<&Attrs>) -> Attrs {
+    let known = match (prior, schema.plan_computed) {
+        (None, Some(f)) => f(&attrs),
+        _ => Attrs::new(),
+    };
     for a in &schema.attributes {
         if a.mode == AttrMode::Computed && !(schema.taggable && a.name == "tags_all") {
-            let v = prior.and_then(|p| p.get(a.name).cloned()).unwrap_or(Value::Unknown);
+            let v = match prior {
+                Some(p) => p.get(a.name).cloned().unwrap_or(Value::Unknown),
+                None => known.get(a.name).cloned().unwrap_or(Value::Unknown),
+            };
             attrs.insert(a.name.to_string(), v);
         }
     }

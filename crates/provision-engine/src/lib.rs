@@ -263,6 +263,9 @@ pub struct Engine {
     pub reporter: Arc<dyn Reporter>,
     /// Each resource block's layer, by address without instance key.
     pub layers: BTreeMap<Address, LayerInfo>,
+    /// The resources each block refers to only through weak arguments: destroying them does not
+    /// take the block's objects with them.
+    weak_deps: BTreeMap<Address, std::collections::BTreeSet<Address>>,
     /// Each provider configuration's `default_tags`.
     default_tags: BTreeMap<ProviderRef, BTreeMap<String, String>>,
 }
@@ -287,7 +290,8 @@ impl Engine {
             variables,
             options,
             reporter,
-            layers,
+            layers: layers.info,
+            weak_deps: layers.weak,
             default_tags: BTreeMap::new(),
         };
         engine.configure_provider()?;
@@ -304,6 +308,18 @@ impl Engine {
         self.layer_info(&object.address)
             .cloned()
             .unwrap_or(LayerInfo { layer: object.layer, origin: LayerOrigin::Recorded })
+    }
+
+    /// True when the block of `address` refers to `dependency` only through weak arguments.
+    pub(crate) fn weakly_depends(&self, address: &Address, dependency: &Address) -> bool {
+        self.weak_deps.get(&address.resource()).is_some_and(|w| w.contains(&dependency.resource()))
+    }
+
+    /// True when the block of `address` refers weakly to a resource of `layer`.
+    pub(crate) fn follows_layer(&self, address: &Address, layer: Layer) -> bool {
+        self.weak_deps
+            .get(&address.resource())
+            .is_some_and(|w| w.iter().any(|d| self.layer_info(d).is_some_and(|i| i.layer == layer)))
     }
 
     /// The layer to record for an object at this address.

@@ -329,7 +329,7 @@ impl Engine {
         for (i, r) in state.resources.iter().enumerate() {
             by_type.entry((r.provider.clone(), r.address.type_name.clone())).or_default().push(i);
         }
-        let ctx = ReadContext { stack: state.lineage.clone() };
+        let ctx = ReadContext { stack: state.lineage.clone(), ..Default::default() };
         let mut reads = vec![];
         for ((provider, type_name), idxs) in &by_type {
             let rt = self.resource_type(provider, type_name).map_err(|message| EngineError::Refresh {
@@ -385,7 +385,17 @@ impl Engine {
     /// change. At most a few checks run at once.
     async fn check_deletes(&self, state: &State, changes: &mut [ResourceChange], diags: &mut Diagnostics) {
         use futures::StreamExt;
-        let ctx = provision_core::ReadContext { stack: state.lineage.clone() };
+        let deleted: Vec<provision_core::PlannedDelete> = changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Delete | Action::Replace(_)))
+            .filter_map(|c| state.resources.iter().find(|o| o.address == c.address && o.deposed == c.deposed))
+            .map(|o| provision_core::PlannedDelete {
+                type_name: o.address.type_name.clone(),
+                id: o.id.clone(),
+                attrs: o.attributes.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect(),
+            })
+            .collect();
+        let ctx = provision_core::ReadContext { stack: state.lineage.clone(), deleted: Arc::new(deleted) };
         let mut checks = vec![];
         for (i, c) in changes.iter().enumerate() {
             if !matches!(c.action, Action::Delete | Action::Replace(_)) {
@@ -645,10 +655,16 @@ impl Walk<'_> {
                 }
             };
             let bad = |m: &str| Diagnostic::error("Invalid for_each argument").at(fe.span(), m.to_string());
-            if !v.is_wholly_known() && self.unknown_offline(block) {
+            // Only the keys must be known: a map's values may still be unknown (each.value then is).
+            let keys_known = match &v {
+                Value::Map(_) => true,
+                Value::Set(items) => items.iter().all(Value::is_wholly_known),
+                other => other.is_wholly_known(),
+            };
+            if !keys_known && self.unknown_offline(block) {
                 return None;
             }
-            if !v.is_wholly_known() {
+            if !keys_known {
                 self.diags.push(bad("the for_each value depends on values that are only known after apply; its keys must be known when planning"));
                 return None;
             }
@@ -754,9 +770,23 @@ impl Walk<'_> {
     fn resource(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
         let Some(instances) = self.instances(block) else { return };
         let layer = self.engine.layer_info(&block.address).cloned();
-        let in_layer = layer.as_ref().is_none_or(|l| self.in_layer(l));
+        let mut in_layer = layer.as_ref().is_none_or(|l| self.in_layer(l));
+        // An object that refers weakly to objects of the planned layer (an alias record to a
+        // runtime load balancer) follows them: the morning's `--layer runtime` plan updates it.
+        if !in_layer && let Some(l) = self.layer {
+            in_layer = self.engine.follows_layer(&block.address, l);
+        }
         if in_layer && let Some(l) = self.layer {
-            for d in &deps {
+            // What refers weakly to an object this layer's plan does not create (an alias record
+            // to a torn-down load balancer, in a plan of the base layer) waits for the plan that
+            // creates it, as it is.
+            if deps
+                .iter()
+                .any(|d| self.missing_outside.contains_key(d) && self.engine.weakly_depends(&block.address, d))
+            {
+                in_layer = false;
+            }
+            for d in deps.iter().filter(|_| in_layer) {
                 if let Some(missing) = self.missing_outside.get(d) {
                     self.diags.push(
                         Diagnostic::error(format!("{} needs {missing}, which does not exist", block.address))
@@ -1065,7 +1095,8 @@ impl Walk<'_> {
     }
 
     /// In destroy mode every object in state is deleted; with a layer, every object in that layer
-    /// and every object that depends on one of those (as recorded in state).
+    /// and every object that depends on one of those (as recorded in state), unless it refers to
+    /// them only through weak arguments (a DNS alias to a load balancer).
     fn destroy(&mut self) {
         let mut doomed: BTreeSet<Address> = BTreeSet::new();
         if let Some(l) = self.layer {
@@ -1082,7 +1113,11 @@ impl Walk<'_> {
                     .resources
                     .iter()
                     .filter(|o| !doomed.contains(&o.address.resource()))
-                    .filter(|o| o.dependencies.iter().any(|d| doomed.contains(&d.resource())))
+                    .filter(|o| {
+                        o.dependencies
+                            .iter()
+                            .any(|d| doomed.contains(&d.resource()) && !self.engine.weakly_depends(&o.address, d))
+                    })
                     .map(|o| o.address.resource())
                     .collect();
                 if more.is_empty() {

@@ -307,13 +307,15 @@ fn nat_schema() -> Schema {
 }
 
 /// A route in a network, optionally through a NAT gateway (then it is runtime too). Its `secret`
-/// is sensitive in the schema, to test redaction that does not depend on the configuration.
+/// is sensitive in the schema, to test redaction that does not depend on the configuration. Its
+/// `alias_to` is a weak reference (like a DNS alias): it does not make the route runtime.
 fn route_schema() -> Schema {
     Schema::new("A fake route.")
         .with_id()
         .attr(AttributeSchema::required("network_id", Type::String).force_new())
         .attr(AttributeSchema::optional("nat_id", Type::String))
         .attr(AttributeSchema::optional("secret", Type::String).sensitive())
+        .attr(AttributeSchema::optional("alias_to", Type::String).weak_reference())
         .with_tags()
 }
 
@@ -668,7 +670,10 @@ impl ResourceType for FakeType {
                         .with_code("BucketNotEmpty"));
                 }
                 i.contents.remove(id);
-                let in_use = i.objects.values().any(|o| o.attrs.values().any(|v| v.as_str() == Some(id)));
+                // Like AWS, anything that names the object keeps it in use, except a weak reference
+                // (a DNS alias does not stop a load balancer's delete).
+                let in_use =
+                    i.objects.values().any(|o| o.attrs.iter().any(|(k, v)| k != "alias_to" && v.as_str() == Some(id)));
                 if in_use {
                     return Err(err(
                         ProviderErrorKind::Conflict,

@@ -214,3 +214,54 @@ async fn objects_of_removed_blocks_keep_their_recorded_layer() {
         run.plan.changes.iter().filter(|c| c.action == Action::Delete).map(|c| c.address.to_string()).collect();
     assert_eq!(doomed, runtime_addresses());
 }
+
+/// A base object that refers to a runtime one only through a weak argument (a DNS alias to a load
+/// balancer) stays in the base layer: the nightly teardown leaves it, and the next apply updates
+/// it in place to point at the new object.
+#[tokio::test]
+async fn a_weak_reference_keeps_an_object_in_base_and_it_is_updated_in_place() {
+    let config = LAYERED.replace(
+        "resource \"fake_route\" \"public\" {\n  network_id = fake_network.main.id\n",
+        "resource \"fake_route\" \"public\" {\n  network_id = fake_network.main.id\n  alias_to = fake_nat.nat[0].id\n",
+    );
+    assert_ne!(config, LAYERED);
+    let cloud = Cloud::new();
+    let store = MemoryStore::new(&cloud);
+    let e = engine(&config, &cloud);
+    assert_eq!(e.layer_info(&addr("fake_route.public")).expect("layer").layer, Layer::Base);
+    assert!(apply(&config, &cloud, &store).await.succeeded());
+    let route_id = ids(&store)["fake_route.public"].clone();
+    let nat_before = ids(&store)["fake_nat.nat[0]"].clone();
+
+    let run = e.plan(&current(&store), PlanRequest::destroy().with_layer(Some(Layer::Runtime))).await.expect("plan");
+    let doomed: Vec<String> =
+        run.plan.changes.iter().filter(|c| c.action == Action::Delete).map(|c| c.address.to_string()).collect();
+    assert_eq!(doomed, runtime_addresses(), "the route that refers weakly to a NAT stays");
+    let r = e.apply(run, &store, &Cancel::default()).await.expect("apply");
+    assert!(r.succeeded(), "{r:?}");
+    assert_eq!(ids(&store)["fake_route.public"], route_id);
+
+    // A plan of the base layer leaves the route as it is until the runtime layer is back.
+    let run = e.plan(&current(&store), PlanRequest::normal().with_layer(Some(Layer::Base))).await.expect("a base plan");
+    let route = run.plan.changes.iter().find(|c| c.address.to_string() == "fake_route.public").map(|c| c.action);
+    assert_eq!(route, Some(Action::NoOp));
+
+    // The morning's plan of the runtime layer brings the NAT back and updates the route with it.
+    let run = e.plan(&current(&store), PlanRequest::normal().with_layer(Some(Layer::Runtime))).await.expect("plan");
+    let action = |a: &str| run.plan.changes.iter().find(|c| c.address.to_string() == a).map(|c| c.action);
+    assert_eq!(action("fake_route.public"), Some(Action::Update), "updated in place, not re-created");
+    assert_eq!(action("fake_nat.nat[0]"), Some(Action::Create));
+    assert!(e.apply(run, &store, &Cancel::default()).await.expect("apply").succeeded());
+    let after = ids(&store);
+    assert_eq!(after["fake_route.public"], route_id, "the route kept its id");
+    assert_ne!(after["fake_nat.nat[0]"], nat_before);
+    let route = current(&store).resources.into_iter().find(|o| o.address.to_string() == "fake_route.public");
+    let target = route.and_then(|o| o.attributes.get("alias_to").and_then(|v| v.as_str().map(String::from)));
+    assert_eq!(target.as_deref(), Some(after["fake_nat.nat[0]"].as_str()), "it points at the new NAT");
+    assert_consistent(&cloud, &store);
+
+    // A full destroy still deletes the route before the NAT it points at.
+    let run = e.plan(&current(&store), PlanRequest::destroy()).await.expect("plan");
+    assert!(e.apply(run, &store, &Cancel::default()).await.expect("apply").succeeded());
+    assert!(current(&store).resources.is_empty());
+}
