@@ -38,6 +38,7 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "basename",
     "can",
     "ceil",
+    "chomp",
     "chunklist",
     "cidrhost",
     "cidrnetmask",
@@ -58,12 +59,14 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "floor",
     "format",
     "formatlist",
+    "indent",
     "index",
     "join",
     "jsondecode",
     "jsonencode",
     "keys",
     "length",
+    "log",
     "lookup",
     "lower",
     "max",
@@ -90,6 +93,7 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "sort",
     "split",
     "startswith",
+    "strcontains",
     "strrev",
     "substr",
     "sum",
@@ -154,6 +158,24 @@ pub fn lookup(name: &str) -> Option<Spec> {
         "title" => v(|_, a| Ok(Value::String(title(&str1(a)?)))),
         "strrev" => v(|_, a| Ok(Value::String(str1(a)?.chars().rev().collect()))),
         "trimspace" => v(|_, a| Ok(Value::String(str1(a)?.trim().to_string()))),
+        "chomp" => v(|_, a| Ok(Value::String(str1(a)?.trim_end_matches(['\r', '\n']).to_string()))),
+        "strcontains" => v(|_, a| {
+            let [s, sub] = strs::<2>(a)?;
+            Ok(Value::Bool(s.contains(sub.as_str())))
+        }),
+        // Terraform pads every line but the first: each "\n" gets the spaces after it.
+        "indent" => v(|_, a| {
+            let [n, s] = arity::<2>(a)?;
+            let n = as_number(n)?;
+            if n < 0.0 || n.fract() != 0.0 || n > 1024.0 {
+                return Err(format!(
+                    "the number of spaces must be a whole number from 0 to 1024, not {}",
+                    format_number(n)
+                ));
+            }
+            let pad = " ".repeat(n as usize);
+            Ok(Value::String(as_string(s)?.replace('\n', &format!("\n{pad}"))))
+        }),
         "trim" => v(trim),
         "trimprefix" => v(|_, a| {
             let [s, p] = strs::<2>(a)?;
@@ -184,6 +206,10 @@ pub fn lookup(name: &str) -> Option<Spec> {
         "signum" => v(|_, a| {
             let n = num1(a)?;
             Ok(Value::Number(if n == 0.0 { 0.0 } else { n.signum() }))
+        }),
+        "log" => v(|_, a| {
+            let [x, base] = nums::<2>(a)?;
+            Ok(Value::Number(x.ln() / base.ln()))
         }),
         "pow" => v(|_, a| {
             let [b, e] = nums::<2>(a)?;
@@ -1035,6 +1061,21 @@ mod tests {
         for name in FUNCTION_NAMES {
             assert!(lookup(name).is_some() || matches!(*name, "try" | "can"), "{name}");
         }
+    }
+
+    /// The examples of Terraform's documentation of each function, with its results.
+    #[test]
+    fn string_and_number_functions_match_terraform() {
+        assert_eq!(call("chomp", vec![s("hello\n")]), Ok(s("hello")));
+        assert_eq!(call("chomp", vec![s("hello\r\n")]), Ok(s("hello")));
+        assert_eq!(call("chomp", vec![s("hello\n\n")]), Ok(s("hello")));
+        assert_eq!(call("strcontains", vec![s("hello world"), s("wor")]), Ok(Value::Bool(true)));
+        assert_eq!(call("strcontains", vec![s("hello world"), s("wod")]), Ok(Value::Bool(false)));
+        assert_eq!(call("indent", vec![n(2.0), s("[\n  foo,\n  bar,\n]\n")]), Ok(s("[\n    foo,\n    bar,\n  ]\n  ")));
+        assert!(call("indent", vec![n(-1.0), s("a")]).is_err());
+        assert_eq!(call("log", vec![n(50.0), n(10.0)]), Ok(n(1.6989700043360185)));
+        assert_eq!(call("log", vec![n(16.0), n(2.0)]), Ok(n(4.0)));
+        assert_eq!(call("log", vec![n(1.0), n(10.0)]), Ok(n(0.0)));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod functions;
 pub mod limits;
 mod load;
 mod module;
+mod object_keys;
 mod references;
 mod render;
 mod types;

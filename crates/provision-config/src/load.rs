@@ -14,7 +14,7 @@ use hcl_edit::structure::{Block, Body, Structure};
 use provision_core::{
     Address, AttrMode, Diagnostic, Diagnostics, Layer, Nesting, ProviderRef, Providers, Schema, Span,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -77,6 +77,8 @@ pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &Providers
         diags: Diagnostics::default(),
         provider,
         provider_uses: vec![],
+        unsupported: BTreeSet::new(),
+        ephemeral: BTreeSet::new(),
     };
     for (name, text) in files {
         // A UTF-8 byte order mark (some Windows editors write one) is not part of the text, as in
@@ -95,7 +97,7 @@ pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &Providers
             );
             continue;
         }
-        match hcl_edit::parser::parse_body(&text) {
+        match crate::object_keys::parse_body(&text) {
             Ok(body) => l.top(file, &body),
             Err(e) => {
                 let loc = e.location();
@@ -131,6 +133,12 @@ struct Loader<'p> {
     provider: &'p Providers,
     /// Every `provider = aws.ALIAS` of a resource, checked once every provider block is known.
     provider_uses: Vec<(ProviderRef, Option<Span>)>,
+    /// Resources and data sources declared with a type provision does not support. The type is
+    /// reported once, at the block; references to these addresses are not errors of their own.
+    unsupported: BTreeSet<Address>,
+    /// Variables declared `ephemeral = true`: usable in provider blocks and locals, never in
+    /// what is stored (resource arguments, outputs).
+    ephemeral: BTreeSet<String>,
 }
 
 fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
@@ -296,11 +304,16 @@ impl Loader<'_> {
                         }
                         self.m.backend = Some(Backend { kind, attrs: body.attrs, span: sp(file, &inner.ident) });
                     }
+                    // Module metadata Terraform passes to the provider (a user agent); provision
+                    // calls AWS itself, so there is nothing to pass it to.
+                    "provider_meta" => {
+                        let _ = self.labels(file, inner, &["PROVIDER"]);
+                    }
                     "cloud" => self.err(sp(file, &inner.ident), "Unsupported block", "HCP Terraform (`cloud`) is not supported"),
                     other => self.err(
                         sp(file, &inner.ident),
                         "Unsupported block",
-                        format!("`{other}` is not supported in the terraform block (supported: required_providers, backend)"),
+                        format!("`{other}` is not supported in the terraform block (supported: required_providers, backend, provider_meta)"),
                     ),
                 },
             }
@@ -522,9 +535,14 @@ impl Loader<'_> {
                 "description" => v.description = self.literal_string(e, "description"),
                 "sensitive" => v.sensitive = self.literal_bool(e, "sensitive"),
                 "nullable" => v.nullable = self.literal_bool(e, "nullable"),
+                "ephemeral" => {
+                    if self.literal_bool(e, "ephemeral") {
+                        self.ephemeral.insert(name.clone());
+                    }
+                }
                 other => {
                     let s = body.attr_spans.get(other).cloned();
-                    self.err(s, "Unsupported argument", format!("`{other}` is not supported in a variable block (supported: type, default, description, sensitive, nullable, validation)"));
+                    self.err(s, "Unsupported argument", format!("`{other}` is not supported in a variable block (supported: type, default, description, sensitive, nullable, ephemeral, validation)"));
                 }
             }
         }
@@ -707,6 +725,7 @@ impl Loader<'_> {
                     .at(type_span, format!("provision does not support this {what} yet"))
                     .note(format!("{hint}{list}")),
             );
+            self.unsupported.insert(address);
             return;
         };
         let schema = Arc::new(schema);
@@ -769,6 +788,19 @@ impl Loader<'_> {
             }
         }
         body.blocks = blocks;
+        // `tags_all` may be set, as in the AWS provider, where it has no effect: it is always
+        // computed from `tags` and the provider's `default_tags`.
+        if !data
+            && schema.attribute("tags_all").is_some_and(|a| a.mode == AttrMode::Computed)
+            && body.attrs.remove("tags_all").is_some()
+        {
+            let span = body.attr_spans.remove("tags_all");
+            self.diags.push(
+                Diagnostic::warning("`tags_all` is ignored")
+                    .at(span, "the value set here has no effect: `tags_all` is computed from `tags` and the provider's `default_tags`")
+                    .note("set the resource's tags with `tags`, and tags for every resource with `default_tags` in the provider block"),
+            );
+        }
         let what = if data { format!("data source {type_name}") } else { type_name.clone() };
         self.check_body(&body, &schema, &what, type_span.clone(), &[]);
         r.body = body;
@@ -983,6 +1015,21 @@ impl Loader<'_> {
         }
         // count and for_each may not refer to their own resource's instances.
         let mut more = vec![];
+        more.extend(self.ephemeral_uses());
+        // depends_on entries name declared resources (or ones whose type was already reported).
+        let deps = self.m.resources.iter().flat_map(|r| r.depends_on.iter());
+        for (id, span) in deps.chain(self.m.outputs.values().flat_map(|o| o.depends_on.iter())) {
+            if let ObjectId::Resource(a) = id
+                && self.m.resource(a).is_none()
+                && !self.unsupported.contains(a)
+            {
+                let what = if a.mode == provision_core::Mode::Data { "data source" } else { "resource" };
+                more.push(
+                    Diagnostic::error(format!("Reference to undeclared {what}"))
+                        .at(span.clone(), format!("no {what} \"{a}\" is declared")),
+                );
+            }
+        }
         for r in &self.m.resources {
             for e in r.count.iter().chain(r.for_each.iter()) {
                 for rf in e.references() {
@@ -998,6 +1045,52 @@ impl Loader<'_> {
         for d in more {
             self.diags.push(d);
         }
+    }
+
+    /// Values derived from an ephemeral variable (directly or through locals) are not stored: a
+    /// resource argument or an output that uses one is an error, as in Terraform.
+    fn ephemeral_uses(&self) -> Vec<Diagnostic> {
+        if self.ephemeral.is_empty() {
+            return vec![];
+        }
+        let mut locals: BTreeSet<String> = BTreeSet::new();
+        let is_ephemeral = |r: &crate::references::Reference, locals: &BTreeSet<String>| match &r.root {
+            RefRoot::Var(n) => self.ephemeral.contains(n),
+            RefRoot::Local(n) => locals.contains(n),
+            _ => false,
+        };
+        loop {
+            let more: Vec<String> = self
+                .m
+                .locals
+                .values()
+                .filter(|l| !locals.contains(&l.name) && l.expr.references().iter().any(|r| is_ephemeral(r, &locals)))
+                .map(|l| l.name.clone())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            locals.extend(more);
+        }
+        let mut out = vec![];
+        let mut check = |e: &Expr, what: String| {
+            if let Some(r) = e.references().into_iter().find(|r| is_ephemeral(r, &locals)) {
+                out.push(
+                    Diagnostic::error("Invalid use of ephemeral value")
+                        .at(r.span.clone(), format!("this value comes from an ephemeral variable, and {what} is stored in the state"))
+                        .note("ephemeral values may be used in provider blocks and locals only; remove `ephemeral = true` from the variable if the value may be stored"),
+                );
+            }
+        };
+        for r in &self.m.resources {
+            for e in r.body.exprs() {
+                check(e, format!("an argument of {}", r.address));
+            }
+        }
+        for o in self.m.outputs.values() {
+            check(&o.value, format!("output \"{}\"", o.name));
+        }
+        out
     }
 
     fn check_reference(&mut self, r: &crate::references::Reference, owner: Option<(bool, bool)>) {
@@ -1026,19 +1119,20 @@ impl Loader<'_> {
             RefRoot::Resource(a) => {
                 let target = self.m.resource(a).map(|t| (t.count.is_some(), t.for_each.is_some(), t.schema.clone()));
                 let Some((has_count, has_for_each, schema)) = target else {
-                    let known_type = if a.mode == provision_core::Mode::Data {
-                        self.provider.data_source(&a.type_name).is_some()
-                    } else {
-                        self.provider.resource_type(&a.type_name).is_some()
-                    };
+                    // Declared with an unsupported type: that is reported once, at the block.
+                    if self.unsupported.contains(a) {
+                        return;
+                    }
                     let what = if a.mode == provision_core::Mode::Data { "data source" } else { "resource" };
-                    let detail = if known_type || a.mode == provision_core::Mode::Data {
-                        format!("no {what} \"{a}\" is declared")
-                    } else {
+                    // `foo.bar` with no provider prefix is more likely a variable or local
+                    // written without `var.`/`local.` than a resource.
+                    let detail = if a.mode == provision_core::Mode::Managed && !a.type_name.contains('_') {
                         format!(
-                            "no {what} \"{a}\" is declared (and `{}` is neither a resource type nor a variable)",
-                            a.type_name
+                            "no resource \"{a}\" is declared, and `{t}` is not a resource type; a variable is read as var.{t}, a local value as local.{t}",
+                            t = a.type_name
                         )
+                    } else {
+                        format!("no {what} \"{a}\" is declared")
                     };
                     self.err(r.span.clone(), format!("Reference to undeclared {what}"), detail);
                     return;

@@ -307,7 +307,7 @@ fn load_file(
         }
         return;
     }
-    let body = match hcl_edit::parser::parse_body(&text) {
+    let body = match crate::object_keys::parse_body(&text) {
         Ok(b) => b,
         Err(e) => {
             let loc = e.location();

@@ -386,11 +386,17 @@ impl Engine {
     /// default configuration exists even without a block.
     fn configure_provider(&mut self) -> Result<(), Diagnostics> {
         let mut scope = self.static_scope();
+        // A local that fails is reported as itself, not as a provider block "depending on
+        // unknown values".
+        let mut failed_locals = Diagnostics::default();
         for o in &self.graph.order {
             if let provision_config::ObjectId::Local(n) = o
                 && let Some(l) = self.module.locals.get(n)
             {
-                let v = provision_config::eval(&l.expr, &scope, &InstanceCtx::default()).unwrap_or(Value::Unknown);
+                let v = provision_config::eval(&l.expr, &scope, &InstanceCtx::default()).unwrap_or_else(|d| {
+                    failed_locals.push(d);
+                    Value::Unknown
+                });
                 scope.locals.insert(n.clone(), v);
             }
         }
@@ -411,6 +417,10 @@ impl Engine {
                 }
             };
             if attrs.values().any(|v| !v.is_wholly_known()) {
+                if failed_locals.has_errors() {
+                    diags.extend(std::mem::take(&mut failed_locals));
+                    continue;
+                }
                 diags.push(
                     Diagnostic::error("Provider configuration depends on unknown values")
                         .at(block.span.clone(), "the provider block refers to values that are only known after apply")

@@ -188,6 +188,7 @@ impl Engine {
         let outputs = walk.outputs(request.mode);
         if walk.diags.has_errors() {
             walk.diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+            dedupe(&mut walk.diags);
             return Err(EngineError::Config(walk.diags));
         }
         for w in walk.diags.0.iter() {
@@ -286,6 +287,7 @@ impl Engine {
         walk.outputs(PlanMode::Normal);
         let mut diags = walk.diags;
         diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+        dedupe(&mut diags);
         diags
     }
 
@@ -317,6 +319,7 @@ impl Engine {
             total_instances: 0,
             too_many: false,
             oversized: BTreeSet::new(),
+            failed: BTreeSet::new(),
             destroy_args: BTreeMap::new(),
         }
     }
@@ -532,9 +535,23 @@ struct Walk<'a> {
     too_many: bool,
     /// Objects whose value was too large, or built from one that was (see `oversized_once`).
     oversized: BTreeSet<ObjectId>,
+    /// Objects whose evaluation failed, or that are built from one that did (see
+    /// `oversized_once`).
+    failed: BTreeSet<ObjectId>,
     /// For each configured instance: the configuration's values of the arguments that only
     /// matter at destroy ([`provision_core::AttributeSchema::at_destroy`]).
     destroy_args: BTreeMap<Address, Attrs>,
+}
+
+const COUNT_UNKNOWN: &str = "the count depends on values that are only known after apply; it must be known when planning (use values from variables and data sources)";
+const FOR_EACH_UNKNOWN: &str =
+    "the for_each value depends on values that are only known after apply; its keys must be known when planning";
+
+/// The same diagnostic once: an error in a resource's arguments is found in each of its
+/// instances, and says nothing about which.
+fn dedupe(diags: &mut Diagnostics) {
+    let mut seen = BTreeSet::new();
+    diags.0.retain(|d| seen.insert(format!("{d:?}")));
 }
 
 /// The attributes of an object whose value is not known.
@@ -583,10 +600,15 @@ impl Walk<'_> {
 
     /// A value too large because one it is built from was too large (and is now unknown, which
     /// may be wrapped again) is reported once, where it first happened, not in every object
-    /// after it.
+    /// after it. Likewise a value that failed to evaluate (a local whose function call failed) is
+    /// unknown from then on: an object built from it does not also report that its `count` or
+    /// `for_each` is unknown.
     fn oversized_once(&mut self, id: &ObjectId, before: usize) {
-        let inherited = self.engine.graph.direct(id).iter().any(|d| self.oversized.contains(d));
+        let direct = self.engine.graph.direct(id);
+        let inherited = direct.iter().any(|d| self.oversized.contains(d));
+        let after_failure = direct.iter().any(|d| self.failed.contains(d));
         let mut too_large = false;
+        let mut failed = after_failure;
         let new: Vec<Diagnostic> = self.diags.0.drain(before..).collect();
         for d in new {
             if d.summary == VALUE_TOO_LARGE {
@@ -595,10 +617,19 @@ impl Walk<'_> {
                     continue;
                 }
             }
+            if after_failure
+                && d.labels.first().is_some_and(|l| l.message == COUNT_UNKNOWN || l.message == FOR_EACH_UNKNOWN)
+            {
+                continue;
+            }
+            failed |= d.severity == provision_core::diagnostic::Severity::Error;
             self.diags.push(d);
         }
         if inherited || too_large {
             self.oversized.insert(id.clone());
+        }
+        if failed {
+            self.failed.insert(id.clone());
         }
     }
 
@@ -618,7 +649,7 @@ impl Walk<'_> {
                 return None;
             }
             let problem = if v.is_unknown() {
-                Some("the count depends on values that are only known after apply; it must be known when planning (use values from variables and data sources)".to_string())
+                Some(COUNT_UNKNOWN.to_string())
             } else if v.is_sensitive() {
                 Some("sensitive values cannot be used as count".to_string())
             } else {
@@ -665,7 +696,7 @@ impl Walk<'_> {
                 return None;
             }
             if !keys_known {
-                self.diags.push(bad("the for_each value depends on values that are only known after apply; its keys must be known when planning"));
+                self.diags.push(bad(FOR_EACH_UNKNOWN));
                 return None;
             }
             if v.contains_sensitive() {

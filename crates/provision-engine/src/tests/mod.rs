@@ -6,6 +6,7 @@ mod contract;
 mod crash;
 mod deletes;
 mod documents;
+mod language;
 mod layers;
 mod limits;
 mod plan;
