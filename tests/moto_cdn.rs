@@ -736,3 +736,83 @@ async fn origin_access_identity_through_the_emulator() {
     assert_eq!(left.distribution_list().map(|l| l.items().len()), Some(0), "no distribution left");
     assert_eq!(s.state()["resources"], serde_json::json!([]));
 }
+
+/// A distribution whose `retain_on_delete` is `RETAIN`.
+const RETAINED: &str = r#"
+resource "aws_cloudfront_distribution" "kept" {
+  enabled             = true
+  wait_for_deployment = false
+  retain_on_delete    = RETAIN
+
+  origin {
+    domain_name = "kept.example.com"
+    origin_id   = "kept"
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "https-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }
+  }
+
+  default_cache_behavior {
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    target_origin_id       = "kept"
+    viewer_protocol_policy = "https-only"
+    forwarded_values {
+      query_string = false
+      cookies {
+        forward = "none"
+      }
+    }
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+}
+"#;
+
+/// `retain_on_delete` is read at destroy time: a change of only it is an update that calls no
+/// CloudFront API, and setting it in the configuration right before `destroy` (no apply) is
+/// enough for the destroy to leave the distribution, disabled. Against moto directly.
+#[tokio::test]
+async fn retain_on_delete_counts_at_destroy_time() {
+    let s = Stack::with_config(&RETAINED.replace("RETAIN", "false"));
+    s.ok(&["apply", "--auto-approve"]);
+    let dist = s.id_of("aws_cloudfront_distribution.kept");
+    let main = s.path().join("main.tf");
+
+    // A change of only retain_on_delete: one update, no write to CloudFront.
+    std::fs::write(&main, RETAINED.replace("RETAIN", "true")).expect("edit");
+    let plan = s.plan_json(&[]);
+    assert_eq!(plan["summary"], serde_json::json!({"add": 0, "change": 1, "destroy": 0}), "{plan}");
+    let out = s.run(&["-v", "apply", "--auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("0 added, 1 changed, 0 destroyed"), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    for op in ["UpdateDistribution", "GetDistributionConfig", "TagResource", "UntagResource"] {
+        assert_eq!(calls(&err, op), 0, "{op} called for a change of retain_on_delete alone:\n{err}");
+    }
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+
+    // Back to false in state, then true in the configuration only, right before the destroy: the
+    // configuration's value at destroy time wins over the recorded one.
+    std::fs::write(&main, RETAINED.replace("RETAIN", "false")).expect("edit");
+    s.ok(&["apply", "--auto-approve"]);
+    std::fs::write(&main, RETAINED.replace("RETAIN", "true")).expect("edit");
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("1 destroyed"), "{out}");
+    assert_eq!(s.state()["resources"], serde_json::json!([]));
+    let c = s.clients().await;
+    let got = c.cf.get_distribution_config().id(&dist).send().await.expect("the distribution is retained");
+    assert_eq!(got.distribution_config().map(|d| d.enabled()), Some(false), "left disabled");
+    c.cf.delete_distribution().id(&dist).set_if_match(got.e_tag().map(str::to_string)).send().await.expect("clean up");
+}
