@@ -548,3 +548,271 @@ async fn batched_reads_and_interrupted_creates_are_adopted() {
     assert!(c.ssm.describe_parameters().send().await.expect("params").parameters().is_empty());
     assert!(c.cw.describe_alarms().send().await.expect("alarms").metric_alarms().is_empty());
 }
+
+/// Seed 000's frontend: a bucket read through an origin access identity named in the
+/// distribution's `s3_origin_config`. `WEB_COMMENT` is replaced per step.
+const OAI: &str = r#"
+resource "aws_cloudfront_origin_access_identity" "web" {
+  comment = "WEB_COMMENT"
+}
+
+resource "aws_cloudfront_origin_access_identity" "admin" {}
+
+resource "aws_cloudfront_distribution" "web" {
+  enabled             = true
+  default_root_object = "index.html"
+
+  origin {
+    domain_name = "oai-site.s3.eu-west-1.amazonaws.com"
+    origin_id   = "s3-web"
+    s3_origin_config {
+      origin_access_identity = aws_cloudfront_origin_access_identity.web.cloudfront_access_identity_path
+    }
+  }
+
+  default_cache_behavior {
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    target_origin_id       = "s3-web"
+    viewer_protocol_policy = "redirect-to-https"
+    forwarded_values {
+      query_string = false
+      cookies {
+        forward = "none"
+      }
+    }
+  }
+
+  custom_error_response {
+    error_code         = 404
+    response_code      = 200
+    response_page_path = "/index.html"
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+}
+
+output "iam_arn" {
+  value = aws_cloudfront_origin_access_identity.web.iam_arn
+}
+"#;
+
+/// `aws_cloudfront_origin_access_identity`, end to end through the fault proxy: moto 5.2.5 has no
+/// origin access identity API at all (404 for every call), so the CloudFront emulation in the
+/// proxy (`provision_testkit::emulate_cloudfront`) answers it, with ETags that move and
+/// `PreconditionFailed` for a stale one; the distribution that names the identity goes to moto
+/// through the same proxy. Create → clean plan → a comment change is one in-place update →
+/// a comment changed outside is shown and put back → a refresh lists the identities in one call →
+/// an identity whose create was interrupted is adopted by its caller reference, not made twice →
+/// destroy leaves nothing. The type has no argument that forces a replacement.
+#[tokio::test]
+async fn origin_access_identity_through_the_emulator() {
+    let mut s = Stack::with_config(&OAI.replace("WEB_COMMENT", "the web app"));
+    let cf = Arc::new(CloudFront::new(1, 0, 0));
+    let proxy = proxied(&mut s, &cf);
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(proxy.url())
+        .region(aws_config::Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let cfc = aws_sdk_cloudfront::Client::new(&conf);
+
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("3 added"), "{out}");
+    assert!(cf.served().oai_calls > 0, "the identities went to the emulation");
+    let web = s.id_of("aws_cloudfront_origin_access_identity.web");
+    let state = s.state();
+    let attrs = |address: &str| {
+        state["resources"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["address"] == address))
+            .map(|r| r["attributes"].clone())
+            .unwrap_or_else(|| panic!("{address} in state"))
+    };
+    let a = attrs("aws_cloudfront_origin_access_identity.web");
+    assert_eq!(a["cloudfront_access_identity_path"], format!("origin-access-identity/cloudfront/{web}"));
+    assert_eq!(a["iam_arn"], format!("arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity {web}"));
+    assert_eq!(a["comment"], "the web app");
+    assert!(a["caller_reference"].as_str().is_some_and(|r| r.starts_with("provision-")), "{a}");
+    assert!(a["etag"].as_str().is_some_and(|e| !e.is_empty()), "{a}");
+    assert!(a["s3_canonical_user_id"].as_str().is_some_and(|e| e.len() == 64), "{a}");
+    assert!(
+        a["arn"]
+            .as_str()
+            .is_some_and(|arn| arn.starts_with("arn:aws:cloudfront::")
+                && arn.ends_with(&format!(":origin-access-identity/{web}"))),
+        "{a}"
+    );
+    assert_eq!(attrs("aws_cloudfront_origin_access_identity.admin")["comment"], "", "Terraform's default");
+    assert_eq!(state["outputs"]["iam_arn"]["value"], a["iam_arn"]);
+    let dist = s.id_of("aws_cloudfront_distribution.web");
+    let got = cfc.get_distribution_config().id(&dist).send().await.expect("distribution");
+    let origin = &got.distribution_config().expect("config").origins().expect("origins").items()[0];
+    assert_eq!(
+        origin.s3_origin_config().map(|c| c.origin_access_identity()),
+        Some(format!("origin-access-identity/cloudfront/{web}").as_str()),
+        "the distribution reads through the identity"
+    );
+
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0), "a second plan is clean");
+    s.assert_reads_match_schemas(&["aws_cloudfront_origin_access_identity", "aws_cloudfront_distribution"]);
+
+    // The cheapest read: both identities in one list call.
+    let out = s.run(&["-v", "plan"]);
+    let err = text(&out.stderr);
+    assert_eq!(calls(&err, "ListCloudFrontOriginAccessIdentities"), 1, "two identities, one call:\n{err}");
+    assert_eq!(calls(&err, "GetCloudFrontOriginAccessIdentity"), 0, "{err}");
+
+    // In place: the comment, one update; the id (so the distribution) unchanged.
+    let main = s.path().join("main.tf");
+    std::fs::write(&main, OAI.replace("WEB_COMMENT", "the web app, v2")).expect("edit");
+    let plan = s.plan_json(&[]);
+    assert_eq!(plan["summary"], serde_json::json!({"add": 0, "change": 1, "destroy": 0}), "{plan}");
+    assert_eq!(changed(&plan), vec!["aws_cloudfront_origin_access_identity.web".to_string()]);
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("0 added, 1 changed, 0 destroyed"), "{out}");
+    assert_eq!(s.id_of("aws_cloudfront_origin_access_identity.web"), web);
+    let got = cfc.get_cloud_front_origin_access_identity_config().id(&web).send().await.expect("oai");
+    assert_eq!(got.cloud_front_origin_access_identity_config().map(|c| c.comment()), Some("the web app, v2"));
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+
+    // Drift: the comment changed outside, shown and put back.
+    let (cfg, etag) =
+        (got.cloud_front_origin_access_identity_config().cloned().expect("cfg"), got.e_tag().map(str::to_string));
+    let by_hand = aws_sdk_cloudfront::types::CloudFrontOriginAccessIdentityConfig::builder()
+        .caller_reference(cfg.caller_reference())
+        .comment("by hand")
+        .build()
+        .expect("config");
+    cfc.update_cloud_front_origin_access_identity()
+        .id(&web)
+        .set_if_match(etag)
+        .cloud_front_origin_access_identity_config(by_hand)
+        .send()
+        .await
+        .expect("drift");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("Objects have changed outside of provision"), "{plan}");
+    assert!(plan.contains("by hand"), "{plan}");
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("0 added, 1 changed, 0 destroyed"), "{out}");
+    let got = cfc.get_cloud_front_origin_access_identity_config().id(&web).send().await.expect("oai");
+    assert_eq!(got.cloud_front_origin_access_identity_config().map(|c| c.comment()), Some("the web app, v2"));
+
+    // A run killed after CreateCloudFrontOriginAccessIdentity answered, before the state recorded
+    // it: a pending record with the caller reference as its natural key. Apply adopts it.
+    let mut state = s.state();
+    let resources = state["resources"].as_array_mut().expect("resources");
+    let lost = "aws_cloudfront_origin_access_identity.admin";
+    let r = resources.iter().find(|r| r["address"] == lost).expect("admin").clone();
+    resources.retain(|r| r["address"] != lost);
+    state["pending"] = serde_json::json!([{
+        "address": lost, "token": "t-9", "started_at": "2026-11-22T08:00:00Z",
+        "dependencies": [], "provider": r["provider"], "desired": r["attributes"],
+        "natural_key": r["attributes"]["caller_reference"],
+    }]);
+    std::fs::write(s.path().join("provision.tfstate"), state.to_string()).expect("state");
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains(&format!("{lost}: an interrupted run created")), "adopted:\n{out}");
+    assert!(out.contains("0 added"), "nothing created twice:\n{out}");
+    let listed = cfc.list_cloud_front_origin_access_identities().send().await.expect("list");
+    assert_eq!(listed.cloud_front_origin_access_identity_list().map(|l| l.items().len()), Some(2), "no third identity");
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("3 destroyed"), "{out}");
+    let listed = cfc.list_cloud_front_origin_access_identities().send().await.expect("list");
+    assert_eq!(listed.cloud_front_origin_access_identity_list().map(|l| l.items().len()), Some(0), "no identity left");
+    let left = cfc.list_distributions().send().await.expect("list");
+    assert_eq!(left.distribution_list().map(|l| l.items().len()), Some(0), "no distribution left");
+    assert_eq!(s.state()["resources"], serde_json::json!([]));
+}
+
+/// A distribution whose `retain_on_delete` is `RETAIN`.
+const RETAINED: &str = r#"
+resource "aws_cloudfront_distribution" "kept" {
+  enabled             = true
+  wait_for_deployment = false
+  retain_on_delete    = RETAIN
+
+  origin {
+    domain_name = "kept.example.com"
+    origin_id   = "kept"
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "https-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }
+  }
+
+  default_cache_behavior {
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    target_origin_id       = "kept"
+    viewer_protocol_policy = "https-only"
+    forwarded_values {
+      query_string = false
+      cookies {
+        forward = "none"
+      }
+    }
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+}
+"#;
+
+/// `retain_on_delete` is read at destroy time: a change of only it is an update that calls no
+/// CloudFront API, and setting it in the configuration right before `destroy` (no apply) is
+/// enough for the destroy to leave the distribution, disabled. Against moto directly.
+#[tokio::test]
+async fn retain_on_delete_counts_at_destroy_time() {
+    let s = Stack::with_config(&RETAINED.replace("RETAIN", "false"));
+    s.ok(&["apply", "--auto-approve"]);
+    let dist = s.id_of("aws_cloudfront_distribution.kept");
+    let main = s.path().join("main.tf");
+
+    // A change of only retain_on_delete: one update, no write to CloudFront.
+    std::fs::write(&main, RETAINED.replace("RETAIN", "true")).expect("edit");
+    let plan = s.plan_json(&[]);
+    assert_eq!(plan["summary"], serde_json::json!({"add": 0, "change": 1, "destroy": 0}), "{plan}");
+    let out = s.run(&["-v", "apply", "--auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("0 added, 1 changed, 0 destroyed"), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    for op in ["UpdateDistribution", "GetDistributionConfig", "TagResource", "UntagResource"] {
+        assert_eq!(calls(&err, op), 0, "{op} called for a change of retain_on_delete alone:\n{err}");
+    }
+    assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
+
+    // Back to false in state, then true in the configuration only, right before the destroy: the
+    // configuration's value at destroy time wins over the recorded one.
+    std::fs::write(&main, RETAINED.replace("RETAIN", "false")).expect("edit");
+    s.ok(&["apply", "--auto-approve"]);
+    std::fs::write(&main, RETAINED.replace("RETAIN", "true")).expect("edit");
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("1 destroyed"), "{out}");
+    assert_eq!(s.state()["resources"], serde_json::json!([]));
+    let c = s.clients().await;
+    let got = c.cf.get_distribution_config().id(&dist).send().await.expect("the distribution is retained");
+    assert_eq!(got.distribution_config().map(|d| d.enabled()), Some(false), "left disabled");
+    c.cf.delete_distribution().id(&dist).set_if_match(got.e_tag().map(str::to_string)).send().await.expect("clean up");
+}

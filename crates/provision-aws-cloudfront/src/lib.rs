@@ -5,6 +5,7 @@
 mod cache_policy_data;
 mod distribution;
 mod oac;
+mod oai;
 mod util;
 
 use provision_aws_core::ServiceTypes;
@@ -15,13 +16,41 @@ use std::sync::Arc;
 pub(crate) struct Clients {
     pub cf: aws_sdk_cloudfront::Client,
     pub partition: &'static str,
+    /// For the account id in ARNs CloudFront does not return (an origin access identity's).
+    sts: aws_sdk_sts::Client,
+    account: tokio::sync::OnceCell<String>,
+}
+
+impl Clients {
+    /// The account provision runs in (STS `GetCallerIdentity`, once per run).
+    pub(crate) async fn account(&self) -> Result<&str, provision_core::ProviderError> {
+        self.account
+            .get_or_try_init(|| async {
+                let out = self.sts.get_caller_identity().send().await.map_err(|e| {
+                    provision_aws_core::error::sdk(
+                        &provision_aws_core::ErrorTable::empty("STS"),
+                        "GetCallerIdentity",
+                        e,
+                    )
+                })?;
+                Ok(out.account().unwrap_or_default().to_string())
+            })
+            .await
+            .map(String::as_str)
+    }
 }
 
 pub(crate) type Context = provision_aws_core::ServiceClients<Clients>;
 
 fn build(sdk: &provision_aws_core::Sdk, counter: provision_aws_core::CountCalls) -> Clients {
-    let config = aws_sdk_cloudfront::config::Builder::from(&sdk.config).interceptor(counter).build();
-    Clients { cf: aws_sdk_cloudfront::Client::from_conf(config), partition: sdk.partition }
+    let config = aws_sdk_cloudfront::config::Builder::from(&sdk.config).interceptor(counter.clone()).build();
+    let sts = aws_sdk_sts::config::Builder::from(&sdk.config).interceptor(counter).build();
+    Clients {
+        cf: aws_sdk_cloudfront::Client::from_conf(config),
+        partition: sdk.partition,
+        sts: aws_sdk_sts::Client::from_conf(sts),
+        account: tokio::sync::OnceCell::new(),
+    }
 }
 
 /// CloudFront's error codes, added to the common classification. `PreconditionFailed` (the
@@ -78,6 +107,7 @@ pub fn types(shared: &Arc<provision_aws_core::Context>) -> ServiceTypes {
         resources: vec![
             Arc::new(distribution::Distribution::new(ctx.clone())),
             Arc::new(oac::OriginAccessControl::new(ctx.clone())),
+            Arc::new(oai::OriginAccessIdentity::new(ctx.clone())),
         ],
         data_sources: vec![Arc::new(cache_policy_data::CachePolicyLookup::new(ctx))],
     }

@@ -2,7 +2,6 @@
 //! A crate of its own so that editing it recompiles this crate and the provider, not every other
 //! service.
 
-mod json;
 mod subscription;
 mod topic;
 mod util;

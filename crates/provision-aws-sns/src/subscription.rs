@@ -7,18 +7,19 @@
 //!
 //! Email, email-json and HTTP(S) endpoints that do not confirm automatically stay "pending
 //! confirmation" until someone confirms them; AWS refuses to unsubscribe a pending subscription
-//! and deletes it by itself after three days (or with its topic). As Terraform does, a destroy of
-//! a pending subscription removes it from state and says so; it is not an error.
+//! and deletes it by itself after 48 hours (or with its topic). As Terraform does, a destroy of
+//! a pending subscription removes it from state and says so; it is not an error. The plan warns
+//! about it first ([`ResourceType::check_delete`], from the refreshed `pending_confirmation`: no call).
 
-use crate::json::normalize_json;
 use crate::util::{get_bool, get_str, s};
 use crate::{Clients, Context, sdk};
 use async_trait::async_trait;
+use provision_aws_core::json::normalize_json;
 use provision_aws_core::retry::{Policy, gone_is_ok, nothing, retry};
 use provision_aws_core::wait::{Status, TimedOut, Wait, until};
 use provision_core::{
-    AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind,
-    ReadContext, ResourceType, Schema, Type, Value,
+    AttributeSchema, Attrs, DeleteNote, FindQuery, Found, IdentityStrategy, OpContext, ProviderError,
+    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -52,6 +53,19 @@ fn scope(v: &Value) -> Result<(), String> {
 /// What `ListSubscriptionsByTopic` shows instead of an ARN for a subscription nobody confirmed.
 fn is_pending_arn(arn: &str) -> bool {
     !arn.starts_with("arn:")
+}
+
+/// What the plan says about deleting a subscription still pending confirmation.
+fn pending_note(attrs: &Attrs) -> Option<DeleteNote> {
+    if attrs.get("pending_confirmation").and_then(Value::as_bool) != Some(true) {
+        return None;
+    }
+    let protocol = get_str(attrs, "protocol").unwrap_or("email");
+    Some(DeleteNote::warn(format!(
+        "this {protocol} subscription is still pending confirmation, and AWS cannot delete a pending subscription: \
+         it leaves the state, stays in AWS until it expires (48 hours after it was made) or its topic is deleted, \
+         and becomes live if its confirmation link is followed meanwhile"
+    )))
 }
 
 /// True for AWS's refusal to unsubscribe a subscription that is pending confirmation.
@@ -314,13 +328,22 @@ impl ResourceType for Subscription {
         Self::read_one(c, id, desired).await
     }
 
+    async fn check_delete(
+        &self,
+        _ctx: &ReadContext,
+        _id: &str,
+        attrs: &Attrs,
+    ) -> Result<Vec<DeleteNote>, ProviderError> {
+        Ok(pending_note(attrs).into_iter().collect())
+    }
+
     async fn delete(&self, _op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         match c.sns.unsubscribe().subscription_arn(id).send().await.map(|_| ()).map_err(|e| sdk("Unsubscribe", e)) {
             Err(e) if pending_refusal(&e) => {
                 tracing::warn!(
                     subscription = id,
-                    "AWS cannot unsubscribe a subscription pending confirmation: it is removed from state, and AWS deletes it after three days (or with its topic)"
+                    "AWS cannot unsubscribe a subscription pending confirmation: it is removed from state, and AWS deletes it after 48 hours (or with its topic)"
                 );
                 Ok(())
             }
@@ -370,6 +393,19 @@ mod tests {
             "Unsubscribe: Invalid parameter: Cannot unsubscribe a subscription that is pending confirmation (InvalidParameter)",
         );
         assert!(pending_refusal(&refused));
+    }
+
+    #[test]
+    fn deleting_a_pending_subscription_is_announced() {
+        let mut a = Attrs::new();
+        a.insert("protocol".into(), Value::String("email".into()));
+        a.insert("pending_confirmation".into(), Value::Bool(true));
+        let note = pending_note(&a).expect("a note");
+        assert!(!note.refuse, "a warning, not a refusal");
+        assert!(note.message.contains("email subscription is still pending confirmation"), "{}", note.message);
+        assert!(note.message.contains("48 hours"), "{}", note.message);
+        a.insert("pending_confirmation".into(), Value::Bool(false));
+        assert_eq!(pending_note(&a), None);
     }
 
     #[test]

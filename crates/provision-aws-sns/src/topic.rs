@@ -2,16 +2,16 @@
 //! default policy AWS writes when the configuration sets none is not drift (the argument is
 //! optional and computed: unset, whatever AWS holds is kept).
 
-use crate::json::{normalize_json, normalize_policy};
 use crate::util::{get_bool, get_str, get_string, s};
 use crate::{Clients, Context, sdk};
 use async_trait::async_trait;
 use aws_sdk_sns::types::Tag;
+use provision_aws_core::json::{normalize_json, normalize_policy};
 use provision_aws_core::retry::{Policy, gone_is_ok, nothing, retry};
 use provision_aws_core::tags;
 use provision_core::{
-    AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind,
-    ReadContext, ResourceType, Schema, Type, Value,
+    AttributeSchema, Attrs, DeleteNote, FindQuery, Found, IdentityStrategy, OpContext, ProviderError,
+    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -71,6 +71,33 @@ fn arguments(a: &Attrs) -> Result<(), String> {
 
 /// The name `create` gives the topic: `name`, or `name_prefix` (default `terraform-`) followed by
 /// 26 characters of the pending record's token, plus `.fifo` for a FIFO topic.
+/// An endpoint as the plan may show it: an email address's domain only, a URL's host only
+/// (endpoints can carry tokens).
+fn redacted(endpoint: &str) -> String {
+    if let Some((_, domain)) = endpoint.rsplit_once('@') {
+        return format!("...@{domain}");
+    }
+    if let Some((scheme, rest)) = endpoint.split_once("://") {
+        let host = rest.split(['/', '?']).next().unwrap_or_default();
+        return format!("{scheme}://{host}/...");
+    }
+    "(endpoint hidden)".into()
+}
+
+/// What the plan says about deleting a topic that has subscriptions pending confirmation.
+fn pending_topic_note(pending: &[String]) -> Option<DeleteNote> {
+    if pending.is_empty() {
+        return None;
+    }
+    Some(DeleteNote::warn(format!(
+        "{} subscription(s) still pending confirmation ({}): AWS deletes them with the topic; confirmation links \
+         already sent stop working, and aws_sns_topic_subscription resources for them leave the state without an \
+         Unsubscribe (AWS refuses one for a pending subscription)",
+        pending.len(),
+        pending.join(", ")
+    )))
+}
+
 pub(crate) fn generated_name(token: &str, desired: &Attrs) -> String {
     if let Some(n) = get_string(desired, "name") {
         return n;
@@ -326,6 +353,31 @@ impl ResourceType for Topic {
         Self::read_one(c, id, desired).await
     }
 
+    /// One `ListSubscriptionsByTopic` page (100): the subscriptions still pending confirmation,
+    /// which AWS deletes with the topic.
+    async fn check_delete(
+        &self,
+        _ctx: &ReadContext,
+        id: &str,
+        _attrs: &Attrs,
+    ) -> Result<Vec<DeleteNote>, ProviderError> {
+        let c = self.ctx.clients().await?;
+        let page = match c.sns.list_subscriptions_by_topic().topic_arn(id).send().await {
+            Ok(page) => page,
+            Err(e) => {
+                let e = sdk("ListSubscriptionsByTopic", e);
+                return if e.is_not_found() { Ok(vec![]) } else { Err(e) };
+            }
+        };
+        let pending: Vec<String> = page
+            .subscriptions()
+            .iter()
+            .filter(|s| s.subscription_arn().is_some_and(|a| !a.starts_with("arn:")))
+            .map(|s| format!("{} {}", s.protocol().unwrap_or("?"), redacted(s.endpoint().unwrap_or("?"))))
+            .collect();
+        Ok(pending_topic_note(&pending).into_iter().collect())
+    }
+
     async fn delete(&self, _op: &OpContext, id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
         let c = self.ctx.clients().await?;
         gone_is_ok(c.sns.delete_topic().topic_arn(id).send().await.map(|_| ()).map_err(|e| sdk("DeleteTopic", e)))
@@ -363,8 +415,43 @@ impl ResourceType for Topic {
 mod tests {
     use super::*;
 
+    /// The cases of the copy this crate used to keep, against the shared normalizers.
+    #[test]
+    fn documents_compare_by_meaning() {
+        let a = normalize_json(&Value::String("{ \"b\": 1, \"a\": {\"d\": 2, \"c\": 3} }".into()));
+        assert_eq!(a, Value::String("{\"a\":{\"c\":3,\"d\":2},\"b\":1}".into()));
+        assert_eq!(normalize_json(&Value::String("not json".into())), Value::String("not json".into()));
+    }
+
+    #[test]
+    fn policies_compare_by_iam_meaning() {
+        let written = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["cloudwatch.amazonaws.com"]},"Action":["sns:Publish"],"Resource":"arn:aws:sns:eu-west-1:1:t"}]}"#;
+        let read = r#"{"Statement":{"Action":"sns:Publish","Resource":["arn:aws:sns:eu-west-1:1:t"],"Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"}},"Version":"2012-10-17"}"#;
+        assert_eq!(normalize_policy(&written.into()), normalize_policy(&read.into()));
+        let two = r#"{"Statement":[{"Action":["b","a"]}]}"#;
+        let swapped = r#"{"Statement":[{"Action":["a","b"]}]}"#;
+        assert_eq!(normalize_policy(&two.into()), normalize_policy(&swapped.into()));
+        let other = r#"{"Statement":[{"Action":["a","c"]}]}"#;
+        assert_ne!(normalize_policy(&two.into()), normalize_policy(&other.into()), "a real change still shows");
+    }
+
     fn attrs(pairs: &[(&str, Value)]) -> Attrs {
         pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    #[test]
+    fn pending_subscriptions_are_announced_without_their_endpoints() {
+        assert_eq!(redacted("oncall@example.com"), "...@example.com");
+        assert_eq!(redacted("https://hooks.example.com/t/SECRET?k=1"), "https://hooks.example.com/...");
+        assert_eq!(redacted("+33600000000"), "(endpoint hidden)");
+        assert_eq!(pending_topic_note(&[]), None);
+        let note = pending_topic_note(&["email ...@example.com".into()]).expect("a note");
+        assert!(!note.refuse);
+        assert!(
+            note.message.starts_with("1 subscription(s) still pending confirmation (email ...@example.com)"),
+            "{}",
+            note.message
+        );
     }
 
     #[test]

@@ -87,6 +87,39 @@ fn caller_reference(ctx: &OpContext) -> String {
     format!("provision-{token}")
 }
 
+/// The arguments only provision reads: AWS holds no trace of them.
+const PROVISION_ONLY: &[&str] = &["retain_on_delete", "wait_for_deployment"];
+
+/// The recorded attributes with the desired values of [`PROVISION_ONLY`]: an update of only those.
+fn provision_only(prior: &Attrs, desired: &Attrs) -> Attrs {
+    let mut a = prior.clone();
+    for k in PROVISION_ONLY {
+        a.insert(k.to_string(), desired.get(*k).cloned().unwrap_or(Value::Null));
+    }
+    a
+}
+
+/// Whether argument `name` differs between the recorded and the desired attributes, compared as
+/// the plan compares them: both in the schema's spelling, an unset collection the same as an empty one.
+fn differs(schema: &Schema, name: &str, prior: &Attrs, desired: &Attrs) -> bool {
+    let spelled = |v: Option<&Value>| {
+        let v = v.cloned().unwrap_or(Value::Null);
+        match (schema.attribute(name), schema.block_schema(name)) {
+            (Some(a), _) => a.normalized(v),
+            (None, Some(b)) => b.canonical(v),
+            (None, None) => v,
+        }
+    };
+    let (a, b) = (spelled(prior.get(name)), spelled(desired.get(name)));
+    let empty = |v: &Value| match v.unmarked() {
+        Value::Null => true,
+        Value::List(i) | Value::Set(i) => i.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    };
+    !(empty(&a) && empty(&b) || a.same_as(&b))
+}
+
 impl Distribution {
     pub fn new(ctx: Arc<Context>) -> Self {
         Distribution { ctx, schema: schema::schema() }
@@ -311,13 +344,15 @@ impl ResourceType for Distribution {
     async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let what = format!("CloudFront distribution {id}");
-        let config_changed = convert::CONFIG_ARGUMENTS
-            .iter()
-            .any(|k| !prior.get(*k).unwrap_or(&Value::Null).same_as(desired.get(*k).unwrap_or(&Value::Null)));
+        let config_changed = convert::CONFIG_ARGUMENTS.iter().any(|k| differs(&self.schema, k, prior, desired));
         if config_changed {
             Self::put_config(c, id, |current| convert::build_config(&what, desired, &current.caller_reference)).await?;
         }
         let delta = tags::delta(prior.get("tags_all"), desired.get("tags_all"));
+        if !config_changed && delta.removed.is_empty() && delta.changed.is_empty() {
+            // Only what provision alone reads (`retain_on_delete`, `wait_for_deployment`): no call.
+            return Ok(provision_only(prior, desired));
+        }
         let arn = get_str(prior, "arn").unwrap_or_default();
         if !delta.removed.is_empty() {
             let keys = TagKeys::builder().set_items(Some(delta.removed)).build();
@@ -405,6 +440,22 @@ mod tests {
         assert!(retried(&e("PreconditionFailed")));
         assert!(retried(&e("DistributionNotDisabled")));
         assert!(!retried(&e("AccessDenied")));
+    }
+
+    #[test]
+    fn an_update_of_provision_only_arguments_keeps_the_rest() {
+        let prior: Attrs =
+            [("id", Value::from("E1")), ("retain_on_delete", Value::Bool(false)), ("comment", Value::from("a"))]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+        let mut desired = prior.clone();
+        desired.insert("retain_on_delete".into(), Value::Bool(true));
+        desired.insert("wait_for_deployment".into(), Value::Bool(false));
+        let got = provision_only(&prior, &desired);
+        assert_eq!(got.get("retain_on_delete"), Some(&Value::Bool(true)));
+        assert_eq!(got.get("wait_for_deployment"), Some(&Value::Bool(false)));
+        assert_eq!(got.get("comment"), Some(&Value::from("a")));
     }
 
     #[test]

@@ -268,7 +268,8 @@ pub(crate) fn schema() -> Schema {
         .attr(
             AttributeSchema::optional("retain_on_delete", Type::Bool)
                 .default(false)
-                .describe("On destroy, only disable the distribution and leave it (delete it yourself later)."),
+                .at_destroy()
+                .describe("On destroy, only disable the distribution and leave it (delete it yourself later). The value the configuration has at destroy time counts; changing only it calls no AWS API."),
         )
         .attr(AttributeSchema::computed("caller_reference", Type::String).describe("The unique reference it was created with."))
         .attr(AttributeSchema::computed("domain_name", Type::String).describe("Its domain, e.g. `d111111abcdef8.cloudfront.net`."))
