@@ -67,6 +67,15 @@ pub(crate) fn time(t: Option<&DateTime>) -> Value {
     t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()).map_or(Value::Null, Value::String)
 }
 
+/// Names one validation record under `name`, unless it already has a name that is not a
+/// wildcard: `example.com` and `*.example.com` share a record, listed under the apex.
+fn keep_apex<K: Ord>(entry: std::collections::btree_map::Entry<'_, K, String>, name: String) {
+    let kept = entry.or_insert_with(|| name.clone());
+    if kept.starts_with("*.") && !name.starts_with("*.") {
+        *kept = name;
+    }
+}
+
 /// Before a DNS-validated certificate exists, its `domain_validation_options` as far as the
 /// arguments tell: one entry per name that needs a record of its own (a wildcard shares the
 /// record of the name under it, as [`validation_options`] reads it), each a `CNAME` whose name
@@ -92,14 +101,7 @@ fn planned_validation_options(args: &Attrs) -> Attrs {
     for name in names {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         let base = name.strip_prefix("*.").unwrap_or(&name).to_string();
-        by_base
-            .entry(base)
-            .and_modify(|kept| {
-                if kept.starts_with("*.") && !name.starts_with("*.") {
-                    *kept = name.clone();
-                }
-            })
-            .or_insert(name);
+        keep_apex(by_base.entry(base), name);
     }
     let options = by_base.into_values().map(|domain| {
         Value::Map(
@@ -124,14 +126,7 @@ pub(crate) fn validation_options(d: &CertificateDetail) -> Value {
         let Some(r) = o.resource_record() else { continue };
         let key = (r.name().to_string(), r.r#type().as_str().to_string(), r.value().to_string());
         let name = o.domain_name().to_string();
-        by_record
-            .entry(key)
-            .and_modify(|kept| {
-                if kept.starts_with("*.") && !name.starts_with("*.") {
-                    *kept = name.clone();
-                }
-            })
-            .or_insert(name);
+        keep_apex(by_record.entry(key), name);
     }
     Value::set(
         by_record
