@@ -36,12 +36,22 @@ fn text(b: &[u8]) -> String {
 /// A copy of an example in a fresh directory.
 fn example(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    for e in std::fs::read_dir(root().join("examples").join(name)).expect("example").flatten() {
-        if e.path().extension().is_some_and(|x| x == "tf") {
-            std::fs::copy(e.path(), dir.path().join(e.file_name())).expect("copy");
+    copy_config(&root().join("examples").join(name), dir.path());
+    dir
+}
+
+/// Copies the configuration of `from` (its `.tf` files, and its module directories with theirs)
+/// into `to`.
+fn copy_config(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).expect("example").flatten() {
+        let path = e.path();
+        if path.is_dir() && !e.file_name().to_string_lossy().starts_with('.') {
+            std::fs::create_dir_all(to.join(e.file_name())).expect("mkdir");
+            copy_config(&path, &to.join(e.file_name()));
+        } else if path.extension().is_some_and(|x| x == "tf") {
+            std::fs::copy(&path, to.join(e.file_name())).expect("copy");
         }
     }
-    dir
 }
 
 #[test]

@@ -269,3 +269,77 @@ async fn frontend_example_lifecycle() {
     let buckets = s3.list_buckets().send().await.expect("buckets");
     assert!(buckets.buckets().iter().all(|b| b.name() != Some(bucket.as_str())), "the bucket is gone");
 }
+
+/// Issue 10: local modules. `examples/modules` (a root of module calls, as most teams write it)
+/// applies, plans clean, keeps module addresses in state, takes a root variable through a module
+/// call as one in-place change, survives the nightly teardown of the runtime layer inside its
+/// network module, and is destroyed without leaving anything behind.
+#[tokio::test]
+async fn modules_example_lifecycle() {
+    let s = Stack::new("modules");
+    assert_eq!(s.ok(&["validate"]), "Success! The configuration is valid.\n");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("module.network.aws_vpc.this will be created"), "{plan}");
+    assert!(plan.contains("module.security.aws_security_group.app will be created"), "{plan}");
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Apply complete! Resources: 17 added, 0 changed, 0 destroyed."), "{out}");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("No changes"), "{plan}");
+
+    // Outputs of modules reach the root's outputs; objects are addressed under their module.
+    let state = s.state();
+    let vpc_id = state["outputs"]["vpc_id"]["value"].as_str().expect("vpc_id output").to_string();
+    let ids = state_ids(&s);
+    assert_eq!(ids.get("module.network.aws_vpc.this"), Some(&vpc_id));
+    assert!(ids.contains_key("module.network.aws_subnet.private[1]"), "{ids:#?}");
+    let conf = s.sdk().await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let app_sg = state["outputs"]["app_security_group_id"]["value"].as_str().expect("sg output");
+    let groups = ec2.describe_security_groups().group_ids(app_sg).send().await.expect("describe");
+    let group = &groups.security_groups()[0];
+    assert_eq!(group.vpc_id(), Some(vpc_id.as_str()), "the module input reached the security group");
+    let from_alb = &group.ip_permissions()[0];
+    assert_eq!(from_alb.from_port(), Some(8000));
+    // The load balancer's rules come from a `dynamic "ingress"` block over a map of ports.
+    let alb_sg = ids.get("module.security.aws_security_group.alb").expect("alb group");
+    let groups = ec2.describe_security_groups().group_ids(alb_sg).send().await.expect("describe");
+    let mut ports: Vec<i32> =
+        groups.security_groups()[0].ip_permissions().iter().filter_map(|p| p.from_port()).collect();
+    ports.sort();
+    assert_eq!(ports, [80, 443]);
+
+    // A changed root variable flows through the module call into one in-place rule change.
+    let plan = s.ok(&["plan", "--var", "app_port=9000"]);
+    assert!(plan.contains("module.security.aws_security_group.app will be updated in-place"), "{plan}");
+    assert!(plan.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{plan}");
+
+    // The nightly teardown takes the NAT gateway, its address and its route out of the network
+    // module, and the morning apply brings them back; everything else keeps its id.
+    let runtime: Vec<String> = state["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["layer"] == "runtime")
+        .filter_map(|r| r["address"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        runtime,
+        ["module.network.aws_eip.nat", "module.network.aws_nat_gateway.this", "module.network.aws_route.private_nat"]
+    );
+    let out = s.ok(&["destroy", "--layer", "runtime", "--auto-approve"]);
+    assert!(out.contains("Destroy complete! Resources: 3 destroyed."), "{out}");
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Resources: 3 added, 0 changed, 0 destroyed."), "{out}");
+    let after = state_ids(&s);
+    for (address, id) in ids.iter().filter(|(a, _)| !runtime.contains(a)) {
+        assert_eq!(after.get(address), Some(id), "{address} kept its id through the teardown");
+    }
+    assert!(s.ok(&["plan"]).contains("No changes"));
+
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("Destroy complete! Resources: 17 destroyed."), "{out}");
+    let vpcs = ec2.describe_vpcs().send().await.expect("vpcs");
+    assert!(vpcs.vpcs().iter().all(|v| v.vpc_id() != Some(vpc_id.as_str())), "the VPC is gone");
+    let groups = ec2.describe_security_groups().send().await.expect("groups");
+    assert!(groups.security_groups().iter().all(|g| g.group_name() != Some("shop-app")), "the groups are gone");
+}

@@ -17,12 +17,13 @@ mod render;
 mod types;
 mod vars;
 
-pub use eval::{InstanceCtx, Scope, eval, eval_body, referenced_instance};
+pub use eval::{InstanceCtx, Scope, eval, eval_body, eval_local, referenced_instance};
 pub use functions::FUNCTION_NAMES;
 pub use load::{load_dir, load_files};
 pub use module::{
-    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, Module, ObjectId, Output, ProviderBlock, ResourceBlock,
-    S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable,
+    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, LocalKind, Module, ModuleCtx, MoveTarget, Moved,
+    ObjectId, Output, ProviderBlock, Removed, ResourceBlock, S3_BACKEND_SETTINGS, TimeoutOverrides, Validation,
+    Variable, call_key, local_key,
 };
 pub use references::{IndexKind, RefRoot, Reference};
 pub use render::render_diagnostics;

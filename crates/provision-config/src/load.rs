@@ -4,61 +4,27 @@
 use crate::did_you_mean;
 use crate::functions;
 use crate::module::{
-    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, Module, ObjectId, Output, ProviderBlock, ResourceBlock,
-    TimeoutOverrides, Validation, Variable,
+    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, LocalKind, Module, ModuleCtx, ObjectId, Output,
+    ProviderBlock, ResourceBlock, TimeoutOverrides, Validation, Variable,
 };
 use crate::references::{IndexKind, RefRoot};
 use crate::types::TypeConstraint;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 use provision_core::{
-    Address, AttrMode, Diagnostic, Diagnostics, Layer, Nesting, ProviderRef, Providers, Schema, Span,
+    Address, AttrMode, Diagnostic, Diagnostics, Layer, Nesting, ProviderRef, Providers, Schema, Sources, Span,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-/// Reads every `*.tf` file in `dir` (sorted by name). The module is returned even when there are
-/// errors, so the caller can render diagnostics against its sources.
+mod calls;
+mod moved;
+
+/// Reads every `*.tf` file in `dir` (sorted by name), and the modules it calls. The module is
+/// returned even when there are errors, so the caller can render diagnostics against its sources.
 pub fn load_dir(dir: &Path, provider: &Providers) -> (Module, Diagnostics) {
-    let mut diags = Diagnostics::default();
-    let mut files = vec![];
-    match std::fs::read_dir(dir) {
-        Ok(entries) => {
-            for e in entries.flatten() {
-                let path = e.path();
-                let name = e.file_name().to_string_lossy().to_string();
-                if name.ends_with(".tf.json") {
-                    diags.push(Diagnostic::error(format!(
-                        "{name}: JSON configuration files are not supported yet; write the configuration in HCL (.tf)"
-                    )));
-                } else if name.ends_with(".tf") && path.is_file() {
-                    files.push(name);
-                } else if name.ends_with(".tf") && path.is_dir() {
-                    diags.push(
-                        Diagnostic::warning(format!("{name} is a directory, not a configuration file; it is not read"))
-                            .note("provision reads the *.tf files of one directory, not of the directories in it; rename the directory, or move its files up if they are meant to be read"),
-                    );
-                } else if name.ends_with(".tf") {
-                    diags.push(Diagnostic::error(format!(
-                        "cannot read {name}: it is not a regular file (a link to a file that does not exist?)"
-                    )));
-                }
-            }
-        }
-        Err(e) => {
-            diags.push(Diagnostic::error(format!("cannot read the configuration directory {}: {e}", dir.display())));
-            return (Module { dir: dir.to_path_buf(), ..Default::default() }, diags);
-        }
-    }
-    files.sort();
-    let mut texts = vec![];
-    for name in files {
-        match std::fs::read_to_string(dir.join(&name)) {
-            Ok(t) => texts.push((name, t)),
-            Err(e) => diags.push(Diagnostic::error(format!("cannot read {name}: {e}"))),
-        }
-    }
+    let (texts, mut diags) = read_tf_files(dir, "");
     if texts.is_empty() && diags.is_empty() {
         diags.push(
             Diagnostic::error(format!("no configuration files (*.tf) in {}", dir.display()))
@@ -70,50 +36,162 @@ pub fn load_dir(dir: &Path, provider: &Providers) -> (Module, Diagnostics) {
     (module, diags)
 }
 
-/// Loads configuration from in-memory files (name, text), as if they were in `dir`.
-pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &Providers) -> (Module, Diagnostics) {
-    let mut l = Loader {
-        m: Module { dir: dir.to_path_buf(), ..Default::default() },
-        diags: Diagnostics::default(),
-        provider,
-        provider_uses: vec![],
-        unsupported: BTreeSet::new(),
-        ephemeral: BTreeSet::new(),
-    };
-    for (name, text) in files {
-        // A UTF-8 byte order mark (some Windows editors write one) is not part of the text, as in
-        // Terraform.
-        let text = match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_string(),
-            None => text,
-        };
-        let file = l.m.sources.add(name.clone(), text.clone());
-        if let Some(at) = text.find('\0') {
-            let (line, col) = provision_core::diagnostic::line_col(&text, at);
-            l.diags.push(
-                Diagnostic::error("Invalid character: NUL byte")
-                    .at(Some(Span::new(file, at..at + 1)), format!("{name} contains a NUL byte (shown as ␀) here, at line {line}, column {col}"))
-                    .note("a configuration file is text; a NUL byte means it is binary, or was saved as UTF-16: save it as UTF-8"),
-            );
-            continue;
-        }
-        match crate::object_keys::parse_body(&text) {
-            Ok(body) => l.top(file, &body),
-            Err(e) => {
-                let loc = e.location();
-                let offset = offset_of(&text, loc.line(), loc.column());
-                l.diags.push(
-                    Diagnostic::error("Invalid HCL syntax")
-                        .at(Some(Span::new(file, offset..offset)), e.message().to_string()),
-                );
+/// The `*.tf` files of one directory, sorted by name, each named `{prefix}{file name}`.
+fn read_tf_files(dir: &Path, prefix: &str) -> (Vec<(String, String)>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut files = vec![];
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for e in entries.flatten() {
+                let path = e.path();
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.ends_with(".tf.json") {
+                    diags.push(Diagnostic::error(format!(
+                        "{prefix}{name}: JSON configuration files are not supported yet; write the configuration in HCL (.tf)"
+                    )));
+                } else if name.ends_with(".tf") && path.is_file() {
+                    files.push(name);
+                } else if name.ends_with(".tf") && path.is_dir() {
+                    diags.push(
+                        Diagnostic::warning(format!("{prefix}{name} is a directory, not a configuration file; it is not read"))
+                            .note("provision reads the *.tf files of one directory, not of the directories in it; rename the directory, or move its files up if they are meant to be read"),
+                    );
+                } else if name.ends_with(".tf") {
+                    diags.push(Diagnostic::error(format!(
+                        "cannot read {prefix}{name}: it is not a regular file (a link to a file that does not exist?)"
+                    )));
+                }
             }
         }
+        Err(e) => {
+            diags.push(Diagnostic::error(format!("cannot read the configuration directory {}: {e}", dir.display())));
+            return (vec![], diags);
+        }
     }
-    l.check_provider_uses();
-    l.check_references();
+    files.sort();
+    let mut texts = vec![];
+    for name in files {
+        match std::fs::read_to_string(dir.join(&name)) {
+            Ok(t) => texts.push((format!("{prefix}{name}"), t)),
+            Err(e) => diags.push(Diagnostic::error(format!("cannot read {prefix}{name}: {e}"))),
+        }
+    }
+    (texts, diags)
+}
+
+/// Loads configuration from in-memory files (name, text), as if they were in `dir`. Modules it
+/// calls are read from disk, relative to `dir`.
+pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &Providers) -> (Module, Diagnostics) {
+    let mut l = Loader::new(dir, provider, Sources::default(), None);
+    l.run(files);
     // Report in source order: by file, then position; diagnostics without a location first.
     l.diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+    l.diags = merge_repeats(std::mem::take(&mut l.diags), &l.m.sources);
     (l.m, l.diags)
+}
+
+/// One cause, one error: a module called twice has its own mistakes reported once, naming every
+/// call that reads it.
+fn merge_repeats(diags: Diagnostics, sources: &Sources) -> Diagnostics {
+    // A module read twice has its files added twice: compare places by file name.
+    let place = |l: &provision_core::diagnostic::Label| {
+        (sources.files.get(l.span.file).map(|f| f.name.clone()), l.span.start, l.span.end, l.message.clone())
+    };
+    let mut out: Vec<Diagnostic> = vec![];
+    for d in diags.0 {
+        let same = |o: &&mut Diagnostic| {
+            o.severity == d.severity
+                && o.summary == d.summary
+                && o.labels.iter().map(place).eq(d.labels.iter().map(place))
+        };
+        let from_module = d.notes.iter().any(|n| n.starts_with("in module."));
+        match out.iter_mut().find(|o| from_module && !d.labels.is_empty() && same(o)) {
+            Some(first) => {
+                for n in d.notes {
+                    let also = n.replacen("in ", "also in ", 1);
+                    if n.starts_with("in module.") && !first.notes.contains(&also) {
+                        first.notes.push(also);
+                    }
+                }
+            }
+            None => out.push(d),
+        }
+    }
+    Diagnostics(out)
+}
+
+impl<'p> Loader<'p> {
+    fn new(dir: &Path, provider: &'p Providers, sources: Sources, ctx: Option<calls::Child>) -> Loader<'p> {
+        let (ctx, root, chain) = match ctx {
+            Some(c) => (Some(c.ctx), c.root, c.chain),
+            None => (None, dir.to_path_buf(), vec![dir.to_path_buf()]),
+        };
+        Loader {
+            m: Module { dir: dir.to_path_buf(), sources, ..Default::default() },
+            diags: Diagnostics::default(),
+            provider,
+            provider_uses: vec![],
+            unsupported: BTreeSet::new(),
+            ephemeral: BTreeSet::new(),
+            ctx,
+            root,
+            chain,
+            calls: vec![],
+            config_aliases: vec![],
+            late_refs: vec![],
+            moves: vec![],
+            removals: vec![],
+        }
+    }
+
+    /// Parses and checks the files of one module, loads the modules it calls and folds them in.
+    fn run(&mut self, files: Vec<(String, String)>) {
+        for (name, text) in files {
+            // A UTF-8 byte order mark (some Windows editors write one) is not part of the text,
+            // as in Terraform.
+            let text = match text.strip_prefix('\u{feff}') {
+                Some(rest) => rest.to_string(),
+                None => text,
+            };
+            let file = self.m.sources.add(name.clone(), text.clone());
+            if let Some(at) = text.find('\0') {
+                let (line, col) = provision_core::diagnostic::line_col(&text, at);
+                self.diags.push(
+                    Diagnostic::error("Invalid character: NUL byte")
+                        .at(Some(Span::new(file, at..at + 1)), format!("{name} contains a NUL byte (shown as ␀) here, at line {line}, column {col}"))
+                        .note("a configuration file is text; a NUL byte means it is binary, or was saved as UTF-16: save it as UTF-8"),
+                );
+                continue;
+            }
+            match crate::object_keys::parse_body(&text) {
+                Ok(body) => self.top(file, &body),
+                Err(e) => {
+                    let loc = e.location();
+                    let offset = offset_of(&text, loc.line(), loc.column());
+                    self.diags.push(
+                        Diagnostic::error("Invalid HCL syntax")
+                            .at(Some(Span::new(file, offset..offset)), e.message().to_string()),
+                    );
+                }
+            }
+        }
+        let sub_diags = self.load_calls();
+        self.check_provider_uses();
+        self.check_references();
+        self.check_calls();
+        self.fold_calls();
+        self.check_moves();
+        self.note_call_chain();
+        self.diags.extend(sub_diags);
+    }
+
+    /// A resource address as written in this module, with the module's path.
+    fn qualify(&self, a: &Address) -> Address {
+        match &self.ctx {
+            Some(c) => Address { module: c.steps.clone(), ..a.clone() },
+            None => a.clone(),
+        }
+    }
 }
 
 fn offset_of(text: &str, line: usize, col: usize) -> usize {
@@ -139,6 +217,24 @@ struct Loader<'p> {
     /// Variables declared `ephemeral = true`: usable in provider blocks and locals, never in
     /// what is stored (resource arguments, outputs).
     ephemeral: BTreeSet<String>,
+    /// The module being read, when it is not the root.
+    ctx: Option<Arc<ModuleCtx>>,
+    /// The root module's directory: registry modules and `path.module` are relative to it.
+    root: std::path::PathBuf,
+    /// The directories of the calls that led here, root first: a module that calls itself is an
+    /// error, not an endless descent.
+    chain: Vec<std::path::PathBuf>,
+    /// The `module` blocks of this module.
+    calls: Vec<calls::Call>,
+    /// Provider configurations a child module expects its caller to pass
+    /// (`configuration_aliases`, or a `provider` block with nothing but an alias).
+    config_aliases: Vec<ProviderRef>,
+    /// `depends_on = [module.x]` entries, checked once every module call is known.
+    late_refs: Vec<crate::references::Reference>,
+    /// This module's own `moved` blocks, checked once its modules are folded in.
+    moves: Vec<crate::module::Moved>,
+    /// This module's own `removed` blocks, checked with the moves.
+    removals: Vec<crate::module::Removed>,
 }
 
 fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
@@ -158,7 +254,7 @@ impl Loader<'_> {
     fn check_provider_uses(&mut self) {
         for (r, span) in std::mem::take(&mut self.provider_uses) {
             let Some(alias) = &r.alias else { continue };
-            if self.m.provider_block(&r).is_none() {
+            if self.m.provider_block(&r).is_none() && !self.config_aliases.contains(&r) {
                 let known: Vec<String> = self.m.providers.iter().filter_map(|p| p.alias.clone()).collect();
                 let hint = did_you_mean(alias, known.iter().map(String::as_str))
                     .map(|s| format!("did you mean `{}.{s}`? ", r.name))
@@ -221,28 +317,25 @@ impl Loader<'_> {
             "resource" => self.resource(file, b, false),
             "data" => self.resource(file, b, true),
             "output" => self.output(file, b),
-            "module" => self.err(
-                sp(file, &b.ident),
-                "Module blocks are not supported yet",
-                "provision reads a single configuration directory for now; inline the module's resources",
-            ),
-            "moved" | "import" | "removed" | "check" => self.err(
+            "module" => self.module_call(file, b),
+            "moved" => self.moved(file, b),
+            "removed" => self.removed(file, b),
+            "import" | "check" => self.err(
                 sp(file, &b.ident),
                 format!("`{kw}` blocks are not supported yet"),
-                match kw {
-                    "moved" => "moving an object to a new address is not supported yet; keep the old address for now",
-                    _ => "remove the block; see docs/configuration.md for what is supported",
-                },
+                "remove the block; see docs/configuration.md for what is supported",
             ),
             other => {
-                let hint =
-                    did_you_mean(other, ["terraform", "provider", "variable", "locals", "resource", "data", "output"])
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default();
+                let hint = did_you_mean(
+                    other,
+                    ["terraform", "provider", "variable", "locals", "resource", "data", "output", "module"],
+                )
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
                 self.err(
                     sp(file, &b.ident),
                     "Unsupported block type",
-                    format!("`{other}` is not a block type{hint} (supported: terraform, provider, variable, locals, resource, data, output)"),
+                    format!("`{other}` is not a block type{hint} (supported: terraform, provider, variable, locals, resource, data, output, module)"),
                 );
             }
         }
@@ -264,6 +357,7 @@ impl Loader<'_> {
                         for s in inner.body.iter() {
                             if let Structure::Attribute(a) = s {
                                 let name = a.key.value().as_str();
+                                self.configuration_aliases(file, &a.value);
                                 if self.provider.get(name).is_none() {
                                     self.diags.push(
                                         Diagnostic::warning(format!("provider `{name}` is not supported and is ignored"))
@@ -367,8 +461,47 @@ impl Loader<'_> {
             return;
         }
         let schema = Arc::new(provider.config_schema().clone());
+        if let Some(ctx) = &self.ctx {
+            // A block with nothing but an alias only declares what the caller passes in.
+            if body.attrs.is_empty() && body.blocks.is_empty() {
+                self.config_aliases.push(ProviderRef { name: name.clone(), alias });
+            } else {
+                self.err(
+                    sp(file, &b.ident),
+                    "Provider configuration in a module",
+                    format!("{} configures provider \"{name}\" itself; provision configures providers in the root module only", ctx.prefix),
+                );
+                self.diags.0.last_mut().into_iter().for_each(|d| {
+                    d.notes.push(format!("move this block to the root module and pass it to the module with `providers = {{ {name} = {name}.ALIAS }}`; in the module, declare it with `configuration_aliases` in required_providers"));
+                });
+            }
+            return;
+        }
         self.check_body(&body, &schema, &format!("the provider \"{name}\" block"), sp(file, &b.ident), &[]);
         self.m.providers.push(ProviderBlock { name: name.clone(), alias, body, schema, span: sp(file, &b.ident) });
+    }
+
+    /// `aws = { source = "...", configuration_aliases = [aws.east] }` in `required_providers`: the
+    /// aliased configurations a module expects its caller to pass.
+    fn configuration_aliases(&mut self, file: usize, value: &Expression) {
+        let Expression::Object(o) = value else { return };
+        for (k, v) in o.iter() {
+            let key = match k {
+                hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
+                _ => continue,
+            };
+            if key != "configuration_aliases" {
+                continue;
+            }
+            let Expression::Array(items) = v.expr() else { continue };
+            for item in items.iter() {
+                let e = Expr { file, ast: item.clone(), module: self.ctx.clone(), iterators: vec![] };
+                if let Some((r, _)) = self.provider_reference(&e) {
+                    self.config_aliases.push(r);
+                }
+            }
+        }
     }
 
     /// `provider = aws` or `provider = aws.ALIAS` in a resource or data block.
@@ -620,7 +753,10 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            self.m.locals.insert(name.clone(), Local { name, expr, span });
+            self.m.locals.insert(
+                name.clone(),
+                Local { name, expr: Some(expr), kind: LocalKind::Local, depends_on: vec![], span },
+            );
         }
     }
 
@@ -677,10 +813,13 @@ impl Loader<'_> {
         };
         let mut out = vec![];
         for item in items.iter() {
-            let ie = Expr { file: e.file, ast: item.clone() };
+            let ie = Expr { ast: item.clone(), ..e.clone() };
             let refs = ie.references();
             match refs.as_slice() {
-                [r] if matches!(r.root, RefRoot::Resource(_)) && r.attr.is_none() => {
+                [r] if matches!(r.root, RefRoot::Resource(_) | RefRoot::Module(_)) && r.attr.is_none() => {
+                    if matches!(r.root, RefRoot::Module(_)) {
+                        self.late_refs.push(r.clone());
+                    }
                     if let Some(id) = r.object_id() {
                         out.push((id, r.span.clone()));
                     }
@@ -700,7 +839,8 @@ impl Loader<'_> {
             return;
         };
         let (type_name, name) = (labels[0].clone(), labels[1].clone());
-        let address = if data { Address::data(&type_name, &name) } else { Address::managed(&type_name, &name) };
+        let address =
+            self.qualify(&if data { Address::data(&type_name, &name) } else { Address::managed(&type_name, &name) });
         let type_span = sp(file, &b.labels[0]);
         let schema = if data {
             self.provider.data_source(&type_name).map(|d| d.schema().clone())
@@ -771,6 +911,7 @@ impl Loader<'_> {
                 }
             }
         }
+        self.expand_dynamic(&mut body);
         let mut blocks = vec![];
         for (kind, inner, bspan) in std::mem::take(&mut body.blocks) {
             match kind.as_str() {
@@ -780,9 +921,6 @@ impl Loader<'_> {
                     format!("`{kind}` blocks are not supported"),
                     "provision does not run provisioners; use user data or a deployment pipeline instead",
                 ),
-                "dynamic" => {
-                    self.err(bspan, "`dynamic` blocks are not supported yet", "write the nested blocks out one by one")
-                }
                 "timeouts" => r.timeouts = self.timeouts(&inner, bspan, data),
                 _ => blocks.push((kind, inner, bspan)),
             }
@@ -954,7 +1092,10 @@ impl Loader<'_> {
     fn check_references(&mut self) {
         let mut exprs: Vec<(Expr, Option<Address>)> = vec![];
         for l in self.m.locals.values() {
-            exprs.push((l.expr.clone(), None));
+            exprs.extend(l.expr.clone().map(|e| (e, None)));
+        }
+        for c in &self.calls {
+            exprs.extend(c.args.values().map(|e| (e.clone(), None)));
         }
         for o in self.m.outputs.values() {
             exprs.push((o.value.clone(), None));
@@ -1013,6 +1154,9 @@ impl Loader<'_> {
                 self.check_reference(&r, owner);
             }
         }
+        for r in std::mem::take(&mut self.late_refs) {
+            self.check_reference(&r, None);
+        }
         // count and for_each may not refer to their own resource's instances.
         let mut more = vec![];
         more.extend(self.ephemeral_uses());
@@ -1064,7 +1208,10 @@ impl Loader<'_> {
                 .m
                 .locals
                 .values()
-                .filter(|l| !locals.contains(&l.name) && l.expr.references().iter().any(|r| is_ephemeral(r, &locals)))
+                .filter(|l| {
+                    !locals.contains(&l.name)
+                        && l.expr.iter().any(|e| e.references().iter().any(|r| is_ephemeral(r, &locals)))
+                })
                 .map(|l| l.name.clone())
                 .collect();
             if more.is_empty() {
@@ -1085,6 +1232,11 @@ impl Loader<'_> {
         for r in &self.m.resources {
             for e in r.body.exprs() {
                 check(e, format!("an argument of {}", r.address));
+            }
+        }
+        for c in &self.calls {
+            for e in c.args.values() {
+                check(e, format!("an input of module \"{}\"", c.name));
             }
         }
         for o in self.m.outputs.values() {
@@ -1117,6 +1269,7 @@ impl Loader<'_> {
                 );
             }
             RefRoot::Resource(a) => {
+                let a = &self.qualify(a);
                 let target = self.m.resource(a).map(|t| (t.count.is_some(), t.for_each.is_some(), t.schema.clone()));
                 let Some((has_count, has_for_each, schema)) = target else {
                     // Declared with an unsupported type: that is reported once, at the block.
@@ -1176,6 +1329,7 @@ impl Loader<'_> {
                 "Reference to \"each\" in context without for_each",
                 "`each.key` and `each.value` are only available in a resource with `for_each` set",
             ),
+            RefRoot::Module(call) => self.check_module_reference(call, r),
             RefRoot::Invalid(m) => self.err(r.span.clone(), "Invalid reference", m.clone()),
             _ => {}
         }
@@ -1187,6 +1341,79 @@ fn read_example(what: &str, name: &str) -> String {
 }
 
 impl Loader<'_> {
+    /// Turns each `dynamic "NAME" { for_each = ...  iterator = it  content { ... } }` of a body
+    /// (nested ones included) into a `NAME` block whose body is the content, marked with how it
+    /// expands; the iterator's name is bound in the content's expressions.
+    fn expand_dynamic(&mut self, body: &mut BodyExprs) {
+        let mut blocks = vec![];
+        for (kind, mut inner, span) in std::mem::take(&mut body.blocks) {
+            if kind != "dynamic" {
+                self.expand_dynamic(&mut inner);
+                blocks.push((kind, inner, span));
+                continue;
+            }
+            let Some(name) = inner.label.clone() else {
+                self.err(
+                    span,
+                    "Invalid dynamic block",
+                    "a dynamic block takes one label, the type of the blocks it makes: dynamic \"ingress\" { ... }",
+                );
+                continue;
+            };
+            let iterator = match inner.attrs.remove("iterator") {
+                None => name.clone(),
+                Some(e) => match &e.ast {
+                    Expression::Variable(v) => v.value().as_str().to_string(),
+                    _ => {
+                        self.err(
+                            e.span(),
+                            "Invalid dynamic iterator",
+                            "`iterator` is a name, written without quotes: iterator = rule",
+                        );
+                        continue;
+                    }
+                },
+            };
+            let Some(for_each) = inner.attrs.remove("for_each") else {
+                self.err(span, "Missing required argument", format!("dynamic \"{name}\" needs `for_each`"));
+                continue;
+            };
+            if let Some(e) = inner.attrs.remove("labels") {
+                self.err(e.span(), "Unsupported argument", format!("`{name}` blocks take no labels"));
+            }
+            for (other, e) in &inner.attrs {
+                let hint = if other == "content" { "; `content` is a block: content { ... }" } else { "" };
+                self.err(
+                    e.span(),
+                    "Unsupported argument",
+                    format!("a dynamic block takes `for_each`, `iterator` and a `content` block, not `{other}`{hint}"),
+                );
+            }
+            let mut contents = vec![];
+            for (k, c, s) in std::mem::take(&mut inner.blocks) {
+                if k == "content" {
+                    contents.push(c);
+                } else {
+                    self.err(s, "Unsupported block", format!("a dynamic block holds one `content` block, not `{k}`"));
+                }
+            }
+            if contents.len() != 1 {
+                self.err(
+                    span,
+                    "Invalid dynamic block",
+                    format!("dynamic \"{name}\" needs exactly one `content` block"),
+                );
+                continue;
+            }
+            let mut content = contents.remove(0);
+            bind_iterator(&mut content, &iterator);
+            self.expand_dynamic(&mut content);
+            content.dynamic = Some(Box::new(crate::module::Dynamic { for_each, iterator }));
+            blocks.push((name, content, span));
+        }
+        body.blocks = blocks;
+    }
+
     /// Collects a body's attributes and nested blocks, keeping spans. (An argument set twice never
     /// gets here: the parser rejects it.)
     fn body_exprs(&mut self, file: usize, body: &Body) -> BodyExprs {
@@ -1198,14 +1425,29 @@ impl Loader<'_> {
                     if let Some(span) = sp(file, &a.key) {
                         out.attr_spans.insert(name.clone(), span);
                     }
-                    out.attrs.insert(name, Expr { file, ast: a.value.clone() });
+                    out.attrs
+                        .insert(name, Expr { file, ast: a.value.clone(), module: self.ctx.clone(), iterators: vec![] });
                 }
                 Structure::Block(b) => {
-                    let inner = self.body_exprs(file, &b.body);
+                    let mut inner = self.body_exprs(file, &b.body);
+                    inner.label = b.labels.first().map(|l| l.as_str().to_string());
                     out.blocks.push((b.ident.value().as_str().to_string(), inner, sp(file, &b.ident)));
                 }
             }
         }
         out
+    }
+}
+
+/// Marks `name` as bound in every expression of a dynamic block's content.
+fn bind_iterator(body: &mut BodyExprs, name: &str) {
+    for e in body.attrs.values_mut() {
+        e.iterators.push(name.to_string());
+    }
+    if let Some(d) = &mut body.dynamic {
+        d.for_each.iterators.push(name.to_string());
+    }
+    for (_, b, _) in &mut body.blocks {
+        bind_iterator(b, name);
     }
 }

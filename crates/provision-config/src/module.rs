@@ -10,14 +10,69 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// An unevaluated expression and the file it came from.
+/// An unevaluated expression, the file it came from and the module it belongs to.
 #[derive(Debug, Clone)]
 pub struct Expr {
     pub file: usize,
     pub ast: Expression,
+    /// The module call this expression was written in; `None` in the root module.
+    pub module: Option<Arc<ModuleCtx>>,
+    /// The iterators of the `dynamic` blocks this expression is inside (`ingress`, or the
+    /// block's `iterator`): names bound when the block is expanded, not references.
+    pub iterators: Vec<String>,
+}
+
+/// Where an expression of a child module lives: which call, which directory. Its names (`var.x`,
+/// `local.y`, `aws_vpc.main`, `module.sub.out`) resolve inside that module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleCtx {
+    /// `module.net`, or `module.net.module.subnets` for a nested call.
+    pub prefix: String,
+    /// The same path as address steps, for the addresses of the module's resources.
+    pub steps: Vec<provision_core::ModuleStep>,
+    /// The module's directory relative to the root module (`modules/vpc`), as `path.module`.
+    pub rel_dir: String,
+    /// Each call of the chain, outermost first: the call's address and where it is written.
+    pub calls: Vec<(String, Option<Span>)>,
+}
+
+impl ModuleCtx {
+    /// The key under which a module-local name is kept among the flattened module's values
+    /// ([`Module::locals`]): `module.net.var.cidr`, `module.net.local.tags`,
+    /// `module.net.output.vpc_id`.
+    pub fn key(&self, kind: &str, name: &str) -> String {
+        format!("{}.{kind}.{name}", self.prefix)
+    }
+}
+
+/// The key of a value of module `module` (`None`: the root) among [`Module::locals`]; a root
+/// local's key is its name.
+pub fn local_key(module: Option<&ModuleCtx>, kind: &str, name: &str) -> String {
+    match module {
+        Some(m) => m.key(kind, name),
+        None if kind == "local" => name.to_string(),
+        None => format!("{kind}.{name}"),
+    }
+}
+
+/// The key of a module call's outputs object (`module.net`) or of one of its outputs
+/// (`module.net.output.vpc_id`), as seen from `module` (`None`: the root).
+pub fn call_key(module: Option<&ModuleCtx>, call: &str, output: Option<&str>) -> String {
+    let base = match module {
+        Some(m) => format!("{}.module.{call}", m.prefix),
+        None => format!("module.{call}"),
+    };
+    match output {
+        Some(o) => format!("{base}.output.{o}"),
+        None => base,
+    }
 }
 
 impl Expr {
+    pub fn new(file: usize, ast: Expression) -> Expr {
+        Expr { file, ast, module: None, iterators: vec![] }
+    }
+
     pub fn span(&self) -> Option<Span> {
         self.ast.span().map(|r| Span::new(self.file, r))
     }
@@ -45,7 +100,10 @@ pub type Refs = Vec<(ObjectId, Option<Span>)>;
 /// A configuration object the engine orders: variables, locals, resources, data sources, outputs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ObjectId {
+    /// A root module input variable.
     Variable(String),
+    /// A value of [`Module::locals`]: a root local by name, or a child module's input, local,
+    /// output or outputs object by its key (`module.net.var.cidr`, see [`local_key`]).
     Local(String),
     /// A resource or data source block (the address has no instance key).
     Resource(Address),
@@ -56,6 +114,7 @@ impl std::fmt::Display for ObjectId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ObjectId::Variable(n) => write!(f, "var.{n}"),
+            ObjectId::Local(n) if n.starts_with("module.") => write!(f, "{n}"),
             ObjectId::Local(n) => write!(f, "local.{n}"),
             ObjectId::Resource(a) => write!(f, "{a}"),
             ObjectId::Output(n) => write!(f, "output.{n}"),
@@ -81,27 +140,62 @@ pub struct Variable {
     pub span: Option<Span>,
 }
 
+/// A value computed once per run, in graph order: a root `locals` entry, or one of the values
+/// a child module is folded into.
 #[derive(Debug, Clone)]
 pub struct Local {
+    /// The key (see [`local_key`]): the name for a root local.
     pub name: String,
-    pub expr: Expr,
+    /// `None` only for an input variable the call leaves unset (its default or null applies).
+    pub expr: Option<Expr>,
+    pub kind: LocalKind,
+    /// For a module output: its `depends_on`.
+    pub depends_on: Vec<(ObjectId, Option<Span>)>,
     pub span: Option<Span>,
+}
+
+/// What a [`Local`] stands for.
+#[derive(Debug, Clone, Default)]
+pub enum LocalKind {
+    /// A `locals` entry.
+    #[default]
+    Local,
+    /// A child module's input variable, set by the call's argument (evaluated in the caller).
+    Input(Box<Variable>),
+    /// A child module's output.
+    Output { sensitive: bool },
+    /// A module call as a whole (`module.net`): an object of the outputs named, by key.
+    Outputs(Vec<(String, String)>),
 }
 
 /// The attributes and nested blocks of a block body, by name.
 #[derive(Debug, Clone, Default)]
 pub struct BodyExprs {
     pub attrs: BTreeMap<String, Expr>,
-    /// Nested blocks in order of appearance, with the span of each block.
+    /// Nested blocks in order of appearance, with the span of each block. A `dynamic "NAME"`
+    /// block is here as a `NAME` block whose body is its `content` and has [`BodyExprs::dynamic`].
     pub blocks: Vec<(String, BodyExprs, Option<Span>)>,
     /// Span of the attribute's name, for messages about the attribute as a whole.
     pub attr_spans: BTreeMap<String, Span>,
+    /// The block's first label (`dynamic "ingress"`), if it has one.
+    pub label: Option<String>,
+    /// Set when this body is the `content` of a `dynamic` block: one block per element.
+    pub dynamic: Option<Box<Dynamic>>,
+}
+
+/// How a `dynamic` block expands: one block per element of `for_each`, with the iterator bound
+/// to `{ key, value }` of that element.
+#[derive(Debug, Clone)]
+pub struct Dynamic {
+    pub for_each: Expr,
+    pub iterator: String,
 }
 
 impl BodyExprs {
     /// Every expression in the body, nested blocks included.
     pub fn exprs(&self) -> Vec<&Expr> {
         let mut out: Vec<&Expr> = self.attrs.values().collect();
+        out.extend(self.dynamic.iter().map(|d| &d.for_each));
         for (_, b, _) in &self.blocks {
             out.extend(b.exprs());
         }
@@ -207,6 +301,50 @@ pub struct Backend {
     pub span: Option<Span>,
 }
 
+/// What a `moved` block names: a resource (every instance), one instance, or a module call
+/// (everything in it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoveTarget {
+    Resource(Address),
+    Module(Vec<provision_core::ModuleStep>),
+}
+
+impl std::fmt::Display for MoveTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MoveTarget::Resource(a) => write!(f, "{a}"),
+            MoveTarget::Module(steps) => {
+                let parts: Vec<String> = steps
+                    .iter()
+                    .map(|s| match &s.key {
+                        Some(k) => format!("module.{}[{k}]", s.name),
+                        None => format!("module.{}", s.name),
+                    })
+                    .collect();
+                write!(f, "{}", parts.join("."))
+            }
+        }
+    }
+}
+
+/// `moved { from = ...  to = ... }`: objects recorded under `from` now belong to `to`.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub from: MoveTarget,
+    pub to: MoveTarget,
+    pub span: Option<Span>,
+}
+
+/// `removed { from = ...  lifecycle { destroy = false } }`: stop managing what `from` names.
+#[derive(Debug, Clone)]
+pub struct Removed {
+    pub from: MoveTarget,
+    /// `false`: forget the objects and leave them in AWS; `true`: destroy them, as if the block
+    /// were simply deleted.
+    pub destroy: bool,
+    pub span: Option<Span>,
+}
+
 /// A whole configuration directory.
 #[derive(Debug, Clone, Default)]
 pub struct Module {
@@ -219,6 +357,10 @@ pub struct Module {
     /// Every `provider` block: at most one without `alias`, and one per alias.
     pub providers: Vec<ProviderBlock>,
     pub backend: Option<Backend>,
+    /// `moved` blocks, in order (a later one may continue an earlier one's move).
+    pub moved: Vec<Moved>,
+    /// `removed` blocks.
+    pub removed: Vec<Removed>,
     /// Where each block of `resources` is, by address: finding a block must not scan them all
     /// (every reference is looked up, so a scan made validating 50,000 resources take minutes).
     pub resource_index: BTreeMap<Address, usize>,
@@ -272,7 +414,17 @@ impl Module {
             out.push((ObjectId::Variable(v.name.clone()), vec![]));
         }
         for l in self.locals.values() {
-            out.push((ObjectId::Local(l.name.clone()), refs_of([&l.expr])));
+            let mut deps = refs_of(l.expr.iter());
+            if let LocalKind::Input(v) = &l.kind {
+                deps.extend(refs_of(v.validations.iter().flat_map(|c| [&c.condition, &c.error_message])));
+                // A validation refers to the input itself.
+                deps.retain(|(id, _)| *id != ObjectId::Local(l.name.clone()));
+            }
+            if let LocalKind::Outputs(outputs) = &l.kind {
+                deps.extend(outputs.iter().map(|(_, key)| (ObjectId::Local(key.clone()), None)));
+            }
+            deps.extend(l.depends_on.iter().cloned());
+            out.push((ObjectId::Local(l.name.clone()), deps));
         }
         for r in &self.resources {
             let mut exprs: Vec<&Expr> = r.body.exprs();

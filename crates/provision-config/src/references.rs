@@ -1,11 +1,12 @@
 //! Finds what an expression refers to (`var.x`, `local.y`, `aws_vpc.main.id`, ...), without
 //! evaluating it: the edges of the dependency graph and the input of static reference checks.
 
-use crate::module::{Expr, ObjectId};
+use crate::module::{Expr, ModuleCtx, ObjectId, call_key, local_key};
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::template::{Directive, Element, Template};
 use provision_core::{Address, Span};
+use std::sync::Arc;
 
 /// What a reference starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub enum RefRoot {
     CountIndex,
     EachKey,
     EachValue,
+    /// `module.NAME`: a module call; the output read, if any, is in [`Reference::attr`].
+    Module(String),
     /// `path.module`, `path.root` or `path.cwd`.
     Path(String),
     Workspace,
@@ -33,6 +36,8 @@ pub struct Reference {
     /// For resources: what follows the name before the attribute, if anything.
     pub index: Option<IndexKind>,
     pub span: Option<Span>,
+    /// The module the reference is written in (`None`: the root); its names resolve there.
+    pub module: Option<Arc<ModuleCtx>>,
 }
 
 /// What follows a resource name in a reference.
@@ -47,10 +52,16 @@ pub enum IndexKind {
 impl Reference {
     /// The configuration object this reference makes its holder depend on.
     pub fn object_id(&self) -> Option<ObjectId> {
+        let module = self.module.as_deref();
         match &self.root {
-            RefRoot::Var(n) => Some(ObjectId::Variable(n.clone())),
-            RefRoot::Local(n) => Some(ObjectId::Local(n.clone())),
-            RefRoot::Resource(a) => Some(ObjectId::Resource(a.clone())),
+            RefRoot::Var(n) if module.is_none() => Some(ObjectId::Variable(n.clone())),
+            RefRoot::Var(n) => Some(ObjectId::Local(local_key(module, "var", n))),
+            RefRoot::Local(n) => Some(ObjectId::Local(local_key(module, "local", n))),
+            RefRoot::Module(call) => Some(ObjectId::Local(call_key(module, call, self.attr.as_deref()))),
+            RefRoot::Resource(a) => match module {
+                None => Some(ObjectId::Resource(a.clone())),
+                Some(m) => Some(ObjectId::Resource(provision_core::Address { module: m.steps.clone(), ..a.clone() })),
+            },
             _ => None,
         }
     }
@@ -59,7 +70,13 @@ impl Reference {
 /// Every reference in `expr`, in source order.
 pub fn references(expr: &Expr) -> Vec<Reference> {
     let mut w = Walker::new(expr.file);
+    w.bound.extend(expr.iterators.iter().cloned());
     w.expr(&expr.ast);
+    if expr.module.is_some() {
+        for r in &mut w.out {
+            r.module = expr.module.clone();
+        }
+    }
     w.out
 }
 
@@ -131,7 +148,7 @@ impl Walker {
                         }
                         other => RefRoot::Invalid(format!("there is no variable named `{other}`")),
                     };
-                    self.out.push(Reference { root, attr: None, index: None, span: self.span(e) });
+                    self.out.push(Reference { root, attr: None, index: None, span: self.span(e), module: None });
                 }
             }
             Expression::Conditional(c) => {
@@ -165,7 +182,7 @@ impl Walker {
                         if !self.bound.contains(&name) {
                             let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
                             let (root, attr, index) = classify(&name, &ops);
-                            self.out.push(Reference { root, attr, index, span: self.span(e) });
+                            self.out.push(Reference { root, attr, index, span: self.span(e), module: None });
                         }
                     }
                     other => self.expr(other),
@@ -264,11 +281,23 @@ fn classify(name: &str, ops: &[&TraversalOperator]) -> (RefRoot, Option<String>,
             None,
             None,
         ),
-        "module" => (
-            RefRoot::Invalid("module blocks are not supported yet, so there is no `module.*` to refer to".into()),
-            None,
-            None,
-        ),
+        "module" => match first {
+            Some(call) => match ops.get(1) {
+                None => (RefRoot::Module(call), None, None),
+                Some(TraversalOperator::GetAttr(o)) => {
+                    (RefRoot::Module(call), Some(o.value().as_str().to_string()), None)
+                }
+                Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => (
+                    RefRoot::Invalid(format!(
+                        "module \"{call}\" has neither `count` nor `for_each`, so references to it take no index"
+                    )),
+                    None,
+                    None,
+                ),
+                Some(_) => (RefRoot::Module(call), None, Some(IndexKind::Splat)),
+            },
+            None => (needs("a module name, as in `module.network.vpc_id`"), None, None),
+        },
         "data" => {
             let name2 = get_attr(ops.get(1));
             match (first, name2) {
@@ -308,10 +337,7 @@ mod tests {
 
     fn refs(src: &str) -> Vec<String> {
         let ast = hcl_edit::parser::parse_expr(src).expect("parses");
-        references(&Expr { file: 0, ast })
-            .into_iter()
-            .map(|r| format!("{:?} {:?} {:?}", r.root, r.attr, r.index))
-            .collect()
+        references(&Expr::new(0, ast)).into_iter().map(|r| format!("{:?} {:?} {:?}", r.root, r.attr, r.index)).collect()
     }
 
     #[test]

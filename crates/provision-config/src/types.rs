@@ -298,7 +298,7 @@ mod tests {
 
     fn ty(src: &str) -> TypeConstraint {
         let ast = hcl_edit::parser::parse_expr(src).expect("parses");
-        TypeConstraint::parse(&Expr { file: 0, ast }).expect("valid type")
+        TypeConstraint::parse(&Expr::new(0, ast)).expect("valid type")
     }
 
     #[test]

@@ -18,7 +18,7 @@ fn scope() -> Scope {
 
 fn error(src: &str) -> String {
     let ast = hcl_edit::parser::parse_expr(src).expect("parses");
-    match eval(&Expr { file: 0, ast }, &scope(), &InstanceCtx::default()) {
+    match eval(&Expr::new(0, ast), &scope(), &InstanceCtx::default()) {
         Ok(v) => panic!("{src} should fail, but gave {v}"),
         Err(d) => {
             let labels: Vec<String> = d.labels.iter().map(|l| l.message.clone()).collect();

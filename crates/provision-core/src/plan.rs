@@ -129,6 +129,11 @@ pub struct Plan {
     pub changes: Vec<ResourceChange>,
     pub drift: Vec<Drift>,
     pub outputs: Vec<OutputChange>,
+    /// Objects the configuration's `moved` blocks move to a new address: (from, to). Applying
+    /// records them under their new address; nothing in AWS changes.
+    pub moves: Vec<(Address, Address)>,
+    /// Objects `removed` blocks (with `destroy = false`) take out of the state, left in AWS.
+    pub forgotten: Vec<Address>,
 }
 
 /// Counts of planned changes, as in Terraform's "Plan: 1 to add, 2 to change, 0 to destroy."
@@ -159,7 +164,10 @@ impl Plan {
 
     /// True when applying would change any object or output.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action.is_change()) || self.outputs.iter().any(OutputChange::is_change)
+        self.changes.iter().any(|c| c.action.is_change())
+            || self.outputs.iter().any(OutputChange::is_change)
+            || !self.moves.is_empty()
+            || !self.forgotten.is_empty()
     }
 
     pub fn change(&self, address: &Address) -> Option<&ResourceChange> {

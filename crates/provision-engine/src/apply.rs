@@ -536,7 +536,7 @@ impl Run<'_> {
         };
         for n in self.engine.graph.local_deps(&ObjectId::Resource(block.address.clone())) {
             if let Some(l) = module.locals.get(&n) {
-                let v = eval(&l.expr, &self.eval.scope, &InstanceCtx::default()).map_err(Diagnostics::from)?;
+                let v = provision_config::eval_local(l, &self.eval.scope).map_err(Diagnostics::from)?;
                 self.eval.scope.locals.insert(n, v);
             }
         }
@@ -925,7 +925,7 @@ impl Run<'_> {
             if let ObjectId::Local(n) = o
                 && let Some(l) = module.locals.get(n)
             {
-                let v = eval(&l.expr, &self.eval.scope, &InstanceCtx::default()).unwrap_or(Value::Unknown);
+                let v = provision_config::eval_local(l, &self.eval.scope).unwrap_or(Value::Unknown);
                 self.eval.scope.locals.insert(n.clone(), v);
             }
         }

@@ -142,6 +142,8 @@ pub fn plan(plan: &Plan) -> J {
             notes: Default::default(),
         })).collect::<Vec<_>>(),
         "output_changes": outputs,
+        "moved": plan.moves.iter().map(|(from, to)| json!({ "previous_address": from.to_string(), "address": to.to_string() })).collect::<Vec<_>>(),
+        "forgotten": plan.forgotten.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "summary": { "add": s.add, "change": s.change, "destroy": s.destroy },
         "has_changes": plan.has_changes(),
     })

@@ -12,6 +12,7 @@ mod diff;
 mod graph;
 pub mod json;
 mod layers;
+mod moves;
 mod operation;
 mod plan;
 mod recover;
@@ -393,7 +394,7 @@ impl Engine {
             if let provision_config::ObjectId::Local(n) = o
                 && let Some(l) = self.module.locals.get(n)
             {
-                let v = provision_config::eval(&l.expr, &scope, &InstanceCtx::default()).unwrap_or_else(|d| {
+                let v = provision_config::eval_local(l, &scope).unwrap_or_else(|d| {
                     failed_locals.push(d);
                     Value::Unknown
                 });

@@ -149,9 +149,22 @@ pub struct PlannedRun {
 impl Engine {
     /// Makes a plan. Reads only; never writes to AWS or to the state.
     pub async fn plan(&self, state: &State, request: PlanRequest) -> Result<PlannedRun, EngineError> {
+        let original = state;
+        // `moved` blocks first: every later step sees each object at its new address.
+        let mut moved_state = state.clone();
+        let (moves, move_warnings) = crate::moves::move_objects(&self.module.moved, &mut moved_state);
+        let forgotten = crate::moves::forget_objects(&self.module.removed, &mut moved_state);
+        for w in move_warnings {
+            self.reporter.report(Event::Warning(w));
+        }
+        let state = &moved_state;
         let saved_state = request.saved.as_ref().and_then(|s| s.refreshed.clone());
         let (mut refreshed, drift) = match saved_state {
-            Some(r) => (r, vec![]),
+            Some(mut r) => {
+                crate::moves::move_objects(&self.module.moved, &mut r);
+                crate::moves::forget_objects(&self.module.removed, &mut r);
+                (r, vec![])
+            }
             None if request.refresh => self.refresh(state).await?,
             None => (state.clone(), vec![]),
         };
@@ -205,8 +218,12 @@ impl Engine {
             changes,
             drift,
             outputs,
+            moves,
+            forgotten,
         };
-        Ok(PlannedRun { plan, data: walk.data, eval: walk.eval, state: refreshed, original: state.clone() })
+        // `original` is the state as read: apply then records the moves, even when nothing else
+        // changes.
+        Ok(PlannedRun { plan, data: walk.data, eval: walk.eval, state: refreshed, original: original.clone() })
     }
 
     /// Marks what is sensitive on both sides of every change and every drift, so that no renderer
@@ -575,7 +592,7 @@ impl Walk<'_> {
                 ObjectId::Variable(_) | ObjectId::Output(_) => {}
                 ObjectId::Local(n) => {
                     let Some(l) = self.engine.module.locals.get(n) else { continue };
-                    let v = match eval(&l.expr, &self.eval.scope, &InstanceCtx::default()) {
+                    let v = match provision_config::eval_local(l, &self.eval.scope) {
                         Ok(v) => v,
                         Err(d) => {
                             self.diags.push(d);

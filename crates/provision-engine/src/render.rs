@@ -75,7 +75,31 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         )),
         _ => None,
     };
+    for (from, to) in &plan.moves {
+        let _ = writeln!(out, "  # {from} has moved to {to}");
+    }
+    for a in &plan.forgotten {
+        let _ = writeln!(
+            out,
+            "  # {a} will no longer be managed by provision: it stays in AWS, and is removed from the state"
+        );
+    }
+    if !plan.moves.is_empty() || !plan.forgotten.is_empty() {
+        out.push('\n');
+    }
     if changes.is_empty() && output_changes.is_empty() {
+        if !plan.moves.is_empty() || !plan.forgotten.is_empty() {
+            let (n, f) = (plan.moves.len(), plan.forgotten.len());
+            let plural = |k: usize| if k == 1 { "" } else { "s" };
+            let _ = writeln!(
+                out,
+                "{} {n} object{} moved, {f} object{} forgotten; nothing changes in AWS.",
+                style.bold("Plan:"),
+                plural(n),
+                plural(f)
+            );
+            return out;
+        }
         out.push_str(&style.bold("No changes."));
         out.push_str(match (plan.mode, plan.layer) {
             (PlanMode::Destroy, Some(provision_core::Layer::Runtime)) => {

@@ -4,7 +4,7 @@
 
 use crate::functions;
 use crate::limits;
-use crate::module::{BodyExprs, Expr};
+use crate::module::{BodyExprs, Expr, Local, LocalKind, ModuleCtx, call_key, local_key};
 use crate::types::TypeConstraint;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -47,7 +47,14 @@ pub struct InstanceCtx {
 /// Evaluates one expression. An error never quotes a sensitive value in scope: it says
 /// `(sensitive value)` instead.
 pub fn eval(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Result<Value, Diagnostic> {
-    let v = Evaluator { scope: Some(scope), inst, file: expr.file, bound: vec![], tainted: false }
+    eval_bound(expr, scope, inst, vec![])
+}
+
+/// Evaluates one expression with extra names bound (as a `for` expression binds its variables):
+/// a module input's validation sees `var` bound to the value being checked.
+pub(crate) fn eval_bound(expr: &Expr, scope: &Scope, inst: &InstanceCtx, bound: Vec<(String, Value)>) -> R {
+    let module = expr.module.as_deref();
+    let v = Evaluator { scope: Some(scope), inst, file: expr.file, bound, tainted: false, module }
         .expr(&expr.ast)
         .map_err(|d| d.redact(&scope.secrets()))?;
     within_limits(v).map_err(|m| Diagnostic::error(limits::VALUE_TOO_LARGE).at(expr.span(), m))
@@ -71,16 +78,19 @@ pub fn referenced_instance(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Op
         Some(TraversalOperator::GetAttr(id)) => Some(id.value().as_str()),
         _ => None,
     };
-    let (address, rest) = match root.value().as_str() {
+    let (mut address, rest) = match root.value().as_str() {
         "var" | "local" | "count" | "each" | "path" | "terraform" | "self" | "module" => return None,
         "data" => (Address::data(name(0)?, name(1)?), 2),
         type_name => (Address::managed(type_name, name(0)?), 1),
     };
+    if let Some(m) = &expr.module {
+        address.module = m.steps.clone();
+    }
     let key = match (ops.get(rest)?, ops.len() - rest) {
         (TraversalOperator::GetAttr(_), 1) => None,
         (TraversalOperator::LegacyIndex(n), 2) => Some(InstanceKey::Index(*n.value())),
         (TraversalOperator::Index(ie), 2) => {
-            let key = eval(&Expr { file: expr.file, ast: ie.clone() }, scope, inst).ok()?;
+            let key = eval(&Expr { ast: ie.clone(), ..expr.clone() }, scope, inst).ok()?;
             match key.unmarked() {
                 Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => Some(InstanceKey::Index(*n as u64)),
                 Value::String(s) => Some(InstanceKey::Key(s.clone())),
@@ -93,9 +103,83 @@ pub fn referenced_instance(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Op
     Some(address.with_key(key))
 }
 
+/// Evaluates one of [`crate::Module::locals`]: a local value, or what a child module call is
+/// folded into — an input (its default applied, converted to its type, its validations checked),
+/// an output, or the outputs object of a whole call.
+pub fn eval_local(l: &Local, scope: &Scope) -> Result<Value, Diagnostic> {
+    let inst = InstanceCtx::default();
+    let given = l.expr.as_ref().map(|e| eval(e, scope, &inst)).transpose()?;
+    match &l.kind {
+        LocalKind::Local => Ok(given.unwrap_or(Value::Null)),
+        LocalKind::Output { sensitive } => Ok(given.unwrap_or(Value::Null).mark_if(*sensitive)),
+        LocalKind::Outputs(outputs) => Ok(Value::Map(
+            outputs
+                .iter()
+                .map(|(name, key)| (name.clone(), scope.locals.get(key).cloned().unwrap_or(Value::Unknown)))
+                .collect(),
+        )),
+        LocalKind::Input(var) => {
+            let span = l.expr.as_ref().and_then(Expr::span).or_else(|| l.span.clone());
+            let (call, name) = l.name.rsplit_once(".var.").unwrap_or((&l.name, &var.name));
+            let default = || -> Result<Value, Diagnostic> {
+                match &var.default {
+                    Some(d) => {
+                        eval_constant(&d.ast).map_err(|m| Diagnostic::error("Invalid default value").at(d.span(), m))
+                    }
+                    None => Ok(Value::Null),
+                }
+            };
+            let v = match given {
+                Some(v) if !v.unmarked().is_null() || var.nullable => v,
+                _ => default()?,
+            };
+            if v.unmarked().is_null() && !var.nullable {
+                return Err(Diagnostic::error(format!("Invalid value for input variable \"{name}\" of {call}"))
+                    .at(span, format!("variable \"{name}\" has `nullable = false`, and this is null")));
+            }
+            let secrets = if var.sensitive { v.clone().mark_if(true).secrets() } else { vec![] };
+            let v = var.ty.convert(v).map_err(|m| {
+                Diagnostic::error(format!("Invalid value for input variable \"{name}\" of {call}")).at(
+                    span.clone(),
+                    format!("{} (the variable's type is {})", redact_text(&m, &secrets), var.ty.describe()),
+                )
+            })?;
+            let v = v.mark_if(var.sensitive);
+            if !v.is_wholly_known() {
+                return Ok(v);
+            }
+            let bound = vec![("var".to_string(), Value::Map(BTreeMap::from([(name.to_string(), v.clone())])))];
+            for rule in &var.validations {
+                match eval_bound(&rule.condition, scope, &inst, bound.clone())?.unmarked() {
+                    Value::Bool(false) => {
+                        let msg = eval_bound(&rule.error_message, scope, &inst, bound.clone())
+                            .ok()
+                            .filter(|m| !m.contains_sensitive())
+                            .and_then(|m| m.as_str().map(str::to_string))
+                            .unwrap_or_else(|| "the validation rule failed".into());
+                        return Err(Diagnostic::error(format!(
+                            "Invalid value for input variable \"{name}\" of {call}"
+                        ))
+                        .at(span, msg)
+                        .at(rule.condition.span(), "by this validation rule"));
+                    }
+                    Value::Bool(true) | Value::Unknown => {}
+                    other => {
+                        return Err(Diagnostic::error("Invalid validation condition").at(
+                            rule.condition.span(),
+                            format!("the condition must be a bool, but it is {}", other.type_name()),
+                        ));
+                    }
+                }
+            }
+            Ok(v)
+        }
+    }
+}
+
 /// Evaluates an expression that may not refer to anything (a tfvars value, a type default).
 pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
-    Evaluator { scope: None, inst: &InstanceCtx::default(), file: 0, bound: vec![], tainted: false }
+    Evaluator { scope: None, inst: &InstanceCtx::default(), file: 0, bound: vec![], tainted: false, module: None }
         .expr(e)
         .map_err(|d| d.summary)
         .and_then(within_limits)
@@ -106,6 +190,18 @@ pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
 /// applied later by the engine), nested blocks as lists or objects, values checked by the
 /// schema's validators when known. All problems are reported together.
 pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &InstanceCtx) -> Result<Attrs, Diagnostics> {
+    eval_body_bound(body, schema, scope, inst, &[])
+}
+
+/// [`eval_body`] with the iterators of the enclosing `dynamic` blocks bound.
+fn eval_body_bound(
+    body: &BodyExprs,
+    schema: &Schema,
+    scope: &Scope,
+    inst: &InstanceCtx,
+    bound: &[(String, Value)],
+) -> Result<Attrs, Diagnostics> {
+    let eval = |expr: &Expr, scope: &Scope, inst: &InstanceCtx| eval_bound(expr, scope, inst, bound.to_vec());
     let mut out = Attrs::new();
     let mut diags = Diagnostics::default();
     for a in &schema.attributes {
@@ -155,9 +251,38 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
     }
     for b in &schema.blocks {
         let mut items = vec![];
+        let mut unknown = false;
         for (name, nested, _) in &body.blocks {
-            if name == b.name {
-                match eval_body(nested, &b.schema, scope, inst) {
+            if name != b.name {
+                continue;
+            }
+            let Some(dynamic) = &nested.dynamic else {
+                match eval_body_bound(nested, &b.schema, scope, inst, bound) {
+                    Ok(attrs) => items.push(Value::Map(attrs)),
+                    Err(d) => diags.extend(d),
+                }
+                continue;
+            };
+            let elements = match eval(&dynamic.for_each, scope, inst).map(dynamic_elements) {
+                Ok(Ok(Some(elements))) => elements,
+                Ok(Ok(None)) => {
+                    unknown = true;
+                    continue;
+                }
+                Ok(Err(m)) => {
+                    diags.push(Diagnostic::error("Invalid dynamic block for_each").at(dynamic.for_each.span(), m));
+                    continue;
+                }
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
+            for (key, value) in elements {
+                let mut inner = bound.to_vec();
+                let iterator = Value::Map(Attrs::from([("key".to_string(), key), ("value".to_string(), value)]));
+                inner.push((dynamic.iterator.clone(), iterator));
+                match eval_body_bound(nested, &b.schema, scope, inst, &inner) {
                     Ok(attrs) => items.push(Value::Map(attrs)),
                     Err(d) => diags.extend(d),
                 }
@@ -165,6 +290,7 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
         }
         let written = body.blocks.iter().any(|(name, _, _)| name == b.name);
         let v = match b.nesting {
+            _ if unknown => Value::Unknown,
             _ if !written && b.unmanaged_when_absent => Value::Null,
             Nesting::List => Value::List(items),
             Nesting::Set => Value::set(items),
@@ -173,6 +299,25 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
         out.insert(b.name.to_string(), v);
     }
     if diags.has_errors() { Err(diags) } else { Ok(out) }
+}
+
+/// The (key, value) pairs a `dynamic` block's `for_each` expands to: a map's entries, a list's
+/// elements by index, a set's elements keyed by themselves. `None` when not yet known.
+fn dynamic_elements(v: Value) -> Result<Option<Vec<(Value, Value)>>, String> {
+    let (v, sensitive) = v.into_unmarked();
+    if sensitive {
+        return Err("a dynamic block's for_each cannot be sensitive: it would show in the plan".into());
+    }
+    match v {
+        Value::Unknown => Ok(None),
+        Value::Null => Ok(Some(vec![])),
+        Value::Map(m) => Ok(Some(m.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
+        Value::List(items) => {
+            Ok(Some(items.into_iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v)).collect()))
+        }
+        Value::Set(items) => Ok(Some(items.into_iter().map(|v| (v.clone(), v)).collect())),
+        other => Err(format!("for_each must be a map, a list or a set, not {}", other.type_name())),
+    }
 }
 
 /// Walks one expression. `scope` is `None` for constant expressions, where references are errors.
@@ -184,6 +329,8 @@ struct Evaluator<'a> {
     bound: Vec<(String, Value)>,
     /// Set when a template interpolated a sensitive value.
     tainted: bool,
+    /// The child module the expression is written in; `None` in the root module.
+    module: Option<&'a ModuleCtx>,
 }
 
 type R = Result<Value, Diagnostic>;
@@ -193,6 +340,14 @@ fn sensitive_any(vals: &[Value]) -> bool {
 }
 
 impl<'a> Evaluator<'a> {
+    /// A resource address written in this expression's module.
+    fn in_module(&self, a: Address) -> Address {
+        match self.module {
+            Some(m) => Address { module: m.steps.clone(), ..a },
+            None => a,
+        }
+    }
+
     fn span(&self, e: &Expression) -> Option<Span> {
         e.span().map(|r| Span::new(self.file, r))
     }
@@ -596,6 +751,7 @@ impl<'a> Evaluator<'a> {
             file: usize::MAX,
             bound: vars.into_iter().collect(),
             tainted: false,
+            module: None,
         };
         let mut out = String::new();
         match inner.template(&template, &mut out, Strip::None, Strip::None) {
@@ -824,15 +980,22 @@ impl<'a> Evaluator<'a> {
             _ => None,
         };
         match name {
-            "var" => scope.variables.get(attr(0)?).map(|v| (v, 1, None)),
-            "local" => scope.locals.get(attr(0)?).map(|v| (v, 1, None)),
-            "count" | "each" | "path" | "terraform" | "self" | "module" => None,
+            "var" if self.module.is_none() => scope.variables.get(attr(0)?).map(|v| (v, 1, None)),
+            "var" => scope.locals.get(&local_key(self.module, "var", attr(0)?)).map(|v| (v, 1, None)),
+            "local" => scope.locals.get(&local_key(self.module, "local", attr(0)?)).map(|v| (v, 1, None)),
+            "module" => match ops.get(1) {
+                Some(TraversalOperator::GetAttr(o)) => {
+                    scope.locals.get(&call_key(self.module, attr(0)?, Some(o.value().as_str()))).map(|v| (v, 2, None))
+                }
+                _ => scope.locals.get(&call_key(self.module, attr(0)?, None)).map(|v| (v, 1, None)),
+            },
+            "count" | "each" | "path" | "terraform" | "self" => None,
             "data" => {
-                let a = Address::data(attr(0)?, attr(1)?);
+                let a = self.in_module(Address::data(attr(0)?, attr(1)?));
                 scope.resources.get(&a).map(|v| (v, 2, Some(a)))
             }
             type_name => {
-                let a = Address::managed(type_name, attr(0)?);
+                let a = self.in_module(Address::managed(type_name, attr(0)?));
                 scope.resources.get(&a).map(|v| (v, 1, Some(a)))
             }
         }
@@ -896,16 +1059,34 @@ impl<'a> Evaluator<'a> {
         };
         let missing = |what: &str| self.err(e, "Invalid reference", format!("`{name}` must be followed by {what}"));
         match name {
-            "var" => {
+            "var" if self.module.is_none() => {
                 let n = attr(0).ok_or_else(|| missing("a variable name"))?;
                 let v = scope.variables.get(&n).cloned().ok_or_else(|| {
                     self.err(e, "Reference to undeclared input variable", format!("no variable \"{n}\" is declared"))
                 })?;
                 Ok((v, 1, None))
             }
+            "var" => {
+                let n = attr(0).ok_or_else(|| missing("a variable name"))?;
+                Ok((scope.locals.get(&local_key(self.module, "var", &n)).cloned().unwrap_or(Value::Unknown), 1, None))
+            }
             "local" => {
                 let n = attr(0).ok_or_else(|| missing("a local name"))?;
-                Ok((scope.locals.get(&n).cloned().unwrap_or(Value::Unknown), 1, None))
+                Ok((scope.locals.get(&local_key(self.module, "local", &n)).cloned().unwrap_or(Value::Unknown), 1, None))
+            }
+            "module" => {
+                let call = attr(0).ok_or_else(|| missing("a module name"))?;
+                match attr(1) {
+                    Some(o) => {
+                        let key = call_key(self.module, &call, Some(&o));
+                        Ok((scope.locals.get(&key).cloned().unwrap_or(Value::Unknown), 2, None))
+                    }
+                    None => Ok((
+                        scope.locals.get(&call_key(self.module, &call, None)).cloned().unwrap_or(Value::Unknown),
+                        1,
+                        None,
+                    )),
+                }
             }
             "count" => match (attr(0).as_deref(), self.inst.count_index) {
                 (Some("index"), Some(i)) => Ok((Value::Number(i as f64), 1, None)),
@@ -927,7 +1108,10 @@ impl<'a> Evaluator<'a> {
                 _ => Err(missing("`.key` or `.value`")),
             },
             "path" => match attr(0).as_deref() {
-                Some("module" | "root") => Ok((Value::String(".".into()), 1, None)),
+                Some("module") => {
+                    Ok((Value::String(self.module.map_or_else(|| ".".to_string(), |m| m.rel_dir.clone())), 1, None))
+                }
+                Some("root") => Ok((Value::String(".".into()), 1, None)),
                 Some("cwd") => Ok((Value::String(scope.module_dir.display().to_string()), 1, None)),
                 _ => Err(missing("`.module`, `.root` or `.cwd`")),
             },
@@ -938,14 +1122,14 @@ impl<'a> Evaluator<'a> {
             "data" => {
                 let (t, n) = (attr(0), attr(1));
                 let (Some(t), Some(n)) = (t, n) else { return Err(missing("a type and a name")) };
-                let a = Address::data(t, n);
+                let a = self.in_module(Address::data(t, n));
                 Ok((scope.resources.get(&a).cloned().unwrap_or(Value::Unknown), 2, Some(a)))
             }
             type_name => {
                 let Some(n) = attr(0) else {
                     return Err(self.err(e, "Unknown variable", format!("there is no variable named `{type_name}`")));
                 };
-                let a = Address::managed(type_name, n);
+                let a = self.in_module(Address::managed(type_name, n));
                 Ok((scope.resources.get(&a).cloned().unwrap_or(Value::Unknown), 1, Some(a)))
             }
         }

@@ -34,7 +34,7 @@ fn ev(src: &str) -> String {
 
 fn ev_in(src: &str, inst: &InstanceCtx) -> String {
     let ast = hcl_edit::parser::parse_expr(src).expect("parses");
-    match eval(&Expr { file: 0, ast }, &scope(), inst) {
+    match eval(&Expr::new(0, ast), &scope(), inst) {
         Ok(v) => v.to_string(),
         Err(d) => format!("error: {}: {}", d.summary, d.labels.first().map(|l| l.message.clone()).unwrap_or_default()),
     }
@@ -119,7 +119,7 @@ fn instance_context() {
 fn attr(src: &str) -> String {
     let body = hcl_edit::parser::parse_body(src).expect("parses");
     let a = body.get_attribute("x").expect("x is set");
-    eval(&Expr { file: 0, ast: a.value.clone() }, &scope(), &InstanceCtx::default())
+    eval(&Expr::new(0, a.value.clone()), &scope(), &InstanceCtx::default())
         .map(|v| v.to_string())
         .unwrap_or_else(|d| d.summary)
 }
@@ -143,7 +143,7 @@ fn file_and_templatefile_read_relative_to_the_module() {
     s.module_dir = dir.path().to_path_buf();
     let ev = |src: &str| {
         let ast = hcl_edit::parser::parse_expr(src).expect("parses");
-        match eval(&Expr { file: 0, ast }, &s, &InstanceCtx::default()) {
+        match eval(&Expr::new(0, ast), &s, &InstanceCtx::default()) {
             Ok(v) => v.to_string(),
             Err(d) => format!("error: {}", d.labels.first().map(|l| l.message.clone()).unwrap_or_default()),
         }

@@ -9,6 +9,7 @@ mod documents;
 mod language;
 mod layers;
 mod limits;
+mod modules;
 mod plan;
 mod sensitive;
 

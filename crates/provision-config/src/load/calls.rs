@@ -1,0 +1,470 @@
+//! Module calls: the `module` block, reading the module it names (a local directory, or one that
+//! `terraform init` downloaded into `.terraform/modules`), checking the call against the module's
+//! variables and outputs, and folding the module into its caller. The engine then sees one flat
+//! configuration: a child's resources carry their module path in their addresses, and its
+//! inputs, locals and outputs are [`Local`]s keyed by module path (`module.net.var.cidr`).
+//!
+//! Deliberately absent: `count` and `for_each` on module blocks (refused with a clear error), and
+//! downloading modules (`terraform init` does that; provision reads what it fetched).
+
+use super::{Loader, read_tf_files, sp};
+use crate::did_you_mean;
+use crate::module::{Expr, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::Block;
+use provision_core::{Diagnostic, Diagnostics, ModuleStep, ProviderRef, Span};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+/// Module calls nest at most this deep: a deeper chain is almost certainly a mistake.
+const MAX_DEPTH: usize = 16;
+
+/// What a child module's loader is given by its caller.
+pub(super) struct Child {
+    pub ctx: Arc<ModuleCtx>,
+    pub root: PathBuf,
+    pub chain: Vec<PathBuf>,
+}
+
+/// One `module "NAME" { ... }` block.
+pub(super) struct Call {
+    pub name: String,
+    /// The span of the block's label.
+    pub span: Option<Span>,
+    pub source: String,
+    pub source_span: Option<Span>,
+    /// The input arguments, evaluated in the caller.
+    pub args: BTreeMap<String, Expr>,
+    pub arg_spans: BTreeMap<String, Span>,
+    pub depends_on: Vec<(ObjectId, Option<Span>)>,
+    /// `providers = { aws = aws.east }`: the module's name for a configuration, the caller's.
+    pub providers: Vec<(ProviderRef, ProviderRef)>,
+    /// The module, once read; `None` if it could not be.
+    pub child: Option<Module>,
+    /// Whether the module was read without errors: only then is the call checked against it.
+    pub ok: bool,
+    pub ctx: Option<Arc<ModuleCtx>>,
+}
+
+impl Loader<'_> {
+    /// A `module` block: recorded here, read once every block of the caller is known.
+    pub(super) fn module_call(&mut self, file: usize, b: &Block) {
+        let Some(labels) = self.labels(file, b, &["NAME"]) else { return };
+        let name = labels[0].clone();
+        let span = sp(file, &b.labels[0]);
+        if !crate::valid_identifier(&name) {
+            self.err(
+                span,
+                "Invalid module name",
+                format!("\"{name}\" is not a valid name: use letters, digits, `_` and `-`, starting with a letter"),
+            );
+            return;
+        }
+        if let Some(prev) = self.calls.iter().find(|c| c.name == name) {
+            let prev = prev.span.clone();
+            self.diags.push(
+                Diagnostic::error(format!("Duplicate module call \"{name}\""))
+                    .at(span, "called again here")
+                    .at(prev, "first called here"),
+            );
+            return;
+        }
+        let mut body = self.body_exprs(file, &b.body);
+        let mut call = Call {
+            name: name.clone(),
+            span: span.clone(),
+            source: String::new(),
+            source_span: None,
+            args: BTreeMap::new(),
+            arg_spans: BTreeMap::new(),
+            depends_on: vec![],
+            providers: vec![],
+            child: None,
+            ok: false,
+            ctx: None,
+        };
+        for (kind, _, bspan) in std::mem::take(&mut body.blocks) {
+            self.err(bspan, "Unsupported block", format!("a module call takes arguments, not `{kind}` blocks"));
+        }
+        for (arg, e) in std::mem::take(&mut body.attrs) {
+            let arg_span = body.attr_spans.get(&arg).cloned();
+            match arg.as_str() {
+                "source" => {
+                    call.source_span = e.span();
+                    if let Some(s) = self.literal_string(&e, "module source") {
+                        call.source = s;
+                    }
+                }
+                "version" => {
+                    let _ = self.literal_string(&e, "module version");
+                }
+                "count" | "for_each" => self.err(
+                    arg_span,
+                    format!("`{arg}` on a module block is not supported yet"),
+                    format!("module \"{name}\" can be called once; to call it several times, write one module block per instance"),
+                ),
+                "providers" => call.providers = self.providers_map(&e),
+                "depends_on" => call.depends_on = self.depends_on(&e),
+                _ => {
+                    if let Some(s) = arg_span {
+                        call.arg_spans.insert(arg.clone(), s);
+                    }
+                    call.args.insert(arg, e);
+                }
+            }
+        }
+        if call.source.is_empty() && call.source_span.is_none() {
+            self.err(
+                span,
+                "Missing required argument",
+                format!("module \"{name}\" needs a `source`, as in source = \"./modules/network\""),
+            );
+        }
+        self.calls.push(call);
+    }
+
+    /// `providers = { aws = aws.east, aws.west = aws.west }`.
+    fn providers_map(&mut self, e: &Expr) -> Vec<(ProviderRef, ProviderRef)> {
+        let Expression::Object(o) = &e.ast else {
+            self.err(e.span(), "Invalid providers argument", "write `providers = { aws = aws.ALIAS }`");
+            return vec![];
+        };
+        let mut out = vec![];
+        for (k, v) in o.iter() {
+            let key_expr = match k {
+                ObjectKey::Ident(i) => Expression::Variable(hcl_edit::Decorated::new(hcl_edit::Ident::new(i.as_str()))),
+                ObjectKey::Expression(x) => x.clone(),
+            };
+            let inner = self.provider_reference(&Expr { ast: key_expr, ..e.clone() });
+            let outer = self.provider_reference(&Expr { ast: v.expr().clone(), ..e.clone() });
+            if let (Some((inner, _)), Some((outer, span))) = (inner, outer) {
+                self.provider_uses.push((outer.clone(), span));
+                out.push((inner, outer));
+            }
+        }
+        out
+    }
+
+    /// Reads the module of every call. Returns the diagnostics of the modules read, each already
+    /// naming its call chain.
+    pub(super) fn load_calls(&mut self) -> Diagnostics {
+        let mut sub = Diagnostics::default();
+        let mut calls = std::mem::take(&mut self.calls);
+        for call in &mut calls {
+            if call.source.is_empty() {
+                continue;
+            }
+            let Some((dir, rel_dir)) = self.resolve_source(call) else { continue };
+            let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+            if self.chain.iter().any(|d| d.canonicalize().unwrap_or_else(|_| d.clone()) == canonical) {
+                self.err(
+                    call.source_span.clone(),
+                    "Module calls itself",
+                    format!(
+                        "module \"{}\" reads {rel_dir}, which is already being read by a call that leads here",
+                        call.name
+                    ),
+                );
+                continue;
+            }
+            if self.chain.len() > MAX_DEPTH {
+                self.err(
+                    call.source_span.clone(),
+                    "Modules nested too deep",
+                    format!("module calls nest more than {MAX_DEPTH} deep here"),
+                );
+                continue;
+            }
+            let parent = self.ctx.as_deref();
+            let mut steps = parent.map(|p| p.steps.clone()).unwrap_or_default();
+            steps.push(ModuleStep { name: call.name.clone(), key: None });
+            let mut calls_chain = parent.map(|p| p.calls.clone()).unwrap_or_default();
+            calls_chain.push((format!("module.{}", call.name), call.span.clone()));
+            let ctx = Arc::new(ModuleCtx {
+                prefix: call_key(parent, &call.name, None),
+                steps,
+                rel_dir: rel_dir.clone(),
+                calls: calls_chain,
+            });
+            let (files, read_diags) = read_tf_files(&dir, &format!("{rel_dir}/"));
+            if files.is_empty() && !read_diags.has_errors() {
+                self.err(
+                    call.source_span.clone(),
+                    "Module has no configuration",
+                    format!("{rel_dir} holds no *.tf files (module \"{}\")", call.name),
+                );
+                continue;
+            }
+            let mut chain = self.chain.clone();
+            chain.push(dir.clone());
+            let child = Child { ctx: ctx.clone(), root: self.root.clone(), chain };
+            let sources = std::mem::take(&mut self.m.sources);
+            let mut loader = Loader::new(&dir, self.provider, sources, Some(child));
+            loader.diags.extend(read_diags);
+            loader.run(files);
+            self.m.sources = std::mem::take(&mut loader.m.sources);
+            call.ok = !loader.diags.has_errors();
+            sub.extend(loader.diags);
+            call.child = Some(loader.m);
+            call.ctx = Some(ctx);
+        }
+        self.calls = calls;
+        sub
+    }
+
+    /// The directory a call's `source` names, and that directory relative to the root module.
+    fn resolve_source(&mut self, call: &Call) -> Option<(PathBuf, String)> {
+        let source = &call.source;
+        if source.starts_with("./") || source.starts_with("../") || source == "." || source == ".." {
+            let parent_rel = self.ctx.as_ref().map_or("", |c| c.rel_dir.as_str());
+            let rel = normalize(&Path::new(parent_rel).join(source));
+            let dir = self.m.dir.join(source);
+            if !dir.is_dir() {
+                self.err(
+                    call.source_span.clone(),
+                    "Module not found",
+                    format!(
+                        "module \"{}\" reads {source} ({rel} from the root module), which is not a directory",
+                        call.name
+                    ),
+                );
+                return None;
+            }
+            return Some((dir, rel));
+        }
+        if Path::new(source).is_absolute() {
+            self.err(
+                call.source_span.clone(),
+                "Invalid module source",
+                "a local module's source starts with ./ or ../ (a path relative to this module), not /",
+            );
+            return None;
+        }
+        // A registry, git or archive source: read what `terraform init` downloaded.
+        let key = match &self.ctx {
+            Some(c) => {
+                format!("{}.{}", c.steps.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("."), call.name)
+            }
+            None => call.name.clone(),
+        };
+        let manifest = self.root.join(".terraform/modules/modules.json");
+        let installed = std::fs::read_to_string(&manifest).ok().and_then(|text| installed_dir(&text, &key));
+        match installed {
+            Some(rel) => {
+                let dir = self.root.join(&rel);
+                if dir.is_dir() {
+                    return Some((dir, normalize(Path::new(&rel))));
+                }
+                self.err(
+                    call.source_span.clone(),
+                    "Module not installed",
+                    format!("module \"{}\" is listed in .terraform/modules/modules.json at {rel}, but that directory is missing; run `terraform init` again", call.name),
+                );
+                None
+            }
+            None => {
+                self.diags.push(
+                    Diagnostic::error("Module not installed")
+                        .at(call.source_span.clone(), format!("module \"{}\" comes from \"{source}\", which is not a local path, and .terraform/modules/modules.json does not list it", call.name))
+                        .note("provision reads the modules `terraform init` downloaded (.terraform/modules); run `terraform init` once, or copy the module into the project and use a local source such as \"./modules/NAME\""),
+                );
+                None
+            }
+        }
+    }
+
+    /// Each argument of a call is one of the module's variables, and every variable without a
+    /// default is set.
+    pub(super) fn check_calls(&mut self) {
+        let mut more = vec![];
+        for call in &self.calls {
+            let (Some(child), true) = (&call.child, call.ok) else { continue };
+            let rel = call.ctx.as_ref().map_or("", |c| c.rel_dir.as_str());
+            for name in call.args.keys() {
+                if child.variables.contains_key(name) {
+                    continue;
+                }
+                let hint = did_you_mean(name, child.variables.keys().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                more.push(Diagnostic::error("Unsupported argument").at(
+                    call.arg_spans.get(name).cloned(),
+                    format!("module \"{}\" ({rel}) declares no variable \"{name}\"{hint}", call.name),
+                ));
+            }
+            for (name, v) in &child.variables {
+                if v.default.is_none() && !call.args.contains_key(name) {
+                    more.push(
+                        Diagnostic::error(format!("Missing required argument `{name}`"))
+                            .at(
+                                call.span.clone(),
+                                format!("module \"{}\" needs `{name}`: its variable has no default", call.name),
+                            )
+                            .at(v.span.clone(), "declared here"),
+                    );
+                }
+            }
+        }
+        for d in more {
+            self.diags.push(d);
+        }
+    }
+
+    /// `module.NAME` and `module.NAME.OUTPUT` name a call of this module and one of its outputs.
+    pub(super) fn check_module_reference(&mut self, call: &str, r: &crate::references::Reference) {
+        let Some(c) = self.calls.iter().find(|c| c.name == call) else {
+            let hint = did_you_mean(call, self.calls.iter().map(|c| c.name.as_str()))
+                .map(|s| format!("; did you mean module.{s}?"))
+                .unwrap_or_default();
+            self.err(r.span.clone(), "Reference to undeclared module", format!("no module \"{call}\" is called{hint}"));
+            return;
+        };
+        let (Some(child), true, Some(output)) = (&c.child, c.ok, &r.attr) else { return };
+        if !child.outputs.contains_key(output) {
+            let hint = did_you_mean(output, child.outputs.keys().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let names: Vec<&str> = child.outputs.keys().map(String::as_str).collect();
+            self.diags.push(
+                Diagnostic::error("Unsupported attribute")
+                    .at(r.span.clone(), format!("module \"{call}\" has no output \"{output}\"{hint}"))
+                    .note(format!(
+                        "its outputs: {}",
+                        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                    )),
+            );
+        }
+    }
+
+    /// Moves every read module into this one (see the module documentation).
+    pub(super) fn fold_calls(&mut self) {
+        for call in std::mem::take(&mut self.calls) {
+            let (Some(child), Some(ctx), true) = (call.child, call.ctx, call.ok) else { continue };
+            let mut args = call.args;
+            for (name, v) in child.variables {
+                let key = ctx.key("var", &name);
+                let expr = args.remove(&name);
+                let span = v.span.clone();
+                self.m.locals.insert(
+                    key.clone(),
+                    Local { name: key, expr, kind: LocalKind::Input(Box::new(v)), depends_on: vec![], span },
+                );
+            }
+            for (name, mut l) in child.locals {
+                if !name.starts_with("module.") {
+                    l.name = ctx.key("local", &name);
+                }
+                self.m.locals.insert(l.name.clone(), l);
+            }
+            let mut outputs = vec![];
+            for (name, o) in child.outputs {
+                let key = ctx.key("output", &name);
+                outputs.push((name, key.clone()));
+                self.m.locals.insert(
+                    key.clone(),
+                    Local {
+                        name: key,
+                        expr: Some(o.value),
+                        kind: LocalKind::Output { sensitive: o.sensitive },
+                        depends_on: o.depends_on,
+                        span: o.span,
+                    },
+                );
+            }
+            self.m.locals.insert(
+                ctx.prefix.clone(),
+                Local {
+                    name: ctx.prefix.clone(),
+                    expr: None,
+                    kind: LocalKind::Outputs(outputs),
+                    depends_on: vec![],
+                    span: call.span.clone(),
+                },
+            );
+            for mut r in child.resources {
+                match call.providers.iter().find(|(inner, _)| *inner == r.provider) {
+                    Some((_, outer)) => r.provider = outer.clone(),
+                    None if r.provider.alias.is_none() => {}
+                    None => {
+                        let p = r.provider.to_string();
+                        self.diags.push(
+                            Diagnostic::error("Provider configuration not passed to the module")
+                                .at(r.span.clone(), format!("{} uses `{p}`", r.address))
+                                .at(call.span.clone(), format!("but this call does not pass `{p}`"))
+                                .note(format!("add `providers = {{ {p} = {p} }}` (or another configuration of the caller) to module \"{}\"", call.name)),
+                        );
+                    }
+                }
+                r.depends_on.extend(call.depends_on.iter().cloned());
+                let _ = self.m.add_resource(r);
+            }
+            self.m.moved.extend(child.moved);
+            self.m.removed.extend(child.removed);
+            if let Some(b) = child.backend {
+                self.diags.push(
+                    Diagnostic::warning("Backend configuration in a module is ignored")
+                        .at(b.span, format!("{} is a module: only the root module's backend is used", ctx.prefix)),
+                );
+            }
+        }
+    }
+
+    /// Names the call chain in every diagnostic of a child module's own files.
+    pub(super) fn note_call_chain(&mut self) {
+        let Some(ctx) = &self.ctx else { return };
+        let at: Vec<String> = ctx
+            .calls
+            .iter()
+            .rev()
+            .map(|(_, span)| span.as_ref().map_or_else(|| "?".to_string(), |s| self.m.sources.location(s)))
+            .collect();
+        let note = format!("in {}, called at {}", ctx.prefix, at.join(", from "));
+        for d in &mut self.diags.0 {
+            d.notes.push(note.clone());
+        }
+    }
+}
+
+/// The directory `terraform init` recorded for the module call `key` (`net`, or `net.subnets`
+/// for a nested call) in `.terraform/modules/modules.json`.
+fn installed_dir(manifest: &str, key: &str) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_str(manifest).ok()?;
+    json.get("Modules")?
+        .as_array()?
+        .iter()
+        .find(|m| m.get("Key").and_then(|k| k.as_str()) == Some(key))
+        .and_then(|m| m.get("Dir")?.as_str().map(str::to_string))
+}
+
+/// A relative path without `.` and with `..` applied where it can be: `modules/vpc`.
+fn normalize(p: &Path) -> String {
+    let mut parts: Vec<String> = vec![];
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if parts.last().is_some_and(|l| l != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other.as_os_str().to_string_lossy().to_string()),
+        }
+    }
+    if parts.is_empty() { ".".into() } else { parts.join("/") }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn normalizes_relative_paths() {
+        assert_eq!(super::normalize(std::path::Path::new("./modules/vpc")), "modules/vpc");
+        assert_eq!(super::normalize(std::path::Path::new("modules/app/../vpc")), "modules/vpc");
+        assert_eq!(super::normalize(std::path::Path::new("../shared/x")), "../shared/x");
+    }
+
+    #[test]
+    fn reads_the_installed_directory() {
+        let manifest = r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"vpc","Source":"registry.terraform.io/terraform-aws-modules/vpc/aws","Version":"5.8.1","Dir":".terraform/modules/vpc"}]}"#;
+        assert_eq!(super::installed_dir(manifest, "vpc").as_deref(), Some(".terraform/modules/vpc"));
+        assert_eq!(super::installed_dir(manifest, "db"), None);
+    }
+}

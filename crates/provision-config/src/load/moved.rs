@@ -1,0 +1,206 @@
+//! `moved` blocks: a resource renamed, moved into or out of a module, or a module call renamed,
+//! keeps its objects. The loader checks what each block names; the engine moves the recorded
+//! objects before planning, so the plan shows a move, never a destroy and a create. And `removed`
+//! blocks: stop managing objects without destroying them.
+
+use super::{Loader, sp};
+use crate::module::{Expr, MoveTarget, Moved, Removed};
+use hcl_edit::structure::Block;
+use provision_core::{Address, ModuleStep};
+
+impl Loader<'_> {
+    /// A `moved { from = ADDRESS  to = ADDRESS }` block.
+    pub(super) fn moved(&mut self, file: usize, b: &Block) {
+        if !b.labels.is_empty() {
+            self.err(sp(file, &b.ident), "Invalid moved block", "a moved block takes no labels");
+            return;
+        }
+        let body = self.body_exprs(file, &b.body);
+        for (kind, _, span) in &body.blocks {
+            self.err(
+                span.clone(),
+                "Unsupported block",
+                format!("a moved block takes `from` and `to`, not a `{kind}` block"),
+            );
+        }
+        for (name, e) in &body.attrs {
+            if name != "from" && name != "to" {
+                self.err(
+                    e.span(),
+                    "Unsupported argument",
+                    format!("a moved block takes `from` and `to`, not `{name}`"),
+                );
+            }
+        }
+        let (Some(from), Some(to)) = (body.attrs.get("from"), body.attrs.get("to")) else {
+            self.err(sp(file, &b.ident), "Missing required argument", "a moved block needs `from` and `to`");
+            return;
+        };
+        let (Some(from), Some(to)) = (self.move_target(from), self.move_target(to)) else { return };
+        let span = sp(file, &b.ident);
+        match (&from, &to) {
+            (MoveTarget::Resource(f), MoveTarget::Resource(t)) => {
+                if (f.mode, &f.type_name) != (t.mode, &t.type_name) {
+                    self.err(
+                        span,
+                        "Invalid moved block",
+                        format!("{f} and {t} are of different types: an object keeps its type when it moves"),
+                    );
+                    return;
+                }
+                if f.key.is_some() != t.key.is_some() {
+                    self.err(
+                        span,
+                        "Invalid moved block",
+                        "move a whole resource to a whole resource, or one instance (with its key) to one instance",
+                    );
+                    return;
+                }
+                if f == t {
+                    self.err(span, "Invalid moved block", "`from` and `to` are the same address");
+                    return;
+                }
+            }
+            (MoveTarget::Module(f), MoveTarget::Module(t)) => {
+                if f == t {
+                    self.err(span, "Invalid moved block", "`from` and `to` are the same module");
+                    return;
+                }
+            }
+            _ => {
+                self.err(span, "Invalid moved block", "a module call moves to a module call, a resource to a resource");
+                return;
+            }
+        }
+        self.moves.push(Moved { from, to, span });
+    }
+
+    /// A `removed { from = ADDRESS  lifecycle { destroy = false } }` block.
+    pub(super) fn removed(&mut self, file: usize, b: &Block) {
+        let span = sp(file, &b.ident);
+        if !b.labels.is_empty() {
+            self.err(span, "Invalid removed block", "a removed block takes no labels");
+            return;
+        }
+        let body = self.body_exprs(file, &b.body);
+        for (name, e) in &body.attrs {
+            if name != "from" {
+                self.err(
+                    e.span(),
+                    "Unsupported argument",
+                    format!("a removed block takes `from` and a `lifecycle` block, not `{name}`"),
+                );
+            }
+        }
+        let mut destroy = true;
+        for (kind, inner, bspan) in &body.blocks {
+            if kind != "lifecycle" {
+                self.err(
+                    bspan.clone(),
+                    "Unsupported block",
+                    format!("a removed block takes a `lifecycle` block, not `{kind}`"),
+                );
+                continue;
+            }
+            for (name, e) in &inner.attrs {
+                match name.as_str() {
+                    "destroy" => destroy = self.literal_bool(e, "destroy"),
+                    _ => self.err(
+                        e.span(),
+                        "Unsupported argument",
+                        format!("the lifecycle of a removed block takes `destroy`, not `{name}`"),
+                    ),
+                }
+            }
+        }
+        let Some(from) = body.attrs.get("from") else {
+            self.err(span, "Missing required argument", "a removed block needs `from`");
+            return;
+        };
+        let Some(target) = self.move_target(from) else { return };
+        if matches!(&target, MoveTarget::Resource(a) if a.key.is_some()) {
+            self.err(
+                from.span(),
+                "Invalid removed block",
+                "`from` names a whole resource or module call, without an instance key",
+            );
+            return;
+        }
+        self.removals.push(Removed { from: target, destroy, span });
+    }
+
+    /// `aws_vpc.main`, `aws_subnet.a[0]`, `module.net`, `module.net.aws_vpc.this`: the address as
+    /// written, in this module's namespace.
+    fn move_target(&mut self, e: &Expr) -> Option<MoveTarget> {
+        let text = e
+            .span()
+            .and_then(|s| self.m.sources.files.get(s.file).and_then(|f| f.text.get(s.start..s.end)).map(str::to_string))
+            .unwrap_or_default();
+        let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let prefix = self.ctx.as_ref().map(|c| c.steps.clone()).unwrap_or_default();
+        if let Ok(mut a) = text.parse::<Address>() {
+            let mut module = prefix;
+            module.append(&mut a.module);
+            a.module = module;
+            return Some(MoveTarget::Resource(a));
+        }
+        if text.starts_with("module.")
+            && let Ok(a) = format!("{text}.t.n").parse::<Address>()
+        {
+            let mut module: Vec<ModuleStep> = prefix;
+            module.extend(a.module);
+            return Some(MoveTarget::Module(module));
+        }
+        self.err(
+            e.span(),
+            "Invalid address",
+            "write a resource (aws_vpc.main), an instance (aws_subnet.a[0]) or a module call (module.network), without quotes",
+        );
+        None
+    }
+
+    /// Each move leaves `from` out of the configuration (unless it moves one instance of a
+    /// resource to another) and lands on something the configuration declares. Runs once this
+    /// module's calls are folded in, so `to` may be inside a module.
+    pub(super) fn check_moves(&mut self) {
+        for m in std::mem::take(&mut self.moves) {
+            let declared = |t: &MoveTarget, l: &Loader| match t {
+                MoveTarget::Resource(a) => l.m.resource(a).is_some(),
+                MoveTarget::Module(steps) => l.m.resources.iter().any(|r| r.address.module.starts_with(steps)),
+            };
+            let instance_move = matches!(&m.from, MoveTarget::Resource(a) if a.key.is_some());
+            if !instance_move && declared(&m.from, self) {
+                self.err(
+                    m.span.clone(),
+                    "Moved object still exists",
+                    format!("{} is still in the configuration: remove it, or remove this moved block", m.from),
+                );
+                continue;
+            }
+            if !declared(&m.to, self) {
+                self.err(
+                    m.span.clone(),
+                    "Move to an undeclared address",
+                    format!("nothing in the configuration is at {}: the objects moved there would be destroyed", m.to),
+                );
+                continue;
+            }
+            self.m.moved.push(m);
+        }
+        for r in std::mem::take(&mut self.removals) {
+            let declared = match &r.from {
+                MoveTarget::Resource(a) => self.m.resource(a).is_some(),
+                MoveTarget::Module(steps) => self.m.resources.iter().any(|x| x.address.module.starts_with(steps)),
+            };
+            if declared {
+                self.err(
+                    r.span.clone(),
+                    "Removed object still exists",
+                    format!("{} is still in the configuration: delete its block, or remove this removed block", r.from),
+                );
+                continue;
+            }
+            self.m.removed.push(r);
+        }
+    }
+}
