@@ -416,7 +416,8 @@ fn setproduct(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     if a.len() < 2 {
         return Err(format!("needs at least two sets or lists, got {}", a.len()));
     }
-    let all_sets = a.iter().all(|v| matches!(v.unmarked(), Value::Set(_)));
+    // As Terraform: one set among the arguments makes the result a set.
+    let any_set = a.iter().any(|v| matches!(v.unmarked(), Value::Set(_)));
     let mut product: Vec<Vec<Value>> = vec![vec![]];
     for (i, v) in a.into_iter().enumerate() {
         if v.is_null() {
@@ -439,10 +440,10 @@ fn setproduct(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     }
     let rows: Vec<Value> = product.into_iter().map(Value::List).collect();
     // The result is unknown as a whole if any combination is.
-    if rows.iter().any(|r| !r.is_wholly_known()) && all_sets {
+    if rows.iter().any(|r| !r.is_wholly_known()) && any_set {
         return Ok(Value::Unknown);
     }
-    Ok(if all_sets { Value::set(rows) } else { Value::List(rows) })
+    Ok(if any_set { Value::set(rows) } else { Value::List(rows) })
 }
 
 /// `transpose`: a map of lists of strings turned inside out; each list keeps the key order.
@@ -1397,6 +1398,11 @@ mod tests {
         assert_eq!(call("textencodebase64", vec![s("Hi"), s("utf-16be")]), Ok(s("AEgAaQ==")));
         assert_eq!(call("textencodebase64", vec![s("é"), s("ISO-8859-1")]), Ok(s("6Q==")));
         assert_eq!(call("textencodebase64", vec![s("Hi"), s("latin1")]), Ok(s("SGk=")));
+        assert_eq!(call("textencodebase64", vec![s("Hi"), s("csUTF8")]), Ok(s("SGk=")));
+        assert_eq!(call("textencodebase64", vec![s("Hi"), s("iso-ir-100")]), Ok(s("SGk=")));
+        for not_iana in ["utf8", "UTF16", "cp1252", "ascii"] {
+            assert!(call("textencodebase64", vec![s("x"), s(not_iana)]).is_err(), "{not_iana}");
+        }
         assert_eq!(
             call("textencodebase64", vec![s("€"), s("ISO-8859-1")]),
             Err("the string contains \"€\", which ISO-8859-1 cannot represent".into())
@@ -1455,6 +1461,7 @@ mod tests {
         assert_eq!(call("csvdecode", vec![s("a,b\r\n\"x,\"\"y\",2\r\n")]), Ok(l(vec![row("x,\"y", "2")])));
         assert_eq!(call("csvdecode", vec![s("a,b\n\"multi\nline\",2")]), Ok(l(vec![row("multi\nline", "2")])));
         assert_eq!(call("csvdecode", vec![s("a,b")]), Ok(l(vec![])));
+        assert_eq!(call("csvdecode", vec![s("a,a\n1,2")]), Err("the header names the column \"a\" twice".into()));
         assert_eq!(
             call("csvdecode", vec![s("a,b\n1,2,3")]),
             Err("line 2 has 3 fields but the header names 2 columns".into())
@@ -1500,6 +1507,10 @@ mod tests {
         assert_eq!(
             call("setproduct", vec![Value::set(vec![s("b"), s("a")]), Value::set(vec![s("x")])]),
             Ok(Value::Set(vec![l(vec![s("a"), s("x")]), l(vec![s("b"), s("x")])]))
+        );
+        assert_eq!(
+            call("setproduct", vec![Value::set(vec![s("a")]), l(vec![s("x"), s("x")])]),
+            Ok(Value::Set(vec![l(vec![s("a"), s("x")])]))
         );
         assert_eq!(call("setproduct", vec![l(vec![s("a")]), l(vec![])]), Ok(l(vec![])));
         assert_eq!(call("setproduct", vec![l(vec![s("a")])]), Err("needs at least two sets or lists, got 1".into()));
@@ -1584,6 +1595,8 @@ mod tests {
         assert_eq!(ta("2017-11-22T00:00:00Z", "1000000h"), Ok(s("2131-12-21T16:00:00Z")));
         assert_eq!(ta("0001-01-01T00:00:00Z", "-1h"), Ok(s("0000-12-31T23:00:00Z")));
         assert_eq!(ta("2024-02-28T23:00:00Z", "1h"), Ok(s("2024-02-29T00:00:00Z")));
+        assert_eq!(ta("9999-12-31T23:00:00Z", "2h"), Ok(s("10000-01-01T01:00:00Z")));
+        assert_eq!(ta("0000-01-01T00:00:00Z", "-2h"), Ok(s("-0001-12-31T22:00:00Z")));
         assert!(ta("2017-11-22T00:00:00Z", "10d").is_err_and(|e| e.contains("unit \"d\"")));
         assert!(ta("2017-11-22T00:00:00Z", "3000000h").is_err());
 
@@ -1657,7 +1670,16 @@ mod tests {
         assert_eq!(fs("d", "{sub,x}/*"), Ok(set(&["sub/b.txt", "sub/c.tf"])));
         assert_eq!(fs(".", "d/*[a-c].txt"), Ok(set(&["d/a.txt"])));
         assert_eq!(fs(".", "d/?.txt"), Ok(set(&["d/a.txt"])));
-        assert_eq!(fs(".", "d/[!a].txt"), Ok(set(&[])));
+        assert_eq!(fs(".", "d/[^a].txt"), Ok(set(&[])));
+        assert_eq!(fs(".", "d/[!a].txt"), Ok(set(&["d/a.txt"])), "Go's classes negate with ^ only");
+        assert_eq!(fs("d/", "./sub/./b.txt"), Ok(set(&["sub/b.txt"])));
+        assert_eq!(fs("d", "../d/a.txt"), Ok(set(&["a.txt"])));
+        assert_eq!(fs("d", "sub/../a.txt/"), Ok(set(&["a.txt"])));
+        assert_eq!(fs("d", "**/"), Ok(set(&["a.txt", "sub/b.txt", "sub/c.tf"])));
+        assert_eq!(
+            fs("d", "{a,sub/b}.txt"),
+            Err("invalid pattern \"{a,sub/b}.txt\": the alternatives in `{...}` cannot contain `/`".into())
+        );
         assert_eq!(fs("d", "sub"), Ok(set(&[])));
         assert_eq!(fs("nosuch", "*"), Ok(set(&[])));
         assert_eq!(fs("d", "["), Err("invalid pattern \"[\": a `[` has no matching `]`".into()));
@@ -1756,6 +1778,12 @@ mod tests {
         );
         assert_eq!(yd("a: |\n  x\n  y\nb: >\n  p\n  q\n"), Ok(m(vec![("a", s("x\ny\n")), ("b", s("p q\n"))])));
         assert_eq!(yd("{a: 1, a: 2}"), Ok(m(vec![("a", n(2.0))])));
+        // Entries count in order, merged ones too: the later wins.
+        assert_eq!(yd("{a: 1, <<: {a: 2, b: 3}}"), Ok(m(vec![("a", n(2.0)), ("b", n(3.0))])));
+        assert_eq!(yd("{<<: {a: 2, b: 3}, a: 1}"), Ok(m(vec![("a", n(1.0)), ("b", n(3.0))])));
+        assert!(yd("{<<: [{a: 1}]}").is_err_and(|e| e.contains("takes one map")));
+        assert_eq!(yd("{y: 2, n: 3}"), Ok(m(vec![("false", n(3.0)), ("true", n(2.0))])));
+        assert_eq!(yd("a: !<tag:yaml.org,2002:str> 1"), Ok(m(vec![("a", s("1"))])));
         assert_eq!(yd("[.nan]"), Err("line 1, column 2: NaN (not a number) is not supported".into()));
         assert_eq!(yd("{null: a}"), Err("line 1, column 2: a mapping key cannot be null".into()));
         assert!(yd("{[1]: a}").is_err_and(|e| e.contains("must be a string")));
@@ -1840,6 +1868,12 @@ mod tests {
         assert_eq!(ye(m(vec![("a", s("x\n\n")), ("b", n(1.0))])), "\"a\": |+\n  x\n\n\"b\": 1\n");
         assert_eq!(ye(l(vec![s("a\n\nb")])), "- |-\n  a\n\n  b\n");
         assert_eq!(ye(m(vec![("k\nx", n(1.0))])), "? |-\n  k\n  x\n: 1\n");
+        assert_eq!(ye(m(vec![("k\nx", m(vec![("a", n(1.0))]))])), "? |-\n  k\n  x\n: \"a\": 1\n");
+        let key = "a very long key that has many spaces in it so that it goes past eighty columns in total length and then some more to pass one hundred twenty eight";
+        assert_eq!(
+            ye(m(vec![(key, l(vec![n(1.0)]))])),
+            "? \"a very long key that has many spaces in it so that it goes past eighty columns\n  in total length and then some more to pass one hundred twenty eight\"\n: - 1\n"
+        );
         assert_eq!(ye(Value::set(vec![s("b"), s("a")])), "- \"a\"\n- \"b\"\n");
         assert_eq!(
             ye(m(vec![(

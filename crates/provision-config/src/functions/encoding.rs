@@ -47,6 +47,11 @@ pub(super) fn csvdecode(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let Some((_, header)) = rows.next() else {
         return Err("the CSV is empty: its first line must name the columns".into());
     };
+    for (i, h) in header.iter().enumerate() {
+        if header[..i].contains(h) {
+            return Err(format!("the header names the column \"{h}\" twice"));
+        }
+    }
     let mut out = vec![];
     for (line, row) in rows {
         if row.len() != header.len() {
@@ -155,18 +160,18 @@ enum Encoding {
 
 const SUPPORTED: &str = "UTF-8, UTF-16, UTF-16LE, UTF-16BE, ISO-8859-1, US-ASCII and windows-1252";
 
+/// An encoding by its IANA name or one of its IANA aliases, in any case, as Terraform takes it.
 fn encoding(name: &str) -> Result<Encoding, String> {
-    let norm: String = name.to_ascii_lowercase().chars().filter(|c| !matches!(c, '-' | '_' | ' ')).collect();
-    Ok(match norm.as_str() {
-        "utf8" => Encoding::Utf8,
-        "utf16" => Encoding::Utf16Bom,
-        "utf16le" => Encoding::Utf16Le,
-        "utf16be" => Encoding::Utf16Be,
-        "iso88591" | "latin1" | "l1" | "iso885911987" | "isoir100" | "ibm819" | "cp819" | "csisolatin1" => {
-            Encoding::Latin1
-        }
-        "usascii" | "ascii" | "ansix3.41968" | "iso646us" | "us" | "ibm367" | "cp367" | "csascii" => Encoding::Ascii,
-        "windows1252" | "cp1252" | "cswindows1252" => Encoding::Windows1252,
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "utf-8" | "csutf8" => Encoding::Utf8,
+        "utf-16" | "csutf16" => Encoding::Utf16Bom,
+        "utf-16le" | "csutf16le" => Encoding::Utf16Le,
+        "utf-16be" | "csutf16be" => Encoding::Utf16Be,
+        "iso-8859-1" | "iso_8859-1:1987" | "iso-ir-100" | "iso_8859-1" | "latin1" | "l1" | "ibm819" | "cp819"
+        | "csisolatin1" => Encoding::Latin1,
+        "us-ascii" | "iso-ir-6" | "ansi_x3.4-1968" | "ansi_x3.4-1986" | "iso_646.irv:1991" | "iso646-us" | "us"
+        | "ibm367" | "cp367" | "csascii" => Encoding::Ascii,
+        "windows-1252" | "cswindows1252" => Encoding::Windows1252,
         _ => return Err(format!("\"{name}\" is not a supported encoding; supported: {SUPPORTED}")),
     })
 }

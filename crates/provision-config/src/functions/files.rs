@@ -47,9 +47,20 @@ const MAX_ENTRIES: usize = 100_000;
 pub(super) fn fileset(ctx: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [base, pattern] = arity::<2>(a)?;
     let (base, pattern) = (as_string(base)?, as_string(pattern)?);
-    let pattern = pattern.trim_start_matches("./").to_string();
     // Checked first, so that a bad pattern is reported even where nothing would match.
     glob_match(&pattern, "").map_err(|e| format!("invalid pattern \"{pattern}\": {e}"))?;
+    // As Terraform: the pattern is joined to the path and the whole made clean (`./`, `a/..`
+    // and a trailing `/` go), then matched below the path.
+    let base = clean(&base);
+    let joined = clean(&format!("{base}/{pattern}"));
+    let pattern = if base == "." {
+        joined
+    } else {
+        match joined.strip_prefix(&format!("{base}/")) {
+            Some(rest) => rest.to_string(),
+            None => return Ok(Value::Set(vec![])),
+        }
+    };
     let root = ctx.module_dir.join(&base);
     let mut files = vec![];
     let mut seen = 0usize;
@@ -61,6 +72,28 @@ pub(super) fn fileset(ctx: &Ctx, a: Vec<Value>) -> Result<Value, String> {
         }
     }
     Ok(Value::set(out))
+}
+
+/// A path with `.` and `x/..` taken out and no trailing `/`, as Go's `filepath.Clean`.
+fn clean(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = vec![];
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
 }
 
 fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>, seen: &mut usize) -> Result<(), String> {
@@ -89,6 +122,9 @@ pub(super) fn glob_match(pattern: &str, path: &str) -> Result<bool, String> {
     // Alternatives are expanded first: `{a,b}/*` is `a/*` or `b/*`.
     if let Some(open) = pattern.find('{') {
         let close = pattern[open..].find('}').map(|i| open + i).ok_or("a `{` has no matching `}`")?;
+        if pattern[open..close].contains('/') {
+            return Err("the alternatives in `{...}` cannot contain `/`".into());
+        }
         let mut any = false;
         for alt in pattern[open + 1..close].split(',') {
             let expanded = format!("{}{alt}{}", &pattern[..open], &pattern[close + 1..]);
@@ -132,7 +168,7 @@ fn segment_match(p: &[u8], s: &[u8]) -> Result<bool, String> {
     // Validates the whole pattern even when the text runs out early.
     fn class_end(pat: &[char], start: usize) -> Result<usize, String> {
         let mut i = start + 1;
-        if pat.get(i) == Some(&'^') || pat.get(i) == Some(&'!') {
+        if pat.get(i) == Some(&'^') {
             i += 1;
         }
         let first = i;
@@ -213,7 +249,7 @@ fn segment_match(p: &[u8], s: &[u8]) -> Result<bool, String> {
 
 fn class_matches(class: &[char], c: char) -> bool {
     let (negated, class) = match class.first() {
-        Some('^' | '!') => (true, &class[1..]),
+        Some('^') => (true, &class[1..]),
         _ => (false, class),
     };
     let mut i = 0;

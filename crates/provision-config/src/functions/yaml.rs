@@ -88,7 +88,6 @@ impl Decoder<'_> {
                 check_collection_tag(tag.as_ref(), "map").map_err(|e| format!("{}: {e}", at(&mark)))?;
                 self.count(1, &mark)?;
                 let mut map = BTreeMap::new();
-                let mut merged = BTreeMap::new();
                 loop {
                     let (ev, kmark) = self.next()?;
                     if matches!(ev, Event::MappingEnd) {
@@ -98,16 +97,13 @@ impl Decoder<'_> {
                     let key = if is_merge { None } else { Some(self.key(ev, &kmark)?) };
                     let (ev, vmark) = self.next()?;
                     let v = self.node(ev, vmark)?;
+                    // As Terraform: entries are taken in order, so a later one wins, merged or not.
                     match key {
                         Some(k) => {
                             map.insert(k, v);
                         }
-                        None => merge_into(&mut merged, v).map_err(|e| format!("{}: {e}", at(&kmark)))?,
+                        None => merge_into(&mut map, v).map_err(|e| format!("{}: {e}", at(&kmark)))?,
                     }
-                }
-                // Keys written in the mapping itself win over merged ones.
-                for (k, v) in merged {
-                    map.entry(k).or_insert(v);
                 }
                 (Value::Map(map), anchor)
             }
@@ -135,33 +131,21 @@ impl Decoder<'_> {
     }
 }
 
-/// `<<: *anchor` or `<<: [*a, *b]`: the entries of the maps named (the first naming a key wins).
+/// `<<: *anchor`: the entries of the map named. Terraform takes one map only, not a list.
 fn merge_into(merged: &mut BTreeMap<String, Value>, v: Value) -> Result<(), String> {
-    let maps = match v {
-        Value::Map(m) => vec![m],
-        Value::List(items) => items
-            .into_iter()
-            .map(|i| match i {
-                Value::Map(m) => Ok(m),
-                _ => Err("a merge key (<<) takes a map or a list of maps".to_string()),
-            })
-            .collect::<Result<_, _>>()?,
-        _ => return Err("a merge key (<<) takes a map or a list of maps".into()),
+    let Value::Map(m) = v else {
+        return Err("a merge key (<<) takes one map, such as `<<: *defaults`".into());
     };
-    for m in maps {
-        for (k, v) in m {
-            merged.entry(k).or_insert(v);
-        }
-    }
+    merged.extend(m);
     Ok(())
 }
 
 /// The standard tag a `!!name` or `tag:yaml.org,2002:name` tag stands for.
 fn standard_tag(tag: &Tag) -> Option<&str> {
     match tag.handle.as_str() {
-        "!!" => Some(tag.suffix.as_str()),
-        "tag:yaml.org,2002:" => Some(tag.suffix.as_str()),
-        "!" => tag.suffix.strip_prefix("tag:yaml.org,2002:"),
+        "!!" | "tag:yaml.org,2002:" => Some(tag.suffix.as_str()),
+        // A verbatim tag, `!<tag:yaml.org,2002:str>`.
+        "" | "!" => tag.suffix.strip_prefix("tag:yaml.org,2002:"),
         _ => None,
     }
 }
@@ -351,15 +335,23 @@ impl Emitter {
                 self.out.push('\n');
                 self.indent_to(indent);
             }
-            // A multi-line key is a complex key: `? |-` and its lines, then `:` on a line.
-            if k.contains('\n') && literal_allowed(k) {
+            // A multi-line key, or one longer than 128 bytes, is a complex key: `? ` and the key,
+            // then `:` on a line of its own.
+            if k.contains('\n') || k.len() > 128 {
                 self.out.push_str("? ");
-                self.literal(k, indent + 2);
+                if k.contains('\n') && literal_allowed(k) {
+                    self.literal(k, indent + 2);
+                } else {
+                    self.double_quoted(k, indent + 2, true);
+                }
                 self.out.push('\n');
                 self.indent_to(indent);
-            } else {
-                self.double_quoted(k, indent + 2, false);
+                // The value follows `:` as an element follows `-` in a list.
+                self.out.push(':');
+                self.value_after(v, indent, false)?;
+                continue;
             }
+            self.double_quoted(k, indent + 2, false);
             self.out.push(':');
             self.value_after(v, indent, true)?;
         }
