@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::SystemTime;
+use unicode_segmentation::UnicodeSegmentation as _;
 
 mod encoding;
 mod files;
@@ -256,7 +257,7 @@ pub fn lookup(name: &str) -> Option<Spec> {
         "cidrsubnets" => v(cidrsubnets),
         "cidrhost" => v(cidrhost),
         "cidrnetmask" => v(cidrnetmask),
-        "jsonencode" => v(|_, a| Ok(Value::String(arg1(a)?.to_json().to_string()))),
+        "jsonencode" => v(|_, a| Ok(Value::String(go_json(&arg1(a)?.to_json())))),
         "jsondecode" => v(jsondecode),
         "contains" => v(contains),
         "tostring" => v(tostring),
@@ -269,7 +270,7 @@ pub fn lookup(name: &str) -> Option<Spec> {
         "lower" => v(|_, a| Ok(Value::String(str1(a)?.to_lowercase()))),
         "upper" => v(|_, a| Ok(Value::String(str1(a)?.to_uppercase()))),
         "title" => v(|_, a| Ok(Value::String(title(&str1(a)?)))),
-        "strrev" => v(|_, a| Ok(Value::String(str1(a)?.chars().rev().collect()))),
+        "strrev" => v(|_, a| Ok(Value::String(str1(a)?.graphemes(true).rev().collect()))),
         "trimspace" => v(|_, a| Ok(Value::String(str1(a)?.trim().to_string()))),
         "chomp" => v(|_, a| Ok(Value::String(str1(a)?.trim_end_matches(['\r', '\n']).to_string()))),
         "strcontains" => v(|_, a| {
@@ -366,21 +367,27 @@ pub fn lookup(name: &str) -> Option<Spec> {
         }),
         "fileexists" => v(|ctx, a| Ok(Value::Bool(ctx.module_dir.join(str1(a)?).is_file()))),
         "templatefile" => v(|_, _| Err("templatefile is evaluated by the evaluator".into())),
+        // Go's filepath.Base and filepath.Dir, which Terraform uses.
         "basename" => v(|_, a| {
             let s = str1(a)?;
-            Ok(Value::String(s.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string()))
+            if s.is_empty() {
+                return Ok(Value::String(".".into()));
+            }
+            let trimmed = s.trim_end_matches('/');
+            if trimmed.is_empty() {
+                return Ok(Value::String("/".into()));
+            }
+            Ok(Value::String(trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()))
         }),
         "dirname" => v(|_, a| {
             let s = str1(a)?;
-            Ok(Value::String(match s.trim_end_matches('/').rsplit_once('/') {
-                Some(("", _)) => "/".into(),
-                Some((d, _)) => d.to_string(),
-                None => ".".into(),
-            }))
+            let dir = s.rfind('/').map_or("", |i| &s[..=i]);
+            Ok(Value::String(files::clean(dir)))
         }),
         "abspath" => v(|ctx, a| {
             let p = ctx.module_dir.join(str1(a)?);
-            Ok(Value::String(std::path::absolute(&p).unwrap_or(p).display().to_string()))
+            let abs = std::path::absolute(&p).unwrap_or(p);
+            Ok(Value::String(files::clean(&abs.display().to_string())))
         }),
         _ => None,
     }
@@ -480,6 +487,41 @@ fn matchkeys(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     Ok(Value::List(values.into_iter().zip(keys).filter(|(_, k)| wanted(k)).map(|(v, _)| v).collect()))
 }
 
+/// JSON as Terraform (Go's encoding/json) writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped
+/// as `\u003c`..., backspace and form feed as `\u0008` and `\u000c`. Those characters only
+/// occur inside strings, so replacing them in the text is exact.
+pub(crate) fn go_json(j: &serde_json::Value) -> String {
+    let text = j.to_string();
+    if !text.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) && !text.contains("\\b") && !text.contains("\\f") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            '\\' => {
+                // Keep every escape whole, so that `\\b` (a backslash, then b) stays as it is.
+                match chars.next() {
+                    Some('b') => out.push_str("\\u0008"),
+                    Some('f') => out.push_str("\\u000c"),
+                    Some(e) => {
+                        out.push('\\');
+                        out.push(e);
+                    }
+                    None => out.push('\\'),
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -569,7 +611,8 @@ fn map(v: Value) -> Result<BTreeMap<String, Value>, String> {
 
 fn length(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let n = match arg1(a)?.into_unmarked().0 {
-        Value::String(s) => s.chars().count(),
+        // Terraform counts what a reader sees as one character (a grapheme cluster).
+        Value::String(s) => s.graphemes(true).count(),
         Value::List(i) | Value::Set(i) => i.len(),
         Value::Map(m) => m.len(),
         Value::Unknown => return Ok(Value::Unknown),
@@ -644,12 +687,37 @@ fn values(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     Ok(Value::List(map(arg1(a)?)?.into_values().collect()))
 }
 
+/// Elements given one type, as Terraform's `tolist`, `toset` and `tomap` need: strings,
+/// numbers and bools mixed become strings when there is a string among them; numbers and bools
+/// alone cannot be mixed. Other mixtures are left as they are.
+fn unify(items: Vec<Value>, what: &str) -> Result<Vec<Value>, String> {
+    let kinds: Vec<&str> = items
+        .iter()
+        .map(|v| v.unmarked())
+        .filter(|v| !matches!(v, Value::Null | Value::Unknown))
+        .map(Value::type_name)
+        .collect();
+    let primitive = |k: &&str| matches!(*k, "string" | "number" | "bool");
+    if kinds.windows(2).all(|w| w[0] == w[1]) || !kinds.iter().all(primitive) {
+        return Ok(items);
+    }
+    if !kinds.contains(&"string") {
+        return Err(format!(
+            "cannot convert to a {what} of one type: it mixes numbers and bools (convert them with tostring() first)"
+        ));
+    }
+    items
+        .into_iter()
+        .map(|v| if v.is_null() || v.is_unknown() { Ok(v) } else { conv(v, &TypeConstraint::String) })
+        .collect()
+}
+
 fn tolist(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let v = arg1(a)?;
     if v.is_null() {
         return Ok(Value::Null);
     }
-    Ok(Value::List(seq(v)?))
+    Ok(Value::List(unify(seq(v)?, "list")?))
 }
 
 fn toset(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -657,7 +725,7 @@ fn toset(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     if v.is_null() {
         return Ok(Value::Null);
     }
-    Ok(Value::set(seq(v)?))
+    Ok(Value::set(unify(seq(v)?, "set")?))
 }
 
 fn tomap(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -665,7 +733,8 @@ fn tomap(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     if v.is_null() {
         return Ok(Value::Null);
     }
-    Ok(Value::Map(map(v)?))
+    let (keys, values): (Vec<String>, Vec<Value>) = map(v)?.into_iter().unzip();
+    Ok(Value::Map(keys.into_iter().zip(unify(values, "map")?).collect()))
 }
 
 fn tostring(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -802,6 +871,10 @@ fn split(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     if s.is_empty() {
         return Ok(Value::List(vec![Value::String(String::new())]));
     }
+    // As Go's strings.Split: an empty separator splits between characters.
+    if sep.is_empty() {
+        return Ok(Value::List(s.chars().map(|c| Value::String(c.to_string())).collect()));
+    }
     Ok(Value::List(s.split(sep.as_str()).map(|p| Value::String(p.to_string())).collect()))
 }
 
@@ -843,12 +916,13 @@ fn trim(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 
 fn substr(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [s, off, len] = arity::<3>(a)?;
-    let s: Vec<char> = as_string(s)?.chars().collect();
+    let text = as_string(s)?;
+    let s: Vec<&str> = text.graphemes(true).collect();
     let (off, len) = (as_int(off)?, as_int(len)?);
     let n = s.len() as i64;
     let start = if off < 0 { (n + off).max(0) } else { off.min(n) };
     let end = if len < 0 { n } else { (start + len).min(n) };
-    Ok(Value::String(s[start as usize..end as usize].iter().collect()))
+    Ok(Value::String(s[start as usize..end as usize].concat()))
 }
 
 fn replace(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -914,9 +988,32 @@ fn parseint(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     if !(2..=62).contains(&b) {
         return Err("the base must be between 2 and 62".into());
     }
-    i64::from_str_radix(&s, b as u32)
-        .map(|n| Value::Number(n as f64))
-        .map_err(|_| format!("\"{s}\" is not a number in base {b}"))
+    // Go's digits, as Terraform reads them: 0-9, then a-z, then (above base 36) A-Z; up to base
+    // 36 letters are read in either case.
+    let bad = || format!("\"{s}\" is not a whole number in base {b}");
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s.as_str()),
+    };
+    if digits.is_empty() {
+        return Err(bad());
+    }
+    let mut n = 0f64;
+    for c in digits.chars() {
+        let d = match c {
+            '0'..='9' => u32::from(c) - u32::from('0'),
+            'a'..='z' => u32::from(c) - u32::from('a') + 10,
+            'A'..='Z' if b <= 36 => u32::from(c) - u32::from('A') + 10,
+            'A'..='Z' => u32::from(c) - u32::from('A') + 36,
+            _ => return Err(bad()),
+        };
+        if i64::from(d) >= b {
+            return Err(bad());
+        }
+        n = n * b as f64 + f64::from(d);
+    }
+    Ok(Value::Number(if negative { -n } else { n }))
 }
 
 fn distinct(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -932,7 +1029,7 @@ fn distinct(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 fn range(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let n: Vec<f64> = a.into_iter().map(as_number).collect::<Result<_, _>>()?;
     let (start, end, step) = match n.as_slice() {
-        [e] => (0.0, *e, 1.0),
+        [e] => (0.0, *e, if *e >= 0.0 { 1.0 } else { -1.0 }),
         [s, e] => (*s, *e, if e >= s { 1.0 } else { -1.0 }),
         [s, e, st] => (*s, *e, *st),
         _ => return Err("takes one to three numbers".into()),
@@ -1053,6 +1150,7 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
     let fmt = as_string(it.next().ok_or("needs a format string")?)?;
     let args: Vec<Value> = it.collect();
     let mut next = 0usize;
+    let mut used = 0usize;
     let mut out = String::new();
     let chars: Vec<char> = fmt.chars().collect();
     let mut i = 0;
@@ -1068,6 +1166,22 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
             flags.push(chars[i]);
             i += 1;
         }
+        // `%[2]s`: an explicit argument number (from 1); the following verbs go on from it.
+        let arg_index = |i: &mut usize, next: &mut usize| -> Result<(), String> {
+            if chars.get(*i) == Some(&'[') {
+                let close = chars[*i..].iter().position(|c| *c == ']').map(|p| *i + p).ok_or("a `%[` has no `]`")?;
+                let text: String = chars[*i + 1..close].iter().collect();
+                let n: usize = text
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| format!("`%[{text}]` must name an argument by its number, from 1"))?;
+                *next = n - 1;
+                *i = close + 1;
+            }
+            Ok(())
+        };
+        arg_index(&mut i, &mut next)?;
         let mut width = String::new();
         while i < chars.len() && chars[i].is_ascii_digit() {
             width.push(chars[i]);
@@ -1086,6 +1200,7 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
         // A width or precision is at most the longest string allowed (the padding is built).
         let width: usize = if width.is_empty() { 0 } else { width.parse().unwrap_or(usize::MAX) };
         string_fits(width.max(precision.unwrap_or(0)))?;
+        arg_index(&mut i, &mut next)?;
         let Some(&verb) = chars.get(i) else {
             return Err("the format ends in the middle of a verb".into());
         };
@@ -1094,11 +1209,11 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
             out.push('%');
             continue;
         }
-        let arg = args
-            .get(next)
-            .cloned()
-            .ok_or_else(|| format!("not enough arguments for the format: verb %{verb} has none"))?;
+        let arg = args.get(next).cloned().ok_or_else(|| {
+            format!("not enough arguments for the format: verb %{verb} needs argument {} of {}", next + 1, args.len())
+        })?;
         next += 1;
+        used = used.max(next);
         let body = match verb {
             's' => as_string(arg)?,
             'v' => match arg {
@@ -1119,19 +1234,34 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
                 let n = as_number(arg)?;
                 format!("{n:.prec$}", prec = precision.unwrap_or(6))
             }
-            'e' => format!("{:.prec$e}", as_number(arg)?, prec = precision.unwrap_or(6)),
-            'g' => format_number(as_number(arg)?),
-            'x' => format!("{:x}", as_int(arg)?),
-            'X' => format!("{:X}", as_int(arg)?),
-            'o' => format!("{:o}", as_int(arg)?),
-            'b' => format!("{:b}", as_int(arg)?),
+            'e' | 'E' => {
+                let text = go_exponent(&format!("{:.prec$e}", as_number(arg)?, prec = precision.unwrap_or(6)));
+                if verb == 'E' { text.to_uppercase() } else { text }
+            }
+            'g' | 'G' => {
+                let text = go_g(as_number(arg)?, precision);
+                if verb == 'G' { text.to_uppercase() } else { text }
+            }
+            // A sign and the magnitude, as Go writes negative numbers in these bases.
+            'x' | 'X' | 'o' | 'b' => {
+                let n = as_int(arg)?;
+                let m = n.unsigned_abs();
+                let digits = match verb {
+                    'x' => format!("{m:x}"),
+                    'X' => format!("{m:X}"),
+                    'o' => format!("{m:o}"),
+                    _ => format!("{m:b}"),
+                };
+                if n < 0 { format!("-{digits}") } else { digits }
+            }
             other => return Err(format!("unsupported format verb %{other}")),
         };
         let body = match (precision, verb) {
             (Some(p), 's' | 'v' | 'q') => body.chars().take(p).collect(),
             _ => body,
         };
-        let pad = width.saturating_sub(body.chars().count());
+        // Terraform writes a bool as it is, whatever the width.
+        let pad = if verb == 't' { 0 } else { width.saturating_sub(body.chars().count()) };
         if flags.contains('-') {
             out.push_str(&body);
             out.extend(std::iter::repeat_n(' ', pad));
@@ -1149,10 +1279,63 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
         }
         string_fits(out.len())?;
     }
-    if next < args.len() {
-        return Err(format!("too many arguments: the format uses {next} but {} were given", args.len()));
+    if used < args.len() {
+        return Err(format!("too many arguments: the format uses {used} but {} were given", args.len()));
     }
     Ok(Value::String(out))
+}
+
+/// Rust's `1.5e3` written as Go writes it: `1.5e+03` (a sign and at least two digits).
+fn go_exponent(text: &str) -> String {
+    match text.split_once('e') {
+        Some((mantissa, exp)) => {
+            let (sign, digits) = match exp.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', exp),
+            };
+            format!("{mantissa}e{sign}{digits:0>2}")
+        }
+        None => text.to_string(),
+    }
+}
+
+/// Go's `%g`: the shortest form (or `precision` significant digits), in exponent form when the
+/// exponent is below -4 or at least the precision (6 for the shortest form).
+fn go_g(n: f64, precision: Option<usize>) -> String {
+    if !n.is_finite() {
+        return format_number(n);
+    }
+    let sci = match precision {
+        Some(p) => format!("{:.prec$e}", n, prec = p.max(1) - 1),
+        None => format!("{n:e}"),
+    };
+    let Some((mantissa, exp)) = sci.split_once('e') else { return sci };
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mantissa = if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
+    let (sign, unsigned) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits = unsigned.replace('.', "");
+    let (nd, dp) = (digits.len() as i32, exp + 1);
+    let eprec = match precision {
+        None => 6,
+        Some(p) => {
+            let p = p.max(1) as i32;
+            if p > nd && nd >= dp { nd } else { p }
+        }
+    };
+    if exp < -4 || exp >= eprec {
+        return go_exponent(&format!("{mantissa}e{exp}"));
+    }
+    let plain = if dp <= 0 {
+        format!("0.{}{digits}", "0".repeat((-dp) as usize))
+    } else if dp >= nd {
+        format!("{digits}{}", "0".repeat((dp - nd) as usize))
+    } else {
+        format!("{}.{}", &digits[..dp as usize], &digits[dp as usize..])
+    };
+    format!("{sign}{plain}")
 }
 
 fn parse_prefix(s: &str) -> Result<IpNet, String> {
@@ -1283,6 +1466,15 @@ mod tests {
         assert_eq!(call("log", vec![n(50.0), n(10.0)]), Ok(n(1.6989700043360185)));
         assert_eq!(call("log", vec![n(16.0), n(2.0)]), Ok(n(4.0)));
         assert_eq!(call("log", vec![n(1.0), n(10.0)]), Ok(n(0.0)));
+        assert_eq!(call("parseint", vec![s("100"), n(10.0)]), Ok(n(100.0)));
+        assert_eq!(call("parseint", vec![s("FF"), n(16.0)]), Ok(n(255.0)));
+        assert_eq!(call("parseint", vec![s("-10"), n(16.0)]), Ok(n(-16.0)));
+        assert_eq!(call("parseint", vec![s("1011111011101111"), n(2.0)]), Ok(n(48879.0)));
+        assert_eq!(call("parseint", vec![s("zz"), n(36.0)]), Ok(n(1295.0)));
+        // Above base 36 upper-case letters are digits of their own (this once panicked).
+        assert_eq!(call("parseint", vec![s("aA"), n(62.0)]), Ok(n(656.0)));
+        assert_eq!(call("parseint", vec![s("12"), n(2.0)]), Err("\"12\" is not a whole number in base 2".into()));
+        assert!(call("parseint", vec![s(""), n(10.0)]).is_err());
     }
 
     #[test]
@@ -1314,6 +1506,32 @@ mod tests {
         assert_eq!(call("format", vec![s("%03d|%-4s|%4s"), n(7.0), s("ab"), s("cd")]), Ok(s("007|ab  |  cd")));
         assert_eq!(call("format", vec![s("%q %t %%"), s("x"), Value::Bool(true)]), Ok(s("\"x\" true %")));
         assert!(call("format", vec![s("%s %s"), s("one")]).is_err());
+        assert_eq!(
+            call(
+                "format",
+                vec![s("%g %g %g %g %g %g"), n(1234567.0), n(123456.0), n(0.0001), n(0.00001), n(1e20), n(1.5)]
+            ),
+            Ok(s("1.234567e+06 123456 0.0001 1e-05 1e+20 1.5"))
+        );
+        assert_eq!(
+            call("format", vec![s("%.3g %.10g %.1g"), n(1234.5678), n(1.5), n(0.05)]),
+            Ok(s("1.23e+03 1.5 0.05"))
+        );
+        assert_eq!(
+            call("format", vec![s("%e %.2e %E"), n(0.0), n(123456.0), n(0.5)]),
+            Ok(s("0.000000e+00 1.23e+05 5.000000E-01"))
+        );
+        assert_eq!(call("format", vec![s("%[2]s %[1]s %s"), s("a"), s("b")]), Ok(s("b a b")));
+        assert_eq!(call("format", vec![s("%-5[1]s|"), s("a")]), Ok(s("a    |")));
+        assert_eq!(
+            call("format", vec![s("%[3]s"), s("a"), s("b")]),
+            Err("not enough arguments for the format: verb %s needs argument 3 of 2".into())
+        );
+        assert_eq!(
+            call("format", vec![s("%5s|%-5t|%05d|%x"), s("a"), Value::Bool(false), n(-42.0), n(-255.0)]),
+            Ok(s("    a|false|-0042|-ff"))
+        );
+        assert_eq!(call("format", vec![s("%.2f %.0f %5.1f"), n(2.675), n(0.5), n(-1.25)]), Ok(s("2.67 0  -1.2")));
         assert!(call("format", vec![s("%d"), s("x")]).is_err());
     }
 
@@ -1339,6 +1557,46 @@ mod tests {
         assert_eq!(call("length", vec![s("héllo")]), Ok(n(5.0)));
         assert_eq!(call("one", vec![l(vec![])]), Ok(Value::Null));
         assert_eq!(call("coalesce", vec![Value::Null, s(""), s("x")]), Ok(s("x")));
+    }
+
+    /// Existing functions whose answers a side-by-side run with `terraform console` corrected.
+    #[test]
+    fn older_functions_match_terraform() {
+        let l = |v: Vec<Value>| Value::List(v);
+        assert_eq!(call("split", vec![s(""), s("abc")]), Ok(l(vec![s("a"), s("b"), s("c")])));
+        assert_eq!(call("range", vec![n(-1.0)]), Ok(l(vec![n(0.0)])));
+        assert_eq!(call("length", vec![s("👾🕹️")]), Ok(n(2.0)));
+        assert_eq!(call("length", vec![s("e\u{301}")]), Ok(n(1.0)));
+        assert_eq!(call("substr", vec![s("e\u{301}x"), n(0.0), n(1.0)]), Ok(s("e\u{301}")));
+        assert_eq!(call("strrev", vec![s("e\u{301}x")]), Ok(s("xe\u{301}")));
+        assert_eq!(call("strrev", vec![s("cześć")]), Ok(s("ćśezc")));
+        assert_eq!(
+            call("jsonencode", vec![Value::Map([("<".into(), s("&>\u{8}\u{c}\u{2028}\\b"))].into())]),
+            Ok(s("{\"\\u003c\":\"\\u0026\\u003e\\u0008\\u000c\\u2028\\\\b\"}"))
+        );
+        assert_eq!(call("basename", vec![s("/")]), Ok(s("/")));
+        assert_eq!(call("basename", vec![s("")]), Ok(s(".")));
+        assert_eq!(call("basename", vec![s("foo/")]), Ok(s("foo")));
+        assert_eq!(call("basename", vec![s("foo/bar/baz.txt")]), Ok(s("baz.txt")));
+        assert_eq!(call("dirname", vec![s("foo//bar")]), Ok(s("foo")));
+        assert_eq!(call("dirname", vec![s("foo/bar/baz.txt")]), Ok(s("foo/bar")));
+        assert_eq!(call("dirname", vec![s("/foo")]), Ok(s("/")));
+        assert_eq!(call("dirname", vec![s("foo")]), Ok(s(".")));
+        assert_eq!(call("dirname", vec![s("")]), Ok(s(".")));
+        assert_eq!(call("abspath", vec![s("/x/../y")]), Ok(s("/y")));
+        assert_eq!(
+            call("tolist", vec![l(vec![s("a"), Value::Bool(true), n(1.0), Value::Null])]),
+            Ok(l(vec![s("a"), s("true"), s("1"), Value::Null]))
+        );
+        assert_eq!(call("toset", vec![l(vec![s("a"), n(1.0)])]), Ok(Value::Set(vec![s("1"), s("a")])));
+        assert!(
+            call("tolist", vec![l(vec![n(1.0), Value::Bool(true)])])
+                .is_err_and(|e| e.contains("mixes numbers and bools"))
+        );
+        assert_eq!(
+            call("tomap", vec![Value::Map([("a".into(), s("x")), ("b".into(), Value::Bool(true))].into())]),
+            Ok(Value::Map([("a".into(), s("x")), ("b".into(), s("true"))].into()))
+        );
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub(super) fn fileset(ctx: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 }
 
 /// A path with `.` and `x/..` taken out and no trailing `/`, as Go's `filepath.Clean`.
-fn clean(path: &str) -> String {
+pub(super) fn clean(path: &str) -> String {
     let absolute = path.starts_with('/');
     let mut parts: Vec<&str> = vec![];
     for seg in path.split('/') {
