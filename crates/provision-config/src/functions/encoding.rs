@@ -216,7 +216,8 @@ const CP1252_HIGH: [Option<char>; 32] = [
 pub(super) fn textencodebase64(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [s, enc_name] = strs::<2>(a)?;
     let enc = encoding(&enc_name)?;
-    let unrepresentable = |c: char| format!("the string contains \"{c}\", which {enc_name} cannot represent");
+    // The character itself is not quoted: the string may be a secret.
+    let unrepresentable = |_: char| format!("the string contains characters that {enc_name} cannot represent");
     let mut bytes = Vec::with_capacity(s.len() * 2);
     match enc {
         Encoding::Utf8 => bytes.extend_from_slice(s.as_bytes()),
