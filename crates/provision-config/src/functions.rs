@@ -2051,6 +2051,11 @@ mod tests {
         assert_eq!(yd("# only a comment"), Err("the YAML holds no document".into()));
         assert!(yd("a: b: c").is_err_and(|e| e.starts_with("line 1, column")));
         assert!(yd("---\na: 1\n---\nb: 2").is_err_and(|e| e.contains("more than one document")));
+        assert_eq!(
+            yd("%YAML 1.2\n---\na: 1"),
+            Err("line 1, column 1: the document declares YAML 1.2; Terraform's yamldecode reads YAML 1.1 (drop the %YAML line)".into())
+        );
+        assert_eq!(yd("%YAML 1.1\n---\na: 1"), Ok(m(vec![("a", n(1.0))])));
         // Aliases of aliases cannot expand without bound.
         let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..8 {

@@ -15,6 +15,20 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// `yamldecode(string)`: exactly one YAML document.
 pub(super) fn yamldecode(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let s = str1(a)?;
+    // Terraform reads YAML 1.1 and refuses a document that declares another version.
+    for (i, line) in s.lines().enumerate() {
+        if line.starts_with("---") || !(line.starts_with('%') || line.starts_with('#') || line.trim().is_empty()) {
+            break;
+        }
+        if let Some(version) = line.strip_prefix("%YAML").map(str::trim)
+            && version.split_whitespace().next() != Some("1.1")
+        {
+            return Err(format!(
+                "line {}, column 1: the document declares YAML {version}; Terraform's yamldecode reads YAML 1.1 (drop the %YAML line)",
+                i + 1
+            ));
+        }
+    }
     let mut d = Decoder { parser: Parser::new_from_str(&s), anchors: BTreeMap::new(), nodes: 0 };
     let mut value = None;
     loop {
