@@ -267,8 +267,8 @@ pub fn lookup(name: &str) -> Option<Spec> {
         "join" => v(join),
         "format" => v(|_, a| format_fn(a)),
         "formatlist" => v(formatlist),
-        "lower" => v(|_, a| Ok(Value::String(str1(a)?.to_lowercase()))),
-        "upper" => v(|_, a| Ok(Value::String(str1(a)?.to_uppercase()))),
+        "lower" => v(|_, a| Ok(Value::String(str1(a)?.chars().map(go_lower).collect()))),
+        "upper" => v(|_, a| Ok(Value::String(str1(a)?.chars().map(go_upper).collect()))),
         "title" => v(|_, a| Ok(Value::String(title(&str1(a)?)))),
         "strrev" => v(|_, a| Ok(Value::String(str1(a)?.graphemes(true).rev().collect()))),
         "trimspace" => v(|_, a| Ok(Value::String(str1(a)?.trim().to_string()))),
@@ -635,6 +635,9 @@ fn merge(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 }
 
 fn concat(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
+    if a.is_empty() {
+        return Err("needs at least one list".into());
+    }
     let mut out = vec![];
     for v in a {
         out.extend(seq(v)?);
@@ -841,6 +844,9 @@ fn chunklist(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 }
 
 fn coalescelist(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
+    if a.is_empty() {
+        return Err("needs at least one list".into());
+    }
     for v in a {
         if !seq(v.clone())?.is_empty() {
             return Ok(v);
@@ -863,6 +869,9 @@ fn jsondecode(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 
 fn contains(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [l, v] = arity::<2>(a)?;
+    if v.is_null() {
+        return Err("the value to look for must not be null".into());
+    }
     Ok(Value::Bool(seq(l)?.iter().any(|i| i.same_as(&v) && i.type_name() == v.type_name())))
 }
 
@@ -895,18 +904,41 @@ fn join(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     Ok(Value::String(parts.join(&sep)))
 }
 
+/// Go's `strings.Title`, which Terraform uses: a letter after a separator (anything but ASCII
+/// letters, digits and `_`, Unicode letters and digits, and non-space symbols) is upper-cased.
 fn title(s: &str) -> String {
-    let mut out = String::new();
-    let mut start = true;
-    for c in s.chars() {
-        if start && c.is_alphabetic() {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
+    let separator = |c: char| {
+        if c.is_ascii() {
+            return !(c.is_ascii_alphanumeric() || c == '_');
         }
-        start = !c.is_alphanumeric();
+        !c.is_alphanumeric() && c.is_whitespace()
+    };
+    let mut out = String::new();
+    let mut prev = ' ';
+    for c in s.chars() {
+        out.push(if separator(prev) { go_upper(c) } else { c });
+        prev = c;
     }
     out
+}
+
+/// One character upper-cased as Go does, by the simple (one-to-one) mapping: `ß` stays `ß`.
+fn go_upper(c: char) -> char {
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+/// One character lower-cased as Go does, by the simple (one-to-one) mapping: `İ` becomes `i`.
+fn go_lower(c: char) -> char {
+    let mut low = c.to_lowercase();
+    match (low.next(), low.next()) {
+        (Some(l), None) => l,
+        (Some(l), Some(_)) if c == '\u{130}' => l,
+        _ => c,
+    }
 }
 
 fn trim(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -1018,7 +1050,8 @@ fn parseint(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 
 fn distinct(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let mut out: Vec<Value> = vec![];
-    for i in seq(arg1(a)?)? {
+    // Terraform makes the elements one type first: [1, "1"] is ["1", "1"], so ["1"].
+    for i in unify(seq(arg1(a)?)?, "list")? {
         if !out.iter().any(|o| o.same_as(&i) && o.type_name() == i.type_name()) {
             out.push(i);
         }
@@ -1563,6 +1596,16 @@ mod tests {
     #[test]
     fn older_functions_match_terraform() {
         let l = |v: Vec<Value>| Value::List(v);
+        assert_eq!(call("title", vec![s("hello_world x-y 1abc ábc o'neil")]), Ok(s("Hello_world X-Y 1abc Ábc O'Neil")));
+        assert_eq!(call("upper", vec![s("straße")]), Ok(s("STRAßE")));
+        assert_eq!(call("lower", vec![s("ÀÉİ")]), Ok(s("àéi")));
+        assert_eq!(call("distinct", vec![l(vec![n(1.0), s("1")])]), Ok(l(vec![s("1")])));
+        assert_eq!(call("concat", vec![]), Err("needs at least one list".into()));
+        assert_eq!(call("coalescelist", vec![]), Err("needs at least one list".into()));
+        assert_eq!(
+            call("contains", vec![l(vec![s("a")]), Value::Null]),
+            Err("the value to look for must not be null".into())
+        );
         assert_eq!(call("split", vec![s(""), s("abc")]), Ok(l(vec![s("a"), s("b"), s("c")])));
         assert_eq!(call("range", vec![n(-1.0)]), Ok(l(vec![n(0.0)])));
         assert_eq!(call("length", vec![s("👾🕹️")]), Ok(n(2.0)));
