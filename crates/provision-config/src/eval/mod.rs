@@ -637,10 +637,9 @@ impl<'a> Evaluator<'a> {
         self.render_template("the template", &text, vars)
     }
 
-    /// Renders a template's text with only the given variables in scope; `name` says where the
+    /// Renders a template's text with only the given variables in scope; `path` says where the
     /// text came from, for messages.
-    fn render_template(&mut self, name: &str, text: &str, vars: Value) -> Result<Value, String> {
-        let path = name;
+    fn render_template(&mut self, path: &str, text: &str, vars: Value) -> Result<Value, String> {
         let template = hcl_edit::parser::parse_template(text)
             .map_err(|e| format!("{}:{}:{}: {}", path, e.location().line(), e.location().column(), e.message()))?;
         let vars = match vars.unmarked() {
