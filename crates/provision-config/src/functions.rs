@@ -16,6 +16,7 @@ use unicode_segmentation::UnicodeSegmentation as _;
 
 mod encoding;
 mod files;
+mod goflate;
 mod time;
 mod yaml;
 
@@ -1743,16 +1744,44 @@ mod tests {
         assert!(call("uuidv5", vec![s("foo"), s("x")]).is_err_and(|e| e.contains("namespace \"foo\"")));
     }
 
-    /// Terraform's gzip bytes come from Go's compressor, which no Rust one reproduces byte for
-    /// byte; what must match is what they decompress to.
+    /// `base64gzip` makes Go's bytes exactly (Terraform's answers), from a few bytes to several
+    /// blocks and a sliding window; long answers are compared by their SHA-256.
+    #[test]
+    fn base64gzip_matches_terraform_byte_for_byte() {
+        use sha2::Digest as _;
+        let gz = |text: &str| match call("base64gzip", vec![s(text)]) {
+            Ok(Value::String(b)) => b,
+            other => panic!("{other:?}"),
+        };
+        let digest = |text: &str| hex(&sha2::Sha256::digest(gz(text).as_bytes()));
+        assert_eq!(gz(""), "H4sIAAAAAAAA/wAAAP//AQAA//8AAAAAAAAAAA==");
+        assert_eq!(gz("hello world"), "H4sIAAAAAAAA/8pIzcnJVyjPL8pJAQAAAP//AQAA//+FEUoNCwAAAA==");
+        assert_eq!(
+            gz(
+                "#!/bin/bash\nset -euo pipefail\nyum install -y httpd\nsystemctl enable --now httpd\necho 'hello' > /var/www/html/index.html\n"
+            ),
+            "H4sIAAAAAAAA/yzJQQ4CIQwF0D2n+MbFrLA38C4wUwNJKcR2RG5vTGb3kne/Ua5KOVkJxo7IZ8eog1+pSlhnQ1XzJIK4UNzHEWyZc9tdwJqyMGLUPq/kvXRshUX6hifok94056TiTajqwd/Hn+EHAAD//wEAAP//QNxTwXgAAAA="
+        );
+        let lines: String =
+            (0..200).map(|i| format!("line {i} of the user data script, with some words repeated\n")).collect();
+        assert_eq!(digest(&lines), "096d0c7c61ccdd223fdd93523fba31169bf4a5d0a64b6b55d49e1130c679650e");
+        // 384 KB of hex digits: many blocks of 16,384 tokens and a window that slides.
+        let hashes: String = (0..60)
+            .flat_map(|i| (0..100).map(move |j| hex(&sha2::Sha256::digest(format!("{i}-{j}").as_bytes()))))
+            .collect();
+        assert_eq!(digest(&hashes), "813437820a60271cb9aac2d44dba2607d361c3ea6eaf4d8f686e75f5c6587f6c");
+        assert_eq!(digest(&"z".repeat(70_000)), "473220e2c560394d72b41d292cbd214c147fcd09ebde1bd35dd24d10756e37cc");
+    }
+
     #[test]
     fn base64gzip_round_trips() {
         use std::io::Read as _;
-        let Ok(Value::String(b64)) = call("base64gzip", vec![s("hello world")]) else { panic!("a string") };
+        let text: String = (0..3000).map(|i| format!("{i} ünï ")).collect();
+        let Ok(Value::String(b64)) = call("base64gzip", vec![s(&text)]) else { panic!("a string") };
         let bytes = base64::engine::general_purpose::STANDARD.decode(b64).expect("base64");
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(bytes.as_slice()).read_to_string(&mut text).expect("gzip");
-        assert_eq!(text, "hello world");
+        let mut back = String::new();
+        flate2::read::GzDecoder::new(bytes.as_slice()).read_to_string(&mut back).expect("gzip");
+        assert_eq!(back, text);
     }
 
     #[test]

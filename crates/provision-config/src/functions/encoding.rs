@@ -6,7 +6,6 @@ use crate::limits::string_fits;
 use base64::Engine as _;
 use provision_core::Value;
 use std::collections::BTreeMap;
-use std::io::Write as _;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -15,13 +14,10 @@ pub(super) fn base64_digest<D: sha2::Digest>(_: &Ctx, a: Vec<Value>) -> Result<V
     Ok(Value::String(B64.encode(D::digest(str1(a)?.as_bytes()))))
 }
 
-/// `base64gzip`: the string gzip-compressed, in base64.
+/// `base64gzip`: the string gzip-compressed (with Terraform's exact bytes), in base64.
 pub(super) fn base64gzip(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let s = str1(a)?;
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(s.as_bytes()).map_err(|e| format!("cannot compress: {e}"))?;
-    let bytes = enc.finish().map_err(|e| format!("cannot compress: {e}"))?;
-    Ok(Value::String(B64.encode(bytes)))
+    Ok(Value::String(B64.encode(super::goflate::gzip(s.as_bytes()))))
 }
 
 /// `urlencode`: Go's `url.QueryEscape`, which Terraform uses: letters, digits and `-_.~` stay,
