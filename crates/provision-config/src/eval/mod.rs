@@ -52,9 +52,10 @@ pub struct InstanceCtx {
 /// Evaluates one expression. An error never quotes a sensitive value in scope: it says
 /// `(sensitive value)` instead.
 pub fn eval(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Result<Value, Diagnostic> {
-    let v = Evaluator { scope: Some(scope), inst, file: expr.file, bound: vec![], tainted: false }
-        .expr(&expr.ast)
-        .map_err(|d| d.redact(&scope.secrets()))?;
+    let v =
+        Evaluator { scope: Some(scope), functions_scope: None, inst, file: expr.file, bound: vec![], tainted: false }
+            .expr(&expr.ast)
+            .map_err(|d| d.redact(&scope.secrets()))?;
     within_limits(v).map_err(|m| Diagnostic::error(limits::VALUE_TOO_LARGE).at(expr.span(), m))
 }
 
@@ -100,10 +101,17 @@ pub fn referenced_instance(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Op
 
 /// Evaluates an expression that may not refer to anything (a tfvars value, a type default).
 pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
-    Evaluator { scope: None, inst: &InstanceCtx::default(), file: 0, bound: vec![], tainted: false }
-        .expr(e)
-        .map_err(|d| d.summary)
-        .and_then(within_limits)
+    Evaluator {
+        scope: None,
+        functions_scope: None,
+        inst: &InstanceCtx::default(),
+        file: 0,
+        bound: vec![],
+        tainted: false,
+    }
+    .expr(e)
+    .map_err(|d| d.summary)
+    .and_then(within_limits)
 }
 
 /// Evaluates a resource, data source or provider block body against its schema: every
@@ -183,6 +191,10 @@ pub fn eval_body(body: &BodyExprs, schema: &Schema, scope: &Scope, inst: &Instan
 /// Walks one expression. `scope` is `None` for constant expressions, where references are errors.
 struct Evaluator<'a> {
     scope: Option<&'a Scope>,
+    /// Where functions called in a template rendered by `templatefile` or `templatestring` find
+    /// the module's directory and the plan's time: the calling expression's scope, which the
+    /// template itself cannot see.
+    functions_scope: Option<&'a Scope>,
     inst: &'a InstanceCtx,
     file: usize,
     /// Names bound by `for` expressions and template `for` directives, innermost last.
@@ -599,7 +611,7 @@ impl<'a> Evaluator<'a> {
         let sensitive = sensitive_any(&vals) && name != "nonsensitive";
         let secrets: Vec<String> = if sensitive { vals.iter().flat_map(Value::secrets).collect() } else { vec![] };
         let vals: Vec<Value> = if spec.structural { vals } else { vals.iter().map(Value::strip_marks).collect() };
-        let ctx = match self.scope {
+        let ctx = match self.scope.or(self.functions_scope) {
             Some(s) => {
                 functions::Ctx { module_dir: s.module_dir.clone(), plan_time: s.plan_time, applying: s.applying }
             }
@@ -650,6 +662,7 @@ impl<'a> Evaluator<'a> {
         // A template sees only the variables it is given.
         let mut inner = Evaluator {
             scope: None,
+            functions_scope: self.scope.or(self.functions_scope),
             inst: self.inst,
             file: usize::MAX,
             bound: vars.into_iter().collect(),

@@ -155,6 +155,9 @@ fn file_and_templatefile_read_relative_to_the_module() {
         r##""#!/bin/sh\nopen 80\nopen 443\necho web\n""##
     );
     assert!(ev(r#"file("missing.txt")"#).starts_with("error: file(): cannot read"));
+    // Functions in a template read files from the module's directory too.
+    std::fs::write(dir.path().join("outer.tpl"), "motd: ${trimspace(file(\"motd.txt\"))}").expect("write");
+    assert_eq!(ev(r#"templatefile("outer.tpl", {})"#), r#""motd: hello""#);
     assert!(
         ev(r#"templatefile("user-data.tpl", {})"#).contains("error"),
         "a template variable without a value is an error"
