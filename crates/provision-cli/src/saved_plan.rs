@@ -55,6 +55,9 @@ pub struct SavedPlan {
     #[serde(default)]
     pub data: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     pub changes: Vec<SavedChange>,
+    /// When the plan was made (RFC 3339): what `plantimestamp()` returns when it is applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_time: Option<String>,
 }
 
 fn digests(module: &Module) -> BTreeMap<String, String> {
@@ -97,6 +100,7 @@ pub fn save(path: &Path, s: &Session, run: &PlannedRun, state: &State, state_exi
             .map(|(k, v)| (k.to_string(), v.iter().map(|(a, b)| (a.clone(), b.to_json())).collect()))
             .collect(),
         changes: changes(&run.plan),
+        plan_time: run.plan_time().map(|t| humantime::format_rfc3339_nanos(t).to_string()),
     };
     let text = serde_json::to_string_pretty(&saved)?;
     write_private(path, &text).with_context(|| format!("cannot write the plan file {}", path.display()))
@@ -146,6 +150,10 @@ impl SavedPlan {
 
     pub fn layer(&self) -> Option<Layer> {
         self.layer
+    }
+
+    pub fn plan_time(&self) -> Option<std::time::SystemTime> {
+        self.plan_time.as_deref().and_then(|t| humantime::parse_rfc3339(t).ok())
     }
 
     pub fn data(&self) -> BTreeMap<Address, Attrs> {

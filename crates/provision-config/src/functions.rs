@@ -1,6 +1,6 @@
 //! Terraform's built-in functions. Each takes evaluated arguments and returns a value or a message
 //! saying what is wrong; the evaluator adds the location, handles unknown arguments and carries
-//! sensitive marks over to the result.
+//! sensitive marks over to the result. The larger groups live in the submodules.
 
 use crate::limits::string_fits;
 use crate::types::TypeConstraint;
@@ -11,10 +11,39 @@ use provision_core::value::format_number;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::SystemTime;
+use unicode_segmentation::UnicodeSegmentation as _;
+
+mod encoding;
+mod files;
+mod goflate;
+mod time;
+mod yaml;
 
 /// What a function may need beyond its arguments.
+#[derive(Default)]
 pub struct Ctx {
     pub module_dir: PathBuf,
+    /// When the plan was made: `plantimestamp()`, unknown without one.
+    pub plan_time: Option<SystemTime>,
+    /// True while applying: only then do `timestamp()`, `uuid()` and `bcrypt()` have values; in a
+    /// plan they are unknown, as in Terraform (each would otherwise show a change every time).
+    pub applying: bool,
+}
+
+/// Terraform functions that provision deliberately does not offer, with the reason, for the
+/// message at the call.
+pub fn unsupported_reason(name: &str) -> Option<&'static str> {
+    match name {
+        "rsadecrypt" => Some(
+            "`rsadecrypt` is not supported: it would need a full RSA implementation, and the maintained Rust one has an unfixed timing side channel (RUSTSEC-2023-0071) that a tool handling private keys should not carry; decrypt the password outside the configuration (for EC2 Windows passwords, `aws ec2 get-password-data --priv-launch-key`)",
+        ),
+        "type" => Some(
+            "`type` is only available in Terraform's interactive console, not in configuration files, and provision has no console",
+        ),
+        "list" | "map" => Some("this function was removed in Terraform 0.15; use `tolist([...])` or `tomap({...})`"),
+        _ => None,
+    }
 }
 
 type F = fn(&Ctx, Vec<Value>) -> Result<Value, String>;
@@ -35,7 +64,11 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "anytrue",
     "base64decode",
     "base64encode",
+    "base64gzip",
+    "base64sha256",
+    "base64sha512",
     "basename",
+    "bcrypt",
     "can",
     "ceil",
     "chomp",
@@ -49,18 +82,30 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "compact",
     "concat",
     "contains",
+    "csvdecode",
     "dirname",
     "distinct",
     "element",
     "endswith",
+    "ephemeralasnull",
     "file",
+    "filebase64",
+    "filebase64sha256",
+    "filebase64sha512",
     "fileexists",
+    "filemd5",
+    "fileset",
+    "filesha1",
+    "filesha256",
+    "filesha512",
     "flatten",
     "floor",
     "format",
+    "formatdate",
     "formatlist",
     "indent",
     "index",
+    "issensitive",
     "join",
     "jsondecode",
     "jsonencode",
@@ -69,6 +114,7 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "log",
     "lookup",
     "lower",
+    "matchkeys",
     "max",
     "md5",
     "merge",
@@ -76,6 +122,8 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "nonsensitive",
     "one",
     "parseint",
+    "pathexpand",
+    "plantimestamp",
     "pow",
     "range",
     "regex",
@@ -84,8 +132,10 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "reverse",
     "sensitive",
     "setintersection",
+    "setproduct",
     "setsubtract",
     "setunion",
+    "sha1",
     "sha256",
     "sha512",
     "signum",
@@ -98,6 +148,12 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "substr",
     "sum",
     "templatefile",
+    "templatestring",
+    "textdecodebase64",
+    "textencodebase64",
+    "timeadd",
+    "timecmp",
+    "timestamp",
     "title",
     "tobool",
     "tolist",
@@ -105,13 +161,19 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "tonumber",
     "toset",
     "tostring",
+    "transpose",
     "trim",
     "trimprefix",
     "trimspace",
     "trimsuffix",
     "try",
     "upper",
+    "urlencode",
+    "uuid",
+    "uuidv5",
     "values",
+    "yamldecode",
+    "yamlencode",
     "zipmap",
 ];
 
@@ -138,12 +200,65 @@ pub fn lookup(name: &str) -> Option<Spec> {
         "coalescelist" => s(coalescelist),
         "sensitive" => s(|_, a| Ok(arg1(a)?.mark_if(true))),
         "nonsensitive" => s(|_, a| Ok(arg1(a)?.strip_marks())),
+        // The evaluator answers `issensitive` before calling (it must see an unknown's mark).
+        "issensitive" => s(|_, a| Ok(Value::Bool(arg1(a)?.is_sensitive()))),
+        // provision has no ephemeral values, so there is nothing to make null.
+        "ephemeralasnull" => s(|_, a| arg1(a)),
+        "setproduct" => s(setproduct),
+        "transpose" => v(transpose),
+        "matchkeys" => v(matchkeys),
+        "sha1" => v(|_, a| {
+            use sha1::Digest;
+            Ok(Value::String(hex(&sha1::Sha1::digest(str1(a)?.as_bytes()))))
+        }),
+        "base64sha256" => v(encoding::base64_digest::<sha2::Sha256>),
+        "base64sha512" => v(encoding::base64_digest::<sha2::Sha512>),
+        "base64gzip" => v(encoding::base64gzip),
+        "urlencode" => v(encoding::urlencode),
+        "csvdecode" => v(encoding::csvdecode),
+        "textencodebase64" => v(encoding::textencodebase64),
+        "textdecodebase64" => v(encoding::textdecodebase64),
+        "uuidv5" => v(encoding::uuidv5),
+        "yamldecode" => v(yaml::yamldecode),
+        "yamlencode" => v(yaml::yamlencode),
+        "filebase64" => v(files::filebase64),
+        "filemd5" => v(|c, a| files::file_digest::<md5::Md5>(c, a, false)),
+        "filesha1" => v(|c, a| files::file_digest::<sha1::Sha1>(c, a, false)),
+        "filesha256" => v(|c, a| files::file_digest::<sha2::Sha256>(c, a, false)),
+        "filesha512" => v(|c, a| files::file_digest::<sha2::Sha512>(c, a, false)),
+        "filebase64sha256" => v(|c, a| files::file_digest::<sha2::Sha256>(c, a, true)),
+        "filebase64sha512" => v(|c, a| files::file_digest::<sha2::Sha512>(c, a, true)),
+        "fileset" => v(files::fileset),
+        "pathexpand" => v(files::pathexpand),
+        "formatdate" => v(time::formatdate),
+        "timeadd" => v(time::timeadd),
+        "timecmp" => v(time::timecmp),
+        "timestamp" => v(|c, a| {
+            arity::<0>(a)?;
+            Ok(if c.applying { Value::String(time::rfc3339_of(SystemTime::now())) } else { Value::Unknown })
+        }),
+        "plantimestamp" => v(|c, a| {
+            arity::<0>(a)?;
+            Ok(c.plan_time.map_or(Value::Unknown, |t| Value::String(time::rfc3339_of(t))))
+        }),
+        "uuid" => v(|c, a| {
+            arity::<0>(a)?;
+            if !c.applying {
+                return Ok(Value::Unknown);
+            }
+            // Like Terraform's (hashicorp/go-uuid): 128 random bits, no version bits set.
+            let mut bytes = [0u8; 16];
+            getrandom::fill(&mut bytes).map_err(|e| format!("no random numbers available: {e}"))?;
+            Ok(Value::String(encoding::format_uuid(&bytes)))
+        }),
+        "bcrypt" => v(bcrypt_fn),
+        "templatestring" => v(|_, _| Err("templatestring is evaluated by the evaluator".into())),
         "toset" => v(toset),
         "cidrsubnet" => v(cidrsubnet),
         "cidrsubnets" => v(cidrsubnets),
         "cidrhost" => v(cidrhost),
         "cidrnetmask" => v(cidrnetmask),
-        "jsonencode" => v(|_, a| Ok(Value::String(arg1(a)?.to_json().to_string()))),
+        "jsonencode" => v(|_, a| Ok(Value::String(go_json(&arg1(a)?.to_json())))),
         "jsondecode" => v(jsondecode),
         "contains" => v(contains),
         "tostring" => v(tostring),
@@ -153,10 +268,10 @@ pub fn lookup(name: &str) -> Option<Spec> {
         "join" => v(join),
         "format" => v(|_, a| format_fn(a)),
         "formatlist" => v(formatlist),
-        "lower" => v(|_, a| Ok(Value::String(str1(a)?.to_lowercase()))),
-        "upper" => v(|_, a| Ok(Value::String(str1(a)?.to_uppercase()))),
+        "lower" => v(|_, a| Ok(Value::String(str1(a)?.chars().map(go_lower).collect()))),
+        "upper" => v(|_, a| Ok(Value::String(str1(a)?.chars().map(go_upper).collect()))),
         "title" => v(|_, a| Ok(Value::String(title(&str1(a)?)))),
-        "strrev" => v(|_, a| Ok(Value::String(str1(a)?.chars().rev().collect()))),
+        "strrev" => v(|_, a| Ok(Value::String(str1(a)?.graphemes(true).rev().collect()))),
         "trimspace" => v(|_, a| Ok(Value::String(str1(a)?.trim().to_string()))),
         "chomp" => v(|_, a| Ok(Value::String(str1(a)?.trim_end_matches(['\r', '\n']).to_string()))),
         "strcontains" => v(|_, a| {
@@ -253,24 +368,159 @@ pub fn lookup(name: &str) -> Option<Spec> {
         }),
         "fileexists" => v(|ctx, a| Ok(Value::Bool(ctx.module_dir.join(str1(a)?).is_file()))),
         "templatefile" => v(|_, _| Err("templatefile is evaluated by the evaluator".into())),
+        // Go's filepath.Base and filepath.Dir, which Terraform uses.
         "basename" => v(|_, a| {
             let s = str1(a)?;
-            Ok(Value::String(s.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string()))
+            if s.is_empty() {
+                return Ok(Value::String(".".into()));
+            }
+            let trimmed = s.trim_end_matches('/');
+            if trimmed.is_empty() {
+                return Ok(Value::String("/".into()));
+            }
+            Ok(Value::String(trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()))
         }),
         "dirname" => v(|_, a| {
             let s = str1(a)?;
-            Ok(Value::String(match s.trim_end_matches('/').rsplit_once('/') {
-                Some(("", _)) => "/".into(),
-                Some((d, _)) => d.to_string(),
-                None => ".".into(),
-            }))
+            let dir = s.rfind('/').map_or("", |i| &s[..=i]);
+            Ok(Value::String(files::clean(dir)))
         }),
         "abspath" => v(|ctx, a| {
             let p = ctx.module_dir.join(str1(a)?);
-            Ok(Value::String(std::path::absolute(&p).unwrap_or(p).display().to_string()))
+            let abs = std::path::absolute(&p).unwrap_or(p);
+            Ok(Value::String(files::clean(&abs.display().to_string())))
         }),
         _ => None,
     }
+}
+
+/// `bcrypt(string, cost = 10)`: a `$2a$` hash with a random salt, so known only when applying.
+fn bcrypt_fn(ctx: &Ctx, a: Vec<Value>) -> Result<Value, String> {
+    if a.is_empty() || a.len() > 2 {
+        return Err(format!("takes a string and an optional cost, got {} arguments", a.len()));
+    }
+    let mut it = a.into_iter();
+    let password = as_string(it.next().unwrap_or_default())?;
+    let cost = match it.next() {
+        Some(c) => as_int(c)?,
+        None => 10,
+    };
+    if cost > 31 {
+        return Err(format!("the cost must be at most 31, not {cost}"));
+    }
+    if password.len() > 72 {
+        return Err(format!("bcrypt hashes at most 72 bytes of text, and this string has {}", password.len()));
+    }
+    if !ctx.applying {
+        return Ok(Value::Unknown);
+    }
+    // As Terraform's (Go's) bcrypt: a cost below the minimum of 4 means the default.
+    let cost = if cost < 4 { 10 } else { cost as u32 };
+    let parts = bcrypt::hash_with_result(password.as_bytes(), cost).map_err(|e| format!("cannot hash: {e}"))?;
+    Ok(Value::String(parts.format_for_version(bcrypt::Version::TwoA)))
+}
+
+fn setproduct(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
+    if a.len() < 2 {
+        return Err(format!("needs at least two sets or lists, got {}", a.len()));
+    }
+    // As Terraform: one set among the arguments makes the result a set.
+    let any_set = a.iter().any(|v| matches!(v.unmarked(), Value::Set(_)));
+    let mut product: Vec<Vec<Value>> = vec![vec![]];
+    for (i, v) in a.into_iter().enumerate() {
+        if v.is_null() {
+            return Err(format!("argument {} is null; each must be a set or list", i + 1));
+        }
+        let items = seq(v).map_err(|e| format!("argument {}: {e}", i + 1))?;
+        let size = product.len().saturating_mul(items.len());
+        if size > crate::limits::MAX_VALUE_SIZE {
+            return Err(format!("the product would have more than {} elements", crate::limits::MAX_VALUE_SIZE));
+        }
+        let mut next = Vec::with_capacity(size);
+        for p in &product {
+            for item in &items {
+                let mut row = p.clone();
+                row.push(item.clone());
+                next.push(row);
+            }
+        }
+        product = next;
+    }
+    let rows: Vec<Value> = product.into_iter().map(Value::List).collect();
+    // The result is unknown as a whole if any combination is.
+    if rows.iter().any(|r| !r.is_wholly_known()) && any_set {
+        return Ok(Value::Unknown);
+    }
+    Ok(if any_set { Value::set(rows) } else { Value::List(rows) })
+}
+
+/// `transpose`: a map of lists of strings turned inside out; each list keeps the key order.
+fn transpose(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (k, v) in map(arg1(a)?)? {
+        if v.is_null() {
+            return Err(format!("the list at key \"{k}\" is null"));
+        }
+        for item in seq(v).map_err(|e| format!("at key \"{k}\": {e}"))? {
+            let s = as_string(item).map_err(|e| format!("at key \"{k}\": {e}"))?;
+            out.entry(s).or_default().push(Value::String(k.clone()));
+        }
+    }
+    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::List(v))).collect()))
+}
+
+/// `matchkeys(values, keys, searchset)`: the values whose key (at the same index) is searched.
+fn matchkeys(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
+    let [values, keys, search] = arity::<3>(a)?;
+    let (values, keys, search) = (seq(values)?, seq(keys)?, seq(search)?);
+    if values.len() != keys.len() {
+        return Err(format!("there are {} values but {} keys; they must be the same length", values.len(), keys.len()));
+    }
+    // Keys and searched values are compared as Terraform does after converting them to one
+    // type: a number key matches the string of that number.
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(format_number(*n)),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let wanted = |k: &Value| search.iter().any(|s| s.same_as(k) || (text(s).is_some() && text(s) == text(k)));
+    Ok(Value::List(values.into_iter().zip(keys).filter(|(_, k)| wanted(k)).map(|(v, _)| v).collect()))
+}
+
+/// JSON as Terraform (Go's encoding/json) writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped
+/// as `\u003c`..., backspace and form feed as `\u0008` and `\u000c`. Those characters only
+/// occur inside strings, so replacing them in the text is exact.
+pub(crate) fn go_json(j: &serde_json::Value) -> String {
+    let text = j.to_string();
+    if !text.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) && !text.contains("\\b") && !text.contains("\\f") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            '\\' => {
+                // Keep every escape whole, so that `\\b` (a backslash, then b) stays as it is.
+                match chars.next() {
+                    Some('b') => out.push_str("\\u0008"),
+                    Some('f') => out.push_str("\\u000c"),
+                    Some(e) => {
+                        out.push('\\');
+                        out.push(e);
+                    }
+                    None => out.push('\\'),
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -362,7 +612,8 @@ fn map(v: Value) -> Result<BTreeMap<String, Value>, String> {
 
 fn length(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let n = match arg1(a)?.into_unmarked().0 {
-        Value::String(s) => s.chars().count(),
+        // Terraform counts what a reader sees as one character (a grapheme cluster).
+        Value::String(s) => s.graphemes(true).count(),
         Value::List(i) | Value::Set(i) => i.len(),
         Value::Map(m) => m.len(),
         Value::Unknown => return Ok(Value::Unknown),
@@ -385,6 +636,9 @@ fn merge(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 }
 
 fn concat(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
+    if a.is_empty() {
+        return Err("needs at least one list".into());
+    }
     let mut out = vec![];
     for v in a {
         out.extend(seq(v)?);
@@ -437,12 +691,37 @@ fn values(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     Ok(Value::List(map(arg1(a)?)?.into_values().collect()))
 }
 
+/// Elements given one type, as Terraform's `tolist`, `toset` and `tomap` need: strings,
+/// numbers and bools mixed become strings when there is a string among them; numbers and bools
+/// alone cannot be mixed. Other mixtures are left as they are.
+fn unify(items: Vec<Value>, what: &str) -> Result<Vec<Value>, String> {
+    let kinds: Vec<&str> = items
+        .iter()
+        .map(|v| v.unmarked())
+        .filter(|v| !matches!(v, Value::Null | Value::Unknown))
+        .map(Value::type_name)
+        .collect();
+    let primitive = |k: &&str| matches!(*k, "string" | "number" | "bool");
+    if kinds.windows(2).all(|w| w[0] == w[1]) || !kinds.iter().all(primitive) {
+        return Ok(items);
+    }
+    if !kinds.contains(&"string") {
+        return Err(format!(
+            "cannot convert to a {what} of one type: it mixes numbers and bools (convert them with tostring() first)"
+        ));
+    }
+    items
+        .into_iter()
+        .map(|v| if v.is_null() || v.is_unknown() { Ok(v) } else { conv(v, &TypeConstraint::String) })
+        .collect()
+}
+
 fn tolist(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let v = arg1(a)?;
     if v.is_null() {
         return Ok(Value::Null);
     }
-    Ok(Value::List(seq(v)?))
+    Ok(Value::List(unify(seq(v)?, "list")?))
 }
 
 fn toset(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -450,7 +729,7 @@ fn toset(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     if v.is_null() {
         return Ok(Value::Null);
     }
-    Ok(Value::set(seq(v)?))
+    Ok(Value::set(unify(seq(v)?, "set")?))
 }
 
 fn tomap(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -458,7 +737,8 @@ fn tomap(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     if v.is_null() {
         return Ok(Value::Null);
     }
-    Ok(Value::Map(map(v)?))
+    let (keys, values): (Vec<String>, Vec<Value>) = map(v)?.into_iter().unzip();
+    Ok(Value::Map(keys.into_iter().zip(unify(values, "map")?).collect()))
 }
 
 fn tostring(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -565,6 +845,9 @@ fn chunklist(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 }
 
 fn coalescelist(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
+    if a.is_empty() {
+        return Err("needs at least one list".into());
+    }
     for v in a {
         if !seq(v.clone())?.is_empty() {
             return Ok(v);
@@ -587,6 +870,9 @@ fn jsondecode(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 
 fn contains(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [l, v] = arity::<2>(a)?;
+    if v.is_null() {
+        return Err("the value to look for must not be null".into());
+    }
     Ok(Value::Bool(seq(l)?.iter().any(|i| i.same_as(&v) && i.type_name() == v.type_name())))
 }
 
@@ -594,6 +880,10 @@ fn split(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [sep, s] = strs::<2>(a)?;
     if s.is_empty() {
         return Ok(Value::List(vec![Value::String(String::new())]));
+    }
+    // As Go's strings.Split: an empty separator splits between characters.
+    if sep.is_empty() {
+        return Ok(Value::List(s.chars().map(|c| Value::String(c.to_string())).collect()));
     }
     Ok(Value::List(s.split(sep.as_str()).map(|p| Value::String(p.to_string())).collect()))
 }
@@ -615,18 +905,41 @@ fn join(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     Ok(Value::String(parts.join(&sep)))
 }
 
+/// Go's `strings.Title`, which Terraform uses: a letter after a separator (anything but ASCII
+/// letters, digits and `_`, Unicode letters and digits, and non-space symbols) is upper-cased.
 fn title(s: &str) -> String {
-    let mut out = String::new();
-    let mut start = true;
-    for c in s.chars() {
-        if start && c.is_alphabetic() {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
+    let separator = |c: char| {
+        if c.is_ascii() {
+            return !(c.is_ascii_alphanumeric() || c == '_');
         }
-        start = !c.is_alphanumeric();
+        !c.is_alphanumeric() && c.is_whitespace()
+    };
+    let mut out = String::new();
+    let mut prev = ' ';
+    for c in s.chars() {
+        out.push(if separator(prev) { go_upper(c) } else { c });
+        prev = c;
     }
     out
+}
+
+/// One character upper-cased as Go does, by the simple (one-to-one) mapping: `ß` stays `ß`.
+fn go_upper(c: char) -> char {
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+/// One character lower-cased as Go does, by the simple (one-to-one) mapping: `İ` becomes `i`.
+fn go_lower(c: char) -> char {
+    let mut low = c.to_lowercase();
+    match (low.next(), low.next()) {
+        (Some(l), None) => l,
+        (Some(l), Some(_)) if c == '\u{130}' => l,
+        _ => c,
+    }
 }
 
 fn trim(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -636,12 +949,13 @@ fn trim(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 
 fn substr(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let [s, off, len] = arity::<3>(a)?;
-    let s: Vec<char> = as_string(s)?.chars().collect();
+    let text = as_string(s)?;
+    let s: Vec<&str> = text.graphemes(true).collect();
     let (off, len) = (as_int(off)?, as_int(len)?);
     let n = s.len() as i64;
     let start = if off < 0 { (n + off).max(0) } else { off.min(n) };
     let end = if len < 0 { n } else { (start + len).min(n) };
-    Ok(Value::String(s[start as usize..end as usize].iter().collect()))
+    Ok(Value::String(s[start as usize..end as usize].concat()))
 }
 
 fn replace(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
@@ -707,14 +1021,38 @@ fn parseint(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     if !(2..=62).contains(&b) {
         return Err("the base must be between 2 and 62".into());
     }
-    i64::from_str_radix(&s, b as u32)
-        .map(|n| Value::Number(n as f64))
-        .map_err(|_| format!("\"{s}\" is not a number in base {b}"))
+    // Go's digits, as Terraform reads them: 0-9, then a-z, then (above base 36) A-Z; up to base
+    // 36 letters are read in either case.
+    let bad = || format!("\"{s}\" is not a whole number in base {b}");
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s.as_str()),
+    };
+    if digits.is_empty() {
+        return Err(bad());
+    }
+    let mut n = 0f64;
+    for c in digits.chars() {
+        let d = match c {
+            '0'..='9' => u32::from(c) - u32::from('0'),
+            'a'..='z' => u32::from(c) - u32::from('a') + 10,
+            'A'..='Z' if b <= 36 => u32::from(c) - u32::from('A') + 10,
+            'A'..='Z' => u32::from(c) - u32::from('A') + 36,
+            _ => return Err(bad()),
+        };
+        if i64::from(d) >= b {
+            return Err(bad());
+        }
+        n = n * b as f64 + f64::from(d);
+    }
+    Ok(Value::Number(if negative { -n } else { n }))
 }
 
 fn distinct(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let mut out: Vec<Value> = vec![];
-    for i in seq(arg1(a)?)? {
+    // Terraform makes the elements one type first: [1, "1"] is ["1", "1"], so ["1"].
+    for i in unify(seq(arg1(a)?)?, "list")? {
         if !out.iter().any(|o| o.same_as(&i) && o.type_name() == i.type_name()) {
             out.push(i);
         }
@@ -725,7 +1063,7 @@ fn distinct(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
 fn range(_: &Ctx, a: Vec<Value>) -> Result<Value, String> {
     let n: Vec<f64> = a.into_iter().map(as_number).collect::<Result<_, _>>()?;
     let (start, end, step) = match n.as_slice() {
-        [e] => (0.0, *e, 1.0),
+        [e] => (0.0, *e, if *e >= 0.0 { 1.0 } else { -1.0 }),
         [s, e] => (*s, *e, if e >= s { 1.0 } else { -1.0 }),
         [s, e, st] => (*s, *e, *st),
         _ => return Err("takes one to three numbers".into()),
@@ -846,6 +1184,7 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
     let fmt = as_string(it.next().ok_or("needs a format string")?)?;
     let args: Vec<Value> = it.collect();
     let mut next = 0usize;
+    let mut used = 0usize;
     let mut out = String::new();
     let chars: Vec<char> = fmt.chars().collect();
     let mut i = 0;
@@ -861,6 +1200,22 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
             flags.push(chars[i]);
             i += 1;
         }
+        // `%[2]s`: an explicit argument number (from 1); the following verbs go on from it.
+        let arg_index = |i: &mut usize, next: &mut usize| -> Result<(), String> {
+            if chars.get(*i) == Some(&'[') {
+                let close = chars[*i..].iter().position(|c| *c == ']').map(|p| *i + p).ok_or("a `%[` has no `]`")?;
+                let text: String = chars[*i + 1..close].iter().collect();
+                let n: usize = text
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| format!("`%[{text}]` must name an argument by its number, from 1"))?;
+                *next = n - 1;
+                *i = close + 1;
+            }
+            Ok(())
+        };
+        arg_index(&mut i, &mut next)?;
         let mut width = String::new();
         while i < chars.len() && chars[i].is_ascii_digit() {
             width.push(chars[i]);
@@ -879,6 +1234,7 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
         // A width or precision is at most the longest string allowed (the padding is built).
         let width: usize = if width.is_empty() { 0 } else { width.parse().unwrap_or(usize::MAX) };
         string_fits(width.max(precision.unwrap_or(0)))?;
+        arg_index(&mut i, &mut next)?;
         let Some(&verb) = chars.get(i) else {
             return Err("the format ends in the middle of a verb".into());
         };
@@ -887,11 +1243,11 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
             out.push('%');
             continue;
         }
-        let arg = args
-            .get(next)
-            .cloned()
-            .ok_or_else(|| format!("not enough arguments for the format: verb %{verb} has none"))?;
+        let arg = args.get(next).cloned().ok_or_else(|| {
+            format!("not enough arguments for the format: verb %{verb} needs argument {} of {}", next + 1, args.len())
+        })?;
         next += 1;
+        used = used.max(next);
         let body = match verb {
             's' => as_string(arg)?,
             'v' => match arg {
@@ -912,19 +1268,34 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
                 let n = as_number(arg)?;
                 format!("{n:.prec$}", prec = precision.unwrap_or(6))
             }
-            'e' => format!("{:.prec$e}", as_number(arg)?, prec = precision.unwrap_or(6)),
-            'g' => format_number(as_number(arg)?),
-            'x' => format!("{:x}", as_int(arg)?),
-            'X' => format!("{:X}", as_int(arg)?),
-            'o' => format!("{:o}", as_int(arg)?),
-            'b' => format!("{:b}", as_int(arg)?),
+            'e' | 'E' => {
+                let text = go_exponent(&format!("{:.prec$e}", as_number(arg)?, prec = precision.unwrap_or(6)));
+                if verb == 'E' { text.to_uppercase() } else { text }
+            }
+            'g' | 'G' => {
+                let text = go_g(as_number(arg)?, precision);
+                if verb == 'G' { text.to_uppercase() } else { text }
+            }
+            // A sign and the magnitude, as Go writes negative numbers in these bases.
+            'x' | 'X' | 'o' | 'b' => {
+                let n = as_int(arg)?;
+                let m = n.unsigned_abs();
+                let digits = match verb {
+                    'x' => format!("{m:x}"),
+                    'X' => format!("{m:X}"),
+                    'o' => format!("{m:o}"),
+                    _ => format!("{m:b}"),
+                };
+                if n < 0 { format!("-{digits}") } else { digits }
+            }
             other => return Err(format!("unsupported format verb %{other}")),
         };
         let body = match (precision, verb) {
             (Some(p), 's' | 'v' | 'q') => body.chars().take(p).collect(),
             _ => body,
         };
-        let pad = width.saturating_sub(body.chars().count());
+        // Terraform writes a bool as it is, whatever the width.
+        let pad = if verb == 't' { 0 } else { width.saturating_sub(body.chars().count()) };
         if flags.contains('-') {
             out.push_str(&body);
             out.extend(std::iter::repeat_n(' ', pad));
@@ -942,10 +1313,63 @@ fn format_fn(a: Vec<Value>) -> Result<Value, String> {
         }
         string_fits(out.len())?;
     }
-    if next < args.len() {
-        return Err(format!("too many arguments: the format uses {next} but {} were given", args.len()));
+    if used < args.len() {
+        return Err(format!("too many arguments: the format uses {used} but {} were given", args.len()));
     }
     Ok(Value::String(out))
+}
+
+/// Rust's `1.5e3` written as Go writes it: `1.5e+03` (a sign and at least two digits).
+fn go_exponent(text: &str) -> String {
+    match text.split_once('e') {
+        Some((mantissa, exp)) => {
+            let (sign, digits) = match exp.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', exp),
+            };
+            format!("{mantissa}e{sign}{digits:0>2}")
+        }
+        None => text.to_string(),
+    }
+}
+
+/// Go's `%g`: the shortest form (or `precision` significant digits), in exponent form when the
+/// exponent is below -4 or at least the precision (6 for the shortest form).
+fn go_g(n: f64, precision: Option<usize>) -> String {
+    if !n.is_finite() {
+        return format_number(n);
+    }
+    let sci = match precision {
+        Some(p) => format!("{:.prec$e}", n, prec = p.max(1) - 1),
+        None => format!("{n:e}"),
+    };
+    let Some((mantissa, exp)) = sci.split_once('e') else { return sci };
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mantissa = if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
+    let (sign, unsigned) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits = unsigned.replace('.', "");
+    let (nd, dp) = (digits.len() as i32, exp + 1);
+    let eprec = match precision {
+        None => 6,
+        Some(p) => {
+            let p = p.max(1) as i32;
+            if p > nd && nd >= dp { nd } else { p }
+        }
+    };
+    if exp < -4 || exp >= eprec {
+        return go_exponent(&format!("{mantissa}e{exp}"));
+    }
+    let plain = if dp <= 0 {
+        format!("0.{}{digits}", "0".repeat((-dp) as usize))
+    } else if dp >= nd {
+        format!("{digits}{}", "0".repeat((dp - nd) as usize))
+    } else {
+        format!("{}.{}", &digits[..dp as usize], &digits[dp as usize..])
+    };
+    format!("{sign}{plain}")
 }
 
 fn parse_prefix(s: &str) -> Result<IpNet, String> {
@@ -1042,7 +1466,7 @@ mod tests {
 
     fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
         let spec = lookup(name).expect("function exists");
-        (spec.f)(&Ctx { module_dir: PathBuf::from(".") }, args)
+        (spec.f)(&Ctx { module_dir: PathBuf::from("."), ..Default::default() }, args)
     }
 
     fn s(v: &str) -> Value {
@@ -1076,6 +1500,15 @@ mod tests {
         assert_eq!(call("log", vec![n(50.0), n(10.0)]), Ok(n(1.6989700043360185)));
         assert_eq!(call("log", vec![n(16.0), n(2.0)]), Ok(n(4.0)));
         assert_eq!(call("log", vec![n(1.0), n(10.0)]), Ok(n(0.0)));
+        assert_eq!(call("parseint", vec![s("100"), n(10.0)]), Ok(n(100.0)));
+        assert_eq!(call("parseint", vec![s("FF"), n(16.0)]), Ok(n(255.0)));
+        assert_eq!(call("parseint", vec![s("-10"), n(16.0)]), Ok(n(-16.0)));
+        assert_eq!(call("parseint", vec![s("1011111011101111"), n(2.0)]), Ok(n(48879.0)));
+        assert_eq!(call("parseint", vec![s("zz"), n(36.0)]), Ok(n(1295.0)));
+        // Above base 36 upper-case letters are digits of their own (this once panicked).
+        assert_eq!(call("parseint", vec![s("aA"), n(62.0)]), Ok(n(656.0)));
+        assert_eq!(call("parseint", vec![s("12"), n(2.0)]), Err("\"12\" is not a whole number in base 2".into()));
+        assert!(call("parseint", vec![s(""), n(10.0)]).is_err());
     }
 
     #[test]
@@ -1107,6 +1540,32 @@ mod tests {
         assert_eq!(call("format", vec![s("%03d|%-4s|%4s"), n(7.0), s("ab"), s("cd")]), Ok(s("007|ab  |  cd")));
         assert_eq!(call("format", vec![s("%q %t %%"), s("x"), Value::Bool(true)]), Ok(s("\"x\" true %")));
         assert!(call("format", vec![s("%s %s"), s("one")]).is_err());
+        assert_eq!(
+            call(
+                "format",
+                vec![s("%g %g %g %g %g %g"), n(1234567.0), n(123456.0), n(0.0001), n(0.00001), n(1e20), n(1.5)]
+            ),
+            Ok(s("1.234567e+06 123456 0.0001 1e-05 1e+20 1.5"))
+        );
+        assert_eq!(
+            call("format", vec![s("%.3g %.10g %.1g"), n(1234.5678), n(1.5), n(0.05)]),
+            Ok(s("1.23e+03 1.5 0.05"))
+        );
+        assert_eq!(
+            call("format", vec![s("%e %.2e %E"), n(0.0), n(123456.0), n(0.5)]),
+            Ok(s("0.000000e+00 1.23e+05 5.000000E-01"))
+        );
+        assert_eq!(call("format", vec![s("%[2]s %[1]s %s"), s("a"), s("b")]), Ok(s("b a b")));
+        assert_eq!(call("format", vec![s("%-5[1]s|"), s("a")]), Ok(s("a    |")));
+        assert_eq!(
+            call("format", vec![s("%[3]s"), s("a"), s("b")]),
+            Err("not enough arguments for the format: verb %s needs argument 3 of 2".into())
+        );
+        assert_eq!(
+            call("format", vec![s("%5s|%-5t|%05d|%x"), s("a"), Value::Bool(false), n(-42.0), n(-255.0)]),
+            Ok(s("    a|false|-0042|-ff"))
+        );
+        assert_eq!(call("format", vec![s("%.2f %.0f %5.1f"), n(2.675), n(0.5), n(-1.25)]), Ok(s("2.67 0  -1.2")));
         assert!(call("format", vec![s("%d"), s("x")]).is_err());
     }
 
@@ -1134,6 +1593,56 @@ mod tests {
         assert_eq!(call("coalesce", vec![Value::Null, s(""), s("x")]), Ok(s("x")));
     }
 
+    /// Existing functions whose answers a side-by-side run with `terraform console` corrected.
+    #[test]
+    fn older_functions_match_terraform() {
+        let l = |v: Vec<Value>| Value::List(v);
+        assert_eq!(call("title", vec![s("hello_world x-y 1abc ábc o'neil")]), Ok(s("Hello_world X-Y 1abc Ábc O'Neil")));
+        assert_eq!(call("upper", vec![s("straße")]), Ok(s("STRAßE")));
+        assert_eq!(call("lower", vec![s("ÀÉİ")]), Ok(s("àéi")));
+        assert_eq!(call("distinct", vec![l(vec![n(1.0), s("1")])]), Ok(l(vec![s("1")])));
+        assert_eq!(call("concat", vec![]), Err("needs at least one list".into()));
+        assert_eq!(call("coalescelist", vec![]), Err("needs at least one list".into()));
+        assert_eq!(
+            call("contains", vec![l(vec![s("a")]), Value::Null]),
+            Err("the value to look for must not be null".into())
+        );
+        assert_eq!(call("split", vec![s(""), s("abc")]), Ok(l(vec![s("a"), s("b"), s("c")])));
+        assert_eq!(call("range", vec![n(-1.0)]), Ok(l(vec![n(0.0)])));
+        assert_eq!(call("length", vec![s("👾🕹️")]), Ok(n(2.0)));
+        assert_eq!(call("length", vec![s("e\u{301}")]), Ok(n(1.0)));
+        assert_eq!(call("substr", vec![s("e\u{301}x"), n(0.0), n(1.0)]), Ok(s("e\u{301}")));
+        assert_eq!(call("strrev", vec![s("e\u{301}x")]), Ok(s("xe\u{301}")));
+        assert_eq!(call("strrev", vec![s("cześć")]), Ok(s("ćśezc")));
+        assert_eq!(
+            call("jsonencode", vec![Value::Map([("<".into(), s("&>\u{8}\u{c}\u{2028}\\b"))].into())]),
+            Ok(s("{\"\\u003c\":\"\\u0026\\u003e\\u0008\\u000c\\u2028\\\\b\"}"))
+        );
+        assert_eq!(call("basename", vec![s("/")]), Ok(s("/")));
+        assert_eq!(call("basename", vec![s("")]), Ok(s(".")));
+        assert_eq!(call("basename", vec![s("foo/")]), Ok(s("foo")));
+        assert_eq!(call("basename", vec![s("foo/bar/baz.txt")]), Ok(s("baz.txt")));
+        assert_eq!(call("dirname", vec![s("foo//bar")]), Ok(s("foo")));
+        assert_eq!(call("dirname", vec![s("foo/bar/baz.txt")]), Ok(s("foo/bar")));
+        assert_eq!(call("dirname", vec![s("/foo")]), Ok(s("/")));
+        assert_eq!(call("dirname", vec![s("foo")]), Ok(s(".")));
+        assert_eq!(call("dirname", vec![s("")]), Ok(s(".")));
+        assert_eq!(call("abspath", vec![s("/x/../y")]), Ok(s("/y")));
+        assert_eq!(
+            call("tolist", vec![l(vec![s("a"), Value::Bool(true), n(1.0), Value::Null])]),
+            Ok(l(vec![s("a"), s("true"), s("1"), Value::Null]))
+        );
+        assert_eq!(call("toset", vec![l(vec![s("a"), n(1.0)])]), Ok(Value::Set(vec![s("1"), s("a")])));
+        assert!(
+            call("tolist", vec![l(vec![n(1.0), Value::Bool(true)])])
+                .is_err_and(|e| e.contains("mixes numbers and bools"))
+        );
+        assert_eq!(
+            call("tomap", vec![Value::Map([("a".into(), s("x")), ("b".into(), Value::Bool(true))].into())]),
+            Ok(Value::Map([("a".into(), s("x")), ("b".into(), s("true"))].into()))
+        );
+    }
+
     #[test]
     fn strings_and_encodings() {
         assert_eq!(call("split", vec![s(","), s("a,b")]), Ok(Value::List(vec![s("a"), s("b")])));
@@ -1159,5 +1668,559 @@ mod tests {
         assert_eq!(call("trimspace", vec![s("  x \n")]), Ok(s("x")));
         assert_eq!(call("tonumber", vec![s("42")]), Ok(n(42.0)));
         assert!(call("tonumber", vec![s("x")]).is_err());
+    }
+
+    fn l(v: Vec<Value>) -> Value {
+        Value::List(v)
+    }
+
+    fn call_in(ctx: &Ctx, name: &str, args: Vec<Value>) -> Result<Value, String> {
+        (lookup(name).expect("function exists").f)(ctx, args)
+    }
+
+    /// Every answer below is Terraform 1.11's own (checked with `terraform console`).
+    #[test]
+    fn hashes_and_encodings_match_terraform() {
+        assert_eq!(call("sha1", vec![s("hello world")]), Ok(s("2aae6c35c94fcfb415dbe95f408b9ce91ee846ed")));
+        assert_eq!(call("base64sha256", vec![s("hello world")]), Ok(s("uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=")));
+        assert_eq!(
+            call("base64sha512", vec![s("hello world")]),
+            Ok(s("MJ7MSJwS1utMxA9QyQLytNDtd+5RGnx6m808qG1M2G+YndNbxf9JlnDaNCVbRbDP2DDoH2Bdz33FVC6TrpzXbw=="))
+        );
+        assert_eq!(call("urlencode", vec![s("Hello World!")]), Ok(s("Hello+World%21")));
+        assert_eq!(
+            call("urlencode", vec![s("foo:bar@localhost?foo=bar&bar=baz/é~_-.")]),
+            Ok(s("foo%3Abar%40localhost%3Ffoo%3Dbar%26bar%3Dbaz%2F%C3%A9~_-."))
+        );
+        assert_eq!(
+            call("textencodebase64", vec![s("Hello World"), s("UTF-16LE")]),
+            Ok(s("SABlAGwAbABvACAAVwBvAHIAbABkAA=="))
+        );
+        assert_eq!(call("textencodebase64", vec![s("Hi"), s("UTF-16")]), Ok(s("/v8ASABp")));
+        assert_eq!(call("textencodebase64", vec![s("Hi"), s("utf-16be")]), Ok(s("AEgAaQ==")));
+        assert_eq!(call("textencodebase64", vec![s("é"), s("ISO-8859-1")]), Ok(s("6Q==")));
+        assert_eq!(call("textencodebase64", vec![s("Hi"), s("latin1")]), Ok(s("SGk=")));
+        assert_eq!(call("textencodebase64", vec![s("Hi"), s("csUTF8")]), Ok(s("SGk=")));
+        assert_eq!(call("textencodebase64", vec![s("Hi"), s("iso-ir-100")]), Ok(s("SGk=")));
+        for not_iana in ["utf8", "UTF16", "cp1252", "ascii"] {
+            assert!(call("textencodebase64", vec![s("x"), s(not_iana)]).is_err(), "{not_iana}");
+        }
+        assert_eq!(
+            call("textencodebase64", vec![s("€"), s("ISO-8859-1")]),
+            Err("the string contains characters that ISO-8859-1 cannot represent".into())
+        );
+        assert_eq!(
+            call("textencodebase64", vec![s("x"), s("nosuch")]),
+            Err("\"nosuch\" is not a supported encoding; supported: UTF-8, UTF-16, UTF-16LE, UTF-16BE, ISO-8859-1, US-ASCII and windows-1252".into())
+        );
+        assert_eq!(
+            call("textdecodebase64", vec![s("SABlAGwAbABvACAAVwBvAHIAbABkAA=="), s("UTF-16LE")]),
+            Ok(s("Hello World"))
+        );
+        assert_eq!(call("textdecodebase64", vec![s("gA=="), s("windows-1252")]), Ok(s("€")));
+        assert_eq!(
+            call("textdecodebase64", vec![s("gQ=="), s("windows-1252")]),
+            Err("the decoded bytes are not valid windows-1252 text".into())
+        );
+        assert_eq!(
+            call("textdecodebase64", vec![s("/w=="), s("UTF-8")]),
+            Err("the decoded bytes are not valid UTF-8 text".into())
+        );
+        assert!(call("textdecodebase64", vec![s("!!"), s("UTF-8")]).is_err_and(|e| e.contains("not valid base64")));
+        assert_eq!(
+            call("uuidv5", vec![s("dns"), s("www.terraform.io")]),
+            Ok(s("a5008fae-b28c-5ba5-96cd-82b4c53552d6"))
+        );
+        assert_eq!(
+            call("uuidv5", vec![s("url"), s("https://www.terraform.io/")]),
+            Ok(s("9db6f67c-dd95-5ea0-aa5b-e70e5c5f7cf5"))
+        );
+        assert_eq!(call("uuidv5", vec![s("oid"), s("1.3.6.1.4")]), Ok(s("af9d40a5-7a36-5c07-b23a-851cd99fbfa5")));
+        assert_eq!(call("uuidv5", vec![s("x500"), s("CN=Example")]), Ok(s("fc36744a-3783-5ebd-aac6-5c7766b1e223")));
+        assert_eq!(
+            call("uuidv5", vec![s("743ac3c0-3bf7-4a5b-9e6c-59360447c757"), s("LIBS:diskfree")]),
+            Ok(s("68046825-b333-523f-b7fe-c17fbdd4f6a0"))
+        );
+        assert!(call("uuidv5", vec![s("foo"), s("x")]).is_err_and(|e| e.contains("namespace \"foo\"")));
+    }
+
+    /// `base64gzip` makes Go's bytes exactly (Terraform's answers), from a few bytes to several
+    /// blocks and a sliding window; long answers are compared by their SHA-256.
+    #[test]
+    fn base64gzip_matches_terraform_byte_for_byte() {
+        use sha2::Digest as _;
+        let gz = |text: &str| match call("base64gzip", vec![s(text)]) {
+            Ok(Value::String(b)) => b,
+            other => panic!("{other:?}"),
+        };
+        let digest = |text: &str| hex(&sha2::Sha256::digest(gz(text).as_bytes()));
+        assert_eq!(gz(""), "H4sIAAAAAAAA/wAAAP//AQAA//8AAAAAAAAAAA==");
+        assert_eq!(gz("hello world"), "H4sIAAAAAAAA/8pIzcnJVyjPL8pJAQAAAP//AQAA//+FEUoNCwAAAA==");
+        assert_eq!(
+            gz(
+                "#!/bin/bash\nset -euo pipefail\nyum install -y httpd\nsystemctl enable --now httpd\necho 'hello' > /var/www/html/index.html\n"
+            ),
+            "H4sIAAAAAAAA/yzJQQ4CIQwF0D2n+MbFrLA38C4wUwNJKcR2RG5vTGb3kne/Ua5KOVkJxo7IZ8eog1+pSlhnQ1XzJIK4UNzHEWyZc9tdwJqyMGLUPq/kvXRshUX6hifok94056TiTajqwd/Hn+EHAAD//wEAAP//QNxTwXgAAAA="
+        );
+        let lines: String =
+            (0..200).map(|i| format!("line {i} of the user data script, with some words repeated\n")).collect();
+        assert_eq!(digest(&lines), "096d0c7c61ccdd223fdd93523fba31169bf4a5d0a64b6b55d49e1130c679650e");
+        // 384 KB of hex digits: many blocks of 16,384 tokens and a window that slides.
+        let hashes: String = (0..60)
+            .flat_map(|i| (0..100).map(move |j| hex(&sha2::Sha256::digest(format!("{i}-{j}").as_bytes()))))
+            .collect();
+        assert_eq!(digest(&hashes), "813437820a60271cb9aac2d44dba2607d361c3ea6eaf4d8f686e75f5c6587f6c");
+        assert_eq!(digest(&"z".repeat(70_000)), "473220e2c560394d72b41d292cbd214c147fcd09ebde1bd35dd24d10756e37cc");
+    }
+
+    #[test]
+    fn base64gzip_round_trips() {
+        use std::io::Read as _;
+        let text: String = (0..3000).map(|i| format!("{i} ünï ")).collect();
+        let Ok(Value::String(b64)) = call("base64gzip", vec![s(&text)]) else { panic!("a string") };
+        let bytes = base64::engine::general_purpose::STANDARD.decode(b64).expect("base64");
+        let mut back = String::new();
+        flate2::read::GzDecoder::new(bytes.as_slice()).read_to_string(&mut back).expect("gzip");
+        assert_eq!(back, text);
+    }
+
+    #[test]
+    fn csvdecode_matches_terraform() {
+        let row = |a: &str, b: &str| Value::Map([("a".into(), s(a)), ("b".into(), s(b))].into());
+        assert_eq!(call("csvdecode", vec![s("a,b\n1,2\n3,4\n")]), Ok(l(vec![row("1", "2"), row("3", "4")])));
+        assert_eq!(call("csvdecode", vec![s("a,b\r\n\"x,\"\"y\",2\r\n")]), Ok(l(vec![row("x,\"y", "2")])));
+        assert_eq!(call("csvdecode", vec![s("a,b\n\"multi\nline\",2")]), Ok(l(vec![row("multi\nline", "2")])));
+        assert_eq!(call("csvdecode", vec![s("a,b")]), Ok(l(vec![])));
+        assert_eq!(call("csvdecode", vec![s("a,a\n1,2")]), Err("the header names the column \"a\" twice".into()));
+        assert_eq!(
+            call("csvdecode", vec![s("a,b\n1,2,3")]),
+            Err("line 2 has 3 fields but the header names 2 columns".into())
+        );
+        assert_eq!(
+            call("csvdecode", vec![s("")]),
+            Err("the CSV is empty: its first line must name the columns".into())
+        );
+        assert!(call("csvdecode", vec![s("a\nx\"y")]).is_err_and(|e| e.contains("line 2")));
+        assert!(call("csvdecode", vec![s("a\n\"open")]).is_err_and(|e| e.contains("not closed")));
+    }
+
+    #[test]
+    fn collection_functions_match_terraform() {
+        assert_eq!(
+            call(
+                "matchkeys",
+                vec![
+                    l(vec![s("i-123"), s("i-abc"), s("i-def")]),
+                    l(vec![s("us-west"), s("us-east"), s("us-east")]),
+                    l(vec![s("us-east")])
+                ]
+            ),
+            Ok(l(vec![s("i-abc"), s("i-def")]))
+        );
+        assert_eq!(
+            call("matchkeys", vec![l(vec![s("a"), s("b")]), l(vec![n(1.0), n(2.0)]), l(vec![s("1")])]),
+            Ok(l(vec![s("a")]))
+        );
+        assert_eq!(
+            call("matchkeys", vec![l(vec![s("a")]), l(vec![s("b"), s("c")]), l(vec![s("c")])]),
+            Err("there are 1 values but 2 keys; they must be the same length".into())
+        );
+        assert_eq!(
+            call("setproduct", vec![l(vec![s("development"), s("staging")]), l(vec![s("app1"), s("app2")])]),
+            Ok(l(vec![
+                l(vec![s("development"), s("app1")]),
+                l(vec![s("development"), s("app2")]),
+                l(vec![s("staging"), s("app1")]),
+                l(vec![s("staging"), s("app2")]),
+            ]))
+        );
+        assert_eq!(
+            call("setproduct", vec![Value::set(vec![s("b"), s("a")]), Value::set(vec![s("x")])]),
+            Ok(Value::Set(vec![l(vec![s("a"), s("x")]), l(vec![s("b"), s("x")])]))
+        );
+        assert_eq!(
+            call("setproduct", vec![Value::set(vec![s("a")]), l(vec![s("x"), s("x")])]),
+            Ok(Value::Set(vec![l(vec![s("a"), s("x")])]))
+        );
+        assert_eq!(call("setproduct", vec![l(vec![s("a")]), l(vec![])]), Ok(l(vec![])));
+        assert_eq!(call("setproduct", vec![l(vec![s("a")])]), Err("needs at least two sets or lists, got 1".into()));
+        // Structural: an unknown element stays in its place.
+        assert_eq!(
+            call("setproduct", vec![l(vec![Value::Unknown]), l(vec![s("x")])]),
+            Ok(l(vec![l(vec![Value::Unknown, s("x")])]))
+        );
+        let m = |pairs: Vec<(&str, Value)>| Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+        assert_eq!(
+            call("transpose", vec![m(vec![("a", l(vec![s("1"), s("2")])), ("b", l(vec![s("2"), s("3")]))])]),
+            Ok(m(vec![("1", l(vec![s("a")])), ("2", l(vec![s("a"), s("b")])), ("3", l(vec![s("b")]))]))
+        );
+        assert_eq!(call("transpose", vec![m(vec![("a", l(vec![]))])]), Ok(m(vec![])));
+        assert_eq!(
+            call("transpose", vec![m(vec![("a", l(vec![s("x")])), ("b", Value::Null)])]),
+            Err("the list at key \"b\" is null".into())
+        );
+        assert_eq!(call("ephemeralasnull", vec![s("x")]), Ok(s("x")));
+    }
+
+    #[test]
+    fn dates_and_times_match_terraform() {
+        let fd = |f: &str, t: &str| call("formatdate", vec![s(f), s(t)]);
+        assert_eq!(fd("DD MMM YYYY hh:mm ZZZ", "2018-01-02T23:12:01Z"), Ok(s("02 Jan 2018 23:12 UTC")));
+        assert_eq!(
+            fd("EEEE, DD-MMM-YY hh:mm:ss ZZZ", "2018-01-02T23:12:01Z"),
+            Ok(s("Tuesday, 02-Jan-18 23:12:01 UTC"))
+        );
+        assert_eq!(
+            fd("EEE, DD MMM YYYY hh:mm:ss ZZZ", "2018-01-02T23:12:01-08:00"),
+            Ok(s("Tue, 02 Jan 2018 23:12:01 -0800"))
+        );
+        assert_eq!(fd("MMM DD, YYYY", "2018-01-02T23:12:01Z"), Ok(s("Jan 02, 2018")));
+        assert_eq!(fd("HH:mmaa", "2018-01-02T23:12:01Z"), Ok(s("11:12pm")));
+        assert_eq!(
+            fd("h:mm AA 'o''clock' Z ZZZZ ZZZZZ", "2018-01-02T03:12:01.123456789+05:30"),
+            Ok(s("3:12 AM o'clock +05:30 +0530 +05:30"))
+        );
+        assert_eq!(fd("H HH", "2018-11-12T00:04:05Z"), Ok(s("12 12")));
+        assert_eq!(fd("Z ZZZZ ZZZZZ", "2018-11-12T00:04:05Z"), Ok(s("Z +0000 +00:00")));
+        assert_eq!(fd("Z ZZZZ ZZZZZ", "2018-11-12T00:04:05-00:30"), Ok(s("-00:30 -0030 -00:30")));
+        assert_eq!(fd("ZZZ", "2018-01-02T03:04:05+00:00"), Ok(s("UTC")));
+        assert_eq!(fd("''", "2018-11-12T00:04:05Z"), Ok(s("'")));
+        assert_eq!(fd("YYYY YY", "0001-11-12T00:04:05Z"), Ok(s("0001 01")));
+        assert_eq!(fd("MMMM D, EEEE", "2024-02-29T12:00:00Z"), Ok(s("February 29, Thursday")));
+        assert_eq!(
+            fd("Y", "2018-01-02T03:04:05Z"),
+            Err("\"Y\" is not a date format verb: the year is YY or YYYY".into())
+        );
+        assert_eq!(
+            fd("hello", "2018-01-02T03:04:05Z"),
+            Err("\"e\" is not a date format verb: put literal letters in single quotes, as in 'T'".into())
+        );
+        assert_eq!(fd("'open", "2018-01-02T03:04:05Z"), Err("the format has a quote (') that is not closed".into()));
+        for bad in [
+            "2018-01-02",
+            "2018-01-02T03:04:05",
+            "2018-13-02T03:04:05Z",
+            "2018-02-29T03:04:05Z",
+            "2018-01-02T24:00:00Z",
+            "2018-01-02T23:59:60Z",
+            "2018-01-02t03:04:05z",
+            "2018-01-02 03:04:05Z",
+            "2018-11-12T00:04:05.Z",
+            "2018-11-12T00:04:05+0530",
+            "2018-11-12T00:04:05+05:60",
+            "2018-1-12T00:04:05Z",
+        ] {
+            assert!(fd("YYYY", bad).is_err_and(|e| e.contains("is not an RFC 3339 timestamp")), "{bad}");
+        }
+        assert_eq!(
+            fd("YYYY", "2018-01-02"),
+            Err("\"2018-01-02\" is not an RFC 3339 timestamp such as \"2018-01-02T23:12:01Z\": the date and the time must be separated by an upper-case 'T'".into())
+        );
+
+        let ta = |t: &str, d: &str| call("timeadd", vec![s(t), s(d)]);
+        assert_eq!(ta("2017-11-22T00:00:00Z", "10m"), Ok(s("2017-11-22T00:10:00Z")));
+        assert_eq!(ta("2017-11-22T00:00:00Z", "-1h30m"), Ok(s("2017-11-21T22:30:00Z")));
+        assert_eq!(ta("2017-11-22T00:00:00+05:00", "1.5s"), Ok(s("2017-11-22T00:00:01+05:00")));
+        assert_eq!(ta("2017-11-22T00:00:00.25Z", "300ms"), Ok(s("2017-11-22T00:00:00Z")));
+        assert_eq!(ta("2017-11-22T00:00:00Z", "1000000h"), Ok(s("2131-12-21T16:00:00Z")));
+        assert_eq!(ta("0001-01-01T00:00:00Z", "-1h"), Ok(s("0000-12-31T23:00:00Z")));
+        assert_eq!(ta("2024-02-28T23:00:00Z", "1h"), Ok(s("2024-02-29T00:00:00Z")));
+        assert_eq!(ta("9999-12-31T23:00:00Z", "2h"), Ok(s("10000-01-01T01:00:00Z")));
+        assert_eq!(ta("0000-01-01T00:00:00Z", "-2h"), Ok(s("-0001-12-31T22:00:00Z")));
+        assert!(ta("2017-11-22T00:00:00Z", "10d").is_err_and(|e| e.contains("unit \"d\"")));
+        assert!(ta("2017-11-22T00:00:00Z", "3000000h").is_err());
+
+        let tc = |a: &str, b: &str| call("timecmp", vec![s(a), s(b)]);
+        assert_eq!(tc("2017-11-22T00:00:00Z", "2017-11-22T00:00:00Z"), Ok(n(0.0)));
+        assert_eq!(tc("2017-11-22T00:00:00Z", "2017-11-22T01:00:00Z"), Ok(n(-1.0)));
+        assert_eq!(tc("2017-11-22T01:00:00Z", "2017-11-22T00:00:00Z"), Ok(n(1.0)));
+        assert_eq!(tc("2017-11-22T01:00:00Z", "2017-11-22T00:00:00-01:00"), Ok(n(0.0)));
+        assert!(tc("x", "2017-11-22T00:00:00Z").is_err_and(|e| e.starts_with("the first timestamp: \"x\"")));
+        assert!(tc("2017-11-22T00:00:00Z", "x").is_err_and(|e| e.starts_with("the second timestamp: \"x\"")));
+    }
+
+    /// `timestamp`, `uuid` and `bcrypt` are unknown in a plan and known when applying;
+    /// `plantimestamp` is known whenever there is a plan.
+    #[test]
+    fn impure_functions_wait_for_apply() {
+        let plan = Ctx {
+            plan_time: Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_514_934_721)),
+            ..Default::default()
+        };
+        let apply = Ctx { applying: true, ..Default::default() };
+        for name in ["timestamp", "uuid"] {
+            assert_eq!(call_in(&plan, name, vec![]), Ok(Value::Unknown), "{name}");
+        }
+        assert_eq!(call_in(&plan, "bcrypt", vec![s("x")]), Ok(Value::Unknown));
+        assert_eq!(call_in(&plan, "plantimestamp", vec![]), Ok(s("2018-01-02T23:12:01Z")));
+        assert_eq!(call_in(&Ctx::default(), "plantimestamp", vec![]), Ok(Value::Unknown));
+        assert_eq!(call_in(&plan, "timestamp", vec![n(1.0)]), Err("takes 0 arguments, got 1".into()));
+
+        let Ok(Value::String(now)) = call_in(&apply, "timestamp", vec![]) else { panic!("a timestamp") };
+        assert!(time::parse_rfc3339(&now).is_ok() && now.ends_with('Z') && now.len() == 20, "{now}");
+        let Ok(Value::String(u)) = call_in(&apply, "uuid", vec![]) else { panic!("a uuid") };
+        let shape: Vec<usize> = u.split('-').map(str::len).collect();
+        assert_eq!(shape, [8, 4, 4, 4, 12], "{u}");
+        assert_ne!(call_in(&apply, "uuid", vec![]), Ok(s(&u)));
+        let Ok(Value::String(h)) = call_in(&apply, "bcrypt", vec![s("x"), n(4.0)]) else { panic!("a hash") };
+        assert!(h.starts_with("$2a$04$") && bcrypt::verify("x", &h).unwrap_or(false), "{h}");
+        // Below the minimum cost, Go's bcrypt (so Terraform) uses the default of 10.
+        let Ok(Value::String(h)) = call_in(&apply, "bcrypt", vec![s("x"), n(3.0)]) else { panic!("a hash") };
+        assert!(h.starts_with("$2a$10$"), "{h}");
+        assert_eq!(
+            call_in(&apply, "bcrypt", vec![s(&"x".repeat(73))]),
+            Err("bcrypt hashes at most 72 bytes of text, and this string has 73".into())
+        );
+        assert_eq!(call_in(&apply, "bcrypt", vec![s("x"), n(32.0)]), Err("the cost must be at most 31, not 32".into()));
+    }
+
+    #[test]
+    fn file_functions_match_terraform() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("d/sub")).expect("mkdir");
+        std::fs::write(dir.path().join("d/a.txt"), "hi\n").expect("write");
+        std::fs::write(dir.path().join("d/sub/b.txt"), "x\n").expect("write");
+        std::fs::write(dir.path().join("d/sub/c.tf"), "y\n").expect("write");
+        let ctx = Ctx { module_dir: dir.path().to_path_buf(), ..Default::default() };
+        let c = |name: &str, args: Vec<Value>| call_in(&ctx, name, args);
+        assert_eq!(c("filebase64", vec![s("d/a.txt")]), Ok(s("aGkK")));
+        assert_eq!(c("filemd5", vec![s("d/a.txt")]), Ok(s("764efa883dda1e11db47671c4a3bbd9e")));
+        assert_eq!(c("filesha1", vec![s("d/a.txt")]), Ok(s("55ca6286e3e4f4fba5d0448333fa99fc5a404a73")));
+        assert_eq!(c("filebase64sha256", vec![s("d/a.txt")]), Ok(s("mOpuTyFvL7S2n/+bOkSELDhobKaF8/VdxIxdP7EQe+Q=")));
+        assert!(c("filesha256", vec![s("d/a.txt")]).is_ok_and(|v| v.as_str().is_some_and(|h| h.len() == 64)));
+        assert!(c("filesha512", vec![s("d/a.txt")]).is_ok_and(|v| v.as_str().is_some_and(|h| h.len() == 128)));
+        assert!(c("filebase64sha512", vec![s("d/a.txt")]).is_ok());
+        assert!(c("filemd5", vec![s("d/none")]).is_err_and(|e| e.starts_with("cannot read")));
+        let set = |v: &[&str]| Value::Set(v.iter().map(|x| s(x)).collect());
+        let fs = |p: &str, g: &str| c("fileset", vec![s(p), s(g)]);
+        assert_eq!(fs("d", "*.txt"), Ok(set(&["a.txt"])));
+        assert_eq!(fs("d", "**"), Ok(set(&["a.txt", "sub/b.txt", "sub/c.tf"])));
+        assert_eq!(fs("d", "**/*.tf"), Ok(set(&["sub/c.tf"])));
+        assert_eq!(fs("d", "**/*.txt"), Ok(set(&["a.txt", "sub/b.txt"])));
+        assert_eq!(fs("d", "{sub,x}/*"), Ok(set(&["sub/b.txt", "sub/c.tf"])));
+        assert_eq!(fs(".", "d/*[a-c].txt"), Ok(set(&["d/a.txt"])));
+        assert_eq!(fs(".", "d/?.txt"), Ok(set(&["d/a.txt"])));
+        assert_eq!(fs(".", "d/[^a].txt"), Ok(set(&[])));
+        assert_eq!(fs(".", "d/[!a].txt"), Ok(set(&["d/a.txt"])), "Go's classes negate with ^ only");
+        assert_eq!(fs("d/", "./sub/./b.txt"), Ok(set(&["sub/b.txt"])));
+        assert_eq!(fs("d", "../d/a.txt"), Ok(set(&["a.txt"])));
+        assert_eq!(fs("d", "sub/../a.txt/"), Ok(set(&["a.txt"])));
+        assert_eq!(fs("d", "**/"), Ok(set(&["a.txt", "sub/b.txt", "sub/c.tf"])));
+        assert_eq!(
+            fs("d", "{a,sub/b}.txt"),
+            Err("invalid pattern \"{a,sub/b}.txt\": the alternatives in `{...}` cannot contain `/`".into())
+        );
+        assert_eq!(fs("d", "sub"), Ok(set(&[])));
+        assert_eq!(fs("nosuch", "*"), Ok(set(&[])));
+        assert_eq!(fs("d", "["), Err("invalid pattern \"[\": a `[` has no matching `]`".into()));
+        // SAFETY of the environment: only this test reads HOME through pathexpand.
+        let home = std::env::var("HOME").unwrap_or_default();
+        assert_eq!(c("pathexpand", vec![s("~/x")]), Ok(s(&format!("{}/x", home.trim_end_matches('/')))));
+        assert_eq!(c("pathexpand", vec![s("/etc")]), Ok(s("/etc")));
+        assert!(c("pathexpand", vec![s("~user/x")]).is_err_and(|e| e.contains("not `~user`")));
+    }
+
+    #[test]
+    fn yaml_decodes_as_terraform() {
+        let yd = |t: &str| call("yamldecode", vec![s(t)]);
+        let b = Value::Bool;
+        assert_eq!(
+            yd("[y, Y, yes, on, ON, n, no, off, true, True, TRUE, FALSE, ~, null, Null, '']"),
+            Ok(l(vec![
+                b(true),
+                b(true),
+                b(true),
+                b(true),
+                b(true),
+                b(false),
+                b(false),
+                b(false),
+                b(true),
+                b(true),
+                b(true),
+                b(false),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                s(""),
+            ]))
+        );
+        assert_eq!(
+            yd("[0x1F, 0o17, 017, 0b101, 1_000, +12, -7, 1.5e3, .inf, -.Inf, 2001-12-14, 1.0, 3., 0.1]"),
+            Ok(l(vec![
+                n(31.0),
+                n(15.0),
+                n(17.0),
+                s("0b101"),
+                s("1_000"),
+                n(12.0),
+                n(-7.0),
+                n(1500.0),
+                n(f64::INFINITY),
+                n(f64::NEG_INFINITY),
+                s("2001-12-14T00:00:00Z"),
+                n(1.0),
+                n(3.0),
+                n(0.1),
+            ]))
+        );
+        assert_eq!(
+            yd(
+                "[2001-12-14T21:59:43.10-05:00, 2001-12-14t21:59:43Z, 2001-12-14 21:59:43.10 -5, 2002-12-14 21:59:43, 2001-1-2, 2001-12-14T21:59:43+01:00]"
+            ),
+            Ok(l(vec![
+                s("2001-12-14T21:59:43-05:00"),
+                s("2001-12-14T21:59:43Z"),
+                s("2001-12-14 21:59:43.10 -5"),
+                s("2002-12-14T21:59:43Z"),
+                s("2001-01-02T00:00:00Z"),
+                s("2001-12-14T21:59:43+01:00"),
+            ]))
+        );
+        assert_eq!(
+            yd("[1e3, 1E3, 1.5E+3, 0.0, 00, 0x_1, +0x10, -0o7, 1e, 9007199254740993]"),
+            Ok(l(vec![
+                n(1000.0),
+                n(1000.0),
+                n(1500.0),
+                n(0.0),
+                n(0.0),
+                s("0x_1"),
+                s("+0x10"),
+                s("-0o7"),
+                s("1e"),
+                n(9007199254740993.0),
+            ]))
+        );
+        let m = |pairs: Vec<(&str, Value)>| Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+        assert_eq!(yd("{1: a, true: b, 1.5: c}"), Ok(m(vec![("1", s("a")), ("1.5", s("c")), ("true", s("b"))])));
+        assert_eq!(
+            yd("a: &x {b: 1}\nc: *x\nd:\n  <<: *x\n  e: 2"),
+            Ok(m(vec![
+                ("a", m(vec![("b", n(1.0))])),
+                ("c", m(vec![("b", n(1.0))])),
+                ("d", m(vec![("b", n(1.0)), ("e", n(2.0))])),
+            ]))
+        );
+        assert_eq!(
+            yd("[!!str 1, !!int '2', !!float 3, !!bool 'true', !!null '', !!binary aGk=]"),
+            Ok(l(vec![s("1"), s("2"), n(3.0), s("true"), s(""), s("aGk=")]))
+        );
+        assert_eq!(yd("a: |\n  x\n  y\nb: >\n  p\n  q\n"), Ok(m(vec![("a", s("x\ny\n")), ("b", s("p q\n"))])));
+        assert_eq!(yd("{a: 1, a: 2}"), Ok(m(vec![("a", n(2.0))])));
+        // Entries count in order, merged ones too: the later wins.
+        assert_eq!(yd("{a: 1, <<: {a: 2, b: 3}}"), Ok(m(vec![("a", n(2.0)), ("b", n(3.0))])));
+        assert_eq!(yd("{<<: {a: 2, b: 3}, a: 1}"), Ok(m(vec![("a", n(1.0)), ("b", n(3.0))])));
+        assert!(yd("{<<: [{a: 1}]}").is_err_and(|e| e.contains("takes one map")));
+        assert_eq!(yd("{y: 2, n: 3}"), Ok(m(vec![("false", n(3.0)), ("true", n(2.0))])));
+        assert_eq!(yd("a: !<tag:yaml.org,2002:str> 1"), Ok(m(vec![("a", s("1"))])));
+        assert_eq!(yd("[.nan]"), Err("line 1, column 2: NaN (not a number) is not supported".into()));
+        assert_eq!(yd("{null: a}"), Err("line 1, column 2: a mapping key cannot be null".into()));
+        assert!(yd("{[1]: a}").is_err_and(|e| e.contains("must be a string")));
+        assert!(yd("!!int x").is_err_and(|e| e.contains("\"x\" is not a valid int")));
+        assert!(yd("!foo x").is_err_and(|e| e.contains("the tag \"!foo\" is not supported")));
+        assert_eq!(yd(""), Err("the YAML holds no document".into()));
+        assert_eq!(yd("# only a comment"), Err("the YAML holds no document".into()));
+        assert!(yd("a: b: c").is_err_and(|e| e.starts_with("line 1, column")));
+        assert!(yd("---\na: 1\n---\nb: 2").is_err_and(|e| e.contains("more than one document")));
+        assert_eq!(
+            yd("%YAML 1.2\n---\na: 1"),
+            Err("line 1, column 1: the document declares YAML 1.2; Terraform's yamldecode reads YAML 1.1 (drop the %YAML line)".into())
+        );
+        assert_eq!(yd("%YAML 1.1\n---\na: 1"), Ok(m(vec![("a", n(1.0))])));
+        // Aliases of aliases cannot expand without bound.
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+                p = i - 1
+            ));
+        }
+        assert!(yd(&bomb).is_err_and(|e| e.contains("expands to more than")));
+    }
+
+    #[test]
+    fn yaml_encodes_as_terraform() {
+        let ye = |v: Value| match call("yamlencode", vec![v]) {
+            Ok(Value::String(t)) => t,
+            other => panic!("{other:?}"),
+        };
+        let m = |pairs: Vec<(&str, Value)>| Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+        assert_eq!(
+            ye(m(vec![
+                ("a", s("b")),
+                ("c", l(vec![n(1.0), n(2.0)])),
+                ("d", m(vec![("e", Value::Bool(true)), ("f", Value::Null)])),
+            ])),
+            "\"a\": \"b\"\n\"c\":\n- 1\n- 2\n\"d\":\n  \"e\": true\n  \"f\": null\n"
+        );
+        assert_eq!(ye(s("x")), "\"x\"\n");
+        assert_eq!(ye(l(vec![])), "[]\n");
+        assert_eq!(ye(m(vec![])), "{}\n");
+        assert_eq!(ye(s("multi\nline")), "|-\n  multi\n  line\n");
+        assert_eq!(ye(n(1.5)), "1.5\n...\n");
+        assert_eq!(ye(Value::Bool(true)), "true\n...\n");
+        assert_eq!(ye(Value::Null), "null\n...\n");
+        assert_eq!(ye(s("yes")), "\"yes\"\n");
+        assert_eq!(ye(l(vec![l(vec![n(1.0), n(2.0)]), m(vec![("a", n(1.0))])])), "- - 1\n  - 2\n- \"a\": 1\n");
+        assert_eq!(ye(l(vec![m(vec![]), l(vec![]), s("x")])), "- {}\n- []\n- \"x\"\n");
+        assert_eq!(ye(m(vec![("a", m(vec![("b", m(vec![("c", s("d"))]))]))])), "\"a\":\n  \"b\":\n    \"c\": \"d\"\n");
+        assert_eq!(ye(l(vec![s("x\ny"), m(vec![("b", s("p\nq"))])])), "- |-\n  x\n  y\n- \"b\": |-\n    p\n    q\n");
+        assert_eq!(ye(m(vec![("a", l(vec![s("x\ny")]))])), "\"a\":\n- |-\n  x\n  y\n");
+        assert_eq!(ye(m(vec![("a", s("x\ny\n"))])), "\"a\": |\n  x\n  y\n");
+        assert_eq!(ye(m(vec![("a", s(" x\ny"))])), "\"a\": |2-\n   x\n  y\n");
+        assert_eq!(ye(m(vec![("a", s("x \ny"))])), "\"a\": \"x \\ny\"\n");
+        assert_eq!(ye(s("line1\r\nline2")), "\"line1\\r\\nline2\"\n");
+        assert_eq!(
+            ye(l(vec![
+                s(""),
+                s("a\"b"),
+                s("tab\there"),
+                s("ünï"),
+                s("a\u{85}b"),
+                s("\u{2028}"),
+                s("bell\u{7}"),
+                s("emoji 😀")
+            ])),
+            "- \"\"\n- \"a\\\"b\"\n- \"tab\\there\"\n- \"ünï\"\n- \"a\\Nb\"\n- \"\\L\"\n- \"bell\\a\"\n- \"emoji \\U0001F600\"\n"
+        );
+        assert_eq!(
+            ye(l(vec![n(1e21), n(1.5e-7), n(123456789012.0), n(-5.0)])),
+            "- 1000000000000000000000\n- 0.00000015\n- 123456789012\n- -5\n"
+        );
+        let long = "The quick brown fox jumps over the lazy dog and keeps running far beyond the horizon line today";
+        assert_eq!(
+            ye(m(vec![("a", s(long))])),
+            "\"a\": \"The quick brown fox jumps over the lazy dog and keeps running far beyond the\n  horizon line today\"\n"
+        );
+        assert_eq!(
+            ye(s(long)),
+            "\"The quick brown fox jumps over the lazy dog and keeps running far beyond the horizon\n  line today\"\n"
+        );
+        assert_eq!(ye(s("x\n\n")), "|+\n  x\n\n");
+        assert_eq!(ye(s("\nlead")), "|2-\n\n  lead\n");
+        assert_eq!(ye(s("\n")), "|2+\n\n");
+        assert_eq!(ye(m(vec![("a", s("x\n\n")), ("b", n(1.0))])), "\"a\": |+\n  x\n\n\"b\": 1\n");
+        assert_eq!(ye(l(vec![s("a\n\nb")])), "- |-\n  a\n\n  b\n");
+        assert_eq!(ye(m(vec![("k\nx", n(1.0))])), "? |-\n  k\n  x\n: 1\n");
+        assert_eq!(ye(m(vec![("k\nx", m(vec![("a", n(1.0))]))])), "? |-\n  k\n  x\n: \"a\": 1\n");
+        let key = "a very long key that has many spaces in it so that it goes past eighty columns in total length and then some more to pass one hundred twenty eight";
+        assert_eq!(
+            ye(m(vec![(key, l(vec![n(1.0)]))])),
+            "? \"a very long key that has many spaces in it so that it goes past eighty columns\n  in total length and then some more to pass one hundred twenty eight\"\n: - 1\n"
+        );
+        assert_eq!(ye(Value::set(vec![s("b"), s("a")])), "- \"a\"\n- \"b\"\n");
+        assert_eq!(
+            ye(m(vec![(
+                "a",
+                s("  two spaces  between  words that go on and on and on and on and on and on and on and on")
+            )])),
+            "\"a\": \"  two spaces  between  words that go on and on and on and on and on and on and\n  on and on\"\n"
+        );
+        let word = "Thequickbrownfoxjumpsoverthelazydogandkeepsrunningfarbeyondthehorizonlinetodayxxxxxxxxxxxxxxx";
+        assert_eq!(ye(m(vec![("a", s(word))])), format!("\"a\": \"{word}\"\n"));
+        // What it writes, yamldecode reads back.
+        let v = m(vec![("k", l(vec![s("x\ny"), s(long), n(1.0), Value::Bool(false)])), ("n", Value::Null)]);
+        assert_eq!(call("yamldecode", vec![s(&ye(v.clone()))]), Ok(v));
     }
 }

@@ -47,35 +47,79 @@ pub(crate) fn valid_identifier(s: &str) -> bool {
 }
 
 /// A duration as Terraform writes it (Go's `time.ParseDuration`): `40m`, `1h30m`, `90s`, `1.5h`.
+/// Timeouts are positive and at most a year.
 pub fn parse_go_duration(text: &str) -> Result<std::time::Duration, String> {
     let bad =
         || format!("\"{text}\" is not a duration: write a number with a unit, such as \"40m\", \"1h30m\" or \"90s\"");
-    let mut rest = text.trim();
-    if rest.is_empty() {
+    let nanos = parse_go_duration_nanos(text.trim()).map_err(|_| bad())?;
+    if nanos <= 0 && text.trim_start().starts_with('-') {
         return Err(bad());
     }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
-        let number: f64 = rest[..num_end].parse().map_err(|_| bad())?;
-        rest = &rest[num_end..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let seconds = match &rest[..unit_end] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 0.001,
-            "us" | "µs" => 0.000_001,
-            "ns" => 0.000_000_001,
-            _ => return Err(bad()),
-        };
-        total += number * seconds;
-        rest = &rest[unit_end..];
-    }
-    if !total.is_finite() || total > 366.0 * 86_400.0 {
+    if nanos > 366 * 86_400 * 1_000_000_000 {
         return Err(format!("\"{text}\" is longer than a year"));
     }
-    Ok(std::time::Duration::from_secs_f64(total))
+    Ok(std::time::Duration::from_nanos(u64::try_from(nanos).map_err(|_| bad())?))
+}
+
+/// A signed duration in nanoseconds, with exactly Go's `time.ParseDuration` rules: an optional
+/// sign, then one or more numbers (a fraction allowed) each with a unit of `h`, `m`, `s`, `ms`,
+/// `us` (or `µs`) or `ns`; `0` alone needs no unit; at most about 292 years either way.
+pub(crate) fn parse_go_duration_nanos(text: &str) -> Result<i64, String> {
+    let invalid = || format!("\"{text}\" is not a duration such as \"1h30m\", \"-10m\" or \"1.5s\"");
+    let (negative, mut rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if rest == "0" {
+        return Ok(0);
+    }
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    let mut total: i128 = 0;
+    while !rest.is_empty() {
+        let int_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let int_part = &rest[..int_end];
+        rest = &rest[int_end..];
+        let mut frac_part = "";
+        if let Some(after) = rest.strip_prefix('.') {
+            let frac_end = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+            frac_part = &after[..frac_end];
+            rest = &after[frac_end..];
+        }
+        if int_part.is_empty() && frac_part.is_empty() {
+            return Err(invalid());
+        }
+        let unit_end = rest.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit: i128 = match &rest[..unit_end] {
+            "" => return Err(format!("\"{text}\" has a number without a unit: write one of h, m, s, ms, us or ns")),
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            other => {
+                return Err(format!("\"{text}\" has the unit \"{other}\"; the units are h, m, s, ms, us and ns"));
+            }
+        };
+        rest = &rest[unit_end..];
+        let whole: i128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| invalid())? };
+        let mut part = whole.checked_mul(unit).ok_or_else(invalid)?;
+        if !frac_part.is_empty() {
+            // Go scales the fraction in floating point and truncates.
+            let digits = &frac_part[..frac_part.len().min(18)];
+            let f: f64 = digits.parse::<f64>().unwrap_or(0.0) / 10f64.powi(digits.len() as i32);
+            part += (f * unit as f64) as i128;
+        }
+        total += part;
+        if total > i128::from(i64::MAX) {
+            return Err(invalid());
+        }
+    }
+    let total = if negative { -total } else { total };
+    i64::try_from(total).map_err(|_| invalid())
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -102,9 +146,29 @@ mod tests {
         assert_eq!(super::parse_go_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(super::parse_go_duration("1.5h"), Ok(Duration::from_secs(5400)));
         assert_eq!(super::parse_go_duration("90s"), Ok(Duration::from_secs(90)));
-        for bad in ["", "40", "m", "4 0m", "10d", "-5m"] {
+        for bad in ["", "40", "m", "4 0m", "10d", "-5m", "400d"] {
             assert!(super::parse_go_duration(bad).is_err(), "{bad}");
         }
+        assert!(super::parse_go_duration("9000h").is_err(), "longer than a year");
+    }
+
+    /// Go's own answers (`time.ParseDuration`), as Terraform's `timeadd` uses them.
+    #[test]
+    fn signed_go_durations() {
+        use super::parse_go_duration_nanos as p;
+        assert_eq!(p("-1h30m"), Ok(-5_400_000_000_000));
+        assert_eq!(p("+5m"), Ok(300_000_000_000));
+        assert_eq!(p("0"), Ok(0));
+        assert_eq!(p("1.h"), Ok(3_600_000_000_000));
+        assert_eq!(p(".5h"), Ok(1_800_000_000_000));
+        assert_eq!(p("1.5s"), Ok(1_500_000_000));
+        assert_eq!(p("300ms"), Ok(300_000_000));
+        assert_eq!(p("2µs1ns"), Ok(2_001));
+        assert_eq!(p("1000000h"), Ok(3_600_000_000_000_000_000));
+        for bad in ["", "-", "5", "10d", "1h-5m", "3000000h", ".h", "1.5"] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
+        assert_eq!(p("10d"), Err("\"10d\" has the unit \"d\"; the units are h, m, s, ms, us and ns".into()));
     }
 
     #[test]

@@ -40,6 +40,19 @@ fn errors_about_sensitive_values_do_not_quote_them() {
         "{ a = 1 }[var.secret]",
         "[for s in local.list : tonumber(s)]",
         "parseint(var.secret, 10)",
+        "formatdate(\"YYYY\", var.secret)",
+        "timeadd(\"2024-01-01T00:00:00Z\", var.secret)",
+        "timecmp(var.secret, \"2024-01-01T00:00:00Z\")",
+        "uuidv5(var.secret, \"x\")",
+        "csvdecode(\"a\\n${var.secret},x\")",
+        "textencodebase64(\"x\", var.secret)",
+        "textdecodebase64(var.secret, \"UTF-8\")",
+        "pathexpand(\"~${var.secret}\")",
+        "fileset(\".\", \"[${var.secret}\")",
+        "filemd5(var.secret)",
+        "yamldecode(\"a: [${var.secret}\")",
+        "matchkeys([var.secret], [1, 2], [1])",
+        "transpose({ a = var.secret })",
     ];
     for src in cases {
         let e = error(src);

@@ -198,11 +198,14 @@ impl Engine {
             .map(|c| (c.address.clone(), c.notes.destroy_args.clone()))
             .collect();
         let n = graph.node_count();
+        let mut eval = run.eval;
+        // `timestamp()`, `uuid()` and `bcrypt()` have values from now on.
+        eval.scope.applying = true;
         let mut r = Run {
             engine: self,
             graph,
             status: vec![Status::Waiting; n],
-            eval: run.eval,
+            eval,
             durable: run.original,
             state: run.state,
             dirty: false,

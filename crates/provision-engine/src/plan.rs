@@ -64,6 +64,8 @@ pub struct SavedInputs {
     pub data: BTreeMap<Address, Attrs>,
     /// The refreshed state the plan was made against (used instead of refreshing again).
     pub refreshed: Option<State>,
+    /// When the plan was made: `plantimestamp()` is this time when the saved plan is applied.
+    pub plan_time: Option<std::time::SystemTime>,
 }
 
 /// Per-instance facts the apply needs to evaluate the instance again.
@@ -144,6 +146,13 @@ pub struct PlannedRun {
     /// Data source results read while planning.
     pub data: BTreeMap<Address, Attrs>,
     pub(crate) eval: Evaluation,
+}
+
+impl PlannedRun {
+    /// When the plan was made (what `plantimestamp()` returns), to keep in a saved plan.
+    pub fn plan_time(&self) -> Option<std::time::SystemTime> {
+        self.eval.scope.plan_time
+    }
 }
 
 impl Engine {
@@ -316,9 +325,11 @@ impl Engine {
         layer: Option<Layer>,
         offline: bool,
     ) -> Walk<'a> {
+        let mut scope = self.static_scope();
+        scope.plan_time = Some(saved.and_then(|s| s.plan_time).unwrap_or_else(std::time::SystemTime::now));
         Walk {
             engine: self,
-            eval: Evaluation { scope: self.static_scope(), values: BTreeMap::new(), instances: BTreeMap::new() },
+            eval: Evaluation { scope, values: BTreeMap::new(), instances: BTreeMap::new() },
             state: refreshed,
             original,
             current: refreshed.resources.iter().filter(|o| o.deposed.is_none()).map(|o| (&o.address, o)).collect(),

@@ -74,7 +74,11 @@ async fn apply_saved(
     let request = PlanRequest {
         mode,
         refresh: false,
-        saved: Some(SavedInputs { data: saved.data(), refreshed: Some(saved.refreshed.clone()) }),
+        saved: Some(SavedInputs {
+            data: saved.data(),
+            refreshed: Some(saved.refreshed.clone()),
+            plan_time: saved.plan_time(),
+        }),
         layer: saved.layer(),
     };
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;

@@ -26,6 +26,11 @@ pub struct Scope {
     pub workspace: String,
     /// Where relative paths given to `file()` and `templatefile()` start.
     pub module_dir: PathBuf,
+    /// When the plan was made, for `plantimestamp()`; unset (as in `validate`) it is unknown.
+    pub plan_time: Option<std::time::SystemTime>,
+    /// Set while applying: `timestamp()`, `uuid()` and `bcrypt()` are unknown until then, as in
+    /// Terraform.
+    pub applying: bool,
 }
 
 impl Scope {
@@ -54,9 +59,10 @@ pub fn eval(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Result<Value, Dia
 /// a module input's validation sees `var` bound to the value being checked.
 pub(crate) fn eval_bound(expr: &Expr, scope: &Scope, inst: &InstanceCtx, bound: Vec<(String, Value)>) -> R {
     let module = expr.module.as_deref();
-    let v = Evaluator { scope: Some(scope), inst, file: expr.file, bound, tainted: false, module }
-        .expr(&expr.ast)
-        .map_err(|d| d.redact(&scope.secrets()))?;
+    let v =
+        Evaluator { scope: Some(scope), functions_scope: None, inst, file: expr.file, bound, tainted: false, module }
+            .expr(&expr.ast)
+            .map_err(|d| d.redact(&scope.secrets()))?;
     within_limits(v).map_err(|m| Diagnostic::error(limits::VALUE_TOO_LARGE).at(expr.span(), m))
 }
 
@@ -179,10 +185,18 @@ pub fn eval_local(l: &Local, scope: &Scope) -> Result<Value, Diagnostic> {
 
 /// Evaluates an expression that may not refer to anything (a tfvars value, a type default).
 pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
-    Evaluator { scope: None, inst: &InstanceCtx::default(), file: 0, bound: vec![], tainted: false, module: None }
-        .expr(e)
-        .map_err(|d| d.summary)
-        .and_then(within_limits)
+    Evaluator {
+        scope: None,
+        functions_scope: None,
+        inst: &InstanceCtx::default(),
+        file: 0,
+        bound: vec![],
+        tainted: false,
+        module: None,
+    }
+    .expr(e)
+    .map_err(|d| d.summary)
+    .and_then(within_limits)
 }
 
 /// Evaluates a resource, data source or provider block body against its schema: every
@@ -323,6 +337,10 @@ fn dynamic_elements(v: Value) -> Result<Option<Vec<(Value, Value)>>, String> {
 /// Walks one expression. `scope` is `None` for constant expressions, where references are errors.
 struct Evaluator<'a> {
     scope: Option<&'a Scope>,
+    /// Where functions called in a template rendered by `templatefile` or `templatestring` find
+    /// the module's directory and the plan's time: the calling expression's scope, which the
+    /// template itself cannot see.
+    functions_scope: Option<&'a Scope>,
     inst: &'a InstanceCtx,
     file: usize,
     /// Names bound by `for` expressions and template `for` directives, innermost last.
@@ -691,6 +709,32 @@ impl<'a> Evaluator<'a> {
             }
             _ => {}
         }
+        if name == "issensitive" {
+            let [a] = args.as_slice() else {
+                return Err(self.err(e, "Invalid function call", "issensitive() takes exactly one argument"));
+            };
+            // A sensitive value is sensitive even while unknown; otherwise unknown stays unknown.
+            let v = self.expr(a)?;
+            return Ok(match v {
+                Value::Sensitive(_) => Value::Bool(true),
+                Value::Unknown => Value::Unknown,
+                _ => Value::Bool(false),
+            });
+        }
+        // As in Terraform: a template written in the call itself would already have been
+        // rendered as a string expression, so the template must come from a reference.
+        if name == "templatestring"
+            && args.first().is_some_and(|a| !matches!(a, Expression::Traversal(_) | Expression::Variable(_)))
+        {
+            return Err(self.err(
+                e,
+                "Invalid function argument",
+                "templatestring() takes a reference to a string that holds a template (such as `local.template` or `data.aws_s3_object.t.body`), not a template written in the call; for that, write the template as an ordinary string expression",
+            ));
+        }
+        if let Some(reason) = functions::unsupported_reason(name) {
+            return Err(self.err(e, "Unsupported function", reason));
+        }
         let Some(spec) = functions::lookup(name) else {
             let hint = crate::did_you_mean(name, functions::FUNCTION_NAMES.iter().copied())
                 .map(|s| format!("; did you mean `{s}`?"))
@@ -723,8 +767,17 @@ impl<'a> Evaluator<'a> {
         let sensitive = sensitive_any(&vals) && name != "nonsensitive";
         let secrets: Vec<String> = if sensitive { vals.iter().flat_map(Value::secrets).collect() } else { vec![] };
         let vals: Vec<Value> = if spec.structural { vals } else { vals.iter().map(Value::strip_marks).collect() };
-        let ctx = functions::Ctx { module_dir: self.scope.map(|s| s.module_dir.clone()).unwrap_or_default() };
-        let result = if name == "templatefile" { self.templatefile(&ctx, vals) } else { (spec.f)(&ctx, vals) };
+        let ctx = match self.scope.or(self.functions_scope) {
+            Some(s) => {
+                functions::Ctx { module_dir: s.module_dir.clone(), plan_time: s.plan_time, applying: s.applying }
+            }
+            None => functions::Ctx::default(),
+        };
+        let result = match name {
+            "templatefile" => self.templatefile(&ctx, vals),
+            "templatestring" => self.templatestring(vals),
+            _ => (spec.f)(&ctx, vals),
+        };
         match result {
             Ok(v) => Ok(if name == "sensitive" { v } else { v.mark_if(sensitive) }),
             Err(m) => Err(self.err(e, "Error in function call", format!("{name}(): {}", redact_text(&m, &secrets)))),
@@ -737,7 +790,25 @@ impl<'a> Evaluator<'a> {
         let path = path.as_str().ok_or("the path must be a string")?.to_string();
         let full = ctx.module_dir.join(&path);
         let text = std::fs::read_to_string(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
-        let template = hcl_edit::parser::parse_template(&text)
+        self.render_template(&path, &text, vars)
+    }
+
+    /// `templatestring(template, vars)`: a template held in a string (read from a file or a data
+    /// source), rendered like `templatefile`.
+    fn templatestring(&mut self, args: Vec<Value>) -> Result<Value, String> {
+        let [text, vars] =
+            <[Value; 2]>::try_from(args).map_err(|_| "takes a template string and a map of variables".to_string())?;
+        let text = match text {
+            Value::String(s) => s,
+            other => return Err(format!("the template must be a string, not {}", other.type_name())),
+        };
+        self.render_template("the template", &text, vars)
+    }
+
+    /// Renders a template's text with only the given variables in scope; `path` says where the
+    /// text came from, for messages.
+    fn render_template(&mut self, path: &str, text: &str, vars: Value) -> Result<Value, String> {
+        let template = hcl_edit::parser::parse_template(text)
             .map_err(|e| format!("{}:{}:{}: {}", path, e.location().line(), e.location().column(), e.message()))?;
         let vars = match vars.unmarked() {
             Value::Map(m) => m.clone(),
@@ -747,6 +818,7 @@ impl<'a> Evaluator<'a> {
         // A template sees only the variables it is given.
         let mut inner = Evaluator {
             scope: None,
+            functions_scope: self.scope.or(self.functions_scope),
             inst: self.inst,
             file: usize::MAX,
             bound: vars.into_iter().collect(),

@@ -13,6 +13,7 @@ fn scope() -> Scope {
         Value::Map([("Env".to_string(), "dev".into()), ("Team".to_string(), "core".into())].into()),
     );
     s.locals.insert("prefix".into(), "app".into());
+    s.locals.insert("tpl".into(), "Hello, ${name}!".into());
     s.resources.insert(
         Address::managed("aws_vpc", "main"),
         Value::Map([("id".to_string(), Value::Unknown), ("cidr_block".to_string(), "10.0.0.0/16".into())].into()),
@@ -154,6 +155,9 @@ fn file_and_templatefile_read_relative_to_the_module() {
         r##""#!/bin/sh\nopen 80\nopen 443\necho web\n""##
     );
     assert!(ev(r#"file("missing.txt")"#).starts_with("error: file(): cannot read"));
+    // Functions in a template read files from the module's directory too.
+    std::fs::write(dir.path().join("outer.tpl"), "motd: ${trimspace(file(\"motd.txt\"))}").expect("write");
+    assert_eq!(ev(r#"templatefile("outer.tpl", {})"#), r#""motd: hello""#);
     assert!(
         ev(r#"templatefile("user-data.tpl", {})"#).contains("error"),
         "a template variable without a value is an error"
@@ -181,4 +185,82 @@ fn runaway_values_are_refused() {
     // What stays within the limits still works.
     assert_eq!(ev("length([for i in range(1000) : [for j in range(1000) : j]])"), "1000");
     assert_eq!(ev("format(\"%05d\", 42)"), r#""00042""#);
+}
+
+/// The functions added for Terraform 1.11's full list, through the evaluator: unknown in gives
+/// unknown out, sensitive in gives sensitive out, and errors name the function.
+#[test]
+fn more_functions_through_the_evaluator() {
+    let cases = [
+        (r#"formatdate("YYYY", aws_vpc.main.id)"#, "(known after apply)"),
+        (r#"yamlencode({ a = aws_vpc.main.id })"#, "(known after apply)"),
+        (r#"sha1(var.secret)"#, "(sensitive value)"),
+        (r#"yamldecode(var.secret)"#, "(sensitive value)"),
+        (r#"matchkeys(["a"], [var.secret], ["hunter2"])"#, "(sensitive value)"),
+        (r#"setproduct(["a", "b"], [aws_vpc.main.id])"#, r#"[["a", (known after apply)], ["b", (known after apply)]]"#),
+        (r#"length(setproduct(["a", "b"], [aws_vpc.main.id]))"#, "2"),
+        ("issensitive(var.secret)", "true"),
+        ("issensitive(var.name)", "false"),
+        ("issensitive(aws_vpc.main.id)", "(known after apply)"),
+        ("ephemeralasnull(var.name)", r#""web""#),
+        ("timestamp()", "(known after apply)"),
+        ("uuid()", "(known after apply)"),
+        (r#"bcrypt("x")"#, "(known after apply)"),
+        ("plantimestamp()", "(known after apply)"),
+        (r#"templatestring(local.tpl, { name = var.name })"#, r#""Hello, web!""#),
+        (r#"templatestring(local.tpl, { name = aws_vpc.main.id })"#, "(known after apply)"),
+        (r#"templatestring(local.tpl, { name = var.secret })"#, "(sensitive value)"),
+        (
+            r#"templatestring(local.tpl, {})"#,
+            "error: Error in function call: templatestring(): in the template: Unknown variable: there is no variable named `name`",
+        ),
+        (
+            r#"templatestring("Hello, ${var.name}", {})"#,
+            "error: Invalid function argument: templatestring() takes a reference to a string that holds a template (such as `local.template` or `data.aws_s3_object.t.body`), not a template written in the call; for that, write the template as an ordinary string expression",
+        ),
+        (
+            r#"timeadd("2017-11-22T00:00:00Z", "10d")"#,
+            r#"error: Error in function call: timeadd(): "10d" has the unit "d"; the units are h, m, s, ms, us and ns"#,
+        ),
+        (
+            r#"formatdate("YYYY", var.secret)"#,
+            r#"error: Error in function call: formatdate(): (sensitive value) is not an RFC 3339 timestamp such as "2018-01-02T23:12:01Z": the year must be 4 digits"#,
+        ),
+        (
+            r#"rsadecrypt("x", "y")"#,
+            "error: Unsupported function: `rsadecrypt` is not supported: it would need a full RSA implementation, and the maintained Rust one has an unfixed timing side channel (RUSTSEC-2023-0071) that a tool handling private keys should not carry; decrypt the password outside the configuration (for EC2 Windows passwords, `aws ec2 get-password-data --priv-launch-key`)",
+        ),
+        (
+            "type(var.name)",
+            "error: Unsupported function: `type` is only available in Terraform's interactive console, not in configuration files, and provision has no console",
+        ),
+    ];
+    let mut failures = vec![];
+    for (src, want) in cases {
+        let got = ev(src);
+        if got != want {
+            failures.push(format!("{src}\n  want: {want}\n   got: {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// `plantimestamp()` is known once there is a plan; `timestamp()`, `uuid()` and `bcrypt()` only
+/// while applying.
+#[test]
+fn time_functions_follow_the_phase() {
+    let run = |s: &Scope, src: &str| {
+        let ast = hcl_edit::parser::parse_expr(src).expect("parses");
+        eval(&Expr { file: 0, ast }, s, &InstanceCtx::default()).map(|v| v.to_string()).unwrap_or_else(|d| d.summary)
+    };
+    let mut s = scope();
+    s.plan_time = Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_514_934_721));
+    assert_eq!(run(&s, "plantimestamp()"), r#""2018-01-02T23:12:01Z""#);
+    assert_eq!(run(&s, r#"formatdate("DD MMM YYYY", plantimestamp())"#), r#""02 Jan 2018""#);
+    assert_eq!(run(&s, "timestamp()"), "(known after apply)");
+    s.applying = true;
+    let now = run(&s, "timestamp()");
+    assert!(now.starts_with("\"20") && now.ends_with("Z\""), "{now}");
+    assert_eq!(run(&s, "length(uuid())"), "36");
+    assert_eq!(run(&s, r#"substr(bcrypt("x", 4), 0, 7)"#), r#""$2a$04$""#);
 }

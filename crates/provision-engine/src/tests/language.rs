@@ -97,3 +97,31 @@ output "rule" {
     assert_eq!(m.get("port"), Some(&Value::Number(8080.0)));
     assert_eq!(m.len(), 2);
 }
+
+/// `timestamp()` and `uuid()` are unknown while planning and known when applied, as in
+/// Terraform; `plantimestamp()` is known at plan time.
+#[tokio::test]
+async fn time_and_random_functions_are_known_at_apply() {
+    let cloud = Cloud::new();
+    let store = MemoryStore::new(&cloud);
+    let cfg = r#"
+resource "fake_network" "a" {
+  cidr_block = "10.0.0.0/16"
+  tags       = { Created = timestamp(), Token = uuid() }
+}
+output "planned_at" {
+  value = plantimestamp()
+}
+"#;
+    let e = engine(cfg, &cloud);
+    let run = e.plan(&new_state(), PlanRequest::normal()).await.expect("plan");
+    let text = crate::render::plan(&run.plan, crate::render::Style::default());
+    assert!(text.contains("(known after apply)"), "{text}");
+    let planned = run.plan.outputs[0].after.clone().expect("known at plan");
+    assert!(planned.as_str().is_some_and(|t| t.ends_with('Z')), "{planned:?}");
+    let r = e.apply(run, &store, &Cancel::default()).await.expect("apply");
+    assert!(r.succeeded(), "{r:?}");
+    let (_, net) = cloud.objects_at("fake_network.a").remove(0);
+    assert!(net.tags.get("Created").is_some_and(|t| t.ends_with('Z')), "{:?}", net.tags);
+    assert_eq!(net.tags.get("Token").map(String::len), Some(36), "{:?}", net.tags);
+}
