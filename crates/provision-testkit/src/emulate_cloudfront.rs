@@ -638,7 +638,8 @@ impl CloudFront {
         let live = request.param("Stage") == Some("LIVE");
         match (request.method, parts.as_slice()) {
             ("POST", []) => {
-                let name = direct_child(body, "CreateFunctionRequest", "Name").unwrap_or_default();
+                let request_xml = format!("<R>{}</R>", inner(body, "CreateFunctionRequest").unwrap_or_default());
+                let name = direct_child(&request_xml, "R", "Name").unwrap_or_default();
                 if st.functions.contains_key(&name) {
                     return Some(error(409, "FunctionAlreadyExists", "A function with this name already exists."));
                 }
