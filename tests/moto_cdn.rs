@@ -955,7 +955,11 @@ async fn cache_policy_and_function_through_the_emulator() {
     assert_eq!(arns, vec![f["arn"].as_str().unwrap_or_default()]);
 
     assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0), "a second plan is clean");
-    s.assert_reads_match_schemas(&["aws_cloudfront_cache_policy", "aws_cloudfront_function", "aws_cloudfront_distribution"]);
+    s.assert_reads_match_schemas(&[
+        "aws_cloudfront_cache_policy",
+        "aws_cloudfront_function",
+        "aws_cloudfront_distribution",
+    ]);
 
     // The cheapest reads: one list per type, and the code of the one function.
     let out = s.run(&["-v", "plan"]);
@@ -972,12 +976,21 @@ async fn cache_policy_and_function_through_the_emulator() {
     assert_eq!(plan["summary"], serde_json::json!({"add": 0, "change": 1, "destroy": 0}), "{plan}");
     assert_eq!(changed(&plan), vec!["aws_cloudfront_cache_policy.site".to_string()]);
     let out = s.run(&["-v", "apply", "--auto-approve"]);
-    assert!(text(&out.stdout).contains("0 added, 1 changed, 0 destroyed"), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("0 added, 1 changed, 0 destroyed"),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     assert_eq!(calls(&text(&out.stderr), "UpdateCachePolicy"), 1);
     assert_eq!(s.id_of("aws_cloudfront_cache_policy.site"), policy, "changed in place");
     let got = cfc.get_cache_policy_config().id(&policy).send().await.expect("policy");
     assert_eq!(got.cache_policy_config().and_then(|c| c.default_ttl()), Some(600));
-    assert_eq!(attrs_of(&s, "aws_cloudfront_cache_policy.site")["etag"].as_str(), got.e_tag(), "the new ETag is recorded");
+    assert_eq!(
+        attrs_of(&s, "aws_cloudfront_cache_policy.site")["etag"].as_str(),
+        got.e_tag(),
+        "the new ETag is recorded"
+    );
     assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0));
 
     // The code: one update of the development stage, published to LIVE.
@@ -985,7 +998,12 @@ async fn cache_policy_and_function_through_the_emulator() {
     let plan = s.plan_json(&[]);
     assert_eq!(changed(&plan), vec!["aws_cloudfront_function.rewrite".to_string()]);
     let out = s.run(&["-v", "apply", "--auto-approve"]);
-    assert!(text(&out.stdout).contains("0 added, 1 changed, 0 destroyed"), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("0 added, 1 changed, 0 destroyed"),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     let err = text(&out.stderr);
     assert_eq!((calls(&err, "UpdateFunction"), calls(&err, "PublishFunction")), (1, 1), "{err}");
     let live = cfc
@@ -1030,10 +1048,19 @@ async fn stale_etags_are_read_again() {
     s.ok(&["apply", "--auto-approve"]);
     std::fs::write(s.path().join("main.tf"), policy_and_function(60, CODE_V2)).expect("edit");
     let out = s.run(&["-v", "apply", "--auto-approve"]);
-    assert!(text(&out.stdout).contains("0 added, 2 changed, 0 destroyed"), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("0 added, 2 changed, 0 destroyed"),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     assert_eq!(cf.served().stale_etags, 2, "{:?}", cf.served());
     let err = text(&out.stderr);
-    assert_eq!(calls(&err, "UpdateCachePolicy") + calls(&err, "UpdateFunction"), 4, "two refused, two accepted:\n{err}");
+    assert_eq!(
+        calls(&err, "UpdateCachePolicy") + calls(&err, "UpdateFunction"),
+        4,
+        "two refused, two accepted:\n{err}"
+    );
     let policy = s.id_of("aws_cloudfront_cache_policy.site");
     let got = cfc.get_cache_policy_config().id(&policy).send().await.expect("policy");
     assert_eq!(got.cache_policy_config().and_then(|c| c.default_ttl()), Some(60));
@@ -1111,7 +1138,15 @@ async fn a_policy_still_in_use_is_named() {
     let policy = s.id_of("aws_cloudfront_cache_policy.site");
     let dist = s.id_of("aws_cloudfront_distribution.site");
     // Someone else's distribution with the same settings, the policy but not the function.
-    let mut config = cfc.get_distribution_config().id(&dist).send().await.expect("config").distribution_config().cloned().expect("config");
+    let mut config = cfc
+        .get_distribution_config()
+        .id(&dist)
+        .send()
+        .await
+        .expect("config")
+        .distribution_config()
+        .cloned()
+        .expect("config");
     let dcb = config.default_cache_behavior().cloned().expect("behavior");
     let none = aws_sdk_cloudfront::types::FunctionAssociations::builder().quantity(0).build().expect("none");
     config = aws_sdk_cloudfront::types::DistributionConfig::builder()

@@ -23,8 +23,8 @@ use aws_sdk_cloudfront::types::{
 };
 use provision_aws_core::retry::{Policy, RetryOn, gone_is_ok, retry};
 use provision_core::{
-    AttributeSchema, Attrs, BlockSchema, FindQuery, Found, IdentityStrategy, Nesting, OpContext, Owner,
-    ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
+    AttributeSchema, Attrs, BlockSchema, FindQuery, Found, IdentityStrategy, Nesting, OpContext, Owner, ProviderError,
+    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -119,9 +119,7 @@ fn arguments(a: &Attrs) -> Result<(), String> {
     let Some(m) = first(p) else { return Ok(()) };
     for k in ["cookies_config", "headers_config", "query_strings_config"] {
         if !matches!(m.get(k).map(Value::unmarked), Some(Value::Unknown)) && count(m.get(k)) != 1 {
-            return Err(format!(
-                "`parameters_in_cache_key_and_forwarded_to_origin` needs exactly one `{k}` block"
-            ));
+            return Err(format!("`parameters_in_cache_key_and_forwarded_to_origin` needs exactly one `{k}` block"));
         }
     }
     Ok(())
@@ -150,7 +148,8 @@ pub(crate) fn build_config(what: &str, a: &Attrs) -> Result<CachePolicyConfig, P
     };
     let p = first(a.get("parameters_in_cache_key_and_forwarded_to_origin"));
     let part = |k: &str| first(p.and_then(|p| p.get(k)));
-    let behavior = |m: Option<&Map>, k: &str| m.and_then(|m| m.get(k)).and_then(Value::as_str).unwrap_or("none").to_string();
+    let behavior =
+        |m: Option<&Map>, k: &str| m.and_then(|m| m.get(k)).and_then(Value::as_str).unwrap_or("none").to_string();
     let (cookies, headers, queries) = (part("cookies_config"), part("headers_config"), part("query_strings_config"));
     let cookie_names = names_of(cookies, "cookies");
     let header_names = names_of(headers, "headers");
@@ -161,7 +160,13 @@ pub(crate) fn build_config(what: &str, a: &Attrs) -> Result<CachePolicyConfig, P
         .set_cookies(if cookie_names.is_empty() {
             None
         } else {
-            Some(CookieNames::builder().quantity(q(&cookie_names)).set_items(Some(cookie_names)).build().map_err(invalid)?)
+            Some(
+                CookieNames::builder()
+                    .quantity(q(&cookie_names))
+                    .set_items(Some(cookie_names))
+                    .build()
+                    .map_err(invalid)?,
+            )
         })
         .build()
         .map_err(invalid)?;
@@ -259,20 +264,37 @@ pub(crate) fn read_attrs(p: &CachePolicy, partition: &str, account: &str, etag: 
         Some(p) => {
             let mut m = Map::new();
             m.insert("enable_accept_encoding_gzip".into(), Value::Bool(p.enable_accept_encoding_gzip()));
-            m.insert("enable_accept_encoding_brotli".into(), Value::Bool(p.enable_accept_encoding_brotli().unwrap_or(false)));
+            m.insert(
+                "enable_accept_encoding_brotli".into(),
+                Value::Bool(p.enable_accept_encoding_brotli().unwrap_or(false)),
+            );
             let c = p.cookies_config();
             let names = c.and_then(|c| c.cookies()).map(|n| n.items().to_vec()).unwrap_or_default();
             let behavior = c.map_or("none", |c| c.cookie_behavior().as_str());
             m.insert(
                 "cookies_config".into(),
-                Value::List(vec![read_part("cookie_behavior", behavior, false, "cookies", &names, prior_part("cookies_config"))]),
+                Value::List(vec![read_part(
+                    "cookie_behavior",
+                    behavior,
+                    false,
+                    "cookies",
+                    &names,
+                    prior_part("cookies_config"),
+                )]),
             );
             let h = p.headers_config();
             let names = h.and_then(|h| h.headers()).map(|n| n.items().to_vec()).unwrap_or_default();
             let behavior = h.map_or("none", |h| h.header_behavior().as_str());
             m.insert(
                 "headers_config".into(),
-                Value::List(vec![read_part("header_behavior", behavior, true, "headers", &names, prior_part("headers_config"))]),
+                Value::List(vec![read_part(
+                    "header_behavior",
+                    behavior,
+                    true,
+                    "headers",
+                    &names,
+                    prior_part("headers_config"),
+                )]),
             );
             let q = p.query_strings_config();
             let names = q.and_then(|q| q.query_strings()).map(|n| n.items().to_vec()).unwrap_or_default();
@@ -523,13 +545,8 @@ impl ResourceType for CachePolicyResource {
         let c = self.ctx.clients().await?;
         let name = get_str(desired, "name").unwrap_or_default();
         let what = format!("cache policy {name}");
-        let out = c
-            .cf
-            .create_cache_policy()
-            .cache_policy_config(build_config(&what, desired)?)
-            .send()
-            .await
-            .map_err(|e| {
+        let out = c.cf.create_cache_policy().cache_policy_config(build_config(&what, desired)?).send().await.map_err(
+            |e| {
                 let mut e = sdk_for(&what, "CreateCachePolicy", e);
                 if e.code.as_deref() == Some("CachePolicyAlreadyExists") {
                     e.message = format!(
@@ -538,14 +555,21 @@ impl ResourceType for CachePolicyResource {
                     );
                 }
                 e
-            })?;
+            },
+        )?;
         let id = out.cache_policy().map(|p| p.id().to_string()).ok_or_else(|| {
             ProviderError::new(ProviderErrorKind::Other, format!("{what}: CreateCachePolicy returned no id"))
         })?;
         Self::read_one(c, &id, desired).await
     }
 
-    async fn update(&self, _ctx: &OpContext, id: &str, _prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+        desired: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let what = format!("cache policy {} ({id})", get_str(desired, "name").unwrap_or_default());
         let config = build_config(&what, desired)?;
@@ -602,23 +626,24 @@ impl ResourceType for CachePolicyResource {
         let Some(key) = query.natural_key.as_deref() else { return Ok(vec![]) };
         let (name, started) = parse_natural_key(key);
         let c = self.ctx.clients().await?;
-        let Some(p) = Self::list(c).await?.into_iter().find(|p| p.cache_policy_config().is_some_and(|c| c.name() == name))
+        let Some(p) =
+            Self::list(c).await?.into_iter().find(|p| p.cache_policy_config().is_some_and(|c| c.name() == name))
         else {
             return Ok(vec![]);
         };
         let account = c.account().await?;
         let etag = Self::get(c, p.id()).await?.map(|(_, e)| s(Some(&e))).unwrap_or(Value::Null);
         let attrs = read_attrs(&p, c.partition, account, etag, &query.desired);
-        let changed = SystemTime::UNIX_EPOCH
-            + Duration::from_secs(p.last_modified_time().secs().max(0) as u64)
-            + CLOCK_SKEW;
+        let changed =
+            SystemTime::UNIX_EPOCH + Duration::from_secs(p.last_modified_time().secs().max(0) as u64) + CLOCK_SKEW;
         let owner = match started {
             None => Owner::Other("the pending record does not say when its create started".into()),
-            Some(t) if changed < UNIX_EPOCH + Duration::from_secs(t) => {
-                Owner::Other("it was last changed before the interrupted create started: it was made outside this run".into())
-            }
+            Some(t) if changed < UNIX_EPOCH + Duration::from_secs(t) => Owner::Other(
+                "it was last changed before the interrupted create started: it was made outside this run".into(),
+            ),
             Some(_) if !same_content(&self.schema, &attrs, &query.desired) => Owner::Other(
-                "its settings differ from what the interrupted create sent: it was made or changed outside this run".into(),
+                "its settings differ from what the interrupted create sent: it was made or changed outside this run"
+                    .into(),
             ),
             Some(_) => Owner::Ours,
         };
@@ -647,10 +672,7 @@ mod tests {
             list1(vec![
                 ("enable_accept_encoding_brotli", Value::Bool(true)),
                 ("enable_accept_encoding_gzip", Value::Bool(true)),
-                (
-                    "cookies_config",
-                    list1(vec![("cookie_behavior", st("none")), ("cookies", Value::List(vec![]))]),
-                ),
+                ("cookies_config", list1(vec![("cookie_behavior", st("none")), ("cookies", Value::List(vec![]))])),
                 ("headers_config", list1(vec![("header_behavior", Value::Null), ("headers", Value::List(vec![]))])),
                 (
                     "query_strings_config",

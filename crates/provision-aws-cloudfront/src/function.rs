@@ -69,9 +69,9 @@ fn schema() -> Schema {
     Schema::new("A CloudFront function.")
         .with_id()
         .attr(
-            AttributeSchema::required("name", Type::String)
-                .force_new()
-                .describe("The function's name, unique in the account (also its `id`). Changing it replaces the function."),
+            AttributeSchema::required("name", Type::String).force_new().describe(
+                "The function's name, unique in the account (also its `id`). Changing it replaces the function.",
+            ),
         )
         .attr(
             AttributeSchema::required("runtime", Type::String)
@@ -139,8 +139,9 @@ pub(crate) fn attrs(f: &FunctionSummary, code: Option<String>, etag: Value, prio
 
 /// The `FunctionConfig` the arguments describe.
 pub(crate) fn build_config(what: &str, a: &Attrs) -> Result<FunctionConfig, ProviderError> {
-    let invalid =
-        |e: aws_sdk_cloudfront::error::BuildError| ProviderError::new(ProviderErrorKind::Invalid, format!("{what}: {e}"));
+    let invalid = |e: aws_sdk_cloudfront::error::BuildError| {
+        ProviderError::new(ProviderErrorKind::Invalid, format!("{what}: {e}"))
+    };
     let stores: Vec<String> = a
         .get("key_value_store_associations")
         .and_then(Value::as_seq)
@@ -198,7 +199,8 @@ impl Function {
     async fn code(c: &Clients, name: &str) -> Result<Option<(String, String)>, ProviderError> {
         match c.cf.get_function().name(name).stage(FunctionStage::Development).send().await {
             Ok(out) => {
-                let code = out.function_code().map(|b| String::from_utf8_lossy(b.as_ref()).to_string()).unwrap_or_default();
+                let code =
+                    out.function_code().map(|b| String::from_utf8_lossy(b.as_ref()).to_string()).unwrap_or_default();
                 Ok(Some((code, out.e_tag().unwrap_or_default().to_string())))
             }
             Err(e) => {
@@ -331,9 +333,13 @@ impl ResourceType for Function {
         let what = format!("CloudFront function {name}");
         let mut items = vec![];
         for (k, v) in ctx.identity.system_tags() {
-            items.push(Tag::builder().key(k).value(v).build().map_err(|e| {
-                ProviderError::new(ProviderErrorKind::Invalid, format!("{what}: tag: {e}"))
-            })?);
+            items.push(
+                Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .map_err(|e| ProviderError::new(ProviderErrorKind::Invalid, format!("{what}: tag: {e}")))?,
+            );
         }
         let out =
             c.cf.create_function()
@@ -356,9 +362,7 @@ impl ResourceType for Function {
     async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let what = format!("CloudFront function {id}");
-        let same = |k: &str| {
-            prior.get(k).unwrap_or(&Value::Null).same_as(desired.get(k).unwrap_or(&Value::Null))
-        };
+        let same = |k: &str| prior.get(k).unwrap_or(&Value::Null).same_as(desired.get(k).unwrap_or(&Value::Null));
         let settings_changed = !["runtime", "code", "comment", "key_value_store_associations"].iter().all(|k| same(k));
         let mut etag = None;
         if settings_changed {

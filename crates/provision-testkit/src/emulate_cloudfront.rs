@@ -291,7 +291,8 @@ fn reinsert_functions(body: &str, kept: &BTreeMap<String, String>) -> String {
     let mut out = body.to_string();
     for name in ["DefaultCacheBehavior", "CacheBehavior"] {
         let mut at = 0;
-        while let Some((s, e, b)) = elements(&out[at..], name).first().map(|(s, e, b)| (s + at, e + at, b.to_string())) {
+        while let Some((s, e, b)) = elements(&out[at..], name).first().map(|(s, e, b)| (s + at, e + at, b.to_string()))
+        {
             let key = text(&b, "PathPattern").unwrap_or_default();
             let Some(f) = kept.get(&key) else {
                 at = e;
@@ -521,19 +522,28 @@ impl CloudFront {
                 let config = inner(body, "CachePolicyConfig").unwrap_or_default().to_string();
                 let name = name_of(&config);
                 if st.policies.values().any(|p| name_of(&p.config) == name) {
-                    return Some(error(409, "CachePolicyAlreadyExists", "A cache policy with this name already exists."));
+                    return Some(error(
+                        409,
+                        "CachePolicyAlreadyExists",
+                        "A cache policy with this name already exists.",
+                    ));
                 }
                 let id = format!("{:08x}-0000-4000-8000-{:012x}", st.counter + 1, st.counter + 1);
                 st.counter += 1;
                 let p = Policy { config, etag: st.next("ET"), modified: now_iso() };
-                let answer = format!("<?xml version=\"1.0\"?>{}", Self::policy_xml(&id, &p))
-                    .replacen("<CachePolicy>", &format!("<CachePolicy xmlns=\"{NS}\">"), 1);
+                let answer = format!("<?xml version=\"1.0\"?>{}", Self::policy_xml(&id, &p)).replacen(
+                    "<CachePolicy>",
+                    &format!("<CachePolicy xmlns=\"{NS}\">"),
+                    1,
+                );
                 let etag = p.etag.clone();
                 st.policies.insert(id.clone(), p);
-                Some(EmulatedResponse::ok("text/xml", answer).with_status(201).with_header("ETag", &etag).with_header(
-                    "Location",
-                    &format!("https://cloudfront.amazonaws.com{PREFIX}cache-policy/{id}"),
-                ))
+                Some(
+                    EmulatedResponse::ok("text/xml", answer)
+                        .with_status(201)
+                        .with_header("ETag", &etag)
+                        .with_header("Location", &format!("https://cloudfront.amazonaws.com{PREFIX}cache-policy/{id}")),
+                )
             }
             ("GET", []) => {
                 let custom = request.param("Type") != Some("managed");
@@ -541,12 +551,19 @@ impl CloudFront {
                     .policies
                     .iter()
                     .filter(|_| custom)
-                    .map(|(id, p)| format!("<CachePolicySummary><Type>custom</Type>{}</CachePolicySummary>", Self::policy_xml(id, p)))
+                    .map(|(id, p)| {
+                        format!(
+                            "<CachePolicySummary><Type>custom</Type>{}</CachePolicySummary>",
+                            Self::policy_xml(id, p)
+                        )
+                    })
                     .collect();
                 let n = if custom { st.policies.len() } else { 0 };
                 Some(EmulatedResponse::ok(
                     "text/xml",
-                    format!("<CachePolicyList xmlns=\"{NS}\"><MaxItems>100</MaxItems><Quantity>{n}</Quantity><Items>{items}</Items></CachePolicyList>"),
+                    format!(
+                        "<CachePolicyList xmlns=\"{NS}\"><MaxItems>100</MaxItems><Quantity>{n}</Quantity><Items>{items}</Items></CachePolicyList>"
+                    ),
                 ))
             }
             ("GET", [id]) => Some(match st.policies.get(*id) {
@@ -569,7 +586,11 @@ impl CloudFront {
                 let config = inner(body, "CachePolicyConfig").unwrap_or_default().to_string();
                 let name = name_of(&config);
                 if st.policies.iter().any(|(other, p)| other != id && name_of(&p.config) == name) {
-                    return Some(error(409, "CachePolicyAlreadyExists", "A cache policy with this name already exists."));
+                    return Some(error(
+                        409,
+                        "CachePolicyAlreadyExists",
+                        "A cache policy with this name already exists.",
+                    ));
                 }
                 let next = st.next("ET");
                 let current = st.policies.get(*id).map(|p| p.etag.clone());
@@ -587,7 +608,8 @@ impl CloudFront {
                 p.config = config;
                 p.etag = next.clone();
                 p.modified = now_iso();
-                let answer = Self::policy_xml(id, p).replacen("<CachePolicy>", &format!("<CachePolicy xmlns=\"{NS}\">"), 1);
+                let answer =
+                    Self::policy_xml(id, p).replacen("<CachePolicy>", &format!("<CachePolicy xmlns=\"{NS}\">"), 1);
                 Some(EmulatedResponse::ok("text/xml", answer).with_header("ETag", &next))
             }
             ("DELETE", [id]) => {
@@ -597,7 +619,11 @@ impl CloudFront {
                 }
                 if st.uses.values().any(|(policies, _)| policies.iter().any(|p| p == id)) {
                     st.served.in_use += 1;
-                    return Some(error(409, "CachePolicyInUse", "Cannot delete the cache policy because it is attached to one or more cache behaviors."));
+                    return Some(error(
+                        409,
+                        "CachePolicyInUse",
+                        "Cannot delete the cache policy because it is attached to one or more cache behaviors.",
+                    ));
                 }
                 st.policies.remove(*id);
                 Some(EmulatedResponse::ok("text/xml", "").with_status(204))
@@ -663,10 +689,12 @@ impl CloudFront {
                 let answer = Self::summary(&name, &f, false);
                 let etag = f.development.etag.clone();
                 st.functions.insert(name.clone(), f);
-                Some(EmulatedResponse::ok("text/xml", answer).with_status(201).with_header("ETag", &etag).with_header(
-                    "Location",
-                    &format!("https://cloudfront.amazonaws.com{PREFIX}function/{name}"),
-                ))
+                Some(
+                    EmulatedResponse::ok("text/xml", answer)
+                        .with_status(201)
+                        .with_header("ETag", &etag)
+                        .with_header("Location", &format!("https://cloudfront.amazonaws.com{PREFIX}function/{name}")),
+                )
             }
             ("GET", []) => {
                 let items: String = st
@@ -678,7 +706,9 @@ impl CloudFront {
                 let n = st.functions.values().filter(|f| !live || f.live.is_some()).count();
                 Some(EmulatedResponse::ok(
                     "text/xml",
-                    format!("<FunctionList xmlns=\"{NS}\"><MaxItems>100</MaxItems><Quantity>{n}</Quantity><Items>{items}</Items></FunctionList>"),
+                    format!(
+                        "<FunctionList xmlns=\"{NS}\"><MaxItems>100</MaxItems><Quantity>{n}</Quantity><Items>{items}</Items></FunctionList>"
+                    ),
                 ))
             }
             ("GET", [name]) => {
@@ -745,7 +775,11 @@ impl CloudFront {
                 let arn = f.arn.clone();
                 if st.uses.values().any(|(_, functions)| functions.contains(&arn)) {
                     st.served.in_use += 1;
-                    return Some(error(409, "FunctionInUse", "Cannot delete the function: it is associated with a distribution."));
+                    return Some(error(
+                        409,
+                        "FunctionInUse",
+                        "Cannot delete the function: it is associated with a distribution.",
+                    ));
                 }
                 st.functions.remove(*name);
                 Some(EmulatedResponse::ok("text/xml", "").with_status(204))
