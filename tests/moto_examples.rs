@@ -220,8 +220,11 @@ async fn database_example_lifecycle() {
 async fn frontend_example_lifecycle() {
     let mut s = Stack::new("frontend");
     // Through the proxy: moto 5.2.5 answers GetBucketVersioning in a shape the SDK cannot parse,
-    // and drops a distribution's origin access control when it is read back (see
-    // provision_testkit::emulate_s3 and emulate_cloudfront); the emulators answer as AWS does.
+    // drops a distribution's origin access control and function associations when it is read
+    // back, and has no cache policy API and no function update or publish (see
+    // provision_testkit::emulate_s3 and emulate_cloudfront); the emulators answer as AWS does,
+    // refusing to delete the cache policy or the function while the distribution still names
+    // them, so the destroy below also proves the distribution goes first.
     let proxy = FaultProxy::start(&s.moto.endpoint());
     proxy.set_rules(Rules::default().emulate(Arc::new(S3Answers)).emulate(Arc::new(CloudFront::new(2, 0, 0))));
     s.endpoint = Some(proxy.url());

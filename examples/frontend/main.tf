@@ -1,6 +1,7 @@
 # A static single-page frontend: a private, versioned, encrypted S3 bucket that only the CloudFront
-# distribution may read (origin access control), index.html uploaded by provision, 403/404 served
-# as the app's index (client-side routing), and an alarm on the distribution's 5xx rate sent to an
+# distribution may read (origin access control), index.html uploaded by provision, the app's routes
+# rewritten to its index by a CloudFront function (client-side routing; 403/404 also answer the
+# index), a cache policy of its own, and an alarm on the distribution's 5xx rate sent to an
 # SNS topic. Configuration for the app lives in SSM parameters.
 #
 # All of it is in the base layer: the nightly `destroy --layer runtime` leaves it alone.
@@ -81,6 +82,51 @@ resource "aws_cloudfront_origin_access_control" "site" {
   signing_protocol                  = "sigv4"
 }
 
+# What the cache key holds and how long objects stay cached: the app's assets are fingerprinted, so
+# Terraform's defaults (a day, at most a year) suit them, and nothing in the request varies the
+# answer but the compression the viewer accepts.
+resource "aws_cloudfront_cache_policy" "site" {
+  name        = "${var.name}-site"
+  comment     = "static assets of ${var.name}"
+  default_ttl = 86400
+  max_ttl     = 31536000
+  min_ttl     = 0
+
+  parameters_in_cache_key_and_forwarded_to_origin {
+    enable_accept_encoding_brotli = true
+    enable_accept_encoding_gzip   = true
+
+    cookies_config {
+      cookie_behavior = "none"
+    }
+    headers_config {
+      header_behavior = "none"
+    }
+    query_strings_config {
+      query_string_behavior = "none"
+    }
+  }
+}
+
+# Client-side routing: a request for one of the app's routes (`/orders/42`, `/settings/`) gets
+# index.html; files (`/assets/app.3f9c.js`) pass through. Runs on every viewer request.
+resource "aws_cloudfront_function" "spa_rewrite" {
+  name    = "${var.name}-spa-rewrite"
+  runtime = "cloudfront-js-2.0"
+  comment = "serves index.html for the app's routes"
+  publish = true
+  code    = <<-EOT
+    function handler(event) {
+      var request = event.request;
+      var last = request.uri.split('/').pop();
+      if (last === '' || last.indexOf('.') === -1) {
+        request.uri = '/index.html';
+      }
+      return request;
+    }
+  EOT
+}
+
 resource "aws_cloudfront_distribution" "site" {
   enabled             = true
   comment             = "${var.name} frontend"
@@ -99,12 +145,11 @@ resource "aws_cloudfront_distribution" "site" {
     allowed_methods        = ["GET", "HEAD"]
     cached_methods         = ["GET", "HEAD"]
     compress               = true
+    cache_policy_id        = aws_cloudfront_cache_policy.site.id
 
-    forwarded_values {
-      query_string = false
-      cookies {
-        forward = "none"
-      }
+    function_association {
+      event_type   = "viewer-request"
+      function_arn = aws_cloudfront_function.spa_rewrite.arn
     }
   }
 

@@ -2,8 +2,10 @@
 //! identities, cache policies, functions, and the `aws_cloudfront_cache_policy` lookup. A crate of
 //! its own so that editing it recompiles this crate and the provider, not every other service.
 
+mod cache_policy;
 mod cache_policy_data;
 mod distribution;
+mod function;
 mod oac;
 mod oai;
 mod util;
@@ -108,6 +110,8 @@ pub fn types(shared: &Arc<provision_aws_core::Context>) -> ServiceTypes {
             Arc::new(distribution::Distribution::new(ctx.clone())),
             Arc::new(oac::OriginAccessControl::new(ctx.clone())),
             Arc::new(oai::OriginAccessIdentity::new(ctx.clone())),
+            Arc::new(cache_policy::CachePolicyResource::new(ctx.clone())),
+            Arc::new(function::Function::new(ctx.clone())),
         ],
         data_sources: vec![Arc::new(cache_policy_data::CachePolicyLookup::new(ctx))],
     }
