@@ -11,6 +11,7 @@ mod layers;
 mod limits;
 mod plan;
 mod sensitive;
+mod targeting;
 
 use crate::{Cancel, Engine, Options, PlanRequest, Silent};
 use provision_config::{VariableInputs, load_files, render_diagnostics, resolve_variables};
