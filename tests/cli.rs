@@ -696,8 +696,7 @@ fn init_says_nothing_needs_initialising() {
 fn show_without_state_and_of_a_saved_plan() {
     let dir = example("basic");
     assert_eq!(text(&provision(dir.path(), &["show"]).stdout), "No state.\n");
-    let j: serde_json::Value =
-        serde_json::from_slice(&provision(dir.path(), &["show", "-json"]).stdout).expect("JSON");
+    let j: serde_json::Value = serde_json::from_slice(&provision(dir.path(), &["show", "-json"]).stdout).expect("JSON");
     assert_eq!(j, serde_json::json!({ "format_version": "1.0" }));
     let out = provision(dir.path(), &["plan", "-out=p.plan"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -707,7 +706,10 @@ fn show_without_state_and_of_a_saved_plan() {
     assert_eq!(j["format_version"], "1.0");
     let created: Vec<&str> =
         j["resource_changes"].as_array().expect("changes").iter().filter_map(|c| c["address"].as_str()).collect();
-    assert_eq!(created, vec!["aws_internet_gateway.main", "aws_subnet.public[0]", "aws_subnet.public[1]", "aws_vpc.main"]);
+    assert_eq!(
+        created,
+        vec!["aws_internet_gateway.main", "aws_subnet.public[0]", "aws_subnet.public[1]", "aws_vpc.main"]
+    );
     assert_eq!(j["resource_changes"][0]["change"]["actions"], serde_json::json!(["create"]));
     let out = provision(dir.path(), &["show", "p.plan"]);
     assert!(text(&out.stdout).contains("Plan: 4 to add, 0 to change, 0 to destroy."), "{}", text(&out.stdout));

@@ -235,8 +235,11 @@ async fn a_destroy_shows_nested_blocks_one_attribute_per_line() {
     assert!(plan.lines().all(|l| l.len() < 160), "no one-line blocks: {plan}");
     assert!(plan.contains("      - ingress "), "{plan}");
     assert!(plan.contains("          - {\n"), "{plan}");
-    assert!(plan.contains("              - from_port   = 443\n"), "{plan}");
-    assert!(plan.contains("              - cidr_blocks = [\n                  - \"0.0.0.0/0\",\n"), "{plan}");
+    let lines: Vec<&str> = plan.lines().collect();
+    let port = lines.iter().position(|l| l.starts_with("              - from_port ") && l.ends_with(" = 443"));
+    assert!(port.is_some(), "one attribute per line, at the block's depth: {plan}");
+    let cidrs = lines.iter().position(|l| l.starts_with("              - cidr_blocks ") && l.ends_with(" = ["));
+    assert_eq!(cidrs.map(|i| lines[i + 1]), Some("                  - \"0.0.0.0/0\","), "{plan}");
 }
 
 #[tokio::test]

@@ -419,8 +419,8 @@ pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
             // A word that is no long option and does not start like a short one (`-bogus`) is
             // reported by clap as `--bogus`, with its suggestion of a close name, rather than
             // as an unknown `-b`.
-            let unknown_word = name.len() > 1
-                && name.starts_with(|c: char| c.is_ascii_alphabetic() && !shorts.contains(&c));
+            let unknown_word =
+                name.len() > 1 && name.starts_with(|c: char| c.is_ascii_alphabetic() && !shorts.contains(&c));
             (longs.contains(name) || unknown_word).then(|| OsString::from(format!("-{s}")))
         });
         out.push(converted.unwrap_or(a));
@@ -472,7 +472,9 @@ mod tests {
 
     #[test]
     fn every_long_option_works_with_one_dash_and_unknown_ones_do_not() {
-        let c = parse("provision plan -target=aws_vpc.a -target aws_subnet.b --target=aws_subnet.c -replace=aws_vpc.a -lock=false -input=false -compact-warnings -parallelism=3");
+        let c = parse(
+            "provision plan -target=aws_vpc.a -target aws_subnet.b --target=aws_subnet.c -replace=aws_vpc.a -lock=false -input=false -compact-warnings -parallelism=3",
+        );
         let Command::Plan(p) = c.command else { panic!("plan") };
         assert_eq!(p.targeting.target, vec!["aws_vpc.a", "aws_subnet.b", "aws_subnet.c"]);
         assert_eq!(p.targeting.replace, vec!["aws_vpc.a"]);
@@ -492,11 +494,13 @@ mod tests {
         let args: Vec<OsString> = ["provision", "plan", "-bogus"].iter().map(OsString::from).collect();
         let err = Cli::try_parse_from(normalize(args)).expect_err("unknown");
         assert!(err.to_string().contains("unexpected argument '--bogus'"), "{err}");
-        let err = Cli::try_parse_from(normalize(["provision", "plan", "-taget=x"].iter().map(OsString::from).collect()))
-            .expect_err("unknown");
+        let err =
+            Cli::try_parse_from(normalize(["provision", "plan", "-taget=x"].iter().map(OsString::from).collect()))
+                .expect_err("unknown");
         assert!(err.to_string().contains("similar argument exists: '--target'"), "{err}");
-        let err = Cli::try_parse_from(normalize(["provision", "plan", "-input=true"].iter().map(OsString::from).collect()))
-            .expect_err("refused");
+        let err =
+            Cli::try_parse_from(normalize(["provision", "plan", "-input=true"].iter().map(OsString::from).collect()))
+                .expect_err("refused");
         assert!(err.to_string().contains("never prompts"), "{err}");
     }
 

@@ -343,10 +343,10 @@ fn scan(s: &str) -> Scan {
                 }
             }
             '{' | '[' | '(' => {
-                if let Some(d) = interp.last_mut() {
-                    if c == '{' {
-                        *d += 1;
-                    }
+                if c == '{'
+                    && let Some(d) = interp.last_mut()
+                {
+                    *d += 1;
                 }
                 bump(&mut out, 1);
             }

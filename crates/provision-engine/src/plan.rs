@@ -964,7 +964,9 @@ impl Walk<'_> {
                 // cannot move, so it is replaced.
                 force_replace(block, &config, &mut planned, vec!["provider".into()]);
             }
-            if prior_object.is_some() && self.replace.contains(&address) && !matches!(planned.action, Action::Replace(_))
+            if prior_object.is_some()
+                && self.replace.contains(&address)
+                && !matches!(planned.action, Action::Replace(_))
             {
                 // `-replace`: a new object although nothing about it changed.
                 force_replace(block, &config, &mut planned, vec![]);
@@ -1328,12 +1330,18 @@ impl Walk<'_> {
     fn check_addresses(&mut self, targets: &[Address], replace: &[Address]) {
         for t in targets {
             let configured = self.engine.module.resource(&t.resource()).is_some();
-            let recorded = self.state.resources.iter().any(|o| o.address == *t || (t.key.is_none() && t.same_resource(&o.address)));
+            let recorded = self
+                .state
+                .resources
+                .iter()
+                .any(|o| o.address == *t || (t.key.is_none() && t.same_resource(&o.address)));
             if !configured && !recorded {
                 let hint = self.suggest(t);
                 self.diags.push(
                     Diagnostic::error(format!("Invalid target {t}"))
-                        .note(format!("-target={t}: neither the configuration nor the state has a resource at this address"))
+                        .note(format!(
+                            "-target={t}: neither the configuration nor the state has a resource at this address"
+                        ))
                         .note(hint),
                 );
             }
@@ -1478,7 +1486,12 @@ impl Walk<'_> {
             }
             if mode == PlanMode::RefreshOnly {
                 // Outputs are recomputed from what AWS reports when the refreshed state is recorded.
-                out.push(OutputChange { name: name.clone(), before: before.clone(), after: before, sensitive: o.sensitive });
+                out.push(OutputChange {
+                    name: name.clone(),
+                    before: before.clone(),
+                    after: before,
+                    sensitive: o.sensitive,
+                });
                 continue;
             }
             let after = match eval(&o.value, &self.eval.scope, &InstanceCtx::default()) {

@@ -105,7 +105,9 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             PlanMode::Destroy => {
                 writeln!(out, "Destroying the {l} layer only ({n} resource{plural}); everything else stays.\n")
             }
-            PlanMode::Normal | PlanMode::RefreshOnly => writeln!(out, "Only the {l} layer is planned ({n} resource{plural}).\n"),
+            PlanMode::Normal | PlanMode::RefreshOnly => {
+                writeln!(out, "Only the {l} layer is planned ({n} resource{plural}).\n")
+            }
         };
     }
     if !changes.is_empty() {
@@ -180,7 +182,9 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
             None => "will be updated in-place".to_string(),
         },
         Action::Delete => "will be destroyed".to_string(),
-        Action::Replace(_) if c.reason == Some(Reason::ReplaceRequested) => "will be replaced, as requested".to_string(),
+        Action::Replace(_) if c.reason == Some(Reason::ReplaceRequested) => {
+            "will be replaced, as requested".to_string()
+        }
         Action::Replace(_) => "must be replaced".to_string(),
         Action::Read => "will be read during apply".to_string(),
         Action::NoOp => "is unchanged".to_string(),
@@ -245,7 +249,12 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
             }
             Action::Delete => {
                 if !b_null {
-                    rows.push((Tone::Remove, "-".into(), name.clone(), format!("{} -> null", render_old(&shown_b, 6, style))));
+                    rows.push((
+                        Tone::Remove,
+                        "-".into(),
+                        name.clone(),
+                        format!("{} -> null", render_old(&shown_b, 6, style)),
+                    ));
                 }
             }
             _ => {
@@ -457,11 +466,10 @@ fn seq_diff(before: &Value, after: &Value, indent: usize, style: Style) -> Optio
         // Not known yet (or no longer a list): the old elements, then what replaces them.
         return Some(format!("{} -> {}", render_old(before, indent, style), render_inline(after)));
     };
-    let a = Some(a);
     let mut s = String::from("[\n");
     let mut unchanged = 0;
     for e in &b {
-        if a.as_ref().is_some_and(|a| a.iter().any(|x| same(x, e))) {
+        if a.iter().any(|x| same(x, e)) {
             unchanged += 1;
         } else {
             let _ = writeln!(
@@ -472,7 +480,7 @@ fn seq_diff(before: &Value, after: &Value, indent: usize, style: Style) -> Optio
             );
         }
     }
-    for e in a.iter().flatten().filter(|x| !b.iter().any(|e| same(e, x))) {
+    for e in a.iter().filter(|x| !b.iter().any(|e| same(e, x))) {
         let _ = writeln!(
             s,
             "{pad}{} {},",

@@ -2,8 +2,8 @@
 //! report every failure. Ctrl-C stops new work and lets running operations finish and be recorded.
 
 use super::confirm;
-use crate::Status;
 use super::plan::{TARGET_APPLIED_WARNING, TARGET_WARNING, addresses, has_changes, request};
+use crate::Status;
 use crate::cli::{ApplyArgs, DestroyArgs, LockArgs};
 use crate::printer::Printer;
 use crate::saved_plan::SavedPlan;
@@ -74,12 +74,7 @@ pub async fn destroy(printer: &Printer, vars: Vec<VarSource>, args: DestroyArgs)
     status
 }
 
-async fn apply_saved(
-    printer: &Printer,
-    file: &Path,
-    parallelism: usize,
-    lock: &LockArgs,
-) -> Result<Status> {
+async fn apply_saved(printer: &Printer, file: &Path, parallelism: usize, lock: &LockArgs) -> Result<Status> {
     let saved = SavedPlan::load(file)?;
     let s = Session::load(printer, Vars::Saved(saved.variables.clone()), parallelism)?;
     if let Some(why) = saved.config_changes(&s.module) {

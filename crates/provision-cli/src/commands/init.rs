@@ -34,7 +34,8 @@ pub fn run(printer: &Printer, args: InitArgs) -> Result<Status> {
         format!("The state is kept in the local file {}.", backend.location())
     };
     let modules_line = if fetched == 0 {
-        "No modules to fetch and no provider plugins to download: provision talks to AWS through the SDK built into it.".to_string()
+        "No modules to fetch and no provider plugins to download: provision talks to AWS through the SDK built into it."
+            .to_string()
     } else {
         format!("Fetched {fetched} module{}.", if fetched == 1 { "" } else { "s" })
     };

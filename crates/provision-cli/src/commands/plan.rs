@@ -22,7 +22,9 @@ pub fn addresses(flag: &str, list: &[String]) -> Result<Vec<Address>> {
     list.iter()
         .map(|a| {
             a.parse::<Address>().map_err(|e| {
-                anyhow::anyhow!("-{flag}={a}: not a resource address ({e}); write e.g. aws_subnet.public or aws_subnet.public[0]")
+                anyhow::anyhow!(
+                    "-{flag}={a}: not a resource address ({e}); write e.g. aws_subnet.public or aws_subnet.public[0]"
+                )
             })
         })
         .collect()

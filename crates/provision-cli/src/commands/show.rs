@@ -32,7 +32,9 @@ fn schema(provider: &Providers, o: &ResourceObject) -> Option<Schema> {
 fn state_json(provider: &Providers, state: &State) -> serde_json::Value {
     provision_engine::json::state(state, |o| {
         schema(provider, o)
-            .map(|s| s.attributes.iter().filter(|a| a.sensitive).map(|a| vec![a.name.to_string()]).collect::<Vec<Path>>())
+            .map(|s| {
+                s.attributes.iter().filter(|a| a.sensitive).map(|a| vec![a.name.to_string()]).collect::<Vec<Path>>()
+            })
             .unwrap_or_default()
     })
 }
