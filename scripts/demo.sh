@@ -12,8 +12,11 @@ example="${1:-examples/network}"
 [[ -d "$example" ]] || { echo "error: no example directory $example" >&2; exit 1; }
 
 moto_server="$(scripts/install-moto.sh)"
-echo "building provision..."
-cargo build --locked --quiet -p provision-cli
+# Exactly the build scripts/test.sh makes (the workspace and its tests, the same features): the
+# tests that follow a demo compile nothing again. The first build compiles the AWS SDK and takes
+# a while (see README, "What the first build costs"); cargo shows its progress.
+echo "building provision (the first build compiles the AWS SDK: see README.md, \"What the first build costs\")..."
+cargo test --workspace --locked --no-run
 provision="$repo/target/debug/provision"
 
 work="$(mktemp -d)"

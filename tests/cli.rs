@@ -612,3 +612,179 @@ fn a_plan_file_is_private_even_over_an_existing_file() {
     assert_eq!(mode, 0o600, "the plan file's mode is {mode:o}");
     assert!(std::fs::read_to_string(&file).expect("read").contains("provision-plan"));
 }
+
+/// Terraform's flags, written as Terraform users write them, in one run: they parse and mean
+/// what they mean in Terraform.
+#[test]
+fn terraform_flags_work_with_one_dash() {
+    let dir = example("basic");
+    std::fs::write(dir.path().join("extra.tfvars"), "name = \"from-file\"\n").expect("tfvars");
+    let out = provision(
+        dir.path(),
+        &[
+            "plan",
+            "-input=false",
+            "-compact-warnings",
+            "-parallelism=4",
+            "-refresh=true",
+            "-lock=false",
+            "-no-color",
+            "-var-file=extra.tfvars",
+            "-var",
+            "subnet_count=1",
+            "-out=first.plan",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(plan.contains("\"from-file\"") && plan.contains("Plan: 3 to add"), "{plan}");
+    assert!(dir.path().join("first.plan").exists());
+    assert!(!dir.path().join(".provision.tfstate.lock").exists());
+
+    // Unknown single-dash words still get clap's error.
+    let out = provision(dir.path(), &["plan", "-bogus"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("unexpected argument '--bogus'"), "{}", text(&out.stderr));
+    // A short flag stays a short flag.
+    assert!(provision(dir.path(), &["-vv", "validate"]).status.success());
+}
+
+#[test]
+fn input_true_is_refused_and_input_false_never_asks() {
+    let dir = example("basic");
+    let out = provision(dir.path(), &["plan", "-input=true"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("provision never prompts for variable values"), "{}", text(&out.stderr));
+    // An apply that would ask for confirmation fails instead, before any AWS call.
+    let out = provision(dir.path(), &["apply", "-input=false"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("-input=false forbids asking: add -auto-approve"), "{}", text(&out.stderr));
+    assert!(!dir.path().join("provision.tfstate").exists());
+    // A variable without a value is an error, never a prompt.
+    std::fs::write(dir.path().join("more.tf"), "variable \"owner\" {\n  type = string\n}\n").expect("write");
+    let out = provision(dir.path(), &["plan", "-input=false"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("owner"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn target_and_replace_addresses_are_checked_before_anything_runs() {
+    let dir = example("basic");
+    let out = provision(dir.path(), &["plan", "-target=aws_vpc.mian"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("Invalid target aws_vpc.mian") && err.contains("aws_vpc.main"), "{err}");
+    let out = provision(dir.path(), &["plan", "-replace=aws_subnet.public[5]"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("Invalid replace address aws_subnet.public[5]"), "{err}");
+    assert!(err.contains("aws_subnet.public[0], aws_subnet.public[1]"), "{err}");
+    let out = provision(dir.path(), &["plan", "-target=not an address"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("-target=not an address: not a resource address"), "{}", text(&out.stderr));
+    // -target on an empty state: the target and what it depends on.
+    let out = provision(dir.path(), &["plan", "-target", "aws_internet_gateway.main"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{}", text(&out.stdout));
+    let out = provision(dir.path(), &["plan", "-target=aws_vpc.main", "--layer=base"]);
+    assert_eq!(out.status.code(), Some(1), "-target and --layer do not mix");
+}
+
+#[test]
+fn init_says_nothing_needs_initialising() {
+    let dir = example("basic");
+    let out = provision(dir.path(), &["init", "-input=false"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    insta::assert_snapshot!(text(&out.stdout));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("main.tf"), "resource \"aws_vpc\" \"x\" {\n  cidr_block = \n}\n").expect("write");
+    let out = provision(dir.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(1), "a configuration that cannot be read fails init");
+}
+
+#[test]
+fn show_without_state_and_of_a_saved_plan() {
+    let dir = example("basic");
+    assert_eq!(text(&provision(dir.path(), &["show"]).stdout), "No state.\n");
+    let j: serde_json::Value = serde_json::from_slice(&provision(dir.path(), &["show", "-json"]).stdout).expect("JSON");
+    assert_eq!(j, serde_json::json!({ "format_version": "1.0" }));
+    let out = provision(dir.path(), &["plan", "-out=p.plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = provision(dir.path(), &["show", "-json", "p.plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(j["format_version"], "1.0");
+    let created: Vec<&str> =
+        j["resource_changes"].as_array().expect("changes").iter().filter_map(|c| c["address"].as_str()).collect();
+    assert_eq!(
+        created,
+        vec!["aws_internet_gateway.main", "aws_subnet.public[0]", "aws_subnet.public[1]", "aws_vpc.main"]
+    );
+    assert_eq!(j["resource_changes"][0]["change"]["actions"], serde_json::json!(["create"]));
+    let out = provision(dir.path(), &["show", "p.plan"]);
+    assert!(text(&out.stdout).contains("Plan: 4 to add, 0 to change, 0 to destroy."), "{}", text(&out.stdout));
+}
+
+/// Every directory of `examples/` and of the test configurations is formatted as `fmt` (and
+/// `terraform fmt`) wants it: `fmt -check` changes nothing and succeeds.
+#[test]
+fn fmt_check_passes_on_every_example_and_fixture() {
+    let mut dirs: Vec<PathBuf> = vec![];
+    for parent in ["examples", "tests/fixtures", "tests/valid"] {
+        dirs.extend(std::fs::read_dir(root().join(parent)).expect("dir").flatten().map(|e| e.path()));
+    }
+    // Not HCL at all, on purpose.
+    dirs.retain(|d| !d.ends_with("malformed_hcl"));
+    dirs.sort();
+    assert!(dirs.len() > 10);
+    for d in dirs {
+        let out = provision(&d, &["fmt", "-check", "-recursive"]);
+        assert_eq!(out.status.code(), Some(0), "{}: {}{}", d.display(), text(&out.stdout), text(&out.stderr));
+    }
+}
+
+#[test]
+fn fmt_puts_back_the_canonical_layout_and_keeps_comments() {
+    let dir = example("network");
+    let mut originals = vec![];
+    for e in std::fs::read_dir(dir.path()).expect("ls").flatten() {
+        let original = std::fs::read_to_string(e.path()).expect("read");
+        // Every indent and every alignment gone.
+        let messed: String = original
+            .lines()
+            .map(|l| {
+                let l = l.trim_start();
+                match l.split_once(" = ") {
+                    Some((k, v)) if !l.starts_with('#') => format!("{}={v}\n", k.trim_end()),
+                    _ => format!("{l}\n"),
+                }
+            })
+            .collect();
+        std::fs::write(e.path(), &messed).expect("write");
+        originals.push((e.path(), original, messed));
+    }
+    let out = provision(dir.path(), &["fmt", "-check"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("main.tf"), "the files are listed: {}", text(&out.stdout));
+    let out = provision(dir.path(), &["fmt", "-diff"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("+++ new/main.tf"), "{}", text(&out.stdout));
+    for (path, original, messed) in &originals {
+        assert_ne!(original, messed);
+        assert_eq!(&std::fs::read_to_string(path).expect("read"), original, "{}", path.display());
+    }
+    let out = provision(dir.path(), &["fmt", "-check"]);
+    assert_eq!(out.status.code(), Some(0), "idempotent: {}", text(&out.stdout));
+}
+
+/// Each command lists its own options first and the global ones under their own heading.
+#[test]
+fn help_puts_a_commands_own_options_first() {
+    let out = provision(Path::new("."), &["plan", "--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    let own = help.find("--out").expect("own option");
+    let global = help.find("Global options:").expect("global heading");
+    assert!(own < global && help.find("--directory").expect("global option") > global, "{help}");
+    insta::assert_snapshot!(help);
+}

@@ -4,6 +4,7 @@
 mod backend_config;
 mod cli;
 mod commands;
+mod hclfmt;
 mod interrupt;
 mod printer;
 mod saved_plan;
@@ -21,6 +22,8 @@ pub enum Status {
     Error = 1,
     /// `plan --detailed-exitcode` found changes.
     Changes = 2,
+    /// `fmt -check` found a file that is not formatted (Terraform's 3).
+    Unformatted = 3,
 }
 
 impl From<Status> for ExitCode {

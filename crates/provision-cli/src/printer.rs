@@ -25,6 +25,8 @@ struct Inner {
     color_err: bool,
     /// Progress goes to stderr (when stdout carries JSON).
     progress_to_stderr: AtomicBool,
+    /// `-compact-warnings`: warnings as their first line only.
+    compact_warnings: AtomicBool,
     /// Whether progress may redraw lines in place (its stream is a terminal).
     live: bool,
     /// The running operations' lines, while any are drawn.
@@ -76,6 +78,7 @@ impl Printer {
                 color_out: allowed && std::io::stdout().is_terminal(),
                 color_err: allowed && std::io::stderr().is_terminal(),
                 progress_to_stderr: AtomicBool::new(false),
+                compact_warnings: AtomicBool::new(false),
                 live: std::io::stdout().is_terminal() && !dumb,
                 bars: Mutex::new(None),
                 timings: Mutex::new(vec![]),
@@ -188,9 +191,31 @@ impl Printer {
         self.above_bars(|| eprintln!("{} {msg}", paint(self.inner.color_err, yellow(), "Warning:")));
     }
 
-    /// Diagnostics with file:line:col and the source line, on stderr.
+    /// `-compact-warnings` from now on: a warning shows its summary only.
+    pub fn compact_warnings(&self) {
+        self.inner.compact_warnings.store(true, Ordering::SeqCst);
+    }
+
+    /// A warning of several paragraphs (its first line the summary): whole, or with
+    /// `-compact-warnings` its summary only.
+    pub fn warn_block(&self, msg: &str) {
+        if self.inner.compact_warnings.load(Ordering::SeqCst) {
+            self.warn(msg.lines().next().unwrap_or(msg));
+        } else {
+            self.warn(&format!("{msg}\n"));
+        }
+    }
+
+    /// Diagnostics with file:line:col and the source line, on stderr. With `-compact-warnings`
+    /// and no errors among them, each warning is one line (its summary).
     pub fn diagnostics(&self, d: &Diagnostics, sources: &Sources) {
         if d.is_empty() {
+            return;
+        }
+        if self.inner.compact_warnings.load(Ordering::SeqCst) && !d.has_errors() {
+            for w in d.0.iter() {
+                self.warn(&w.summary);
+            }
             return;
         }
         eprint!("{}", render_diagnostics(d, sources));

@@ -47,6 +47,12 @@ pub struct SavedPlan {
     /// The layer the plan covers (`--layer`), when it covers one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<Layer>,
+    /// `-target` addresses the plan was made with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// `-replace` addresses the plan was made with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace: Vec<String>,
     pub state: StateRef,
     /// SHA-256 of every `.tf` file, by name.
     pub config: BTreeMap<String, String>,
@@ -83,13 +89,26 @@ fn changes(plan: &Plan) -> Vec<SavedChange> {
 }
 
 /// Writes the plan file (mode 0600).
-pub fn save(path: &Path, s: &Session, run: &PlannedRun, state: &State, state_existed: bool) -> Result<()> {
+pub fn save(
+    path: &Path,
+    s: &Session,
+    run: &PlannedRun,
+    state: &State,
+    state_existed: bool,
+    targeting: &crate::cli::Targeting,
+) -> Result<()> {
     let saved = SavedPlan {
         format: MARKER.into(),
         format_version: VERSION,
         provision_version: env!("CARGO_PKG_VERSION").into(),
-        mode: if run.plan.mode == PlanMode::Destroy { "destroy".into() } else { "normal".into() },
+        mode: match run.plan.mode {
+            PlanMode::Destroy => "destroy".into(),
+            PlanMode::RefreshOnly => "refresh-only".into(),
+            PlanMode::Normal => "normal".into(),
+        },
         layer: run.plan.layer,
+        targets: targeting.target.clone(),
+        replace: targeting.replace.clone(),
         state: StateRef { lineage: state_existed.then(|| state.lineage.clone()), serial: state.serial },
         config: digests(&s.module),
         variables: s.engine.variables.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
@@ -145,7 +164,35 @@ impl SavedPlan {
     }
 
     pub fn mode(&self) -> PlanMode {
-        if self.mode == "destroy" { PlanMode::Destroy } else { PlanMode::Normal }
+        match self.mode.as_str() {
+            "destroy" => PlanMode::Destroy,
+            "refresh-only" => PlanMode::RefreshOnly,
+            _ => PlanMode::Normal,
+        }
+    }
+
+    /// The request that makes the same plan again: the recorded mode, layer, targets and
+    /// replacements, against the recorded refreshed objects and data source results.
+    pub fn request(&self) -> Result<provision_engine::PlanRequest> {
+        let mut r = provision_engine::PlanRequest::of(self.mode())
+            .with_layer(self.layer())
+            .with_targets(self.targets()?)
+            .with_replace(self.replace()?);
+        r.refresh = false;
+        r.saved = Some(provision_engine::SavedInputs {
+            data: self.data(),
+            refreshed: Some(self.refreshed.clone()),
+            plan_time: self.plan_time(),
+        });
+        Ok(r)
+    }
+
+    pub fn targets(&self) -> Result<Vec<Address>> {
+        crate::commands::addresses("target", &self.targets)
+    }
+
+    pub fn replace(&self) -> Result<Vec<Address>> {
+        crate::commands::addresses("replace", &self.replace)
     }
 
     pub fn layer(&self) -> Option<Layer> {

@@ -20,6 +20,8 @@ pub struct Settings {
     pub env: String,
     pub backend_config: Vec<String>,
     pub lock_lease: Duration,
+    /// False with `-input=false`: nothing may be asked on the terminal.
+    pub input: bool,
 }
 
 static SETTINGS: OnceLock<Settings> = OnceLock::new();
@@ -39,7 +41,13 @@ fn settings() -> Settings {
         env: "default".into(),
         backend_config: vec![],
         lock_lease: Duration::from_secs(180),
+        input: true,
     })
+}
+
+/// False with `-input=false`: a question provision would ask is an error instead.
+pub fn input_allowed() -> bool {
+    settings().input
 }
 
 /// An error already shown to the user (diagnostics were printed); the command just fails.
@@ -243,8 +251,8 @@ impl Session {
         Ok(Session { printer: printer.clone(), provider, module, engine, backend })
     }
 
-    pub async fn lock(&self, operation: &str, timeout: Duration) -> Result<Lock> {
-        take_lock(&self.printer, self.backend.as_ref(), operation, timeout).await
+    pub async fn lock(&self, operation: &str, args: &crate::cli::LockArgs) -> Result<Lock> {
+        lock_as_asked(&self.printer, self.backend.as_ref(), operation, args).await
     }
 
     /// The state, or a new empty one (not written until something is recorded).
@@ -278,6 +286,34 @@ pub async fn take_lock(printer: &Printer, backend: &dyn Backend, operation: &str
         printer.warn(&takeover.to_string());
     }
     Ok(lock)
+}
+
+/// The state lock as the command line asks: taken (the default), or with `-lock=false` not taken,
+/// which a remote backend refuses unless `--force-no-lock` (other runs and CI jobs share it).
+pub async fn lock_as_asked(
+    printer: &Printer,
+    backend: &dyn Backend,
+    operation: &str,
+    args: &crate::cli::LockArgs,
+) -> Result<Lock> {
+    if args.lock {
+        return take_lock(printer, backend, operation, args.lock_timeout).await;
+    }
+    let location = backend.location();
+    if is_remote(backend) && !args.force_no_lock {
+        anyhow::bail!(
+            "-lock=false is refused for the remote state {location}: other runs and CI jobs share it, and without the lock two of them can overwrite each other's state. Clear a stuck lock with `provision state force-unlock ID`, or add --force-no-lock if you are certain no other run uses this state now"
+        );
+    }
+    if is_remote(backend) {
+        printer.warn(&format!("-lock=false --force-no-lock: {location} is not locked; another run writing it now would lose its changes or this one's"));
+    }
+    Ok(Lock::None(Box::new(provision_state::LockInfo::new(operation, Path::new(&location)))))
+}
+
+/// True for a state kept away from this machine (S3), which other runs may share.
+pub fn is_remote(backend: &dyn Backend) -> bool {
+    backend.location().starts_with("s3://")
 }
 
 /// Releases the lock at the end of a command; a failure is only a warning (the lease runs out).

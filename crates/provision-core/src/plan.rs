@@ -57,6 +57,8 @@ pub enum Reason {
     ReadDeferred,
     /// The object's create stopped between its calls (a crash, a failure); the update finishes it.
     Unfinished,
+    /// The replacement was asked for (`-replace=ADDRESS`), not caused by a change.
+    ReplaceRequested,
 }
 
 /// The planned change of one resource instance.
@@ -116,6 +118,9 @@ pub struct OutputChange {
 pub enum PlanMode {
     Normal,
     Destroy,
+    /// `-refresh-only`: read every object and record what AWS reports, with no AWS write; changes
+    /// made outside provision are shown (as drift) and kept, not undone.
+    RefreshOnly,
 }
 
 /// Everything a run will do.

@@ -107,16 +107,6 @@ pub fn plan_instance(
     }
 
     if !replace_paths.is_empty() {
-        // A new object: what AWS chose for the old one (a name generated from `name_prefix`) is
-        // not what it chooses for the new one.
-        for a in &schema.attributes {
-            if a.mode == AttrMode::OptionalComputed
-                && config.get(a.name).is_none_or(Value::is_null)
-                && a.default.is_none()
-            {
-                proposed.insert(a.name.to_string(), Value::Unknown);
-            }
-        }
         let order = if lifecycle.create_before_destroy {
             ReplaceOrder::CreateBeforeDestroy
         } else {
@@ -124,7 +114,7 @@ pub fn plan_instance(
         };
         return Planned {
             action: Action::Replace(order),
-            after: with_computed(schema, proposed, None),
+            after: replacement(schema, config, proposed),
             replace_paths,
             new_revision: false,
         };
@@ -149,6 +139,21 @@ pub fn plan_instance(
         }
     }
     Planned { action: if changed { Action::Update } else { Action::NoOp }, after, replace_paths, new_revision }
+}
+
+/// The planned value of the new object of a replacement, from the planned attributes of the
+/// object it replaces: whatever AWS chose for the old object and the configuration does not set
+/// (a name generated from `name_prefix`, an id, an ARN, an address it picked) is unknown until
+/// the new object exists, unless the type knows it from the arguments
+/// ([`Schema::plan_computed`]). A plan must never show such a value as staying.
+pub fn replacement(schema: &Schema, config: &Attrs, mut planned: Attrs) -> Attrs {
+    for a in &schema.attributes {
+        if a.mode == AttrMode::OptionalComputed && config.get(a.name).is_none_or(Value::is_null) && a.default.is_none()
+        {
+            planned.insert(a.name.to_string(), Value::Unknown);
+        }
+    }
+    with_computed(schema, planned, None)
 }
 
 fn ignored(ic: &IgnoreChanges, name: &str) -> bool {

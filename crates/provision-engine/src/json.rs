@@ -62,6 +62,7 @@ fn change(c: &ResourceChange) -> J {
         Reason::Deposed => "delete_because_deposed",
         Reason::ReadDeferred => "read_because_config_unknown",
         Reason::Unfinished => "update_because_create_unfinished",
+        Reason::ReplaceRequested => "replace_by_request",
     });
     let mut m = json!({
         "address": c.address.to_string(),
@@ -126,7 +127,11 @@ pub fn plan(plan: &Plan) -> J {
         .collect();
     json!({
         "format_version": "1.0",
-        "mode": if plan.mode == PlanMode::Destroy { "destroy" } else { "normal" },
+        "mode": match plan.mode {
+            PlanMode::Destroy => "destroy",
+            PlanMode::RefreshOnly => "refresh-only",
+            PlanMode::Normal => "normal",
+        },
         "layer": plan.layer.map(|l| l.as_str()),
         "changes_outside_layer": plan.outside_layer,
         "resource_changes": plan.changes.iter().map(change).collect::<Vec<_>>(),
@@ -146,5 +151,71 @@ pub fn plan(plan: &Plan) -> J {
         "forgotten": plan.forgotten.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "summary": { "add": s.add, "change": s.change, "destroy": s.destroy },
         "has_changes": plan.has_changes(),
+    })
+}
+
+/// The state as `terraform show -json` prints it: `format_version`, then `values` with the
+/// outputs and `root_module.resources[]` (`address`, `mode`, `type`, `name`, `index`,
+/// `provider_name`, `values`, `sensitive_values`). `sensitive(object)` gives the paths to hide
+/// besides those recorded in the state (what the type's schema calls sensitive); hidden values
+/// are null, and `sensitive_values` says where, as in a plan.
+pub fn state(
+    state: &provision_core::state::State,
+    sensitive: impl Fn(&provision_core::state::ResourceObject) -> Vec<provision_core::value::Path>,
+) -> J {
+    let resources: Vec<J> = state
+        .resources
+        .iter()
+        .map(|o| {
+            let mut attrs = o.attributes.clone();
+            let mut paths = sensitive(o);
+            paths.extend(o.sensitive_attributes.iter().cloned());
+            provision_core::value::mark_paths(&mut attrs, &paths);
+            let (values, _, sensitive_values) = self::attrs(&Some(attrs));
+            let index = match &o.address.key {
+                Some(InstanceKey::Index(i)) => json!(i),
+                Some(InstanceKey::Key(k)) => json!(k),
+                None => J::Null,
+            };
+            let mut m = json!({
+                "address": o.address.to_string(),
+                "mode": if o.address.mode == Mode::Data { "data" } else { "managed" },
+                "type": o.address.type_name,
+                "name": o.address.name,
+                "provider_name": format!("registry.terraform.io/hashicorp/{}", o.provider.name),
+                "schema_version": 0,
+                "values": values,
+                "sensitive_values": sensitive_values,
+                "layer": o.layer.as_str(),
+            });
+            if o.address.key.is_some() {
+                m["index"] = index;
+            }
+            if let Some(d) = &o.deposed {
+                m["deposed_key"] = json!(d);
+            }
+            if !o.dependencies.is_empty() {
+                m["depends_on"] = json!(o.dependencies.iter().map(|d| d.to_string()).collect::<Vec<_>>());
+            }
+            m
+        })
+        .collect();
+    let outputs: Map<String, J> = state
+        .outputs
+        .iter()
+        .map(|(k, o)| {
+            let value = if o.sensitive { J::Null } else { o.value.clone() };
+            (k.clone(), json!({ "sensitive": o.sensitive, "value": value }))
+        })
+        .collect();
+    json!({
+        "format_version": "1.0",
+        "provision_version": state.provision_version,
+        "serial": state.serial,
+        "lineage": state.lineage,
+        "values": {
+            "outputs": outputs,
+            "root_module": { "resources": resources },
+        },
     })
 }

@@ -40,15 +40,39 @@ pub struct PlanRequest {
     /// Plan one layer only: changes to resources in other layers are left out (and resources that
     /// depend on the layer are included, since they are in it).
     pub layer: Option<Layer>,
+    /// `-target`: plan only these resources (or instances) and what they depend on; in destroy
+    /// mode, these and what depends on them. Empty: everything.
+    pub targets: Vec<Address>,
+    /// `-replace`: instances to replace even though nothing about them changed.
+    pub replace: Vec<Address>,
 }
 
 impl PlanRequest {
     pub fn normal() -> Self {
-        PlanRequest { mode: PlanMode::Normal, refresh: true, saved: None, layer: None }
+        PlanRequest::of(PlanMode::Normal)
     }
 
     pub fn destroy() -> Self {
-        PlanRequest { mode: PlanMode::Destroy, refresh: true, saved: None, layer: None }
+        PlanRequest::of(PlanMode::Destroy)
+    }
+
+    /// `-refresh-only`: record what AWS reports, change nothing.
+    pub fn refresh_only() -> Self {
+        PlanRequest::of(PlanMode::RefreshOnly)
+    }
+
+    pub fn of(mode: PlanMode) -> Self {
+        PlanRequest { mode, refresh: true, saved: None, layer: None, targets: vec![], replace: vec![] }
+    }
+
+    pub fn with_targets(mut self, targets: Vec<Address>) -> Self {
+        self.targets = targets;
+        self
+    }
+
+    pub fn with_replace(mut self, replace: Vec<Address>) -> Self {
+        self.replace = replace;
+        self
     }
 
     pub fn with_layer(mut self, layer: Option<Layer>) -> Self {
@@ -184,8 +208,17 @@ impl Engine {
             }
         }
         let mut walk = self.walker(&refreshed, state, request.saved.as_ref(), request.layer, false);
+        // A destroy takes the targets and what depends on them (found in `destroy`); any other
+        // plan, the targets and what they depend on.
+        walk.targets = (!request.targets.is_empty()).then(|| match request.mode {
+            PlanMode::Destroy => request.targets.iter().cloned().collect(),
+            _ => self.targets(&request.targets),
+        });
+        walk.replace = request.replace.iter().cloned().collect();
+        walk.refresh_only = request.mode == PlanMode::RefreshOnly;
+        walk.check_addresses(&request.targets, &request.replace);
         match request.mode {
-            PlanMode::Normal => {
+            PlanMode::Normal | PlanMode::RefreshOnly => {
                 walk.walk().await;
                 walk.relations();
             }
@@ -202,6 +235,7 @@ impl Engine {
             }
         }
         walk.orphans(request.mode);
+        walk.unmatched_replace();
         walk.prevent_destroy();
         walk.attach_destroy_args();
         if !walk.diags.has_errors() {
@@ -349,7 +383,27 @@ impl Engine {
             oversized: BTreeSet::new(),
             failed: BTreeSet::new(),
             destroy_args: BTreeMap::new(),
+            targets: None,
+            replace: BTreeSet::new(),
+            refresh_only: false,
         }
+    }
+
+    /// What `-target` covers in a normal plan: each target (a whole resource, or one instance)
+    /// and every resource it depends on, directly or through locals and variables.
+    fn targets(&self, targets: &[Address]) -> BTreeSet<Address> {
+        let mut out = BTreeSet::new();
+        for t in targets {
+            out.insert(t.clone());
+            let id = ObjectId::Resource(t.resource());
+            let mut stack: Vec<Address> = self.graph.resource_deps(&id).into_iter().collect();
+            while let Some(d) = stack.pop() {
+                if out.insert(d.clone()) {
+                    stack.extend(self.graph.resource_deps(&ObjectId::Resource(d)));
+                }
+            }
+        }
+        out
     }
 
     /// Reads every object in state, one batched call per resource type, all types at once.
@@ -497,7 +551,7 @@ impl Engine {
 
 /// Turns a planned change into a replacement because of `paths`: the new object's computed
 /// attributes are unknown until it exists.
-fn force_replace(block: &ResourceBlock, planned: &mut diff::Planned, paths: Vec<String>) {
+fn force_replace(block: &ResourceBlock, config: &Attrs, planned: &mut diff::Planned, paths: Vec<String>) {
     let order = if block.lifecycle.create_before_destroy {
         provision_core::plan::ReplaceOrder::CreateBeforeDestroy
     } else {
@@ -505,11 +559,8 @@ fn force_replace(block: &ResourceBlock, planned: &mut diff::Planned, paths: Vec<
     };
     planned.action = Action::Replace(order);
     planned.replace_paths = paths;
-    for a in &block.schema.attributes {
-        if a.mode == provision_core::AttrMode::Computed && !(block.schema.taggable && a.name == "tags_all") {
-            planned.after.insert(a.name.to_string(), Value::Unknown);
-        }
-    }
+    planned.new_revision = false;
+    planned.after = diff::replacement(&block.schema, config, std::mem::take(&mut planned.after));
 }
 
 /// True when a change made outside provision touches what the configuration manages. Computed
@@ -569,6 +620,17 @@ struct Walk<'a> {
     /// For each configured instance: the configuration's values of the arguments that only
     /// matter at destroy ([`provision_core::AttributeSchema::at_destroy`]).
     destroy_args: BTreeMap<Address, Attrs>,
+    /// `-target`: the resources (whole, or single instances) the plan covers; `None`: all.
+    targets: Option<BTreeSet<Address>>,
+    /// `-replace`: instances replaced although nothing changed.
+    replace: BTreeSet<Address>,
+    /// `-refresh-only`: every object stays as AWS reports it.
+    refresh_only: bool,
+}
+
+/// True when `address` is one of `set`, or an instance of a resource in `set`.
+fn covered(set: &BTreeSet<Address>, address: &Address) -> bool {
+    set.contains(address) || set.contains(&address.resource())
 }
 
 const COUNT_UNKNOWN: &str = "the count depends on values that are only known after apply; it must be known when planning (use values from variables and data sources)";
@@ -792,6 +854,22 @@ impl Walk<'_> {
         self.offline && self.engine.graph.depends_on_data(&ObjectId::Resource(block.address.clone()))
     }
 
+    /// Offline, a block whose instances are not known (its `count` or `for_each` comes from a
+    /// data source) is still checked: every argument whose value needs neither AWS nor the
+    /// instance (`count.index`, `each`) is evaluated and checked against its type and validator,
+    /// as `plan` would for each instance. An argument that uses the instance is left to `plan`.
+    fn check_unexpanded(&mut self, block: &ResourceBlock) {
+        let each = block.for_each.as_ref().map(|_| (Value::Unknown, Value::Unknown));
+        let ctx = InstanceCtx { count_index: None, each };
+        if let Err(d) = eval_body(&block.body, &block.schema, &self.eval.scope, &ctx) {
+            for d in d.0 {
+                if d.summary != "Reference to \"count\" in non-counted context" {
+                    self.diags.push(d);
+                }
+            }
+        }
+    }
+
     /// The block's instances; when it has none, its (empty) value is put in scope, and when they
     /// cannot be known, it is unknown (the error is in the diagnostics).
     fn instances(&mut self, block: &ResourceBlock) -> Option<Vec<(Option<InstanceKey>, InstanceCtx)>> {
@@ -827,7 +905,12 @@ impl Walk<'_> {
     }
 
     fn resource(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
-        let Some(instances) = self.instances(block) else { return };
+        let Some(instances) = self.instances(block) else {
+            if self.unknown_offline(block) {
+                self.check_unexpanded(block);
+            }
+            return;
+        };
         let layer = self.engine.layer_info(&block.address).cloned();
         let mut in_layer = layer.as_ref().is_none_or(|l| self.in_layer(l));
         // An object that refers weakly to objects of the planned layer (an alias record to a
@@ -907,7 +990,14 @@ impl Walk<'_> {
             {
                 // The object lives under another provider configuration (another region): it
                 // cannot move, so it is replaced.
-                force_replace(block, &mut planned, vec!["provider".into()]);
+                force_replace(block, &config, &mut planned, vec!["provider".into()]);
+            }
+            if prior_object.is_some()
+                && self.replace.contains(&address)
+                && !matches!(planned.action, Action::Replace(_))
+            {
+                // `-replace`: a new object although nothing about it changed.
+                force_replace(block, &config, &mut planned, vec![]);
             }
             let destroy_args: Attrs = block
                 .schema
@@ -952,9 +1042,11 @@ impl Walk<'_> {
             if unfinished && planned.action == Action::NoOp {
                 planned.action = Action::Update;
             }
-            if !in_layer {
-                // Outside the planned layer: the object stays as it is, and is what others see.
-                if planned.action.is_change() {
+            let targeted = self.targets.as_ref().is_none_or(|t| covered(t, &address));
+            if !in_layer || !targeted || self.refresh_only {
+                // Outside the planned layer (or the targets, or a refresh-only plan): the object
+                // stays as it is, and is what others see.
+                if planned.action.is_change() && !in_layer {
                     self.outside_layer += 1;
                 }
                 self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
@@ -980,8 +1072,10 @@ impl Walk<'_> {
                 }
                 continue;
             }
-            self.release_replaced(block, &deps, &mut planned);
-            let reason = if prior.is_none() && self.original_current.contains(&address) {
+            self.release_replaced(block, &config, &deps, &mut planned);
+            let reason = if prior.is_some() && self.replace.contains(&address) {
+                Some(Reason::ReplaceRequested)
+            } else if prior.is_none() && self.original_current.contains(&address) {
                 Some(Reason::DeletedOutside)
             } else if unfinished && planned.action == Action::Update {
                 Some(Reason::Unfinished)
@@ -1058,7 +1152,13 @@ impl Walk<'_> {
 
     /// An in-place update that keeps an object in use which is being replaced destroy-first
     /// (the old object could never be deleted) becomes a replacement.
-    fn release_replaced(&self, block: &ResourceBlock, deps: &BTreeSet<Address>, planned: &mut diff::Planned) {
+    fn release_replaced(
+        &self,
+        block: &ResourceBlock,
+        config: &Attrs,
+        deps: &BTreeSet<Address>,
+        planned: &mut diff::Planned,
+    ) {
         if planned.action != Action::Update {
             return;
         }
@@ -1079,7 +1179,7 @@ impl Walk<'_> {
         if holding.is_empty() {
             return;
         }
-        force_replace(block, planned, holding);
+        force_replace(block, config, planned, holding);
     }
 
     async fn data_source(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
@@ -1158,6 +1258,14 @@ impl Walk<'_> {
     /// them only through weak arguments (a DNS alias to a load balancer).
     fn destroy(&mut self) {
         let mut doomed: BTreeSet<Address> = BTreeSet::new();
+        // With targets: the targeted objects (whole resources or single instances) and, below,
+        // everything recorded as depending on them.
+        let mut doomed_instances: BTreeSet<Address> = BTreeSet::new();
+        if let Some(t) = &self.targets {
+            doomed_instances =
+                self.state.resources.iter().filter(|o| covered(t, &o.address)).map(|o| o.address.clone()).collect();
+            doomed = doomed_instances.iter().map(Address::resource).collect();
+        }
         if let Some(l) = self.layer {
             doomed = self
                 .state
@@ -1166,6 +1274,8 @@ impl Walk<'_> {
                 .filter(|o| self.engine.object_layer(o).layer == l)
                 .map(|o| o.address.resource())
                 .collect();
+        }
+        if self.layer.is_some() || self.targets.is_some() {
             loop {
                 let more: Vec<Address> = self
                     .state
@@ -1182,11 +1292,16 @@ impl Walk<'_> {
                 if more.is_empty() {
                     break;
                 }
+                doomed_instances.extend(more.iter().cloned());
                 doomed.extend(more);
             }
         }
         for o in &self.state.resources {
             if self.layer.is_some() && !doomed.contains(&o.address.resource()) {
+                continue;
+            }
+            // A target's own instances, and every instance of what depends on it.
+            if self.targets.is_some() && !covered(&doomed_instances, &o.address) {
                 continue;
             }
             self.changes.push(ResourceChange {
@@ -1205,10 +1320,13 @@ impl Walk<'_> {
 
     /// Objects in state that the configuration no longer asks for are deleted.
     fn orphans(&mut self, mode: PlanMode) {
-        if mode == PlanMode::Destroy {
+        if mode != PlanMode::Normal {
             return;
         }
         for o in &self.state.resources {
+            if self.targets.as_ref().is_some_and(|t| !covered(t, &o.address)) {
+                continue;
+            }
             let reason = if o.deposed.is_some() {
                 Reason::Deposed
             } else if !self.configured.contains(&o.address) {
@@ -1235,6 +1353,87 @@ impl Walk<'_> {
         }
     }
 
+    /// Every `-target` must name a resource of the configuration or an object of the state, and
+    /// every `-replace` a managed resource instance: a typo must not plan nothing in silence.
+    fn check_addresses(&mut self, targets: &[Address], replace: &[Address]) {
+        for t in targets {
+            let configured = self.engine.module.resource(&t.resource()).is_some();
+            let recorded = self
+                .state
+                .resources
+                .iter()
+                .any(|o| o.address == *t || (t.key.is_none() && t.same_resource(&o.address)));
+            if !configured && !recorded {
+                let hint = self.suggest(t);
+                self.diags.push(
+                    Diagnostic::error(format!("Invalid target {t}"))
+                        .note(format!(
+                            "-target={t}: neither the configuration nor the state has a resource at this address"
+                        ))
+                        .note(hint),
+                );
+            }
+        }
+        for r in replace {
+            if r.mode == Mode::Data {
+                self.diags.push(
+                    Diagnostic::error(format!("Invalid replace address {r}"))
+                        .note("-replace names a managed resource instance; a data source is read, not replaced"),
+                );
+            } else if self.engine.module.resource(&r.resource()).is_none() {
+                let hint = self.suggest(r);
+                self.diags.push(
+                    Diagnostic::error(format!("Invalid replace address {r}"))
+                        .note(format!("-replace={r}: the configuration has no resource at this address"))
+                        .note(hint),
+                );
+            }
+        }
+    }
+
+    /// A note naming the resources of the configuration, for an address that matched none.
+    fn suggest(&self, wrong: &Address) -> String {
+        let same_type: Vec<String> = self
+            .engine
+            .module
+            .resources
+            .iter()
+            .filter(|r| r.address.type_name == wrong.type_name && r.address.mode == wrong.mode)
+            .map(|r| r.address.to_string())
+            .collect();
+        if same_type.is_empty() {
+            "`provision state list` shows the objects in the state".to_string()
+        } else {
+            format!("the configuration's {} resources: {}", wrong.type_name, same_type.join(", "))
+        }
+    }
+
+    /// A `-replace` of an instance the configuration does not have (an index out of range, or a
+    /// resource with `count` named without its index) is an error; one without an object yet is
+    /// simply created.
+    fn unmatched_replace(&mut self) {
+        let wrong: Vec<Address> = self
+            .replace
+            .iter()
+            .filter(|r| !self.configured.contains(*r) && self.engine.module.resource(&r.resource()).is_some())
+            .cloned()
+            .collect();
+        for r in wrong {
+            let instances: Vec<String> =
+                self.configured.iter().filter(|c| c.same_resource(&r)).map(|c| c.to_string()).collect();
+            let note = if instances.is_empty() {
+                format!("{} has no instances", r.resource())
+            } else {
+                format!("its instances: {}", instances.join(", "))
+            };
+            self.diags.push(
+                Diagnostic::error(format!("Invalid replace address {r}"))
+                    .note(format!("-replace={r}: the configuration has no such resource instance"))
+                    .note(note),
+            );
+        }
+    }
+
     /// Gives each delete and replacement of a configured object the configuration's values of
     /// the arguments that only matter at destroy.
     fn attach_destroy_args(&mut self) {
@@ -1256,6 +1455,9 @@ impl Walk<'_> {
             let Some(block) = self.engine.module.resource(&c.address) else { continue };
             if block.lifecycle.prevent_destroy {
                 let why = match c.action {
+                    Action::Replace(_) if c.reason == Some(Reason::ReplaceRequested) => {
+                        "-replace asks for it to be replaced".to_string()
+                    }
                     Action::Replace(_) => format!("it must be replaced because {} changed", c.replace_paths.join(", ")),
                     _ => "the plan destroys it".to_string(),
                 };
@@ -1308,6 +1510,16 @@ impl Walk<'_> {
                         .any(|d| destroyed.contains(d));
                 let after = if kept { before.clone() } else { None };
                 out.push(OutputChange { name: name.clone(), before, after, sensitive: o.sensitive });
+                continue;
+            }
+            if mode == PlanMode::RefreshOnly {
+                // Outputs are recomputed from what AWS reports when the refreshed state is recorded.
+                out.push(OutputChange {
+                    name: name.clone(),
+                    before: before.clone(),
+                    after: before,
+                    sensitive: o.sensitive,
+                });
                 continue;
             }
             let after = match eval(&o.value, &self.eval.scope, &InstanceCtx::default()) {

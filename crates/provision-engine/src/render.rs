@@ -63,6 +63,15 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         }
         out.push('\n');
     }
+    if plan.mode == PlanMode::RefreshOnly {
+        if plan.drift.is_empty() {
+            out.push_str(&style.bold("No changes."));
+            out.push_str(" Your infrastructure still matches the configuration.\n\nprovision has checked that the real remote objects still match the result of your most recent changes, and found no differences.\n");
+        } else {
+            out.push_str("This is a refresh-only plan, so provision will not take any actions to undo these. If you were expecting these changes then you can apply this plan to record the updated values in the provision state without changing any remote objects.\n");
+        }
+        return out;
+    }
     let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
     let output_changes: Vec<&OutputChange> = plan.outputs.iter().filter(|o| o.is_change()).collect();
     let outside = match plan.layer {
@@ -120,7 +129,9 @@ pub fn plan(plan: &Plan, style: Style) -> String {
             PlanMode::Destroy => {
                 writeln!(out, "Destroying the {l} layer only ({n} resource{plural}); everything else stays.\n")
             }
-            PlanMode::Normal => writeln!(out, "Only the {l} layer is planned ({n} resource{plural}).\n"),
+            PlanMode::Normal | PlanMode::RefreshOnly => {
+                writeln!(out, "Only the {l} layer is planned ({n} resource{plural}).\n")
+            }
         };
     }
     if !changes.is_empty() {
@@ -195,6 +206,9 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
             None => "will be updated in-place".to_string(),
         },
         Action::Delete => "will be destroyed".to_string(),
+        Action::Replace(_) if c.reason == Some(Reason::ReplaceRequested) => {
+            "will be replaced, as requested".to_string()
+        }
         Action::Replace(_) => "must be replaced".to_string(),
         Action::Read => "will be read during apply".to_string(),
         Action::NoOp => "is unchanged".to_string(),
@@ -259,7 +273,12 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
             }
             Action::Delete => {
                 if !b_null {
-                    rows.push((Tone::Remove, "-".into(), name.clone(), format!("{} -> null", render_inline(&shown_b))));
+                    rows.push((
+                        Tone::Remove,
+                        "-".into(),
+                        name.clone(),
+                        format!("{} -> null", render_old(&shown_b, 6, style)),
+                    ));
                 }
             }
             _ => {
@@ -285,8 +304,10 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
                         Tone::Remove,
                         "-".into(),
                         name.clone(),
-                        format!("{} -> null{suffix}", render_inline(&shown_b)),
+                        format!("{} -> null{suffix}", render_old(&shown_b, 6, style)),
                     ));
+                } else if let Some(diff) = seq_diff(&shown_b, &shown_a, 6, style) {
+                    rows.push((Tone::Change, "~".into(), name.clone(), format!("{diff}{suffix}")));
                 } else if let Some(diff) = json_diff(&shown_b, &shown_a, 6, style) {
                     rows.push((Tone::Change, "~".into(), name.clone(), format!("{diff}{suffix}")));
                 } else if let (Value::Map(bm), Value::Map(am)) = (&b, &a) {
@@ -394,18 +415,39 @@ fn render_inline(v: &Value) -> String {
 
 /// A new value; maps and lists span several lines with a `+` per element.
 fn render_new(v: &Value, indent: usize, style: Style) -> String {
+    render_tree(v, indent, Tone::Add, "+", style)
+}
+
+/// A value going away; maps and lists (nested blocks such as a security group's `ingress`) span
+/// several lines with a `-` per element, as Terraform shows them, never as one long line.
+fn render_old(v: &Value, indent: usize, style: Style) -> String {
+    render_tree(v, indent, Tone::Remove, "-", style)
+}
+
+/// A value spread over lines, one element or attribute per line, each marked with `sym`.
+/// Keys are aligned on their `=`. An element of a list or set that is an object (a nested block)
+/// shows its attributes by name, without the null ones, as Terraform does; a map (tags) shows
+/// its keys quoted.
+fn render_tree(v: &Value, indent: usize, tone: Tone, sym: &str, style: Style) -> String {
+    render_tree_in(v, indent, tone, sym, style, false)
+}
+
+fn render_tree_in(v: &Value, indent: usize, tone: Tone, sym: &str, style: Style, object: bool) -> String {
     let pad = " ".repeat(indent + 4);
     match v {
         Value::Map(m) if !m.is_empty() => {
-            let width = m.keys().map(|k| quoted_key(k).chars().count()).max().unwrap_or(0);
+            let key = |k: &str| if object { hcl_key(k) } else { quoted_key(k) };
+            let shown: Vec<(&String, &Value)> =
+                m.iter().filter(|(_, v)| !object || !matches!(v, Value::Null)).collect();
+            let width = shown.iter().map(|(k, _)| key(k).chars().count()).max().unwrap_or(0);
             let mut s = String::from("{\n");
-            for (k, val) in m {
+            for (k, val) in shown {
                 let _ = writeln!(
                     s,
                     "{pad}{} {:<width$} = {}",
-                    style.paint(Tone::Add, "+"),
-                    quoted_key(k),
-                    render_new(val, indent + 4, style)
+                    style.paint(tone, sym),
+                    key(k),
+                    render_tree_in(val, indent + 4, tone, sym, style, false)
                 );
             }
             let _ = write!(s, "{}}}", " ".repeat(indent + 2));
@@ -414,13 +456,67 @@ fn render_new(v: &Value, indent: usize, style: Style) -> String {
         Value::List(items) | Value::Set(items) if !items.is_empty() => {
             let mut s = String::from("[\n");
             for i in items {
-                let _ = writeln!(s, "{pad}{} {},", style.paint(Tone::Add, "+"), render_new(i, indent + 4, style));
+                let _ = writeln!(
+                    s,
+                    "{pad}{} {},",
+                    style.paint(tone, sym),
+                    render_tree_in(i, indent + 4, tone, sym, style, true)
+                );
             }
             let _ = write!(s, "{}]", " ".repeat(indent + 2));
             s
         }
         other => render_inline(other),
     }
+}
+
+/// A change of a list or set that holds objects (nested blocks: a security group's `ingress`),
+/// element by element: the elements that go with `-`, the new ones with `+`, each spread over
+/// lines, and a count of the unchanged ones. `None` for anything else.
+fn seq_diff(before: &Value, after: &Value, indent: usize, style: Style) -> Option<String> {
+    let items = |v: &Value| -> Option<Vec<Value>> {
+        match v.unmarked() {
+            Value::List(i) | Value::Set(i) => Some(i.clone()),
+            _ => None,
+        }
+    };
+    let holds_objects = |v: &Value| matches!(v.unmarked(), Value::List(i) | Value::Set(i) if i.iter().any(|e| matches!(e.unmarked(), Value::Map(_))));
+    if !holds_objects(before) && !holds_objects(after) {
+        return None;
+    }
+    let pad = " ".repeat(indent + 4);
+    let b = items(before)?;
+    let Some(a) = items(after) else {
+        // Not known yet (or no longer a list): the old elements, then what replaces them.
+        return Some(format!("{} -> {}", render_old(before, indent, style), render_inline(after)));
+    };
+    let mut s = String::from("[\n");
+    let mut unchanged = 0;
+    for e in &b {
+        if a.iter().any(|x| same(x, e)) {
+            unchanged += 1;
+        } else {
+            let _ = writeln!(
+                s,
+                "{pad}{} {},",
+                style.paint(Tone::Remove, "-"),
+                render_tree_in(e, indent + 4, Tone::Remove, "-", style, true)
+            );
+        }
+    }
+    for e in a.iter().filter(|x| !b.iter().any(|e| same(e, x))) {
+        let _ = writeln!(
+            s,
+            "{pad}{} {},",
+            style.paint(Tone::Add, "+"),
+            render_tree_in(e, indent + 4, Tone::Add, "+", style, true)
+        );
+    }
+    if unchanged > 0 {
+        let _ = writeln!(s, "{pad}  # ({unchanged} unchanged element{} hidden)", if unchanged == 1 { "" } else { "s" });
+    }
+    let _ = write!(s, "{}]", " ".repeat(indent + 2));
+    Some(s)
 }
 
 fn quoted_key(k: &str) -> String {
@@ -557,5 +653,77 @@ fn output_change(out: &mut String, o: &OutputChange, style: Style) {
             let _ = writeln!(out, "  {} {name} = {b} -> {a}", style.paint(Tone::Change, "~"));
         }
         (None, None) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provision_core::plan::ChangeNotes;
+    use std::collections::BTreeMap;
+
+    fn rule(port: f64, cidr: &str, description: &str) -> Value {
+        let m: BTreeMap<String, Value> = [
+            ("cidr_blocks".to_string(), Value::List(vec![cidr.into()])),
+            ("description".to_string(), description.into()),
+            ("from_port".to_string(), Value::Number(port)),
+            ("to_port".to_string(), Value::Number(port)),
+            ("protocol".to_string(), "tcp".into()),
+            ("security_groups".to_string(), Value::Null),
+            ("self".to_string(), false.into()),
+        ]
+        .into();
+        Value::Map(m)
+    }
+
+    fn group(ingress: Vec<Value>) -> Attrs {
+        [
+            ("id".to_string(), "sg-0123".into()),
+            ("name".to_string(), "demo-app-20260101".into()),
+            ("ingress".to_string(), Value::Set(ingress)),
+            ("egress".to_string(), Value::Set(vec![rule(0.0, "0.0.0.0/0", "")])),
+        ]
+        .into()
+    }
+
+    fn plan_of(c: ResourceChange) -> Plan {
+        Plan {
+            mode: PlanMode::Normal,
+            layer: None,
+            outside_layer: 0,
+            changes: vec![c],
+            drift: vec![],
+            outputs: vec![],
+            moves: vec![],
+            forgotten: vec![],
+        }
+    }
+
+    fn change(action: Action, before: Attrs, after: Option<Attrs>) -> ResourceChange {
+        ResourceChange {
+            address: "aws_security_group.app".parse().expect("address"),
+            deposed: None,
+            action,
+            reason: None,
+            before: Some(before),
+            after,
+            replace_paths: vec![],
+            layer: None,
+            notes: ChangeNotes::default(),
+        }
+    }
+
+    /// A security group's rules in a destroy and in an update: one attribute per line, as
+    /// Terraform shows nested blocks, never `[{ cidr_blocks = [...], ... }] -> null` on one line.
+    #[test]
+    fn nested_blocks_render_one_attribute_per_line() {
+        let before = group(vec![rule(443.0, "0.0.0.0/0", "HTTPS"), rule(80.0, "0.0.0.0/0", "HTTP")]);
+        let destroy = plan(&plan_of(change(Action::Delete, before.clone(), None)), Style::default());
+        let after = group(vec![rule(443.0, "0.0.0.0/0", "HTTPS"), rule(8080.0, "10.0.0.0/8", "proxy")]);
+        let update = plan(&plan_of(change(Action::Update, before, Some(after))), Style::default());
+        for text in [&destroy, &update] {
+            assert!(text.lines().all(|l| l.len() < 100), "{text}");
+        }
+        insta::assert_snapshot!(format!("{destroy}\n{update}"));
     }
 }

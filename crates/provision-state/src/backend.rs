@@ -18,6 +18,9 @@ use std::time::Duration;
 pub enum Lock {
     File(Box<LockGuard>),
     Lease(Box<LeaseGuard>),
+    /// No lock was taken (`-lock=false`): nothing stops another run from writing the state at the
+    /// same time. What this run would have recorded as the holder is kept for messages.
+    None(Box<LockInfo>),
 }
 
 impl Lock {
@@ -25,13 +28,14 @@ impl Lock {
         match self {
             Lock::File(g) => &g.info,
             Lock::Lease(g) => &g.record.info,
+            Lock::None(info) => info,
         }
     }
 
     /// Ok while the lock is certainly still held; state writes check this first.
     pub fn check(&self) -> Result<(), String> {
         match self {
-            Lock::File(_) => Ok(()),
+            Lock::File(_) | Lock::None(_) => Ok(()),
             Lock::Lease(g) => g.check(),
         }
     }
@@ -41,6 +45,7 @@ impl Lock {
         match self {
             Lock::File(g) => g.taken_over().map(|t| &t.from),
             Lock::Lease(g) => g.took_over_from.as_ref(),
+            Lock::None(_) => None,
         }
     }
 
@@ -50,6 +55,7 @@ impl Lock {
         match self {
             Lock::File(g) => g.taken_over().cloned(),
             Lock::Lease(g) => g.took_over_from.clone().map(|from| TakenOver { from, why: Gone::LeaseExpired }),
+            Lock::None(_) => None,
         }
     }
 
@@ -61,6 +67,7 @@ impl Lock {
                 Ok(())
             }
             Lock::Lease(g) => (*g).release().await,
+            Lock::None(_) => Ok(()),
         }
     }
 }

@@ -2,17 +2,34 @@
 //! report every failure. Ctrl-C stops new work and lets running operations finish and be recorded.
 
 use super::confirm;
+use super::plan::{TARGET_APPLIED_WARNING, TARGET_WARNING, addresses, has_changes, request};
 use crate::Status;
-use crate::cli::{ApplyArgs, DestroyArgs};
+use crate::cli::{ApplyArgs, DestroyArgs, LockArgs};
 use crate::printer::Printer;
 use crate::saved_plan::SavedPlan;
 use crate::session::{Reported, Session, Vars, release};
 use anyhow::Result;
 use provision_config::VarSource;
 use provision_core::plan::{Action, PlanMode};
-use provision_engine::{ApplyReport, Cancel, PlanRequest, PlannedRun, SavedInputs};
+use provision_engine::{ApplyReport, Cancel, PlanRequest, PlannedRun};
 use provision_state::{Lock, Store};
 use std::path::Path;
+
+/// Planning options that a saved plan already settled.
+fn refuse_with_saved_plan(args: &ApplyArgs) -> Option<&'static str> {
+    let t = &args.targeting;
+    if !t.target.is_empty() {
+        Some("-target")
+    } else if !t.replace.is_empty() {
+        Some("-replace")
+    } else if t.refresh_only {
+        Some("-refresh-only")
+    } else if !args.refresh {
+        Some("-refresh=false")
+    } else {
+        None
+    }
+}
 
 pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: ApplyArgs) -> Result<Status> {
     if let Some(file) = &args.plan_file {
@@ -20,36 +37,44 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: ApplyArgs) -> Re
             printer.error("a saved plan records its variable values; -var and -var-file cannot be used with it");
             return Ok(Status::Error);
         }
-        return apply_saved(printer, file, args.parallelism.into(), args.lock.lock_timeout).await;
+        if let Some(flag) = refuse_with_saved_plan(&args) {
+            printer.error(&format!(
+                "{flag} cannot be used with a saved plan: the plan in {} already says what to do; give {flag} to `provision plan -out` instead",
+                file.display()
+            ));
+            return Ok(Status::Error);
+        }
+        return apply_saved(printer, file, args.parallelism.into(), &args.lock).await;
     }
+    let mut request = request(PlanMode::Normal, args.refresh, &args.targeting)?;
+    request.layer = args.layer;
     let s = Session::load(printer, Vars::Inputs(vars), args.parallelism.into())?;
-    let lock = s.lock("apply", args.lock.lock_timeout).await?;
+    let lock = s.lock("apply", &args.lock).await?;
     let (mut state, _) = s.read_state().await?;
     s.engine.recover(&mut state, &Store::new(s.backend.as_ref(), &lock)).await.map_err(|e| s.report(e))?;
-    let request = PlanRequest { mode: PlanMode::Normal, refresh: args.refresh, saved: None, layer: args.layer };
+    let targeted = !request.targets.is_empty();
+    let mode = request.mode;
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
-    let status = execute(&s, &lock, run, PlanMode::Normal, args.auto_approve, true).await;
+    let status = execute(&s, &lock, run, mode, args.auto_approve, true, targeted).await;
     release(printer, lock).await;
     status
 }
 
 pub async fn destroy(printer: &Printer, vars: Vec<VarSource>, args: DestroyArgs) -> Result<Status> {
+    let mut request = PlanRequest::destroy().with_layer(args.layer).with_targets(addresses("target", &args.target)?);
+    request.refresh = args.refresh;
+    let targeted = !request.targets.is_empty();
     let s = Session::load(printer, Vars::Inputs(vars), args.parallelism.into())?;
-    let lock = s.lock("destroy", args.lock.lock_timeout).await?;
+    let lock = s.lock("destroy", &args.lock).await?;
     let (mut state, _) = s.read_state().await?;
     s.engine.recover(&mut state, &Store::new(s.backend.as_ref(), &lock)).await.map_err(|e| s.report(e))?;
-    let run = s.engine.plan(&state, PlanRequest::destroy().with_layer(args.layer)).await.map_err(|e| s.report(e))?;
-    let status = execute(&s, &lock, run, PlanMode::Destroy, args.auto_approve, true).await;
+    let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
+    let status = execute(&s, &lock, run, PlanMode::Destroy, args.auto_approve, true, targeted).await;
     release(printer, lock).await;
     status
 }
 
-async fn apply_saved(
-    printer: &Printer,
-    file: &Path,
-    parallelism: usize,
-    lock_timeout: std::time::Duration,
-) -> Result<Status> {
+async fn apply_saved(printer: &Printer, file: &Path, parallelism: usize, lock: &LockArgs) -> Result<Status> {
     let saved = SavedPlan::load(file)?;
     let s = Session::load(printer, Vars::Saved(saved.variables.clone()), parallelism)?;
     if let Some(why) = saved.config_changes(&s.module) {
@@ -60,7 +85,7 @@ async fn apply_saved(
         ));
         return Ok(Status::Error);
     }
-    let lock = s.lock("apply", lock_timeout).await?;
+    let lock = s.lock("apply", lock).await?;
     let (state, existed) = s.read_state().await?;
     if let Some(why) = saved.state_changes(&state, existed) {
         printer.error(&format!(
@@ -71,16 +96,8 @@ async fn apply_saved(
         return Ok(Status::Error);
     }
     let mode = saved.mode();
-    let request = PlanRequest {
-        mode,
-        refresh: false,
-        saved: Some(SavedInputs {
-            data: saved.data(),
-            refreshed: Some(saved.refreshed.clone()),
-            plan_time: saved.plan_time(),
-        }),
-        layer: saved.layer(),
-    };
+    let request = saved.request()?;
+    let targeted = !request.targets.is_empty();
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
     if let Some(why) = saved.differs_from(&run.plan) {
         printer.error(&format!(
@@ -90,7 +107,7 @@ async fn apply_saved(
         ));
         return Ok(Status::Error);
     }
-    let status = execute(&s, &lock, run, mode, true, false).await;
+    let status = execute(&s, &lock, run, mode, true, false, targeted).await;
     release(printer, lock).await;
     status
 }
@@ -103,12 +120,17 @@ async fn execute(
     mode: PlanMode,
     auto_approve: bool,
     show: bool,
+    targeted: bool,
 ) -> Result<Status> {
     let p = &s.printer;
     if show {
         p.out(&provision_engine::render::plan(&run.plan, p.style()));
+        if targeted {
+            p.warn_block(TARGET_WARNING);
+        }
     }
-    let changes = run.plan.changes.iter().any(|c| c.action.is_change() || c.action == Action::Read);
+    let changes = run.plan.changes.iter().any(|c| c.action.is_change() || c.action == Action::Read)
+        || (mode == PlanMode::RefreshOnly && has_changes(&run.plan));
     if changes && !auto_approve {
         let layer_question;
         let (q, d) = match (mode, run.plan.layer) {
@@ -126,6 +148,10 @@ async fn execute(
             (PlanMode::Normal, _) => {
                 ("Do you want to perform these actions?", "provision will perform the actions described above.")
             }
+            (PlanMode::RefreshOnly, _) => (
+                "Would you like to update the provision state to reflect these detected changes?",
+                "provision will write these changes to the state without modifying any real infrastructure.",
+            ),
         };
         if !confirm(p, q, d).await? {
             p.line(&format!("\n{} cancelled.", if mode == PlanMode::Destroy { "Destroy" } else { "Apply" }));
@@ -139,7 +165,11 @@ async fn execute(
     let report = s.engine.apply(run, &store, &cancel).await.map_err(|e| s.report(e))?;
     drop(interrupts);
     s.report_calls();
-    Ok(summarize(p, &report, mode))
+    let status = summarize(p, &report, mode);
+    if targeted {
+        p.warn_block(TARGET_APPLIED_WARNING);
+    }
+    Ok(status)
 }
 
 fn summarize(p: &Printer, r: &ApplyReport, mode: PlanMode) -> Status {
@@ -172,7 +202,7 @@ fn summarize(p: &Printer, r: &ApplyReport, mode: PlanMode) -> Status {
     let verb = if r.succeeded() { "complete" } else { "incomplete" };
     let line = match mode {
         PlanMode::Destroy => format!("Destroy {verb}! Resources: {} destroyed.", d.destroy),
-        PlanMode::Normal => {
+        PlanMode::Normal | PlanMode::RefreshOnly => {
             format!("Apply {verb}! Resources: {} added, {} changed, {} destroyed.", d.add, d.change, d.destroy)
         }
     };
@@ -190,7 +220,7 @@ fn summarize(p: &Printer, r: &ApplyReport, mode: PlanMode) -> Status {
     } else {
         p.line(&p.bold(&line));
     }
-    if mode == PlanMode::Normal && !r.state.outputs.is_empty() {
+    if mode != PlanMode::Destroy && !r.state.outputs.is_empty() {
         p.line(&format!("\n{}\n", p.bold("Outputs:")));
         p.out(&super::output::render_all(&r.state.outputs));
     }

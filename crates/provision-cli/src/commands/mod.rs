@@ -1,10 +1,15 @@
 //! One module per command; each returns an exit status.
 
 mod apply;
+mod fmt;
+mod init;
 mod output;
 mod plan;
+mod show;
 mod state;
 mod validate;
+
+pub use plan::addresses;
 
 use crate::Status;
 use crate::cli::{Cli, Command};
@@ -21,13 +26,20 @@ pub async fn run(cli: Cli, vars: Vec<VarSource>, printer: Printer) -> Result<Sta
         env: cli.global.env.clone(),
         backend_config: cli.global.backend_config.clone(),
         lock_lease: cli.global.lock_lease,
+        input: cli.global.input.unwrap_or(true),
     })?;
+    if cli.global.compact_warnings {
+        printer.compact_warnings();
+    }
     let result = match cli.command {
+        Command::Init(args) => init::run(&printer, args),
         Command::Validate => validate::run(&printer, vars).await,
         Command::Plan(args) => plan::run(&printer, vars, args).await,
         Command::Apply(args) => apply::run(&printer, vars, args).await,
         Command::Destroy(args) => apply::destroy(&printer, vars, args).await,
         Command::Output(args) => output::run(&printer, args).await,
+        Command::Show(args) => show::run(&printer, args).await,
+        Command::Fmt(args) => fmt::run(&printer, args),
         Command::State(cmd) => state::run(&printer, cmd).await,
     };
     match result {
@@ -38,6 +50,12 @@ pub async fn run(cli: Cli, vars: Vec<VarSource>, printer: Printer) -> Result<Sta
 
 /// Asks a yes/no question on the terminal; only "yes" counts.
 pub async fn confirm(printer: &Printer, question: &str, detail: &str) -> Result<bool> {
+    if !crate::session::input_allowed() {
+        printer.error(&format!(
+            "{question} provision would ask, and -input=false forbids asking: add -auto-approve (or --force for force-unlock), or apply a saved plan"
+        ));
+        return Ok(false);
+    }
     printer.out(&format!(
         "\n{}\n  {detail}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
         printer.bold(question)

@@ -1,34 +1,75 @@
 //! `provision plan`: what apply would do, for people (`+ ~ -/+ -`) or tools (`--json`).
 
 use crate::Status;
-use crate::cli::PlanArgs;
+use crate::cli::{PlanArgs, Targeting};
 use crate::printer::Printer;
 use crate::saved_plan;
 use crate::session::{Session, Vars, release};
 use anyhow::Result;
 use provision_config::VarSource;
+use provision_core::Address;
 use provision_core::plan::PlanMode;
 use provision_engine::PlanRequest;
+
+/// Terraform's warning for `-target`, word for word where it applies.
+pub const TARGET_WARNING: &str = "Resource targeting is in effect\n\nYou are creating a plan with the -target option, which means that the result of this plan may not represent all of the changes requested by the current configuration.\n\nThe -target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when provision specifically suggests to use it as part of an error message.";
+
+/// Terraform's warning after a targeted apply.
+pub const TARGET_APPLIED_WARNING: &str = "Applied changes may be incomplete\n\nThe plan was created with the -target option in effect, so some changes requested in the configuration may have been ignored and the output values may not be fully updated. Run the following command to verify that no other changes are pending:\n    provision plan\n\nNote that the -target option is not suitable for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when provision specifically suggests to use it as part of an error message.";
+
+/// Parses the addresses of `-target` or `-replace`.
+pub fn addresses(flag: &str, list: &[String]) -> Result<Vec<Address>> {
+    list.iter()
+        .map(|a| {
+            a.parse::<Address>().map_err(|e| {
+                anyhow::anyhow!(
+                    "-{flag}={a}: not a resource address ({e}); write e.g. aws_subnet.public or aws_subnet.public[0]"
+                )
+            })
+        })
+        .collect()
+}
+
+/// The plan request the targeting flags ask for, on top of `mode`.
+pub fn request(mode: PlanMode, refresh: bool, t: &Targeting) -> Result<PlanRequest> {
+    if t.refresh_only && !refresh {
+        anyhow::bail!("-refresh=false cannot be used with -refresh-only: a refresh-only plan is the refresh");
+    }
+    if t.refresh_only && mode == PlanMode::Destroy {
+        anyhow::bail!("-refresh-only cannot be used with -destroy: one records what exists, the other deletes it");
+    }
+    let mode = if t.refresh_only { PlanMode::RefreshOnly } else { mode };
+    let mut r = PlanRequest::of(mode)
+        .with_targets(addresses("target", &t.target)?)
+        .with_replace(addresses("replace", &t.replace)?);
+    r.refresh = refresh;
+    Ok(r)
+}
 
 pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Result<Status> {
     if args.json {
         printer.progress_to_stderr();
     }
-    let s = Session::load(printer, Vars::Inputs(vars), 10)?;
-    let lock = s.lock("plan", args.lock.lock_timeout).await?;
+    let mode = if args.destroy { PlanMode::Destroy } else { PlanMode::Normal };
+    let mut request = request(mode, args.refresh, &args.targeting)?;
+    request.layer = args.layer;
+    let s = Session::load(printer, Vars::Inputs(vars), args.parallelism.into())?;
+    let lock = s.lock("plan", &args.lock).await?;
     let (mut state, existed) = s.read_state().await?;
     let store = provision_state::Store::new(s.backend.as_ref(), &lock);
     s.engine.recover(&mut state, &store).await.map_err(|e| s.report(e))?;
-    let mode = if args.destroy { PlanMode::Destroy } else { PlanMode::Normal };
-    let request = PlanRequest { mode, refresh: args.refresh, saved: None, layer: args.layer };
+    let targeted = !request.targets.is_empty();
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
     if args.json {
         printer.line(&serde_json::to_string_pretty(&provision_engine::json::plan(&run.plan))?);
     } else {
         printer.out(&provision_engine::render::plan(&run.plan, printer.style()));
     }
+    if targeted {
+        printer.warn_block(TARGET_WARNING);
+    }
     if let Some(out) = &args.out {
-        saved_plan::save(out, &s, &run, &state, existed)?;
+        saved_plan::save(out, &s, &run, &state, existed, &args.targeting)?;
         if !args.json {
             printer.line(&format!(
                 "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n  provision apply {}",
@@ -36,10 +77,16 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
                 out.display()
             ));
         }
-    } else if !args.json && run.plan.has_changes() {
+    } else if !args.json && has_changes(&run.plan) {
         printer.line("\nNote: without -out, provision cannot guarantee to take exactly these actions if you run \"provision apply\" now.");
     }
     s.report_calls();
     release(printer, lock).await;
-    Ok(if args.detailed_exitcode && run.plan.has_changes() { Status::Changes } else { Status::Ok })
+    Ok(if args.detailed_exitcode && has_changes(&run.plan) { Status::Changes } else { Status::Ok })
+}
+
+/// True when applying the plan would change anything: an object, an output, or (refresh-only)
+/// what the state records.
+pub fn has_changes(plan: &provision_core::plan::Plan) -> bool {
+    plan.has_changes() || (plan.mode == PlanMode::RefreshOnly && !plan.drift.is_empty())
 }

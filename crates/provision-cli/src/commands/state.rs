@@ -6,7 +6,7 @@ use super::confirm;
 use crate::Status;
 use crate::cli::StateCommand;
 use crate::printer::Printer;
-use crate::session::{load_module_backend, read_or_new, release, take_lock};
+use crate::session::{load_module_backend, lock_as_asked, read_or_new, release};
 use anyhow::{Context as _, Result};
 use provision_core::state::State;
 use provision_core::state::StateStore;
@@ -58,7 +58,7 @@ pub async fn run(printer: &Printer, cmd: StateCommand) -> Result<Status> {
         StateCommand::Push { file, force, lock } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let pushed = parse(&file, &text)?;
-            let held = take_lock(printer, backend, "state push", lock.lock_timeout).await?;
+            let held = lock_as_asked(printer, backend, "state push", &lock).await?;
             let result = async {
                 let current = backend.read().await?;
                 if let Some(cur) = &current {
@@ -86,7 +86,7 @@ pub async fn run(printer: &Printer, cmd: StateCommand) -> Result<Status> {
         }
         StateCommand::Rm { address, lock } => {
             let addrs: Vec<Address> = address.iter().map(|a| a.parse()).collect::<Result<_, _>>()?;
-            let held = take_lock(printer, backend, "state rm", lock.lock_timeout).await?;
+            let held = lock_as_asked(printer, backend, "state rm", &lock).await?;
             let result = async {
                 let (mut state, _) = read_or_new(backend).await?;
                 let serial = state.serial;
@@ -120,7 +120,7 @@ pub async fn run(printer: &Printer, cmd: StateCommand) -> Result<Status> {
             if from.type_name != to.type_name || from.mode != to.mode {
                 anyhow::bail!("cannot move {from} to {to}: the type differs (an object keeps its type)");
             }
-            let held = take_lock(printer, backend, "state mv", lock.lock_timeout).await?;
+            let held = lock_as_asked(printer, backend, "state mv", &lock).await?;
             let result = async {
                 let (mut state, _) = read_or_new(backend).await?;
                 let serial = state.serial;

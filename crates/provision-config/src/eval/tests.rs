@@ -251,7 +251,7 @@ fn more_functions_through_the_evaluator() {
 fn time_functions_follow_the_phase() {
     let run = |s: &Scope, src: &str| {
         let ast = hcl_edit::parser::parse_expr(src).expect("parses");
-        eval(&Expr { file: 0, ast }, s, &InstanceCtx::default()).map(|v| v.to_string()).unwrap_or_else(|d| d.summary)
+        eval(&Expr::new(0, ast), s, &InstanceCtx::default()).map(|v| v.to_string()).unwrap_or_else(|d| d.summary)
     };
     let mut s = scope();
     s.plan_time = Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_514_934_721));

@@ -12,6 +12,7 @@ mod limits;
 mod modules;
 mod plan;
 mod sensitive;
+mod targeting;
 
 use crate::{Cancel, Engine, Options, PlanRequest, Silent};
 use provision_config::{VariableInputs, load_files, render_diagnostics, resolve_variables};

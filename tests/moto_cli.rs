@@ -1,0 +1,268 @@
+//! Terraform's everyday flags and commands end to end against the moto emulator: `-target` with
+//! what the target depends on, `-replace` of an object nobody changed, `-refresh-only` after a
+//! change made outside provision, `show -json` of the state and of a saved plan, a replacement
+//! that must show what AWS recomputes as `(known after apply)`, and nested blocks in a destroy.
+
+use aws_sdk_ec2::types::{Filter, Tag};
+mod support;
+
+use support::{Stack, text};
+
+const STACK: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+  tags       = { Name = "cli" }
+}
+
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+  tags       = { Name = "cli-a" }
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_security_group" "app" {
+  name_prefix = "demo-app-"
+  vpc_id      = aws_vpc.main.id
+
+  ingress {
+    description = "HTTPS"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+output "vpc_id" {
+  value = aws_vpc.main.id
+}
+"#;
+
+fn addresses(state: &serde_json::Value) -> Vec<String> {
+    state["resources"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|o| o["address"].as_str()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn id_of(state: &serde_json::Value, address: &str) -> String {
+    state["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|o| o["address"] == address))
+        .and_then(|o| o["id"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn target_plans_and_applies_the_target_and_what_it_depends_on() {
+    let s = Stack::with_config(STACK);
+    let out = s.run(&["plan", "-target=aws_subnet.a", "-input=false"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(plan.contains("# aws_subnet.a will be created"), "{plan}");
+    assert!(plan.contains("# aws_vpc.main will be created"), "the dependency is pulled in: {plan}");
+    assert!(!plan.contains("aws_internet_gateway.main will"), "{plan}");
+    assert!(plan.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{plan}");
+    let err = text(&out.stderr);
+    assert!(err.contains("Warning: Resource targeting is in effect"), "{err}");
+    assert!(err.contains("The -target option is not for routine use"), "{err}");
+
+    // Both spellings of the flag, as Terraform and as clap write them.
+    let out = s.run(&["apply", "-auto-approve", "-target", "aws_subnet.a"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Apply complete! Resources: 2 added, 0 changed, 0 destroyed."));
+    assert!(text(&out.stderr).contains("Applied changes may be incomplete"), "{}", text(&out.stderr));
+    assert_eq!(addresses(&s.state()), vec!["aws_subnet.a", "aws_vpc.main"]);
+
+    // The rest comes with a plain apply; a targeted destroy takes what depends on the target.
+    s.ok(&["apply", "--auto-approve"]);
+    let out = s.run(&["destroy", "-auto-approve", "--target=aws_vpc.main"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Destroy complete! Resources: 4 destroyed."), "{}", text(&out.stdout));
+
+    // A target that names nothing is an error, not an empty plan.
+    let out = s.run(&["plan", "-target=aws_subnet.b"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("Invalid target aws_subnet.b"), "{}", text(&out.stderr));
+}
+
+#[tokio::test]
+async fn replace_makes_a_new_object_nobody_changed_and_shows_what_aws_recomputes() {
+    let s = Stack::with_config(STACK);
+    s.ok(&["apply", "-auto-approve"]);
+    let before = s.state();
+    let out = s.run(&["plan", "-replace=aws_security_group.app", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(plan.contains("# aws_security_group.app will be replaced, as requested"), "{plan}");
+    assert!(plan.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "{plan}");
+    // The generated name, the id and the ARN are AWS's choice for the new group.
+    let old_name = before["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|o| o["address"] == "aws_security_group.app"))
+        .and_then(|o| o["attributes"]["name"].as_str())
+        .expect("name")
+        .to_string();
+    assert!(old_name.starts_with("demo-app-"), "{old_name}");
+    for attr in ["name", "id", "arn"] {
+        let line = plan.lines().find(|l| l.trim_start().starts_with(&format!("~ {attr} "))).unwrap_or_default();
+        assert!(line.ends_with("-> (known after apply)"), "{attr} must be shown as recomputed: {plan}");
+    }
+    let json = s.run(&["plan", "-replace=aws_security_group.app", "-json"]);
+    let j: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let change = j["resource_changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["address"] == "aws_security_group.app"))
+        .expect("change")
+        .clone();
+    assert_eq!(change["action_reason"], "replace_by_request");
+    assert_eq!(change["change"]["after_unknown"]["name"], true);
+
+    s.ok(&["apply", "-auto-approve", "-replace=aws_security_group.app"]);
+    let after = s.state();
+    let (old, new) = (id_of(&before, "aws_security_group.app"), id_of(&after, "aws_security_group.app"));
+    assert!(!new.is_empty() && old != new, "a new group: {old} -> {new}");
+    assert_eq!(id_of(&before, "aws_vpc.main"), id_of(&after, "aws_vpc.main"), "nothing else was replaced");
+
+    // Changing the prefix replaces the group too, and its generated name is not shown as kept.
+    let main = s.path().join("main.tf");
+    std::fs::write(&main, STACK.replace("demo-app-", "demo-web-")).expect("edit");
+    let plan = s.ok(&["plan"]);
+    let line = plan.lines().find(|l| l.trim_start().starts_with("~ name ")).unwrap_or_default();
+    assert!(line.ends_with("-> (known after apply)"), "{plan}");
+    assert!(plan.contains("~ name_prefix"), "{plan}");
+}
+
+#[tokio::test]
+async fn refresh_only_records_a_change_made_outside_and_writes_nothing_to_aws() {
+    let s = Stack::with_config(STACK);
+    s.ok(&["apply", "-auto-approve"]);
+    let vpc = id_of(&s.state(), "aws_vpc.main");
+    let ec2 = aws_sdk_ec2::Client::new(&s.sdk().await);
+    ec2.create_tags()
+        .resources(&vpc)
+        .tags(Tag::builder().key("Owner").value("ops").build())
+        .send()
+        .await
+        .expect("tag the VPC outside provision");
+
+    let out = s.run(&["plan", "-refresh-only", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(plan.contains("# aws_vpc.main has changed"), "{plan}");
+    assert!(plan.contains("\"Owner\" = \"ops\""), "{plan}");
+    assert!(plan.contains("This is a refresh-only plan"), "{plan}");
+    assert!(!plan.contains("will be updated in-place"), "{plan}");
+
+    // -refresh=false makes no sense with it.
+    let out = s.run(&["plan", "-refresh-only", "-refresh=false"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = s.ok(&["apply", "-refresh-only", "-auto-approve"]);
+    assert!(out.contains("Apply complete! Resources: 0 added, 0 changed, 0 destroyed."), "{out}");
+    let state = s.state();
+    let tags = &state["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|o| o["address"] == "aws_vpc.main"))
+        .expect("vpc")["attributes"]["tags"];
+    assert_eq!(tags["Owner"], "ops", "the state records what AWS has: {tags}");
+    let described = ec2
+        .describe_vpcs()
+        .filters(Filter::builder().name("tag:Owner").values("ops").build())
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(described.vpcs().len(), 1, "the tag made outside is still there: no AWS write");
+    // A normal plan now proposes to take it off again, as the configuration says.
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("# aws_vpc.main will be updated in-place"), "{plan}");
+    assert!(s.ok(&["plan", "-refresh-only"]).contains("No changes."));
+}
+
+#[tokio::test]
+async fn show_prints_the_state_and_a_saved_plan_as_terraform_json() {
+    let s = Stack::with_config(STACK);
+    s.ok(&["apply", "-auto-approve"]);
+    let j: serde_json::Value = serde_json::from_str(&s.ok(&["show", "-json"])).expect("state JSON");
+    assert_eq!(j["format_version"], "1.0");
+    let resources = j["values"]["root_module"]["resources"].as_array().expect("resources");
+    let vpc = resources.iter().find(|r| r["address"] == "aws_vpc.main").expect("vpc");
+    assert_eq!(vpc["type"], "aws_vpc");
+    assert_eq!(vpc["name"], "main");
+    assert_eq!(vpc["mode"], "managed");
+    assert_eq!(vpc["values"]["cidr_block"], "10.0.0.0/16");
+    assert_eq!(j["values"]["outputs"]["vpc_id"]["value"], vpc["values"]["id"]);
+    let human = s.ok(&["show"]);
+    assert!(human.contains("# aws_vpc.main:") && human.contains("cidr_block"), "{human}");
+
+    std::fs::write(s.path().join("main.tf"), STACK.replace("Name = \"cli\"", "Name = \"cli2\"")).expect("edit");
+    s.ok(&["plan", "-out=tag.plan"]);
+    let j: serde_json::Value = serde_json::from_str(&s.ok(&["show", "-json", "tag.plan"])).expect("plan JSON");
+    let changed: Vec<&str> = j["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"]))
+        .filter_map(|c| c["address"].as_str())
+        .collect();
+    assert_eq!(changed, vec!["aws_vpc.main"]);
+    assert_eq!(j["format_version"], "1.0");
+    assert!(j["prior_state"]["values"]["root_module"]["resources"].is_array(), "{j}");
+    let human = s.ok(&["show", "tag.plan"]);
+    assert!(human.contains("# aws_vpc.main will be updated in-place"), "{human}");
+    // The saved plan still applies: show changed nothing.
+    s.ok(&["apply", "tag.plan"]);
+}
+
+#[tokio::test]
+async fn a_destroy_shows_nested_blocks_one_attribute_per_line() {
+    let s = Stack::with_config(STACK);
+    s.ok(&["apply", "-auto-approve"]);
+    let plan = s.ok(&["plan", "-destroy", "-target=aws_security_group.app"]);
+    assert!(plan.contains("# aws_security_group.app will be destroyed"), "{plan}");
+    assert!(plan.lines().all(|l| l.len() < 160), "no one-line blocks: {plan}");
+    assert!(plan.contains("      - ingress "), "{plan}");
+    assert!(plan.contains("          - {\n"), "{plan}");
+    let lines: Vec<&str> = plan.lines().collect();
+    let port = lines.iter().position(|l| l.starts_with("              - from_port ") && l.ends_with(" = 443"));
+    assert!(port.is_some(), "one attribute per line, at the block's depth: {plan}");
+    let cidrs = lines.iter().position(|l| l.starts_with("              - cidr_blocks ") && l.ends_with(" = ["));
+    assert_eq!(cidrs.map(|i| lines[i + 1]), Some("                  - \"0.0.0.0/0\","), "{plan}");
+}
+
+#[tokio::test]
+async fn lock_false_is_refused_on_the_s3_backend_unless_forced() {
+    let config = format!(
+        "terraform {{\n  backend \"s3\" {{\n    bucket       = \"acme-state\"\n    key          = \"cli/terraform.tfstate\"\n    region       = \"eu-west-1\"\n    use_lockfile = true\n  }}\n}}\n{STACK}"
+    );
+    let s = Stack::with_config(&config);
+    s.ok(&["state", "bootstrap"]);
+    let out = s.run(&["apply", "-auto-approve", "-lock=false"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("-lock=false is refused for the remote state s3://acme-state/cli/terraform.tfstate"), "{err}");
+    assert!(!err.contains("Creating"), "{err}");
+    let ec2 = aws_sdk_ec2::Client::new(&s.sdk().await);
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(Filter::builder().name("tag:Name").values("cli").build())
+        .send()
+        .await
+        .expect("describe");
+    assert!(vpcs.vpcs().is_empty(), "nothing was created");
+    let out = s.run(&["plan", "-lock=false", "--force-no-lock"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("is not locked"), "{}", text(&out.stderr));
+}
