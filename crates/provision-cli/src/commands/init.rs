@@ -1,7 +1,8 @@
 //! `provision init`: what `terraform init` is in CI scripts. provision downloads no provider
-//! plugins (the AWS SDK is built in), so today it only checks that the configuration and its
-//! backend settings can be read, and says that nothing needs initialising. Fetching modules, once
-//! the configuration reads `module` blocks, belongs in [`fetch_modules`].
+//! plugins (the AWS SDK is built in), so today it checks that the configuration — with the
+//! modules it calls, local or already downloaded by `terraform init` — and its backend settings
+//! can be read, and says that nothing needs initialising. Downloading registry and git modules
+//! belongs in [`fetch_modules`].
 
 use crate::Status;
 use crate::cli::InitArgs;
@@ -12,10 +13,11 @@ use provision_aws::AwsProvider;
 use provision_config::Module;
 use std::sync::Arc;
 
-/// The seam for modules: fetches the sources of the configuration's `module` blocks into the
-/// directory's module cache and returns how many it fetched. The configuration reads no `module`
-/// block yet (one is reported as unsupported when the configuration is loaded), so there is
-/// nothing to fetch.
+/// The seam for module downloads: fetches the registry and git sources of the configuration's
+/// `module` blocks into the directory's module cache and returns how many it fetched. Local
+/// modules need no fetching, and a module `terraform init` already downloaded is read from
+/// `.terraform/modules`; downloading is not implemented yet, so a source that is neither is
+/// reported when the configuration is loaded, and there is nothing to fetch here.
 fn fetch_modules(_module: &Module, _upgrade: bool) -> Result<usize> {
     Ok(0)
 }
