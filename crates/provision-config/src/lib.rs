@@ -30,12 +30,15 @@ pub use render::render_diagnostics;
 pub use types::TypeConstraint;
 pub use vars::{VarSource, VariableInputs, resolve_known_variables, resolve_variables};
 
-/// The suggestion for a misspelt name, if one is close enough.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+/// The suggestion for a misspelt name, if one is close enough: the one rule every "did you mean"
+/// of provision uses. Close enough is at most one edit per three characters (at least one), where
+/// an edit inserts, deletes or replaces a character or swaps two adjacent ones (`nmae` → `name`).
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= (name.len().max(c.len()) / 3).max(1))
+        .filter(|c| *c != name)
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, c)| *d <= (name.chars().count().max(c.chars().count()) / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -122,19 +125,29 @@ pub(crate) fn parse_go_duration_nanos(text: &str) -> Result<i64, String> {
     i64::try_from(total).map_err(|_| invalid())
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
+/// Optimal string alignment distance: Levenshtein's edits plus the swap of two adjacent
+/// characters, the most common typo.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -175,5 +188,10 @@ mod tests {
     fn suggests_close_names() {
         assert_eq!(super::did_you_mean("cidr_blok", ["cidr_block", "tags"]), Some("cidr_block"));
         assert_eq!(super::did_you_mean("zzz", ["cidr_block", "tags"]), None);
+        // Swapped letters are one edit: the typos a reader makes most.
+        assert_eq!(super::did_you_mean("nmae", ["name", "region"]), Some("name"));
+        assert_eq!(super::did_you_mean("mian", ["main", "public"]), Some("main"));
+        assert_eq!(super::did_you_mean("nam", ["name"]), Some("name"));
+        assert_eq!(super::did_you_mean("vpc", ["vpc_id", "cidr"]), None);
     }
 }

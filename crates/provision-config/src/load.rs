@@ -1277,9 +1277,26 @@ impl Loader<'_> {
                         return;
                     }
                     let what = if a.mode == provision_core::Mode::Data { "data source" } else { "resource" };
+                    let same_type: Vec<&str> = self
+                        .m
+                        .resources
+                        .iter()
+                        .filter(|r| {
+                            r.address.type_name == a.type_name
+                                && r.address.mode == a.mode
+                                && r.address.module == a.module
+                        })
+                        .map(|r| r.address.name.as_str())
+                        .collect();
+                    let close = did_you_mean(&a.name, same_type.iter().copied()).map(str::to_string);
                     // `foo.bar` with no provider prefix is more likely a variable or local
                     // written without `var.`/`local.` than a resource.
-                    let detail = if a.mode == provision_core::Mode::Managed && !a.type_name.contains('_') {
+                    let detail = if let Some(name) = close {
+                        let mut fixed = a.clone();
+                        fixed.name = name;
+                        fixed.module = vec![];
+                        format!("no {what} \"{a}\" is declared; did you mean {fixed}?")
+                    } else if a.mode == provision_core::Mode::Managed && !a.type_name.contains('_') {
                         format!(
                             "no resource \"{a}\" is declared, and `{t}` is not a resource type; a variable is read as var.{t}, a local value as local.{t}",
                             t = a.type_name

@@ -23,3 +23,8 @@ resource "fake_subnet" "b" {
 output "missing" {
   value = fake_gateway.nope.id
 }
+
+resource "fake_subnet" "c" {
+  network_id = fake_network.mian.id
+  cidr_block = "10.0.9.0/24"
+}
