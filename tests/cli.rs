@@ -2,13 +2,12 @@
 //! plan of an empty state), how bad input is reported (file:line:col, before any AWS call), and
 //! how the state file and its lock protect themselves.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::{copy_config, root, text};
 
 /// Runs provision in `dir` with no AWS configuration at all.
 fn provision(dir: &Path, args: &[&str]) -> Output {
@@ -29,29 +28,11 @@ fn provision_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("provision runs")
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).to_string()
-}
-
 /// A copy of an example in a fresh directory.
 fn example(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_config(&root().join("examples").join(name), dir.path());
     dir
-}
-
-/// Copies the configuration of `from` (its `.tf` files, and its module directories with theirs)
-/// into `to`.
-fn copy_config(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).expect("example").flatten() {
-        let path = e.path();
-        if path.is_dir() && !e.file_name().to_string_lossy().starts_with('.') {
-            std::fs::create_dir_all(to.join(e.file_name())).expect("mkdir");
-            copy_config(&path, &to.join(e.file_name()));
-        } else if path.extension().is_some_and(|x| x == "tf") {
-            std::fs::copy(&path, to.join(e.file_name())).expect("copy");
-        }
-    }
 }
 
 #[test]

@@ -36,8 +36,18 @@ pub(crate) fn options(parallelism: usize) -> Options {
 /// An engine for `config` against `cloud`; configuration errors come back rendered.
 pub(crate) fn engine_with(config: &str, cloud: &Cloud, vars: &[&str], opts: Options) -> Result<Engine, String> {
     let provider = provision_core::Providers::one(Arc::new(FakeProvider::new(cloud)));
-    let (mut module, diags) =
+    let loaded =
         load_files(Path::new("/nonexistent-provision-test-dir"), vec![("main.tf".into(), config.into())], &provider);
+    engine_of(provider, loaded, vars, opts)
+}
+
+/// An engine for a loaded configuration; configuration errors come back rendered.
+pub(crate) fn engine_of(
+    provider: provision_core::Providers,
+    (mut module, diags): (provision_config::Module, Diagnostics),
+    vars: &[&str],
+    opts: Options,
+) -> Result<Engine, String> {
     if diags.has_errors() {
         return Err(render_diagnostics(&diags, &module.sources));
     }

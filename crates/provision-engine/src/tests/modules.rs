@@ -131,18 +131,8 @@ fn project() -> tempfile::TempDir {
 
 fn engine_in(dir: &Path, cloud: &Cloud, vars: &[&str]) -> Result<Engine, String> {
     let provider = provision_core::Providers::one(Arc::new(FakeProvider::new(cloud)));
-    let (mut module, diags) = provision_config::load_dir(dir, &provider);
-    if diags.has_errors() {
-        return Err(render_diagnostics(&diags, &module.sources));
-    }
-    let inputs = VariableInputs {
-        cli: vars.iter().map(|v| provision_config::VarSource::Var(v.to_string())).collect(),
-        ..Default::default()
-    };
-    let (values, _) = resolve_variables(&mut module, &inputs).map_err(|d| render_diagnostics(&d, &module.sources))?;
-    let sources = module.sources.clone();
-    Engine::new(provider, Arc::new(module), values, options(4), Arc::new(Silent))
-        .map_err(|d: Diagnostics| render_diagnostics(&d, &sources))
+    let loaded = provision_config::load_dir(dir, &provider);
+    engine_of(provider, loaded, vars, options(4))
 }
 
 #[tokio::test]
