@@ -320,18 +320,6 @@ async fn inventory(ec2: &aws_sdk_ec2::Client, lineage: &str) -> std::collections
     out
 }
 
-/// Object ids in the state file, by address.
-fn state_ids(s: &Stack) -> std::collections::BTreeMap<String, String> {
-    s.state()["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .map(|r| {
-            (r["address"].as_str().unwrap_or_default().to_string(), r["id"].as_str().unwrap_or_default().to_string())
-        })
-        .collect()
-}
-
 const RUNTIME: [&str; 6] = [
     "aws_eip.nat[0]",
     "aws_eip.nat[1]",
@@ -352,7 +340,7 @@ async fn network_runtime_layer_goes_and_comes_back() {
     assert_eq!(s.run(&["plan", "--detailed-exitcode"]).status.code(), Some(0), "nothing to do after apply");
     let lineage = s.lineage();
     let ec2 = s.ec2().await;
-    let before = state_ids(&s);
+    let before = s.ids();
     let layers: Vec<(String, String)> = s.state()["resources"]
         .as_array()
         .expect("resources")
@@ -375,7 +363,7 @@ async fn network_runtime_layer_goes_and_comes_back() {
 
     let out = s.ok(&["destroy", "--layer", "runtime", "--auto-approve"]);
     assert!(out.contains("Destroy complete! Resources: 6 destroyed."), "{out}");
-    let after = state_ids(&s);
+    let after = s.ids();
     let base: std::collections::BTreeMap<String, String> =
         before.iter().filter(|(a, _)| !RUNTIME.contains(&a.as_str())).map(|(a, i)| (a.clone(), i.clone())).collect();
     assert_eq!(after, base, "exactly the runtime layer left the state");
@@ -395,7 +383,7 @@ async fn network_runtime_layer_goes_and_comes_back() {
     assert!(text(&out.stdout).contains("Plan: 6 to add, 0 to change, 0 to destroy."), "{}", text(&out.stdout));
     let out = s.ok(&["apply", "--auto-approve"]);
     assert!(out.contains("Resources: 6 added, 0 changed, 0 destroyed."), "{out}");
-    let again = state_ids(&s);
+    let again = s.ids();
     for (a, id) in &base {
         assert_eq!(again.get(a), Some(id), "{a} kept its id");
     }
@@ -413,7 +401,7 @@ async fn network_runtime_layer_goes_and_comes_back() {
 async fn network_drift_in_rules_and_tags_is_corrected() {
     let s = Stack::new("network");
     s.ok(&["apply", "--auto-approve"]);
-    let ids = state_ids(&s);
+    let ids = s.ids();
     let ec2 = s.ec2().await;
     let alb = &ids["aws_security_group.alb"];
     let https = aws_sdk_ec2::types::IpPermission::builder()
@@ -460,7 +448,7 @@ async fn network_drift_in_rules_and_tags_is_corrected() {
     let ports: Vec<i32> =
         g.security_groups()[0].ip_permissions().iter().filter_map(|p| p.from_port()).collect::<Vec<_>>();
     assert_eq!(ports.iter().copied().collect::<std::collections::BTreeSet<_>>(), [80, 443].into());
-    assert_eq!(state_ids(&s)["aws_security_group.alb"], *alb, "the group was changed in place, not replaced");
+    assert_eq!(s.ids()["aws_security_group.alb"], *alb, "the group was changed in place, not replaced");
 }
 
 /// AWS as it really behaves, through the fault-injection proxy: one call in five throttled, NAT
@@ -536,7 +524,7 @@ async fn network_converges_through_throttling_slow_nat_gateways_and_delete_traps
 async fn untagged_objects_created_by_an_interrupted_run_are_adopted() {
     let s = Stack::new("network");
     s.ok(&["apply", "--auto-approve"]);
-    let before = state_ids(&s);
+    let before = s.ids();
     let lost = ["aws_route.private_nat[0]", "aws_route_table_association.private[1]"];
     let mut state = s.state();
     state["resources"]
@@ -547,7 +535,7 @@ async fn untagged_objects_created_by_an_interrupted_run_are_adopted() {
 
     let out = s.ok(&["apply", "--auto-approve"]);
     assert!(out.contains("Resources: 2 added, 0 changed, 0 destroyed."), "{out}");
-    let after = state_ids(&s);
+    let after = s.ids();
     for a in lost {
         assert_eq!(after.get(a), before.get(a), "{a} was adopted with the same id");
     }
@@ -1329,7 +1317,7 @@ async fn multi_step_creates_failed_at_every_step_converge() {
             std::slice::from_ref(&id),
             "{case}: one object, recorded"
         );
-        let vpc = state_ids(&s)["aws_vpc.main"].clone();
+        let vpc = s.ids()["aws_vpc.main"].clone();
         assert!(
             check_holds(&ec2, &step.holds, &id, &vpc).await.is_err(),
             "{case}: the failed call made no difference, so this case tests nothing"
@@ -1342,7 +1330,7 @@ async fn multi_step_creates_failed_at_every_step_converge() {
         s.ok(&["apply", "--auto-approve"]);
         let out = s.run(&["plan", "--detailed-exitcode"]);
         assert_eq!(out.status.code(), Some(0), "{case}: not converged:\n{}", text(&out.stdout));
-        assert_eq!(state_ids(&s)[step.address], id, "{case}: the object was replaced, not finished");
+        assert_eq!(s.ids()[step.address], id, "{case}: the object was replaced, not finished");
         assert_eq!(
             tagged_for(&ec2, &lineage, step.address).await,
             std::slice::from_ref(&id),

@@ -7,30 +7,8 @@ mod support;
 use provision_testkit::emulate_cloudfront::CloudFront;
 use provision_testkit::emulate_s3::S3Answers;
 use provision_testkit::faults::{FaultProxy, Rules};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use support::{Stack, text};
-
-fn state_ids(s: &Stack) -> BTreeMap<String, String> {
-    s.state()["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .map(|r| {
-            (r["address"].as_str().unwrap_or_default().to_string(), r["id"].as_str().unwrap_or_default().to_string())
-        })
-        .collect()
-}
-
-fn layer_of(s: &Stack, layer: &str) -> Vec<String> {
-    s.state()["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .filter(|r| r["layer"] == layer)
-        .filter_map(|r| r["address"].as_str().map(str::to_string))
-        .collect()
-}
 
 /// Issue 11: the container service. A changed environment variable is a new task definition
 /// revision and a service update, nothing else; the nightly teardown removes exactly the service,
@@ -52,8 +30,8 @@ async fn containers_example_lifecycle() {
     s.ok(&["apply", "--auto-approve", "--var", "log_level=debug"]);
     assert!(s.ok(&["plan", "--var", "log_level=debug"]).contains("No changes"));
 
-    let before = state_ids(&s);
-    let runtime = layer_of(&s, "runtime");
+    let before = s.ids();
+    let runtime = s.layer("runtime");
     assert_eq!(
         runtime,
         [
@@ -68,7 +46,7 @@ async fn containers_example_lifecycle() {
     assert!(out.contains("Destroy complete! Resources: 4 destroyed."), "{out}");
     let out = s.ok(&["apply", "--auto-approve", "--var", "log_level=debug"]);
     assert!(out.contains("Resources: 4 added, 0 changed, 0 destroyed."), "{out}");
-    let after = state_ids(&s);
+    let after = s.ids();
     for (address, id) in before.iter().filter(|(a, _)| !runtime.contains(a)) {
         assert_eq!(after.get(address), Some(id), "{address} kept its id through the teardown");
     }
@@ -188,14 +166,14 @@ async fn database_example_lifecycle() {
         assert!(!shown.contains(&password), "the password was shown");
     }
 
-    let before = state_ids(&s);
+    let before = s.ids();
     let out = s.run(&["destroy", "--auto-approve", "--var", "instance_class=db.t3.small"]);
     assert_eq!(out.status.code(), Some(1), "refused: {}", text(&out.stdout));
     let err = text(&out.stderr);
     assert!(err.contains("aws_db_instance.main"), "{err}");
     assert!(err.contains("deletion_protection"), "{err}");
     assert!(!err.contains(&password));
-    assert_eq!(state_ids(&s), before, "nothing was deleted");
+    assert_eq!(s.ids(), before, "nothing was deleted");
 
     let vars = ["--var", "instance_class=db.t3.small", "--var", "deletion_protection=false"];
     s.ok(&[&["apply", "--auto-approve"], &vars[..]].concat());
@@ -256,13 +234,13 @@ async fn frontend_example_lifecycle() {
             .await
             .expect("put");
     }
-    let before = state_ids(&s);
+    let before = s.ids();
     let out = s.run(&[&["destroy", "--auto-approve"], &key[..]].concat());
     assert_eq!(out.status.code(), Some(1), "refused: {}", text(&out.stdout));
     let err = text(&out.stderr);
     assert!(err.contains("aws_s3_bucket.site cannot be deleted"), "{err}");
     assert!(err.contains("force_destroy"), "{err}");
-    assert_eq!(state_ids(&s), before, "nothing was deleted");
+    assert_eq!(s.ids(), before, "nothing was deleted");
 
     let config = std::fs::read_to_string(&main).expect("read");
     std::fs::write(&main, config.replace("force_destroy = false", "force_destroy = true")).expect("edit");
@@ -292,7 +270,7 @@ async fn modules_example_lifecycle() {
     // Outputs of modules reach the root's outputs; objects are addressed under their module.
     let state = s.state();
     let vpc_id = state["outputs"]["vpc_id"]["value"].as_str().expect("vpc_id output").to_string();
-    let ids = state_ids(&s);
+    let ids = s.ids();
     assert_eq!(ids.get("module.network.aws_vpc.this"), Some(&vpc_id));
     assert!(ids.contains_key("module.network.aws_subnet.private[1]"), "{ids:#?}");
     let conf = s.sdk().await;
@@ -333,7 +311,7 @@ async fn modules_example_lifecycle() {
     assert!(out.contains("Destroy complete! Resources: 3 destroyed."), "{out}");
     let out = s.ok(&["apply", "--auto-approve"]);
     assert!(out.contains("Resources: 3 added, 0 changed, 0 destroyed."), "{out}");
-    let after = state_ids(&s);
+    let after = s.ids();
     for (address, id) in ids.iter().filter(|(a, _)| !runtime.contains(a)) {
         assert_eq!(after.get(address), Some(id), "{address} kept its id through the teardown");
     }

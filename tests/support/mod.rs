@@ -4,7 +4,10 @@
 
 #![allow(dead_code)] // each test file uses a different part of it
 
+pub mod leftovers;
+
 use provision_testkit::moto::{Moto, REGION};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -28,6 +31,15 @@ pub fn copy_config(from: &Path, to: &Path) {
             std::fs::copy(&path, to.join(e.file_name())).expect("copy");
         }
     }
+}
+
+async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await
 }
 
 pub struct Stack {
@@ -75,12 +87,7 @@ impl Stack {
 
     /// SDK settings that reach this stack's emulator directly.
     pub async fn sdk(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(self.moto.endpoint())
-            .region(aws_config::Region::new(REGION))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
-            .load()
-            .await
+        sdk_at(&self.moto.endpoint()).await
     }
 
     /// Runs and expects success.
@@ -147,5 +154,74 @@ impl Stack {
         let unread: Vec<&&str> = types.iter().filter(|t| !seen.contains(**t)).collect();
         assert!(unread.is_empty(), "no object of {unread:?} was read: add one to this test");
         assert!(wrong.is_empty(), "reads that do not match their schema:\n{}", wrong.join("\n"));
+    }
+}
+
+/// The whole-stack checks every example's test makes: ids by address, layers, the nightly cycle,
+/// nothing left behind.
+impl Stack {
+    /// Each object's id in state, by address.
+    pub fn ids(&self) -> BTreeMap<String, String> {
+        self.state()["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .map(|r| {
+                let field = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+                (field("address"), field("id"))
+            })
+            .collect()
+    }
+
+    /// The addresses in state of `layer`'s objects, in state order.
+    pub fn layer(&self, layer: &str) -> Vec<String> {
+        self.state()["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .filter(|r| r["layer"] == layer)
+            .filter_map(|r| r["address"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// The nightly teardown and the morning apply, with `args` (variables, `--env`) on every
+    /// command: `destroy --layer runtime` removes exactly the runtime layer, the apply brings back
+    /// exactly that many objects, every other object keeps its id, and the next plan is clean.
+    /// Returns the runtime layer's addresses.
+    pub fn nightly_cycle(&self, args: &[&str]) -> Vec<String> {
+        let with = |cmd: &[&str]| [cmd, args].concat();
+        let before = self.ids();
+        let runtime = self.layer("runtime");
+        assert!(!runtime.is_empty(), "the stack has a runtime layer");
+        let out = self.ok(&with(&["destroy", "--layer", "runtime", "--auto-approve"]));
+        let n = runtime.len();
+        assert!(out.contains(&format!("Destroy complete! Resources: {n} destroyed.")), "{out}");
+        let left = self.ids();
+        assert!(runtime.iter().all(|a| !left.contains_key(a)), "the runtime layer left state: {left:#?}");
+        assert_eq!(left.len(), before.len() - n, "only the runtime layer was destroyed");
+        let out = self.ok(&with(&["apply", "--auto-approve"]));
+        assert!(out.contains(&format!("Resources: {n} added, 0 changed, 0 destroyed.")), "{out}");
+        let after = self.ids();
+        for (address, id) in before.iter().filter(|(a, _)| !runtime.contains(a)) {
+            assert_eq!(after.get(address), Some(id), "{address} kept its id through the teardown");
+        }
+        assert_eq!(after.len(), before.len(), "the morning apply brought back what the night removed");
+        let plan = self.ok(&with(&["plan"]));
+        assert!(plan.contains("No changes"), "clean after the morning apply: {plan}");
+        runtime
+    }
+
+    /// SDK settings that reach what provision reaches: the fault-injection proxy (and the
+    /// emulators behind it) when the stack has one, else the emulator.
+    pub async fn sdk_as_provision(&self) -> aws_config::SdkConfig {
+        sdk_at(&self.endpoint.clone().unwrap_or_else(|| self.moto.endpoint())).await
+    }
+
+    /// After a full destroy: the state is empty and no service holds an object beyond AWS's
+    /// defaults (see [`leftovers::leftovers`]).
+    pub async fn assert_nothing_left(&self) {
+        assert!(self.state()["resources"].as_array().is_none_or(Vec::is_empty), "state still lists objects");
+        let left = leftovers::leftovers(&self.sdk_as_provision().await).await;
+        assert!(left.is_empty(), "left behind:\n{}", left.join("\n"));
     }
 }
