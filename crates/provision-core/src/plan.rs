@@ -59,6 +59,8 @@ pub enum Reason {
     Unfinished,
     /// The replacement was asked for (`-replace=ADDRESS`), not caused by a change.
     ReplaceRequested,
+    /// Something named in `lifecycle { replace_triggered_by = [...] }` changes.
+    ReplaceTriggered,
 }
 
 /// The planned change of one resource instance.

@@ -63,6 +63,7 @@ fn change(c: &ResourceChange) -> J {
         Reason::ReadDeferred => "read_because_config_unknown",
         Reason::Unfinished => "update_because_create_unfinished",
         Reason::ReplaceRequested => "replace_by_request",
+        Reason::ReplaceTriggered => "replace_by_triggers",
     });
     let mut m = json!({
         "address": c.address.to_string(),

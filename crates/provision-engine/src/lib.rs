@@ -8,6 +8,7 @@
 //! (retries belong to the provider, per operation).
 
 mod apply;
+mod conditions;
 mod diff;
 mod graph;
 pub mod json;

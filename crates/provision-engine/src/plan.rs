@@ -250,6 +250,11 @@ impl Engine {
         for w in walk.diags.0.iter() {
             self.reporter.report(Event::Warning(w.summary.clone()));
         }
+        if request.mode == PlanMode::Normal {
+            for w in crate::conditions::check_blocks(&self.module, &walk.eval.scope, false) {
+                self.reporter.report(Event::Warning(crate::conditions::one_line(&w)));
+            }
+        }
         let mut changes = walk.changes;
         changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
         let mut drift = drift;
@@ -999,6 +1004,12 @@ impl Walk<'_> {
                 // `-replace`: a new object although nothing about it changed.
                 force_replace(block, &config, &mut planned, vec![]);
             }
+            let triggered = prior_object.is_some()
+                && !matches!(planned.action, Action::Replace(_))
+                && self.replace_triggered(block, &ctx);
+            if triggered {
+                force_replace(block, &config, &mut planned, vec![]);
+            }
             let destroy_args: Attrs = block
                 .schema
                 .attributes
@@ -1075,6 +1086,8 @@ impl Walk<'_> {
             self.release_replaced(block, &config, &deps, &mut planned);
             let reason = if prior.is_some() && self.replace.contains(&address) {
                 Some(Reason::ReplaceRequested)
+            } else if triggered {
+                Some(Reason::ReplaceTriggered)
             } else if prior.is_none() && self.original_current.contains(&address) {
                 Some(Reason::DeletedOutside)
             } else if unfinished && planned.action == Action::Update {
@@ -1082,6 +1095,9 @@ impl Walk<'_> {
             } else {
                 None
             };
+            let failed =
+                crate::conditions::resource_failures(block, &address, &self.eval.scope, &ctx, Some(&planned.after));
+            self.diags.0.extend(failed);
             self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
             self.eval.set(&address, Value::Map(planned.after.clone()));
             let notes = provision_core::plan::ChangeNotes {
@@ -1100,6 +1116,34 @@ impl Walk<'_> {
                 notes,
             });
         }
+    }
+
+    /// True when an entry of the block's `replace_triggered_by` names something this plan
+    /// changes: an instance it updates or replaces, or an attribute whose value changes.
+    fn replace_triggered(&self, block: &ResourceBlock, ctx: &InstanceCtx) -> bool {
+        block.lifecycle.replace_triggered_by.iter().any(|e| {
+            let Some((target, attr)) = provision_config::trigger_reference(e, &self.eval.scope, ctx) else {
+                return false;
+            };
+            self.changes.iter().filter(|c| c.deposed.is_none()).any(|c| {
+                let named = c.address == target || (target.key.is_none() && c.address.same_resource(&target));
+                if !named || !matches!(c.action, Action::Update | Action::Replace(_)) {
+                    return false;
+                }
+                match &attr {
+                    None => true,
+                    Some(a) => {
+                        let before = c.before.as_ref().and_then(|b| b.get(a));
+                        let after = c.after.as_ref().and_then(|b| b.get(a));
+                        match (before, after) {
+                            (Some(b), Some(v)) => !v.is_wholly_known() || !b.same_as(v),
+                            (None, None) => false,
+                            _ => true,
+                        }
+                    }
+                }
+            })
+        })
     }
 
     /// Runs each type's relation check over its planned instances: one error per problem, at
@@ -1217,6 +1261,10 @@ impl Walk<'_> {
                         for a in &block.schema.attributes {
                             attrs.entry(a.name.to_string()).or_insert(Value::Null);
                         }
+                        let ctx = self.eval.instances.get(&address).map(|i| i.ctx.clone()).unwrap_or_default();
+                        let failed =
+                            crate::conditions::resource_failures(block, &address, &self.eval.scope, &ctx, Some(&attrs));
+                        self.diags.0.extend(failed);
                         self.data.insert(address.clone(), attrs.clone());
                         self.eval.set(&address, Value::Map(attrs));
                     }
@@ -1237,6 +1285,10 @@ impl Walk<'_> {
                         after.insert(a.name.to_string(), Value::Unknown);
                     }
                 }
+                let ctx = self.eval.instances.get(&address).map(|i| i.ctx.clone()).unwrap_or_default();
+                let failed =
+                    crate::conditions::resource_failures(block, &address, &self.eval.scope, &ctx, Some(&after));
+                self.diags.0.extend(failed);
                 self.eval.set(&address, Value::Map(after.clone()));
                 self.changes.push(ResourceChange {
                     address,
@@ -1520,6 +1572,24 @@ impl Walk<'_> {
                     after: before,
                     sensitive: o.sensitive,
                 });
+                continue;
+            }
+            let inst = InstanceCtx::default();
+            let failed: Vec<Diagnostic> = o
+                .preconditions
+                .iter()
+                .filter_map(|c| match provision_config::check_condition(c, &self.eval.scope, &inst, None) {
+                    Ok(provision_config::Verdict::Failed(m)) => Some(
+                        Diagnostic::error("Output precondition failed")
+                            .at(c.condition.span(), m)
+                            .note(format!("this precondition guards output \"{name}\"")),
+                    ),
+                    Ok(_) => None,
+                    Err(d) => Some(d),
+                })
+                .collect();
+            if !failed.is_empty() {
+                self.diags.0.extend(failed);
                 continue;
             }
             let after = match eval(&o.value, &self.eval.scope, &InstanceCtx::default()) {

@@ -209,6 +209,9 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
         Action::Replace(_) if c.reason == Some(Reason::ReplaceRequested) => {
             "will be replaced, as requested".to_string()
         }
+        Action::Replace(_) if c.reason == Some(Reason::ReplaceTriggered) => {
+            "will be replaced due to changes in replace_triggered_by".to_string()
+        }
         Action::Replace(_) => "must be replaced".to_string(),
         Action::Read => "will be read during apply".to_string(),
         Action::NoOp => "is unchanged".to_string(),
