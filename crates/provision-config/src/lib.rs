@@ -23,9 +23,9 @@ pub use eval::{
 pub use functions::FUNCTION_NAMES;
 pub use load::{load_dir, load_files};
 pub use module::{
-    Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, Lifecycle, Local, LocalKind, Module, ModuleCtx,
-    MoveTarget, Moved, ObjectId, Output, ProviderBlock, Removed, ResourceBlock, S3_BACKEND_SETTINGS, TimeoutOverrides,
-    Validation, Variable, call_key, local_key,
+    Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, IgnorePath, Lifecycle, Local, LocalKind, Module,
+    ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Removed, ResourceBlock,
+    S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key, local_key,
 };
 pub use references::{IndexKind, RefRoot, Reference};
 pub use render::render_diagnostics;

@@ -4,8 +4,8 @@
 use crate::did_you_mean;
 use crate::functions;
 use crate::module::{
-    Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, Lifecycle, Local, LocalKind, Module, ModuleCtx,
-    ObjectId, Output, ProviderBlock, ResourceBlock, TimeoutOverrides, Validation, Variable,
+    Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, IgnorePath, Lifecycle, Local, LocalKind, Module,
+    ModuleCtx, ObjectId, Output, PathStep, ProviderBlock, ResourceBlock, TimeoutOverrides, Validation, Variable,
 };
 use crate::references::{IndexKind, RefRoot};
 use crate::types::TypeConstraint;
@@ -1124,18 +1124,14 @@ impl Loader<'_> {
                 let mut names = vec![];
                 for item in items.iter() {
                     let span = sp(e.file, item);
-                    let name = match item {
-                        Expression::Variable(v) => Some(v.value().as_str().to_string()),
-                        Expression::String(s) => Some(s.value().clone()),
-                        _ => None,
-                    };
-                    match name {
-                        Some(n) if schema.configurable_names().contains(&n.as_str()) => names.push(n),
-                        Some(n) => {
+                    match ignore_path(item) {
+                        Some(p) if schema.configurable_names().contains(&p.attr.as_str()) => names.push(p),
+                        Some(p) => {
+                            let n = p.attr;
                             let hint = did_you_mean(&n, schema.configurable_names()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
                             self.err(span, "Invalid ignore_changes entry", format!("`{n}` is not an argument of this resource{hint}"));
                         }
-                        None => self.err(span, "Invalid ignore_changes entry", "entries must be top-level argument names, as in [tags]; nested paths are not supported yet"),
+                        None => self.err(span, "Invalid ignore_changes entry", "entries must be argument names or paths inside them with literal keys, as in [tags, tags[\"Name\"], ingress[0]]"),
                     }
                 }
                 IgnoreChanges::Attributes(names)
@@ -1513,6 +1509,33 @@ impl Loader<'_> {
             ),
             _ => {}
         }
+    }
+}
+
+/// An `ignore_changes` entry: `tags`, `"tags"`, `tags["Name"]`, `tags.Name`, `ingress[0]`.
+fn ignore_path(item: &Expression) -> Option<IgnorePath> {
+    use hcl_edit::expr::TraversalOperator;
+    match item {
+        Expression::Variable(v) => Some(IgnorePath { attr: v.value().as_str().to_string(), steps: vec![] }),
+        Expression::String(s) => Some(IgnorePath { attr: s.value().clone(), steps: vec![] }),
+        Expression::Traversal(t) => {
+            let Expression::Variable(root) = &t.expr else { return None };
+            let steps = t
+                .operators
+                .iter()
+                .map(|op| match op.value() {
+                    TraversalOperator::GetAttr(n) => Some(PathStep::Key(n.value().as_str().to_string())),
+                    TraversalOperator::LegacyIndex(n) => Some(PathStep::Index(*n.value() as usize)),
+                    TraversalOperator::Index(Expression::String(k)) => Some(PathStep::Key(k.value().clone())),
+                    TraversalOperator::Index(Expression::Number(n)) => {
+                        n.value().as_u64().map(|n| PathStep::Index(n as usize))
+                    }
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(IgnorePath { attr: root.value().as_str().to_string(), steps })
+        }
+        _ => None,
     }
 }
 

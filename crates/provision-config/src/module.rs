@@ -211,7 +211,29 @@ pub enum IgnoreChanges {
     #[default]
     None,
     All,
-    Attributes(Vec<String>),
+    Attributes(Vec<IgnorePath>),
+}
+
+/// One `ignore_changes` entry: an argument (`tags`), or a path inside one (`tags["Name"]`,
+/// `ingress[0]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnorePath {
+    pub attr: String,
+    pub steps: Vec<PathStep>,
+}
+
+/// A step of an [`IgnorePath`]: a map key or object attribute, or a list index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStep {
+    Key(String),
+    Index(usize),
+}
+
+impl IgnorePath {
+    /// A whole argument.
+    pub fn attr(name: &str) -> IgnorePath {
+        IgnorePath { attr: name.to_string(), steps: vec![] }
+    }
 }
 
 impl Lifecycle {
@@ -228,12 +250,22 @@ impl Condition {
 }
 
 impl IgnoreChanges {
+    /// True when the whole argument `attr` is ignored.
     pub fn ignores(&self, attr: &str) -> bool {
         match self {
             IgnoreChanges::None => false,
             IgnoreChanges::All => true,
-            IgnoreChanges::Attributes(names) => names.iter().any(|n| n == attr),
+            IgnoreChanges::Attributes(paths) => paths.iter().any(|p| p.attr == attr && p.steps.is_empty()),
         }
+    }
+
+    /// The paths ignored inside the argument `attr`.
+    pub fn nested<'a>(&'a self, attr: &'a str) -> impl Iterator<Item = &'a [PathStep]> + 'a {
+        let paths = match self {
+            IgnoreChanges::Attributes(paths) => paths.as_slice(),
+            _ => &[],
+        };
+        paths.iter().filter(move |p| p.attr == attr && !p.steps.is_empty()).map(|p| p.steps.as_slice())
     }
 }
 

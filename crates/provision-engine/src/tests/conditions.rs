@@ -1,7 +1,7 @@
 //! Custom conditions and `replace_triggered_by`: what the plan decides (a failed precondition or
 //! postcondition stops it, with the author's message), what only the apply can (checked before
 //! the call, or on the object made, cutting off what depends on it), `check` blocks that warn and
-//! never stop, and replacements triggered by another object's change.
+//! never stop, replacements triggered by another object's change, and `ignore_changes` paths.
 
 use super::*;
 use crate::render::{Style, plan as render};
@@ -231,4 +231,46 @@ fn conditions_are_checked_when_the_configuration_is_read() {
             Err(text) => assert!(text.contains(expected), "{config}\nexpected {expected:?} in:\n{text}"),
         }
     }
+}
+
+/// `ignore_changes = [tags["Owner"]]`: a tag someone else manages (changed outside provision, or
+/// in the configuration) is left as the object has it; the other tags are still managed.
+#[tokio::test]
+async fn ignore_changes_with_a_nested_path_keeps_only_that_key() {
+    let (cloud, store) = (Cloud::new(), MemoryStore::new(&Cloud::new()));
+    let config = |owner: &str, name: &str| {
+        format!(
+            r#"
+resource "fake_network" "n" {{
+  cidr_block = "10.0.0.0/16"
+  tags       = {{ Owner = "{owner}", Name = "{name}" }}
+  lifecycle {{
+    ignore_changes = [tags["Owner"]]
+  }}
+}}
+"#
+        )
+    };
+    apply(&config("platform", "main"), &cloud, &store).await;
+    // The owner tag changes in the configuration: ignored.
+    assert!(plan_text(&config("someone-else", "main"), &cloud, &store).await.contains("No changes"));
+    // The name tag changes: planned, with the owner as the object has it.
+    let e = engine(&config("someone-else", "renamed"), &cloud);
+    let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("plan");
+    let c = run.plan.change(&addr("fake_network.n")).expect("change");
+    assert_eq!(c.action, Action::Update);
+    let tags = c.after.as_ref().and_then(|a| a.get("tags")).cloned().expect("tags");
+    assert_eq!(
+        tags,
+        Value::Map(
+            [("Name".to_string(), Value::from("renamed")), ("Owner".to_string(), Value::from("platform"))].into()
+        )
+    );
+    apply_with(&e, &store, PlanRequest::normal()).await;
+    assert_eq!(attr(&cloud, "fake_network.n", "tags").to_string(), tags.to_string());
+
+    // A path into an argument that does not exist is refused where it is written.
+    let bad = "resource \"fake_network\" \"n\" {\n  cidr_block = \"10.0.0.0/16\"\n  lifecycle {\n    ignore_changes = [tagz[\"Owner\"]]\n  }\n}\n";
+    let err = engine_with(bad, &cloud, &[], options(1)).err().expect("refused");
+    assert!(err.contains("`tagz` is not an argument of this resource; did you mean `tags`?"), "{err}");
 }
