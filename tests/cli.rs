@@ -195,7 +195,7 @@ fn a_lock_left_by_a_killed_run_is_taken_over_and_said_so() {
     let err = text(&out.stderr);
     let said: Vec<&str> = err.lines().filter(|l| l.contains("took over")).collect();
     assert_eq!(said.len(), 1, "one line says so: {err}");
-    assert!(said[0].starts_with("Warning: took over the state lock of"), "{err}");
+    assert!(said[0].starts_with("warning: took over the state lock of"), "{err}");
     assert!(said[0].contains("ci@builder"), "{err}");
     assert!(said[0].contains("lock ID dead-beef"), "{err}");
     assert!(said[0].contains(&format!("pid {dead}")), "{err}");

@@ -76,7 +76,7 @@ async fn target_plans_and_applies_the_target_and_what_it_depends_on() {
     assert!(!plan.contains("aws_internet_gateway.main will"), "{plan}");
     assert!(plan.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{plan}");
     let err = text(&out.stderr);
-    assert!(err.contains("Warning: Resource targeting is in effect"), "{err}");
+    assert!(err.contains("warning: Resource targeting is in effect"), "{err}");
     assert!(err.contains("The -target option is not for routine use"), "{err}");
 
     // Both spellings of the flag, as Terraform and as clap write them.
