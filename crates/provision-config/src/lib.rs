@@ -23,7 +23,7 @@ pub use eval::{
 pub use functions::FUNCTION_NAMES;
 pub use load::{load_dir, load_files};
 pub use module::{
-    Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, IgnorePath, Lifecycle, Local, LocalKind, Module,
+    Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, Lifecycle, Local, LocalKind, Module,
     ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Removed, ResourceBlock,
     S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key, local_key,
 };

@@ -141,6 +141,7 @@ impl<'p> Loader<'p> {
             late_refs: vec![],
             moves: vec![],
             removals: vec![],
+            imports: vec![],
         }
     }
 
@@ -235,6 +236,8 @@ struct Loader<'p> {
     moves: Vec<crate::module::Moved>,
     /// This module's own `removed` blocks, checked with the moves.
     removals: Vec<crate::module::Removed>,
+    /// `import` blocks read, checked once the calls are folded in (`to` may be inside a module).
+    imports: Vec<crate::module::Import>,
 }
 
 fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
@@ -321,11 +324,7 @@ impl Loader<'_> {
             "moved" => self.moved(file, b),
             "removed" => self.removed(file, b),
             "check" => self.check_block(file, b),
-            "import" => self.err(
-                sp(file, &b.ident),
-                format!("`{kw}` blocks are not supported yet"),
-                "remove the block; see docs/configuration.md for what is supported",
-            ),
+            "import" => self.import(file, b),
             other => {
                 let hint = did_you_mean(
                     other,
@@ -348,7 +347,7 @@ impl Loader<'_> {
                 self.err(
                     sp(file, &b.ident),
                     "Unsupported block type",
-                    format!("`{other}` is not a block type{hint} (supported: terraform, provider, variable, locals, resource, data, output, module, moved, removed, check)"),
+                    format!("`{other}` is not a block type{hint} (supported: terraform, provider, variable, locals, resource, data, output, module, moved, removed, check, import)"),
                 );
             }
         }
@@ -1243,6 +1242,7 @@ impl Loader<'_> {
         for c in &self.m.checks {
             exprs.extend(c.asserts.iter().flat_map(|c| c.exprs()).map(|e| (e.clone(), None)));
         }
+        exprs.extend(self.imports.iter().map(|i| (i.id.clone(), None)));
         for r in &self.m.resources {
             for e in r.body.exprs() {
                 exprs.push((e.clone(), Some(r.address.clone())));

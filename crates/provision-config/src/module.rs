@@ -422,6 +422,17 @@ pub struct Removed {
     pub span: Option<Span>,
 }
 
+/// `import { to = ADDRESS  id = "..." }`: adopt an existing object at the address instead of
+/// creating one.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// A managed resource instance of the root module's configuration.
+    pub to: Address,
+    /// The object's id, as the type's `id` attribute has it (known at plan time).
+    pub id: Expr,
+    pub span: Option<Span>,
+}
+
 /// A whole configuration directory.
 #[derive(Debug, Clone, Default)]
 pub struct Module {
@@ -440,6 +451,8 @@ pub struct Module {
     pub removed: Vec<Removed>,
     /// `check` blocks, this module's and its modules' (folded in).
     pub checks: Vec<Check>,
+    /// `import` blocks (the root module's only, as in Terraform).
+    pub imports: Vec<Import>,
     /// Where each block of `resources` is, by address: finding a block must not scan them all
     /// (every reference is looked up, so a scan made validating 50,000 resources take minutes).
     pub resource_index: BTreeMap<Address, usize>,

@@ -212,7 +212,8 @@ impl Engine {
             writes: 0,
             report_failures: vec![],
             report_skipped: vec![],
-            done: Summary::default(),
+            // Imported objects are in the refreshed state the run starts from: recorded with it.
+            done: Summary { import: run.plan.imports.len(), ..Summary::default() },
             launched: BTreeMap::new(),
             data: run.data,
             abandoned: vec![],

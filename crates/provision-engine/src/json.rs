@@ -150,7 +150,8 @@ pub fn plan(plan: &Plan) -> J {
         "output_changes": outputs,
         "moved": plan.moves.iter().map(|(from, to)| json!({ "previous_address": from.to_string(), "address": to.to_string() })).collect::<Vec<_>>(),
         "forgotten": plan.forgotten.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "summary": { "add": s.add, "change": s.change, "destroy": s.destroy },
+        "imported": plan.imports.iter().map(|(a, id)| json!({ "address": a.to_string(), "id": id })).collect::<Vec<_>>(),
+        "summary": { "import": s.import, "add": s.add, "change": s.change, "destroy": s.destroy },
         "has_changes": plan.has_changes(),
     })
 }

@@ -201,6 +201,12 @@ impl Engine {
             None if request.refresh => self.refresh(state).await?,
             None => (state.clone(), vec![]),
         };
+        // `import` blocks: the objects they name are adopted before anything is planned, so the
+        // plan diffs the configuration against them like any recorded object.
+        let imports = match request.mode {
+            PlanMode::Normal => self.import_objects(&mut refreshed, state).await?,
+            _ => vec![],
+        };
         // Record each object's current layer (the configuration may have moved it).
         for o in &mut refreshed.resources {
             if let Some(info) = self.layer_info(&o.address) {
@@ -268,6 +274,7 @@ impl Engine {
             outputs,
             moves,
             forgotten,
+            imports,
         };
         // `original` is the state as read: apply then records the moves, even when nothing else
         // changes.
@@ -409,6 +416,115 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// Adopts the objects of the configuration's `import` blocks into `refreshed`: each is read by
+    /// its id (one batched read per type) and recorded at its address. An address that already
+    /// holds that object is left alone; one that holds another object, an id that names nothing
+    /// and an id not known at plan time are errors at the block. Returns what was adopted.
+    async fn import_objects(
+        &self,
+        refreshed: &mut State,
+        recorded: &State,
+    ) -> Result<Vec<(Address, String)>, EngineError> {
+        let mut diags = Diagnostics::default();
+        let scope = self.static_scope();
+        let mut wanted: BTreeMap<(ProviderRef, String), Vec<(&provision_config::Import, String)>> = BTreeMap::new();
+        let mut out = vec![];
+        for i in &self.module.imports {
+            let Some(block) = self.module.resource(&i.to) else { continue };
+            let id =
+                match eval(&i.id, &scope, &InstanceCtx::default()) {
+                    Ok(v) => match v.unmarked() {
+                        Value::String(s) if !s.is_empty() => s.clone(),
+                        Value::Unknown => {
+                            diags.push(Diagnostic::error("Invalid import id").at(
+                                i.id.span(),
+                                "the id must be known when planning: write it, or build it from variables and locals",
+                            ));
+                            continue;
+                        }
+                        other => {
+                            diags.push(Diagnostic::error("Invalid import id").at(
+                                i.id.span(),
+                                format!("the id must be a non-empty string, not {}", other.type_name()),
+                            ));
+                            continue;
+                        }
+                    },
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                };
+            match refreshed.current(&i.to) {
+                Some(o) if o.id == id => {
+                    // Already adopted: by an earlier apply, or by the saved plan being applied.
+                    if recorded.current(&i.to).is_none() {
+                        out.push((i.to.clone(), id));
+                    }
+                }
+                Some(o) => diags.push(
+                    Diagnostic::error(format!("{} is already managed", i.to))
+                        .at(i.span.clone(), format!("it is the object {}, not {id}", o.id))
+                        .note("remove the import block, or `provision state rm` the address first"),
+                ),
+                None => wanted.entry((block.provider.clone(), i.to.type_name.clone())).or_default().push((i, id)),
+            }
+        }
+        for (i, id) in wanted.values().flatten() {
+            if let Some(other) =
+                refreshed.resources.iter().find(|o| o.id == *id && o.address.type_name == i.to.type_name)
+            {
+                diags.push(
+                    Diagnostic::error(format!("{id} is already managed as {}", other.address))
+                        .at(i.span.clone(), format!("importing it to {} as well would manage one object twice", i.to)),
+                );
+            }
+        }
+        if diags.has_errors() {
+            return Err(EngineError::Config(diags));
+        }
+        let ctx = ReadContext { stack: refreshed.lineage.clone(), ..Default::default() };
+        for ((provider, type_name), items) in wanted {
+            let rt = self.resource_type(&provider, &type_name).map_err(|message| EngineError::Refresh {
+                type_name: type_name.clone(),
+                error: provision_core::ProviderError::new(provision_core::ProviderErrorKind::Config, message),
+            })?;
+            let objects: Vec<(String, Attrs)> = items.iter().map(|(_, id)| (id.clone(), Attrs::new())).collect();
+            self.reporter.report(Event::Refreshing { type_name: type_name.clone(), count: objects.len() });
+            let found = rt
+                .read_many(&ctx, &objects)
+                .await
+                .map_err(|error| EngineError::Refresh { type_name: type_name.clone(), error })?;
+            for (i, id) in items {
+                match found.get(&id) {
+                    Some(attrs) => {
+                        let attrs = self.normalize_read(rt.schema(), attrs.clone(), &Attrs::new(), &provider);
+                        refreshed.resources.push(provision_core::state::ResourceObject {
+                            address: i.to.clone(),
+                            deposed: None,
+                            id: id.clone(),
+                            layer: self.layer_of(&i.to),
+                            provider: provider.clone(),
+                            attributes: attrs,
+                            sensitive_attributes: Default::default(),
+                            dependencies: vec![],
+                            unfinished: false,
+                        });
+                        out.push((i.to.clone(), id));
+                    }
+                    None => diags.push(
+                        Diagnostic::error("Cannot import non-existent remote object")
+                            .at(i.id.span(), format!("no {type_name} with the id {id} exists")),
+                    ),
+                }
+            }
+        }
+        if diags.has_errors() {
+            return Err(EngineError::Config(diags));
+        }
+        Ok(out)
     }
 
     /// Reads every object in state, one batched call per resource type, all types at once.

@@ -1,7 +1,8 @@
 //! Custom conditions and `replace_triggered_by`: what the plan decides (a failed precondition or
 //! postcondition stops it, with the author's message), what only the apply can (checked before
 //! the call, or on the object made, cutting off what depends on it), `check` blocks that warn and
-//! never stop, replacements triggered by another object's change, and `ignore_changes` paths.
+//! never stop, replacements triggered by another object's change, `ignore_changes` paths, and
+//! `import` blocks that adopt an existing object.
 
 use super::*;
 use crate::render::{Style, plan as render};
@@ -273,4 +274,84 @@ resource "fake_network" "n" {{
     let bad = "resource \"fake_network\" \"n\" {\n  cidr_block = \"10.0.0.0/16\"\n  lifecycle {\n    ignore_changes = [tagz[\"Owner\"]]\n  }\n}\n";
     let err = engine_with(bad, &cloud, &[], options(1)).err().expect("refused");
     assert!(err.contains("`tagz` is not an argument of this resource; did you mean `tags`?"), "{err}");
+}
+
+const BUCKET: &str = r#"
+resource "fake_bucket" "logs" {
+  name = "team-logs"
+  tags = { Team = "data" }
+}
+"#;
+
+/// `import` blocks: an object made outside this stack is adopted at its address — the plan says
+/// so and diffs the configuration against it, the apply records it (and makes the update the
+/// plan showed), the next plan is clean, and nothing is created twice.
+#[tokio::test]
+async fn an_import_block_adopts_an_existing_object() {
+    let cloud = Cloud::new();
+    // Made by someone else (another state), with another tag.
+    let theirs = MemoryStore::new(&cloud);
+    apply(&BUCKET.replace("data", "platform"), &cloud, &theirs).await;
+    let id = current(&theirs).resources[0].id.clone();
+
+    let ours = MemoryStore::new(&cloud);
+    let config = format!("{BUCKET}\nimport {{\n  to = fake_bucket.logs\n  id = \"{id}\"\n}}\n");
+    let e = engine(&config, &cloud);
+    let run = e.plan(&current(&ours), PlanRequest::normal()).await.expect("plan");
+    assert_eq!(run.plan.imports, vec![(addr("fake_bucket.logs"), id.clone())]);
+    let c = run.plan.change(&addr("fake_bucket.logs")).expect("change");
+    assert_eq!(c.action, Action::Update, "the tag differs: {c:?}");
+    let text = render(&run.plan, Style::default());
+    assert!(text.contains(&format!("# fake_bucket.logs will be imported from the existing object {id}")), "{text}");
+    assert!(text.contains("Plan: 1 to import, 0 to add, 1 to change, 0 to destroy."), "{text}");
+    let report = e.apply(run, &ours, &Cancel::default()).await.expect("apply");
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert_eq!(report.done.import, 1);
+    assert_eq!(current(&ours).current(&addr("fake_bucket.logs")).map(|o| o.id.clone()), Some(id.clone()));
+    assert_eq!(cloud.objects().len(), 1, "adopted, not created");
+    assert_eq!(
+        attr(&cloud, "fake_bucket.logs", "tags").to_string(),
+        Value::Map([("Team".to_string(), Value::from("data"))].into()).to_string()
+    );
+    // Applied: the block is now a no-op.
+    let text = plan_text(&config, &cloud, &ours).await;
+    assert!(text.contains("No changes"), "{text}");
+}
+
+#[tokio::test]
+async fn an_import_that_cannot_be_done_is_refused_before_anything_changes() {
+    let cloud = Cloud::new();
+    let store = MemoryStore::new(&cloud);
+    let missing = format!("{BUCKET}\nimport {{\n  to = fake_bucket.logs\n  id = \"bucket-that-is-not-there\"\n}}\n");
+    let err = plan_errors(&missing).await;
+    assert!(err.contains("Cannot import non-existent remote object"), "{err}");
+    assert!(err.contains("no fake_bucket with the id bucket-that-is-not-there exists"), "{err}");
+
+    // An address that already holds another object.
+    apply(BUCKET, &cloud, &store).await;
+    let e = engine(&missing.replace("bucket-that-is-not-there", "other-id"), &cloud);
+    match e.plan(&current(&store), PlanRequest::normal()).await {
+        Err(crate::EngineError::Config(d)) => {
+            let text = provision_config::render_diagnostics(&d, &e.module.sources);
+            assert!(text.contains("fake_bucket.logs is already managed"), "{text}");
+        }
+        other => panic!("expected an error, got {:?}", other.map(|r| r.plan)),
+    }
+
+    // Checked when the configuration is read.
+    for (config, expected) in [
+        ("import {\n  to = fake_bucket.nope\n  id = \"x\"\n}\n", "Import to an undeclared resource"),
+        (
+            "resource \"fake_subnet\" \"s\" {\n  count      = 2\n  network_id = \"n\"\n  cidr_block = \"10.0.0.0/24\"\n}\nimport {\n  to = fake_subnet.s\n  id = \"x\"\n}\n",
+            "name one instance, as in fake_subnet.s[0]",
+        ),
+        ("import {\n  to = fake_bucket.logs\n}\n", "an import block needs `id`"),
+        ("import {\n  to = data.fake_zones.z\n  id = \"x\"\n}\n", "Invalid import address"),
+    ] {
+        let config = format!("{BUCKET}\n{config}");
+        match engine_with(&config, &cloud, &[], options(1)) {
+            Ok(_) => panic!("accepted:\n{config}"),
+            Err(text) => assert!(text.contains(expected), "{config}\nexpected {expected:?} in:\n{text}"),
+        }
+    }
 }
