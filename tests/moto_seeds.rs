@@ -140,6 +140,29 @@ async fn seed_003_durable_code() {
         }
     }
 
+    // The services: two tasks each, at the team's sizes.
+    let cluster = id("aws_ecs_cluster.main");
+    let services = ecs
+        .describe_services()
+        .cluster(&cluster)
+        .services("durable-code-dev-backend")
+        .services("durable-code-dev-frontend")
+        .send()
+        .await
+        .expect("services");
+    for svc in services.services() {
+        assert_eq!(svc.desired_count(), 2, "{svc:?}");
+        let td = svc.task_definition().expect("task definition");
+        let td = ecs.describe_task_definition().task_definition(td).send().await.expect("task definition");
+        let td = td.task_definition().expect("task definition");
+        let size = (td.cpu(), td.memory());
+        match svc.service_name() {
+            Some("durable-code-dev-backend") => assert_eq!(size, (Some("512"), Some("1024"))),
+            _ => assert_eq!(size, (Some("256"), Some("512"))),
+        }
+    }
+    assert_eq!(services.services().len(), 2);
+
     // The night: the emulator no longer holds the NAT gateway, the load balancer, the services.
     let start = Instant::now();
     let night = s.nightly_teardown(&args);
@@ -151,7 +174,6 @@ async fn seed_003_durable_code() {
     assert!(ec2.describe_addresses().send().await.expect("addresses").addresses().is_empty(), "Elastic IPs overnight");
     let lbs = elb.describe_load_balancers().send().await.expect("load balancers");
     assert!(lbs.load_balancers().is_empty(), "load balancers overnight");
-    let cluster = id("aws_ecs_cluster.main");
     let services = ecs.list_services().cluster(&cluster).send().await.expect("services");
     if !services.service_arns().is_empty() {
         let d = ecs.describe_services().cluster(&cluster).set_services(Some(services.service_arns().to_vec()));
