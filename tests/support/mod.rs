@@ -157,6 +157,13 @@ impl Stack {
     }
 }
 
+/// What [`Stack::nightly_teardown`] hands to [`Stack::morning_apply`]: each object's id before the
+/// night, and the runtime layer's addresses.
+pub struct Night {
+    pub before: BTreeMap<String, String>,
+    pub runtime: Vec<String>,
+}
+
 /// The whole-stack checks every example's test makes: ids by address, layers, the nightly cycle,
 /// nothing left behind.
 impl Stack {
@@ -189,28 +196,39 @@ impl Stack {
     /// exactly that many objects, every other object keeps its id, and the next plan is clean.
     /// Returns the runtime layer's addresses.
     pub fn nightly_cycle(&self, args: &[&str]) -> Vec<String> {
-        let with = |cmd: &[&'static str]| {
-            let mut v: Vec<&str> = cmd.to_vec();
-            v.extend_from_slice(args);
-            v
-        };
+        let night = self.nightly_teardown(args);
+        self.morning_apply(args, night)
+    }
+
+    /// The first half of [`Stack::nightly_cycle`], for a test that looks at the emulator overnight:
+    /// `destroy --layer runtime` removes exactly the runtime layer from the state.
+    pub fn nightly_teardown(&self, args: &[&str]) -> Night {
         let before = self.ids();
         let runtime = self.layer("runtime");
         assert!(!runtime.is_empty(), "the stack has a runtime layer");
-        let out = self.ok(&with(&["destroy", "--layer", "runtime", "--auto-approve"]));
+        let out = self.ok(&[&["destroy", "--layer", "runtime", "--auto-approve"], args].concat());
         let n = runtime.len();
         assert!(out.contains(&format!("Destroy complete! Resources: {n} destroyed.")), "{out}");
         let left = self.ids();
         assert!(runtime.iter().all(|a| !left.contains_key(a)), "the runtime layer left state: {left:#?}");
         assert_eq!(left.len(), before.len() - n, "only the runtime layer was destroyed");
-        let out = self.ok(&with(&["apply", "--auto-approve"]));
+        Night { before, runtime }
+    }
+
+    /// The second half of [`Stack::nightly_cycle`]: the apply brings back exactly what the night
+    /// removed, every other object keeps its id, and the next plan is clean. Returns the runtime
+    /// layer's addresses.
+    pub fn morning_apply(&self, args: &[&str], night: Night) -> Vec<String> {
+        let Night { before, runtime } = night;
+        let n = runtime.len();
+        let out = self.ok(&[&["apply", "--auto-approve"], args].concat());
         assert!(out.contains(&format!("Resources: {n} added, 0 changed, 0 destroyed.")), "{out}");
         let after = self.ids();
         for (address, id) in before.iter().filter(|(a, _)| !runtime.contains(a)) {
             assert_eq!(after.get(address), Some(id), "{address} kept its id through the teardown");
         }
         assert_eq!(after.len(), before.len(), "the morning apply brought back what the night removed");
-        let plan = self.ok(&with(&["plan"]));
+        let plan = self.ok(&[&["plan"], args].concat());
         assert!(plan.contains("No changes"), "clean after the morning apply: {plan}");
         runtime
     }
