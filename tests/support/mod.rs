@@ -34,9 +34,13 @@ pub fn copy_config(from: &Path, to: &Path) {
 }
 
 async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
+    sdk_in(endpoint, REGION).await
+}
+
+async fn sdk_in(endpoint: &str, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
-        .region(aws_config::Region::new(REGION))
+        .region(aws_config::Region::new(region.to_string()))
         .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
         .load()
         .await
@@ -242,8 +246,19 @@ impl Stack {
     /// After a full destroy: the state is empty and no service holds an object beyond AWS's
     /// defaults (see [`leftovers::leftovers`]).
     pub async fn assert_nothing_left(&self) {
+        self.assert_nothing_left_in(&[REGION]).await;
+    }
+
+    /// [`Stack::assert_nothing_left`] for a stack in other regions (its provider's `region`, and
+    /// `us-east-1` for CloudFront's certificates).
+    pub async fn assert_nothing_left_in(&self, regions: &[&str]) {
         assert!(self.state()["resources"].as_array().is_none_or(Vec::is_empty), "state still lists objects");
-        let left = leftovers::leftovers(&self.sdk_as_provision().await).await;
+        let endpoint = self.endpoint.clone().unwrap_or_else(|| self.moto.endpoint());
+        let mut left = vec![];
+        for region in regions {
+            let found = leftovers::leftovers(&sdk_in(&endpoint, region).await).await;
+            left.extend(found.into_iter().map(|l| format!("{region}: {l}")));
+        }
         assert!(left.is_empty(), "left behind:\n{}", left.join("\n"));
     }
 }
