@@ -103,10 +103,18 @@ fn graph_draws_every_example_in_both_formats() {
 #[test]
 fn graph_all_and_plan() {
     let dir = example("network");
-    let out = provision(dir.path(), &["graph", "--all"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let all = text(&out.stdout);
-    assert!(all.contains("aws_route_table_association.public ×2") && all.contains("data.aws_region.current"), "{all}");
+    for format in ["mermaid", "dot"] {
+        let out = provision(dir.path(), &["graph", "--all", "--format", format]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let all = text(&out.stdout);
+        assert!(
+            all.contains("aws_route_table_association.public ×2") && all.contains("data.aws_region.current"),
+            "{all}"
+        );
+        insta::with_settings!({ snapshot_suffix => format!("network.{format}"), omit_expression => true }, {
+            insta::assert_snapshot!("graph_all", all);
+        });
+    }
     let dir = example("basic");
     for format in ["mermaid", "dot"] {
         let out = provision(dir.path(), &["graph", "-plan", "-format", format]);
