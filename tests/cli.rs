@@ -123,6 +123,15 @@ fn graph_all_and_plan() {
             insta::assert_snapshot!("graph_plan", text(&out.stdout));
         });
     }
+    // Against a recorded state (no refresh, so no AWS): the VPC's tag changes, the rest is new.
+    let dir = secret_stack();
+    let var = format!("secret={NEW_SECRET}");
+    let out = provision(dir.path(), &["graph", "-plan", "-refresh=false", "-var", &var]);
+    assert_no_secret("graph -plan", &out);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("~ aws_vpc.main") && t.contains("class aws_vpc_main update"), "{t}");
+    let dir = example("basic");
     let out = provision(dir.path(), &["graph", "--layer", "runtime"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("--plan"), "{}", text(&out.stderr));
