@@ -135,6 +135,9 @@ fn is_network_data(type_name: &str) -> bool {
     matches!(type_name, "aws_vpc" | "aws_subnet")
 }
 
+/// Where a block is: the VPCs and the tiers its references lead to.
+type Place = (BTreeSet<Address>, BTreeSet<Tier>);
+
 /// Subnet tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
@@ -428,10 +431,19 @@ pub fn layout(blocks: &[Block], options: Options) -> Diagram {
     // An elastic IP is drawn where what uses it is (a NAT gateway, in its public subnets).
     for b in blocks.iter().filter(|b| FOLLOW_USER.contains(&b.address.type_name.as_str())) {
         let users: Vec<&Block> = blocks.iter().filter(|u| u.all_refs().contains(&b.address)).collect();
-        let places: BTreeSet<(Option<&BTreeSet<Address>>, Option<&BTreeSet<Tier>>)> =
-            users.iter().map(|u| (vpc_of.get(&u.address), tier_of.get(&u.address))).collect();
-        if let [(Some(vpcs), tiers)] = places.into_iter().collect::<Vec<_>>()[..] {
-            let (vpcs, tiers) = (vpcs.clone(), tiers.cloned().unwrap_or_default());
+        let mut places: Vec<Place> = users
+            .iter()
+            .map(|u| {
+                let vpcs = vpc_of.get(&u.address).cloned().unwrap_or_default();
+                (vpcs, tier_of.get(&u.address).cloned().unwrap_or_default())
+            })
+            .collect();
+        places.sort();
+        places.dedup();
+        if let [(vpcs, tiers)] = &places[..]
+            && !vpcs.is_empty()
+        {
+            let (vpcs, tiers) = (vpcs.clone(), tiers.clone());
             vpc_of.insert(&b.address, vpcs);
             tier_of.insert(&b.address, tiers);
         }
@@ -462,21 +474,7 @@ pub fn layout(blocks: &[Block], options: Options) -> Diagram {
             }
         }
     }
-    let mut used_groups = used;
-    let mut group = |label: String, id: &str, members: Vec<usize>, groups: Vec<Group>| -> Group {
-        let id = unique_id(&format!("g_{id}"), &mut used_groups);
-        Group { id, label, nodes: members, groups }
-    };
-    let split_layer = |g: &mut Group, make: &mut dyn FnMut(String, &str, Vec<usize>, Vec<Group>) -> Group| {
-        let (runtime, base): (Vec<usize>, Vec<usize>) =
-            g.nodes.iter().partition(|&&i| nodes[i].layer == Layer::Runtime);
-        if !runtime.is_empty() {
-            g.nodes = base;
-            let parent = g.id.trim_start_matches("g_");
-            let id = if parent.is_empty() { "runtime".to_string() } else { format!("{parent}_runtime") };
-            g.groups.push(make("runtime layer".into(), &id, runtime, vec![]));
-        }
-    };
+    let mut ids = used;
     let mut root = Group::default();
     for (vpc, (members, tiers)) in vpc_groups {
         let vpc_id = draw::identifier(&vpc.to_string());
@@ -486,21 +484,21 @@ pub fn layout(blocks: &[Block], options: Options) -> Diagram {
                 Tier::Public => ("Public subnets", "public"),
                 Tier::Private => ("Private subnets", "private"),
             };
-            let mut g = group(label.into(), &format!("{vpc_id}_{name}"), members, vec![]);
-            split_layer(&mut g, &mut group);
+            let mut g = group(&mut ids, label.into(), &format!("{vpc_id}_{name}"), members, vec![]);
+            split_layer(&mut g, &nodes, &mut ids);
             sub.push(g);
         }
-        let mut g = group(format!("VPC {vpc}"), &vpc_id, members, sub);
-        split_layer(&mut g, &mut group);
+        let mut g = group(&mut ids, format!("VPC {vpc}"), &vpc_id, members, sub);
+        split_layer(&mut g, &nodes, &mut ids);
         root.groups.push(g);
     }
     for (module, members) in modules {
         if module.is_empty() {
             root.nodes = members;
-            split_layer(&mut root, &mut group);
+            split_layer(&mut root, &nodes, &mut ids);
         } else {
-            let mut g = group(module.clone(), &draw::identifier(&module), members, vec![]);
-            split_layer(&mut g, &mut group);
+            let mut g = group(&mut ids, module.clone(), &draw::identifier(&module), members, vec![]);
+            split_layer(&mut g, &nodes, &mut ids);
             root.groups.push(g);
         }
     }
@@ -587,6 +585,22 @@ fn in_dependency_order(blocks: &[Block]) -> Vec<&Block> {
         }
     }
     out
+}
+
+/// A group with a fresh identifier.
+fn group(ids: &mut BTreeSet<String>, label: String, id: &str, nodes: Vec<usize>, groups: Vec<Group>) -> Group {
+    Group { id: unique_id(&format!("g_{id}"), ids), label, nodes, groups }
+}
+
+/// Moves a group's runtime nodes into a nested "runtime layer" group.
+fn split_layer(g: &mut Group, nodes: &[Node], ids: &mut BTreeSet<String>) {
+    let (runtime, base): (Vec<usize>, Vec<usize>) = g.nodes.iter().partition(|&&i| nodes[i].layer == Layer::Runtime);
+    if !runtime.is_empty() {
+        g.nodes = base;
+        let parent = g.id.trim_start_matches("g_");
+        let id = if parent.is_empty() { "runtime".to_string() } else { format!("{parent}_runtime") };
+        g.groups.push(group(ids, "runtime layer".into(), &id, runtime, vec![]));
+    }
 }
 
 fn unique_id(base: &str, used: &mut BTreeSet<String>) -> String {
