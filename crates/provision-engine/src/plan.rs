@@ -109,6 +109,12 @@ pub(crate) struct Evaluation {
 }
 
 impl Evaluation {
+    /// How many instances each block (address without key) has, for the blocks whose instances
+    /// are known.
+    pub fn instance_counts(&self) -> BTreeMap<Address, usize> {
+        self.values.iter().map(|(a, v)| (a.clone(), v.len())).collect()
+    }
+
     /// Records an instance's value and updates its resource's value in the scope: in place when
     /// the instance is already there (or is the next one of a `count`), rebuilt otherwise.
     pub fn set(&mut self, address: &Address, value: Value) {
@@ -172,7 +178,22 @@ pub struct PlannedRun {
     pub(crate) eval: Evaluation,
 }
 
+/// What [`Engine::check`] found.
+pub struct Checked {
+    /// Every diagnostic, errors and warnings, in source order.
+    pub diags: Diagnostics,
+    /// The engine, unless the configuration could not be read into one (then `diags` says why).
+    pub engine: Option<Engine>,
+    /// How many instances each block has, by address without key, where that is known offline.
+    pub instances: BTreeMap<Address, usize>,
+}
+
 impl PlannedRun {
+    /// How many instances each block has in this plan, by address without key.
+    pub fn instance_counts(&self) -> BTreeMap<Address, usize> {
+        self.eval.instance_counts()
+    }
+
     /// When the plan was made (what `plantimestamp()` returns), to keep in a saved plan.
     pub fn plan_time(&self) -> Option<std::time::SystemTime> {
         self.eval.scope.plan_time
@@ -332,6 +353,19 @@ impl Engine {
         variables: BTreeMap<String, Value>,
         options: crate::Options,
     ) -> Diagnostics {
+        Self::check(provider, module, variables, options).await.diags
+    }
+
+    /// What [`Engine::validate`] checks, with what the check learnt: the engine it built (its
+    /// graph and layers) when the configuration got that far, and how many instances each block
+    /// has where that is known offline (a `count` from a data source is not). `provision graph`
+    /// draws from these without AWS.
+    pub async fn check(
+        provider: Providers,
+        module: Arc<Module>,
+        variables: BTreeMap<String, Value>,
+        options: crate::Options,
+    ) -> Checked {
         // The provider blocks are checked below like any other block; configuring the provider
         // with them would refuse values that are merely unknown offline (a variable without
         // value). Without them, every configuration is an unconfigured instance: nothing reaches
@@ -346,7 +380,7 @@ impl Engine {
             Ok(e) => e,
             Err(mut d) => {
                 d.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
-                return d;
+                return Checked { diags: d, engine: None, instances: BTreeMap::new() };
             }
         };
         let empty = State::new(String::new(), String::new());
@@ -357,10 +391,11 @@ impl Engine {
             walk.provider_block(Some(block));
         }
         walk.outputs(PlanMode::Normal);
+        let instances = walk.eval.instance_counts();
         let mut diags = walk.diags;
         diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
         dedupe(&mut diags);
-        diags
+        Checked { diags, engine: Some(engine), instances }
     }
 
     fn walker<'a>(
