@@ -189,7 +189,11 @@ impl Stack {
     /// exactly that many objects, every other object keeps its id, and the next plan is clean.
     /// Returns the runtime layer's addresses.
     pub fn nightly_cycle(&self, args: &[&str]) -> Vec<String> {
-        let with = |cmd: &[&str]| [cmd, args].concat();
+        let with = |cmd: &[&'static str]| {
+            let mut v: Vec<&str> = cmd.to_vec();
+            v.extend_from_slice(args);
+            v
+        };
         let before = self.ids();
         let runtime = self.layer("runtime");
         assert!(!runtime.is_empty(), "the stack has a runtime layer");
