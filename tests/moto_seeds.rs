@@ -199,3 +199,160 @@ async fn seed_000_ds_devops() {
     let left = support::leftovers::leftovers(&conf).await;
     assert!(left.is_empty(), "left behind in eu-west-3:\n{}", left.join("\n"));
 }
+
+/// Seed 004 (DB migration API): `examples/seed-004-db-migration`, the team's single main.tf with
+/// local stand-ins for the registry's vpc and rds-aurora modules, in us-east-1 (its default),
+/// through the fault proxy (moto's versioning answer needs the S3 fix). Apply → a clean plan →
+/// Aurora PostgreSQL with its two instances, the CSV bucket versioned, encrypted and private, the
+/// generated password in Secrets Manager and in no output, the CPU scaling of the service → the
+/// nightly cycle → destroy, with the cluster's final snapshot taken → nothing left.
+#[tokio::test]
+async fn seed_004_db_migration() {
+    use provision_testkit::emulate_s3::S3Answers;
+    use provision_testkit::faults::{FaultProxy, Rules};
+    use std::sync::Arc;
+    use support::Stack;
+
+    /// SDK settings for `region`, through `endpoint`.
+    async fn sdk_in(endpoint: &str, region: &'static str) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new(region))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+            .load()
+            .await
+    }
+
+    let mut s = Stack::example_with_moto_env("seed-004-db-migration", &[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]);
+    let proxy = FaultProxy::start(&s.moto.endpoint());
+    proxy.set_rules(Rules::default().emulate(Arc::new(S3Answers)));
+    s.endpoint = Some(proxy.url());
+
+    assert_eq!(s.ok(&["validate"]), "Success! The configuration is valid.\n");
+    let applied = s.ok(&["apply", "--auto-approve"]);
+    assert!(applied.contains("Apply complete!"), "{applied}");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("No changes"), "{plan}");
+    let json = s.ok(&["plan", "--json"]);
+    let outputs = s.ok(&["output"]);
+
+    let state = s.state();
+    let attrs = |address: &str| {
+        state["resources"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["address"] == address))
+            .map(|r| r["attributes"].clone())
+            .unwrap_or_else(|| panic!("{address} in state"))
+    };
+    let password = attrs("random_password.db_password")["result"].as_str().expect("password").to_string();
+    assert_eq!(password.len(), 32);
+    for shown in [&applied, &plan, &json, &outputs] {
+        assert!(!shown.contains(&password), "the password was shown");
+    }
+    let conf = sdk_in(&proxy.url(), "us-east-1").await;
+
+    // The password is the secret's value.
+    let sm = aws_sdk_secretsmanager::Client::new(&conf);
+    let value = sm.get_secret_value().secret_id("migration-api-db-password").send().await.expect("secret");
+    assert_eq!(value.secret_string(), Some(password.as_str()));
+
+    // Aurora PostgreSQL, two instances, in the database subnets of the VPC module, behind the
+    // security group the module made for the tasks.
+    let rds = aws_sdk_rds::Client::new(&conf);
+    let clusters = rds.describe_db_clusters().db_cluster_identifier("migration-api-db").send().await.expect("cluster");
+    let cluster = &clusters.db_clusters()[0];
+    assert_eq!(cluster.engine(), Some("aurora-postgresql"));
+    assert_eq!(cluster.engine_version(), Some("14.6"));
+    assert_eq!(cluster.storage_encrypted(), Some(true));
+    assert_eq!(cluster.backup_retention_period(), Some(35));
+    assert_eq!(cluster.db_subnet_group(), Some("migration-api-vpc"));
+    let mut members: Vec<&str> =
+        cluster.db_cluster_members().iter().filter_map(|m| m.db_instance_identifier()).collect();
+    members.sort();
+    assert_eq!(members, ["migration-api-db-one", "migration-api-db-two"]);
+    let groups = rds.describe_db_subnet_groups().db_subnet_group_name("migration-api-vpc").send().await;
+    let groups = groups.expect("subnet group");
+    let mut cidrs = vec![];
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    for sn in groups.db_subnet_groups()[0].subnets() {
+        let id = sn.subnet_identifier().expect("subnet id");
+        let got = ec2.describe_subnets().subnet_ids(id).send().await.expect("subnet");
+        cidrs.push(got.subnets()[0].cidr_block().expect("cidr").to_string());
+    }
+    cidrs.sort();
+    assert_eq!(cidrs, ["10.0.201.0/24", "10.0.202.0/24"]);
+
+    // The CSV bucket: versioned, encrypted, private.
+    let bucket = "migration-api-csv-123456789012";
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    let versioning = s3.get_bucket_versioning().bucket(bucket).send().await.expect("versioning");
+    assert_eq!(versioning.status().map(|v| v.as_str()), Some("Enabled"));
+    let encryption = s3.get_bucket_encryption().bucket(bucket).send().await.expect("encryption");
+    let rule = &encryption.server_side_encryption_configuration().expect("configuration").rules()[0];
+    let default = rule.apply_server_side_encryption_by_default().expect("default encryption");
+    assert_eq!(default.sse_algorithm().as_str(), "AES256");
+    let block = s3.get_public_access_block().bucket(bucket).send().await.expect("public access block");
+    let block = block.public_access_block_configuration().expect("configuration");
+    assert_eq!(
+        (
+            block.block_public_acls(),
+            block.block_public_policy(),
+            block.ignore_public_acls(),
+            block.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(true), Some(true))
+    );
+
+    // The service scales on CPU between 2 and 10 tasks.
+    let aas = aws_sdk_applicationautoscaling::Client::new(&conf);
+    let ns = aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs;
+    let resource = "service/migration-api-cluster/migration-api-service";
+    let targets = aas.describe_scalable_targets().service_namespace(ns.clone()).resource_ids(resource).send().await;
+    let targets = targets.expect("scalable targets");
+    let target = &targets.scalable_targets()[0];
+    assert_eq!((target.min_capacity(), target.max_capacity()), (2, 10));
+    let policies = aas.describe_scaling_policies().service_namespace(ns).resource_id(resource).send().await;
+    let policies = policies.expect("scaling policies");
+    let policy = &policies.scaling_policies()[0];
+    assert_eq!(policy.policy_name(), "migration-api-cpu-autoscaling");
+    let tracking = policy.target_tracking_scaling_policy_configuration().expect("target tracking");
+    assert_eq!(tracking.target_value(), 70.0);
+    let metric = tracking.predefined_metric_specification().expect("predefined metric");
+    assert_eq!(metric.predefined_metric_type().as_str(), "ECSServiceAverageCPUUtilization");
+
+    // The nightly cycle: a NAT gateway per zone with its address and route, the load balancer and
+    // the alarm on it, the service with its task definition and scaling.
+    let mut runtime = s.nightly_cycle(&[]);
+    runtime.sort();
+    assert_eq!(
+        runtime,
+        [
+            "aws_appautoscaling_policy.ecs_policy_cpu",
+            "aws_appautoscaling_target.ecs_target",
+            "aws_cloudwatch_metric_alarm.high_errors",
+            "aws_ecs_service.app",
+            "aws_ecs_task_definition.app",
+            "aws_lb.main",
+            "aws_lb_listener.app",
+            "aws_lb_target_group.app",
+            "module.vpc.aws_eip.nat[0]",
+            "module.vpc.aws_eip.nat[1]",
+            "module.vpc.aws_nat_gateway.this[0]",
+            "module.vpc.aws_nat_gateway.this[1]",
+            "module.vpc.aws_route.private_nat_gateway[0]",
+            "module.vpc.aws_route.private_nat_gateway[1]",
+        ]
+    );
+
+    let before = support::leftovers::leftovers(&conf).await;
+    assert!(before.iter().any(|l| l == "rds: cluster migration-api-db"), "{before:#?}");
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("Destroy complete!"), "{out}");
+    assert!(!out.contains(&password));
+    let snapshots = rds.describe_db_cluster_snapshots().db_cluster_snapshot_identifier("migration-api-db-final");
+    let snapshots = snapshots.send().await.expect("snapshots");
+    assert_eq!(snapshots.db_cluster_snapshots().len(), 1, "the cluster's final snapshot was taken");
+    s.assert_nothing_left().await;
+    let left = support::leftovers::leftovers(&conf).await;
+    assert!(left.is_empty(), "left behind in us-east-1:\n{}", left.join("\n"));
+}
