@@ -104,7 +104,20 @@ impl Stack {
     }
 
     pub fn state(&self) -> serde_json::Value {
-        let t = std::fs::read_to_string(self.path().join("provision.tfstate")).expect("state file");
+        self.state_of("default")
+    }
+
+    /// The state file of environment `env` (`--env NAME`; `default` without it).
+    pub fn state_file(&self, env: &str) -> PathBuf {
+        match env {
+            "default" => self.path().join("provision.tfstate"),
+            env => self.path().join("provision.tfstate.d").join(env).join("provision.tfstate"),
+        }
+    }
+
+    /// The state of environment `env`.
+    pub fn state_of(&self, env: &str) -> serde_json::Value {
+        let t = std::fs::read_to_string(self.state_file(env)).expect("state file");
         serde_json::from_str(&t).expect("state JSON")
     }
 
@@ -162,7 +175,12 @@ impl Stack {
 impl Stack {
     /// Each object's id in state, by address.
     pub fn ids(&self) -> BTreeMap<String, String> {
-        self.state()["resources"]
+        self.ids_of("default")
+    }
+
+    /// Each object's id in environment `env`'s state, by address.
+    pub fn ids_of(&self, env: &str) -> BTreeMap<String, String> {
+        self.state_of(env)["resources"]
             .as_array()
             .expect("resources")
             .iter()
@@ -175,7 +193,12 @@ impl Stack {
 
     /// The addresses in state of `layer`'s objects, in state order.
     pub fn layer(&self, layer: &str) -> Vec<String> {
-        self.state()["resources"]
+        self.layer_of("default", layer)
+    }
+
+    /// The addresses in environment `env`'s state of `layer`'s objects, in state order.
+    pub fn layer_of(&self, env: &str, layer: &str) -> Vec<String> {
+        self.state_of(env)["resources"]
             .as_array()
             .expect("resources")
             .iter()
@@ -187,21 +210,27 @@ impl Stack {
     /// The nightly teardown and the morning apply, with `args` (variables, `--env`) on every
     /// command: `destroy --layer runtime` removes exactly the runtime layer, the apply brings back
     /// exactly that many objects, every other object keeps its id, and the next plan is clean.
-    /// Returns the runtime layer's addresses.
+    /// Returns the runtime layer's addresses. With `--env NAME` in `args`, that environment's
+    /// state is the one checked.
     pub fn nightly_cycle(&self, args: &[&str]) -> Vec<String> {
-        let with = |cmd: &[&str]| [cmd, args].concat();
-        let before = self.ids();
-        let runtime = self.layer("runtime");
+        let with = |cmd: &[&'static str]| {
+            let mut v: Vec<&str> = cmd.to_vec();
+            v.extend_from_slice(args);
+            v
+        };
+        let env = env_in(args);
+        let before = self.ids_of(&env);
+        let runtime = self.layer_of(&env, "runtime");
         assert!(!runtime.is_empty(), "the stack has a runtime layer");
         let out = self.ok(&with(&["destroy", "--layer", "runtime", "--auto-approve"]));
         let n = runtime.len();
         assert!(out.contains(&format!("Destroy complete! Resources: {n} destroyed.")), "{out}");
-        let left = self.ids();
+        let left = self.ids_of(&env);
         assert!(runtime.iter().all(|a| !left.contains_key(a)), "the runtime layer left state: {left:#?}");
         assert_eq!(left.len(), before.len() - n, "only the runtime layer was destroyed");
         let out = self.ok(&with(&["apply", "--auto-approve"]));
         assert!(out.contains(&format!("Resources: {n} added, 0 changed, 0 destroyed.")), "{out}");
-        let after = self.ids();
+        let after = self.ids_of(&env);
         for (address, id) in before.iter().filter(|(a, _)| !runtime.contains(a)) {
             assert_eq!(after.get(address), Some(id), "{address} kept its id through the teardown");
         }
@@ -217,11 +246,36 @@ impl Stack {
         sdk_at(&self.endpoint.clone().unwrap_or_else(|| self.moto.endpoint())).await
     }
 
-    /// After a full destroy: the state is empty and no service holds an object beyond AWS's
-    /// defaults (see [`leftovers::leftovers`]).
+    /// After a full destroy: every state of the directory (each `--env` has its own) is empty and
+    /// no service holds an object beyond AWS's defaults (see [`leftovers::leftovers`]).
     pub async fn assert_nothing_left(&self) {
-        assert!(self.state()["resources"].as_array().is_none_or(Vec::is_empty), "state still lists objects");
+        let envs = std::fs::read_dir(self.path().join("provision.tfstate.d")).into_iter().flatten().flatten();
+        let mut files: Vec<PathBuf> = envs.map(|e| e.path().join("provision.tfstate")).collect();
+        files.push(self.state_file("default"));
+        let files: Vec<PathBuf> = files.into_iter().filter(|f| f.is_file()).collect();
+        assert!(!files.is_empty(), "no state file in {}", self.path().display());
+        for file in files {
+            let state: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&file).expect("state file")).expect("state JSON");
+            assert!(state["resources"].as_array().is_none_or(Vec::is_empty), "{} still lists objects", file.display());
+        }
         let left = leftovers::leftovers(&self.sdk_as_provision().await).await;
         assert!(left.is_empty(), "left behind:\n{}", left.join("\n"));
     }
+}
+
+/// The environment `args` select (`--env NAME`, `-env NAME`, `--env=NAME`), `default` without one.
+fn env_in(args: &[&str]) -> String {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "--env" | "-env" => return it.next().map_or("default", |e| e).to_string(),
+            a => {
+                if let Some(env) = a.strip_prefix("--env=").or_else(|| a.strip_prefix("-env=")) {
+                    return env.to_string();
+                }
+            }
+        }
+    }
+    "default".to_string()
 }
