@@ -509,3 +509,13 @@ resource "aws_ecs_task_definition" "app" {
     assert!(plan.contains("No changes"), "{plan}");
     assert!(!plan.contains("changed outside"), "{plan}");
 }
+
+/// moto does not keep a service's `healthCheckGracePeriodSeconds` (DescribeServices leaves it
+/// out; AWS reports it): the recorded value is kept, so a service with a grace period plans clean.
+#[tokio::test]
+async fn a_services_grace_period_plans_clean() {
+    let s = Stack::with_config(STACK);
+    s.edit("  desired_count   = 2\n", "  desired_count   = 2\n  health_check_grace_period_seconds = 60\n");
+    s.ok(&["apply", "--auto-approve"]);
+    s.no_changes();
+}
