@@ -72,6 +72,71 @@ fn plan_of_an_empty_state_needs_no_credentials_and_writes_nothing() {
     assert!(!files.iter().any(|f| f.contains("tfstate")), "plan wrote {files:?}");
 }
 
+/// The examples `provision graph` draws in the snapshots: adding one is adding its directory name
+/// under examples/ here.
+const GRAPH_EXAMPLES: &[&str] = &["basic", "containers", "database", "frontend", "modules", "network", "web"];
+
+/// Each example drawn in both formats, from the configuration alone: no AWS, no state, no lock.
+#[test]
+fn graph_draws_every_example_in_both_formats() {
+    for name in GRAPH_EXAMPLES {
+        let dir = example(name);
+        for format in ["mermaid", "dot"] {
+            let out = provision(dir.path(), &["graph", "-format", format]);
+            assert!(out.status.success(), "{name} {format}: {}", text(&out.stderr));
+            assert_eq!(text(&out.stderr), "", "{name} {format}");
+            insta::with_settings!({ snapshot_suffix => format!("{name}.{format}"), omit_expression => true }, {
+                insta::assert_snapshot!("graph", text(&out.stdout));
+            });
+        }
+        let files: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into())
+            .collect();
+        assert!(!files.iter().any(|f| f.contains("tfstate")), "graph wrote {files:?}");
+    }
+}
+
+/// `--all` draws the plumbing and the data sources; `--plan` colours by planned action (an empty
+/// state plans without credentials: everything is created).
+#[test]
+fn graph_all_and_plan() {
+    let dir = example("network");
+    for format in ["mermaid", "dot"] {
+        let out = provision(dir.path(), &["graph", "--all", "--format", format]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let all = text(&out.stdout);
+        assert!(
+            all.contains("aws_route_table_association.public ×2") && all.contains("data.aws_region.current"),
+            "{all}"
+        );
+        insta::with_settings!({ snapshot_suffix => format!("network.{format}"), omit_expression => true }, {
+            insta::assert_snapshot!("graph_all", all);
+        });
+    }
+    let dir = example("basic");
+    for format in ["mermaid", "dot"] {
+        let out = provision(dir.path(), &["graph", "-plan", "-format", format]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        insta::with_settings!({ snapshot_suffix => format!("basic.{format}"), omit_expression => true }, {
+            insta::assert_snapshot!("graph_plan", text(&out.stdout));
+        });
+    }
+    // Against a recorded state (no refresh, so no AWS): the VPC's tag changes, the rest is new.
+    let dir = secret_stack();
+    let var = format!("secret={NEW_SECRET}");
+    let out = provision(dir.path(), &["graph", "-plan", "-refresh=false", "-var", &var]);
+    assert_no_secret("graph -plan", &out);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("~ aws_vpc.main") && t.contains("class aws_vpc_main update"), "{t}");
+    let dir = example("basic");
+    let out = provision(dir.path(), &["graph", "--layer", "runtime"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--plan"), "{}", text(&out.stderr));
+}
+
 #[test]
 fn plan_json_is_machine_readable() {
     let dir = example("basic");
@@ -195,7 +260,7 @@ fn a_lock_left_by_a_killed_run_is_taken_over_and_said_so() {
     let err = text(&out.stderr);
     let said: Vec<&str> = err.lines().filter(|l| l.contains("took over")).collect();
     assert_eq!(said.len(), 1, "one line says so: {err}");
-    assert!(said[0].starts_with("Warning: took over the state lock of"), "{err}");
+    assert!(said[0].starts_with("warning: took over the state lock of"), "{err}");
     assert!(said[0].contains("ci@builder"), "{err}");
     assert!(said[0].contains("lock ID dead-beef"), "{err}");
     assert!(said[0].contains(&format!("pid {dead}")), "{err}");

@@ -1345,3 +1345,68 @@ async fn multi_step_creates_failed_at_every_step_converge() {
         }
     }
 }
+
+/// A security group's create costs what AWS requires and nothing else: `CreateSecurityGroup`,
+/// one revoke of AWS's default egress rule, one authorize of all its ingress rules — no read
+/// back — and two calls when its egress is exactly the default. What the create recorded is what
+/// a read finds: the next plan is clean.
+#[tokio::test]
+async fn a_security_group_create_makes_at_most_three_calls() {
+    use provision_testkit::faults::{FaultProxy, Rules};
+    let mut s = Stack::with_config(
+        r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.7.0.0/16"
+}
+resource "aws_security_group" "web" {
+  name_prefix = "web-"
+  vpc_id      = aws_vpc.main.id
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+    description = "HTTPS"
+  }
+  ingress {
+    from_port = 8080
+    to_port   = 8080
+    protocol  = "tcp"
+    self      = true
+  }
+}
+resource "aws_security_group" "open_egress" {
+  name   = "open-egress"
+  vpc_id = aws_vpc.main.id
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#,
+    );
+    let proxy = FaultProxy::start(&s.moto.endpoint());
+    proxy.set_rules(Rules::default());
+    s.endpoint = Some(proxy.url());
+    // The VPC first: its create reads its default security group.
+    s.ok(&["apply", "--auto-approve", "-target=aws_vpc.main"]);
+    proxy.reset_stats();
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Apply complete! Resources: 2 added"), "{out}");
+    let stats = proxy.stats();
+    let sg_calls: std::collections::BTreeMap<&String, &u64> =
+        stats.requests.iter().filter(|(k, _)| k.contains("SecurityGroup")).collect();
+    assert_eq!(stats.requests_of("ec2:CreateSecurityGroup"), 2, "{sg_calls:?}");
+    assert_eq!(
+        stats.requests_of("ec2:RevokeSecurityGroupEgress"),
+        1,
+        "only the group without egress blocks: {sg_calls:?}"
+    );
+    assert_eq!(stats.requests_of("ec2:AuthorizeSecurityGroupIngress"), 1, "{sg_calls:?}");
+    assert_eq!(stats.requests_of("ec2:AuthorizeSecurityGroupEgress"), 0, "{sg_calls:?}");
+    assert_eq!(stats.requests_of("ec2:DescribeSecurityGroups"), 0, "no read back: {sg_calls:?}");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("No changes"), "what the create recorded is what AWS has: {plan}");
+}

@@ -76,7 +76,7 @@ async fn target_plans_and_applies_the_target_and_what_it_depends_on() {
     assert!(!plan.contains("aws_internet_gateway.main will"), "{plan}");
     assert!(plan.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{plan}");
     let err = text(&out.stderr);
-    assert!(err.contains("Warning: Resource targeting is in effect"), "{err}");
+    assert!(err.contains("warning: Resource targeting is in effect"), "{err}");
     assert!(err.contains("The -target option is not for routine use"), "{err}");
 
     // Both spellings of the flag, as Terraform and as clap write them.
@@ -265,4 +265,73 @@ async fn lock_false_is_refused_on_the_s3_backend_unless_forced() {
     let out = s.run(&["plan", "-lock=false", "--force-no-lock"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("is not locked"), "{}", text(&out.stderr));
+}
+
+/// `import` blocks against AWS: a VPC, a subnet and a bucket made by hand (as a team's existing
+/// objects are) are adopted at their addresses — the plan says so and shows only the tag the
+/// configuration adds; the apply records them with their ids, creating nothing; the next plan is
+/// clean; and the destroy deletes them like any object of the stack.
+#[tokio::test]
+async fn import_blocks_adopt_objects_made_outside_provision() {
+    let s = Stack::with_config("");
+    let conf = s.sdk().await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let vpc = ec2.create_vpc().cidr_block("10.42.0.0/16").send().await.expect("vpc");
+    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
+    let subnet = ec2.create_subnet().vpc_id(&vpc_id).cidr_block("10.42.1.0/24").send().await.expect("subnet");
+    let subnet_id = subnet.subnet().and_then(|x| x.subnet_id()).expect("subnet id").to_string();
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+        .build();
+    s3.create_bucket().bucket("handmade-logs").create_bucket_configuration(location).send().await.expect("bucket");
+    std::fs::write(
+        s.path().join("main.tf"),
+        format!(
+            r#"
+import {{
+  to = aws_vpc.main
+  id = "{vpc_id}"
+}}
+import {{
+  to = aws_subnet.a
+  id = "{subnet_id}"
+}}
+import {{
+  to = aws_s3_bucket.logs
+  id = "handmade-logs"
+}}
+resource "aws_vpc" "main" {{
+  cidr_block = "10.42.0.0/16"
+  tags       = {{ Name = "adopted" }}
+}}
+resource "aws_subnet" "a" {{
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.42.1.0/24"
+}}
+resource "aws_s3_bucket" "logs" {{
+  bucket = "handmade-logs"
+}}
+"#
+        ),
+    )
+    .expect("config");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains(&format!("# aws_vpc.main will be imported from the existing object {vpc_id}")), "{plan}");
+    assert!(plan.contains("# aws_s3_bucket.logs will be imported from the existing object handmade-logs"), "{plan}");
+    assert!(plan.contains("Plan: 3 to import, 0 to add, 1 to change, 0 to destroy."), "only the VPC's new tag: {plan}");
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Apply complete! Resources: 3 imported, 0 added, 1 changed, 0 destroyed."), "{out}");
+    let state = s.state();
+    assert_eq!(id_of(&state, "aws_vpc.main"), vpc_id);
+    assert_eq!(id_of(&state, "aws_subnet.a"), subnet_id);
+    let vpcs = ec2.describe_vpcs().filters(Filter::builder().name("cidr").values("10.42.0.0/16").build()).send().await;
+    assert_eq!(vpcs.expect("vpcs").vpcs().len(), 1, "adopted, not created again");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("No changes"), "{plan}");
+
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("Destroy complete! Resources: 3 destroyed."), "{out}");
+    let buckets = s3.list_buckets().send().await.expect("buckets");
+    assert!(buckets.buckets().is_empty(), "the adopted bucket is managed, so destroyed");
 }

@@ -34,9 +34,13 @@ pub fn copy_config(from: &Path, to: &Path) {
 }
 
 async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
+    sdk_in(endpoint, REGION).await
+}
+
+async fn sdk_in(endpoint: &str, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
-        .region(aws_config::Region::new(REGION))
+        .region(aws_config::Region::new(region.to_string()))
         .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
         .load()
         .await
@@ -170,6 +174,13 @@ impl Stack {
     }
 }
 
+/// What [`Stack::nightly_teardown`] hands to [`Stack::morning_apply`]: each object's id before the
+/// night, and the runtime layer's addresses.
+pub struct Night {
+    pub before: BTreeMap<String, String>,
+    pub runtime: Vec<String>,
+}
+
 /// The whole-stack checks every example's test makes: ids by address, layers, the nightly cycle,
 /// nothing left behind.
 impl Stack {
@@ -211,31 +222,42 @@ impl Stack {
     /// command: `destroy --layer runtime` removes exactly the runtime layer, the apply brings back
     /// exactly that many objects, every other object keeps its id, and the next plan is clean.
     /// Returns the runtime layer's addresses. With `--env NAME` in `args`, that environment's
-    /// state is the one checked.
+    /// state is the one checked (so in both halves below).
     pub fn nightly_cycle(&self, args: &[&str]) -> Vec<String> {
-        let with = |cmd: &[&'static str]| {
-            let mut v: Vec<&str> = cmd.to_vec();
-            v.extend_from_slice(args);
-            v
-        };
+        let night = self.nightly_teardown(args);
+        self.morning_apply(args, night)
+    }
+
+    /// The first half of [`Stack::nightly_cycle`], for a test that looks at the emulator overnight:
+    /// `destroy --layer runtime` removes exactly the runtime layer from the state.
+    pub fn nightly_teardown(&self, args: &[&str]) -> Night {
         let env = env_in(args);
         let before = self.ids_of(&env);
         let runtime = self.layer_of(&env, "runtime");
         assert!(!runtime.is_empty(), "the stack has a runtime layer");
-        let out = self.ok(&with(&["destroy", "--layer", "runtime", "--auto-approve"]));
+        let out = self.ok(&[&["destroy", "--layer", "runtime", "--auto-approve"], args].concat());
         let n = runtime.len();
         assert!(out.contains(&format!("Destroy complete! Resources: {n} destroyed.")), "{out}");
         let left = self.ids_of(&env);
         assert!(runtime.iter().all(|a| !left.contains_key(a)), "the runtime layer left state: {left:#?}");
         assert_eq!(left.len(), before.len() - n, "only the runtime layer was destroyed");
-        let out = self.ok(&with(&["apply", "--auto-approve"]));
+        Night { before, runtime }
+    }
+
+    /// The second half of [`Stack::nightly_cycle`]: the apply brings back exactly what the night
+    /// removed, every other object keeps its id, and the next plan is clean. Returns the runtime
+    /// layer's addresses.
+    pub fn morning_apply(&self, args: &[&str], night: Night) -> Vec<String> {
+        let Night { before, runtime } = night;
+        let n = runtime.len();
+        let out = self.ok(&[&["apply", "--auto-approve"], args].concat());
         assert!(out.contains(&format!("Resources: {n} added, 0 changed, 0 destroyed.")), "{out}");
-        let after = self.ids_of(&env);
+        let after = self.ids_of(&env_in(args));
         for (address, id) in before.iter().filter(|(a, _)| !runtime.contains(a)) {
             assert_eq!(after.get(address), Some(id), "{address} kept its id through the teardown");
         }
         assert_eq!(after.len(), before.len(), "the morning apply brought back what the night removed");
-        let plan = self.ok(&with(&["plan"]));
+        let plan = self.ok(&[&["plan"], args].concat());
         assert!(plan.contains("No changes"), "clean after the morning apply: {plan}");
         runtime
     }
@@ -246,20 +268,33 @@ impl Stack {
         sdk_at(&self.endpoint.clone().unwrap_or_else(|| self.moto.endpoint())).await
     }
 
-    /// After a full destroy: every state of the directory (each `--env` has its own) is empty and
-    /// no service holds an object beyond AWS's defaults (see [`leftovers::leftovers`]).
+    /// After a full destroy: the state is empty and no service holds an object beyond AWS's
+    /// defaults (see [`leftovers::leftovers`]).
     pub async fn assert_nothing_left(&self) {
+        self.assert_nothing_left_in(&[REGION]).await;
+    }
+
+    /// [`Stack::assert_nothing_left`] for a stack in other regions (its provider's `region`, and
+    /// `us-east-1` for CloudFront's certificates).
+    pub async fn assert_nothing_left_in(&self, regions: &[&str]) {
+        // Every state of the directory: each `--env` has its own.
         let envs = std::fs::read_dir(self.path().join("provision.tfstate.d")).into_iter().flatten().flatten();
         let mut files: Vec<PathBuf> = envs.map(|e| e.path().join("provision.tfstate")).collect();
         files.push(self.state_file("default"));
         let files: Vec<PathBuf> = files.into_iter().filter(|f| f.is_file()).collect();
         assert!(!files.is_empty(), "no state file in {}", self.path().display());
         for file in files {
-            let state: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&file).expect("state file")).expect("state JSON");
-            assert!(state["resources"].as_array().is_none_or(Vec::is_empty), "{} still lists objects", file.display());
+            let text = std::fs::read_to_string(&file).expect("state file");
+            let state: serde_json::Value = serde_json::from_str(&text).expect("state JSON");
+            let empty = state["resources"].as_array().is_none_or(Vec::is_empty);
+            assert!(empty, "{} still lists objects", file.display());
         }
-        let left = leftovers::leftovers(&self.sdk_as_provision().await).await;
+        let endpoint = self.endpoint.clone().unwrap_or_else(|| self.moto.endpoint());
+        let mut left = vec![];
+        for region in regions {
+            let found = leftovers::leftovers(&sdk_in(&endpoint, region).await).await;
+            left.extend(found.into_iter().map(|l| format!("{region}: {l}")));
+        }
         assert!(left.is_empty(), "left behind:\n{}", left.join("\n"));
     }
 }

@@ -111,6 +111,9 @@ pub enum Command {
     Output(OutputArgs),
     /// Show the state, or a plan saved with `plan -out FILE`, for people or (-json) for tools.
     Show(ShowArgs),
+    /// Draw the stack as a diagram (Mermaid or Graphviz DOT): resources grouped by VPC, subnet
+    /// tier, layer and module, edges from references. No AWS call unless --plan.
+    Graph(GraphArgs),
     /// Rewrite .tf and .tfvars files in the canonical format (Terraform's `fmt`), keeping comments.
     Fmt(FmtArgs),
     /// Inspect the state, or clear a lock left by a killed run.
@@ -163,6 +166,38 @@ pub struct ShowArgs {
     /// Print JSON in the shape of `terraform show -json` (sensitive values are left out).
     #[arg(long)]
     pub json: bool,
+}
+
+/// The text `provision graph` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart, for Markdown (GitHub renders it).
+    Mermaid,
+    /// Graphviz DOT, for `dot -Tsvg`.
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The output format.
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: GraphFormat,
+    /// Plan first (reads the state and AWS, as `provision plan`) and colour each resource by its
+    /// planned action.
+    #[arg(long)]
+    pub plan: bool,
+    /// Also draw the plumbing (route table associations, routes, rules, policy attachments,
+    /// bucket settings, ...) and every data source.
+    #[arg(long)]
+    pub all: bool,
+    /// With --plan: plan one layer only (`runtime` or `base`).
+    #[arg(long, value_name = "LAYER", value_parser = parse_layer, requires = "plan")]
+    pub layer: Option<Layer>,
+    /// With --plan: read the current objects first (default true).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub refresh: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -526,6 +561,19 @@ mod tests {
         cmd.build();
         walk(&cmd, "provision", &mut missing);
         assert!(missing.is_empty(), "without help: {missing:?}");
+    }
+
+    #[test]
+    fn graph_flags_work_with_one_dash() {
+        let c = parse("provision graph -format=dot -plan -layer=runtime -refresh=false -all");
+        let Command::Graph(g) = c.command else { panic!("graph") };
+        assert_eq!(g.format, GraphFormat::Dot);
+        assert!(g.plan && g.all && !g.refresh);
+        assert_eq!(g.layer, Some(Layer::Runtime));
+        let c = parse("provision graph");
+        let Command::Graph(g) = c.command else { panic!("graph") };
+        assert_eq!(g.format, GraphFormat::Mermaid);
+        assert!(!g.plan && !g.all);
     }
 
     #[test]

@@ -184,11 +184,11 @@ impl Printer {
     }
 
     pub fn error(&self, msg: &str) {
-        self.above_bars(|| eprintln!("{} {msg}", paint(self.inner.color_err, red(), "Error:")));
+        self.above_bars(|| eprintln!("{} {msg}", paint(self.inner.color_err, red(), "error:")));
     }
 
     pub fn warn(&self, msg: &str) {
-        self.above_bars(|| eprintln!("{} {msg}", paint(self.inner.color_err, yellow(), "Warning:")));
+        self.above_bars(|| eprintln!("{} {msg}", paint(self.inner.color_err, yellow(), "warning:")));
     }
 
     /// `-compact-warnings` from now on: a warning shows its summary only.

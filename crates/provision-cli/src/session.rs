@@ -45,6 +45,12 @@ fn settings() -> Settings {
     })
 }
 
+/// An environment's own variables: NAME.tfvars, when present.
+pub fn env_tfvars() -> Vec<PathBuf> {
+    let env_file = PathBuf::from(format!("{}.tfvars", settings().env));
+    if settings().env != "default" && env_file.is_file() { vec![env_file] } else { vec![] }
+}
+
 /// False with `-input=false`: a question provision would ask is an error instead.
 pub fn input_allowed() -> bool {
     settings().input
@@ -201,11 +207,7 @@ impl Session {
         // is reported in one run.
         let values = match vars {
             Vars::Inputs(cli) => {
-                // An environment's own variables: NAME.tfvars, when present.
-                let env_file = PathBuf::from(format!("{}.tfvars", settings().env));
-                let extra_files =
-                    if settings().env != "default" && env_file.is_file() { vec![env_file] } else { vec![] };
-                let inputs = VariableInputs { env: VariableInputs::from_process_env(), cli, extra_files };
+                let inputs = VariableInputs { env: VariableInputs::from_process_env(), cli, extra_files: env_tfvars() };
                 match resolve_variables(&mut module, &inputs) {
                     Ok((values, warnings)) => {
                         diags.extend(warnings);

@@ -17,13 +17,15 @@ mod render;
 mod types;
 mod vars;
 
-pub use eval::{InstanceCtx, Scope, eval, eval_body, eval_local, referenced_instance};
+pub use eval::{
+    InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, referenced_instance, trigger_reference,
+};
 pub use functions::FUNCTION_NAMES;
 pub use load::{load_dir, load_files};
 pub use module::{
-    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, LocalKind, Module, ModuleCtx, MoveTarget, Moved,
-    ObjectId, Output, ProviderBlock, Removed, ResourceBlock, S3_BACKEND_SETTINGS, TimeoutOverrides, Validation,
-    Variable, call_key, local_key,
+    Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, Lifecycle, Local, LocalKind, Module,
+    ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Removed, ResourceBlock,
+    S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key, local_key,
 };
 pub use references::{IndexKind, RefRoot, Reference};
 pub use render::render_diagnostics;

@@ -4,8 +4,8 @@
 use crate::did_you_mean;
 use crate::functions;
 use crate::module::{
-    Backend, BodyExprs, Expr, IgnoreChanges, Lifecycle, Local, LocalKind, Module, ModuleCtx, ObjectId, Output,
-    ProviderBlock, ResourceBlock, TimeoutOverrides, Validation, Variable,
+    Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, IgnorePath, Lifecycle, Local, LocalKind, Module,
+    ModuleCtx, ObjectId, Output, PathStep, ProviderBlock, ResourceBlock, TimeoutOverrides, Validation, Variable,
 };
 use crate::references::{IndexKind, RefRoot};
 use crate::types::TypeConstraint;
@@ -141,6 +141,7 @@ impl<'p> Loader<'p> {
             late_refs: vec![],
             moves: vec![],
             removals: vec![],
+            imports: vec![],
         }
     }
 
@@ -235,6 +236,8 @@ struct Loader<'p> {
     moves: Vec<crate::module::Moved>,
     /// This module's own `removed` blocks, checked with the moves.
     removals: Vec<crate::module::Removed>,
+    /// `import` blocks read, checked once the calls are folded in (`to` may be inside a module).
+    imports: Vec<crate::module::Import>,
 }
 
 fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
@@ -320,22 +323,31 @@ impl Loader<'_> {
             "module" => self.module_call(file, b),
             "moved" => self.moved(file, b),
             "removed" => self.removed(file, b),
-            "import" | "check" => self.err(
-                sp(file, &b.ident),
-                format!("`{kw}` blocks are not supported yet"),
-                "remove the block; see docs/configuration.md for what is supported",
-            ),
+            "check" => self.check_block(file, b),
+            "import" => self.import(file, b),
             other => {
                 let hint = did_you_mean(
                     other,
-                    ["terraform", "provider", "variable", "locals", "resource", "data", "output", "module"],
+                    [
+                        "terraform",
+                        "provider",
+                        "variable",
+                        "locals",
+                        "resource",
+                        "data",
+                        "output",
+                        "module",
+                        "moved",
+                        "removed",
+                        "check",
+                    ],
                 )
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
                 self.err(
                     sp(file, &b.ident),
                     "Unsupported block type",
-                    format!("`{other}` is not a block type{hint} (supported: terraform, provider, variable, locals, resource, data, output, module)"),
+                    format!("`{other}` is not a block type{hint} (supported: terraform, provider, variable, locals, resource, data, output, module, moved, removed, check, import)"),
                 );
             }
         }
@@ -755,7 +767,14 @@ impl Loader<'_> {
             }
             self.m.locals.insert(
                 name.clone(),
-                Local { name, expr: Some(expr), kind: LocalKind::Local, depends_on: vec![], span },
+                Local {
+                    name,
+                    expr: Some(expr),
+                    kind: LocalKind::Local,
+                    depends_on: vec![],
+                    preconditions: vec![],
+                    span,
+                },
             );
         }
     }
@@ -777,6 +796,7 @@ impl Loader<'_> {
             description: None,
             sensitive: false,
             depends_on: vec![],
+            preconditions: vec![],
             span: span.clone(),
         };
         for (k, e) in &body.attrs {
@@ -791,8 +811,16 @@ impl Loader<'_> {
                 }
             }
         }
-        for (kind, _, bspan) in &body.blocks {
-            self.err(bspan.clone(), "Unsupported block", format!("`{kind}` blocks are not supported in an output"));
+        for (kind, inner, bspan) in &body.blocks {
+            if kind == "precondition" {
+                o.preconditions.extend(self.condition(inner, bspan, "precondition"));
+            } else {
+                self.err(
+                    bspan.clone(),
+                    "Unsupported block",
+                    format!("`{kind}` blocks are not supported in an output (supported: precondition)"),
+                );
+            }
         }
         if let Some(prev) = self.m.outputs.get(&name) {
             let prev = prev.span.clone();
@@ -915,7 +943,7 @@ impl Loader<'_> {
         let mut blocks = vec![];
         for (kind, inner, bspan) in std::mem::take(&mut body.blocks) {
             match kind.as_str() {
-                "lifecycle" => r.lifecycle = self.lifecycle(&inner, &schema, bspan, data),
+                "lifecycle" => r.lifecycle = self.lifecycle(&inner, &schema, data),
                 "provisioner" | "connection" => self.err(
                     bspan,
                     format!("`{kind}` blocks are not supported"),
@@ -953,27 +981,139 @@ impl Loader<'_> {
         }
     }
 
-    fn lifecycle(&mut self, body: &BodyExprs, schema: &Schema, span: Option<Span>, data: bool) -> Lifecycle {
+    fn lifecycle(&mut self, body: &BodyExprs, schema: &Schema, data: bool) -> Lifecycle {
         let mut l = Lifecycle::default();
-        if data {
-            self.err(span, "Unsupported block", "data sources take no lifecycle block here");
-            return l;
-        }
         for (k, e) in &body.attrs {
+            let s = body.attr_spans.get(k).cloned();
             match k.as_str() {
+                "create_before_destroy" | "prevent_destroy" | "ignore_changes" | "replace_triggered_by" if data => {
+                    self.err(s, "Unsupported lifecycle argument", format!("`{k}` does not apply to a data source: its lifecycle block takes only precondition and postcondition blocks"));
+                }
                 "create_before_destroy" => l.create_before_destroy = self.literal_bool(e, "create_before_destroy"),
                 "prevent_destroy" => l.prevent_destroy = self.literal_bool(e, "prevent_destroy"),
                 "ignore_changes" => l.ignore_changes = self.ignore_changes(e, schema),
+                "replace_triggered_by" => l.replace_triggered_by = self.replace_triggered_by(e),
                 other => {
-                    let s = body.attr_spans.get(other).cloned();
-                    self.err(s, "Unsupported lifecycle argument", format!("`{other}` is not supported yet (supported: create_before_destroy, prevent_destroy, ignore_changes)"));
+                    let hint = did_you_mean(
+                        other,
+                        ["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"],
+                    )
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                    self.err(s, "Unsupported lifecycle argument", format!("`{other}` is not a lifecycle argument; {hint}(supported: create_before_destroy, prevent_destroy, ignore_changes, replace_triggered_by, and precondition and postcondition blocks)"));
                 }
             }
         }
-        for (kind, _, bspan) in &body.blocks {
-            self.err(bspan.clone(), "Unsupported block", format!("`{kind}` is not supported in lifecycle yet"));
+        for (kind, inner, bspan) in &body.blocks {
+            match kind.as_str() {
+                "precondition" => l.preconditions.extend(self.condition(inner, bspan, "precondition")),
+                "postcondition" => l.postconditions.extend(self.condition(inner, bspan, "postcondition")),
+                other => self.err(
+                    bspan.clone(),
+                    "Unsupported block",
+                    format!("`{other}` blocks are not supported in lifecycle (supported: precondition, postcondition)"),
+                ),
+            }
         }
         l
+    }
+
+    /// A `precondition`, `postcondition` or `assert` block: `condition` and `error_message`,
+    /// nothing else.
+    fn condition(&mut self, body: &BodyExprs, span: &Option<Span>, kind: &str) -> Option<Condition> {
+        for (k, _) in body.attrs.iter().filter(|(k, _)| !matches!(k.as_str(), "condition" | "error_message")) {
+            let s = body.attr_spans.get(k).cloned();
+            self.err(s, "Unsupported argument", format!("a {kind} block takes only `condition` and `error_message`"));
+        }
+        for (b, _, bspan) in &body.blocks {
+            self.err(bspan.clone(), "Unsupported block", format!("a {kind} block takes no `{b}` block"));
+        }
+        match (body.attrs.get("condition"), body.attrs.get("error_message")) {
+            (Some(c), Some(m)) => {
+                Some(Condition { condition: c.clone(), error_message: m.clone(), span: span.clone() })
+            }
+            (c, _) => {
+                let missing = if c.is_none() { "condition" } else { "error_message" };
+                self.err(span.clone(), "Missing required argument", format!("a {kind} block needs `{missing}`"));
+                None
+            }
+        }
+    }
+
+    /// `replace_triggered_by = [aws_x.y, aws_x.z[count.index].id]`: each entry a reference to a
+    /// managed resource, its instance or one of its attributes.
+    fn replace_triggered_by(&mut self, e: &Expr) -> Vec<Expr> {
+        let Expression::Array(items) = &e.ast else {
+            self.err(
+                e.span(),
+                "Invalid replace_triggered_by",
+                "`replace_triggered_by` must be a list of references to resources, as in [aws_ecs_task_definition.app]",
+            );
+            return vec![];
+        };
+        let mut out = vec![];
+        for item in items.iter() {
+            let ie = Expr { ast: item.clone(), ..e.clone() };
+            let refs = ie.references();
+            let resource = matches!(item, Expression::Traversal(_))
+                && matches!(refs.first().map(|r| &r.root), Some(RefRoot::Resource(a)) if a.mode == provision_core::Mode::Managed)
+                && refs[1..].iter().all(|r| {
+                    matches!(r.root, RefRoot::CountIndex | RefRoot::EachKey | RefRoot::Var(_) | RefRoot::Local(_))
+                });
+            if resource {
+                out.push(ie);
+            } else {
+                self.err(
+                    ie.span(),
+                    "Invalid replace_triggered_by entry",
+                    "each entry must be a reference to a managed resource, an instance of one, or one of its attributes, as in aws_ecs_task_definition.app or aws_instance.web[count.index].id",
+                );
+            }
+        }
+        out
+    }
+
+    /// `check "NAME" { assert { condition = ... error_message = ... } }`.
+    fn check_block(&mut self, file: usize, b: &Block) {
+        let Some(labels) = self.labels(file, b, &["NAME"]) else {
+            return;
+        };
+        let name = labels[0].clone();
+        let span = sp(file, &b.labels[0]);
+        let body = self.body_exprs(file, &b.body);
+        for k in body.attrs.keys() {
+            let s = body.attr_spans.get(k).cloned();
+            self.err(s, "Unsupported argument", "a check block takes only `assert` blocks");
+        }
+        let mut asserts = vec![];
+        for (kind, inner, bspan) in &body.blocks {
+            match kind.as_str() {
+                "assert" => asserts.extend(self.condition(inner, bspan, "assert")),
+                "data" => self.err(
+                    bspan.clone(),
+                    "Unsupported block",
+                    "data sources scoped to a check block are not supported yet: declare the data source outside the check block and refer to it",
+                ),
+                other => self.err(
+                    bspan.clone(),
+                    "Unsupported block",
+                    format!("`{other}` blocks are not supported in a check block (supported: assert)"),
+                ),
+            }
+        }
+        if asserts.is_empty() {
+            self.err(span.clone(), "Invalid check block", format!("check \"{name}\" needs at least one assert block"));
+        }
+        if let Some(prev) = self.m.checks.iter().find(|c| c.name == name) {
+            let prev = prev.span.clone();
+            self.diags.push(
+                Diagnostic::error(format!("Duplicate check \"{name}\""))
+                    .at(span, "declared again here")
+                    .at(prev, "first declared here"),
+            );
+            return;
+        }
+        self.m.checks.push(Check { name, asserts, span });
     }
 
     fn ignore_changes(&mut self, e: &Expr, schema: &Schema) -> IgnoreChanges {
@@ -983,18 +1123,14 @@ impl Loader<'_> {
                 let mut names = vec![];
                 for item in items.iter() {
                     let span = sp(e.file, item);
-                    let name = match item {
-                        Expression::Variable(v) => Some(v.value().as_str().to_string()),
-                        Expression::String(s) => Some(s.value().clone()),
-                        _ => None,
-                    };
-                    match name {
-                        Some(n) if schema.configurable_names().contains(&n.as_str()) => names.push(n),
-                        Some(n) => {
+                    match ignore_path(item) {
+                        Some(p) if schema.configurable_names().contains(&p.attr.as_str()) => names.push(p),
+                        Some(p) => {
+                            let n = p.attr;
                             let hint = did_you_mean(&n, schema.configurable_names()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
                             self.err(span, "Invalid ignore_changes entry", format!("`{n}` is not an argument of this resource{hint}"));
                         }
-                        None => self.err(span, "Invalid ignore_changes entry", "entries must be top-level argument names, as in [tags]; nested paths are not supported yet"),
+                        None => self.err(span, "Invalid ignore_changes entry", "entries must be argument names or paths inside them with literal keys, as in [tags, tags[\"Name\"], ingress[0]]"),
                     }
                 }
                 IgnoreChanges::Attributes(names)
@@ -1091,6 +1227,8 @@ impl Loader<'_> {
     /// Checks every reference and function call in the module.
     fn check_references(&mut self) {
         let mut exprs: Vec<(Expr, Option<Address>)> = vec![];
+        // Postconditions, where `self` is the object checked.
+        let mut with_self: Vec<(Expr, Address)> = vec![];
         for l in self.m.locals.values() {
             exprs.extend(l.expr.clone().map(|e| (e, None)));
         }
@@ -1099,11 +1237,21 @@ impl Loader<'_> {
         }
         for o in self.m.outputs.values() {
             exprs.push((o.value.clone(), None));
+            exprs.extend(o.preconditions.iter().flat_map(|c| c.exprs()).map(|e| (e.clone(), None)));
         }
+        for c in &self.m.checks {
+            exprs.extend(c.asserts.iter().flat_map(|c| c.exprs()).map(|e| (e.clone(), None)));
+        }
+        exprs.extend(self.imports.iter().map(|i| (i.id.clone(), None)));
         for r in &self.m.resources {
             for e in r.body.exprs() {
                 exprs.push((e.clone(), Some(r.address.clone())));
             }
+            let lc = &r.lifecycle;
+            for e in lc.preconditions.iter().flat_map(|c| c.exprs()).chain(lc.replace_triggered_by.iter()) {
+                exprs.push((e.clone(), Some(r.address.clone())));
+            }
+            with_self.extend(lc.postconditions.iter().flat_map(|c| c.exprs()).map(|e| (e.clone(), r.address.clone())));
             for e in r.count.iter().chain(r.for_each.iter()) {
                 exprs.push((e.clone(), None));
             }
@@ -1152,6 +1300,12 @@ impl Loader<'_> {
             let owner = owner.and_then(|a| self.m.resource(&a).map(|r| (r.count.is_some(), r.for_each.is_some())));
             for r in e.references() {
                 self.check_reference(&r, owner);
+            }
+        }
+        for (e, owner) in with_self {
+            let owner = self.m.resource(&owner).map(|r| (r.count.is_some(), r.for_each.is_some()));
+            for r in e.references().iter().filter(|r| r.root != RefRoot::SelfObject) {
+                self.check_reference(r, owner);
             }
         }
         for r in std::mem::take(&mut self.late_refs) {
@@ -1348,8 +1502,40 @@ impl Loader<'_> {
             ),
             RefRoot::Module(call) => self.check_module_reference(call, r),
             RefRoot::Invalid(m) => self.err(r.span.clone(), "Invalid reference", m.clone()),
+            RefRoot::SelfObject => self.err(
+                r.span.clone(),
+                "Invalid \"self\" reference",
+                "`self` can only be used in a postcondition of a resource or data source (provisioners, where Terraform also allows it, are not run by provision)",
+            ),
             _ => {}
         }
+    }
+}
+
+/// An `ignore_changes` entry: `tags`, `"tags"`, `tags["Name"]`, `tags.Name`, `ingress[0]`.
+fn ignore_path(item: &Expression) -> Option<IgnorePath> {
+    use hcl_edit::expr::TraversalOperator;
+    match item {
+        Expression::Variable(v) => Some(IgnorePath { attr: v.value().as_str().to_string(), steps: vec![] }),
+        Expression::String(s) => Some(IgnorePath { attr: s.value().clone(), steps: vec![] }),
+        Expression::Traversal(t) => {
+            let Expression::Variable(root) = &t.expr else { return None };
+            let steps = t
+                .operators
+                .iter()
+                .map(|op| match op.value() {
+                    TraversalOperator::GetAttr(n) => Some(PathStep::Key(n.value().as_str().to_string())),
+                    TraversalOperator::LegacyIndex(n) => Some(PathStep::Index(*n.value() as usize)),
+                    TraversalOperator::Index(Expression::String(k)) => Some(PathStep::Key(k.value().clone())),
+                    TraversalOperator::Index(Expression::Number(n)) => {
+                        n.value().as_u64().map(|n| PathStep::Index(n as usize))
+                    }
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(IgnorePath { attr: root.value().as_str().to_string(), steps })
+        }
+        _ => None,
     }
 }
 

@@ -151,6 +151,8 @@ pub struct Local {
     pub kind: LocalKind,
     /// For a module output: its `depends_on`.
     pub depends_on: Vec<(ObjectId, Option<Span>)>,
+    /// For a module output: its `precondition` blocks.
+    pub preconditions: Vec<Condition>,
     pub span: Option<Span>,
 }
 
@@ -209,16 +211,61 @@ pub enum IgnoreChanges {
     #[default]
     None,
     All,
-    Attributes(Vec<String>),
+    Attributes(Vec<IgnorePath>),
+}
+
+/// One `ignore_changes` entry: an argument (`tags`), or a path inside one (`tags["Name"]`,
+/// `ingress[0]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnorePath {
+    pub attr: String,
+    pub steps: Vec<PathStep>,
+}
+
+/// A step of an [`IgnorePath`]: a map key or object attribute, or a list index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStep {
+    Key(String),
+    Index(usize),
+}
+
+impl IgnorePath {
+    /// A whole argument.
+    pub fn attr(name: &str) -> IgnorePath {
+        IgnorePath { attr: name.to_string(), steps: vec![] }
+    }
+}
+
+impl Lifecycle {
+    /// The expressions of the pre- and postconditions.
+    pub fn condition_exprs(&self) -> impl Iterator<Item = &Expr> {
+        self.preconditions.iter().chain(self.postconditions.iter()).flat_map(Condition::exprs)
+    }
+}
+
+impl Condition {
+    pub fn exprs(&self) -> [&Expr; 2] {
+        [&self.condition, &self.error_message]
+    }
 }
 
 impl IgnoreChanges {
+    /// True when the whole argument `attr` is ignored.
     pub fn ignores(&self, attr: &str) -> bool {
         match self {
             IgnoreChanges::None => false,
             IgnoreChanges::All => true,
-            IgnoreChanges::Attributes(names) => names.iter().any(|n| n == attr),
+            IgnoreChanges::Attributes(paths) => paths.iter().any(|p| p.attr == attr && p.steps.is_empty()),
         }
+    }
+
+    /// The paths ignored inside the argument `attr`.
+    pub fn nested<'a>(&'a self, attr: &'a str) -> impl Iterator<Item = &'a [PathStep]> + 'a {
+        let paths = match self {
+            IgnoreChanges::Attributes(paths) => paths.as_slice(),
+            _ => &[],
+        };
+        paths.iter().filter(move |p| p.attr == attr && !p.steps.is_empty()).map(|p| p.steps.as_slice())
     }
 }
 
@@ -227,6 +274,34 @@ pub struct Lifecycle {
     pub create_before_destroy: bool,
     pub prevent_destroy: bool,
     pub ignore_changes: IgnoreChanges,
+    /// `replace_triggered_by`: references to resources (or their attributes) whose planned
+    /// change replaces this object.
+    pub replace_triggered_by: Vec<Expr>,
+    /// `precondition` blocks: checked before the object is planned (or, if unknown then, before
+    /// it is created or updated).
+    pub preconditions: Vec<Condition>,
+    /// `postcondition` blocks: checked on the planned object (`self`), or after the create or
+    /// update when the plan could not tell.
+    pub postconditions: Vec<Condition>,
+}
+
+/// A custom condition: a `precondition` or `postcondition` block, or a `check` block's `assert`.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub condition: Expr,
+    pub error_message: Expr,
+    /// The block's span.
+    pub span: Option<Span>,
+}
+
+/// A `check "name" { assert { ... } }` block: conditions whose failure is a warning, checked at
+/// the end of every plan and apply.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// The name, with the module path for a check inside a module (`module.net.check.x`).
+    pub name: String,
+    pub asserts: Vec<Condition>,
+    pub span: Option<Span>,
 }
 
 /// A resource's `timeouts { create = "40m" }` block: each set entry overrides the type's default.
@@ -276,6 +351,8 @@ pub struct Output {
     pub description: Option<String>,
     pub sensitive: bool,
     pub depends_on: Vec<(ObjectId, Option<Span>)>,
+    /// `precondition` blocks, checked before the value is recorded.
+    pub preconditions: Vec<Condition>,
     pub span: Option<Span>,
 }
 
@@ -345,6 +422,17 @@ pub struct Removed {
     pub span: Option<Span>,
 }
 
+/// `import { to = ADDRESS  id = "..." }`: adopt an existing object at the address instead of
+/// creating one.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// A managed resource instance of the root module's configuration.
+    pub to: Address,
+    /// The object's id, as the type's `id` attribute has it (known at plan time).
+    pub id: Expr,
+    pub span: Option<Span>,
+}
+
 /// A whole configuration directory.
 #[derive(Debug, Clone, Default)]
 pub struct Module {
@@ -361,6 +449,10 @@ pub struct Module {
     pub moved: Vec<Moved>,
     /// `removed` blocks.
     pub removed: Vec<Removed>,
+    /// `check` blocks, this module's and its modules' (folded in).
+    pub checks: Vec<Check>,
+    /// `import` blocks (the root module's only, as in Terraform).
+    pub imports: Vec<Import>,
     /// Where each block of `resources` is, by address: finding a block must not scan them all
     /// (every reference is looked up, so a scan made validating 50,000 resources take minutes).
     pub resource_index: BTreeMap<Address, usize>,
@@ -414,7 +506,7 @@ impl Module {
             out.push((ObjectId::Variable(v.name.clone()), vec![]));
         }
         for l in self.locals.values() {
-            let mut deps = refs_of(l.expr.iter());
+            let mut deps = refs_of(l.expr.iter().chain(l.preconditions.iter().flat_map(Condition::exprs)));
             if let LocalKind::Input(v) = &l.kind {
                 deps.extend(refs_of(v.validations.iter().flat_map(|c| [&c.condition, &c.error_message])));
                 // A validation refers to the input itself.
@@ -430,12 +522,14 @@ impl Module {
             let mut exprs: Vec<&Expr> = r.body.exprs();
             exprs.extend(r.count.iter());
             exprs.extend(r.for_each.iter());
+            exprs.extend(r.lifecycle.condition_exprs());
+            exprs.extend(r.lifecycle.replace_triggered_by.iter());
             let mut deps = refs_of(exprs);
             deps.extend(r.depends_on.iter().cloned());
             out.push((ObjectId::Resource(r.address.clone()), deps));
         }
         for o in self.outputs.values() {
-            let mut deps = refs_of([&o.value]);
+            let mut deps = refs_of(std::iter::once(&o.value).chain(o.preconditions.iter().flat_map(Condition::exprs)));
             deps.extend(o.depends_on.iter().cloned());
             out.push((ObjectId::Output(o.name.clone()), deps));
         }

@@ -23,6 +23,8 @@ pub enum RefRoot {
     /// `path.module`, `path.root` or `path.cwd`.
     Path(String),
     Workspace,
+    /// `self`: the object a postcondition checks.
+    SelfObject,
     /// Something that is not a valid reference; the string says what is wrong.
     Invalid(String),
 }
@@ -276,11 +278,7 @@ fn classify(name: &str, ops: &[&TraversalOperator]) -> (RefRoot, Option<String>,
             Some("workspace") => (RefRoot::Workspace, None, None),
             _ => (needs("`.workspace`"), None, None),
         },
-        "self" => (
-            RefRoot::Invalid("`self` is only meaningful in provisioners, which provision does not run".into()),
-            None,
-            None,
-        ),
+        "self" => (RefRoot::SelfObject, first, None),
         "module" => match first {
             Some(call) => match ops.get(1) {
                 None => (RefRoot::Module(call), None, None),

@@ -59,6 +59,8 @@ pub enum Reason {
     Unfinished,
     /// The replacement was asked for (`-replace=ADDRESS`), not caused by a change.
     ReplaceRequested,
+    /// Something named in `lifecycle { replace_triggered_by = [...] }` changes.
+    ReplaceTriggered,
 }
 
 /// The planned change of one resource instance.
@@ -139,11 +141,15 @@ pub struct Plan {
     pub moves: Vec<(Address, Address)>,
     /// Objects `removed` blocks (with `destroy = false`) take out of the state, left in AWS.
     pub forgotten: Vec<Address>,
+    /// Objects `import` blocks adopt: (address, id). Applying records them; the changes say what
+    /// else is done to them.
+    pub imports: Vec<(Address, String)>,
 }
 
 /// Counts of planned changes, as in Terraform's "Plan: 1 to add, 2 to change, 0 to destroy."
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
+    pub import: usize,
     pub add: usize,
     pub change: usize,
     pub destroy: usize,
@@ -151,7 +157,7 @@ pub struct Summary {
 
 impl Plan {
     pub fn summary(&self) -> Summary {
-        let mut s = Summary::default();
+        let mut s = Summary { import: self.imports.len(), ..Summary::default() };
         for c in &self.changes {
             match c.action {
                 Action::Create => s.add += 1,
@@ -173,6 +179,7 @@ impl Plan {
             || self.outputs.iter().any(OutputChange::is_change)
             || !self.moves.is_empty()
             || !self.forgotten.is_empty()
+            || !self.imports.is_empty()
     }
 
     pub fn change(&self, address: &Address) -> Option<&ResourceChange> {

@@ -14,7 +14,7 @@ use futures::FutureExt;
 use futures::stream::{FuturesUnordered, StreamExt};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
-use provision_config::{InstanceCtx, ObjectId, eval, eval_body};
+use provision_config::{InstanceCtx, ObjectId, ResourceBlock, eval, eval_body};
 use provision_core::plan::{Action, PlanMode, Reason, ReplaceOrder, Summary};
 use provision_core::state::{OutputValue, PendingCreate, ResourceObject, State, StateStore};
 use provision_core::{Address, Attrs, Diagnostics, Found, Identity, Mode, ProviderError, ProviderRef, Schema, Value};
@@ -212,7 +212,8 @@ impl Engine {
             writes: 0,
             report_failures: vec![],
             report_skipped: vec![],
-            done: Summary::default(),
+            // Imported objects are in the refreshed state the run starts from: recorded with it.
+            done: Summary { import: run.plan.imports.len(), ..Summary::default() },
             launched: BTreeMap::new(),
             data: run.data,
             abandoned: vec![],
@@ -231,6 +232,11 @@ impl Engine {
                     interrupted = Some(rest);
                 }
                 r.finish_outputs(mode);
+                if mode == PlanMode::Normal {
+                    for w in crate::conditions::check_blocks(&self.module, &r.eval.scope, true) {
+                        self.reporter.report(Event::Warning(crate::conditions::one_line(&w)));
+                    }
+                }
                 r.commit(store).await.err()
             }
             Err(e) => Some(e),
@@ -580,6 +586,13 @@ impl Run<'_> {
                 let block = engine.module.resource(&address).ok_or("not in the configuration")?.clone();
                 let rt = engine.resource_type(&block.provider, &address.type_name)?;
                 let config = self.instance_config(&address).map_err(|d| Self::diag_message(&d))?;
+                // Preconditions the plan could not decide are decided now, before any call.
+                let ctx = self.eval.instances.get(&address).map(|i| i.ctx.clone()).unwrap_or_default();
+                if let Some(m) =
+                    crate::conditions::resource_failure_message(&block, &address, &self.eval.scope, &ctx, None)
+                {
+                    return Err(m);
+                }
                 let prior_object = if node.kind == Kind::Update { self.state.current(&address).cloned() } else { None };
                 let prior = prior_object.as_ref().map(|o| o.attributes.clone());
                 let unfinished = prior_object.as_ref().is_some_and(|o| o.unfinished);
@@ -780,6 +793,11 @@ impl Run<'_> {
         let schema = self.engine.resource_type(&provider, &address.type_name).map(|rt| rt.schema().clone()).ok();
         let deps: Vec<Address> =
             self.eval.instances.get(&address).map(|x| x.deps.iter().cloned().collect()).unwrap_or_default();
+        // What the create, update or read made, for the postconditions.
+        let made = match &outcome {
+            Outcome::Created(Ok(a)) | Outcome::Updated(Ok(a)) | Outcome::Read(Ok(a)) => Some(a.clone()),
+            _ => None,
+        };
         let result: Result<Option<String>, String> = match outcome {
             Outcome::Created(Ok(attrs)) => {
                 let schema = schema.unwrap_or_default();
@@ -893,6 +911,14 @@ impl Run<'_> {
             }
             Outcome::Read(Err(e)) => Err(with_code(e.message.clone(), &e)),
         };
+        let result = match (result, made) {
+            (Ok(id), Some(_)) => match self.postcondition_failure(&address) {
+                Some(m) if node.kind == Kind::Read => Err(m),
+                Some(m) => Err(format!("{m} (the object is recorded in state as it is)")),
+                None => Ok(id),
+            },
+            (result, _) => result,
+        };
         self.dirty = true;
         match result {
             Ok(id) => {
@@ -902,6 +928,25 @@ impl Run<'_> {
             }
             Err(message) => self.fail(i, message),
         }
+    }
+
+    /// The failed postconditions of `address`, checked against the object it now is.
+    fn postcondition_failure(&self, address: &Address) -> Option<String> {
+        let module = self.engine.module.clone();
+        let block = module.resource(address)?;
+        if block.lifecycle.postconditions.is_empty() {
+            return None;
+        }
+        let Some(Value::Map(this)) = self.eval.values.get(&address.resource())?.get(&address.key) else {
+            return None;
+        };
+        let ctx = self.eval.instances.get(address).map(|i| i.ctx.clone()).unwrap_or_default();
+        // The preconditions were checked before the operation.
+        let block = ResourceBlock {
+            lifecycle: provision_config::Lifecycle { preconditions: vec![], ..block.lifecycle.clone() },
+            ..block.clone()
+        };
+        crate::conditions::resource_failure_message(&block, address, &self.eval.scope, &ctx, Some(this))
     }
 
     /// Evaluates the outputs with everything applied (destroy clears them).
@@ -934,6 +979,25 @@ impl Run<'_> {
         }
         let mut outputs = BTreeMap::new();
         for (name, o) in &module.outputs {
+            let inst = InstanceCtx::default();
+            let failed = o.preconditions.iter().find_map(|c| {
+                match provision_config::check_condition(c, &self.eval.scope, &inst, None) {
+                    Ok(provision_config::Verdict::Failed(m)) => Some(m),
+                    Err(d) => Some(d.summary),
+                    Ok(_) => None,
+                }
+            });
+            if let Some(m) = failed {
+                // The plan checked what it could; what only the apply could decide keeps the
+                // output as it was.
+                self.engine.reporter.report(Event::Warning(format!(
+                    "Output precondition failed: {m} (output \"{name}\" keeps its previous value)"
+                )));
+                if let Some(old) = self.state.outputs.get(name) {
+                    outputs.insert(name.clone(), old.clone());
+                }
+                continue;
+            }
             match eval(&o.value, &self.eval.scope, &InstanceCtx::default()) {
                 Ok(v) if v.is_wholly_known() => {
                     outputs.insert(

@@ -45,6 +45,11 @@ pub fn plan_instance(
         if let (Some(p), true) = (prior, ignored(&lifecycle.ignore_changes, a.name)) {
             v = p.get(a.name).cloned().unwrap_or(Value::Null);
         }
+        if let Some(p) = prior {
+            for steps in lifecycle.ignore_changes.nested(a.name) {
+                v = keep_prior_at(v, p.get(a.name), steps);
+            }
+        }
         proposed.insert(a.name.to_string(), normalize(&a.ty, a.normalized(v)));
     }
     for b in &schema.blocks {
@@ -54,6 +59,11 @@ pub fn plan_instance(
             v = p.get(b.name).cloned().unwrap_or(Value::Null);
         } else if unmanaged {
             v = Value::Unknown;
+        }
+        if let Some(p) = prior {
+            for steps in lifecycle.ignore_changes.nested(b.name) {
+                v = keep_prior_at(v, p.get(b.name), steps);
+            }
         }
         proposed.insert(b.name.to_string(), v);
     }
@@ -154,6 +164,50 @@ pub fn replacement(schema: &Schema, config: &Attrs, mut planned: Attrs) -> Attrs
         }
     }
     with_computed(schema, planned, None)
+}
+
+/// `v` with the part at `steps` taken from `prior` (an `ignore_changes` path such as
+/// `tags["Name"]`): the configured value there is ignored, whatever the object has is kept, and
+/// a key the object does not have is not added.
+fn keep_prior_at(v: Value, prior: Option<&Value>, steps: &[provision_config::PathStep]) -> Value {
+    use provision_config::PathStep;
+    let Some((first, rest)) = steps.split_first() else {
+        return prior.cloned().unwrap_or(Value::Null);
+    };
+    let (v, marked) = v.into_unmarked();
+    let prior = prior.map(Value::unmarked);
+    let kept = match (v, first) {
+        (Value::Map(mut m), PathStep::Key(k)) => {
+            let p = match prior {
+                Some(Value::Map(pm)) => pm.get(k),
+                _ => None,
+            };
+            match (p, rest.is_empty()) {
+                (None, true) => {
+                    m.remove(k);
+                }
+                _ => {
+                    let cur = m.remove(k).unwrap_or(Value::Null);
+                    m.insert(k.clone(), keep_prior_at(cur, p, rest));
+                }
+            }
+            Value::Map(m)
+        }
+        (Value::List(mut l), PathStep::Index(i)) => {
+            let p = match prior {
+                Some(Value::List(pl)) => pl.get(*i),
+                _ => None,
+            };
+            if let Some(slot) = l.get_mut(*i)
+                && (p.is_some() || !rest.is_empty())
+            {
+                *slot = keep_prior_at(std::mem::replace(slot, Value::Null), p, rest);
+            }
+            Value::List(l)
+        }
+        (other, _) => other,
+    };
+    kept.mark_if(marked)
 }
 
 fn ignored(ic: &IgnoreChanges, name: &str) -> bool {
@@ -364,7 +418,10 @@ mod tests {
 
     #[test]
     fn ignore_changes_keeps_prior() {
-        let l = Lifecycle { ignore_changes: IgnoreChanges::Attributes(vec!["tags".into()]), ..Default::default() };
+        let l = Lifecycle {
+            ignore_changes: IgnoreChanges::Attributes(vec![provision_config::IgnorePath::attr("tags")]),
+            ..Default::default()
+        };
         let p =
             plan_instance(&schema(), &config("10.0.0.0/16".into(), name_tag("other")), Some(&prior()), &l, &defaults());
         assert_eq!(p.action, Action::NoOp);

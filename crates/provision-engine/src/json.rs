@@ -63,6 +63,7 @@ fn change(c: &ResourceChange) -> J {
         Reason::ReadDeferred => "read_because_config_unknown",
         Reason::Unfinished => "update_because_create_unfinished",
         Reason::ReplaceRequested => "replace_by_request",
+        Reason::ReplaceTriggered => "replace_by_triggers",
     });
     let mut m = json!({
         "address": c.address.to_string(),
@@ -149,7 +150,8 @@ pub fn plan(plan: &Plan) -> J {
         "output_changes": outputs,
         "moved": plan.moves.iter().map(|(from, to)| json!({ "previous_address": from.to_string(), "address": to.to_string() })).collect::<Vec<_>>(),
         "forgotten": plan.forgotten.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "summary": { "add": s.add, "change": s.change, "destroy": s.destroy },
+        "imported": plan.imports.iter().map(|(a, id)| json!({ "address": a.to_string(), "id": id })).collect::<Vec<_>>(),
+        "summary": { "import": s.import, "add": s.add, "change": s.change, "destroy": s.destroy },
         "has_changes": plan.has_changes(),
     })
 }

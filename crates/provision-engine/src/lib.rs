@@ -8,6 +8,8 @@
 //! (retries belong to the provider, per operation).
 
 mod apply;
+mod conditions;
+pub mod diagram;
 mod diff;
 mod graph;
 pub mod json;
@@ -21,7 +23,7 @@ pub mod render;
 pub use apply::{ApplyReport, Failure, Skipped};
 pub use graph::ConfigGraph;
 pub use operation::human as human_duration;
-pub use plan::{PlanRequest, PlannedRun, SavedInputs};
+pub use plan::{Checked, PlanRequest, PlannedRun, SavedInputs};
 pub use recover::Recovery;
 
 use provision_config::{InstanceCtx, Module, Scope, eval_body};

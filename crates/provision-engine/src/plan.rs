@@ -109,6 +109,12 @@ pub(crate) struct Evaluation {
 }
 
 impl Evaluation {
+    /// How many instances each block (address without key) has, for the blocks whose instances
+    /// are known.
+    pub fn instance_counts(&self) -> BTreeMap<Address, usize> {
+        self.values.iter().map(|(a, v)| (a.clone(), v.len())).collect()
+    }
+
     /// Records an instance's value and updates its resource's value in the scope: in place when
     /// the instance is already there (or is the next one of a `count`), rebuilt otherwise.
     pub fn set(&mut self, address: &Address, value: Value) {
@@ -172,7 +178,22 @@ pub struct PlannedRun {
     pub(crate) eval: Evaluation,
 }
 
+/// What [`Engine::check`] found.
+pub struct Checked {
+    /// Every diagnostic, errors and warnings, in source order.
+    pub diags: Diagnostics,
+    /// The engine, unless the configuration could not be read into one (then `diags` says why).
+    pub engine: Option<Engine>,
+    /// How many instances each block has, by address without key, where that is known offline.
+    pub instances: BTreeMap<Address, usize>,
+}
+
 impl PlannedRun {
+    /// How many instances each block has in this plan, by address without key.
+    pub fn instance_counts(&self) -> BTreeMap<Address, usize> {
+        self.eval.instance_counts()
+    }
+
     /// When the plan was made (what `plantimestamp()` returns), to keep in a saved plan.
     pub fn plan_time(&self) -> Option<std::time::SystemTime> {
         self.eval.scope.plan_time
@@ -200,6 +221,12 @@ impl Engine {
             }
             None if request.refresh => self.refresh(state).await?,
             None => (state.clone(), vec![]),
+        };
+        // `import` blocks: the objects they name are adopted before anything is planned, so the
+        // plan diffs the configuration against them like any recorded object.
+        let imports = match request.mode {
+            PlanMode::Normal => self.import_objects(&mut refreshed, state).await?,
+            _ => vec![],
         };
         // Record each object's current layer (the configuration may have moved it).
         for o in &mut refreshed.resources {
@@ -250,6 +277,11 @@ impl Engine {
         for w in walk.diags.0.iter() {
             self.reporter.report(Event::Warning(w.summary.clone()));
         }
+        if request.mode == PlanMode::Normal {
+            for w in crate::conditions::check_blocks(&self.module, &walk.eval.scope, false) {
+                self.reporter.report(Event::Warning(crate::conditions::one_line(&w)));
+            }
+        }
         let mut changes = walk.changes;
         changes.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
         let mut drift = drift;
@@ -263,6 +295,7 @@ impl Engine {
             outputs,
             moves,
             forgotten,
+            imports,
         };
         // `original` is the state as read: apply then records the moves, even when nothing else
         // changes.
@@ -320,6 +353,19 @@ impl Engine {
         variables: BTreeMap<String, Value>,
         options: crate::Options,
     ) -> Diagnostics {
+        Self::check(provider, module, variables, options).await.diags
+    }
+
+    /// What [`Engine::validate`] checks, with what the check learnt: the engine it built (its
+    /// graph and layers) when the configuration got that far, and how many instances each block
+    /// has where that is known offline (a `count` from a data source is not). `provision graph`
+    /// draws from these without AWS.
+    pub async fn check(
+        provider: Providers,
+        module: Arc<Module>,
+        variables: BTreeMap<String, Value>,
+        options: crate::Options,
+    ) -> Checked {
         // The provider blocks are checked below like any other block; configuring the provider
         // with them would refuse values that are merely unknown offline (a variable without
         // value). Without them, every configuration is an unconfigured instance: nothing reaches
@@ -334,7 +380,7 @@ impl Engine {
             Ok(e) => e,
             Err(mut d) => {
                 d.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
-                return d;
+                return Checked { diags: d, engine: None, instances: BTreeMap::new() };
             }
         };
         let empty = State::new(String::new(), String::new());
@@ -345,10 +391,11 @@ impl Engine {
             walk.provider_block(Some(block));
         }
         walk.outputs(PlanMode::Normal);
+        let instances = walk.eval.instance_counts();
         let mut diags = walk.diags;
         diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
         dedupe(&mut diags);
-        diags
+        Checked { diags, engine: Some(engine), instances }
     }
 
     fn walker<'a>(
@@ -404,6 +451,115 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// Adopts the objects of the configuration's `import` blocks into `refreshed`: each is read by
+    /// its id (one batched read per type) and recorded at its address. An address that already
+    /// holds that object is left alone; one that holds another object, an id that names nothing
+    /// and an id not known at plan time are errors at the block. Returns what was adopted.
+    async fn import_objects(
+        &self,
+        refreshed: &mut State,
+        recorded: &State,
+    ) -> Result<Vec<(Address, String)>, EngineError> {
+        let mut diags = Diagnostics::default();
+        let scope = self.static_scope();
+        let mut wanted: BTreeMap<(ProviderRef, String), Vec<(&provision_config::Import, String)>> = BTreeMap::new();
+        let mut out = vec![];
+        for i in &self.module.imports {
+            let Some(block) = self.module.resource(&i.to) else { continue };
+            let id =
+                match eval(&i.id, &scope, &InstanceCtx::default()) {
+                    Ok(v) => match v.unmarked() {
+                        Value::String(s) if !s.is_empty() => s.clone(),
+                        Value::Unknown => {
+                            diags.push(Diagnostic::error("Invalid import id").at(
+                                i.id.span(),
+                                "the id must be known when planning: write it, or build it from variables and locals",
+                            ));
+                            continue;
+                        }
+                        other => {
+                            diags.push(Diagnostic::error("Invalid import id").at(
+                                i.id.span(),
+                                format!("the id must be a non-empty string, not {}", other.type_name()),
+                            ));
+                            continue;
+                        }
+                    },
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                };
+            match refreshed.current(&i.to) {
+                Some(o) if o.id == id => {
+                    // Already adopted: by an earlier apply, or by the saved plan being applied.
+                    if recorded.current(&i.to).is_none() {
+                        out.push((i.to.clone(), id));
+                    }
+                }
+                Some(o) => diags.push(
+                    Diagnostic::error(format!("{} is already managed", i.to))
+                        .at(i.span.clone(), format!("it is the object {}, not {id}", o.id))
+                        .note("remove the import block, or `provision state rm` the address first"),
+                ),
+                None => wanted.entry((block.provider.clone(), i.to.type_name.clone())).or_default().push((i, id)),
+            }
+        }
+        for (i, id) in wanted.values().flatten() {
+            if let Some(other) =
+                refreshed.resources.iter().find(|o| o.id == *id && o.address.type_name == i.to.type_name)
+            {
+                diags.push(
+                    Diagnostic::error(format!("{id} is already managed as {}", other.address))
+                        .at(i.span.clone(), format!("importing it to {} as well would manage one object twice", i.to)),
+                );
+            }
+        }
+        if diags.has_errors() {
+            return Err(EngineError::Config(diags));
+        }
+        let ctx = ReadContext { stack: refreshed.lineage.clone(), ..Default::default() };
+        for ((provider, type_name), items) in wanted {
+            let rt = self.resource_type(&provider, &type_name).map_err(|message| EngineError::Refresh {
+                type_name: type_name.clone(),
+                error: provision_core::ProviderError::new(provision_core::ProviderErrorKind::Config, message),
+            })?;
+            let objects: Vec<(String, Attrs)> = items.iter().map(|(_, id)| (id.clone(), Attrs::new())).collect();
+            self.reporter.report(Event::Refreshing { type_name: type_name.clone(), count: objects.len() });
+            let found = rt
+                .read_many(&ctx, &objects)
+                .await
+                .map_err(|error| EngineError::Refresh { type_name: type_name.clone(), error })?;
+            for (i, id) in items {
+                match found.get(&id) {
+                    Some(attrs) => {
+                        let attrs = self.normalize_read(rt.schema(), attrs.clone(), &Attrs::new(), &provider);
+                        refreshed.resources.push(provision_core::state::ResourceObject {
+                            address: i.to.clone(),
+                            deposed: None,
+                            id: id.clone(),
+                            layer: self.layer_of(&i.to),
+                            provider: provider.clone(),
+                            attributes: attrs,
+                            sensitive_attributes: Default::default(),
+                            dependencies: vec![],
+                            unfinished: false,
+                        });
+                        out.push((i.to.clone(), id));
+                    }
+                    None => diags.push(
+                        Diagnostic::error("Cannot import non-existent remote object")
+                            .at(i.id.span(), format!("no {type_name} with the id {id} exists")),
+                    ),
+                }
+            }
+        }
+        if diags.has_errors() {
+            return Err(EngineError::Config(diags));
+        }
+        Ok(out)
     }
 
     /// Reads every object in state, one batched call per resource type, all types at once.
@@ -999,6 +1155,12 @@ impl Walk<'_> {
                 // `-replace`: a new object although nothing about it changed.
                 force_replace(block, &config, &mut planned, vec![]);
             }
+            let triggered = prior_object.is_some()
+                && !matches!(planned.action, Action::Replace(_))
+                && self.replace_triggered(block, &ctx);
+            if triggered {
+                force_replace(block, &config, &mut planned, vec![]);
+            }
             let destroy_args: Attrs = block
                 .schema
                 .attributes
@@ -1075,6 +1237,8 @@ impl Walk<'_> {
             self.release_replaced(block, &config, &deps, &mut planned);
             let reason = if prior.is_some() && self.replace.contains(&address) {
                 Some(Reason::ReplaceRequested)
+            } else if triggered {
+                Some(Reason::ReplaceTriggered)
             } else if prior.is_none() && self.original_current.contains(&address) {
                 Some(Reason::DeletedOutside)
             } else if unfinished && planned.action == Action::Update {
@@ -1082,6 +1246,9 @@ impl Walk<'_> {
             } else {
                 None
             };
+            let failed =
+                crate::conditions::resource_failures(block, &address, &self.eval.scope, &ctx, Some(&planned.after));
+            self.diags.0.extend(failed);
             self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
             self.eval.set(&address, Value::Map(planned.after.clone()));
             let notes = provision_core::plan::ChangeNotes {
@@ -1100,6 +1267,34 @@ impl Walk<'_> {
                 notes,
             });
         }
+    }
+
+    /// True when an entry of the block's `replace_triggered_by` names something this plan
+    /// changes: an instance it updates or replaces, or an attribute whose value changes.
+    fn replace_triggered(&self, block: &ResourceBlock, ctx: &InstanceCtx) -> bool {
+        block.lifecycle.replace_triggered_by.iter().any(|e| {
+            let Some((target, attr)) = provision_config::trigger_reference(e, &self.eval.scope, ctx) else {
+                return false;
+            };
+            self.changes.iter().filter(|c| c.deposed.is_none()).any(|c| {
+                let named = c.address == target || (target.key.is_none() && c.address.same_resource(&target));
+                if !named || !matches!(c.action, Action::Update | Action::Replace(_)) {
+                    return false;
+                }
+                match &attr {
+                    None => true,
+                    Some(a) => {
+                        let before = c.before.as_ref().and_then(|b| b.get(a));
+                        let after = c.after.as_ref().and_then(|b| b.get(a));
+                        match (before, after) {
+                            (Some(b), Some(v)) => !v.is_wholly_known() || !b.same_as(v),
+                            (None, None) => false,
+                            _ => true,
+                        }
+                    }
+                }
+            })
+        })
     }
 
     /// Runs each type's relation check over its planned instances: one error per problem, at
@@ -1217,6 +1412,10 @@ impl Walk<'_> {
                         for a in &block.schema.attributes {
                             attrs.entry(a.name.to_string()).or_insert(Value::Null);
                         }
+                        let ctx = self.eval.instances.get(&address).map(|i| i.ctx.clone()).unwrap_or_default();
+                        let failed =
+                            crate::conditions::resource_failures(block, &address, &self.eval.scope, &ctx, Some(&attrs));
+                        self.diags.0.extend(failed);
                         self.data.insert(address.clone(), attrs.clone());
                         self.eval.set(&address, Value::Map(attrs));
                     }
@@ -1237,6 +1436,10 @@ impl Walk<'_> {
                         after.insert(a.name.to_string(), Value::Unknown);
                     }
                 }
+                let ctx = self.eval.instances.get(&address).map(|i| i.ctx.clone()).unwrap_or_default();
+                let failed =
+                    crate::conditions::resource_failures(block, &address, &self.eval.scope, &ctx, Some(&after));
+                self.diags.0.extend(failed);
                 self.eval.set(&address, Value::Map(after.clone()));
                 self.changes.push(ResourceChange {
                     address,
@@ -1520,6 +1723,24 @@ impl Walk<'_> {
                     after: before,
                     sensitive: o.sensitive,
                 });
+                continue;
+            }
+            let inst = InstanceCtx::default();
+            let failed: Vec<Diagnostic> = o
+                .preconditions
+                .iter()
+                .filter_map(|c| match provision_config::check_condition(c, &self.eval.scope, &inst, None) {
+                    Ok(provision_config::Verdict::Failed(m)) => Some(
+                        Diagnostic::error("Output precondition failed")
+                            .at(c.condition.span(), m)
+                            .note(format!("this precondition guards output \"{name}\"")),
+                    ),
+                    Ok(_) => None,
+                    Err(d) => Some(d),
+                })
+                .collect();
+            if !failed.is_empty() {
+                self.diags.0.extend(failed);
                 continue;
             }
             let after = match eval(&o.value, &self.eval.scope, &InstanceCtx::default()) {

@@ -87,16 +87,19 @@ pub fn plan(plan: &Plan, style: Style) -> String {
     for (from, to) in &plan.moves {
         let _ = writeln!(out, "  # {from} has moved to {to}");
     }
+    for (a, id) in &plan.imports {
+        let _ = writeln!(out, "  # {a} will be imported from the existing object {id}");
+    }
     for a in &plan.forgotten {
         let _ = writeln!(
             out,
             "  # {a} will no longer be managed by provision: it stays in AWS, and is removed from the state"
         );
     }
-    if !plan.moves.is_empty() || !plan.forgotten.is_empty() {
+    if !plan.moves.is_empty() || !plan.forgotten.is_empty() || !plan.imports.is_empty() {
         out.push('\n');
     }
-    if changes.is_empty() && output_changes.is_empty() {
+    if changes.is_empty() && output_changes.is_empty() && plan.imports.is_empty() {
         if !plan.moves.is_empty() || !plan.forgotten.is_empty() {
             let (n, f) = (plan.moves.len(), plan.forgotten.len());
             let plural = |k: usize| if k == 1 { "" } else { "s" };
@@ -155,8 +158,15 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         }
     }
     let s = plan.summary();
-    let _ =
-        writeln!(out, "{} {} to add, {} to change, {} to destroy.", style.bold("Plan:"), s.add, s.change, s.destroy);
+    let imports = if s.import > 0 { format!("{} to import, ", s.import) } else { String::new() };
+    let _ = writeln!(
+        out,
+        "{} {imports}{} to add, {} to change, {} to destroy.",
+        style.bold("Plan:"),
+        s.add,
+        s.change,
+        s.destroy
+    );
     out.push_str(&outside.unwrap_or_default());
     if !output_changes.is_empty() {
         out.push_str("\nChanges to Outputs:\n");
@@ -208,6 +218,9 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
         Action::Delete => "will be destroyed".to_string(),
         Action::Replace(_) if c.reason == Some(Reason::ReplaceRequested) => {
             "will be replaced, as requested".to_string()
+        }
+        Action::Replace(_) if c.reason == Some(Reason::ReplaceTriggered) => {
+            "will be replaced due to changes in replace_triggered_by".to_string()
         }
         Action::Replace(_) => "must be replaced".to_string(),
         Action::Read => "will be read during apply".to_string(),
@@ -696,6 +709,7 @@ mod tests {
             outputs: vec![],
             moves: vec![],
             forgotten: vec![],
+            imports: vec![],
         }
     }
 

@@ -162,3 +162,56 @@ impl Emulator for RoleNotReady {
         })
     }
 }
+
+/// The service setting moto 5.2.5 drops: `healthCheckGracePeriodSeconds` is accepted by
+/// `CreateService` and `UpdateService` but neither stored nor described, so a configuration that
+/// sets it would plan a change after every apply. This remembers what each service (by name) was
+/// last given and puts it back into the service in the `CreateService`, `UpdateService` and
+/// `DescribeServices` answers, as ECS shows it.
+#[derive(Debug, Default)]
+pub struct GracePeriods {
+    given: Mutex<HashMap<String, i64>>,
+}
+
+impl GracePeriods {
+    pub fn new() -> GracePeriods {
+        GracePeriods::default()
+    }
+}
+
+impl Emulator for GracePeriods {
+    fn answer(&self, request: &EmulatedRequest<'_>) -> Option<EmulatedResponse> {
+        if request.service != "ecs" || !matches!(request.operation, "CreateService" | "UpdateService") {
+            return None;
+        }
+        let body: Value = serde_json::from_slice(request.body).ok()?;
+        let name = body.get("serviceName").or_else(|| body.get("service")).and_then(Value::as_str)?;
+        let name = name.rsplit('/').next().unwrap_or(name).to_string();
+        if let Some(grace) = body.get("healthCheckGracePeriodSeconds").and_then(Value::as_i64)
+            && let Ok(mut given) = self.given.lock()
+        {
+            given.insert(name, grace);
+        }
+        None
+    }
+
+    fn rewrite(&self, request: &EmulatedRequest<'_>, status: u16, body: &[u8]) -> Option<EmulatedResponse> {
+        if request.service != "ecs" || status != 200 {
+            return None;
+        }
+        let mut doc: Value = serde_json::from_slice(body).ok()?;
+        let services: Vec<&mut Value> = match request.operation {
+            "DescribeServices" => doc.get_mut("services")?.as_array_mut()?.iter_mut().collect(),
+            "CreateService" | "UpdateService" => vec![doc.get_mut("service")?],
+            _ => return None,
+        };
+        let given = self.given.lock().ok()?;
+        for s in services {
+            let grace = s.get("serviceName").and_then(Value::as_str).and_then(|n| given.get(n));
+            if let Some(grace) = grace {
+                s["healthCheckGracePeriodSeconds"] = json!(grace);
+            }
+        }
+        Some(json_answer(&doc))
+    }
+}

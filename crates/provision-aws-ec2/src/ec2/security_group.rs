@@ -10,7 +10,7 @@ use crate::error::sdk;
 use crate::retry::{Policy, gone_is_ok, retry};
 use crate::validate;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, SecurityGroup as Sg, Tag};
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType as Ec2Type, SecurityGroup as Sg, Tag};
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, OpContext, ProviderError, ProviderErrorKind, ReadContext, ResourceType,
     Schema, Type, Value,
@@ -253,7 +253,53 @@ impl ResourceType for SecurityGroup {
             .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateSecurityGroup returned no id"))?
             .to_string();
         ctx.status("revoking the default egress rule");
-        Self::settle(c, &id, desired).await
+        // A new group has exactly AWS's allow-all egress rule and nothing else, so the rules are
+        // set from that knowledge, and the result is built from what was asked and what the
+        // create answered: no read back. Three calls at most (create, revoke, authorize) for a
+        // group with ingress rules and no egress blocks, two when its egress is the default.
+        let default_egress = sg_rules::atoms_of_permissions(&[IpPermission::builder()
+            .ip_protocol("-1")
+            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+            .build()]);
+        let egress = match desired.get("egress").filter(|v| !v.is_null()) {
+            Some(blocks) => sg_rules::atoms_of_blocks(blocks, &id),
+            None => vec![],
+        };
+        let ingress = match desired.get("ingress").filter(|v| !v.is_null()) {
+            Some(blocks) => sg_rules::atoms_of_blocks(blocks, &id),
+            None => vec![],
+        };
+        sg_rules::sync(c, &id, Direction::Egress, &default_egress, &egress).await?;
+        sg_rules::sync(c, &id, Direction::Ingress, &[], &ingress).await?;
+        let owner = out.security_group_arn().and_then(|arn| arn.split(':').nth(4)).filter(|o| !o.is_empty());
+        match (owner, get_string(desired, "vpc_id")) {
+            (Some(owner), Some(vpc_id)) => {
+                let mut a = Attrs::new();
+                a.insert("id".into(), Value::String(id.clone()));
+                a.insert("name_prefix".into(), desired.get("name_prefix").cloned().unwrap_or(Value::Null));
+                a.insert(
+                    "arn".into(),
+                    Value::String(format!("arn:{}:ec2:{}:{owner}:security-group/{id}", c.partition, c.region)),
+                );
+                a.insert("owner_id".into(), Value::String(owner.to_string()));
+                a.insert("name".into(), Value::String(name));
+                a.insert(
+                    "description".into(),
+                    Value::String(get_str(desired, "description").unwrap_or(DEFAULT_DESCRIPTION).to_string()),
+                );
+                a.insert("vpc_id".into(), Value::String(vpc_id));
+                a.insert(
+                    "revoke_rules_on_delete".into(),
+                    Value::Bool(get_bool(desired, "revoke_rules_on_delete").unwrap_or(false)),
+                );
+                a.insert("ingress".into(), sg_rules::blocks_of_atoms(&ingress, &id));
+                a.insert("egress".into(), sg_rules::blocks_of_atoms(&egress, &id));
+                a.insert("tags_all".into(), desired.get("tags_all").cloned().unwrap_or(Value::Null));
+                Ok(a)
+            }
+            // No VPC given (the default VPC's) or no ARN in the answer: read what AWS chose.
+            _ => Ok(Self::attrs(c, &Self::current(c, &id).await?, desired)),
+        }
     }
 
     async fn finish_create(&self, ctx: &OpContext, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {

@@ -203,7 +203,11 @@ fn summarize(p: &Printer, r: &ApplyReport, mode: PlanMode) -> Status {
     let line = match mode {
         PlanMode::Destroy => format!("Destroy {verb}! Resources: {} destroyed.", d.destroy),
         PlanMode::Normal | PlanMode::RefreshOnly => {
-            format!("Apply {verb}! Resources: {} added, {} changed, {} destroyed.", d.add, d.change, d.destroy)
+            let imported = if d.import > 0 { format!("{} imported, ", d.import) } else { String::new() };
+            format!(
+                "Apply {verb}! Resources: {imported}{} added, {} changed, {} destroyed.",
+                d.add, d.change, d.destroy
+            )
         }
     };
     let slowest = p.slowest(3);

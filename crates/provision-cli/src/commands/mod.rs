@@ -2,6 +2,7 @@
 
 mod apply;
 mod fmt;
+mod graph;
 mod init;
 mod output;
 mod plan;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli, vars: Vec<VarSource>, printer: Printer) -> Result<Sta
         Command::Output(args) => output::run(&printer, args).await,
         Command::Show(args) => show::run(&printer, args).await,
         Command::Fmt(args) => fmt::run(&printer, args),
+        Command::Graph(args) => graph::run(&printer, vars, args).await,
         Command::State(cmd) => state::run(&printer, cmd).await,
     };
     match result {

@@ -4,7 +4,7 @@
 
 use crate::functions;
 use crate::limits;
-use crate::module::{BodyExprs, Expr, Local, LocalKind, ModuleCtx, call_key, local_key};
+use crate::module::{BodyExprs, Condition, Expr, Local, LocalKind, ModuleCtx, call_key, local_key};
 use crate::types::TypeConstraint;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -77,6 +77,22 @@ fn within_limits(v: Value) -> Result<Value, String> {
 /// The instance whose attribute an expression reads when it is nothing but such a reference, as
 /// in `aws_vpc.main.id` or `aws_subnet.public[count.index].id`; `None` for anything else.
 pub fn referenced_instance(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Option<Address> {
+    match reference_parts(expr, scope, inst)? {
+        (address, Some(_), 0) => Some(address),
+        _ => None,
+    }
+}
+
+/// What a `replace_triggered_by` entry names: a resource (`aws_x.y`), one instance
+/// (`aws_x.y[count.index]`, the address then has its key), or an attribute of either (the
+/// attribute's name). `None` when the expression is not such a reference.
+pub fn trigger_reference(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Option<(Address, Option<String>)> {
+    reference_parts(expr, scope, inst).map(|(address, attr, _)| (address, attr))
+}
+
+/// A reference to a resource split into the address (with the instance key written, if any), the
+/// first attribute read and how many steps follow that attribute.
+fn reference_parts(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Option<(Address, Option<String>, usize)> {
     let Expression::Traversal(t) = &expr.ast else { return None };
     let Expression::Variable(root) = &t.expr else { return None };
     let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
@@ -84,7 +100,7 @@ pub fn referenced_instance(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Op
         Some(TraversalOperator::GetAttr(id)) => Some(id.value().as_str()),
         _ => None,
     };
-    let (mut address, rest) = match root.value().as_str() {
+    let (mut address, mut rest) = match root.value().as_str() {
         "var" | "local" | "count" | "each" | "path" | "terraform" | "self" | "module" => return None,
         "data" => (Address::data(name(0)?, name(1)?), 2),
         type_name => (Address::managed(type_name, name(0)?), 1),
@@ -92,10 +108,9 @@ pub fn referenced_instance(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Op
     if let Some(m) = &expr.module {
         address.module = m.steps.clone();
     }
-    let key = match (ops.get(rest)?, ops.len() - rest) {
-        (TraversalOperator::GetAttr(_), 1) => None,
-        (TraversalOperator::LegacyIndex(n), 2) => Some(InstanceKey::Index(*n.value())),
-        (TraversalOperator::Index(ie), 2) => {
+    let key = match ops.get(rest) {
+        Some(TraversalOperator::LegacyIndex(n)) => Some(InstanceKey::Index(*n.value())),
+        Some(TraversalOperator::Index(ie)) => {
             let key = eval(&Expr { ast: ie.clone(), ..expr.clone() }, scope, inst).ok()?;
             match key.unmarked() {
                 Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => Some(InstanceKey::Index(*n as u64)),
@@ -103,10 +118,58 @@ pub fn referenced_instance(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Op
                 _ => return None,
             }
         }
-        _ => return None,
+        Some(TraversalOperator::GetAttr(_)) | None => None,
+        Some(_) => return None,
     };
-    name(ops.len() - 1)?;
-    Some(address.with_key(key))
+    if key.is_some() {
+        rest += 1;
+    }
+    let attr = name(rest).map(str::to_string);
+    if attr.is_none() && rest < ops.len() {
+        return None;
+    }
+    let after = if attr.is_some() { ops.len() - rest - 1 } else { 0 };
+    Some((address.with_key(key), attr, after))
+}
+
+/// What a custom condition (a precondition, a postcondition, a check's assert) came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Passed,
+    /// It depends on values known only after apply.
+    Unknown,
+    /// Its error message, evaluated (never showing a sensitive value).
+    Failed(String),
+}
+
+/// Evaluates a custom condition, with `self` bound to `this` for a postcondition.
+pub fn check_condition(
+    c: &Condition,
+    scope: &Scope,
+    inst: &InstanceCtx,
+    this: Option<&Value>,
+) -> Result<Verdict, Diagnostic> {
+    let bound: Vec<(String, Value)> = this.map(|v| vec![("self".to_string(), v.clone())]).unwrap_or_default();
+    let result = eval_bound(&c.condition, scope, inst, bound.clone())?;
+    match result.unmarked() {
+        Value::Bool(true) => Ok(Verdict::Passed),
+        Value::Unknown => Ok(Verdict::Unknown),
+        Value::Bool(false) => {
+            let message = match eval_bound(&c.error_message, scope, inst, bound) {
+                Ok(m) if m.contains_sensitive() => {
+                    "the condition failed; its error message refers to a sensitive value, so it is not shown".into()
+                }
+                Ok(m) => match m.unmarked() {
+                    Value::String(m) => m.clone(),
+                    _ => "the condition failed (its error message is not known yet)".into(),
+                },
+                Err(d) => format!("the condition failed, and its error message could not be evaluated: {}", d.summary),
+            };
+            Ok(Verdict::Failed(message))
+        }
+        other => Err(Diagnostic::error("Invalid condition result")
+            .at(c.condition.span(), format!("the condition must be a bool, but it is {}", other.type_name()))),
+    }
 }
 
 /// Evaluates one of [`crate::Module::locals`]: a local value, or what a child module call is
@@ -114,6 +177,14 @@ pub fn referenced_instance(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Op
 /// an output, or the outputs object of a whole call.
 pub fn eval_local(l: &Local, scope: &Scope) -> Result<Value, Diagnostic> {
     let inst = InstanceCtx::default();
+    for c in &l.preconditions {
+        if let Verdict::Failed(m) = check_condition(c, scope, &inst, None)? {
+            let output = l.name.replacen(".output.", ".", 1);
+            return Err(Diagnostic::error("Module output precondition failed")
+                .at(c.condition.span(), m)
+                .note(format!("this precondition guards output {output}")));
+        }
+    }
     let given = l.expr.as_ref().map(|e| eval(e, scope, &inst)).transpose()?;
     match &l.kind {
         LocalKind::Local => Ok(given.unwrap_or(Value::Null)),

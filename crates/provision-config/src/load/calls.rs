@@ -9,7 +9,7 @@
 
 use super::{Loader, read_tf_files, sp};
 use crate::did_you_mean;
-use crate::module::{Expr, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
+use crate::module::{Check, Expr, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::Block;
 use provision_core::{Diagnostic, Diagnostics, ModuleStep, ProviderRef, Span};
@@ -348,7 +348,14 @@ impl Loader<'_> {
                 let span = v.span.clone();
                 self.m.locals.insert(
                     key.clone(),
-                    Local { name: key, expr, kind: LocalKind::Input(Box::new(v)), depends_on: vec![], span },
+                    Local {
+                        name: key,
+                        expr,
+                        kind: LocalKind::Input(Box::new(v)),
+                        depends_on: vec![],
+                        preconditions: vec![],
+                        span,
+                    },
                 );
             }
             for (name, mut l) in child.locals {
@@ -368,6 +375,7 @@ impl Loader<'_> {
                         expr: Some(o.value),
                         kind: LocalKind::Output { sensitive: o.sensitive },
                         depends_on: o.depends_on,
+                        preconditions: o.preconditions,
                         span: o.span,
                     },
                 );
@@ -379,6 +387,7 @@ impl Loader<'_> {
                     expr: None,
                     kind: LocalKind::Outputs(outputs),
                     depends_on: vec![],
+                    preconditions: vec![],
                     span: call.span.clone(),
                 },
             );
@@ -401,6 +410,9 @@ impl Loader<'_> {
             }
             self.m.moved.extend(child.moved);
             self.m.removed.extend(child.removed);
+            self.m
+                .checks
+                .extend(child.checks.into_iter().map(|c| Check { name: format!("{}.{}", ctx.prefix, c.name), ..c }));
             if let Some(b) = child.backend {
                 self.diags.push(
                     Diagnostic::warning("Backend configuration in a module is ignored")

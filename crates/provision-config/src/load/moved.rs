@@ -1,10 +1,11 @@
 //! `moved` blocks: a resource renamed, moved into or out of a module, or a module call renamed,
 //! keeps its objects. The loader checks what each block names; the engine moves the recorded
 //! objects before planning, so the plan shows a move, never a destroy and a create. And `removed`
-//! blocks: stop managing objects without destroying them.
+//! blocks: stop managing objects without destroying them. And `import` blocks: adopt an
+//! existing object at an address instead of creating one.
 
 use super::{Loader, sp};
-use crate::module::{Expr, MoveTarget, Moved, Removed};
+use crate::module::{Expr, Import, MoveTarget, Moved, Removed};
 use hcl_edit::structure::Block;
 use provision_core::{Address, ModuleStep};
 
@@ -129,6 +130,63 @@ impl Loader<'_> {
         self.removals.push(Removed { from: target, destroy, span });
     }
 
+    /// `import { to = aws_s3_bucket.logs  id = "my-logs" }`.
+    pub(super) fn import(&mut self, file: usize, b: &Block) {
+        let span = sp(file, &b.ident);
+        if !b.labels.is_empty() {
+            self.err(span, "Invalid import block", "an import block takes no labels");
+            return;
+        }
+        if let Some(ctx) = &self.ctx {
+            let prefix = ctx.prefix.clone();
+            self.err(
+                span,
+                "Invalid import block",
+                format!("import blocks are only allowed in the root module, not in {prefix}; move it to the root and write `to = {prefix}.TYPE.NAME`"),
+            );
+            return;
+        }
+        let body = self.body_exprs(file, &b.body);
+        for (kind, _, bspan) in &body.blocks {
+            self.err(
+                bspan.clone(),
+                "Unsupported block",
+                format!("an import block takes `to` and `id`, not a `{kind}` block"),
+            );
+        }
+        for (name, e) in &body.attrs {
+            match name.as_str() {
+                "to" | "id" => {}
+                "for_each" | "provider" | "identity" => self.err(
+                    e.span(),
+                    "Unsupported argument",
+                    format!("`{name}` in import blocks is not supported yet: write one import block per object"),
+                ),
+                _ => self.err(
+                    e.span(),
+                    "Unsupported argument",
+                    format!("an import block takes `to` and `id`, not `{name}`"),
+                ),
+            }
+        }
+        let (Some(to), Some(id)) = (body.attrs.get("to"), body.attrs.get("id")) else {
+            let missing = if body.attrs.contains_key("to") { "id" } else { "to" };
+            self.err(span, "Missing required argument", format!("an import block needs `{missing}`"));
+            return;
+        };
+        match self.move_target(to) {
+            Some(MoveTarget::Resource(a)) if a.mode == provision_core::Mode::Managed => {
+                self.imports.push(Import { to: a, id: id.clone(), span });
+            }
+            Some(_) => self.err(
+                to.span(),
+                "Invalid import address",
+                "`to` names a managed resource instance, as in aws_s3_bucket.logs or aws_subnet.public[0]",
+            ),
+            None => {}
+        }
+    }
+
     /// `aws_vpc.main`, `aws_subnet.a[0]`, `module.net`, `module.net.aws_vpc.this`: the address as
     /// written, in this module's namespace.
     fn move_target(&mut self, e: &Expr) -> Option<MoveTarget> {
@@ -186,6 +244,43 @@ impl Loader<'_> {
                 continue;
             }
             self.m.moved.push(m);
+        }
+        let mut seen: std::collections::BTreeMap<Address, Option<provision_core::Span>> = Default::default();
+        for i in std::mem::take(&mut self.imports) {
+            let Some(block) = self.m.resource(&i.to) else {
+                self.err(
+                    i.span.clone(),
+                    "Import to an undeclared resource",
+                    format!(
+                        "nothing in the configuration is at {}: declare the resource the object is imported into",
+                        i.to
+                    ),
+                );
+                continue;
+            };
+            let counted = block.count.is_some() || block.for_each.is_some();
+            if counted != i.to.key.is_some() {
+                let why = if counted {
+                    format!(
+                        "{} has `count` or `for_each`: name one instance, as in {}[0]",
+                        i.to.resource(),
+                        i.to.resource()
+                    )
+                } else {
+                    format!("{} has neither `count` nor `for_each`: name it without an instance key", i.to.resource())
+                };
+                self.err(i.span.clone(), "Invalid import address", why);
+                continue;
+            }
+            if let Some(prev) = seen.insert(i.to.clone(), i.span.clone()) {
+                self.diags.push(
+                    provision_core::Diagnostic::error(format!("Duplicate import to {}", i.to))
+                        .at(i.span.clone(), "imported again here")
+                        .at(prev, "first imported here"),
+                );
+                continue;
+            }
+            self.m.imports.push(i);
         }
         for r in std::mem::take(&mut self.removals) {
             let declared = match &r.from {

@@ -4,12 +4,11 @@
 
 use super::crash::crash_everywhere_then;
 use super::*;
-use crate::{Event, Op, RecoveryOutcome, Reporter};
+use crate::{Event, Op, RecoveryOutcome};
 use provision_core::state::PendingCreate;
 use provision_core::{ProviderRef, tags};
 use provision_testkit::fake::{ALLOW_ALL, DEFAULT_REGION};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 /// A firewall (created in two calls), a named bucket, a bucket with a generated name and an
 /// untaggable rule.
@@ -135,28 +134,6 @@ async fn recovery_by_name_refuses_someone_elses_object_with_the_same_name() {
     assert!(state.resources.is_empty(), "someone else's object must not be adopted");
     assert!(state.pending.is_empty());
     assert!(cloud.objects().contains_key(&id), "and it is left alone");
-}
-
-/// Collects every event.
-#[derive(Default)]
-struct Recorder(Mutex<Vec<Event>>);
-
-impl Reporter for Recorder {
-    fn report(&self, event: Event) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(event);
-    }
-}
-
-impl Recorder {
-    fn events(&self) -> Vec<Event> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-}
-
-fn engine_reporting(config: &str, cloud: &Cloud, opts: Options, reporter: Arc<Recorder>) -> Engine {
-    let mut e = engine_with(config, cloud, &[], opts).expect("engine");
-    e.reporter = reporter;
-    e
 }
 
 const SLOW: &str = r#"

@@ -3,16 +3,6 @@
 //! paths, replace_triggered_by, conditions and checks.
 
 use super::*;
-use provision_config::render_diagnostics;
-
-async fn plan_errors(config: &str) -> String {
-    let cloud = Cloud::new();
-    let e = engine(config, &cloud);
-    match e.plan(&new_state(), PlanRequest::normal()).await {
-        Err(crate::EngineError::Config(d)) => render_diagnostics(&d, &e.module.sources),
-        other => panic!("expected configuration errors, got {:?}", other.map(|r| r.plan)),
-    }
-}
 
 /// A local whose function call fails is reported once; the `count` and `for_each` built from it
 /// (directly or through another local) are not also reported as "unknown".

@@ -2,17 +2,7 @@
 //! a count of 10^15, 30,000 locals that refer to each other, values nested thousands deep.
 
 use super::*;
-use provision_config::render_diagnostics;
 use std::fmt::Write as _;
-
-async fn plan_errors(config: &str) -> String {
-    let cloud = Cloud::new();
-    let e = engine(config, &cloud);
-    match e.plan(&new_state(), PlanRequest::normal()).await {
-        Err(crate::EngineError::Config(d)) => render_diagnostics(&d, &e.module.sources),
-        other => panic!("expected configuration errors, got {:?}", other.map(|r| r.plan)),
-    }
-}
 
 #[tokio::test]
 async fn a_huge_count_is_refused_before_anything_is_allocated() {

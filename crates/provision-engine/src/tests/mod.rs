@@ -2,6 +2,7 @@
 //! concurrency, failure propagation, and crash recovery at every step.
 
 mod apply;
+mod conditions;
 mod contract;
 mod crash;
 mod deletes;
@@ -14,13 +15,13 @@ mod plan;
 mod sensitive;
 mod targeting;
 
-use crate::{Cancel, Engine, Options, PlanRequest, Silent};
+use crate::{Cancel, Engine, Event, Options, PlanRequest, Reporter, Silent};
 use provision_config::{VariableInputs, load_files, render_diagnostics, resolve_variables};
 use provision_core::state::State;
 use provision_core::{Diagnostics, Value};
 use provision_testkit::{Cloud, FakeProvider, MemoryStore};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub(crate) fn options(parallelism: usize) -> Options {
@@ -168,3 +169,35 @@ output "subnet_ids" {
   value = fake_subnet.public[*].id
 }
 "#;
+
+/// Collects every event.
+#[derive(Default)]
+pub(crate) struct Recorder(Mutex<Vec<Event>>);
+
+impl Reporter for Recorder {
+    fn report(&self, event: Event) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+    }
+}
+
+impl Recorder {
+    pub(crate) fn events(&self) -> Vec<Event> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+pub(crate) fn engine_reporting(config: &str, cloud: &Cloud, opts: Options, reporter: Arc<Recorder>) -> Engine {
+    let mut e = engine_with(config, cloud, &[], opts).expect("engine");
+    e.reporter = reporter;
+    e
+}
+
+/// The rendered configuration errors of planning `config` from an empty state.
+pub(crate) async fn plan_errors(config: &str) -> String {
+    let cloud = Cloud::new();
+    let e = engine(config, &cloud);
+    match e.plan(&new_state(), PlanRequest::normal()).await {
+        Err(crate::EngineError::Config(d)) => provision_config::render_diagnostics(&d, &e.module.sources),
+        other => panic!("expected configuration errors, got {:?}", other.map(|r| r.plan)),
+    }
+}
