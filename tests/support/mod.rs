@@ -268,8 +268,8 @@ impl Stack {
         sdk_at(&self.endpoint.clone().unwrap_or_else(|| self.moto.endpoint())).await
     }
 
-    /// After a full destroy: the state is empty and no service holds an object beyond AWS's
-    /// defaults (see [`leftovers::leftovers`]).
+    /// After a full destroy: every state of the directory (each `--env` has its own) is empty and
+    /// no service holds an object beyond AWS's defaults (see [`leftovers::leftovers`]).
     pub async fn assert_nothing_left(&self) {
         self.assert_nothing_left_in(&[REGION]).await;
     }
