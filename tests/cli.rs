@@ -143,7 +143,7 @@ fn plan_json_is_machine_readable() {
     let out = provision(dir.path(), &["plan", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
-    assert_eq!(j["summary"], serde_json::json!({"add": 4, "change": 0, "destroy": 0}));
+    assert_eq!(j["summary"], serde_json::json!({"import": 0, "add": 4, "change": 0, "destroy": 0}));
     assert_eq!(j["resource_changes"][0]["change"]["actions"], serde_json::json!(["create"]));
 }
 

@@ -50,7 +50,7 @@ async fn example_lifecycle_against_the_emulator() {
     let out = s.run(&["plan", "--detailed-exitcode", "--json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(j["summary"], serde_json::json!({"add": 0, "change": 1, "destroy": 0}));
+    assert_eq!(j["summary"], serde_json::json!({"import": 0, "add": 0, "change": 1, "destroy": 0}));
     let changed: Vec<&str> = j["resource_changes"]
         .as_array()
         .expect("changes")

@@ -296,7 +296,7 @@ async fn frontend_lifecycle_drift_and_slow_cloudfront() {
     std::fs::write(&main, config.replace("display_name = \"Site alerts\"", "display_name = \"Site alarms\""))
         .expect("edit");
     let plan = s.plan_json(&["--var", &secret_var, "--var", "comment=the site", "--var", "threshold=10"]);
-    assert_eq!(plan["summary"], serde_json::json!({"add": 0, "change": 3, "destroy": 0}), "{plan}");
+    assert_eq!(plan["summary"], serde_json::json!({"import": 0, "add": 0, "change": 3, "destroy": 0}), "{plan}");
     let mut want =
         vec!["aws_cloudfront_distribution.site", "aws_cloudwatch_metric_alarm.errors", "aws_sns_topic.alerts"];
     want.sort();
@@ -676,7 +676,7 @@ async fn origin_access_identity_through_the_emulator() {
     let main = s.path().join("main.tf");
     std::fs::write(&main, OAI.replace("WEB_COMMENT", "the web app, v2")).expect("edit");
     let plan = s.plan_json(&[]);
-    assert_eq!(plan["summary"], serde_json::json!({"add": 0, "change": 1, "destroy": 0}), "{plan}");
+    assert_eq!(plan["summary"], serde_json::json!({"import": 0, "add": 0, "change": 1, "destroy": 0}), "{plan}");
     assert_eq!(changed(&plan), vec!["aws_cloudfront_origin_access_identity.web".to_string()]);
     let out = s.ok(&["apply", "--auto-approve"]);
     assert!(out.contains("0 added, 1 changed, 0 destroyed"), "{out}");
@@ -793,7 +793,7 @@ async fn retain_on_delete_counts_at_destroy_time() {
     // A change of only retain_on_delete: one update, no write to CloudFront.
     std::fs::write(&main, RETAINED.replace("RETAIN", "true")).expect("edit");
     let plan = s.plan_json(&[]);
-    assert_eq!(plan["summary"], serde_json::json!({"add": 0, "change": 1, "destroy": 0}), "{plan}");
+    assert_eq!(plan["summary"], serde_json::json!({"import": 0, "add": 0, "change": 1, "destroy": 0}), "{plan}");
     let out = s.run(&["-v", "apply", "--auto-approve"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("0 added, 1 changed, 0 destroyed"), "{}", text(&out.stdout));
@@ -973,7 +973,7 @@ async fn cache_policy_and_function_through_the_emulator() {
     let main = s.path().join("main.tf");
     std::fs::write(&main, policy_and_function(600, CODE_V1)).expect("edit");
     let plan = s.plan_json(&[]);
-    assert_eq!(plan["summary"], serde_json::json!({"add": 0, "change": 1, "destroy": 0}), "{plan}");
+    assert_eq!(plan["summary"], serde_json::json!({"import": 0, "add": 0, "change": 1, "destroy": 0}), "{plan}");
     assert_eq!(changed(&plan), vec!["aws_cloudfront_cache_policy.site".to_string()]);
     let out = s.run(&["-v", "apply", "--auto-approve"]);
     assert!(

@@ -219,7 +219,7 @@ async fn database_lifecycle_with_protection_and_final_snapshot() {
     s.edit("default = \"db.t4g.micro\"", "default = \"db.t4g.small\"");
     let (summary, changed, raw) = json_plan(&s, &["plan", "--json"]);
     assert!(!raw.contains(PASSWORD), "the password leaked into the JSON plan");
-    assert_eq!(summary, serde_json::json!({"add": 0, "change": 1, "destroy": 0}), "{raw}");
+    assert_eq!(summary, serde_json::json!({"import": 0, "add": 0, "change": 1, "destroy": 0}), "{raw}");
     assert_eq!(changed, ["aws_db_instance.main"]);
     let out = s.run(&["plan"]);
     assert!(text(&out.stdout).contains("\"db.t4g.micro\" -> \"db.t4g.small\""), "{}", all(&out));

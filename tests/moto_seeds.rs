@@ -205,6 +205,358 @@ async fn seed_003_durable_code() {
     s.assert_nothing_left().await;
 }
 
+/// Seed 000 (DS_DevOps_project): `examples/seed-000-ds-devops`, a root of six local modules in
+/// eu-west-3 (not the tests' default region), through the fault proxy whose CloudFront emulation
+/// answers the origin access identity API moto lacks. Apply → a clean plan → what AWS holds is what
+/// the team asked for (Multi-AZ PostgreSQL 14 with its postgres14 group, the HTTPS listener and its
+/// rules, a bucket policy that grants the identity, everything in eu-west-3) → the nightly cycle →
+/// destroy → nothing left in eu-west-3 nor in the default region. The password shows nowhere.
+#[tokio::test]
+async fn seed_000_ds_devops() {
+    use provision_testkit::emulate_cloudfront::CloudFront;
+    use provision_testkit::emulate_s3::S3Answers;
+    use provision_testkit::faults::{FaultProxy, Rules};
+    use std::sync::Arc;
+    use support::Stack;
+
+    /// SDK settings for `region`, through `endpoint`.
+    async fn sdk_in(endpoint: &str, region: &'static str) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new(region))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+            .load()
+            .await
+    }
+
+    let mut s = Stack::example_with_moto_env(
+        "seed-000-ds-devops",
+        &[("MOTO_ACM_VALIDATION_WAIT", "2"), ("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")],
+    );
+    let proxy = FaultProxy::start(&s.moto.endpoint());
+    proxy.set_rules(Rules::default().emulate(Arc::new(S3Answers)).emulate(Arc::new(CloudFront::new(1, 0, 0))));
+    s.endpoint = Some(proxy.url());
+    let password = "seed000-Pa55word-never-shown";
+    let pass = format!("db_password={password}");
+    let args = ["--var", pass.as_str()];
+    let with = |cmd: &[&'static str]| {
+        let mut v: Vec<&str> = cmd.to_vec();
+        v.extend_from_slice(&args);
+        v
+    };
+
+    assert_eq!(s.ok(&with(&["validate"])), "Success! The configuration is valid.\n");
+    let applied = s.ok(&with(&["apply", "--auto-approve"]));
+    assert!(applied.contains("Apply complete!"), "{applied}");
+    let plan = s.ok(&with(&["plan"]));
+    assert!(plan.contains("No changes"), "{plan}");
+    let json = s.ok(&with(&["plan", "--json"]));
+    for shown in [&applied, &plan, &json] {
+        assert!(!shown.contains(password), "the database password was shown");
+    }
+
+    let ids = s.ids();
+    let id = |address: &str| ids.get(address).unwrap_or_else(|| panic!("{address} not in state: {ids:#?}")).clone();
+    let attribute = |address: &str, name: &str| -> String {
+        s.state()["resources"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["address"] == address))
+            .and_then(|r| r["attributes"][name].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("{address}.{name} in state"))
+    };
+    let conf = sdk_in(&proxy.url(), "eu-west-3").await;
+
+    // Everything regional is in eu-west-3, in the two zones the team named.
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let vpc = id("module.networking.aws_vpc.main");
+    let subnets = ec2
+        .describe_subnets()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc).build())
+        .send()
+        .await
+        .expect("subnets in eu-west-3");
+    let mut zones: Vec<&str> = subnets.subnets().iter().filter_map(|x| x.availability_zone()).collect();
+    zones.sort();
+    assert_eq!(zones, ["eu-west-3a", "eu-west-3a", "eu-west-3b", "eu-west-3b"]);
+
+    // PostgreSQL 14, Multi-AZ, on its postgres14 parameter group.
+    let rds = aws_sdk_rds::Client::new(&conf);
+    let db = rds.describe_db_instances().db_instance_identifier("ds-devops-dev-db").send().await.expect("instance");
+    let db = &db.db_instances()[0];
+    assert_eq!(db.multi_az(), Some(true), "Multi-AZ");
+    assert_eq!(db.engine(), Some("postgres"));
+    assert_eq!(db.engine_version(), Some("14.18"));
+    let groups: Vec<&str> = db.db_parameter_groups().iter().filter_map(|g| g.db_parameter_group_name()).collect();
+    assert_eq!(groups, ["ds-devops-dev-postgres14"]);
+    let group = rds
+        .describe_db_parameter_groups()
+        .db_parameter_group_name("ds-devops-dev-postgres14")
+        .send()
+        .await
+        .expect("parameter group");
+    assert_eq!(group.db_parameter_groups()[0].db_parameter_group_family(), Some("postgres14"));
+    let sm = aws_sdk_secretsmanager::Client::new(&conf);
+    let secret = id("module.rds.aws_secretsmanager_secret.db");
+    let value = sm.get_secret_value().secret_id(&secret).send().await.expect("secret value");
+    let value: serde_json::Value = serde_json::from_str(value.secret_string().expect("string")).expect("JSON");
+    assert_eq!(value["password"], password, "the credentials are in Secrets Manager");
+    assert_eq!(value["host"].as_str(), db.endpoint().and_then(|e| e.address()));
+
+    // The HTTPS listener with the issued certificate, and its rules.
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&conf);
+    let listener = id("module.backend.aws_lb_listener.https");
+    let got = elb.describe_listeners().listener_arns(&listener).send().await.expect("listener");
+    let https = &got.listeners()[0];
+    assert_eq!(https.port(), Some(443));
+    assert_eq!(https.protocol().map(|p| p.as_str()), Some("HTTPS"));
+    let certs: Vec<&str> = https.certificates().iter().filter_map(|c| c.certificate_arn()).collect();
+    assert_eq!(certs, [id("aws_acm_certificate.api").as_str()]);
+    let rules = elb.describe_rules().listener_arn(&listener).send().await.expect("rules");
+    let mut paths: Vec<(String, Vec<String>)> = rules
+        .rules()
+        .iter()
+        .filter(|r| r.is_default() != Some(true))
+        .map(|r| {
+            let mut values: Vec<String> = r
+                .conditions()
+                .iter()
+                .flat_map(|c| c.path_pattern_config().map_or(c.values(), |p| p.values()).iter().cloned())
+                .collect();
+            values.sort();
+            (r.priority().unwrap_or_default().to_string(), values)
+        })
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            ("10".to_string(), vec!["/api/*".to_string()]),
+            ("20".to_string(), ["/docs", "/docs/*", "/health", "/openapi.json"].map(String::from).to_vec()),
+        ]
+    );
+    let http = elb.describe_listeners().listener_arns(id("module.backend.aws_lb_listener.http")).send().await;
+    let http = http.expect("http listener");
+    let redirect = http.listeners()[0].default_actions()[0].redirect_config().expect("redirect");
+    assert_eq!((redirect.protocol(), redirect.port()), (Some("HTTPS"), Some("443")));
+
+    // The bucket policy grants the origin access identity, and the distribution reads through it.
+    let oai = id("module.s3_cloudfront.aws_cloudfront_origin_access_identity.frontend");
+    let oai_arn = attribute("module.s3_cloudfront.aws_cloudfront_origin_access_identity.frontend", "iam_arn");
+    assert_eq!(oai_arn, format!("arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity {oai}"));
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    let bucket = id("module.s3_cloudfront.aws_s3_bucket.frontend");
+    assert_eq!(bucket, "ds-devops-dev-frontend-123456789012");
+    let location = s3.get_bucket_location().bucket(&bucket).send().await.expect("location");
+    assert_eq!(location.location_constraint().map(|l| l.as_str()), Some("eu-west-3"));
+    let policy = s3.get_bucket_policy().bucket(&bucket).send().await.expect("bucket policy");
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().expect("policy")).expect("JSON");
+    let statement = &policy["Statement"][0];
+    // A policy element with one value is a string or a list of one, both as IAM reads them.
+    let one = |v: &serde_json::Value| v.as_array().map_or(v.clone(), |a| a.first().cloned().unwrap_or_default());
+    assert_eq!(statement["Effect"], "Allow", "{policy}");
+    assert_eq!(one(&statement["Principal"]["AWS"]), oai_arn.as_str(), "{policy}");
+    assert_eq!(one(&statement["Action"]), "s3:GetObject", "{policy}");
+    assert_eq!(one(&statement["Resource"]), format!("arn:aws:s3:::{bucket}/*").as_str(), "{policy}");
+    let cf = aws_sdk_cloudfront::Client::new(&conf);
+    let dist = cf.get_distribution_config().id(id("module.s3_cloudfront.aws_cloudfront_distribution.frontend"));
+    let dist = dist.send().await.expect("distribution");
+    let origin = &dist.distribution_config().and_then(|c| c.origins()).expect("origins").items()[0];
+    assert_eq!(
+        origin.s3_origin_config().map(|c| c.origin_access_identity()),
+        Some(format!("origin-access-identity/cloudfront/{oai}").as_str())
+    );
+    assert_eq!(origin.domain_name(), format!("{bucket}.s3.eu-west-3.amazonaws.com"));
+
+    // The runtime layer: NAT, its address and route; the load balancer and what hangs off it; the
+    // service and its task definition. The alias record stays (a weak reference).
+    let mut runtime = s.nightly_cycle(&args);
+    runtime.sort();
+    assert_eq!(
+        runtime,
+        [
+            "module.backend.aws_ecs_service.service",
+            "module.backend.aws_ecs_task_definition.service",
+            "module.backend.aws_lb.main",
+            "module.backend.aws_lb_listener.http",
+            "module.backend.aws_lb_listener.https",
+            "module.backend.aws_lb_listener_rule.service[\"api\"]",
+            "module.backend.aws_lb_listener_rule.service[\"docs\"]",
+            "module.backend.aws_lb_target_group.service",
+            "module.networking.aws_eip.nat",
+            "module.networking.aws_nat_gateway.main",
+            "module.networking.aws_route.private_nat",
+        ]
+    );
+
+    // The leftovers check sees this region's objects (it would pass vacuously in another).
+    let before = support::leftovers::leftovers(&conf).await;
+    assert!(before.iter().any(|l| l == &format!("ec2: vpc {vpc}")), "{before:#?}");
+    assert!(before.iter().any(|l| l == "rds: instance ds-devops-dev-db"), "{before:#?}");
+    let out = s.ok(&with(&["destroy", "--auto-approve"]));
+    assert!(out.contains("Destroy complete!"), "{out}");
+    assert!(!out.contains(password));
+    s.assert_nothing_left().await;
+    let left = support::leftovers::leftovers(&conf).await;
+    assert!(left.is_empty(), "left behind in eu-west-3:\n{}", left.join("\n"));
+}
+
+/// Seed 004 (DB migration API): `examples/seed-004-db-migration`, the team's single main.tf with
+/// local stand-ins for the registry's vpc and rds-aurora modules, in us-east-1 (its default),
+/// through the fault proxy (moto's versioning answer needs the S3 fix). Apply → a clean plan →
+/// Aurora PostgreSQL with its two instances, the CSV bucket versioned, encrypted and private, the
+/// generated password in Secrets Manager and in no output, the CPU scaling of the service → the
+/// nightly cycle → destroy, with the cluster's final snapshot taken → nothing left.
+#[tokio::test]
+async fn seed_004_db_migration() {
+    use provision_testkit::emulate_s3::S3Answers;
+    use provision_testkit::faults::{FaultProxy, Rules};
+    use std::sync::Arc;
+    use support::Stack;
+
+    /// SDK settings for `region`, through `endpoint`.
+    async fn sdk_in(endpoint: &str, region: &'static str) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new(region))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+            .load()
+            .await
+    }
+
+    let mut s = Stack::example_with_moto_env("seed-004-db-migration", &[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]);
+    let proxy = FaultProxy::start(&s.moto.endpoint());
+    proxy.set_rules(Rules::default().emulate(Arc::new(S3Answers)));
+    s.endpoint = Some(proxy.url());
+
+    assert_eq!(s.ok(&["validate"]), "Success! The configuration is valid.\n");
+    let applied = s.ok(&["apply", "--auto-approve"]);
+    assert!(applied.contains("Apply complete!"), "{applied}");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("No changes"), "{plan}");
+    let json = s.ok(&["plan", "--json"]);
+    let outputs = s.ok(&["output"]);
+
+    let state = s.state();
+    let attrs = |address: &str| {
+        state["resources"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["address"] == address))
+            .map(|r| r["attributes"].clone())
+            .unwrap_or_else(|| panic!("{address} in state"))
+    };
+    let password = attrs("random_password.db_password")["result"].as_str().expect("password").to_string();
+    assert_eq!(password.len(), 32);
+    for shown in [&applied, &plan, &json, &outputs] {
+        assert!(!shown.contains(&password), "the password was shown");
+    }
+    let conf = sdk_in(&proxy.url(), "us-east-1").await;
+
+    // The password is the secret's value.
+    let sm = aws_sdk_secretsmanager::Client::new(&conf);
+    let value = sm.get_secret_value().secret_id("migration-api-db-password").send().await.expect("secret");
+    assert_eq!(value.secret_string(), Some(password.as_str()));
+
+    // Aurora PostgreSQL, two instances, in the database subnets of the VPC module, behind the
+    // security group the module made for the tasks.
+    let rds = aws_sdk_rds::Client::new(&conf);
+    let clusters = rds.describe_db_clusters().db_cluster_identifier("migration-api-db").send().await.expect("cluster");
+    let cluster = &clusters.db_clusters()[0];
+    assert_eq!(cluster.engine(), Some("aurora-postgresql"));
+    assert_eq!(cluster.engine_version(), Some("14.6"));
+    assert_eq!(cluster.storage_encrypted(), Some(true));
+    assert_eq!(cluster.backup_retention_period(), Some(35));
+    assert_eq!(cluster.db_subnet_group(), Some("migration-api-vpc"));
+    let mut members: Vec<&str> =
+        cluster.db_cluster_members().iter().filter_map(|m| m.db_instance_identifier()).collect();
+    members.sort();
+    assert_eq!(members, ["migration-api-db-one", "migration-api-db-two"]);
+    let groups = rds.describe_db_subnet_groups().db_subnet_group_name("migration-api-vpc").send().await;
+    let groups = groups.expect("subnet group");
+    let mut cidrs = vec![];
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    for sn in groups.db_subnet_groups()[0].subnets() {
+        let id = sn.subnet_identifier().expect("subnet id");
+        let got = ec2.describe_subnets().subnet_ids(id).send().await.expect("subnet");
+        cidrs.push(got.subnets()[0].cidr_block().expect("cidr").to_string());
+    }
+    cidrs.sort();
+    assert_eq!(cidrs, ["10.0.201.0/24", "10.0.202.0/24"]);
+
+    // The CSV bucket: versioned, encrypted, private.
+    let bucket = "migration-api-csv-123456789012";
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    let versioning = s3.get_bucket_versioning().bucket(bucket).send().await.expect("versioning");
+    assert_eq!(versioning.status().map(|v| v.as_str()), Some("Enabled"));
+    let encryption = s3.get_bucket_encryption().bucket(bucket).send().await.expect("encryption");
+    let rule = &encryption.server_side_encryption_configuration().expect("configuration").rules()[0];
+    let default = rule.apply_server_side_encryption_by_default().expect("default encryption");
+    assert_eq!(default.sse_algorithm().as_str(), "AES256");
+    let block = s3.get_public_access_block().bucket(bucket).send().await.expect("public access block");
+    let block = block.public_access_block_configuration().expect("configuration");
+    assert_eq!(
+        (
+            block.block_public_acls(),
+            block.block_public_policy(),
+            block.ignore_public_acls(),
+            block.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(true), Some(true))
+    );
+
+    // The service scales on CPU between 2 and 10 tasks.
+    let aas = aws_sdk_applicationautoscaling::Client::new(&conf);
+    let ns = aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs;
+    let resource = "service/migration-api-cluster/migration-api-service";
+    let targets = aas.describe_scalable_targets().service_namespace(ns.clone()).resource_ids(resource).send().await;
+    let targets = targets.expect("scalable targets");
+    let target = &targets.scalable_targets()[0];
+    assert_eq!((target.min_capacity(), target.max_capacity()), (2, 10));
+    let policies = aas.describe_scaling_policies().service_namespace(ns).resource_id(resource).send().await;
+    let policies = policies.expect("scaling policies");
+    let policy = &policies.scaling_policies()[0];
+    assert_eq!(policy.policy_name(), "migration-api-cpu-autoscaling");
+    let tracking = policy.target_tracking_scaling_policy_configuration().expect("target tracking");
+    assert_eq!(tracking.target_value(), 70.0);
+    let metric = tracking.predefined_metric_specification().expect("predefined metric");
+    assert_eq!(metric.predefined_metric_type().as_str(), "ECSServiceAverageCPUUtilization");
+
+    // The nightly cycle: a NAT gateway per zone with its address and route, the load balancer and
+    // the alarm on it, the service with its task definition and scaling.
+    let mut runtime = s.nightly_cycle(&[]);
+    runtime.sort();
+    assert_eq!(
+        runtime,
+        [
+            "aws_appautoscaling_policy.ecs_policy_cpu",
+            "aws_appautoscaling_target.ecs_target",
+            "aws_cloudwatch_metric_alarm.high_errors",
+            "aws_ecs_service.app",
+            "aws_ecs_task_definition.app",
+            "aws_lb.main",
+            "aws_lb_listener.app",
+            "aws_lb_target_group.app",
+            "module.vpc.aws_eip.nat[0]",
+            "module.vpc.aws_eip.nat[1]",
+            "module.vpc.aws_nat_gateway.this[0]",
+            "module.vpc.aws_nat_gateway.this[1]",
+            "module.vpc.aws_route.private_nat_gateway[0]",
+            "module.vpc.aws_route.private_nat_gateway[1]",
+        ]
+    );
+
+    let before = support::leftovers::leftovers(&conf).await;
+    assert!(before.iter().any(|l| l == "rds: cluster migration-api-db"), "{before:#?}");
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("Destroy complete!"), "{out}");
+    assert!(!out.contains(&password));
+    let snapshots = rds.describe_db_cluster_snapshots().db_cluster_snapshot_identifier("migration-api-db-final");
+    let snapshots = snapshots.send().await.expect("snapshots");
+    assert_eq!(snapshots.db_cluster_snapshots().len(), 1, "the cluster's final snapshot was taken");
+    s.assert_nothing_left().await;
+    let left = support::leftovers::leftovers(&conf).await;
+    assert!(left.is_empty(), "left behind in us-east-1:\n{}", left.join("\n"));
+}
+
 /// Seeds 001 and 002: `cmd` followed by `args` (an environment and its variables).
 fn seed_args(cmd: &[&str], args: &[&str]) -> Vec<String> {
     cmd.iter().chain(args).map(|a| a.to_string()).collect()

@@ -71,7 +71,8 @@ pub type Validator = fn(&Value) -> Result<(), String>;
 pub type ObjectCheck = fn(&crate::value::Attrs) -> Result<(), String>;
 
 /// What a new object's computed attributes are known to be when planning, from its arguments
-/// (see [`Schema::plan_computed`]).
+/// (see [`Schema::plan_computed`]). An argument the configuration leaves unset is null here (in
+/// the plan it is unknown when AWS chooses it); a value not known yet is [`Value::Unknown`].
 pub type PlanComputed = fn(&crate::value::Attrs) -> crate::value::Attrs;
 
 /// One planned object of a type that has a [`RelationCheck`].

@@ -74,7 +74,7 @@ pub fn plan_instance(
     let Some(prior) = prior else {
         return Planned {
             action: Action::Create,
-            after: with_computed(schema, proposed, None),
+            after: with_computed(schema, proposed, None, config),
             replace_paths: vec![],
             new_revision: false,
         };
@@ -129,7 +129,7 @@ pub fn plan_instance(
             new_revision: false,
         };
     }
-    let mut after = with_computed(schema, proposed, Some(prior));
+    let mut after = with_computed(schema, proposed, Some(prior), config);
     for a in &schema.attributes {
         if a.recomputed_by.iter().any(|r| changed_names.iter().any(|c| c == r)) {
             after.insert(a.name.to_string(), Value::Unknown);
@@ -163,7 +163,7 @@ pub fn replacement(schema: &Schema, config: &Attrs, mut planned: Attrs) -> Attrs
             planned.insert(a.name.to_string(), Value::Unknown);
         }
     }
-    with_computed(schema, planned, None)
+    with_computed(schema, planned, None, config)
 }
 
 /// `v` with the part at `steps` taken from `prior` (an `ignore_changes` path such as
@@ -216,9 +216,9 @@ fn ignored(ic: &IgnoreChanges, name: &str) -> bool {
 
 /// Adds computed attributes: kept from `prior` for in-place changes, unknown for new objects
 /// except for what the type knows of them from the arguments ([`Schema::plan_computed`]).
-fn with_computed(schema: &Schema, mut attrs: Attrs, prior: Option<&Attrs>) -> Attrs {
+fn with_computed(schema: &Schema, mut attrs: Attrs, prior: Option<&Attrs>, config: &Attrs) -> Attrs {
     let known = match (prior, schema.plan_computed) {
-        (None, Some(f)) => f(&attrs),
+        (None, Some(f)) => f(&plan_args(schema, config, &attrs)),
         _ => Attrs::new(),
     };
     for a in &schema.attributes {
@@ -231,6 +231,20 @@ fn with_computed(schema: &Schema, mut attrs: Attrs, prior: Option<&Attrs>) -> At
         }
     }
     attrs
+}
+
+/// The arguments [`Schema::plan_computed`] reads: the planned values, except that an argument the
+/// configuration leaves unset, which the plan shows as unknown because AWS chooses it, is null, so
+/// the type can tell it from a value that is not known yet.
+fn plan_args(schema: &Schema, config: &Attrs, planned: &Attrs) -> Attrs {
+    let mut args = planned.clone();
+    for a in &schema.attributes {
+        if a.mode == AttrMode::OptionalComputed && a.default.is_none() && config.get(a.name).is_none_or(Value::is_null)
+        {
+            args.insert(a.name.to_string(), Value::Null);
+        }
+    }
+    args
 }
 
 /// `default_tags` with the resource's own tags merged over them.
@@ -343,6 +357,38 @@ mod tests {
         assert_eq!(p.after["zone"], Value::Unknown);
         assert_eq!(p.after["id"], Value::Unknown);
         assert_eq!(p.after["tags_all"], Value::Map([("Team".to_string(), "core".into())].into()));
+    }
+
+    /// What a test type knows of a new object's `arn` from its arguments: it names the zone, and
+    /// says so when the zone is left to AWS.
+    fn arn_from_zone(args: &Attrs) -> Attrs {
+        let arn = match args.get("zone") {
+            None | Some(Value::Null) => Value::String("arn:any-zone".into()),
+            Some(Value::String(z)) => Value::String(format!("arn:{z}")),
+            Some(_) => Value::Unknown,
+        };
+        [("arn".to_string(), arn)].into()
+    }
+
+    /// An argument the configuration leaves unset reaches `plan_computed` as null, not as the
+    /// "AWS chooses" unknown of the plan, so a type can tell it from a value not known yet (a
+    /// certificate without `subject_alternative_names` knows its validation options).
+    #[test]
+    fn plan_computed_sees_an_unset_argument_as_null() {
+        let schema = schema().plan_computed(arn_from_zone);
+        let plan = |zone: Value| {
+            let config = attrs(&[("cidr_block", "10.0.0.0/16".into()), ("zone", zone)]);
+            plan_instance(&schema, &config, None, &Lifecycle::default(), &defaults()).after
+        };
+        let unset = plan(Value::Null);
+        assert_eq!(unset["zone"], Value::Unknown, "AWS still chooses the zone");
+        assert_eq!(unset["arn"], Value::String("arn:any-zone".into()));
+        assert_eq!(plan("a".into())["arn"], Value::String("arn:a".into()));
+        assert_eq!(plan(Value::Unknown)["arn"], Value::Unknown, "a value not known yet stays unknown");
+
+        let replaced = replacement(&schema, &attrs(&[("cidr_block", "10.1.0.0/16".into())]), prior());
+        assert_eq!(replaced["zone"], Value::Unknown);
+        assert_eq!(replaced["arn"], Value::String("arn:any-zone".into()));
     }
 
     #[test]

@@ -725,10 +725,18 @@ fn force_replace(block: &ResourceBlock, config: &Attrs, planned: &mut diff::Plan
 /// are not drift; they are still recorded.
 fn differs(schema: &Schema, block: Option<&ResourceBlock>, a: &Attrs, b: &Attrs) -> bool {
     let get = |m: &Attrs, k: &str| m.get(k).cloned().unwrap_or(Value::Null);
+    // An optional and computed argument the configuration leaves unset is AWS's (or another
+    // resource's: a role's `managed_policy_arns` with `aws_iam_role_policy_attachment`s) to
+    // change: not a change made outside provision that the user must hear about.
+    let unset_computed = |s: &provision_core::AttributeSchema| {
+        s.mode == provision_core::AttrMode::OptionalComputed
+            && block.is_some_and(|r| !r.body.attrs.contains_key(s.name))
+    };
     schema
         .attributes
         .iter()
         .filter(|s| s.is_configurable() || (schema.taggable && s.name == "tags_all"))
+        .filter(|s| !unset_computed(s))
         .any(|s| !diff::equivalent(Some(&s.ty), &s.normalized(get(a, s.name)), &s.normalized(get(b, s.name))))
         || schema
             .blocks

@@ -111,6 +111,29 @@ async fn drift_is_shown_and_planned_back() {
     assert_consistent(&cloud, &store);
 }
 
+/// An optional, computed argument the configuration leaves to AWS (the subnet's `zone` here; a
+/// role's `managed_policy_arns` kept by attachments in the AWS provider) may change without a
+/// "changed outside of provision" note: nothing the user wrote changed, and the plan is clean.
+#[tokio::test]
+async fn what_the_configuration_leaves_to_aws_is_not_drift() {
+    let cloud = Cloud::new();
+    let store = MemoryStore::new(&cloud);
+    assert!(apply(STACK, &cloud, &store).await.succeeded());
+    let (sub, _) = cloud.objects_at("fake_subnet.public[0]").remove(0);
+    cloud.tamper(&sub, |o| {
+        o.attrs.insert("zone".into(), Value::from("elsewhere-1z"));
+    });
+    let e = engine(STACK, &cloud);
+    let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("plan");
+    assert!(run.plan.drift.is_empty(), "{:?}", run.plan.drift);
+    assert!(!run.plan.has_changes());
+    // Set in the configuration, the same change is drift (and a replacement: `zone` forces one).
+    let pinned = STACK.replace("  cidr_block = cidrsubnet(", "  zone       = \"zone-a\"\n  cidr_block = cidrsubnet(");
+    assert!(pinned.contains("zone       = \"zone-a\""));
+    let run = engine(&pinned, &cloud).plan(&current(&store), PlanRequest::normal()).await.expect("plan");
+    assert!(run.plan.drift.iter().any(|d| d.address.to_string() == "fake_subnet.public[0]"), "{:?}", run.plan.drift);
+}
+
 #[tokio::test]
 async fn removed_and_shrunk_resources_are_deleted() {
     let cloud = Cloud::new();
