@@ -480,3 +480,42 @@ async fn a_role_ecs_cannot_assume_yet_is_waited_for() {
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(all.contains("ECS service app: ECS could not assume arn:aws:iam::123456789012:role/exec"), "{all}");
 }
+
+/// moto answers RegisterTaskDefinition without the tags it was sent (AWS includes them): the
+/// state records the tags the create sent, so the plan after the apply does not report the
+/// provider's default tags as "changed outside of provision".
+#[tokio::test]
+async fn a_new_task_definition_records_its_tags() {
+    let s = Stack::with_config(
+        r#"
+provider "aws" {
+  default_tags {
+    tags = { Team = "web" }
+  }
+}
+
+resource "aws_ecs_task_definition" "app" {
+  family                = "tagged"
+  container_definitions = jsonencode([{ name = "web", image = "nginx:1.27", memory = 512 }])
+  tags                  = { Service = "web" }
+}
+"#,
+    );
+    s.ok(&["apply", "--auto-approve"]);
+    let state = s.state();
+    let td = &state["resources"][0]["attributes"];
+    assert_eq!(td["tags_all"], serde_json::json!({ "Team": "web", "Service": "web" }), "{td}");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("No changes"), "{plan}");
+    assert!(!plan.contains("changed outside"), "{plan}");
+}
+
+/// moto does not keep a service's `healthCheckGracePeriodSeconds` (DescribeServices leaves it
+/// out; AWS reports it): the recorded value is kept, so a service with a grace period plans clean.
+#[tokio::test]
+async fn a_services_grace_period_plans_clean() {
+    let s = Stack::with_config(STACK);
+    s.edit("  desired_count   = 2\n", "  desired_count   = 2\n  health_check_grace_period_seconds = 60\n");
+    s.ok(&["apply", "--auto-approve"]);
+    s.no_changes();
+}

@@ -556,3 +556,306 @@ async fn seed_004_db_migration() {
     let left = support::leftovers::leftovers(&conf).await;
     assert!(left.is_empty(), "left behind in us-east-1:\n{}", left.join("\n"));
 }
+
+/// Seeds 001 and 002: `cmd` followed by `args` (an environment and its variables).
+fn seed_args(cmd: &[&str], args: &[&str]) -> Vec<String> {
+    cmd.iter().chain(args).map(|a| a.to_string()).collect()
+}
+
+/// Seed 001, FastAPI bootstrap: `--env prod` and `--env dev` applied into one emulator are two
+/// stacks — two state files, two sets of objects named for their environment, neither plan
+/// seeing the other's objects — with the sizes of their variable files (task CPU and memory,
+/// desired count; prod scales 1 to 2 tasks on 70% CPU, dev not at all). Prod's protected load
+/// balancer stops the nightly teardown until protection is turned off. Then each goes through the
+/// nightly cycle and is destroyed, dev's destroy leaving prod untouched.
+#[tokio::test]
+async fn seed_001_fastapi() {
+    use provision_testkit::moto::REGION;
+    use support::{Stack, text};
+    let with = seed_args;
+    let run_ok = |s: &Stack, args: &[String]| s.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let started = std::time::Instant::now();
+    // The execution role attaches AWS's managed AmazonECSTaskExecutionRolePolicy.
+    let s = Stack::example_with_moto_env("seed-001-fastapi", &[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]);
+    let region = format!("aws_region={REGION}");
+    let prod = ["--env", "prod", "-var-file=environments/prod/terraform.tfvars", "--var", &region];
+    let dev = ["--env", "dev", "-var-file=environments/dev/terraform.tfvars", "--var", &region];
+    for args in [&prod, &dev] {
+        let out = run_ok(&s, &with(&["apply", "--auto-approve"], args));
+        assert!(out.contains("Apply complete!"), "{out}");
+    }
+    for args in [&prod, &dev] {
+        let plan = run_ok(&s, &with(&["plan"], args));
+        assert!(plan.contains("No changes"), "each plan sees its own objects only: {plan}");
+    }
+
+    // Two states, no object in common.
+    assert!(!s.state_file("default").exists(), "nothing went to the default state");
+    assert_ne!(s.state_of("prod")["lineage"], s.state_of("dev")["lineage"]);
+    let managed = |env: &str| -> Vec<(String, String)> {
+        s.ids_of(env).into_iter().filter(|(a, _)| !a.starts_with("data.") && !a.contains(".data.")).collect()
+    };
+    let (prod_ids, dev_ids) = (managed("prod"), managed("dev"));
+    assert_eq!(prod_ids.len(), dev_ids.len() + 2, "prod has the scaling target and policy on top");
+    for (address, id) in &dev_ids {
+        assert!(prod_ids.iter().all(|(_, p)| p != id), "{address} ({id}) is in both environments");
+    }
+
+    let conf = s.sdk().await;
+    let ecs = aws_sdk_ecs::Client::new(&conf);
+    for (env, cpu, memory) in [("prod", "1024", "2048"), ("dev", "256", "512")] {
+        let name = format!("fastapi-bootstrap-{env}");
+        let td = ecs.describe_task_definition().task_definition(&name).send().await.expect("task definition");
+        let td = td.task_definition().expect("task definition");
+        assert_eq!((td.cpu(), td.memory()), (Some(cpu), Some(memory)), "{env}'s task size");
+        let services = ecs
+            .describe_services()
+            .cluster(format!("{name}-cluster"))
+            .services(format!("{name}-service"))
+            .send()
+            .await
+            .expect("services");
+        assert_eq!(services.services().len(), 1, "{env}'s service");
+        assert_eq!(services.services()[0].desired_count(), 1, "{env} starts with one task");
+    }
+    let aas = aws_sdk_applicationautoscaling::Client::new(&conf);
+    let targets = aas.describe_scalable_targets().service_namespace("ecs".into()).send().await.expect("targets");
+    let targets: Vec<_> =
+        targets.scalable_targets().iter().map(|t| (t.resource_id(), t.min_capacity(), t.max_capacity())).collect();
+    assert_eq!(
+        targets,
+        [("service/fastapi-bootstrap-prod-cluster/fastapi-bootstrap-prod-service", 1, 2)],
+        "prod scales between 1 and 2 tasks; dev has no scaling"
+    );
+    let policies = aas.describe_scaling_policies().service_namespace("ecs".into()).send().await.expect("policies");
+    let [policy] = policies.scaling_policies() else { panic!("one scaling policy: {policies:?}") };
+    assert_eq!(policy.resource_id(), "service/fastapi-bootstrap-prod-cluster/fastapi-bootstrap-prod-service");
+    let tracking = policy.target_tracking_scaling_policy_configuration().expect("target tracking");
+    assert_eq!(tracking.target_value(), 70.0);
+    let metric = tracking.predefined_metric_specification().expect("predefined metric");
+    assert_eq!(metric.predefined_metric_type().as_str(), "ECSServiceAverageCPUUtilization");
+
+    // Each environment's repository keeps its latest 10 images; blue and green target groups.
+    let ecr = aws_sdk_ecr::Client::new(&conf);
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&conf);
+    for env in ["prod", "dev"] {
+        let name = format!("fastapi-bootstrap-{env}");
+        let policy = ecr.get_lifecycle_policy().repository_name(&name).send().await.expect("lifecycle policy");
+        let policy: serde_json::Value =
+            serde_json::from_str(policy.lifecycle_policy_text().expect("text")).expect("JSON");
+        assert_eq!(policy["rules"][0]["selection"]["countNumber"], 10, "{policy}");
+        let groups = elb
+            .describe_target_groups()
+            .names(format!("{name}-blue"))
+            .names(format!("{name}-green"))
+            .send()
+            .await
+            .expect("target groups");
+        assert_eq!(groups.target_groups().len(), 2, "{env}: blue and green");
+    }
+    // Three availability zones.
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let vpc = s.ids_of("prod")["module.vpc.aws_vpc.main"].clone();
+    let subnets = ec2
+        .describe_subnets()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc).build())
+        .send()
+        .await
+        .expect("subnets");
+    let zones: std::collections::BTreeSet<_> = subnets.subnets().iter().filter_map(|s| s.availability_zone()).collect();
+    assert_eq!((subnets.subnets().len(), zones.len()), (6, 3), "a public and a private subnet in each of 3 zones");
+
+    // Prod's load balancer is protected: tonight's teardown is refused before anything is deleted.
+    let before = s.ids_of("prod");
+    let out = s.run(
+        &with(&["destroy", "--layer", "runtime", "--auto-approve"], &prod)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(out.status.code(), Some(1), "refused: {}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("deletion protection"), "{}", text(&out.stderr));
+    assert_eq!(s.ids_of("prod"), before, "nothing was deleted");
+    let unprotected = [&prod[..], &["--var", "deletion_protection=false"]].concat();
+    let out = run_ok(&s, &with(&["apply", "--auto-approve"], &unprotected));
+    assert!(out.contains("0 added, 1 changed, 0 destroyed"), "{out}");
+
+    let runtime = s.nightly_cycle(&unprotected);
+    assert!(runtime.contains(&"module.ecs.aws_appautoscaling_policy.cpu[0]".to_string()), "{runtime:?}");
+    assert!(runtime.contains(&"module.vpc.aws_nat_gateway.main".to_string()), "{runtime:?}");
+    s.nightly_cycle(&dev);
+
+    // Destroying dev leaves prod as it was.
+    let before = s.ids_of("prod");
+    let out = run_ok(&s, &with(&["destroy", "--auto-approve"], &dev));
+    assert!(out.contains("Destroy complete!"), "{out}");
+    assert_eq!(s.ids_of("prod"), before);
+    let plan = run_ok(&s, &with(&["plan"], &unprotected));
+    assert!(plan.contains("No changes"), "prod is untouched by dev's destroy: {plan}");
+    let out = run_ok(&s, &with(&["destroy", "--auto-approve"], &unprotected));
+    assert!(out.contains("Destroy complete!"), "{out}");
+    s.assert_nothing_left().await;
+    eprintln!("seed_001_fastapi: {:.1?}", started.elapsed());
+}
+
+/// Seed 002, Plue, its production environment (`--env production` reads `production.tfvars`):
+/// a NAT gateway per availability zone, one load balancer routing `/api/*` (priority 100) to the
+/// API server and `/*` (200) to the web app over HTTPS, the migration task definition registered
+/// but run by no service, the API task definition mounting the EFS access point, PostgreSQL 16
+/// Multi-AZ, and alarms whose actions are the alerts topic. The nightly cycle removes the NAT
+/// gateways, the load balancer and the services; the file system, the database and the secrets
+/// keep their ids. The destroy follows the team's cleanup: deletion protection off, then destroy.
+#[tokio::test]
+async fn seed_002_plue() {
+    use provision_testkit::moto::REGION;
+    use support::Stack;
+    let with = seed_args;
+    let run_ok = |s: &Stack, args: &[String]| s.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let started = std::time::Instant::now();
+    let s = Stack::example_with_moto_env("seed-002-plue", &[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]);
+    let conf = s.sdk().await;
+    // The certificate production is given (the team's terraform.tfvars names one).
+    let acm = aws_sdk_acm::Client::new(&conf);
+    let cert = acm
+        .request_certificate()
+        .domain_name("plue.example.com")
+        .validation_method(aws_sdk_acm::types::ValidationMethod::Dns)
+        .send()
+        .await
+        .expect("certificate");
+    let cert = cert.certificate_arn().expect("certificate ARN").to_string();
+    let (region, certificate) = (format!("aws_region={REGION}"), format!("certificate_arn={cert}"));
+    let args =
+        ["--env", "production", "--var", &region, "--var", &certificate, "--var", "sns_alert_email=alerts@example.com"];
+    let out = run_ok(&s, &with(&["apply", "--auto-approve"], &args));
+    assert!(out.contains("Apply complete!"), "{out}");
+    let plan = run_ok(&s, &with(&["plan"], &args));
+    assert!(plan.contains("No changes"), "{plan}");
+    let ids = s.ids_of("production");
+    let id = |address: &str| ids.get(address).unwrap_or_else(|| panic!("{address} in state: {ids:#?}")).clone();
+
+    // A NAT gateway in each availability zone.
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let nats = ec2
+        .describe_nat_gateways()
+        .nat_gateway_ids(id("module.network.aws_nat_gateway.main[0]"))
+        .nat_gateway_ids(id("module.network.aws_nat_gateway.main[1]"))
+        .send()
+        .await
+        .expect("NAT gateways");
+    let subnets: Vec<String> = nats.nat_gateways().iter().filter_map(|n| n.subnet_id().map(str::to_string)).collect();
+    let zones = ec2.describe_subnets().set_subnet_ids(Some(subnets)).send().await.expect("subnets");
+    let zones: std::collections::BTreeSet<_> = zones.subnets().iter().filter_map(|s| s.availability_zone()).collect();
+    assert_eq!(zones.len(), 2, "one NAT gateway per availability zone");
+
+    // The routing rules, on the HTTPS listener; HTTP redirects to it.
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&conf);
+    let https = id("module.load_balancer.aws_lb_listener.https[0]");
+    let rules = elb.describe_rules().listener_arn(&https).send().await.expect("rules");
+    let mut routes: Vec<(String, Vec<String>, String)> = rules
+        .rules()
+        .iter()
+        .filter(|r| r.is_default() != Some(true))
+        .map(|r| {
+            let paths = r.conditions().iter().filter_map(|c| c.path_pattern_config()).flat_map(|p| p.values().to_vec());
+            let paths = paths.collect();
+            let to = r.actions().first().and_then(|a| a.target_group_arn()).unwrap_or_default().to_string();
+            (r.priority().unwrap_or_default().to_string(), paths, to)
+        })
+        .collect();
+    routes.sort();
+    let (api_tg, web_tg) =
+        (id("module.load_balancer.aws_lb_target_group.api"), id("module.load_balancer.aws_lb_target_group.web"));
+    assert_eq!(
+        routes,
+        [("100".to_string(), vec!["/api/*".to_string()], api_tg), ("200".to_string(), vec!["/*".to_string()], web_tg)]
+    );
+    let http = elb.describe_listeners().listener_arns(id("module.load_balancer.aws_lb_listener.http")).send().await;
+    let http = http.expect("listener");
+    let action = &http.listeners()[0].default_actions()[0];
+    assert_eq!(action.r#type().map(|t| t.as_str()), Some("redirect"), "HTTP redirects to HTTPS");
+
+    // Two services; the migration task definition is registered and runs in none of them.
+    let ecs = aws_sdk_ecs::Client::new(&conf);
+    let migrate = ecs.describe_task_definition().task_definition("production-plue-db-migrate").send().await;
+    let migrate = migrate.expect("migration task definition");
+    let migrate = migrate.task_definition().expect("task definition");
+    assert_eq!(migrate.status().map(|s| s.as_str()), Some("ACTIVE"));
+    let listed = ecs.list_services().cluster("production-plue-cluster").send().await.expect("services");
+    let services = ecs
+        .describe_services()
+        .cluster("production-plue-cluster")
+        .set_services(Some(listed.service_arns().to_vec()))
+        .send()
+        .await
+        .expect("services");
+    let mut running: Vec<(&str, i32)> =
+        services.services().iter().map(|x| (x.service_name().unwrap_or_default(), x.desired_count())).collect();
+    running.sort();
+    assert_eq!(running, [("plue-api-server", 2), ("plue-web-app", 2)]);
+    assert!(services.services().iter().all(|x| x.task_definition() != migrate.task_definition_arn()));
+    // The API server mounts the repositories' access point.
+    let api = ecs.describe_task_definition().task_definition("production-plue-api-server").send().await;
+    let api = api.expect("API task definition");
+    let efs = api.task_definition().expect("task definition").volumes()[0].efs_volume_configuration();
+    let efs = efs.expect("an EFS volume");
+    assert_eq!(efs.file_system_id(), id("module.storage.aws_efs_file_system.repos"));
+    let auth = efs.authorization_config().expect("authorization");
+    assert_eq!(auth.access_point_id(), Some(id("module.storage.aws_efs_access_point.repos").as_str()));
+    let efs_client = aws_sdk_efs::Client::new(&conf);
+    let targets = efs_client
+        .describe_mount_targets()
+        .file_system_id(id("module.storage.aws_efs_file_system.repos"))
+        .send()
+        .await
+        .expect("mount targets");
+    assert_eq!(targets.mount_targets().len(), 2, "a mount target per availability zone");
+
+    // PostgreSQL 16, Multi-AZ, encrypted, protected.
+    let rds = aws_sdk_rds::Client::new(&conf);
+    let db = rds.describe_db_instances().db_instance_identifier("production-plue-db").send().await.expect("db");
+    let db = &db.db_instances()[0];
+    assert!(db.engine_version().is_some_and(|v| v.starts_with("16")), "{db:?}");
+    assert_eq!((db.multi_az(), db.storage_encrypted(), db.deletion_protection()), (Some(true), Some(true), Some(true)));
+
+    // Every alarm notifies the topic.
+    let topic = s.state_of("production")["outputs"]["sns_topic_arn"]["value"].as_str().expect("topic").to_string();
+    let cw = aws_sdk_cloudwatch::Client::new(&conf);
+    let alarms = cw.describe_alarms().alarm_name_prefix("production-plue-").send().await.expect("alarms");
+    assert_eq!(alarms.metric_alarms().len(), 6, "{alarms:?}");
+    for a in alarms.metric_alarms() {
+        assert_eq!(a.alarm_actions(), [topic.clone()], "{:?}", a.alarm_name());
+    }
+
+    let runtime = s.nightly_cycle(&args);
+    for gone in [
+        "module.network.aws_nat_gateway.main[0]",
+        "module.network.aws_nat_gateway.main[1]",
+        "module.load_balancer.aws_lb.main",
+        "module.api_server.aws_ecs_service.api",
+        "module.web_app.aws_ecs_service.web",
+        "module.api_server.aws_ecs_task_definition.migrate",
+    ] {
+        assert!(runtime.iter().any(|a| a == gone), "{gone} is torn down at night: {runtime:?}");
+    }
+    for kept in [
+        "module.storage.aws_efs_file_system.repos",
+        "module.storage.aws_efs_access_point.repos",
+        "module.database.aws_db_instance.main",
+        "module.database.aws_secretsmanager_secret.connection",
+        "aws_sns_topic.alerts[0]",
+    ] {
+        assert!(!runtime.iter().any(|a| a == kept), "{kept} stays at night: {runtime:?}");
+        assert_eq!(s.ids_of("production").get(kept), ids.get(kept), "{kept} kept its id");
+    }
+
+    // The team's cleanup: deletion protection off, then destroy (with the final snapshot).
+    let unprotected = [&args[..], &["--var", "database_deletion_protection=false"]].concat();
+    let out = run_ok(&s, &with(&["apply", "--auto-approve"], &unprotected));
+    assert!(out.contains("0 added, 1 changed, 0 destroyed"), "{out}");
+    let out = run_ok(&s, &with(&["destroy", "--auto-approve"], &unprotected));
+    assert!(out.contains("Destroy complete!"), "{out}");
+    acm.delete_certificate().certificate_arn(&cert).send().await.expect("delete the certificate");
+    s.assert_nothing_left().await;
+    eprintln!("seed_002_plue: {:.1?}", started.elapsed());
+}

@@ -204,8 +204,21 @@ pub async fn leftovers(conf: &SdkConfig) -> Vec<String> {
     }
 
     let kms = aws_sdk_kms::Client::new(conf);
+    // The default keys behind `alias/aws/<service>` (a secret or a volume encrypted without a
+    // key of its own) are AWS managed; moto creates them on first use but reports them as
+    // CUSTOMER keys, so they are told apart by their alias.
+    let aliases = kms.list_aliases().send().await.expect("ListAliases");
+    let aws_managed: Vec<&str> = aliases
+        .aliases()
+        .iter()
+        .filter(|a| a.alias_name().is_some_and(|n| n.starts_with("alias/aws/")))
+        .filter_map(|a| a.target_key_id())
+        .collect();
     for k in kms.list_keys().send().await.expect("ListKeys").keys() {
         let Some(id) = k.key_id() else { continue };
+        if aws_managed.contains(&id) {
+            continue;
+        }
         let d = kms.describe_key().key_id(id).send().await.expect("DescribeKey");
         let Some(m) = d.key_metadata() else { continue };
         let customer = m.key_manager().is_some_and(|m| m.as_str() == "CUSTOMER");

@@ -108,7 +108,20 @@ impl Stack {
     }
 
     pub fn state(&self) -> serde_json::Value {
-        let t = std::fs::read_to_string(self.path().join("provision.tfstate")).expect("state file");
+        self.state_of("default")
+    }
+
+    /// The state file of environment `env` (`--env NAME`; `default` without it).
+    pub fn state_file(&self, env: &str) -> PathBuf {
+        match env {
+            "default" => self.path().join("provision.tfstate"),
+            env => self.path().join("provision.tfstate.d").join(env).join("provision.tfstate"),
+        }
+    }
+
+    /// The state of environment `env`.
+    pub fn state_of(&self, env: &str) -> serde_json::Value {
+        let t = std::fs::read_to_string(self.state_file(env)).expect("state file");
         serde_json::from_str(&t).expect("state JSON")
     }
 
@@ -173,7 +186,12 @@ pub struct Night {
 impl Stack {
     /// Each object's id in state, by address.
     pub fn ids(&self) -> BTreeMap<String, String> {
-        self.state()["resources"]
+        self.ids_of("default")
+    }
+
+    /// Each object's id in environment `env`'s state, by address.
+    pub fn ids_of(&self, env: &str) -> BTreeMap<String, String> {
+        self.state_of(env)["resources"]
             .as_array()
             .expect("resources")
             .iter()
@@ -186,7 +204,12 @@ impl Stack {
 
     /// The addresses in state of `layer`'s objects, in state order.
     pub fn layer(&self, layer: &str) -> Vec<String> {
-        self.state()["resources"]
+        self.layer_of("default", layer)
+    }
+
+    /// The addresses in environment `env`'s state of `layer`'s objects, in state order.
+    pub fn layer_of(&self, env: &str, layer: &str) -> Vec<String> {
+        self.state_of(env)["resources"]
             .as_array()
             .expect("resources")
             .iter()
@@ -198,7 +221,8 @@ impl Stack {
     /// The nightly teardown and the morning apply, with `args` (variables, `--env`) on every
     /// command: `destroy --layer runtime` removes exactly the runtime layer, the apply brings back
     /// exactly that many objects, every other object keeps its id, and the next plan is clean.
-    /// Returns the runtime layer's addresses.
+    /// Returns the runtime layer's addresses. With `--env NAME` in `args`, that environment's
+    /// state is the one checked (so in both halves below).
     pub fn nightly_cycle(&self, args: &[&str]) -> Vec<String> {
         let night = self.nightly_teardown(args);
         self.morning_apply(args, night)
@@ -207,13 +231,14 @@ impl Stack {
     /// The first half of [`Stack::nightly_cycle`], for a test that looks at the emulator overnight:
     /// `destroy --layer runtime` removes exactly the runtime layer from the state.
     pub fn nightly_teardown(&self, args: &[&str]) -> Night {
-        let before = self.ids();
-        let runtime = self.layer("runtime");
+        let env = env_in(args);
+        let before = self.ids_of(&env);
+        let runtime = self.layer_of(&env, "runtime");
         assert!(!runtime.is_empty(), "the stack has a runtime layer");
         let out = self.ok(&[&["destroy", "--layer", "runtime", "--auto-approve"], args].concat());
         let n = runtime.len();
         assert!(out.contains(&format!("Destroy complete! Resources: {n} destroyed.")), "{out}");
-        let left = self.ids();
+        let left = self.ids_of(&env);
         assert!(runtime.iter().all(|a| !left.contains_key(a)), "the runtime layer left state: {left:#?}");
         assert_eq!(left.len(), before.len() - n, "only the runtime layer was destroyed");
         Night { before, runtime }
@@ -227,7 +252,7 @@ impl Stack {
         let n = runtime.len();
         let out = self.ok(&[&["apply", "--auto-approve"], args].concat());
         assert!(out.contains(&format!("Resources: {n} added, 0 changed, 0 destroyed.")), "{out}");
-        let after = self.ids();
+        let after = self.ids_of(&env_in(args));
         for (address, id) in before.iter().filter(|(a, _)| !runtime.contains(a)) {
             assert_eq!(after.get(address), Some(id), "{address} kept its id through the teardown");
         }
@@ -243,8 +268,8 @@ impl Stack {
         sdk_at(&self.endpoint.clone().unwrap_or_else(|| self.moto.endpoint())).await
     }
 
-    /// After a full destroy: the state is empty and no service holds an object beyond AWS's
-    /// defaults (see [`leftovers::leftovers`]).
+    /// After a full destroy: every state of the directory (each `--env` has its own) is empty and
+    /// no service holds an object beyond AWS's defaults (see [`leftovers::leftovers`]).
     pub async fn assert_nothing_left(&self) {
         self.assert_nothing_left_in(&[REGION]).await;
     }
@@ -252,7 +277,18 @@ impl Stack {
     /// [`Stack::assert_nothing_left`] for a stack in other regions (its provider's `region`, and
     /// `us-east-1` for CloudFront's certificates).
     pub async fn assert_nothing_left_in(&self, regions: &[&str]) {
-        assert!(self.state()["resources"].as_array().is_none_or(Vec::is_empty), "state still lists objects");
+        // Every state of the directory: each `--env` has its own.
+        let envs = std::fs::read_dir(self.path().join("provision.tfstate.d")).into_iter().flatten().flatten();
+        let mut files: Vec<PathBuf> = envs.map(|e| e.path().join("provision.tfstate")).collect();
+        files.push(self.state_file("default"));
+        let files: Vec<PathBuf> = files.into_iter().filter(|f| f.is_file()).collect();
+        assert!(!files.is_empty(), "no state file in {}", self.path().display());
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("state file");
+            let state: serde_json::Value = serde_json::from_str(&text).expect("state JSON");
+            let empty = state["resources"].as_array().is_none_or(Vec::is_empty);
+            assert!(empty, "{} still lists objects", file.display());
+        }
         let endpoint = self.endpoint.clone().unwrap_or_else(|| self.moto.endpoint());
         let mut left = vec![];
         for region in regions {
@@ -261,4 +297,20 @@ impl Stack {
         }
         assert!(left.is_empty(), "left behind:\n{}", left.join("\n"));
     }
+}
+
+/// The environment `args` select (`--env NAME`, `-env NAME`, `--env=NAME`), `default` without one.
+fn env_in(args: &[&str]) -> String {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "--env" | "-env" => return it.next().map_or("default", |e| e).to_string(),
+            a => {
+                if let Some(env) = a.strip_prefix("--env=").or_else(|| a.strip_prefix("-env=")) {
+                    return env.to_string();
+                }
+            }
+        }
+    }
+    "default".to_string()
 }

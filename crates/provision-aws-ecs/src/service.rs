@@ -207,10 +207,13 @@ fn attrs(item: &Item, prior: &Attrs) -> Attrs {
             }
         }
     }
-    let grace = item
-        .health_check_grace_period_seconds()
-        .filter(|g| *g != 0 || prior.get("health_check_grace_period_seconds").is_some_and(|p| !p.is_null()));
-    a.insert("health_check_grace_period_seconds".into(), n(grace));
+    let recorded = prior.get("health_check_grace_period_seconds").filter(|p| !p.is_null());
+    let grace = match item.health_check_grace_period_seconds() {
+        Some(g) => n(Some(g).filter(|g| *g != 0 || recorded.is_some())),
+        // AWS reports it; moto leaves it out: keep what was recorded.
+        None => recorded.cloned().unwrap_or(Value::Null),
+    };
+    a.insert("health_check_grace_period_seconds".into(), grace);
     a.insert("enable_execute_command".into(), Value::Bool(item.enable_execute_command()));
     a.insert("enable_ecs_managed_tags".into(), Value::Bool(item.enable_ecs_managed_tags()));
     let propagate = item

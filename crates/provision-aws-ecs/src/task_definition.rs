@@ -400,7 +400,9 @@ impl TaskDefinition {
         let td = out
             .task_definition()
             .ok_or_else(|| other(format!("RegisterTaskDefinition returned no task definition for {family}")))?;
-        Ok(attrs(td, out.tags(), desired))
+        // AWS answers with the tags it set; moto leaves them out. They are the ones sent either way.
+        let set = if out.tags().is_empty() { &tags } else { out.tags() };
+        Ok(attrs(td, set, desired))
     }
 
     async fn deregister(c: &Clients, arn: &str) -> Result<(), ProviderError> {
