@@ -74,15 +74,30 @@ fn plan_of_an_empty_state_needs_no_credentials_and_writes_nothing() {
 
 /// The examples `provision graph` draws in the snapshots: adding one is adding its directory name
 /// under examples/ here.
-const GRAPH_EXAMPLES: &[&str] = &["basic", "containers", "database", "frontend", "modules", "network", "web"];
+/// Each example drawn by `graph_draws_every_example_in_both_formats`, with the arguments its
+/// variables need.
+const GRAPH_EXAMPLES: &[(&str, &[&str])] = &[
+    ("basic", &[]),
+    ("containers", &[]),
+    ("database", &[]),
+    ("frontend", &[]),
+    ("modules", &[]),
+    ("network", &[]),
+    ("web", &[]),
+    ("seed-000-ds-devops", &["-var", "db_password=not-a-real-password"]),
+    ("seed-001-fastapi", &["-var-file=environments/prod/terraform.tfvars"]),
+    ("seed-002-plue", &["--env", "production"]),
+    ("seed-003-durable-code", &["-var-file=environments/dev.tfvars"]),
+    ("seed-004-db-migration", &[]),
+];
 
 /// Each example drawn in both formats, from the configuration alone: no AWS, no state, no lock.
 #[test]
 fn graph_draws_every_example_in_both_formats() {
-    for name in GRAPH_EXAMPLES {
+    for (name, args) in GRAPH_EXAMPLES {
         let dir = example(name);
         for format in ["mermaid", "dot"] {
-            let out = provision(dir.path(), &["graph", "-format", format]);
+            let out = provision(dir.path(), &[&["graph", "-format", format], *args].concat());
             assert!(out.status.success(), "{name} {format}: {}", text(&out.stderr));
             assert_eq!(text(&out.stderr), "", "{name} {format}");
             insta::with_settings!({ snapshot_suffix => format!("{name}.{format}"), omit_expression => true }, {
