@@ -10,6 +10,7 @@ pub mod emulate_elbv2;
 pub mod emulate_iam;
 pub mod emulate_rds;
 pub mod emulate_s3;
+pub mod emulate_timing;
 pub mod fake;
 pub mod faults;
 pub mod moto;
