@@ -138,6 +138,33 @@ impl Slow {
     }
 }
 
+impl Slow {
+    /// How provision polls for the end of the wait (its first delay and its longest, doubling in
+    /// between; from the service crates' waiters): `(first, max)`.
+    pub fn provision_polls(self, create: bool) -> (Duration, Duration) {
+        let ms = Duration::from_millis;
+        let s = Duration::from_secs;
+        match self {
+            Slow::NatGateway | Slow::LoadBalancer => (ms(500), s(10)),
+            Slow::CertificateValidation => (s(1), s(15)),
+            Slow::EcsService if create => (s(1), s(15)),
+            Slow::EcsService => (ms(500), s(10)),
+            _ => (ms(500), s(15)),
+        }
+    }
+}
+
+/// When a waiter polling at 0, then after `first`, doubling up to every `max`, first sees the end
+/// of a wait of `d`.
+pub fn first_seen(d: Duration, first: Duration, max: Duration) -> Duration {
+    let (mut t, mut delay) = (Duration::ZERO, first.max(Duration::from_millis(1)));
+    while t < d {
+        t += delay;
+        delay = (delay * 2).min(max);
+    }
+    t
+}
+
 /// The profile at a scale: AWS's durations times `scale`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Timing {
@@ -763,6 +790,23 @@ pub struct CriticalPaths {
 /// on the base, never the other way). The calls themselves count 0: this is the time nothing can
 /// beat, not a prediction.
 pub fn critical_paths(state: &State, layer: Option<&str>) -> CriticalPaths {
+    critical_paths_weighed(state, layer, |slow, create| {
+        if create { slow.aws_create() } else { slow.aws_delete() }.as_secs_f64()
+    })
+}
+
+/// The critical paths of a run at `scale` as provision's waiters see them: each wait lasts until
+/// the first poll after its end ([`first_seen`] with [`Slow::provision_polls`]), in seconds at
+/// that scale. What a run's wall time exceeds this by is the calls and anything serialised.
+pub fn polled_paths(state: &State, layer: Option<&str>, timing: &Timing) -> CriticalPaths {
+    critical_paths_weighed(state, layer, |slow, create| {
+        let d = if create { timing.create(slow) } else { timing.delete(slow) };
+        let (first, max) = slow.provision_polls(create);
+        if d.is_zero() { 0.0 } else { first_seen(d, first, max).as_secs_f64() }
+    })
+}
+
+fn critical_paths_weighed(state: &State, layer: Option<&str>, weight: impl Fn(Slow, bool) -> f64) -> CriticalPaths {
     let objects: Vec<_> = state
         .resources
         .iter()
@@ -796,8 +840,7 @@ pub fn critical_paths(state: &State, layer: Option<&str>) -> CriticalPaths {
             .map(|o| {
                 let t = o.address.type_name.as_str();
                 let slow = if create { Slow::on_create(t, &o.attributes) } else { Slow::on_delete(t, &o.attributes) };
-                slow.map(|s| (s, if create { s.aws_create() } else { s.aws_delete() }.as_secs_f64()))
-                    .filter(|(_, secs)| *secs > 0.0)
+                slow.map(|s| (s, weight(s, create))).filter(|(_, secs)| *secs > 0.0)
             })
             .collect()
     };
@@ -881,6 +924,16 @@ mod tests {
     }
 
     #[test]
+    fn waits_end_at_the_first_poll_after_them() {
+        let (first, max) = Slow::AuroraCluster.provision_polls(true);
+        // Polls at 0, 0.5, 1.5, 3.5, 7.5 s: a 3.6 s wait is seen at 7.5 s.
+        assert_eq!(first_seen(Duration::from_millis(3600), first, max), Duration::from_millis(7500));
+        // On AWS (180 s): 0.5 .. 15.5, 30.5, then every 15 s: seen at 180.5 s.
+        assert_eq!(first_seen(Duration::from_secs(180), first, max), Duration::from_millis(180_500));
+        assert_eq!(first_seen(Duration::ZERO, first, max), Duration::ZERO);
+    }
+
+    #[test]
     fn slow_objects_from_state() {
         let mut a = Attrs::new();
         assert_eq!(Slow::on_create("aws_db_instance", &a), Some(Slow::DbInstance));
@@ -939,6 +992,10 @@ mod tests {
         assert_eq!(all.destroy.links[0].address, "aws_rds_cluster_instance.db");
         assert_eq!(all.objects, 13);
         assert_eq!(all.types, 11);
+
+        let polled = polled_paths(&s, None, &Timing::new(0.02).expect("scale"));
+        // Cluster 3.6 s seen at 7.5 s, instance 8.4 s seen at 15.5 s.
+        assert_eq!(polled.apply.seconds, 23.0);
 
         let runtime = critical_paths(&s, Some("runtime"));
         // The certificate validation is base: already there; ALB 2.5 then ECS 2.5.

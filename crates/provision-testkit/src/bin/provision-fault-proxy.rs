@@ -4,7 +4,7 @@
 //! ```text
 //! provision-fault-proxy --upstream http://127.0.0.1:5000 [--port N] [--timing-scale F]
 //!                       [--stats-file PATH] [--plain]
-//! provision-fault-proxy critical-path --state provision.tfstate [--layer runtime]
+//! provision-fault-proxy critical-path --state provision.tfstate [--layer runtime] [--scale F]
 //! ```
 //!
 //! The first form prints the proxy's URL on a line of its own once it listens, then serves until
@@ -20,11 +20,13 @@
 //!
 //! The second form prints, as JSON, the critical paths of the objects of a state (all, or those
 //! recorded in one layer): the longest chains of waits of the profile along the recorded
-//! dependencies, at AWS's durations (`provision_testkit::emulate_timing::critical_paths`).
+//! dependencies, at AWS's durations (`provision_testkit::emulate_timing::critical_paths`); and
+//! under `polled` (at `--scale`) and `polled_aws` (at 1), the same chains as provision's waiters
+//! see them, each wait ending at the first poll after it (`polled_paths`).
 
 use provision_testkit::emulate_cloudfront::CloudFront;
 use provision_testkit::emulate_s3::S3Answers;
-use provision_testkit::emulate_timing::{Timing, critical_paths};
+use provision_testkit::emulate_timing::{Timing, critical_paths, polled_paths};
 use provision_testkit::faults::{FaultProxy, Rules};
 use std::io::Write;
 use std::process::ExitCode;
@@ -32,7 +34,7 @@ use std::sync::Arc;
 
 const USAGE: &str = "usage:
   provision-fault-proxy --upstream URL [--port N] [--timing-scale F] [--stats-file PATH] [--plain]
-  provision-fault-proxy critical-path --state FILE [--layer LAYER]";
+  provision-fault-proxy critical-path --state FILE [--layer LAYER] [--scale F]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -155,18 +157,27 @@ fn serve(args: &[String]) -> Result<(), String> {
 }
 
 fn critical_path(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(args, &["--state", "--layer"], &[])?;
+    let args = Args::parse(args, &["--state", "--layer", "--scale"], &[])?;
     let path = args.get("--state").ok_or("--state is required")?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let state: provision_core::state::State =
         serde_json::from_str(&text).map_err(|e| format!("{path} is not a provision state: {e}"))?;
     let paths = critical_paths(&state, args.get("--layer"));
-    let out = serde_json::json!({
+    let mut out = serde_json::json!({
         "objects": paths.objects,
         "types": paths.types,
         "apply": paths.apply.to_json(),
         "destroy": paths.destroy.to_json(),
     });
+    // As provision's waiters see them: at the run's scale and on AWS.
+    let scale = match args.get("--scale") {
+        Some(s) => s.parse().map_err(|_| format!("--scale {s:?} is not a number"))?,
+        None => 1.0,
+    };
+    for (key, timing) in [("polled", Timing::new(scale)?), ("polled_aws", Timing::new(1.0)?)] {
+        let polled = polled_paths(&state, args.get("--layer"), &timing);
+        out[key] = serde_json::json!({ "apply": polled.apply.seconds, "destroy": polled.destroy.seconds });
+    }
     println!("{out}");
     Ok(())
 }
