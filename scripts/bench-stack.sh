@@ -18,6 +18,7 @@
 # Env:   BENCH_SCALE=0.02          the timing profile's scale (0.02: a NAT gateway pending 2.4 s)
 #        BENCH_PROFILE=debug|release  (default: release when target/release/provision exists)
 #        BENCH_TERRAFORM=1         0 leaves Terraform out
+#        BENCH_TF_TIMEOUT=300      seconds a Terraform command may take (then reported as failed)
 #        BENCH_MEMORY_N=10000      resources of the memory benchmark (0 leaves it out)
 #        BENCH_BUILD_LOCK=FILE     run cargo under `flock FILE` (a machine shared by several builds)
 #        BENCH_BUILD=1             0 uses the binaries already in target/ as they are
@@ -32,6 +33,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$(pwd)"
 scale="${BENCH_SCALE:-0.02}"
 with_terraform="${BENCH_TERRAFORM:-1}"
+tf_timeout="${BENCH_TF_TIMEOUT:-300}"
 memory_n="${BENCH_MEMORY_N:-10000}"
 if [[ -n "${BENCH_PROFILE:-}" ]]; then
     profile="$BENCH_PROFILE"
@@ -111,6 +113,7 @@ start_emulator() {
         curl -fs "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && break
         sleep 0.2
     done
+    warm_up "$port"
     "$fault_proxy" --upstream "http://127.0.0.1:$port" --timing-scale "$scale" \
         >"$work/$tag.proxy.out" 2>"$work/$tag.proxy.log" &
     proxy_pid=$!
@@ -121,6 +124,41 @@ start_emulator() {
         sleep 0.1
     done
     export AWS_ENDPOINT_URL="$proxy_url"
+}
+
+# moto builds a service's backend on its first request to it, which takes seconds on a busy
+# machine: one cheap read per service of the stacks, straight to moto, so that no tool pays it.
+warm_up() {
+    python3 - "$1" <<'PY'
+import sys, urllib.request
+port = sys.argv[1]
+def call(service, method="POST", path="/", body=b"", headers=None):
+    h = {"Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/{service}/aws4_request, "
+                          "SignedHeaders=host, Signature=0"}
+    h.update(headers or {})
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body if method == "POST" else None,
+                                 headers=h, method=method)
+    try:
+        urllib.request.urlopen(req, timeout=60).read()
+    except Exception:
+        pass
+form = {"Content-Type": "application/x-www-form-urlencoded"}
+for service, action, version in [("ec2", "DescribeVpcs", "2016-11-15"), ("elasticloadbalancing", "DescribeLoadBalancers", "2015-12-01"),
+                                 ("rds", "DescribeDBInstances", "2014-10-31"), ("iam", "ListRoles", "2010-05-08"),
+                                 ("sns", "ListTopics", "2010-03-31"), ("monitoring", "DescribeAlarms", "2010-08-01"),
+                                 ("sts", "GetCallerIdentity", "2011-06-15")]:
+    call(service, body=f"Action={action}&Version={version}".encode(), headers=form)
+for service, target in [("ecs", "AmazonEC2ContainerServiceV20141113.ListClusters"), ("ecr", "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories"),
+                        ("acm", "CertificateManager.ListCertificates"), ("logs", "Logs_20140328.DescribeLogGroups"),
+                        ("secretsmanager", "secretsmanager.ListSecrets"), ("dynamodb", "DynamoDB_20120810.ListTables"),
+                        ("ssm", "AmazonSSM.DescribeParameters"), ("kms", "TrentService.ListKeys"),
+                        ("application-autoscaling", "AnyScaleFrontendService.DescribeScalableTargets")]:
+    call(service, body=b"{}", headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+call("route53", "GET", "/2013-04-01/hostedzone")
+call("cloudfront", "GET", "/2020-05-31/distribution")
+call("elasticfilesystem", "GET", "/2015-02-01/file-systems")
+call("s3", "GET", "/")
+PY
 }
 
 stop_emulator() {
@@ -170,7 +208,13 @@ PY
 }
 
 # The first lines of an error, for the table.
-why() { grep -v '^\s*$' "$work/$1.err" "$work/$1.out" 2>/dev/null | sed -e 's/^[^:]*://' | grep -iE 'error|failed|invalid|not ' | head -n 2 | tr '\n' ' ' | cut -c1-300; }
+why() {
+    if [[ "${status:-0}" == 124 ]]; then
+        echo -n "killed after ${tf_timeout}s; last lines: "
+        grep -v '^\s*$' "$work/$1.out" 2>/dev/null | tail -n 2 | sed -e 's/\x1b\[[0-9;]*m//g' | tr '\n' ' ' | cut -c1-200
+        return
+    fi
+    grep -v '^\s*$' "$work/$1.err" "$work/$1.out" 2>/dev/null | sed -e 's/^[^:]*://' | grep -iE 'error|failed|invalid|not ' | head -n 2 | tr '\n' ' ' | cut -c1-300; }
 
 # The arguments every command on an example gets (variables), for both tools.
 example_args() {
@@ -278,7 +322,7 @@ run_terraform() {
     echo "== $name (terraform, scale $scale) through $proxy_url" >&2
     export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE="$work/terraformrc"
     : >"$TF_CLI_CONFIG_FILE"
-    timed "t-$name-init" terraform -chdir="$dir" init -input=false -plugin-dir=/opt/tf-plugins
+    timed "t-$name-init" terraform -chdir="$dir" init -no-color -input=false -plugin-dir=/opt/tf-plugins
     if [[ $status -ne 0 ]]; then
         record "$name" terraform init "$wall" "$status" - "error=$(why "t-$name-init")"
         echo "   init failed: $(why "t-$name-init")" >&2
@@ -286,13 +330,14 @@ run_terraform() {
         return
     fi
     reset_calls
-    timed "t-$name-apply" terraform -chdir="$dir" apply -auto-approve -input=false "${args[@]}"
+    timed "t-$name-apply" timeout "$tf_timeout" terraform -chdir="$dir" apply -no-color -auto-approve -input=false "${args[@]}"
     calls_json >"$work/calls.json"
     record "$name" terraform apply "$wall" "$status" "$work/calls.json" "error=$(why "t-$name-apply")"
     echo "   apply ${wall}s (exit $status)" >&2
-    if [[ $status -eq 0 ]]; then
+    local applied=$status
+    if [[ $applied -eq 0 ]]; then
         reset_calls
-        timed "t-$name-plan" terraform -chdir="$dir" plan -detailed-exitcode -input=false "${args[@]}"
+        timed "t-$name-plan" timeout "$tf_timeout" terraform -chdir="$dir" plan -no-color -detailed-exitcode -input=false "${args[@]}"
         calls_json >"$work/calls.json"
         record "$name" terraform plan "$wall" "$status" "$work/calls.json" "error=$(why "t-$name-plan")"
         echo "   no-change plan ${wall}s (exit $status)" >&2
@@ -302,19 +347,23 @@ run_terraform() {
             local targets=()
             while read -r a; do targets+=("-target=$a"); done <"$work/runtime-$name.txt"
             reset_calls
-            timed "t-$name-night" terraform -chdir="$dir" destroy -auto-approve -input=false "${args[@]}" "${targets[@]}"
+            timed "t-$name-night" timeout "$tf_timeout" terraform -chdir="$dir" destroy -no-color -auto-approve -input=false "${args[@]}" "${targets[@]}"
             calls_json >"$work/calls.json"
             record "$name" terraform night "$wall" "$status" "$work/calls.json" "error=$(why "t-$name-night")"
             echo "   destroy -target (runtime) ${wall}s (exit $status)" >&2
             reset_calls
-            timed "t-$name-morning" terraform -chdir="$dir" apply -auto-approve -input=false "${args[@]}"
+            timed "t-$name-morning" timeout "$tf_timeout" terraform -chdir="$dir" apply -no-color -auto-approve -input=false "${args[@]}"
             calls_json >"$work/calls.json"
             record "$name" terraform morning "$wall" "$status" "$work/calls.json" "error=$(why "t-$name-morning")"
             echo "   morning apply ${wall}s (exit $status)" >&2
         fi
     fi
+    if [[ $applied -ne 0 ]]; then
+        stop_emulator
+        return
+    fi
     reset_calls
-    timed "t-$name-destroy" terraform -chdir="$dir" destroy -auto-approve -input=false "${args[@]}"
+    timed "t-$name-destroy" timeout "$tf_timeout" terraform -chdir="$dir" destroy -no-color -auto-approve -input=false "${args[@]}"
     calls_json >"$work/calls.json"
     record "$name" terraform destroy "$wall" "$status" "$work/calls.json" "error=$(why "t-$name-destroy")"
     echo "   destroy ${wall}s (exit $status)" >&2

@@ -3,6 +3,7 @@
 //! emulator on a free loopback port, and a fault-injection proxy to put in front of it.
 
 pub mod emulate_acm;
+pub mod emulate_autoscaling;
 pub mod emulate_cloudfront;
 pub mod emulate_dynamodb;
 pub mod emulate_ecs;

@@ -11,7 +11,8 @@
 //! SIGTERM or SIGINT. `--timing-scale F` turns on the "real AWS timing" profile at F (0.01: a NAT
 //! gateway pending for 1.2 s; see `provision_testkit::emulate_timing`). Unless `--plain`, the
 //! answers moto gets wrong for the stacks' types are put right as in the tests (`S3Answers`, the
-//! `CloudFront` emulation with its origin access identity, cache policy and function APIs).
+//! `CloudFront` emulation with its origin access identity, cache policy and function APIs, the
+//! scalable targets' tag API, `ScalableTargetTags`).
 //!
 //! The calls it forwards are counted per `service:Operation`; `GET <url>/__provision/stats`
 //! answers them as JSON and `POST <url>/__provision/stats/reset` starts the count again, so a
@@ -24,6 +25,7 @@
 //! under `polled` (at `--scale`) and `polled_aws` (at 1), the same chains as provision's waiters
 //! see them, each wait ending at the first poll after it (`polled_paths`).
 
+use provision_testkit::emulate_autoscaling::ScalableTargetTags;
 use provision_testkit::emulate_cloudfront::CloudFront;
 use provision_testkit::emulate_s3::S3Answers;
 use provision_testkit::emulate_timing::{Timing, critical_paths, polled_paths};
@@ -115,7 +117,7 @@ fn serve(args: &[String]) -> Result<(), String> {
     if !args.has("--plain") {
         // Before the timing emulator, so that its rewrites see theirs.
         let mut fixes: Vec<Arc<dyn provision_testkit::faults::Emulator>> =
-            vec![Arc::new(S3Answers), Arc::new(CloudFront::new(0, 0, 0))];
+            vec![Arc::new(S3Answers), Arc::new(CloudFront::new(0, 0, 0)), Arc::new(ScalableTargetTags::default())];
         fixes.append(&mut rules.emulators);
         rules.emulators = fixes;
     }
