@@ -197,8 +197,9 @@ impl Timing {
 
     /// The proxy rules of the profile: the time-based NAT gateway lifecycle (with the internet
     /// gateway detach refused while a gateway is deleting) and the [`RealTiming`] emulator, which
-    /// is also returned for its counts. Add the other emulators a stack needs (`S3Answers`,
-    /// `CloudFront`) to the rules; this one's rewrites chain after theirs.
+    /// is also returned for its counts. Put the other emulators a stack needs (`S3Answers`,
+    /// `CloudFront`) before it in [`Rules::emulators`], so that its rewrites see theirs (as
+    /// `provision-fault-proxy` does).
     pub fn rules(&self) -> (Rules, Arc<RealTiming>) {
         let timing = Arc::new(RealTiming::new(*self));
         let rules = Rules {
@@ -851,8 +852,8 @@ fn critical_paths_weighed(state: &State, layer: Option<&str>, weight: impl Fn(Sl
             i: usize,
             weights: &[Option<(Slow, f64)>],
             before: &[Vec<usize>],
-            best: &mut Vec<Option<(f64, Option<usize>)>>,
-            on_stack: &mut Vec<bool>,
+            best: &mut [Option<(f64, Option<usize>)>],
+            on_stack: &mut [bool],
         ) -> f64 {
             if let Some((w, _)) = best[i] {
                 return w;
