@@ -38,6 +38,9 @@
 //!   part after the dot of `X-Amz-Target` for JSON protocols (DynamoDB, ECS, ECR, Logs, ...), else the
 //!   HTTP method (`GET`, `PUT`, `HEAD`, `DELETE`, ...) for REST protocols (S3, ...).
 //! * requests under `/moto-api/` are forwarded untouched, never faulted and not counted.
+//! * requests under `/__provision/` are the proxy's own: `GET /__provision/stats` answers the
+//!   [`Stats`] as JSON, `POST /__provision/stats/reset` forgets them (how a script running the
+//!   proxy as a process, `provision-fault-proxy`, reads the calls of each command).
 //!
 //! # Rules
 //! The rules ([`Rules::faults`]) are looked at in order for each request. A rule applies when its
@@ -80,6 +83,9 @@
 //!   `NatGatewayId.N` list (if any) holds X and its filters (`nat-gateway-id`, `vpc-id`, `subnet-id`,
 //!   `tag:<key>`, `tag-key`) match X; a describe with any other filter does not concern a gateway the
 //!   upstream left out. After K such describes the upstream's answer goes through (`deleted` in moto).
+//! * [`Rules::nat_pending_for`] and [`Rules::nat_deleting_for`] do the same by time instead of by
+//!   describes: a gateway is `pending` until that long after its create, `deleting` until that long
+//!   after its delete (the "real AWS timing" profile, [`crate::emulate_timing`], uses them).
 //! * The `state` filter of `DescribeNatGateways` is applied by the proxy to the states it reports (it
 //!   strips it from the request it forwards), so `state=pending` or `state=deleting` filters work.
 //! * [`Rules::block_igw_detach_while_nat_deleting`]: `DetachInternetGateway` answers 400
@@ -95,7 +101,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
@@ -121,6 +127,12 @@ pub struct Rules {
     pub nat_deleting_describes: u32,
     /// DetachInternetGateway answers DependencyViolation while any NAT gateway is in the proxy's `deleting` phase.
     pub block_igw_detach_while_nat_deleting: bool,
+    /// A NAT gateway reports `pending` for this long after its `CreateNatGateway` (time-based, as on
+    /// AWS; adds to [`Rules::nat_pending_describes`]: either keeps it pending).
+    pub nat_pending_for: Duration,
+    /// After `DeleteNatGateway`, the gateway reports `deleting` for this long (time-based; adds to
+    /// [`Rules::nat_deleting_describes`] like [`Rules::nat_pending_for`]).
+    pub nat_deleting_for: Duration,
     /// Seed for the random choices (Probability), so failures are reproducible.
     pub seed: u64,
     /// Service behaviours emulated on top of the upstream (a slow status, an API moto lacks), asked
@@ -143,7 +155,9 @@ pub trait Emulator: Send + Sync + fmt::Debug {
     }
 
     /// Replaces the upstream's answer (`Some`) or keeps it (`None`). Called for every forwarded
-    /// request, whatever its status.
+    /// request, whatever its status. The emulators' rewrites chain in order: each sees the answer
+    /// as the emulators before it left it (status and body; the headers they set are kept unless
+    /// a later one sets the same), until one answers [`EmulatedResponse::Rendered`].
     fn rewrite(&self, request: &EmulatedRequest<'_>, status: u16, body: &[u8]) -> Option<EmulatedResponse> {
         let _ = (request, status, body);
         None
@@ -167,10 +181,31 @@ pub struct EmulatedRequest<'a> {
     call: &'a Call,
 }
 
-impl EmulatedRequest<'_> {
+impl<'a> EmulatedRequest<'a> {
     /// A query or URL parameter.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.call.param(name)
+    }
+
+    /// A request for an emulator's unit tests (its error answers are rendered as query XML).
+    #[cfg(test)]
+    pub(crate) fn for_test(
+        service: &'a str,
+        operation: &'a str,
+        method: &'a str,
+        path: &'a str,
+        params: &'a [(String, String)],
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> EmulatedRequest<'a> {
+        let call: &'static Call = Box::leak(Box::new(Call {
+            service: service.into(),
+            operation: operation.into(),
+            protocol: Protocol::Query,
+            params: params.to_vec(),
+            content_type: String::new(),
+        }));
+        EmulatedRequest { service, operation, method, path, params, headers, body, call }
     }
 
     /// An AWS error answer in this request's protocol (query XML, JSON, REST XML or EC2), which the
@@ -260,13 +295,13 @@ impl Rules {
         self
     }
 
-    /// These rules with another seed.
     /// Adds a service emulation (see [`Emulator`]).
     pub fn emulate(mut self, emulator: Arc<dyn Emulator>) -> Rules {
         self.emulators.push(emulator);
         self
     }
 
+    /// These rules with another seed.
     pub fn seeded(mut self, seed: u64) -> Rules {
         self.seed = seed;
         self
@@ -375,6 +410,12 @@ impl Stats {
     pub fn requests_total(&self) -> u64 {
         self.requests.values().sum()
     }
+
+    /// `{"requests": {...}, "injected": {...}, "total": N}`.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "requests": self.requests, "injected": self.injected, "total": self.requests_total() })
+            .to_string()
+    }
 }
 
 /// A running fault-injection proxy; stops when dropped. See the module documentation.
@@ -394,24 +435,35 @@ impl FaultProxy {
     /// # Panics
     /// When `upstream` is not an `http://host:port` URL or the proxy cannot bind or start.
     pub fn start(upstream: &str) -> FaultProxy {
+        match FaultProxy::start_on(upstream, 0) {
+            Ok(proxy) => proxy,
+            Err(e) => panic!("FaultProxy::start: {e}"),
+        }
+    }
+
+    /// Like [`FaultProxy::start`], on 127.0.0.1:`port` (0: any free port), with errors returned.
+    pub fn start_on(upstream: &str, port: u16) -> Result<FaultProxy, String> {
         let upstream = upstream.trim_end_matches('/').to_owned();
         let valid = upstream.parse::<Uri>().is_ok_and(|u| u.scheme_str() == Some("http") && u.authority().is_some());
-        assert!(valid, "FaultProxy::start: upstream must look like http://127.0.0.1:5000, got {upstream:?}");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("FaultProxy: cannot bind 127.0.0.1:0");
-        let port = listener.local_addr().expect("FaultProxy: no local address").port();
-        listener.set_nonblocking(true).expect("FaultProxy: cannot make the listener non-blocking");
+        if !valid {
+            return Err(format!("the upstream must look like http://127.0.0.1:5000, got {upstream:?}"));
+        }
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+            .map_err(|e| format!("cannot bind 127.0.0.1:{port}: {e}"))?;
+        let port = listener.local_addr().map_err(|e| format!("no local address: {e}"))?.port();
+        listener.set_nonblocking(true).map_err(|e| format!("cannot make the listener non-blocking: {e}"))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .expect("FaultProxy: cannot build its tokio runtime");
+            .map_err(|e| format!("cannot build its tokio runtime: {e}"))?;
         let shared = Arc::new(Shared { upstream, state: Mutex::new(State::new(Rules::default())) });
         let (stop, stopped) = tokio::sync::oneshot::channel();
         let served = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name(format!("fault-proxy-{port}"))
             .spawn(move || runtime.block_on(serve(listener, served, stopped)))
-            .expect("FaultProxy: cannot spawn its thread");
-        FaultProxy { port, shared, stop: Some(stop), thread: Some(thread) }
+            .map_err(|e| format!("cannot spawn its thread: {e}"))?;
+        Ok(FaultProxy { port, shared, stop: Some(stop), thread: Some(thread) })
     }
 
     /// "http://127.0.0.1:PORT": the endpoint to give the code under test (`AWS_ENDPOINT_URL`).
@@ -515,6 +567,9 @@ type Answer = Result<Response<Full<Bytes>>, DropConnection>;
 async fn handle(shared: Arc<Shared>, client: Upstream, req: Request<Incoming>) -> Answer {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(|_| DropConnection)?.to_bytes();
+    if parts.uri.path().starts_with("/__provision/") {
+        return Ok(own_endpoint(&shared, &parts));
+    }
     if parts.uri.path().starts_with("/moto-api") {
         return Ok(match forward(&shared, &client, &parts, body).await {
             Ok(up) => up.into_response(),
@@ -569,10 +624,51 @@ async fn handle(shared: Arc<Shared>, client: Upstream, req: Request<Incoming>) -
             up.rewritten = true;
         }
     }
-    if let Some(answer) = emulators.iter().find_map(|e| e.rewrite(&request, up.status.as_u16(), &up.body)) {
+    let mut rewritten: Option<EmulatedResponse> = None;
+    for emulator in &emulators {
+        let (status, body) = match &rewritten {
+            None => (up.status.as_u16(), &up.body[..]),
+            Some(EmulatedResponse::Body { status, body, .. }) => (*status, &body[..]),
+            Some(EmulatedResponse::Rendered(_)) => break,
+        };
+        let Some(next) = emulator.rewrite(&request, status, body) else { continue };
+        rewritten = Some(match (rewritten.take(), next) {
+            (
+                Some(EmulatedResponse::Body { headers: before, .. }),
+                EmulatedResponse::Body { status, content_type, headers, body },
+            ) => {
+                let mut merged: Vec<(String, String)> = before
+                    .into_iter()
+                    .filter(|(k, _)| !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k)))
+                    .collect();
+                merged.extend(headers);
+                EmulatedResponse::Body { status, content_type, headers: merged, body }
+            }
+            (_, next) => next,
+        });
+    }
+    if let Some(answer) = rewritten {
         return Ok(answer.into_response());
     }
     Ok(up.into_response())
+}
+
+/// The proxy's own endpoints, under `/__provision/`: `GET /__provision/stats` answers
+/// [`FaultProxy::stats`] as JSON (`{"requests": {"ec2:DescribeVpcs": 2, ...}, "injected": {...},
+/// "total": 2}`), `POST /__provision/stats/reset` forgets them.
+fn own_endpoint(shared: &Shared, parts: &Parts) -> Response<Full<Bytes>> {
+    let (status, body) = match (parts.method.as_str(), parts.uri.path()) {
+        ("GET", "/__provision/stats") => (StatusCode::OK, shared.lock().stats.to_json()),
+        ("POST", "/__provision/stats/reset") => {
+            shared.lock().stats = Stats::default();
+            (StatusCode::OK, "{}".to_owned())
+        }
+        _ => (StatusCode::NOT_FOUND, "{\"error\":\"unknown fault proxy endpoint\"}".to_owned()),
+    };
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
 }
 
 /// An upstream answer, read whole.
@@ -827,7 +923,20 @@ impl State {
     }
 
     fn nat_simulated(&self) -> bool {
-        self.rules.nat_pending_describes > 0 || self.rules.nat_deleting_describes > 0
+        let rules = &self.rules;
+        rules.nat_pending_describes > 0
+            || rules.nat_deleting_describes > 0
+            || !rules.nat_pending_for.is_zero()
+            || !rules.nat_deleting_for.is_zero()
+    }
+
+    fn nat_limits(&self) -> NatLimits {
+        NatLimits {
+            pending_k: self.rules.nat_pending_describes,
+            deleting_k: self.rules.nat_deleting_describes,
+            pending_for: self.rules.nat_pending_for,
+            deleting_for: self.rules.nat_deleting_for,
+        }
     }
 
     fn plan(&mut self, call: &Call) -> Plan {
@@ -908,7 +1017,7 @@ impl State {
             return None;
         }
         let vpc = call.param("VpcId").unwrap_or("").to_owned();
-        if !self.nat.deleting_in(&vpc, self.rules.nat_deleting_describes) {
+        if !self.nat.deleting_in(&vpc, &self.nat_limits()) {
             return None;
         }
         self.inject(&call.key(), "igw-blocked");
@@ -928,27 +1037,29 @@ impl State {
     fn after_ec2(&mut self, call: &Call, describe: Option<&DescribeQuery>, body: &[u8]) -> Option<String> {
         let text = std::str::from_utf8(body).ok()?;
         let key = call.key();
-        let (pending_k, deleting_k) = (self.rules.nat_pending_describes, self.rules.nat_deleting_describes);
+        let limits = self.nat_limits();
         match call.operation.as_str() {
             "CreateNatGateway" => {
-                let (new, rewrote) = self.nat.created(text, pending_k);
+                let (new, rewrote) = self.nat.created(text, &limits);
                 if rewrote {
                     self.inject(&key, "nat-pending");
                 }
                 new
             }
             "DeleteNatGateway" => {
-                if deleting_k > 0
+                if limits.deletes()
                     && let Some(id) = call.param("NatGatewayId")
                 {
                     self.nat.deleting.insert(id.to_owned(), 0);
+                    self.nat.deleted_at.insert(id.to_owned(), Instant::now());
+                    self.nat.created_at.remove(id);
                     self.nat.describes.insert(id.to_owned(), u32::MAX);
                 }
                 None
             }
             "DescribeNatGateways" => {
                 let query = describe?;
-                let (new, pending, deleting) = self.nat.described(text, query, pending_k, deleting_k);
+                let (new, pending, deleting) = self.nat.described(text, query, &limits);
                 for _ in 0..pending {
                     self.inject(&key, "nat-pending");
                 }
@@ -1067,32 +1178,70 @@ fn splitmix64(seed: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------------
 // NAT gateway lifecycle
 
+/// How long NAT gateways stay pending and deleting: by describes, by time, or both (either keeps
+/// the state).
+#[derive(Clone, Copy, Debug, Default)]
+struct NatLimits {
+    pending_k: u32,
+    deleting_k: u32,
+    pending_for: Duration,
+    deleting_for: Duration,
+}
+
+impl NatLimits {
+    fn deletes(&self) -> bool {
+        self.deleting_k > 0 || !self.deleting_for.is_zero()
+    }
+}
+
 #[derive(Default)]
 struct NatBook {
     /// DescribeNatGateways answers that included each gateway (u32::MAX once it is deleted).
     describes: HashMap<String, u32>,
+    /// When each gateway was created (seen in a CreateNatGateway answer).
+    created_at: HashMap<String, Instant>,
     /// Gateways in the deleting phase, with the deleting describes answered so far.
     deleting: BTreeMap<String, u32>,
+    /// When each gateway in the deleting phase was deleted.
+    deleted_at: HashMap<String, Instant>,
     /// The last `<item>` the upstream returned for each gateway.
     items: HashMap<String, String>,
 }
 
+/// Whether gateway `id`, deleted `seen` describes ago, is still deleting.
+fn still_deleting(deleted_at: &HashMap<String, Instant>, id: &str, seen: u32, limits: &NatLimits) -> bool {
+    seen < limits.deleting_k || deleted_at.get(id).is_some_and(|t| t.elapsed() < limits.deleting_for)
+}
+
 impl NatBook {
     /// Whether a gateway of `vpc` (or of a VPC the proxy does not know) is in the deleting phase.
-    fn deleting_in(&self, vpc: &str, deleting_k: u32) -> bool {
+    fn deleting_in(&self, vpc: &str, limits: &NatLimits) -> bool {
         self.deleting.iter().any(|(id, seen)| {
-            *seen < deleting_k && self.items.get(id).and_then(|item| child_text(item, "vpcId")).is_none_or(|v| v == vpc)
+            still_deleting(&self.deleted_at, id, *seen, limits)
+                && self.items.get(id).and_then(|item| child_text(item, "vpcId")).is_none_or(|v| v == vpc)
         })
     }
 
+    /// Whether gateway `id`, included in `before` describes so far, is still pending.
+    fn still_pending(&self, id: &str, before: u32, limits: &NatLimits) -> bool {
+        before < limits.pending_k || self.created_at.get(id).is_some_and(|t| t.elapsed() < limits.pending_for)
+    }
+
+    /// Drops the gateways whose deleting phase is over.
+    fn end_deletes(&mut self, limits: &NatLimits) {
+        let deleted_at = &self.deleted_at;
+        self.deleting.retain(|id, seen| still_deleting(deleted_at, id, *seen, limits));
+    }
+
     /// Books a CreateNatGateway answer; returns the rewritten body and whether it now says pending.
-    fn created(&mut self, body: &str, pending_k: u32) -> (Option<String>, bool) {
+    fn created(&mut self, body: &str, limits: &NatLimits) -> (Option<String>, bool) {
         let Some(range) = element_range(body, "natGateway") else { return (None, false) };
         let element = &body[range.clone()];
         let Some(id) = child_text(element, "natGatewayId") else { return (None, false) };
         let inner = element_inner(element).unwrap_or("");
-        self.items.insert(id, format!("<item>{inner}</item>"));
-        if pending_k == 0 || child_text(element, "state").as_deref() != Some("available") {
+        self.items.insert(id.clone(), format!("<item>{inner}</item>"));
+        self.created_at.insert(id.clone(), Instant::now());
+        if !self.still_pending(&id, 0, limits) || child_text(element, "state").as_deref() != Some("available") {
             return (None, false);
         }
         let element = set_child_text(element, "state", "pending");
@@ -1101,16 +1250,10 @@ impl NatBook {
 
     /// Books and rewrites a DescribeNatGateways answer; returns the new body (if any) and the numbers of
     /// items rewritten to pending and to deleting.
-    fn described(
-        &mut self,
-        body: &str,
-        query: &DescribeQuery,
-        pending_k: u32,
-        deleting_k: u32,
-    ) -> (Option<String>, u32, u32) {
+    fn described(&mut self, body: &str, query: &DescribeQuery, limits: &NatLimits) -> (Option<String>, u32, u32) {
         let Some(set) = element_range(body, "natGatewaySet") else { return (None, 0, 0) };
         let inner = element_inner(&body[set.clone()]).unwrap_or("");
-        self.deleting.retain(|_, seen| *seen < deleting_k);
+        self.end_deletes(limits);
         let (mut pending, mut deleting) = (0, 0);
         let mut items = Vec::new();
         let mut present = BTreeSet::new();
@@ -1128,10 +1271,10 @@ impl NatBook {
                 items.push(set_child_text(item, "state", "deleting"));
                 continue;
             }
-            let count = self.describes.entry(id).or_default();
+            let count = self.describes.entry(id.clone()).or_default();
             let before = *count;
             *count = count.saturating_add(1);
-            if before < pending_k && child_text(item, "state").as_deref() == Some("available") {
+            if self.still_pending(&id, before, limits) && child_text(item, "state").as_deref() == Some("available") {
                 pending += 1;
                 items.push(set_child_text(item, "state", "pending"));
             } else {
@@ -1149,7 +1292,7 @@ impl NatBook {
                 items.push(set_child_text(last, "state", "deleting"));
             }
         }
-        self.deleting.retain(|_, seen| *seen < deleting_k);
+        self.end_deletes(limits);
         if let Some(states) = &query.states {
             items.retain(|item| child_text(item, "state").is_some_and(|s| states.contains(&s)));
         }
@@ -1252,7 +1395,7 @@ fn tags(item: &str) -> Vec<(String, String)> {
 
 /// The range of the first element named `name` anywhere in `doc` (`<name>...</name>` or `<name/>`).
 /// Only for names that do not nest within themselves.
-fn element_range(doc: &str, name: &str) -> Option<Range<usize>> {
+pub(crate) fn element_range(doc: &str, name: &str) -> Option<Range<usize>> {
     let open = format!("<{name}");
     let mut from = 0;
     while let Some(off) = doc[from..].find(&open) {
@@ -1274,7 +1417,7 @@ fn element_range(doc: &str, name: &str) -> Option<Range<usize>> {
 }
 
 /// The ranges, within `content`, of its top-level elements named `name`.
-fn child_ranges(content: &str, name: &str) -> Vec<Range<usize>> {
+pub(crate) fn child_ranges(content: &str, name: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut start: Option<usize> = None;
@@ -1314,7 +1457,7 @@ fn tag_name(tag: &str) -> &str {
 }
 
 /// The content of an element (between its start and end tags); `None` for `<x/>`.
-fn element_inner(element: &str) -> Option<&str> {
+pub(crate) fn element_inner(element: &str) -> Option<&str> {
     let gt = element.find('>')?;
     if element[..gt].ends_with('/') {
         return None;
@@ -1324,19 +1467,19 @@ fn element_inner(element: &str) -> Option<&str> {
 }
 
 /// The first direct child element of `element` named `name`.
-fn child_element<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn child_element<'a>(element: &'a str, name: &str) -> Option<&'a str> {
     let inner = element_inner(element)?;
     child_ranges(inner, name).into_iter().next().map(|r| &inner[r])
 }
 
 /// The text of the first direct child of `element` named `name` (empty for `<name/>`).
-fn child_text(element: &str, name: &str) -> Option<String> {
+pub(crate) fn child_text(element: &str, name: &str) -> Option<String> {
     child_element(element, name).map(|child| element_inner(child).unwrap_or("").to_owned())
 }
 
 /// `element` with the text of its first direct child `name` set to `value` (the child is appended when
 /// missing).
-fn set_child_text(element: &str, name: &str, value: &str) -> String {
+pub(crate) fn set_child_text(element: &str, name: &str, value: &str) -> String {
     let new_child = format!("<{name}>{value}</{name}>");
     let Some(gt) = element.find('>') else { return element.to_owned() };
     let Some(inner) = element_inner(element) else { return element.to_owned() };
@@ -1375,6 +1518,45 @@ mod tests {
             element_range("<natGatewayId>x</natGatewayId><natGateway>y</natGateway>", "natGateway"),
             Some(30..56)
         );
+    }
+
+    #[test]
+    fn nat_gateways_are_pending_and_deleting_for_a_time() {
+        let limits = NatLimits {
+            pending_for: Duration::from_millis(150),
+            deleting_for: Duration::from_millis(150),
+            ..NatLimits::default()
+        };
+        let mut book = NatBook::default();
+        let created = format!("<CreateNatGatewayResponse><natGateway>{}</natGateway></CreateNatGatewayResponse>", {
+            let inner = element_inner(ITEM).expect("inner");
+            inner.to_owned()
+        });
+        let (new, rewrote) = book.created(&created, &limits);
+        assert!(rewrote && new.is_some_and(|b| b.contains("<state>pending</state>")));
+        let answer = format!("<R><natGatewaySet>{ITEM}</natGatewaySet></R>");
+        let query = DescribeQuery::default();
+        // Pending however often it is described, until the time is over.
+        for _ in 0..3 {
+            let (new, pending, _) = book.described(&answer, &query, &limits);
+            assert_eq!(pending, 1);
+            assert!(new.is_some_and(|b| b.contains("<state>pending</state>")));
+        }
+        std::thread::sleep(Duration::from_millis(170));
+        assert_eq!(book.described(&answer, &query, &limits).1, 0);
+        // Deleted: deleting for the time (moto says `deleted` at once), and the detach refused meanwhile.
+        book.deleting.insert("nat-1".into(), 0);
+        book.deleted_at.insert("nat-1".into(), Instant::now());
+        let gone = answer.replace("available", "deleted");
+        let (new, _, deleting) = book.described(&gone, &query, &limits);
+        assert_eq!(deleting, 1);
+        assert!(new.is_some_and(|b| b.contains("<state>deleting</state>")));
+        assert!(book.deleting_in("vpc-1", &limits));
+        std::thread::sleep(Duration::from_millis(170));
+        let (new, _, deleting) = book.described(&gone, &query, &limits);
+        assert_eq!(deleting, 0);
+        assert!(new.is_some_and(|b| b.contains("<state>deleted</state>")));
+        assert!(!book.deleting_in("vpc-1", &limits));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! emulator on a free loopback port, and a fault-injection proxy to put in front of it.
 
 pub mod emulate_acm;
+pub mod emulate_autoscaling;
 pub mod emulate_cloudfront;
 pub mod emulate_dynamodb;
 pub mod emulate_ecs;
@@ -10,6 +11,7 @@ pub mod emulate_elbv2;
 pub mod emulate_iam;
 pub mod emulate_rds;
 pub mod emulate_s3;
+pub mod emulate_timing;
 pub mod fake;
 pub mod faults;
 pub mod moto;
