@@ -824,7 +824,7 @@ async fn seed_002_plue() {
     let alarms = cw.describe_alarms().alarm_name_prefix("production-plue-").send().await.expect("alarms");
     assert_eq!(alarms.metric_alarms().len(), 6, "{alarms:?}");
     for a in alarms.metric_alarms() {
-        assert_eq!(a.alarm_actions(), [topic.clone()], "{:?}", a.alarm_name());
+        assert_eq!(a.alarm_actions(), std::slice::from_ref(&topic), "{:?}", a.alarm_name());
     }
 
     let runtime = s.nightly_cycle(&args);

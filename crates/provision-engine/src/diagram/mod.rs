@@ -372,6 +372,9 @@ fn subnet_tiers(blocks: &[Block]) -> BTreeMap<Address, Tier> {
     tiers
 }
 
+/// The nodes placed in one VPC: those in no tier, and those of each subnet tier.
+type VpcMembers = (Vec<usize>, BTreeMap<Tier, Vec<usize>>);
+
 /// Builds the picture from the blocks.
 pub fn layout(blocks: &[Block], options: Options) -> Diagram {
     let by_addr: BTreeMap<&Address, &Block> = blocks.iter().map(|b| (&b.address, b)).collect();
@@ -457,7 +460,7 @@ pub fn layout(blocks: &[Block], options: Options) -> Diagram {
 
     // Groups: each VPC with its tiers; outside VPCs, one group per module; runtime nodes of each
     // group in a nested "runtime layer" group.
-    let mut vpc_groups: BTreeMap<Address, (Vec<usize>, BTreeMap<Tier, Vec<usize>>)> = BTreeMap::new();
+    let mut vpc_groups: BTreeMap<Address, VpcMembers> = BTreeMap::new();
     let mut modules: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
         match placement(&n.address) {
