@@ -219,16 +219,6 @@ async fn seed_000_ds_devops() {
     use std::sync::Arc;
     use support::Stack;
 
-    /// SDK settings for `region`, through `endpoint`.
-    async fn sdk_in(endpoint: &str, region: &'static str) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(endpoint)
-            .region(aws_config::Region::new(region))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
-            .load()
-            .await
-    }
-
     let mut s = Stack::example_with_moto_env(
         "seed-000-ds-devops",
         &[("MOTO_ACM_VALIDATION_WAIT", "2"), ("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")],
@@ -264,7 +254,7 @@ async fn seed_000_ds_devops() {
             .and_then(|r| r["attributes"][name].as_str().map(str::to_string))
             .unwrap_or_else(|| panic!("{address}.{name} in state"))
     };
-    let conf = sdk_in(&proxy.url(), "eu-west-3").await;
+    let conf = support::sdk_in(&proxy.url(), "eu-west-3").await;
 
     // Everything regional is in eu-west-3, in the two zones the team named.
     let ec2 = aws_sdk_ec2::Client::new(&conf);
@@ -413,16 +403,6 @@ async fn seed_004_db_migration() {
     use std::sync::Arc;
     use support::Stack;
 
-    /// SDK settings for `region`, through `endpoint`.
-    async fn sdk_in(endpoint: &str, region: &'static str) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(endpoint)
-            .region(aws_config::Region::new(region))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
-            .load()
-            .await
-    }
-
     let mut s = Stack::example_with_moto_env("seed-004-db-migration", &[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]);
     let proxy = FaultProxy::start(&s.moto.endpoint());
     proxy.set_rules(Rules::default().emulate(Arc::new(S3Answers)));
@@ -449,7 +429,7 @@ async fn seed_004_db_migration() {
     for shown in [&applied, &plan, &json, &outputs] {
         assert!(!shown.contains(&password), "the password was shown");
     }
-    let conf = sdk_in(&proxy.url(), "us-east-1").await;
+    let conf = support::sdk_in(&proxy.url(), "us-east-1").await;
 
     // The password is the secret's value.
     let sm = aws_sdk_secretsmanager::Client::new(&conf);

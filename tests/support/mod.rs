@@ -37,7 +37,8 @@ async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
     sdk_in(endpoint, REGION).await
 }
 
-async fn sdk_in(endpoint: &str, region: &str) -> aws_config::SdkConfig {
+/// SDK settings for `region`, through `endpoint` (the emulator, or a proxy in front of it).
+pub async fn sdk_in(endpoint: &str, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new(region.to_string()))

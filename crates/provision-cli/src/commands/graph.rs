@@ -5,10 +5,9 @@
 use crate::Status;
 use crate::cli::{GraphArgs, GraphFormat, Targeting};
 use crate::printer::Printer;
-use crate::session::{Reported, Session, Vars, load_module, release};
+use crate::session::{Reported, Session, Vars, release};
 use anyhow::Result;
-use provision_aws::AwsProvider;
-use provision_config::{VarSource, VariableInputs, resolve_known_variables};
+use provision_config::VarSource;
 use provision_core::plan::PlanMode;
 use provision_engine::diagram::{self, Options as DiagramOptions};
 use provision_engine::{Engine, Options};
@@ -28,23 +27,8 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: GraphArgs) -> Re
 /// The blocks as the configuration alone says: what `validate` checks, reported the same way.
 async fn offline(printer: &Printer, vars: Vec<VarSource>) -> Result<Vec<diagram::Block>> {
     printer.progress_to_stderr();
-    let provider = crate::session::providers(Arc::new(AwsProvider::new()));
-    let mut module = load_module(printer, &provider)?;
-    let inputs = VariableInputs {
-        env: VariableInputs::from_process_env(),
-        cli: vars,
-        extra_files: crate::session::env_tfvars(),
-    };
-    let variables = match resolve_known_variables(&mut module, &inputs) {
-        Ok((values, warnings)) => {
-            printer.diagnostics(&warnings, &module.sources);
-            values
-        }
-        Err(d) => {
-            printer.diagnostics(&d, &module.sources);
-            return Err(Reported.into());
-        }
-    };
+    let (provider, module, variables) =
+        crate::commands::validate::load_offline(printer, vars, crate::session::env_tfvars())?;
     let sources = module.sources.clone();
     let checked = Engine::check(provider, Arc::new(module), variables, Options::default()).await;
     printer.diagnostics(&checked.diags, &sources);

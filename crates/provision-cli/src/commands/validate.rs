@@ -12,20 +12,7 @@ use provision_engine::{Engine, Options};
 use std::sync::Arc;
 
 pub async fn run(printer: &Printer, vars: Vec<VarSource>) -> Result<Status> {
-    let provider = crate::session::providers(Arc::new(AwsProvider::new()));
-    let mut module = load_module(printer, &provider)?;
-    // Values given for variables are used; a variable without one is unknown, not an error.
-    let inputs = VariableInputs { env: VariableInputs::from_process_env(), cli: vars, extra_files: vec![] };
-    let variables = match resolve_known_variables(&mut module, &inputs) {
-        Ok((values, warnings)) => {
-            printer.diagnostics(&warnings, &module.sources);
-            values
-        }
-        Err(d) => {
-            printer.diagnostics(&d, &module.sources);
-            return Err(Reported.into());
-        }
-    };
+    let (provider, module, variables) = load_offline(printer, vars, vec![])?;
     let module = Arc::new(module);
     let diags = Engine::validate(provider, module.clone(), variables, Options::default()).await;
     printer.diagnostics(&diags, &module.sources);
@@ -34,4 +21,31 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>) -> Result<Status> {
     }
     printer.success("Success! The configuration is valid.");
     Ok(Status::Ok)
+}
+
+/// The configuration and the variables known without AWS, for the commands that read nothing
+/// else (`validate`, `graph`): given values are used, a variable without one is unknown rather
+/// than an error. Problems are printed and reported.
+pub(crate) fn load_offline(
+    printer: &Printer,
+    vars: Vec<VarSource>,
+    extra_files: Vec<std::path::PathBuf>,
+) -> Result<(
+    provision_core::Providers,
+    provision_config::Module,
+    std::collections::BTreeMap<String, provision_core::Value>,
+)> {
+    let provider = crate::session::providers(Arc::new(AwsProvider::new()));
+    let mut module = load_module(printer, &provider)?;
+    let inputs = VariableInputs { env: VariableInputs::from_process_env(), cli: vars, extra_files };
+    match resolve_known_variables(&mut module, &inputs) {
+        Ok((values, warnings)) => {
+            printer.diagnostics(&warnings, &module.sources);
+            Ok((provider, module, values))
+        }
+        Err(d) => {
+            printer.diagnostics(&d, &module.sources);
+            Err(Reported.into())
+        }
+    }
 }
