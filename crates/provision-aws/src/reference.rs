@@ -78,14 +78,8 @@ fn arguments(schema: &Schema) -> String {
             cell(b.description)
         );
     }
-    let mut tables: Vec<(Vec<&str>, String)> = vec![];
-    for b in &schema.blocks {
-        let table = block_table(b);
-        match tables.iter_mut().find(|(_, t)| *t == table) {
-            Some((names, _)) => names.push(b.name),
-            None => tables.push((vec![b.name], table)),
-        }
-    }
+    let mut tables: Vec<(Vec<String>, String)> = vec![];
+    block_tables("", &schema.blocks, &mut tables);
     for (names, table) in tables {
         let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
         out += &format!("\n### {} blocks\n\n{table}", join_and(&names));
@@ -93,11 +87,28 @@ fn arguments(schema: &Schema) -> String {
     out
 }
 
+/// One table per block, blocks nested in blocks included (named by their path, as
+/// `volume.efs_volume_configuration`); blocks with the same table share it.
+fn block_tables(prefix: &str, blocks: &[BlockSchema], tables: &mut Vec<(Vec<String>, String)>) {
+    for b in blocks {
+        let name = format!("{prefix}{}", b.name);
+        let table = block_table(b);
+        match tables.iter_mut().find(|(_, t)| *t == table) {
+            Some((names, _)) => names.push(name.clone()),
+            None => tables.push((vec![name.clone()], table)),
+        }
+        block_tables(&format!("{name}."), &b.schema.blocks, tables);
+    }
+}
+
 fn block_table(b: &BlockSchema) -> String {
     let mut out = String::from("| argument | type | default | notes |\n|---|---|---|---|\n");
     for a in &b.schema.attributes {
         let default = if a.is_configurable() { default(a) } else { "read-only".into() };
         out += &format!("| `{}` | {} | {} | {} |\n", a.name, a.ty.describe(), default, notes(a));
+    }
+    for inner in &b.schema.blocks {
+        out += &format!("| `{}` | block, {} | none | {} |\n", inner.name, nesting(inner), cell(inner.description));
     }
     out
 }
