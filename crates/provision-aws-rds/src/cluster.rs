@@ -182,6 +182,11 @@ impl Cluster {
                     .describe("The port; the engine's default when unset. Changed in place."),
             )
             .attr(
+                AttributeSchema::optional("enabled_cloudwatch_logs_exports", Type::set(Type::String))
+                    .validate(crate::common::log_exports)
+                    .describe("The logs the cluster exports to CloudWatch Logs: `postgresql` and `upgrade` for PostgreSQL (`iam-db-auth-error` too for Aurora); `audit`, `error`, `general` and `slowquery` for MySQL and MariaDB. Changed in place."),
+            )
+            .attr(
                 AttributeSchema::optional("deletion_protection", Type::Bool)
                     .default(false)
                     .describe("While true, a plan that would delete or replace the cluster is refused before any AWS call, naming this argument. Changed in place."),
@@ -294,6 +299,10 @@ fn attrs(cl: &DbCluster, prior: &Attrs) -> Attrs {
     a.insert("kms_key_id".into(), s(cl.kms_key_id()));
     a.insert("port".into(), n(cl.port()));
     a.insert("deletion_protection".into(), b(cl.deletion_protection(), false));
+    a.insert(
+        "enabled_cloudwatch_logs_exports".into(),
+        string_set(cl.enabled_cloudwatch_logs_exports().iter().cloned()),
+    );
     keep(&mut a, "skip_final_snapshot", Value::Bool(false));
     keep(&mut a, "final_snapshot_identifier", Value::Null);
     keep(&mut a, "apply_immediately", Value::Bool(false));
@@ -400,6 +409,9 @@ impl Cluster {
                 .set_deletion_protection(get_bool(desired, "deletion_protection"))
                 .set_copy_tags_to_snapshot(get_bool(desired, "copy_tags_to_snapshot"))
                 .set_serverless_v2_scaling_configuration(scaling(desired))
+                .set_enable_cloudwatch_logs_exports(
+                    Some(get_strings(desired, "enabled_cloudwatch_logs_exports")).filter(|v| !v.is_empty()),
+                )
                 .set_tags(tags)
                 .send()
                 .await
@@ -429,6 +441,9 @@ impl Cluster {
             .set_deletion_protection(get_bool(desired, "deletion_protection"))
             .set_copy_tags_to_snapshot(get_bool(desired, "copy_tags_to_snapshot"))
             .set_serverless_v2_scaling_configuration(scaling(desired))
+            .set_enable_cloudwatch_logs_exports(
+                Some(get_strings(desired, "enabled_cloudwatch_logs_exports")).filter(|v| !v.is_empty()),
+            )
             .set_tags(tags)
             .send()
             .await
@@ -542,6 +557,10 @@ impl ResourceType for Cluster {
         }
         if ch("copy_tags_to_snapshot") {
             m = m.copy_tags_to_snapshot(get_bool(desired, "copy_tags_to_snapshot").unwrap_or(false));
+            any = true;
+        }
+        if let Some(conf) = crate::common::log_exports_change(prior, desired) {
+            m = m.cloudwatch_logs_export_configuration(conf);
             any = true;
         }
         if ch("serverlessv2_scaling_configuration")

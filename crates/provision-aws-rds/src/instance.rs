@@ -245,6 +245,11 @@ impl Instance {
                     .describe("Copy the instance's tags to its snapshots. Changed in place."),
             )
             .attr(
+                AttributeSchema::optional("enabled_cloudwatch_logs_exports", Type::set(Type::String))
+                    .validate(crate::common::log_exports)
+                    .describe("The logs the instance exports to CloudWatch Logs: `postgresql` and `upgrade` for PostgreSQL (`iam-db-auth-error` too for Aurora); `audit`, `error`, `general` and `slowquery` for MySQL and MariaDB. Changed in place."),
+            )
+            .attr(
                 AttributeSchema::optional("performance_insights_enabled", Type::Bool)
                     .default(false)
                     .describe("Performance Insights. Changed in place."),
@@ -370,6 +375,7 @@ pub(crate) fn attrs(i: &DbInstance, prior: &Attrs) -> Attrs {
     a.insert("auto_minor_version_upgrade".into(), b(i.auto_minor_version_upgrade(), true));
     a.insert("copy_tags_to_snapshot".into(), b(i.copy_tags_to_snapshot(), false));
     a.insert("performance_insights_enabled".into(), b(i.performance_insights_enabled(), false));
+    a.insert("enabled_cloudwatch_logs_exports".into(), string_set(i.enabled_cloudwatch_logs_exports().iter().cloned()));
     a.insert("publicly_accessible".into(), b(i.publicly_accessible(), false));
     a.insert("address".into(), s(i.endpoint().and_then(|e| e.address())));
     a.insert(
@@ -519,6 +525,10 @@ fn modification(
         m = m.enable_performance_insights(v);
         any = true;
     }
+    if let Some(conf) = crate::common::log_exports_change(prior, desired) {
+        m = m.cloudwatch_logs_export_configuration(conf);
+        any = true;
+    }
     if let Some(v) = flag("publicly_accessible") {
         m = m.publicly_accessible(v);
         any = true;
@@ -595,6 +605,7 @@ impl Instance {
                 .set_preferred_maintenance_window(get_string(desired, "maintenance_window"))
                 .set_deletion_protection(get_bool(desired, "deletion_protection"))
                 .set_enable_performance_insights(get_bool(desired, "performance_insights_enabled"))
+                .set_enable_cloudwatch_logs_exports(exports(desired))
                 .set_publicly_accessible(get_bool(desired, "publicly_accessible"))
                 .set_auto_minor_version_upgrade(get_bool(desired, "auto_minor_version_upgrade"))
                 .set_copy_tags_to_snapshot(get_bool(desired, "copy_tags_to_snapshot"))
@@ -882,4 +893,9 @@ mod tests {
         a.insert("max_allocated_storage".into(), Value::Number(10.0));
         assert!(check(&a).is_err());
     }
+}
+
+/// `enabled_cloudwatch_logs_exports` for a create call: none when the list is empty.
+fn exports(desired: &Attrs) -> Option<Vec<String>> {
+    Some(get_strings(desired, "enabled_cloudwatch_logs_exports")).filter(|v| !v.is_empty())
 }
