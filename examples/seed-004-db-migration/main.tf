@@ -109,6 +109,8 @@ module "rds" {
   master_username = "postgres"
   master_password = random_password.db_password.result
 
+  enabled_cloudwatch_logs_exports = ["postgresql"]
+
   instances = {
     one = {
       instance_class      = "db.t3.medium"

@@ -61,6 +61,9 @@ resource "aws_db_instance" "main" {
   final_snapshot_identifier = "${var.name}-db-final"
   copy_tags_to_snapshot     = true
   apply_immediately         = true
+
+  # The team's "RDS PostgreSQL logs" in CloudWatch (/aws/rds/instance/{id}/postgresql).
+  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
 }
 
 # {environment}-plue-db-connection: everything a service needs to connect, the password excepted

@@ -84,6 +84,8 @@ resource "aws_rds_cluster" "this" {
   copy_tags_to_snapshot        = true
   apply_immediately            = var.apply_immediately
 
+  enabled_cloudwatch_logs_exports = var.enabled_cloudwatch_logs_exports
+
   tags = var.tags
 }
 

@@ -160,3 +160,9 @@ variable "tags" {
   type    = map(string)
   default = {}
 }
+
+variable "enabled_cloudwatch_logs_exports" {
+  description = "The log types the cluster exports to CloudWatch Logs (`postgresql` for Aurora PostgreSQL)."
+  type        = list(string)
+  default     = []
+}
