@@ -321,6 +321,40 @@ pub(crate) fn about(what: &str, id: &str) -> impl Fn(ProviderError) -> ProviderE
     }
 }
 
+/// The log types an engine can export to CloudWatch Logs (`enabled_cloudwatch_logs_exports`).
+pub(crate) const LOG_EXPORTS: &[&str] =
+    &["audit", "error", "general", "slowquery", "postgresql", "upgrade", "iam-db-auth-error", "instance"];
+
+/// Checks `enabled_cloudwatch_logs_exports`: each entry one of [`LOG_EXPORTS`].
+pub(crate) fn log_exports(v: &Value) -> Result<(), String> {
+    for item in v.as_seq().unwrap_or_default() {
+        if let Some(s) = item.as_str()
+            && !LOG_EXPORTS.contains(&s)
+        {
+            return Err(format!("`{s}` is not a log type RDS exports (one of: {})", LOG_EXPORTS.join(", ")));
+        }
+    }
+    Ok(())
+}
+
+/// What a `CloudwatchLogsExportConfiguration` must enable and disable to go from `prior`'s
+/// `enabled_cloudwatch_logs_exports` to `desired`'s; `None` when they are the same.
+pub(crate) fn log_exports_change(
+    prior: &Attrs,
+    desired: &Attrs,
+) -> Option<aws_sdk_rds::types::CloudwatchLogsExportConfiguration> {
+    let before = get_strings(prior, "enabled_cloudwatch_logs_exports");
+    let after = get_strings(desired, "enabled_cloudwatch_logs_exports");
+    let enable: Vec<String> = after.iter().filter(|t| !before.contains(t)).cloned().collect();
+    let disable: Vec<String> = before.iter().filter(|t| !after.contains(t)).cloned().collect();
+    (!enable.is_empty() || !disable.is_empty()).then(|| {
+        aws_sdk_rds::types::CloudwatchLogsExportConfiguration::builder()
+            .set_enable_log_types(Some(enable))
+            .set_disable_log_types(Some(disable))
+            .build()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::validate::*;
@@ -371,38 +405,4 @@ mod tests {
         d.insert("identifier".into(), "fixed".into());
         assert_eq!(generated_name(&ctx("t-1"), &d, "identifier", "identifier_prefix", "tf-"), "fixed");
     }
-}
-
-/// The log types an engine can export to CloudWatch Logs (`enabled_cloudwatch_logs_exports`).
-pub(crate) const LOG_EXPORTS: &[&str] =
-    &["audit", "error", "general", "slowquery", "postgresql", "upgrade", "iam-db-auth-error", "instance"];
-
-/// Checks `enabled_cloudwatch_logs_exports`: each entry one of [`LOG_EXPORTS`].
-pub(crate) fn log_exports(v: &Value) -> Result<(), String> {
-    for item in v.as_seq().unwrap_or_default() {
-        if let Some(s) = item.as_str()
-            && !LOG_EXPORTS.contains(&s)
-        {
-            return Err(format!("`{s}` is not a log type RDS exports (one of: {})", LOG_EXPORTS.join(", ")));
-        }
-    }
-    Ok(())
-}
-
-/// What a `CloudwatchLogsExportConfiguration` must enable and disable to go from `prior`'s
-/// `enabled_cloudwatch_logs_exports` to `desired`'s; `None` when they are the same.
-pub(crate) fn log_exports_change(
-    prior: &Attrs,
-    desired: &Attrs,
-) -> Option<aws_sdk_rds::types::CloudwatchLogsExportConfiguration> {
-    let before = get_strings(prior, "enabled_cloudwatch_logs_exports");
-    let after = get_strings(desired, "enabled_cloudwatch_logs_exports");
-    let enable: Vec<String> = after.iter().filter(|t| !before.contains(t)).cloned().collect();
-    let disable: Vec<String> = before.iter().filter(|t| !after.contains(t)).cloned().collect();
-    (!enable.is_empty() || !disable.is_empty()).then(|| {
-        aws_sdk_rds::types::CloudwatchLogsExportConfiguration::builder()
-            .set_enable_log_types(Some(enable))
-            .set_disable_log_types(Some(disable))
-            .build()
-    })
 }

@@ -801,6 +801,11 @@ impl ResourceType for Instance {
     }
 }
 
+/// `enabled_cloudwatch_logs_exports` for a create call: none when the list is empty.
+fn exports(desired: &Attrs) -> Option<Vec<String>> {
+    Some(get_strings(desired, "enabled_cloudwatch_logs_exports")).filter(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -893,9 +898,4 @@ mod tests {
         a.insert("max_allocated_storage".into(), Value::Number(10.0));
         assert!(check(&a).is_err());
     }
-}
-
-/// `enabled_cloudwatch_logs_exports` for a create call: none when the list is empty.
-fn exports(desired: &Attrs) -> Option<Vec<String>> {
-    Some(get_strings(desired, "enabled_cloudwatch_logs_exports")).filter(|v| !v.is_empty())
 }
