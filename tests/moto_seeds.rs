@@ -18,18 +18,10 @@ async fn seed_003_durable_code() {
 
     // The execution role attaches AWS's managed AmazonECSTaskExecutionRolePolicy; moto issues the
     // certificate this many seconds after it is requested.
-    let mut s = support::Stack::example_with_moto_env(
+    let s = support::Stack::example_with_moto_env(
         "seed-003-durable-code",
         &[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true"), ("MOTO_ACM_VALIDATION_WAIT", "2")],
     );
-    // Through the proxy: moto 5.2.5 drops a service's health check grace period (see
-    // provision_testkit::emulate_ecs::GracePeriods), and has no CloudFront origin access
-    // identities for the leftovers check to list.
-    let proxy = provision_testkit::faults::FaultProxy::start(&s.moto.endpoint());
-    let grace = std::sync::Arc::new(provision_testkit::emulate_ecs::GracePeriods::new());
-    let cloudfront = std::sync::Arc::new(provision_testkit::emulate_cloudfront::CloudFront::new(0, 0, 0));
-    proxy.set_rules(provision_testkit::faults::Rules::default().emulate(grace).emulate(cloudfront));
-    s.endpoint = Some(proxy.url());
     // The team's variable file (us-west-2), with the emulator's region, where the leftovers check
     // looks.
     let region = format!("aws_region={REGION}");

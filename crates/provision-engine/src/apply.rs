@@ -14,7 +14,7 @@ use futures::FutureExt;
 use futures::stream::{FuturesUnordered, StreamExt};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
-use provision_config::{InstanceCtx, ObjectId, ResourceBlock, eval, eval_body};
+use provision_config::{InstanceCtx, ObjectId, eval, eval_body};
 use provision_core::plan::{Action, PlanMode, Reason, ReplaceOrder, Summary};
 use provision_core::state::{OutputValue, PendingCreate, ResourceObject, State, StateStore};
 use provision_core::{Address, Attrs, Diagnostics, Found, Identity, Mode, ProviderError, ProviderRef, Schema, Value};
@@ -588,9 +588,8 @@ impl Run<'_> {
                 let config = self.instance_config(&address).map_err(|d| Self::diag_message(&d))?;
                 // Preconditions the plan could not decide are decided now, before any call.
                 let ctx = self.eval.instances.get(&address).map(|i| i.ctx.clone()).unwrap_or_default();
-                if let Some(m) =
-                    crate::conditions::resource_failure_message(&block, &address, &self.eval.scope, &ctx, None)
-                {
+                let failed = crate::conditions::precondition_failures(&block, &address, &self.eval.scope, &ctx);
+                if let Some(m) = crate::conditions::failure_message(&failed) {
                     return Err(m);
                 }
                 let prior_object = if node.kind == Kind::Update { self.state.current(&address).cloned() } else { None };
@@ -941,12 +940,8 @@ impl Run<'_> {
             return None;
         };
         let ctx = self.eval.instances.get(address).map(|i| i.ctx.clone()).unwrap_or_default();
-        // The preconditions were checked before the operation.
-        let block = ResourceBlock {
-            lifecycle: provision_config::Lifecycle { preconditions: vec![], ..block.lifecycle.clone() },
-            ..block.clone()
-        };
-        crate::conditions::resource_failure_message(&block, address, &self.eval.scope, &ctx, Some(this))
+        let failed = crate::conditions::postcondition_failures(block, address, &self.eval.scope, &ctx, this);
+        crate::conditions::failure_message(&failed)
     }
 
     /// Evaluates the outputs with everything applied (destroy clears them).

@@ -15,29 +15,39 @@ pub(crate) fn resource_failures(
     ctx: &InstanceCtx,
     this: Option<&Attrs>,
 ) -> Vec<Diagnostic> {
-    let mut out = vec![];
-    for c in &block.lifecycle.preconditions {
-        out.extend(failure(c, check_condition(c, scope, ctx, None), "Resource precondition failed", address));
-    }
+    let mut out = precondition_failures(block, address, scope, ctx);
     if let Some(this) = this {
-        let this = Value::Map(this.clone());
-        for c in &block.lifecycle.postconditions {
-            let verdict = check_condition(c, scope, ctx, Some(&this));
-            out.extend(failure(c, verdict, "Resource postcondition failed", address));
-        }
+        out.extend(postcondition_failures(block, address, scope, ctx, this));
     }
     out
 }
 
-/// The same, as one line for an apply-time failure message.
-pub(crate) fn resource_failure_message(
+/// The errors of `block`'s preconditions for the instance `address`.
+pub(crate) fn precondition_failures(
     block: &ResourceBlock,
     address: &Address,
     scope: &Scope,
     ctx: &InstanceCtx,
-    this: Option<&Attrs>,
-) -> Option<String> {
-    let failures = resource_failures(block, address, scope, ctx, this);
+) -> Vec<Diagnostic> {
+    let check = |c| failure(c, check_condition(c, scope, ctx, None), "Resource precondition failed", address);
+    block.lifecycle.preconditions.iter().filter_map(check).collect()
+}
+
+/// The errors of `block`'s postconditions, `self` being `this`.
+pub(crate) fn postcondition_failures(
+    block: &ResourceBlock,
+    address: &Address,
+    scope: &Scope,
+    ctx: &InstanceCtx,
+    this: &Attrs,
+) -> Vec<Diagnostic> {
+    let this = Value::Map(this.clone());
+    let check = |c| failure(c, check_condition(c, scope, ctx, Some(&this)), "Resource postcondition failed", address);
+    block.lifecycle.postconditions.iter().filter_map(check).collect()
+}
+
+/// Failures as one line for an apply-time failure message; `None` when there are none.
+pub(crate) fn failure_message(failures: &[Diagnostic]) -> Option<String> {
     (!failures.is_empty()).then(|| failures.iter().map(one_line).collect::<Vec<_>>().join("; "))
 }
 
