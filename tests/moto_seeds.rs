@@ -377,9 +377,7 @@ async fn seed_000_ds_devops() {
     let out = s.ok(&with(&["destroy", "--auto-approve"]));
     assert!(out.contains("Destroy complete!"), "{out}");
     assert!(!out.contains(password));
-    s.assert_nothing_left().await;
-    let left = support::leftovers::leftovers(&conf).await;
-    assert!(left.is_empty(), "left behind in eu-west-3:\n{}", left.join("\n"));
+    s.assert_nothing_left_in(&[provision_testkit::moto::REGION, "eu-west-3"]).await;
 }
 
 /// Seed 004 (DB migration API): `examples/seed-004-db-migration`, the team's single main.tf with
@@ -524,9 +522,7 @@ async fn seed_004_db_migration() {
     let snapshots = rds.describe_db_cluster_snapshots().db_cluster_snapshot_identifier("migration-api-db-final");
     let snapshots = snapshots.send().await.expect("snapshots");
     assert_eq!(snapshots.db_cluster_snapshots().len(), 1, "the cluster's final snapshot was taken");
-    s.assert_nothing_left().await;
-    let left = support::leftovers::leftovers(&conf).await;
-    assert!(left.is_empty(), "left behind in us-east-1:\n{}", left.join("\n"));
+    s.assert_nothing_left_in(&[provision_testkit::moto::REGION, "us-east-1"]).await;
 }
 
 /// Seeds 001 and 002: `cmd` followed by `args` (an environment and its variables).

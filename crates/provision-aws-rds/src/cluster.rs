@@ -409,9 +409,7 @@ impl Cluster {
                 .set_deletion_protection(get_bool(desired, "deletion_protection"))
                 .set_copy_tags_to_snapshot(get_bool(desired, "copy_tags_to_snapshot"))
                 .set_serverless_v2_scaling_configuration(scaling(desired))
-                .set_enable_cloudwatch_logs_exports(
-                    Some(get_strings(desired, "enabled_cloudwatch_logs_exports")).filter(|v| !v.is_empty()),
-                )
+                .set_enable_cloudwatch_logs_exports(crate::common::log_exports_to_create(desired))
                 .set_tags(tags)
                 .send()
                 .await
@@ -441,9 +439,7 @@ impl Cluster {
             .set_deletion_protection(get_bool(desired, "deletion_protection"))
             .set_copy_tags_to_snapshot(get_bool(desired, "copy_tags_to_snapshot"))
             .set_serverless_v2_scaling_configuration(scaling(desired))
-            .set_enable_cloudwatch_logs_exports(
-                Some(get_strings(desired, "enabled_cloudwatch_logs_exports")).filter(|v| !v.is_empty()),
-            )
+            .set_enable_cloudwatch_logs_exports(crate::common::log_exports_to_create(desired))
             .set_tags(tags)
             .send()
             .await

@@ -337,6 +337,11 @@ pub(crate) fn log_exports(v: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// `enabled_cloudwatch_logs_exports` for a create call: none when the list is empty.
+pub(crate) fn log_exports_to_create(desired: &Attrs) -> Option<Vec<String>> {
+    Some(get_strings(desired, "enabled_cloudwatch_logs_exports")).filter(|v| !v.is_empty())
+}
+
 /// What a `CloudwatchLogsExportConfiguration` must enable and disable to go from `prior`'s
 /// `enabled_cloudwatch_logs_exports` to `desired`'s; `None` when they are the same.
 pub(crate) fn log_exports_change(

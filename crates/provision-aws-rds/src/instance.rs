@@ -605,7 +605,7 @@ impl Instance {
                 .set_preferred_maintenance_window(get_string(desired, "maintenance_window"))
                 .set_deletion_protection(get_bool(desired, "deletion_protection"))
                 .set_enable_performance_insights(get_bool(desired, "performance_insights_enabled"))
-                .set_enable_cloudwatch_logs_exports(exports(desired))
+                .set_enable_cloudwatch_logs_exports(crate::common::log_exports_to_create(desired))
                 .set_publicly_accessible(get_bool(desired, "publicly_accessible"))
                 .set_auto_minor_version_upgrade(get_bool(desired, "auto_minor_version_upgrade"))
                 .set_copy_tags_to_snapshot(get_bool(desired, "copy_tags_to_snapshot"))
@@ -799,11 +799,6 @@ impl ResourceType for Instance {
         let c = self.ctx.clients().await?;
         Ok(db::tagged(c, &query.identity).await?.iter().map(|i| Found::ours(attrs(i, &query.desired))).collect())
     }
-}
-
-/// `enabled_cloudwatch_logs_exports` for a create call: none when the list is empty.
-fn exports(desired: &Attrs) -> Option<Vec<String>> {
-    Some(get_strings(desired, "enabled_cloudwatch_logs_exports")).filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]

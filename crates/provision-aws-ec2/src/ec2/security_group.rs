@@ -274,28 +274,20 @@ impl ResourceType for SecurityGroup {
         let owner = out.security_group_arn().and_then(|arn| arn.split(':').nth(4)).filter(|o| !o.is_empty());
         match (owner, get_string(desired, "vpc_id")) {
             (Some(owner), Some(vpc_id)) => {
-                let mut a = Attrs::new();
-                a.insert("id".into(), Value::String(id.clone()));
-                a.insert("name_prefix".into(), desired.get("name_prefix").cloned().unwrap_or(Value::Null));
-                a.insert(
-                    "arn".into(),
-                    Value::String(format!("arn:{}:ec2:{}:{owner}:security-group/{id}", c.partition, c.region)),
-                );
-                a.insert("owner_id".into(), Value::String(owner.to_string()));
-                a.insert("name".into(), Value::String(name));
-                a.insert(
-                    "description".into(),
-                    Value::String(get_str(desired, "description").unwrap_or(DEFAULT_DESCRIPTION).to_string()),
-                );
-                a.insert("vpc_id".into(), Value::String(vpc_id));
-                a.insert(
-                    "revoke_rules_on_delete".into(),
-                    Value::Bool(get_bool(desired, "revoke_rules_on_delete").unwrap_or(false)),
-                );
-                a.insert("ingress".into(), sg_rules::blocks_of_atoms(&ingress, &id));
-                a.insert("egress".into(), sg_rules::blocks_of_atoms(&egress, &id));
-                a.insert("tags_all".into(), desired.get("tags_all").cloned().unwrap_or(Value::Null));
-                Ok(a)
+                // The group as a describe would show it, read through the same `attrs`.
+                let permissions = |atoms: &[Atom]| Some(atoms.iter().map(sg_rules::permission).collect());
+                let tags = tag_spec(Ec2Type::SecurityGroup, &ctx.identity, desired.get("tags_all"));
+                let made = Sg::builder()
+                    .group_id(&id)
+                    .owner_id(owner)
+                    .group_name(name)
+                    .description(get_str(desired, "description").unwrap_or(DEFAULT_DESCRIPTION))
+                    .vpc_id(vpc_id)
+                    .set_ip_permissions(permissions(&ingress))
+                    .set_ip_permissions_egress(permissions(&egress))
+                    .set_tags(Some(tags.tags().to_vec()))
+                    .build();
+                Ok(Self::attrs(c, &made, desired))
             }
             // No VPC given (the default VPC's) or no ARN in the answer: read what AWS chose.
             _ => Ok(Self::attrs(c, &Self::current(c, &id).await?, desired)),
