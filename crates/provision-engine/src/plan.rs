@@ -463,7 +463,20 @@ impl Engine {
         recorded: &State,
     ) -> Result<Vec<(Address, String)>, EngineError> {
         let mut diags = Diagnostics::default();
-        let scope = self.static_scope();
+        if self.module.imports.is_empty() {
+            return Ok(vec![]);
+        }
+        // Ids may be built from variables and locals: the locals are evaluated in graph order
+        // (one built from a resource is unknown here, and so is an id built from it).
+        let mut scope = self.static_scope();
+        for id in &self.graph.order {
+            if let ObjectId::Local(n) = id
+                && let Some(l) = self.module.locals.get(n)
+            {
+                let v = provision_config::eval_local(l, &scope).unwrap_or(Value::Unknown);
+                scope.locals.insert(n.clone(), v);
+            }
+        }
         let mut wanted: BTreeMap<(ProviderRef, String), Vec<(&provision_config::Import, String)>> = BTreeMap::new();
         let mut out = vec![];
         for i in &self.module.imports {

@@ -295,7 +295,10 @@ async fn an_import_block_adopts_an_existing_object() {
     let id = current(&theirs).resources[0].id.clone();
 
     let ours = MemoryStore::new(&cloud);
-    let config = format!("{BUCKET}\nimport {{\n  to = fake_bucket.logs\n  id = \"{id}\"\n}}\n");
+    // The id built from a local, as teams write it.
+    let config = format!(
+        "{BUCKET}\nlocals {{\n  logs_id = \"{id}\"\n}}\nimport {{\n  to = fake_bucket.logs\n  id = local.logs_id\n}}\n"
+    );
     let e = engine(&config, &cloud);
     let run = e.plan(&current(&ours), PlanRequest::normal()).await.expect("plan");
     assert_eq!(run.plan.imports, vec![(addr("fake_bucket.logs"), id.clone())]);
