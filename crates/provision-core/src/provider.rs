@@ -277,6 +277,18 @@ pub trait ResourceType: Send + Sync {
         desired.get("name").and_then(Value::as_str).map(str::to_string)
     }
 
+    /// The id provision records for an object that a Terraform state (format 4) records with
+    /// these `attributes` (the instance's `attributes`, converted with [`Value::from_json`]), for
+    /// `provision state migrate --from-terraform`. The default is Terraform's `id` attribute;
+    /// types whose provision id differs (a route: `<route table>_<destination>`, not Terraform's
+    /// `r-...` hash) override it. `Err` says what is missing, naming the attribute.
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        match attributes.get("id").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() => Ok(id.to_string()),
+            _ => Err("its `id` attribute is missing or empty".into()),
+        }
+    }
+
     /// Reads many objects in as few calls as the API allows. `objects` holds each object's id and
     /// its attributes as last recorded (for attributes the batched read cannot see). Objects that
     /// no longer exist are absent from the result.
