@@ -41,8 +41,7 @@ pub fn user_tags<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Val
 /// than with a service-side filter: filter values are patterns (`*` and `?` on AWS, more on
 /// emulators), and addresses can contain such characters (`aws_subnet.a[0]`, `for_each` keys).
 pub fn tagged_for<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, identity: &Identity) -> bool {
-    let address = identity.address.to_string();
-    pairs.into_iter().any(|(k, v)| k == tags::ADDRESS && v == address)
+    pairs.into_iter().any(|(k, v)| k == tags::ADDRESS && tags::names_address(v, &identity.address))
 }
 
 /// What to change to bring an object's tags from one `tags_all` to another: provision's own tags
@@ -97,7 +96,8 @@ mod tests {
 
     #[test]
     fn tagged_for_matches_the_exact_address() {
-        assert!(tagged_for([(tags::ADDRESS, "aws_subnet.a[0]")], &identity()));
+        assert!(tagged_for([(tags::ADDRESS, "aws_subnet.a=5B0=5D")], &identity()));
+        assert!(tagged_for([(tags::ADDRESS, "aws_subnet.a[0]")], &identity()), "as written before escaping");
         assert!(!tagged_for([(tags::ADDRESS, "aws_subnet.a[1]")], &identity()));
         assert!(!tagged_for([("Name", "aws_subnet.a[0]")], &identity()));
     }

@@ -22,7 +22,7 @@ pub struct Identity {
 impl Identity {
     /// The system tags to put on the object at creation.
     pub fn system_tags(&self) -> Vec<(String, String)> {
-        vec![(tags::STACK.to_string(), self.stack.clone()), (tags::ADDRESS.to_string(), self.address.to_string())]
+        vec![(tags::STACK.to_string(), self.stack.clone()), (tags::ADDRESS.to_string(), tags::address_value(&self.address))]
     }
 
     /// Whose an object is, judged by its tags (every tag, system tags included).
@@ -36,8 +36,8 @@ impl Identity {
             }
         }
         match (stack, address) {
-            (Some(s), Some(a)) if s == self.stack && a == self.address.to_string() => Owner::Ours,
-            (Some(s), Some(a)) => Owner::Other(format!("it belongs to {a} of stack {s}")),
+            (Some(s), Some(a)) if s == self.stack && tags::names_address(a, &self.address) => Owner::Ours,
+            (Some(s), Some(a)) => Owner::Other(format!("it belongs to {} of stack {s}", tags::address_text(a))),
             _ => Owner::Other("it carries no provision tags: it was made outside this stack".into()),
         }
     }

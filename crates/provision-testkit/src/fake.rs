@@ -73,7 +73,7 @@ impl Cloud {
         self.lock()
             .objects
             .iter()
-            .filter(|(_, o)| o.tags.get(tags::ADDRESS).map(String::as_str) == Some(address))
+            .filter(|(_, o)| o.tags.get(tags::ADDRESS).map(|v| tags::address_text(v)).as_deref() == Some(address))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }
@@ -720,7 +720,7 @@ impl ResourceType for FakeType {
             .filter(|(_, o)| {
                 mine(o)
                     && o.tags.get(tags::STACK) == Some(&identity.stack)
-                    && o.tags.get(tags::ADDRESS) == Some(&identity.address.to_string())
+                    && o.tags.get(tags::ADDRESS).is_some_and(|v| tags::names_address(v, &identity.address))
             })
             .map(|(id, o)| Found::ours(self.finish(id, o)))
             .collect())
