@@ -1,8 +1,11 @@
 //! Data-driven diagnostics tests: every directory under `tests/cases/` is a configuration; its
 //! rendered diagnostics (after loading, and after resolving variables when loading succeeds) are
-//! compared with an insta snapshot.
+//! compared with an insta snapshot; then the instances of module calls with `count` or
+//! `for_each` are made, and their errors or addresses are part of the snapshot.
 
-use provision_config::{VariableInputs, load_dir, render_diagnostics, resolve_variables};
+use provision_config::{
+    CallKeys, VariableInputs, expand_module_calls, load_dir, render_diagnostics, resolve_variables,
+};
 use provision_testkit::{Cloud, FakeProvider};
 use std::path::Path;
 
@@ -17,6 +20,21 @@ fn render(dir: &Path) -> String {
     match resolve_variables(&mut module, &inputs) {
         Ok((vars, warnings)) => {
             out.push_str(&render_diagnostics(&warnings, &module.sources));
+            let expanded = expand_module_calls(&mut module, &vars, "default", CallKeys::Required);
+            out.push_str(&render_diagnostics(&expanded, &module.sources));
+            if !expanded.has_errors() {
+                // Where the instances of module calls with `count` or `for_each` are.
+                let mut instances: Vec<String> = module
+                    .resources
+                    .iter()
+                    .filter(|r| r.address.module.iter().any(|s| s.key.is_some()))
+                    .map(|r| r.address.to_string())
+                    .collect();
+                instances.sort();
+                for a in instances {
+                    out.push_str(&format!("{a}\n"));
+                }
+            }
             for (k, v) in vars {
                 out.push_str(&format!("var.{k} = {v}\n"));
             }

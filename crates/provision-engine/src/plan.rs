@@ -940,7 +940,9 @@ impl Walk<'_> {
             let n = v.as_number().unwrap_or(0.0) as u64;
             return Some(
                 (0..n)
-                    .map(|i| (Some(InstanceKey::Index(i)), InstanceCtx { count_index: Some(i), each: None }))
+                    .map(|i| {
+                        (Some(InstanceKey::Index(i)), InstanceCtx { count_index: Some(i), each: None, unknown: false })
+                    })
                     .collect(),
             );
         }
@@ -988,7 +990,7 @@ impl Walk<'_> {
                         .map(|(k, v)| {
                             (
                                 Some(InstanceKey::Key(k.clone())),
-                                InstanceCtx { count_index: None, each: Some((Value::String(k), v)) },
+                                InstanceCtx { count_index: None, each: Some((Value::String(k), v)), unknown: false },
                             )
                         })
                         .collect(),
@@ -999,7 +1001,7 @@ impl Walk<'_> {
                         match i.as_str() {
                             Some(s) => out.push((
                                 Some(InstanceKey::Key(s.to_string())),
-                                InstanceCtx { count_index: None, each: Some((i.clone(), i.clone())) },
+                                InstanceCtx { count_index: None, each: Some((i.clone(), i.clone())), unknown: false },
                             )),
                             None => {
                                 self.diags.push(bad("a for_each set must hold strings"));
@@ -1037,7 +1039,7 @@ impl Walk<'_> {
     /// as `plan` would for each instance. An argument that uses the instance is left to `plan`.
     fn check_unexpanded(&mut self, block: &ResourceBlock) {
         let each = block.for_each.as_ref().map(|_| (Value::Unknown, Value::Unknown));
-        let ctx = InstanceCtx { count_index: None, each };
+        let ctx = InstanceCtx { count_index: None, each, unknown: false };
         if let Err(d) = eval_body(&block.body, &block.schema, &self.eval.scope, &ctx) {
             for d in d.0 {
                 if d.summary != "Reference to \"count\" in non-counted context" {
