@@ -416,13 +416,7 @@ impl std::fmt::Display for MoveTarget {
         match self {
             MoveTarget::Resource(a) => write!(f, "{a}"),
             MoveTarget::Module(steps) => {
-                let parts: Vec<String> = steps
-                    .iter()
-                    .map(|s| match &s.key {
-                        Some(k) => format!("module.{}[{k}]", s.name),
-                        None => format!("module.{}", s.name),
-                    })
-                    .collect();
+                let parts: Vec<String> = steps.iter().map(ToString::to_string).collect();
                 write!(f, "{}", parts.join("."))
             }
         }

@@ -585,9 +585,20 @@ impl Rewrite<'_> {
     }
 }
 
-/// With the instances made, every `moved` block's destination exists and its origin is gone
-/// (the loader could only check the calls' names).
+/// With the instances made, every `moved` block's destination exists and its origin is gone, and
+/// every `import` block's `to` is declared (the loader could only check the calls' names).
 fn check_moves(module: &Module, diags: &mut Diagnostics) {
+    for i in &module.imports {
+        if module.resource(&i.to).is_none() {
+            diags.push(Diagnostic::error("Import to an undeclared resource").at(
+                i.span.clone(),
+                format!(
+                    "nothing in the configuration is at {}: declare the resource the object is imported into",
+                    i.to
+                ),
+            ));
+        }
+    }
     let declared = |t: &MoveTarget| match t {
         MoveTarget::Resource(a) => module.resource(a).is_some(),
         MoveTarget::Module(steps) => module.resources.iter().any(|r| r.address.module.starts_with(steps)),

@@ -266,7 +266,18 @@ impl Loader<'_> {
         }
         let mut seen: std::collections::BTreeMap<Address, Option<provision_core::Span>> = Default::default();
         for i in std::mem::take(&mut self.imports) {
-            let Some(block) = self.m.resource(&i.to) else {
+            // Inside an instance of a call with `count` or `for_each`, the block is the call's
+            // (folded in once, without the key).
+            let found = self.m.resource(&i.to).or_else(|| {
+                self.m.resources.iter().find(|r| {
+                    r.address.mode == i.to.mode
+                        && r.address.type_name == i.to.type_name
+                        && r.address.name == i.to.name
+                        && r.address.module.len() == i.to.module.len()
+                        && self.steps_match(&r.address.module, &i.to.module)
+                })
+            });
+            let Some(block) = found else {
                 self.err(
                     i.span.clone(),
                     "Import to an undeclared resource",

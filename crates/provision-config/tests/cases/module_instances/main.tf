@@ -58,3 +58,13 @@ output "ids" {
 output "copy_cidrs" {
   value = module.copy[*].cidr
 }
+
+moved {
+  from = module.old
+  to   = module.net["blue"]
+}
+
+import {
+  to = module.net["green"].fake_network.this
+  id = "net-123"
+}
