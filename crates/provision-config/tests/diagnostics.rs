@@ -68,3 +68,28 @@ fn every_function_is_documented() {
         provision_config::FUNCTION_NAMES.iter().copied().filter(|f| !docs.contains(&format!("`{f}`"))).collect();
     assert!(missing.is_empty(), "undocumented functions: {missing:?}");
 }
+
+/// As `validate` runs it: nothing is expanded (each call is checked once, keys unknown), but a
+/// value that can never be a `count` or `for_each` is already an error; keys that need a plan
+/// are not.
+#[test]
+fn validate_keeps_each_call_once_and_refuses_impossible_keys() {
+    let provider = provision_core::Providers::one(std::sync::Arc::new(FakeProvider::new(&Cloud::new())));
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let (mut module, diags) = load_dir(&cases.join("module_instances"), &provider);
+    assert!(!diags.has_errors(), "{}", render_diagnostics(&diags, &module.sources));
+    let (vars, _) = provision_config::resolve_known_variables(&mut module, &VariableInputs::default()).expect("vars");
+    let d = expand_module_calls(&mut module, &vars, "default", CallKeys::Unknown);
+    assert!(!d.has_errors(), "{}", render_diagnostics(&d, &module.sources));
+    assert!(module.resources.iter().all(|r| r.address.module.iter().all(|s| s.key.is_none())));
+    assert_eq!(module.expansions.len(), 3, "net, copy and none, each once");
+
+    let (mut module, _) = load_dir(&cases.join("module_instance_keys"), &provider);
+    let (vars, _) = provision_config::resolve_known_variables(&mut module, &VariableInputs::default()).expect("vars");
+    let d = render_diagnostics(&expand_module_calls(&mut module, &vars, "default", CallKeys::Unknown), &module.sources);
+    assert!(d.contains("count must be a whole number of at least 0, not -1"), "{d}");
+    assert!(d.contains("and this is a list; convert it with toset(...)"), "{d}");
+    assert!(d.contains("for_each is null"), "{d}");
+    assert!(!d.contains("cannot be determined until apply"), "{d}");
+    assert!(!d.contains("module.app"), "the nested call's keys are unknown: {d}");
+}

@@ -43,7 +43,17 @@ pub fn expand_module_calls(
     keys: CallKeys,
 ) -> Diagnostics {
     let mut diags = Diagnostics::default();
-    if keys == CallKeys::Unknown || module.expansions.is_empty() {
+    if keys == CallKeys::Unknown {
+        // Nothing is expanded, but a value that can never be a `count` or `for_each` (a list, a
+        // negative number) is an error already.
+        for e in &module.expansions {
+            if let Err(Problem::Invalid(d)) = Known::new(module, variables, workspace).instances(e) {
+                push_once(&mut diags, with_chain(d, e, &module.sources));
+            }
+        }
+        return diags;
+    }
+    if module.expansions.is_empty() {
         return diags;
     }
     let mut pending = std::mem::take(&mut module.expansions);
@@ -68,7 +78,7 @@ pub fn expand_module_calls(
                 kept.push(e);
                 continue;
             }
-            Err(Problem::Invalid(d)) => {
+            Err(Problem::Invalid(d) | Problem::Local(d)) => {
                 push_once(&mut diags, with_chain(d, &e, &module.sources));
                 vec![]
             }
@@ -165,6 +175,8 @@ enum Problem {
     Unknown(Option<(ObjectId, Option<Span>)>),
     /// The value is not a valid `count` or `for_each`, or could not be evaluated.
     Invalid(Diagnostic),
+    /// A local it refers to could not be evaluated (the engine reports that too, in `validate`).
+    Local(Diagnostic),
 }
 
 /// The values known before planning: variables, and the locals (module inputs included) made of
@@ -330,7 +342,7 @@ impl<'a> Known<'a> {
         }
         let v = match blocker {
             Some(_) => Value::Unknown,
-            None => eval_local(l, &self.scope).map_err(Problem::Invalid)?,
+            None => eval_local(l, &self.scope).map_err(Problem::Local)?,
         };
         self.busy.remove(key);
         self.scope.locals.insert(key.to_string(), v);

@@ -354,3 +354,42 @@ async fn a_missing_key_in_a_reference_is_an_error() {
     assert!(err.contains("the map has no element with the key \"db\""), "{err}");
     assert_eq!(err.matches("error:").count(), 1, "one cause, one error:\n{err}");
 }
+
+/// `depends_on` on a counted call makes every instance's objects wait; `providers` passes a
+/// configuration to every instance.
+#[tokio::test]
+async fn depends_on_and_providers_hold_for_every_instance() {
+    let root = r#"
+provider "fake" {
+  alias  = "west"
+  region = "west-1"
+}
+
+resource "fake_network" "first" {
+  cidr_block = "10.9.0.0/16"
+}
+
+module "zone" {
+  source     = "./modules/zone"
+  count      = 2
+  index      = count.index
+  providers  = { fake = fake.west }
+  depends_on = [fake_network.first]
+}
+"#;
+    let dir = project(&[("main.tf", root), ("modules/zone/main.tf", ZONE)]);
+    let cloud = Cloud::new();
+    let store = MemoryStore::new(&cloud);
+    let e = engine_in(dir.path(), &cloud, &[]).expect("engine");
+    assert!(apply_with(&e, &store, PlanRequest::normal()).await.succeeded());
+    let t = cloud.timeline();
+    let first = t.iter().position(|l| l.starts_with("end create fake_network.first")).expect("first");
+    for i in 0..2 {
+        let start = format!("start create module.zone[{i}].fake_network.this");
+        let zone = t.iter().position(|l| l.starts_with(&start)).expect("zone");
+        assert!(zone > first, "{t:#?}");
+    }
+    for r in current(&store).resources.iter().filter(|r| !r.address.module.is_empty()) {
+        assert_eq!(r.provider.to_string(), "fake.west", "{}", r.address);
+    }
+}
