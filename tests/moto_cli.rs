@@ -1,7 +1,8 @@
 //! Terraform's everyday flags and commands end to end against the moto emulator: `-target` with
 //! what the target depends on, `-replace` of an object nobody changed, `-refresh-only` after a
 //! change made outside provision, `show -json` of the state and of a saved plan, a replacement
-//! that must show what AWS recomputes as `(known after apply)`, and nested blocks in a destroy.
+//! that must show what AWS recomputes as `(known after apply)`, nested blocks in a destroy, and a
+//! module called with `for_each`.
 
 use aws_sdk_ec2::types::{Filter, Tag};
 mod support;

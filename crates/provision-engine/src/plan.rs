@@ -203,6 +203,15 @@ impl PlannedRun {
 impl Engine {
     /// Makes a plan. Reads only; never writes to AWS or to the state.
     pub async fn plan(&self, state: &State, request: PlanRequest) -> Result<PlannedRun, EngineError> {
+        // A module call with `count` or `for_each` whose instances were not made
+        // (`provision_config::expand_module_calls`) would plan its objects without their keys.
+        if let Some(e) = self.module.expansions.first() {
+            return Err(EngineError::Config(
+                Diagnostic::error("Module instances not known")
+                    .at(e.span.clone(), format!("the instances of {} were not decided before planning", e.prefix))
+                    .into(),
+            ));
+        }
         let original = state;
         // `moved` blocks first: every later step sees each object at its new address.
         let mut moved_state = state.clone();

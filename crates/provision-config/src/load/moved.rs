@@ -195,7 +195,7 @@ impl Loader<'_> {
         target.len() <= declared.len()
             && target.iter().enumerate().all(|(i, t)| {
                 let d = &declared[i];
-                let counted = self.m.expansions.iter().any(|e| e.steps.as_slice() == &declared[..=i]);
+                let counted = self.m.expansions.iter().any(|e| e.steps[..] == declared[..=i]);
                 d.name == t.name && if counted { t.key.is_some() } else { d.key == t.key }
             })
     }
