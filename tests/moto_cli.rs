@@ -1,7 +1,8 @@
 //! Terraform's everyday flags and commands end to end against the moto emulator: `-target` with
 //! what the target depends on, `-replace` of an object nobody changed, `-refresh-only` after a
 //! change made outside provision, `show -json` of the state and of a saved plan, a replacement
-//! that must show what AWS recomputes as `(known after apply)`, and nested blocks in a destroy.
+//! that must show what AWS recomputes as `(known after apply)`, nested blocks in a destroy, and a
+//! module called with `for_each`.
 
 use aws_sdk_ec2::types::{Filter, Tag};
 mod support;
@@ -334,4 +335,50 @@ resource "aws_s3_bucket" "logs" {{
     assert!(out.contains("Destroy complete! Resources: 3 destroyed."), "{out}");
     let buckets = s3.list_buckets().send().await.expect("buckets");
     assert!(buckets.buckets().is_empty(), "the adopted bucket is managed, so destroyed");
+}
+
+/// A module called with `for_each` (tests/moto_modules: a security group per service): each key
+/// is an instance under `module.service["KEY"]`; a second plan is clean; a new key plans only its
+/// own objects; `validate` checks the module once, with the keys unknown; everything is destroyed.
+#[tokio::test]
+async fn a_module_called_with_for_each_makes_one_instance_per_key() {
+    let s = Stack::with_config("");
+    support::copy_config(&support::root().join("tests/moto_modules"), s.path());
+    let out = s.run(&["validate"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    s.ok(&["apply", "-auto-approve"]);
+    let state = s.state();
+    let mut have = addresses(&state);
+    have.sort();
+    assert_eq!(
+        have,
+        [
+            "aws_vpc.main",
+            "module.service[\"api\"].aws_security_group.this",
+            "module.service[\"api\"].aws_vpc_security_group_ingress_rule.listen",
+            "module.service[\"web\"].aws_security_group.this",
+            "module.service[\"web\"].aws_vpc_security_group_ingress_rule.listen",
+        ]
+    );
+    let web = id_of(&state, "module.service[\"web\"].aws_security_group.this");
+    let conf = s.sdk().await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let groups = ec2.describe_security_groups().group_ids(&web).send().await.expect("describe");
+    let group = groups.security_groups().first().expect("the web group");
+    assert_eq!(group.group_name(), Some("svc-web"));
+    let out = s.run(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+
+    let three = "services={ api = 8080, web = 443, jobs = 9000 }";
+    let out = s.run(&["plan", "-var", three, "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(plan.contains("# module.service[\"jobs\"].aws_security_group.this will be created"), "{plan}");
+    assert!(plan.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{plan}");
+    s.ok(&["apply", "-auto-approve", "-var", three]);
+    assert_eq!(addresses(&s.state()).len(), 7);
+    assert_eq!(id_of(&s.state(), "module.service[\"web\"].aws_security_group.this"), web, "web kept its group");
+    let out = s.run(&["destroy", "-auto-approve", "-var", three]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Destroy complete! Resources: 7 destroyed."), "{}", text(&out.stdout));
 }

@@ -4,7 +4,7 @@
 use crate::printer::{CliReporter, Printer};
 use anyhow::{Context as _, Result};
 use provision_aws::AwsProvider;
-use provision_config::{Module, VarSource, VariableInputs, load_dir, resolve_variables};
+use provision_config::{CallKeys, Module, VarSource, VariableInputs, expand_module_calls, load_dir, resolve_variables};
 use provision_core::state::State;
 use provision_core::{Providers, Value};
 use provision_engine::{Engine, EngineError, Options};
@@ -231,6 +231,10 @@ impl Session {
                 values
             }
         };
+        if !diags.has_errors() {
+            // The instances of module calls with `count` or `for_each` come from the variables.
+            diags.extend(expand_module_calls(&mut module, &values, &settings().env, CallKeys::Required));
+        }
         printer.diagnostics(&diags, &module.sources);
         if diags.has_errors() {
             return Err(Reported.into());

@@ -21,10 +21,10 @@ pub use eval::{
     InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, referenced_instance, trigger_reference,
 };
 pub use functions::FUNCTION_NAMES;
-pub use load::{load_dir, load_files};
+pub use load::{CallKeys, expand_module_calls, load_dir, load_files};
 pub use module::{
-    Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, Lifecycle, Local, LocalKind, Module,
-    ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Removed, ResourceBlock,
+    Backend, BodyExprs, CallExpansion, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, Lifecycle, Local,
+    LocalKind, Module, ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Removed, ResourceBlock,
     S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key, local_key,
 };
 pub use references::{IndexKind, RefRoot, Reference};

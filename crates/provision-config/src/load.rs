@@ -19,6 +19,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod calls;
+mod expand;
+pub use expand::{CallKeys, expand_module_calls};
 mod moved;
 
 /// Reads every `*.tf` file in `dir` (sorted by name), and the modules it calls. The module is
@@ -774,6 +776,7 @@ impl Loader<'_> {
                     depends_on: vec![],
                     preconditions: vec![],
                     span,
+                    instance: None,
                 },
             );
         }
@@ -1232,8 +1235,15 @@ impl Loader<'_> {
         for l in self.m.locals.values() {
             exprs.extend(l.expr.clone().map(|e| (e, None)));
         }
+        // A call's inputs see `count.index` or `each` when the call has `count` or `for_each`.
+        let mut call_owners: BTreeMap<usize, (bool, bool)> = BTreeMap::new();
         for c in &self.calls {
-            exprs.extend(c.args.values().map(|e| (e.clone(), None)));
+            let owner = (c.count.is_some(), c.for_each.is_some());
+            for e in c.args.values() {
+                call_owners.insert(exprs.len(), owner);
+                exprs.push((e.clone(), None));
+            }
+            exprs.extend(c.count.iter().chain(c.for_each.iter()).map(|e| (e.clone(), None)));
         }
         for o in self.m.outputs.values() {
             exprs.push((o.value.clone(), None));
@@ -1271,7 +1281,7 @@ impl Loader<'_> {
         for span in backend_refs {
             self.err(span, "Variables not allowed", "backend settings must be literal values");
         }
-        for (e, owner) in exprs {
+        for (i, (e, owner)) in exprs.into_iter().enumerate() {
             for span in e.unquoted_addresses() {
                 let written = self.m.sources.files.get(span.file).and_then(|f| f.text.get(span.start..span.end));
                 let written = written.unwrap_or_default().to_string();
@@ -1297,7 +1307,9 @@ impl Loader<'_> {
                     );
                 }
             }
-            let owner = owner.and_then(|a| self.m.resource(&a).map(|r| (r.count.is_some(), r.for_each.is_some())));
+            let owner = owner
+                .and_then(|a| self.m.resource(&a).map(|r| (r.count.is_some(), r.for_each.is_some())))
+                .or_else(|| call_owners.get(&i).copied());
             for r in e.references() {
                 self.check_reference(&r, owner);
             }
@@ -1493,12 +1505,12 @@ impl Loader<'_> {
             RefRoot::CountIndex if !counted => self.err(
                 r.span.clone(),
                 "Reference to \"count\" in non-counted context",
-                "`count.index` is only available in a resource with `count` set",
+                "`count.index` is only available in a resource or module call with `count` set",
             ),
             RefRoot::EachKey | RefRoot::EachValue if !for_each => self.err(
                 r.span.clone(),
                 "Reference to \"each\" in context without for_each",
-                "`each.key` and `each.value` are only available in a resource with `for_each` set",
+                "`each.key` and `each.value` are only available in a resource or module call with `for_each` set",
             ),
             RefRoot::Module(call) => self.check_module_reference(call, r),
             RefRoot::Invalid(m) => self.err(r.span.clone(), "Invalid reference", m.clone()),

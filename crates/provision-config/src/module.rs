@@ -5,7 +5,7 @@ use crate::references::{Reference, function_calls, references};
 use crate::types::TypeConstraint;
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
-use provision_core::{Address, Layer, ProviderRef, Schema, Sources, Span};
+use provision_core::{Address, InstanceKey, Layer, ProviderRef, Schema, Sources, Span};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -154,6 +154,9 @@ pub struct Local {
     /// For a module output: its `precondition` blocks.
     pub preconditions: Vec<Condition>,
     pub span: Option<Span>,
+    /// For an input of one instance of a call with `count` or `for_each`: the `count.index` or
+    /// `each` its argument sees.
+    pub instance: Option<crate::eval::InstanceCtx>,
 }
 
 /// What a [`Local`] stands for.
@@ -168,6 +171,28 @@ pub enum LocalKind {
     Output { sensitive: bool },
     /// A module call as a whole (`module.net`): an object of the outputs named, by key.
     Outputs(Vec<(String, String)>),
+    /// A call with `count` or `for_each` as a whole: a list (count) or a map (for_each) of its
+    /// instances' outputs objects, each named by its key (`module.net["a"]`). `keys` is `None`
+    /// while the instances are not known (`validate`): the value is then unknown.
+    Instances { for_each: bool, keys: Option<Vec<(InstanceKey, String)>> },
+}
+
+/// A module call with `count` or `for_each`, folded in once with its instances unknown (its
+/// addresses and keys without the call's key) until [`crate::expand_module_calls`] evaluates
+/// the keys and makes one copy per instance.
+#[derive(Debug, Clone)]
+pub struct CallExpansion {
+    /// `module.net`, or `module.app["x"].module.net` for a call nested in an instance.
+    pub prefix: String,
+    /// The same path as address steps; the last one has no key.
+    pub steps: Vec<provision_core::ModuleStep>,
+    /// `count` or `for_each` (the other is `None`), an expression of the caller.
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    /// The call's label.
+    pub span: Option<Span>,
+    /// The module's outputs: each name and its key under `prefix` (`module.net.output.vpc_id`).
+    pub outputs: Vec<(String, String)>,
 }
 
 /// The attributes and nested blocks of a block body, by name.
@@ -391,13 +416,7 @@ impl std::fmt::Display for MoveTarget {
         match self {
             MoveTarget::Resource(a) => write!(f, "{a}"),
             MoveTarget::Module(steps) => {
-                let parts: Vec<String> = steps
-                    .iter()
-                    .map(|s| match &s.key {
-                        Some(k) => format!("module.{}[{k}]", s.name),
-                        None => format!("module.{}", s.name),
-                    })
-                    .collect();
+                let parts: Vec<String> = steps.iter().map(ToString::to_string).collect();
                 write!(f, "{}", parts.join("."))
             }
         }
@@ -453,6 +472,9 @@ pub struct Module {
     pub checks: Vec<Check>,
     /// `import` blocks (the root module's only, as in Terraform).
     pub imports: Vec<Import>,
+    /// The module calls with `count` or `for_each` whose instances are not made yet, outermost
+    /// first (see [`CallExpansion`]).
+    pub expansions: Vec<CallExpansion>,
     /// Where each block of `resources` is, by address: finding a block must not scan them all
     /// (every reference is looked up, so a scan made validating 50,000 resources take minutes).
     pub resource_index: BTreeMap<Address, usize>,
@@ -514,6 +536,9 @@ impl Module {
             }
             if let LocalKind::Outputs(outputs) = &l.kind {
                 deps.extend(outputs.iter().map(|(_, key)| (ObjectId::Local(key.clone()), None)));
+            }
+            if let LocalKind::Instances { keys: Some(keys), .. } = &l.kind {
+                deps.extend(keys.iter().map(|(_, key)| (ObjectId::Local(key.clone()), None)));
             }
             deps.extend(l.depends_on.iter().cloned());
             out.push((ObjectId::Local(l.name.clone()), deps));

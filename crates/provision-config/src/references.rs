@@ -33,9 +33,10 @@ pub enum RefRoot {
 #[derive(Debug, Clone)]
 pub struct Reference {
     pub root: RefRoot,
-    /// For resources: the attribute read after the optional instance key or splat.
+    /// For resources and module calls: the attribute (the output) read after the optional
+    /// instance key or splat.
     pub attr: Option<String>,
-    /// For resources: what follows the name before the attribute, if anything.
+    /// For resources and module calls: what follows the name before the attribute, if anything.
     pub index: Option<IndexKind>,
     pub span: Option<Span>,
     /// The module the reference is written in (`None`: the root); its names resolve there.
@@ -59,6 +60,8 @@ impl Reference {
             RefRoot::Var(n) if module.is_none() => Some(ObjectId::Variable(n.clone())),
             RefRoot::Var(n) => Some(ObjectId::Local(local_key(module, "var", n))),
             RefRoot::Local(n) => Some(ObjectId::Local(local_key(module, "local", n))),
+            // With an instance key or a splat, the reference reads the whole call.
+            RefRoot::Module(call) if self.index.is_some() => Some(ObjectId::Local(call_key(module, call, None))),
             RefRoot::Module(call) => Some(ObjectId::Local(call_key(module, call, self.attr.as_deref()))),
             RefRoot::Resource(a) => match module {
                 None => Some(ObjectId::Resource(a.clone())),
@@ -285,14 +288,12 @@ fn classify(name: &str, ops: &[&TraversalOperator]) -> (RefRoot, Option<String>,
                 Some(TraversalOperator::GetAttr(o)) => {
                     (RefRoot::Module(call), Some(o.value().as_str().to_string()), None)
                 }
-                Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => (
-                    RefRoot::Invalid(format!(
-                        "module \"{call}\" has neither `count` nor `for_each`, so references to it take no index"
-                    )),
-                    None,
-                    None,
-                ),
-                Some(_) => (RefRoot::Module(call), None, Some(IndexKind::Splat)),
+                // `module.NAME[KEY].OUTPUT` (a call with `count` or `for_each`): the whole call
+                // is what is read; whether it takes an index is checked against the call.
+                Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => {
+                    (RefRoot::Module(call), get_attr(ops.get(2)), Some(IndexKind::Key))
+                }
+                Some(_) => (RefRoot::Module(call), get_attr(ops.get(2)), Some(IndexKind::Splat)),
             },
             None => (needs("a module name, as in `module.network.vpc_id`"), None, None),
         },

@@ -203,6 +203,15 @@ impl PlannedRun {
 impl Engine {
     /// Makes a plan. Reads only; never writes to AWS or to the state.
     pub async fn plan(&self, state: &State, request: PlanRequest) -> Result<PlannedRun, EngineError> {
+        // A module call with `count` or `for_each` whose instances were not made
+        // (`provision_config::expand_module_calls`) would plan its objects without their keys.
+        if let Some(e) = self.module.expansions.first() {
+            return Err(EngineError::Config(
+                Diagnostic::error("Module instances not known")
+                    .at(e.span.clone(), format!("the instances of {} were not decided before planning", e.prefix))
+                    .into(),
+            ));
+        }
         let original = state;
         // `moved` blocks first: every later step sees each object at its new address.
         let mut moved_state = state.clone();
@@ -940,7 +949,9 @@ impl Walk<'_> {
             let n = v.as_number().unwrap_or(0.0) as u64;
             return Some(
                 (0..n)
-                    .map(|i| (Some(InstanceKey::Index(i)), InstanceCtx { count_index: Some(i), each: None }))
+                    .map(|i| {
+                        (Some(InstanceKey::Index(i)), InstanceCtx { count_index: Some(i), each: None, unknown: false })
+                    })
                     .collect(),
             );
         }
@@ -988,7 +999,7 @@ impl Walk<'_> {
                         .map(|(k, v)| {
                             (
                                 Some(InstanceKey::Key(k.clone())),
-                                InstanceCtx { count_index: None, each: Some((Value::String(k), v)) },
+                                InstanceCtx { count_index: None, each: Some((Value::String(k), v)), unknown: false },
                             )
                         })
                         .collect(),
@@ -999,7 +1010,7 @@ impl Walk<'_> {
                         match i.as_str() {
                             Some(s) => out.push((
                                 Some(InstanceKey::Key(s.to_string())),
-                                InstanceCtx { count_index: None, each: Some((i.clone(), i.clone())) },
+                                InstanceCtx { count_index: None, each: Some((i.clone(), i.clone())), unknown: false },
                             )),
                             None => {
                                 self.diags.push(bad("a for_each set must hold strings"));
@@ -1037,7 +1048,7 @@ impl Walk<'_> {
     /// as `plan` would for each instance. An argument that uses the instance is left to `plan`.
     fn check_unexpanded(&mut self, block: &ResourceBlock) {
         let each = block.for_each.as_ref().map(|_| (Value::Unknown, Value::Unknown));
-        let ctx = InstanceCtx { count_index: None, each };
+        let ctx = InstanceCtx { count_index: None, each, unknown: false };
         if let Err(d) = eval_body(&block.body, &block.schema, &self.eval.scope, &ctx) {
             for d in d.0 {
                 if d.summary != "Reference to \"count\" in non-counted context" {

@@ -27,8 +27,12 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: GraphArgs) -> Re
 /// The blocks as the configuration alone says: what `validate` checks, reported the same way.
 async fn offline(printer: &Printer, vars: Vec<VarSource>) -> Result<Vec<diagram::Block>> {
     printer.progress_to_stderr();
-    let (provider, module, variables) =
-        crate::commands::validate::load_offline(printer, vars, crate::session::env_tfvars())?;
+    let (provider, module, variables) = crate::commands::validate::load_offline(
+        printer,
+        vars,
+        crate::session::env_tfvars(),
+        provision_config::CallKeys::WhenKnown,
+    )?;
     let sources = module.sources.clone();
     let checked = Engine::check(provider, Arc::new(module), variables, Options::default()).await;
     printer.diagnostics(&checked.diags, &sources);

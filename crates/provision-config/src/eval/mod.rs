@@ -47,6 +47,9 @@ impl Scope {
 pub struct InstanceCtx {
     pub count_index: Option<u64>,
     pub each: Option<(Value, Value)>,
+    /// The instance is not known yet (the instances of a module call with `count` or `for_each`
+    /// in `validate`): `count.index`, `each.key` and `each.value` are unknown.
+    pub unknown: bool,
 }
 
 /// Evaluates one expression. An error never quotes a sensitive value in scope: it says
@@ -176,7 +179,7 @@ pub fn check_condition(
 /// folded into — an input (its default applied, converted to its type, its validations checked),
 /// an output, or the outputs object of a whole call.
 pub fn eval_local(l: &Local, scope: &Scope) -> Result<Value, Diagnostic> {
-    let inst = InstanceCtx::default();
+    let inst = l.instance.clone().unwrap_or_default();
     for c in &l.preconditions {
         if let Verdict::Failed(m) = check_condition(c, scope, &inst, None)? {
             let output = l.name.replacen(".output.", ".", 1);
@@ -189,6 +192,15 @@ pub fn eval_local(l: &Local, scope: &Scope) -> Result<Value, Diagnostic> {
     match &l.kind {
         LocalKind::Local => Ok(given.unwrap_or(Value::Null)),
         LocalKind::Output { sensitive } => Ok(given.unwrap_or(Value::Null).mark_if(*sensitive)),
+        LocalKind::Instances { keys: None, .. } => Ok(Value::Unknown),
+        LocalKind::Instances { for_each, keys: Some(keys) } => {
+            let get = |key: &String| scope.locals.get(key).cloned().unwrap_or(Value::Unknown);
+            Ok(if *for_each {
+                Value::Map(keys.iter().map(|(k, key)| (instance_key_text(k), get(key))).collect())
+            } else {
+                Value::List(keys.iter().map(|(_, key)| get(key)).collect())
+            })
+        }
         LocalKind::Outputs(outputs) => Ok(Value::Map(
             outputs
                 .iter()
@@ -251,6 +263,14 @@ pub fn eval_local(l: &Local, scope: &Scope) -> Result<Value, Diagnostic> {
             }
             Ok(v)
         }
+    }
+}
+
+/// The key of a for_each instance as a map key (`a`), or a count index as text.
+fn instance_key_text(k: &InstanceKey) -> String {
+    match k {
+        InstanceKey::Key(s) => s.clone(),
+        InstanceKey::Index(i) => i.to_string(),
     }
 }
 
@@ -1233,20 +1253,22 @@ impl<'a> Evaluator<'a> {
             }
             "count" => match (attr(0).as_deref(), self.inst.count_index) {
                 (Some("index"), Some(i)) => Ok((Value::Number(i as f64), 1, None)),
+                (Some("index"), None) if self.inst.unknown => Ok((Value::Unknown, 1, None)),
                 (Some("index"), None) => Err(self.err(
                     e,
                     "Reference to \"count\" in non-counted context",
-                    "`count.index` is only available in a resource with `count` set",
+                    "`count.index` is only available in a resource or module call with `count` set",
                 )),
                 _ => Err(missing("`.index`")),
             },
             "each" => match (attr(0).as_deref(), &self.inst.each) {
                 (Some("key"), Some((k, _))) => Ok((k.clone(), 1, None)),
                 (Some("value"), Some((_, v))) => Ok((v.clone(), 1, None)),
+                (Some("key" | "value"), None) if self.inst.unknown => Ok((Value::Unknown, 1, None)),
                 (Some("key" | "value"), None) => Err(self.err(
                     e,
                     "each.value cannot be used in this context",
-                    "`each.key` and `each.value` are only available in a resource with `for_each` set",
+                    "`each.key` and `each.value` are only available in a resource or module call with `for_each` set",
                 )),
                 _ => Err(missing("`.key` or `.value`")),
             },

@@ -95,7 +95,7 @@ fn expressions() {
         ("var.tags[\"Env\"]", r#""dev""#),
         (
             "count.index",
-            "error: Reference to \"count\" in non-counted context: `count.index` is only available in a resource with `count` set",
+            "error: Reference to \"count\" in non-counted context: `count.index` is only available in a resource or module call with `count` set",
         ),
     ];
     let mut failures = vec![];
@@ -110,10 +110,10 @@ fn expressions() {
 
 #[test]
 fn instance_context() {
-    let inst = InstanceCtx { count_index: Some(1), each: None };
+    let inst = InstanceCtx { count_index: Some(1), each: None, unknown: false };
     assert_eq!(ev_in("\"subnet-${count.index}\"", &inst), r#""subnet-1""#);
     assert_eq!(ev_in("var.zones[count.index]", &inst), r#""b""#);
-    let inst = InstanceCtx { count_index: None, each: Some(("a".into(), "10.0.1.0/24".into())) };
+    let inst = InstanceCtx { count_index: None, each: Some(("a".into(), "10.0.1.0/24".into())), unknown: false };
     assert_eq!(ev_in("\"${each.key}:${each.value}\"", &inst), r#""a:10.0.1.0/24""#);
 }
 

@@ -4,12 +4,17 @@
 //! configuration: a child's resources carry their module path in their addresses, and its
 //! inputs, locals and outputs are [`Local`]s keyed by module path (`module.net.var.cidr`).
 //!
-//! Deliberately absent: `count` and `for_each` on module blocks (refused with a clear error), and
-//! downloading modules (`terraform init` does that; provision reads what it fetched).
+//! A call with `count` or `for_each` is read, checked and folded in once, with its instances
+//! unknown, and recorded as a [`CallExpansion`]: once the variables are known,
+//! [`crate::expand_module_calls`] (`load/expand.rs`) makes one copy per instance.
+//!
+//! Deliberately absent: downloading modules (`terraform init` does that; provision reads what it
+//! fetched).
 
 use super::{Loader, read_tf_files, sp};
 use crate::did_you_mean;
-use crate::module::{Check, Expr, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
+use crate::eval::InstanceCtx;
+use crate::module::{CallExpansion, Check, Expr, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::Block;
 use provision_core::{Diagnostic, Diagnostics, ModuleStep, ProviderRef, Span};
@@ -38,6 +43,9 @@ pub(super) struct Call {
     pub args: BTreeMap<String, Expr>,
     pub arg_spans: BTreeMap<String, Span>,
     pub depends_on: Vec<(ObjectId, Option<Span>)>,
+    /// `count` and `for_each` (at most one is kept), expressions of the caller.
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
     /// `providers = { aws = aws.east }`: the module's name for a configuration, the caller's.
     pub providers: Vec<(ProviderRef, ProviderRef)>,
     /// The module, once read; `None` if it could not be.
@@ -79,6 +87,8 @@ impl Loader<'_> {
             args: BTreeMap::new(),
             arg_spans: BTreeMap::new(),
             depends_on: vec![],
+            count: None,
+            for_each: None,
             providers: vec![],
             child: None,
             ok: false,
@@ -99,11 +109,8 @@ impl Loader<'_> {
                 "version" => {
                     let _ = self.literal_string(&e, "module version");
                 }
-                "count" | "for_each" => self.err(
-                    arg_span,
-                    format!("`{arg}` on a module block is not supported yet"),
-                    format!("module \"{name}\" can be called once; to call it several times, write one module block per instance"),
-                ),
+                "count" => call.count = Some(e),
+                "for_each" => call.for_each = Some(e),
                 "providers" => call.providers = self.providers_map(&e),
                 "depends_on" => call.depends_on = self.depends_on(&e),
                 _ => {
@@ -113,6 +120,14 @@ impl Loader<'_> {
                     call.args.insert(arg, e);
                 }
             }
+        }
+        if let (Some(_), Some(fe)) = (&call.count, &call.for_each) {
+            self.err(
+                fe.span(),
+                "Invalid combination of \"count\" and \"for_each\"",
+                format!("module \"{name}\" may use `count` or `for_each`, not both"),
+            );
+            call.for_each = None;
         }
         if call.source.is_empty() && call.source_span.is_none() {
             self.err(
@@ -320,6 +335,27 @@ impl Loader<'_> {
             self.err(r.span.clone(), "Reference to undeclared module", format!("no module \"{call}\" is called{hint}"));
             return;
         };
+        let how = if c.count.is_some() { Some("count") } else { c.for_each.as_ref().map(|_| "for_each") };
+        match (how, r.index, &r.attr) {
+            (None, Some(_), _) => {
+                self.err(
+                    r.span.clone(),
+                    "Unexpected module instance key",
+                    format!("module \"{call}\" has neither `count` nor `for_each`, so references to it take no index"),
+                );
+                return;
+            }
+            (Some(how), None, Some(output)) => {
+                let one = if how == "count" { "0" } else { "\"KEY\"" };
+                self.diags.push(
+                    Diagnostic::error("Missing module instance key")
+                        .at(r.span.clone(), format!("module \"{call}\" has `{how}` set, so its outputs must be read from one instance, as in module.{call}[{one}].{output}"))
+                        .note(format!("module.{call} is a {} of its instances' outputs: [for k, m in module.{call} : m.{output}] reads them all", if how == "count" { "list" } else { "map" })),
+                );
+                return;
+            }
+            _ => {}
+        }
         let (Some(child), true, Some(output)) = (&c.child, c.ok, &r.attr) else { return };
         if !child.outputs.contains_key(output) {
             let hint = did_you_mean(output, child.outputs.keys().map(String::as_str))
@@ -341,6 +377,9 @@ impl Loader<'_> {
     pub(super) fn fold_calls(&mut self) {
         for call in std::mem::take(&mut self.calls) {
             let (Some(child), Some(ctx), true) = (call.child, call.ctx, call.ok) else { continue };
+            let counted = call.count.is_some() || call.for_each.is_some();
+            // Until the instances are known, `count.index` and `each.*` in the inputs are unknown.
+            let instance = counted.then(|| InstanceCtx { unknown: true, ..InstanceCtx::default() });
             let mut args = call.args;
             for (name, v) in child.variables {
                 let key = ctx.key("var", &name);
@@ -355,6 +394,7 @@ impl Loader<'_> {
                         depends_on: vec![],
                         preconditions: vec![],
                         span,
+                        instance: instance.clone(),
                     },
                 );
             }
@@ -377,18 +417,34 @@ impl Loader<'_> {
                         depends_on: o.depends_on,
                         preconditions: o.preconditions,
                         span: o.span,
+                        instance: None,
                     },
                 );
             }
+            let kind = if counted {
+                self.m.expansions.push(CallExpansion {
+                    prefix: ctx.prefix.clone(),
+                    steps: ctx.steps.clone(),
+                    count: call.count.clone(),
+                    for_each: call.for_each.clone(),
+                    span: call.span.clone(),
+                    outputs,
+                });
+                LocalKind::Instances { for_each: call.for_each.is_some(), keys: None }
+            } else {
+                LocalKind::Outputs(outputs)
+            };
+            self.m.expansions.extend(child.expansions);
             self.m.locals.insert(
                 ctx.prefix.clone(),
                 Local {
                     name: ctx.prefix.clone(),
                     expr: None,
-                    kind: LocalKind::Outputs(outputs),
+                    kind,
                     depends_on: vec![],
                     preconditions: vec![],
                     span: call.span.clone(),
+                    instance: None,
                 },
             );
             for mut r in child.resources {

@@ -187,6 +187,19 @@ impl Loader<'_> {
         }
     }
 
+    /// Whether the module path `target` (as a `moved` block writes it) is, or leads to, the path
+    /// `declared` of a folded resource. A call with `count` or `for_each` is folded in without its
+    /// key, so any key matches it (which instances exist is checked once they are made, see
+    /// `load/expand.rs`), and no key does not.
+    fn steps_match(&self, declared: &[ModuleStep], target: &[ModuleStep]) -> bool {
+        target.len() <= declared.len()
+            && target.iter().enumerate().all(|(i, t)| {
+                let d = &declared[i];
+                let counted = self.m.expansions.iter().any(|e| e.steps[..] == declared[..=i]);
+                d.name == t.name && if counted { t.key.is_some() } else { d.key == t.key }
+            })
+    }
+
     /// `aws_vpc.main`, `aws_subnet.a[0]`, `module.net`, `module.net.aws_vpc.this`: the address as
     /// written, in this module's namespace.
     fn move_target(&mut self, e: &Expr) -> Option<MoveTarget> {
@@ -223,8 +236,14 @@ impl Loader<'_> {
     pub(super) fn check_moves(&mut self) {
         for m in std::mem::take(&mut self.moves) {
             let declared = |t: &MoveTarget, l: &Loader| match t {
-                MoveTarget::Resource(a) => l.m.resource(a).is_some(),
-                MoveTarget::Module(steps) => l.m.resources.iter().any(|r| r.address.module.starts_with(steps)),
+                MoveTarget::Resource(a) => l.m.resources.iter().any(|r| {
+                    r.address.mode == a.mode
+                        && r.address.type_name == a.type_name
+                        && r.address.name == a.name
+                        && r.address.module.len() == a.module.len()
+                        && l.steps_match(&r.address.module, &a.module)
+                }),
+                MoveTarget::Module(steps) => l.m.resources.iter().any(|r| l.steps_match(&r.address.module, steps)),
             };
             let instance_move = matches!(&m.from, MoveTarget::Resource(a) if a.key.is_some());
             if !instance_move && declared(&m.from, self) {
@@ -247,7 +266,18 @@ impl Loader<'_> {
         }
         let mut seen: std::collections::BTreeMap<Address, Option<provision_core::Span>> = Default::default();
         for i in std::mem::take(&mut self.imports) {
-            let Some(block) = self.m.resource(&i.to) else {
+            // Inside an instance of a call with `count` or `for_each`, the block is the call's
+            // (folded in once, without the key).
+            let found = self.m.resource(&i.to).or_else(|| {
+                self.m.resources.iter().find(|r| {
+                    r.address.mode == i.to.mode
+                        && r.address.type_name == i.to.type_name
+                        && r.address.name == i.to.name
+                        && r.address.module.len() == i.to.module.len()
+                        && self.steps_match(&r.address.module, &i.to.module)
+                })
+            });
+            let Some(block) = found else {
                 self.err(
                     i.span.clone(),
                     "Import to an undeclared resource",

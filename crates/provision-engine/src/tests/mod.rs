@@ -10,6 +10,7 @@ mod documents;
 mod language;
 mod layers;
 mod limits;
+mod module_instances;
 mod modules;
 mod plan;
 mod sensitive;
@@ -57,6 +58,11 @@ pub(crate) fn engine_of(
         ..Default::default()
     };
     let (values, _) = resolve_variables(&mut module, &inputs).map_err(|d| render_diagnostics(&d, &module.sources))?;
+    let expanded =
+        provision_config::expand_module_calls(&mut module, &values, "default", provision_config::CallKeys::Required);
+    if expanded.has_errors() {
+        return Err(render_diagnostics(&expanded, &module.sources));
+    }
     let sources = module.sources.clone();
     Engine::new(provider, Arc::new(module), values, opts, Arc::new(Silent))
         .map_err(|d: Diagnostics| render_diagnostics(&d, &sources))
