@@ -492,8 +492,10 @@ impl ResourceType for Cluster {
             Err(e)
                 if e.code.as_deref() == Some("DBClusterAlreadyExistsFault")
                     && Self::lookup(c, &id).await?.is_some_and(|cl| {
-                        pairs(cl.tag_list())
-                            .any(|(k, v)| k == provision_core::tags::ADDRESS && provision_core::tags::names_address(v, &ctx.identity.address))
+                        pairs(cl.tag_list()).any(|(k, v)| {
+                            k == provision_core::tags::ADDRESS
+                                && provision_core::tags::names_address(v, &ctx.identity.address)
+                        })
                     }) => {}
             Err(e) => return Err(about(WHAT, &id)(e)),
         }

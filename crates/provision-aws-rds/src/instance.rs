@@ -695,8 +695,10 @@ impl ResourceType for Instance {
             Err(e)
                 if e.code.as_deref() == Some("DBInstanceAlreadyExists")
                     && db::lookup(c, &id).await?.is_some_and(|i| {
-                        crate::common::pairs(i.tag_list())
-                            .any(|(k, v)| k == provision_core::tags::ADDRESS && provision_core::tags::names_address(v, &ctx.identity.address))
+                        crate::common::pairs(i.tag_list()).any(|(k, v)| {
+                            k == provision_core::tags::ADDRESS
+                                && provision_core::tags::names_address(v, &ctx.identity.address)
+                        })
                     }) => {}
             Err(e) => return Err(about(WHAT, &id)(e)),
         }

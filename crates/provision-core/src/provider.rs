@@ -22,7 +22,10 @@ pub struct Identity {
 impl Identity {
     /// The system tags to put on the object at creation.
     pub fn system_tags(&self) -> Vec<(String, String)> {
-        vec![(tags::STACK.to_string(), self.stack.clone()), (tags::ADDRESS.to_string(), tags::address_value(&self.address))]
+        vec![
+            (tags::STACK.to_string(), self.stack.clone()),
+            (tags::ADDRESS.to_string(), tags::address_value(&self.address)),
+        ]
     }
 
     /// Whose an object is, judged by its tags (every tag, system tags included).

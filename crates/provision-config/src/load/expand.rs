@@ -72,7 +72,7 @@ pub fn expand_module_calls(
             }
             Ok(None) => unknown_keys(&e, None, &mut diags, &module.sources),
             Err(Problem::Unknown(blocker)) if keys == CallKeys::Required => {
-                unknown_keys(&e, blocker, &mut diags, &module.sources)
+                unknown_keys(&e, blocker.map(|b| *b), &mut diags, &module.sources)
             }
             Err(Problem::Unknown(_)) => {
                 kept.push(e);
@@ -172,7 +172,7 @@ fn push_once(diags: &mut Diagnostics, d: Diagnostic) {
 enum Problem {
     /// They depend on something known only when planning (a resource or data source, named with
     /// the reference if there is one) or on a variable without a value.
-    Unknown(Option<(ObjectId, Option<Span>)>),
+    Unknown(Option<Box<(ObjectId, Option<Span>)>>),
     /// The value is not a valid `count` or `for_each`, or could not be evaluated.
     Invalid(Diagnostic),
     /// A local it refers to could not be evaluated (the engine reports that too, in `validate`).
@@ -291,10 +291,10 @@ impl<'a> Known<'a> {
             match r.object_id() {
                 Some(ObjectId::Local(k)) => {
                     if let Some(b) = self.local(&k)? {
-                        return Err(Problem::Unknown(Some(b)));
+                        return Err(Problem::Unknown(Some(Box::new(b))));
                     }
                 }
-                Some(id @ ObjectId::Resource(_)) => return Err(Problem::Unknown(Some((id, r.span.clone())))),
+                Some(id @ ObjectId::Resource(_)) => return Err(Problem::Unknown(Some(Box::new((id, r.span.clone()))))),
                 _ => {}
             }
         }

@@ -119,7 +119,8 @@ pub(crate) fn assert_consistent(cloud: &Cloud, store: &MemoryStore) {
     assert!(state.pending.is_empty(), "pending records left: {:?}", state.pending);
     for (id, o) in cloud.objects() {
         // Untaggable objects are checked by their content in their own tests.
-        let Some(addr) = o.tags.get(provision_core::tags::ADDRESS).map(|v| provision_core::tags::address_text(v)) else {
+        let Some(addr) = o.tags.get(provision_core::tags::ADDRESS).map(|v| provision_core::tags::address_text(v))
+        else {
             continue;
         };
         let same: Vec<_> = cloud.objects_at(&addr);
