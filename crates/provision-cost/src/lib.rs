@@ -111,7 +111,8 @@ pub struct Estimate {
 /// Prices every resource with `table`, and what `schedule` saves.
 pub fn estimate(resources: &[Resource], table: &PriceTable, schedule: Option<&Schedule>) -> Estimate {
     let lines: Vec<Line> = resources.iter().map(|r| rules::price(r, resources, table)).collect();
-    let sum = |layer: Layer| lines.iter().filter(|l| l.layer == layer).map(|l| l.monthly).sum::<f64>();
+    // `+ 0.0`: an empty sum of floats is -0.0, which would print as `-0`.
+    let sum = |layer: Layer| lines.iter().filter(|l| l.layer == layer).map(|l| l.monthly).sum::<f64>() + 0.0;
     let (base, runtime) = (sum(Layer::Base), sum(Layer::Runtime));
     let hours = table.hours_per_month;
     let savings = schedule.map(|s| {
@@ -121,7 +122,8 @@ pub fn estimate(resources: &[Resource], table: &PriceTable, schedule: Option<&Sc
             .flat_map(|l| &l.items)
             .filter(|i| i.hourly)
             .map(|i| i.monthly / hours)
-            .sum();
+            .sum::<f64>()
+            + 0.0;
         let saved = runtime_per_hour * s.hours_off(hours);
         Savings {
             schedule: s.text.clone(),

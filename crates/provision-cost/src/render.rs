@@ -18,6 +18,12 @@ fn unit_price(usd: f64) -> String {
     format!("${s}")
 }
 
+/// Hours to a tenth: `260.7`.
+fn hours(h: f64) -> String {
+    let s = format!("{h:.1}");
+    s.trim_end_matches(".0").to_string()
+}
+
 /// A quantity without noise: `730`, `0.5`, `1460`.
 fn quantity(q: f64) -> String {
     let s = format!("{q:.4}");
@@ -69,11 +75,11 @@ pub fn breakdown(e: &Estimate) -> String {
             out,
             "\nWith the schedule \"{}\", the runtime layer runs {} of {} hours a month; the nightly `provision destroy --layer runtime` saves {}/month ({}/hour of runtime items × {} hours off): runtime {}/month, total {}/month. Monthly items and the base layer keep costing.",
             s.schedule,
-            quantity(s.hours_on),
-            quantity(e.hours_per_month),
+            hours(s.hours_on),
+            hours(e.hours_per_month),
             money(s.saved),
             unit_price((s.runtime_per_hour * 1e6).round() / 1e6),
-            quantity(s.hours_off),
+            hours(s.hours_off),
             money(s.runtime),
             money(s.total),
         );

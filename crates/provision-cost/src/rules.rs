@@ -161,7 +161,7 @@ pub(crate) fn price(r: &Resource, all: &[Resource], table: &PriceTable) -> Line 
         },
         _ => p.unpriced(&format!("provision has no price rule for {t}")),
     }
-    line.monthly = line.items.iter().map(|i| i.monthly).sum();
+    line.monthly = line.items.iter().map(|i| i.monthly).sum::<f64>() + 0.0;
     line.incomplete |= line.items.iter().any(|i| i.missing.is_some());
     line
 }
@@ -177,8 +177,13 @@ struct Pricer<'a> {
 impl Pricer<'_> {
     /// An item billed every hour the object exists, `count` at a time.
     fn hourly(&mut self, what: &str, key: &str, unit: &str, count: f64, assumption: Option<&str>) {
+        self.hourly_as(what, what, key, unit, count, assumption);
+    }
+
+    /// [`Pricer::hourly`], naming the priced thing `label` when the table has no price for it.
+    fn hourly_as(&mut self, what: &str, label: &str, key: &str, unit: &str, count: f64, assumption: Option<&str>) {
         let price = self.table.get(self.region, key);
-        let missing = format!("no price in the table for {what} in {}", self.region);
+        let missing = format!("no price in the table for {label} in {}", self.region);
         self.item_with(what, price, &missing, &format!("{unit}-hour"), count * self.hours, true, assumption);
     }
 
@@ -335,7 +340,14 @@ fn load_balancer(r: &Resource, p: &mut Pricer) {
             n as f64,
             Some("internet-facing: one public IPv4 address per subnet (availability zone)"),
         ),
-        _ => p.unpriced("its number of subnets is unknown until apply: its public IPv4 addresses are not priced"),
+        Unknown => p.hourly(
+            "public IPv4 address",
+            "public_ipv4_hour",
+            "address",
+            2.0,
+            Some("internet-facing: one public IPv4 address per subnet; the subnets are unknown until apply, so 2 are assumed, the fewest an Application Load Balancer takes"),
+        ),
+        Absent => p.unpriced("it names no subnets: its public IPv4 addresses are not priced"),
     }
 }
 
@@ -410,8 +422,8 @@ fn ecs_service(r: &Resource, all: &[Resource], p: &mut Pricer) {
         ("fargate_vcpu_hour", "fargate_gb_hour", "Fargate")
     };
     let per = format!("{tasks} task(s) of {cpu} vCPU and {memory} GB ({})", task.address);
-    p.hourly(&format!("{label} vCPU, {per}"), vcpu_key, "vCPU", tasks * cpu, None);
-    p.hourly(&format!("{label} memory, {per}"), gb_key, "GB", tasks * memory, None);
+    p.hourly_as(&format!("{label} vCPU, {per}"), &format!("{label} vCPU"), vcpu_key, "vCPU", tasks * cpu, None);
+    p.hourly_as(&format!("{label} memory, {per}"), &format!("{label} memory"), gb_key, "GB", tasks * memory, None);
 }
 
 /// The task definition a service runs: the one its `task_definition` names (by ARN, family or

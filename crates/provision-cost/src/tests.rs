@@ -90,9 +90,11 @@ fn an_internet_facing_alb_pays_one_lcu_and_an_address_per_subnet() {
         None,
     );
     assert!(close(internal.total, 21.9));
+    // Subnets unknown until apply: two addresses assumed (the fewest an ALB takes), and said.
     let unknown = estimate(&[res("aws_lb.web", Layer::Runtime, &[("subnets", Value::Unknown)])], &table(), None);
-    assert_eq!(unknown.incomplete, vec!["aws_lb.web".to_string()]);
-    assert!(close(unknown.total, 21.9));
+    assert!(unknown.incomplete.is_empty());
+    assert!(close(unknown.total, 29.2));
+    assert!(unknown.lines[0].items[2].assumption.as_deref().is_some_and(|a| a.contains("2 are assumed")));
     let nlb = estimate(&[res("aws_lb.net", Layer::Runtime, &[("load_balancer_type", s("network"))])], &table(), None);
     assert!(nlb.lines[0].notes[0].contains("no price in the table for a network load balancer"));
 }
@@ -259,4 +261,12 @@ fn the_json_shape_names_layers_and_items() {
     assert_eq!(j["lines"][0]["type"], "aws_nat_gateway");
     assert_eq!(j["lines"][0]["items"][0]["unit_price"], 0.05);
     assert_eq!(j["runtime"], 36.5);
+}
+
+#[test]
+fn an_empty_layer_costs_zero_not_minus_zero() {
+    let e = estimate(&[res("aws_vpc.main", Layer::Base, &[])], &table(), None);
+    let j = serde_json::to_string(&e).expect("json");
+    assert!(!j.contains("-0.0"), "{j}");
+    assert!(summary(&e).starts_with("Estimated monthly cost: $0.00 (base $0.00, runtime $0.00)"));
 }

@@ -186,6 +186,8 @@ pub struct Checked {
     pub engine: Option<Engine>,
     /// How many instances each block has, by address without key, where that is known offline.
     pub instances: BTreeMap<Address, usize>,
+    /// The instances as a cost estimate reads them (see [`Checked::priced_instances`]).
+    pub(crate) priced: Vec<crate::PricedInstance>,
 }
 
 impl PlannedRun {
@@ -380,7 +382,7 @@ impl Engine {
             Ok(e) => e,
             Err(mut d) => {
                 d.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
-                return Checked { diags: d, engine: None, instances: BTreeMap::new() };
+                return Checked { diags: d, engine: None, instances: BTreeMap::new(), priced: vec![] };
             }
         };
         let empty = State::new(String::new(), String::new());
@@ -392,10 +394,11 @@ impl Engine {
         }
         walk.outputs(PlanMode::Normal);
         let instances = walk.eval.instance_counts();
+        let priced = engine.priced_instances(&walk.eval, &provider_blocks);
         let mut diags = walk.diags;
         diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
         dedupe(&mut diags);
-        Checked { diags, engine: Some(engine), instances }
+        Checked { diags, engine: Some(engine), instances, priced }
     }
 
     fn walker<'a>(

@@ -1,0 +1,87 @@
+//! `provision cost`: what the configuration costs a month, per resource and per layer, priced
+//! from the table shipped with provision — offline: the configuration as `validate` evaluates it,
+//! completed by the values a local state recorded; no AWS call, no lock. Also the short estimate
+//! `provision plan` ends with.
+
+use crate::Status;
+use crate::cli::CostArgs;
+use crate::printer::Printer;
+use crate::session::Reported;
+use anyhow::Result;
+use provision_config::VarSource;
+use provision_core::state::State;
+use provision_cost::{Estimate, PriceTable, Resource, Schedule};
+use provision_engine::{Engine, Options, PricedInstance};
+use std::sync::Arc;
+
+pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: CostArgs) -> Result<Status> {
+    let schedule =
+        args.schedule.as_deref().map(Schedule::parse).transpose().map_err(|e| anyhow::anyhow!("--schedule: {e}"))?;
+    let table = PriceTable::embedded().map_err(anyhow::Error::msg)?;
+    let (provider, module, variables) =
+        crate::commands::validate::load_offline(printer, vars, crate::session::env_tfvars())?;
+    let state = local_state(&module).await;
+    let sources = module.sources.clone();
+    let checked = Engine::check(provider, Arc::new(module), variables, Options::default()).await;
+    printer.diagnostics(&checked.diags, &sources);
+    if checked.engine.is_none() || checked.diags.has_errors() {
+        return Err(Reported.into());
+    }
+    let resources = resources(checked.priced_instances(), state.as_ref());
+    let estimate = provision_cost::estimate(&resources, &table, schedule.as_ref());
+    if args.json {
+        printer.line(&serde_json::to_string_pretty(&estimate)?);
+    } else {
+        printer.out(&provision_cost::breakdown(&estimate));
+    }
+    Ok(Status::Ok)
+}
+
+/// The state, when it is a local file (reading an S3 state would be an AWS call): its recorded
+/// values stand in for what the configuration alone cannot know. Unreadable: left out.
+async fn local_state(module: &provision_config::Module) -> Option<State> {
+    if module.backend.as_ref().is_some_and(|b| b.kind != "local") {
+        return None;
+    }
+    let backend = crate::session::backend_of(module).ok()?;
+    backend.read().await.ok().flatten()
+}
+
+/// The estimate's view of the instances: the provider's region (or, as the AWS SDK would, the
+/// `AWS_REGION` / `AWS_DEFAULT_REGION` environment), and unknown values filled from the state.
+pub(crate) fn resources(instances: Vec<PricedInstance>, state: Option<&State>) -> Vec<Resource> {
+    let env_region =
+        ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|v| std::env::var(v).ok().filter(|r| !r.is_empty()));
+    instances
+        .into_iter()
+        .map(|i| {
+            let mut attrs = i.attrs;
+            if let Some(recorded) =
+                state.and_then(|s| s.resources.iter().find(|o| o.deposed.is_none() && o.address == i.address))
+            {
+                for (k, v) in &recorded.attributes {
+                    let unknown = attrs.get(k).is_none_or(|a| a.is_unknown());
+                    if unknown {
+                        attrs.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            Resource {
+                address: i.address.to_string(),
+                block: i.address.resource().to_string(),
+                type_name: i.address.type_name.clone(),
+                layer: i.layer,
+                region: i.region.or_else(|| env_region.clone()),
+                attrs,
+                depends_on: i.depends_on.iter().map(|a| a.resource().to_string()).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The estimate of a plan's planned values, or why there is none (never an error: a plan does
+/// not fail for its estimate).
+pub(crate) fn of_plan(run: &provision_engine::PlannedRun, engine: &Engine) -> Result<Estimate, String> {
+    let table = PriceTable::embedded()?;
+    Ok(provision_cost::estimate(&resources(run.priced_instances(engine), None), &table, None))
+}
