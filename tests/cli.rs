@@ -880,23 +880,24 @@ const SEED_COSTS: &[SeedCost] = &[
         saved: "$0.00",
     },
     // us-east-1, prod: runtime = NAT 730 × 0.045 = 32.85 + EIP 730 × 0.005 = 3.65 + ALB
-    // 730 × 0.0225 = 16.425 + 1 LCU 730 × 0.008 = 5.84 + 2 ALB addresses 2 × 730 × 0.005 = 7.30
-    // + the service at min_capacity 1: 1 vCPU × 730 × 0.04048 = 29.5504 and 2 GB × 730 × 0.004445
-    // = 6.4897 → 102.1051. Base: log group and repository, usage-based: 0.
-    // Per hour: 0.045 + 0.005 + 0.0225 + 0.008 + 0.01 + 0.04048 + 0.00889 = 0.13987 → × 469.29
-    // = 65.64 saved.
+    // 730 × 0.0225 = 16.425 + 1 LCU 730 × 0.008 = 5.84 + an address in each of the 3 public
+    // subnets 3 × 730 × 0.005 = 10.95 + the service at min_capacity 1: 1 vCPU × 730 × 0.04048 =
+    // 29.5504 and 2 GB × 730 × 0.004445 = 6.4897 → 105.7551. Base: log group and repository,
+    // usage-based: 0. Per hour: 0.045 + 0.005 + 0.0225 + 0.008 + 0.015 + 0.04048 + 0.00889 =
+    // 0.14487 → × 469.29 = 67.99 saved.
     SeedCost {
         name: "seed-001-fastapi",
         args: &["-var-file=environments/prod/terraform.tfvars"],
         base: "$0.00",
-        runtime: "$102.11",
-        total: "$102.11",
+        runtime: "$105.76",
+        total: "$105.76",
         incomplete: 0,
-        saved: "$65.64",
+        saved: "$67.99",
     },
     // us-east-1, production: base = 2 database alarms 2 × 0.10 + secret 0.40 + gp3 Multi-AZ
     // storage 20 × 0.23 = 4.60 → 5.20 (the db.t3.small instance has no price: incomplete).
-    // Runtime = 4 service alarms 0.40 + 2 NAT 65.70 + 2 EIP 7.30 + ALB 16.425 + 5.84 + 7.30 + two
+    // Runtime = 4 service alarms 0.40 + 2 NAT 65.70 + 2 EIP 7.30 + ALB 16.425 + 5.84 + an address in
+    // each of the 2 public subnets 7.30 + two
     // services of 2 tasks × 0.25 vCPU / 0.5 GB: 2 × (365 × 0.04048 + 730 × 0.004445) = 36.0401
     // → 139.0051. Per hour (alarms are monthly): 0.09 + 0.01 + 0.0405 + 2 × 0.024685 = 0.18987
     // → × 469.29 = 89.10 saved.
@@ -921,7 +922,7 @@ const SEED_COSTS: &[SeedCost] = &[
     },
     // us-east-1: base = secret 0.40 + alarm 0.10 (Aurora storage and I/O usage-based: 0; the two
     // db.t3.medium Aurora instances have no price). Runtime = alarm 0.10 + 2 NAT 65.70 + 2 EIP
-    // 7.30 + ALB 29.565 + the service at min_capacity 2: 2 × (0.25 × 730 × 0.04048 + 0.5 × 730 ×
+    // 7.30 + ALB 16.425 + 5.84 + 2 addresses 7.30 + the service at min_capacity 2: 2 × (0.25 × 730 × 0.04048 + 0.5 × 730 ×
     // 0.004445) = 18.02005 → 120.68505. Per hour: 0.09 + 0.01 + 0.0405 + 0.024685 = 0.165185
     // → × 469.29 = 77.52 saved.
     SeedCost {

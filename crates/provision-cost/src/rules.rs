@@ -113,7 +113,7 @@ pub(crate) fn price(r: &Resource, all: &[Resource], table: &PriceTable) -> Line 
             1.0,
             Some("an Elastic IP is billed the same attached or not"),
         ),
-        "aws_lb" | "aws_alb" => load_balancer(r, &mut p),
+        "aws_lb" | "aws_alb" => load_balancer(r, all, &mut p),
         "aws_ecs_service" => ecs_service(r, all, &mut p),
         "aws_db_instance" => db_instance(r, &mut p),
         "aws_rds_cluster" => rds_cluster(r, &mut p),
@@ -308,7 +308,7 @@ fn nat_gateway(r: &Resource, p: &mut Pricer) {
     }
 }
 
-fn load_balancer(r: &Resource, p: &mut Pricer) {
+fn load_balancer(r: &Resource, all: &[Resource], p: &mut Pricer) {
     match text(&r.attrs, "load_balancer_type") {
         Absent => {}
         Known(t) if t == "application" => {}
@@ -340,13 +340,23 @@ fn load_balancer(r: &Resource, p: &mut Pricer) {
             n as f64,
             Some("internet-facing: one public IPv4 address per subnet (availability zone)"),
         ),
-        Unknown => p.hourly(
-            "public IPv4 address",
-            "public_ipv4_hour",
-            "address",
-            2.0,
-            Some("internet-facing: one public IPv4 address per subnet; the subnets are unknown until apply, so 2 are assumed, the fewest an Application Load Balancer takes"),
-        ),
+        Unknown => {
+            // The subnets are created by this configuration: when it refers to one subnet block,
+            // that block's instances are its subnets.
+            let blocks: std::collections::BTreeSet<&str> = all
+                .iter()
+                .filter(|s| s.type_name == "aws_subnet" && r.depends_on.contains(&s.block))
+                .map(|s| s.block.as_str())
+                .collect();
+            let (n, assumption) = match blocks.into_iter().collect::<Vec<_>>().as_slice() {
+                [block] => {
+                    let n = all.iter().filter(|s| s.block == *block).count();
+                    (n, format!("internet-facing: one public IPv4 address per subnet; its subnets are unknown until apply: the {n} of {block}, which it refers to, are assumed"))
+                }
+                _ => (2, "internet-facing: one public IPv4 address per subnet; the subnets are unknown until apply, so 2 are assumed, the fewest an Application Load Balancer takes".to_string()),
+            };
+            p.hourly("public IPv4 address", "public_ipv4_hour", "address", n as f64, Some(&assumption));
+        }
         Absent => p.unpriced("it names no subnets: its public IPv4 addresses are not priced"),
     }
 }

@@ -95,6 +95,14 @@ fn an_internet_facing_alb_pays_one_lcu_and_an_address_per_subnet() {
     assert!(unknown.incomplete.is_empty());
     assert!(close(unknown.total, 29.2));
     assert!(unknown.lines[0].items[2].assumption.as_deref().is_some_and(|a| a.contains("2 are assumed")));
+    // ... or the instances of the one subnet block it refers to.
+    let mut lb = res("aws_lb.web", Layer::Runtime, &[("subnets", Value::Unknown)]);
+    lb.depends_on = vec!["aws_subnet.public".into()];
+    let subnets = (0..3).map(|i| res(&format!("aws_subnet.public[{i}]"), Layer::Base, &[]));
+    let three = estimate(&std::iter::once(lb).chain(subnets).collect::<Vec<_>>(), &table(), None);
+    // 14.6 + 7.3 + 3 × 730 × 0.005 = 32.85.
+    assert!(close(three.total, 32.85), "{}", three.total);
+    assert!(three.lines[0].items[2].assumption.as_deref().is_some_and(|a| a.contains("the 3 of aws_subnet.public")));
     let nlb = estimate(&[res("aws_lb.net", Layer::Runtime, &[("load_balancer_type", s("network"))])], &table(), None);
     assert!(nlb.lines[0].notes[0].contains("no price in the table for a network load balancer"));
 }
