@@ -85,3 +85,51 @@ pub(crate) fn of_plan(run: &provision_engine::PlannedRun, engine: &Engine) -> Re
     let table = PriceTable::embedded()?;
     Ok(provision_cost::estimate(&resources(run.priced_instances(engine), None), &table, None))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provision_core::state::ResourceObject;
+    use provision_core::{Address, Layer, ProviderRef, Value};
+
+    fn lb(attrs: &[(&str, Value)]) -> PricedInstance {
+        PricedInstance {
+            address: Address::managed("aws_lb", "web"),
+            layer: Layer::Runtime,
+            region: Some("us-east-1".into()),
+            attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            depends_on: vec![Address::managed("aws_subnet", "public")],
+        }
+    }
+
+    /// What the configuration cannot know offline comes from the state; what it knows stays.
+    #[test]
+    fn unknown_values_are_taken_from_the_state() {
+        let mut state = State::new("lineage", "test");
+        state.resources.push(ResourceObject {
+            address: Address::managed("aws_lb", "web"),
+            deposed: None,
+            id: "arn:lb".into(),
+            layer: Layer::Runtime,
+            provider: ProviderRef { name: "aws".into(), alias: None },
+            attributes: [
+                (
+                    "subnets".to_string(),
+                    Value::List(vec![Value::String("subnet-a".into()), Value::String("subnet-b".into())]),
+                ),
+                ("internal".to_string(), Value::Bool(true)),
+            ]
+            .into_iter()
+            .collect(),
+            sensitive_attributes: vec![],
+            dependencies: vec![],
+            unfinished: false,
+        });
+        let out = resources(vec![lb(&[("subnets", Value::Unknown), ("internal", Value::Bool(false))])], Some(&state));
+        assert_eq!(out[0].attrs["subnets"].as_seq().map(<[Value]>::len), Some(2));
+        assert_eq!(out[0].attrs["internal"], Value::Bool(false), "the configuration's known value wins");
+        assert_eq!(out[0].block, "aws_lb.web");
+        assert_eq!(out[0].depends_on, vec!["aws_subnet.public".to_string()]);
+        assert_eq!(out[0].region.as_deref(), Some("us-east-1"));
+    }
+}
