@@ -69,7 +69,7 @@ fn parse_days(s: &str) -> Option<u32> {
                 if b < a {
                     return None;
                 }
-                set[a..=b].iter_mut().for_each(|x| *x = true);
+                set[a..=b].fill(true);
             }
             None => set[day(part)?] = true,
         }
