@@ -18,6 +18,8 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: CostArgs) -> Res
     let schedule =
         args.schedule.as_deref().map(Schedule::parse).transpose().map_err(|e| anyhow::anyhow!("--schedule: {e}"))?;
     let table = PriceTable::embedded().map_err(anyhow::Error::msg)?;
+    // The estimate is the output; anything else goes to stderr.
+    printer.progress_to_stderr();
     let (provider, module, variables) =
         crate::commands::validate::load_offline(printer, vars, crate::session::env_tfvars())?;
     let state = local_state(&module).await;
