@@ -69,6 +69,9 @@ impl Checked {
     /// The instances the configuration alone describes (what `validate` evaluates), for a cost
     /// estimate without state or AWS.
     pub fn priced_instances(&self) -> Vec<PricedInstance> {
-        self.priced.clone()
+        match (&self.engine, &self.eval) {
+            (Some(engine), Some(eval)) => engine.priced_instances(eval, &self.provider_blocks),
+            _ => vec![],
+        }
     }
 }
