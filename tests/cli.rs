@@ -849,3 +849,173 @@ fn help_puts_a_commands_own_options_first() {
     assert!(own < global && help.find("--directory").expect("global option") > global, "{help}");
     insta::assert_snapshot!(help);
 }
+
+/// One seed example's estimate, computed by hand from the price table (crates/provision-cost/
+/// prices.json, us-east-1; the table has no eu-west-3 or us-west-2 prices yet).
+struct SeedCost {
+    name: &'static str,
+    args: &'static [&'static str],
+    base: &'static str,
+    runtime: &'static str,
+    total: &'static str,
+    /// How many resources have no price (0: the estimate is complete).
+    incomplete: usize,
+    /// What `--schedule "weekdays 08:00-20:00"` saves a month.
+    saved: &'static str,
+}
+
+/// A month is 730 hours. The weekdays 08:00-20:00 schedule runs the runtime layer 60 hours a
+/// week, 60 × 730/168 = 260.71 hours a month, so it is off 469.29 hours; the saving is the runtime
+/// layer's hourly items (per hour) × 469.29.
+const SEED_COSTS: &[SeedCost] = &[
+    // eu-west-3: only the Route 53 zone (a global price) is priced: $0.50. The NAT gateway, its
+    // EIP, the load balancer, the service, the database and the secret have no eu-west-3 price.
+    SeedCost {
+        name: "seed-000-ds-devops",
+        args: &["-var", "db_password=not-a-real-password"],
+        base: "$0.50",
+        runtime: "$0.00",
+        total: "$0.50",
+        incomplete: 6,
+        saved: "$0.00",
+    },
+    // us-east-1, prod: runtime = NAT 730 × 0.045 = 32.85 + EIP 730 × 0.005 = 3.65 + ALB
+    // 730 × 0.0225 = 16.425 + 1 LCU 730 × 0.008 = 5.84 + an address in each of the 3 public
+    // subnets 3 × 730 × 0.005 = 10.95 + the service at min_capacity 1: 1 vCPU × 730 × 0.04048 =
+    // 29.5504 and 2 GB × 730 × 0.004445 = 6.4897 → 105.7551. Base: log group and repository,
+    // usage-based: 0. Per hour: 0.045 + 0.005 + 0.0225 + 0.008 + 0.015 + 0.04048 + 0.00889 =
+    // 0.14487 → × 469.29 = 67.99 saved.
+    SeedCost {
+        name: "seed-001-fastapi",
+        args: &["-var-file=environments/prod/terraform.tfvars"],
+        base: "$0.00",
+        runtime: "$105.76",
+        total: "$105.76",
+        incomplete: 0,
+        saved: "$67.99",
+    },
+    // us-east-1, production: base = 2 database alarms 2 × 0.10 + secret 0.40 + gp3 Multi-AZ
+    // storage 20 × 0.23 = 4.60 → 5.20 (the db.t3.small instance has no price: incomplete).
+    // Runtime = 4 service alarms 0.40 + 2 NAT 65.70 + 2 EIP 7.30 + ALB 16.425 + 5.84 + an address in
+    // each of the 2 public subnets 7.30 + two
+    // services of 2 tasks × 0.25 vCPU / 0.5 GB: 2 × (365 × 0.04048 + 730 × 0.004445) = 36.0401
+    // → 139.0051. Per hour (alarms are monthly): 0.09 + 0.01 + 0.0405 + 2 × 0.024685 = 0.18987
+    // → × 469.29 = 89.10 saved.
+    SeedCost {
+        name: "seed-002-plue",
+        args: &["--env", "production"],
+        base: "$5.20",
+        runtime: "$139.01",
+        total: "$144.21",
+        incomplete: 1,
+        saved: "$89.10",
+    },
+    // us-west-2: only the Route 53 zone is priced; NAT, EIP, ALB and both services are not.
+    SeedCost {
+        name: "seed-003-durable-code",
+        args: &["-var-file=environments/dev.tfvars"],
+        base: "$0.50",
+        runtime: "$0.00",
+        total: "$0.50",
+        incomplete: 5,
+        saved: "$0.00",
+    },
+    // us-east-1: base = secret 0.40 + alarm 0.10 (Aurora storage and I/O usage-based: 0; the two
+    // db.t3.medium Aurora instances have no price). Runtime = alarm 0.10 + 2 NAT 65.70 + 2 EIP
+    // 7.30 + ALB 16.425 + 5.84 + 2 addresses 7.30 + the service at min_capacity 2: 2 × (0.25 × 730 × 0.04048 + 0.5 × 730 ×
+    // 0.004445) = 18.02005 → 120.68505. Per hour: 0.09 + 0.01 + 0.0405 + 0.024685 = 0.165185
+    // → × 469.29 = 77.52 saved.
+    SeedCost {
+        name: "seed-004-db-migration",
+        args: &[],
+        base: "$0.50",
+        runtime: "$120.69",
+        total: "$121.19",
+        incomplete: 2,
+        saved: "$77.52",
+    },
+];
+
+/// `provision cost` of each seed example prints the hand-computed figures, offline.
+#[test]
+fn cost_of_the_seed_examples_is_the_hand_computed_figure() {
+    for c in SEED_COSTS {
+        let dir = example(c.name);
+        let out = provision(dir.path(), &[c.args, &["cost", "--schedule", "weekdays 08:00-20:00"]].concat());
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{}: {}{stdout}", c.name, text(&out.stderr));
+        for expected in [
+            format!("base layer: {}/month", c.base),
+            format!("runtime layer: {}/month", c.runtime),
+            format!("Total: {}/month (base {}, runtime {}).", c.total, c.base, c.runtime),
+            format!("saves {}/month", c.saved),
+        ] {
+            assert!(stdout.contains(&expected), "{}: no {expected:?} in\n{stdout}", c.name);
+        }
+        match c.incomplete {
+            0 => assert!(!stdout.contains("Incomplete"), "{}: {stdout}", c.name),
+            n => assert!(stdout.contains(&format!("Incomplete: the cost of {n} resource(s)")), "{}: {stdout}", c.name),
+        }
+        assert!(
+            !std::fs::read_dir(dir.path())
+                .expect("ls")
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().contains("tfstate"))
+        );
+    }
+}
+
+/// The breakdown names each priced item with its unit price and assumption; `--json` carries the
+/// same figures.
+#[test]
+fn cost_breakdown_shows_unit_prices_assumptions_and_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_config(&root().join("tests/cost-fixture"), dir.path());
+    let out = provision(dir.path(), &["cost"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for expected in [
+        "aws_nat_gateway.main [us-east-1]: $32.85/month",
+        "NAT gateway: 730 gateway-hour × $0.045 = $32.85",
+        "assumes: data processed is usage-based: 0 GB a month assumed",
+        "aws_secretsmanager_secret.db [us-east-1]: $0.40/month",
+        "free (2): aws_subnet.public, aws_vpc.main",
+        "Total: $36.90/month (base $0.40, runtime $36.50).",
+    ] {
+        assert!(stdout.contains(expected), "no {expected:?} in\n{stdout}");
+    }
+    let out = provision(dir.path(), &["cost", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["as_of"], "2026-12-02");
+    assert!((j["total"].as_f64().unwrap_or_default() - 36.9).abs() < 1e-9, "{j}");
+    let out = provision(dir.path(), &["cost", "--schedule", "weekdays 20:00-08:00"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--schedule: the schedule \"weekdays 20:00-08:00\" ends before it starts"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// `provision plan` ends with the estimate of what the configuration describes (here planned
+/// from an empty state, without credentials), and `plan --json` carries it as `cost`.
+#[test]
+fn plan_ends_with_the_cost_estimate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_config(&root().join("tests/cost-fixture"), dir.path());
+    let out = provision(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.ends_with("\nEstimated monthly cost: $36.90 (base $0.40, runtime $36.50), on-demand prices of 2026-12-02.\nSee `provision cost` for the breakdown per resource and its assumptions.\n"),
+        "{stdout}"
+    );
+    let out = provision(dir.path(), &["plan", "-json"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!((j["cost"]["runtime"].as_f64().unwrap_or_default() - 36.5).abs() < 1e-9, "{}", j["cost"]);
+    assert_eq!(j["cost"]["incomplete"], serde_json::json!([]));
+    // A destroy plan has no estimate.
+    let out = provision(dir.path(), &["plan", "-destroy"]);
+    assert!(!text(&out.stdout).contains("Estimated monthly cost"), "{}", text(&out.stdout));
+}

@@ -114,6 +114,9 @@ pub enum Command {
     /// Draw the stack as a diagram (Mermaid or Graphviz DOT): resources grouped by VPC, subnet
     /// tier, layer and module, edges from references. No AWS call unless --plan.
     Graph(GraphArgs),
+    /// Estimate what the configuration costs a month, per resource and per layer, from the price
+    /// table shipped with provision. No AWS call.
+    Cost(CostArgs),
     /// Rewrite .tf and .tfvars files in the canonical format (Terraform's `fmt`), keeping comments.
     Fmt(FmtArgs),
     /// Inspect the state, or clear a lock left by a killed run.
@@ -198,6 +201,17 @@ pub struct GraphArgs {
     pub refresh: bool,
     #[command(flatten)]
     pub lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// When the runtime layer runs, e.g. "weekdays 08:00-20:00", "daily 07:00-19:00" or
+    /// "mon-sat 08:00-18:00": shows what the nightly `destroy --layer runtime` saves a month.
+    #[arg(long, value_name = "SCHEDULE")]
+    pub schedule: Option<String>,
+    /// Print the estimate as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,7 @@ mod layers;
 mod moves;
 mod operation;
 mod plan;
+mod pricing;
 mod recover;
 pub mod render;
 
@@ -24,6 +25,7 @@ pub use apply::{ApplyReport, Failure, Skipped};
 pub use graph::ConfigGraph;
 pub use operation::human as human_duration;
 pub use plan::{Checked, PlanRequest, PlannedRun, SavedInputs};
+pub use pricing::PricedInstance;
 pub use recover::Recovery;
 
 use provision_config::{InstanceCtx, Module, Scope, eval_body};

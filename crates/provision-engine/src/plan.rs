@@ -186,6 +186,10 @@ pub struct Checked {
     pub engine: Option<Engine>,
     /// How many instances each block has, by address without key, where that is known offline.
     pub instances: BTreeMap<Address, usize>,
+    /// The evaluation and the provider blocks, kept for [`Checked::priced_instances`] (computed
+    /// only when asked: `validate` of a large configuration does not pay for it).
+    pub(crate) eval: Option<Evaluation>,
+    pub(crate) provider_blocks: Vec<provision_config::ProviderBlock>,
 }
 
 impl PlannedRun {
@@ -389,7 +393,13 @@ impl Engine {
             Ok(e) => e,
             Err(mut d) => {
                 d.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
-                return Checked { diags: d, engine: None, instances: BTreeMap::new() };
+                return Checked {
+                    diags: d,
+                    engine: None,
+                    instances: BTreeMap::new(),
+                    eval: None,
+                    provider_blocks: vec![],
+                };
             }
         };
         let empty = State::new(String::new(), String::new());
@@ -402,9 +412,10 @@ impl Engine {
         walk.outputs(PlanMode::Normal);
         let instances = walk.eval.instance_counts();
         let mut diags = walk.diags;
+        let eval = walk.eval;
         diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
         dedupe(&mut diags);
-        Checked { diags, engine: Some(engine), instances }
+        Checked { diags, engine: Some(engine), instances, eval: Some(eval), provider_blocks }
     }
 
     fn walker<'a>(

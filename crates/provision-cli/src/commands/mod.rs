@@ -1,6 +1,7 @@
 //! One module per command; each returns an exit status.
 
 mod apply;
+mod cost;
 mod fmt;
 mod graph;
 mod init;
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli, vars: Vec<VarSource>, printer: Printer) -> Result<Sta
         Command::Show(args) => show::run(&printer, args).await,
         Command::Fmt(args) => fmt::run(&printer, args),
         Command::Graph(args) => graph::run(&printer, vars, args).await,
+        Command::Cost(args) => cost::run(&printer, vars, args).await,
         Command::State(cmd) => state::run(&printer, cmd).await,
     };
     match result {

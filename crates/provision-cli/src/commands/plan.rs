@@ -60,8 +60,14 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
     s.engine.recover(&mut state, &store).await.map_err(|e| s.report(e))?;
     let targeted = !request.targets.is_empty();
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
+    // What the configuration costs once applied: not for a destroy or a refresh-only plan.
+    let estimate = (run.plan.mode == PlanMode::Normal).then(|| super::cost::of_plan(&run, &s.engine));
     if args.json {
-        printer.line(&serde_json::to_string_pretty(&provision_engine::json::plan(&run.plan))?);
+        let mut j = provision_engine::json::plan(&run.plan);
+        if let (Some(estimate), Some(map)) = (&estimate, j.as_object_mut()) {
+            map.insert("cost".into(), cost_json(estimate));
+        }
+        printer.line(&serde_json::to_string_pretty(&j)?);
     } else {
         printer.out(&provision_engine::render::plan(&run.plan, printer.style()));
     }
@@ -80,6 +86,11 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
     } else if !args.json && has_changes(&run.plan) {
         printer.line("\nNote: without -out, provision cannot guarantee to take exactly these actions if you run \"provision apply\" now.");
     }
+    match (&estimate, args.json) {
+        (Some(Ok(e)), false) => printer.line(&format!("\n{}", provision_cost::summary(e))),
+        (Some(Err(why)), false) => printer.line(&format!("\nNo cost estimate: {why}")),
+        _ => {}
+    }
     s.report_calls();
     release(printer, lock).await;
     Ok(if args.detailed_exitcode && has_changes(&run.plan) { Status::Changes } else { Status::Ok })
@@ -89,4 +100,21 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
 /// what the state records.
 pub fn has_changes(plan: &provision_core::plan::Plan) -> bool {
     plan.has_changes() || (plan.mode == PlanMode::RefreshOnly && !plan.drift.is_empty())
+}
+
+/// The `cost` object of `plan --json`: totals per layer, what is incomplete, or why there is no
+/// estimate.
+fn cost_json(estimate: &Result<provision_cost::Estimate, String>) -> serde_json::Value {
+    match estimate {
+        Ok(e) => serde_json::json!({
+            "as_of": e.as_of,
+            "currency": e.currency,
+            "hours_per_month": e.hours_per_month,
+            "base": e.base,
+            "runtime": e.runtime,
+            "total": e.total,
+            "incomplete": e.incomplete,
+        }),
+        Err(why) => serde_json::json!({ "error": why }),
+    }
 }

@@ -1,0 +1,103 @@
+//! The price table shipped with provision (`prices.json`, embedded at build time): on-demand
+//! prices per region, each with its source, and the date they were compiled.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The table provision ships, parsed once per estimate.
+const EMBEDDED: &str = include_str!("../prices.json");
+
+/// One price: US dollars per unit, and where it comes from.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Price {
+    pub usd: f64,
+    /// A key of [`PriceTable::sources`].
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// On-demand prices by region (and a few global ones), dated.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PriceTable {
+    /// The day the prices were compiled (`YYYY-MM-DD`).
+    pub as_of: String,
+    pub currency: String,
+    /// AWS's convention for a month of hourly prices: 730 hours.
+    pub hours_per_month: f64,
+    #[serde(default)]
+    pub about: String,
+    /// Source key → where the figures come from.
+    pub sources: BTreeMap<String, String>,
+    /// Prices that do not depend on the region (Route 53).
+    #[serde(default)]
+    pub global: BTreeMap<String, Price>,
+    /// Region → price key → price. Keys are `item` or `item:class` (`rds_postgres_hour:db.t4g.small`).
+    pub regions: BTreeMap<String, BTreeMap<String, Price>>,
+}
+
+impl PriceTable {
+    /// The table shipped with this build of provision.
+    pub fn embedded() -> Result<PriceTable, String> {
+        PriceTable::parse(EMBEDDED)
+    }
+
+    /// Reads a table in `prices.json`'s format (what `scripts/refresh-prices.sh` writes).
+    pub fn parse(text: &str) -> Result<PriceTable, String> {
+        let table: PriceTable = serde_json::from_str(text).map_err(|e| format!("the price table is not valid: {e}"))?;
+        for (region, prices) in &table.regions {
+            for (key, p) in prices {
+                if !table.sources.contains_key(&p.source) {
+                    return Err(format!("the price table's {key} in {region} names an unknown source {:?}", p.source));
+                }
+            }
+        }
+        if table.hours_per_month <= 0.0 {
+            return Err("the price table's hours_per_month must be positive".into());
+        }
+        Ok(table)
+    }
+
+    /// The price of `key` in `region`.
+    pub fn get(&self, region: &str, key: &str) -> Option<&Price> {
+        self.regions.get(region).and_then(|r| r.get(key))
+    }
+
+    /// A price that is the same in every region.
+    pub fn global(&self, key: &str) -> Option<&Price> {
+        self.global.get(key)
+    }
+
+    /// Whether the table has any price for `region`.
+    pub fn has_region(&self, region: &str) -> bool {
+        self.regions.contains_key(region)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_table_parses_and_every_price_has_a_known_source() {
+        let t = PriceTable::embedded().expect("embedded table");
+        assert_eq!(t.hours_per_month, 730.0);
+        assert_eq!(t.currency, "USD");
+        assert!(t.as_of.len() == 10, "as_of is a date: {}", t.as_of);
+        assert!(t.get("us-east-1", "nat_gateway_hour").is_some());
+        for prices in t.regions.values() {
+            for p in prices.values() {
+                assert!(p.usd > 0.0);
+                assert!(t.sources.contains_key(&p.source));
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_source_is_refused() {
+        let text = r#"{"as_of":"2026-01-01","currency":"USD","hours_per_month":730,"sources":{},
+            "regions":{"us-east-1":{"nat_gateway_hour":{"usd":0.045,"source":"nowhere"}}}}"#;
+        let e = PriceTable::parse(text).expect_err("unknown source");
+        assert!(e.contains("nowhere"), "{e}");
+    }
+}
