@@ -371,7 +371,7 @@ fn ecs_service(r: &Resource, all: &[Resource], p: &mut Pricer) {
                 .iter()
                 .filter_map(|s| s.as_map().and_then(|m| m.get("capacity_provider")).and_then(Value::as_str))
                 .collect();
-            if names.iter().any(|n| *n == "FARGATE_SPOT") {
+            if names.contains(&"FARGATE_SPOT") {
                 return p.unpriced("no price in the table for Fargate Spot");
             }
             if names.is_empty() {
