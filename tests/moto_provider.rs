@@ -194,3 +194,38 @@ async fn ignored_tags_added_outside_are_not_drift_and_others_are() {
     assert!(keys.contains(&"Team".to_string()) && keys.contains(&"Name".to_string()), "{keys:?}");
     assert_eq!(s.run(&["plan", "-detailed-exitcode"]).status.code(), Some(0));
 }
+
+const STATIC: &str = r#"
+provider "aws" {
+  access_key = "testing"
+  secret_key = "testing"
+
+  endpoints {
+    ec2 = var.ec2_endpoint
+  }
+}
+
+variable "ec2_endpoint" {
+  type = string
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.44.0.0/16"
+}
+"#;
+
+/// Credentials and the EC2 endpoint from the provider block alone: the environment has neither.
+#[tokio::test]
+async fn static_credentials_and_a_service_endpoint_from_the_block_apply_with_a_warning() {
+    let s = Stack::with_config(STATIC);
+    let endpoint = format!("ec2_endpoint={}", s.moto.endpoint());
+    let mut cmd = s.command(&["apply", "-auto-approve", "-var", &endpoint]);
+    for k in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"] {
+        cmd.env_remove(k);
+    }
+    let out = cmd.output().expect("provision runs");
+    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("warning: provider aws: access_key and secret_key are set in the configuration"), "{err}");
+    assert_eq!(vpcs_with(&s, "10.44.0.0/16").await, 1);
+}
