@@ -54,6 +54,12 @@ resource "aws_vpc" "main" {
 #[tokio::test]
 async fn a_profile_from_shared_files_applies_and_a_missing_one_fails_before_any_write() {
     let s = Stack::with_config(PROFILE);
+    // Files that are not there: an error naming them, before anything is read.
+    let out = run_without_env_credentials(&s, &["plan", "-var", "profile=deploy"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("the AWS profile files could not be read (./aws/config, ./aws/credentials)"), "{err}");
+
     let aws = s.path().join("aws");
     std::fs::create_dir_all(&aws).expect("mkdir");
     std::fs::write(aws.join("config"), "[profile deploy]\nregion = eu-west-1\n").expect("config");

@@ -99,16 +99,21 @@ impl Settings {
         names
     }
 
-    /// A configured `profile` must exist in the files read: checked before anything is loaded,
-    /// so that a typo is one clear error and not a credentials failure at the first call.
+    /// The configured files must be readable and a configured `profile` must exist in them:
+    /// checked before anything is loaded, so that a typo is one clear error and not a
+    /// credentials failure at the first call.
     async fn check_profile(&self) -> Result<(), ProviderError> {
-        let Some(profile) = &self.profile else { return Ok(()) };
-        let files = self.profile_files().unwrap_or_default();
+        let files = self.profile_files();
+        if self.profile.is_none() && files.is_none() {
+            return Ok(());
+        }
         let read = self.profile_file_names().join(", ");
-        let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None)
+        let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files.unwrap_or_default(), None)
             .await
             .map_err(|e| config_error(format!("the AWS profile files could not be read ({read}): {e}")))?;
-        if set.get_profile(profile).is_none() {
+        if let Some(profile) = &self.profile
+            && set.get_profile(profile).is_none()
+        {
             return Err(config_error(format!(
                 "the AWS profile \"{profile}\" is not defined in the files read: {read}"
             )));

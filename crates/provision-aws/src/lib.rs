@@ -140,12 +140,15 @@ impl Provider for AwsProvider {
         self.configured.warnings.clone()
     }
 
-    /// A configured `profile` exists, an `assume_role` role can be assumed (one AssumeRole call),
+    /// The shared files can be read and a configured `profile` is in them, an `assume_role` role
+    /// can be assumed (one AssumeRole call),
     /// and the account is allowed (one GetCallerIdentity call, only when `allowed_account_ids` or
     /// `forbidden_account_ids` is set). Nothing to do, and no call, otherwise.
     async fn check(&self) -> Result<(), ProviderError> {
         let settings = &self.configured.settings;
-        if settings.profile.is_none() && settings.assume_role.is_none() && self.configured.accounts.is_none() {
+        let files = !settings.shared_config_files.is_empty() || !settings.shared_credentials_files.is_empty();
+        if settings.profile.is_none() && !files && settings.assume_role.is_none() && self.configured.accounts.is_none()
+        {
             return Ok(());
         }
         self.checked
