@@ -235,3 +235,34 @@ async fn static_credentials_and_a_service_endpoint_from_the_block_apply_with_a_w
     assert!(err.contains("warning: provider aws: access_key and secret_key are set in the configuration"), "{err}");
     assert_eq!(vpcs_with(&s, "10.44.0.0/16").await, 1);
 }
+
+const ROLE_REFUSED: &str = r#"
+provider "aws" {
+  max_retries = 0
+
+  assume_role {
+    role_arn = "arn:aws:iam::123456789012:role/deploy"
+  }
+
+  endpoints {
+    sts = "http://127.0.0.1:9"
+  }
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.45.0.0/16"
+}
+"#;
+
+/// A role that cannot be assumed (here STS cannot be reached) stops the apply before anything is
+/// written, with an error that names the role.
+#[tokio::test]
+async fn a_role_that_cannot_be_assumed_is_named_and_nothing_is_written() {
+    let s = Stack::with_config(ROLE_REFUSED);
+    let out = s.run(&["apply", "-auto-approve"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("assuming role arn:aws:iam::123456789012:role/deploy failed"), "{err}");
+    assert_eq!(resources(&s), 0, "nothing recorded");
+    assert_eq!(vpcs_with(&s, "10.45.0.0/16").await, 0, "nothing created");
+}

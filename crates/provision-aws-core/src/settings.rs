@@ -11,6 +11,7 @@ use aws_types::os_shim_internal::{Env, Fs};
 use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 use provision_core::ProviderError;
 use std::collections::BTreeMap;
+use std::error::Error as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -203,7 +204,7 @@ impl ProvideCredentials for NamedRole {
     {
         future::ProvideCredentials::new(async move {
             self.inner.provide_credentials().await.map_err(|e| {
-                let cause = aws_smithy_types::error::display::DisplayErrorContext(&e);
+                let cause = crate::error::chain(&e);
                 CredentialsError::provider_error(format!("assuming role {} failed: {cause}", self.role))
             })
         })
@@ -235,5 +236,13 @@ pub async fn check_credentials(config: &SdkConfig) -> Result<(), ProviderError> 
     let Some(provider) = config.credentials_provider() else {
         return Ok(());
     };
-    provider.provide_credentials().await.map(|_| ()).map_err(|e| config_error(crate::error::chain(&e)))
+    provider.provide_credentials().await.map(|_| ()).map_err(|e| {
+        // The provider's own message (e.g. the role and why it was refused), without the SDK's
+        // generic "an error occurred while loading credentials" around it.
+        let message = match &e {
+            CredentialsError::ProviderError(_) => e.source().map(ToString::to_string),
+            _ => None,
+        };
+        config_error(message.unwrap_or_else(|| crate::error::chain(&e)))
+    })
 }
