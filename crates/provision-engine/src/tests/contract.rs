@@ -324,4 +324,12 @@ async fn a_failing_provider_check_stops_plan_and_apply_before_anything_is_writte
     assert!(cloud.objects().is_empty(), "nothing created");
     let Err(err) = e.plan(&current(&store), PlanRequest::normal()).await else { panic!("the plan must be refused") };
     assert!(err.to_string().contains("allowed_account_ids"), "{err}");
+
+    // Recovery decides from what it finds what to write: it is refused too, its record kept.
+    let mut state = current(&store);
+    state.pending.push(pending_bucket("acme-logs"));
+    let Err(err) = e.recover(&mut state, &store).await else { panic!("the recovery must be refused") };
+    assert!(err.to_string().contains("allowed_account_ids"), "{err}");
+    assert_eq!(state.pending.len(), 1, "the pending record is kept");
+    assert_eq!(store.writes(), 0, "nothing written");
 }
