@@ -3,6 +3,7 @@
 //! Each service crate builds its own client from it, lazily, with [`ServiceClients`].
 
 use crate::error::config_error;
+use crate::settings::Settings;
 use aws_config::SdkConfig;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -23,13 +24,15 @@ pub struct Sdk {
     pub config: SdkConfig,
     pub region: String,
     pub partition: &'static str,
+    /// `s3_use_path_style` in the provider block.
+    pub s3_use_path_style: bool,
 }
 
 /// The provider's shared AWS context: the region asked for, the SDK configuration (loaded on first
 /// use, never before: `validate`, and `plan` on an empty state, need no credentials), the counter.
 #[derive(Default)]
 pub struct Context {
-    region: Mutex<Option<String>>,
+    settings: Mutex<Settings>,
     sdk: OnceCell<Sdk>,
     calls: Arc<Mutex<CallCounts>>,
 }
@@ -74,7 +77,8 @@ pub fn partition(region: &str) -> &'static str {
 }
 
 /// The standard chain (environment, profile, SSO, `AWS_ENDPOINT_URL`) with provision's retry
-/// settings, and `region` when given. Used by the provider and by the S3 state backend.
+/// settings, and `region` when given. Used by the S3 state backend; the provider's configurations
+/// load theirs with [`crate::settings::load_settings`].
 pub async fn load(region: Option<String>) -> SdkConfig {
     let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(8);
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).retry_config(retry);
@@ -88,11 +92,22 @@ impl Context {
     /// A context for another provider configuration (another region): its own SDK configuration,
     /// loaded on first use, and the same call counter.
     pub fn for_region(&self, region: Option<String>) -> Context {
-        Context { region: Mutex::new(region), sdk: Default::default(), calls: self.calls.clone() }
+        self.for_settings(Settings { region, ..Settings::default() })
+    }
+
+    /// A context for a provider configuration's settings (profile, role, ...): its own SDK
+    /// configuration, loaded on first use, and the same call counter.
+    pub fn for_settings(&self, settings: Settings) -> Context {
+        Context { settings: Mutex::new(settings), sdk: Default::default(), calls: self.calls.clone() }
     }
 
     pub fn set_region(&self, region: Option<String>) {
-        *self.region.lock().unwrap_or_else(|p| p.into_inner()) = region;
+        self.settings.lock().unwrap_or_else(|p| p.into_inner()).region = region;
+    }
+
+    /// The settings this context loads its SDK configuration with.
+    pub fn settings(&self) -> Settings {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn calls(&self) -> CallCounts {
@@ -110,15 +125,15 @@ impl Context {
     pub async fn sdk(&self) -> Result<&Sdk, ProviderError> {
         self.sdk
             .get_or_try_init(|| async {
-                let region = self.region.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                let config = load(region).await;
+                let settings = self.settings();
+                let config = crate::settings::load_settings(&settings).await?;
                 let Some(region) = config.region().map(|r| r.to_string()) else {
                     return Err(config_error(
                         "no AWS region is configured: set `region` in the provider \"aws\" block, or the AWS_REGION environment variable",
                     ));
                 };
                 let partition = partition(&region);
-                Ok(Sdk { config, region, partition })
+                Ok(Sdk { config, region, partition, s3_use_path_style: settings.s3_use_path_style })
             })
             .await
     }

@@ -12,6 +12,7 @@ pub mod context;
 pub mod error;
 pub mod json;
 pub mod retry;
+pub mod settings;
 pub mod tags;
 pub mod terraform;
 pub mod validate;

@@ -8,25 +8,31 @@
 //! state works without credentials.
 
 mod account;
+mod config;
 pub mod conformance;
+mod ignore_tags;
 pub mod reference;
 mod sts;
 
 pub use provision_aws_core::CallCounts;
 
+use async_trait::async_trait;
 use provision_aws_core::Context;
-use provision_core::{
-    AttributeSchema, Attrs, BlockSchema, DataSourceType, Nesting, Provider, ProviderError, ProviderErrorKind,
-    ResourceType, Schema, Type, Value,
-};
+use provision_core::{Attrs, DataSourceType, Provider, ProviderError, ProviderErrorKind, ResourceType, Schema};
 use std::sync::Arc;
+use tokio::sync::OnceCell;
 
 /// The `aws` provider.
 pub struct AwsProvider {
     ctx: Arc<Context>,
+    sts: Arc<sts::Context>,
     resources: Vec<Arc<dyn ResourceType>>,
     data: Vec<Arc<dyn DataSourceType>>,
     config_schema: Schema,
+    /// What the provider block decided beyond the SDK settings.
+    configured: config::Configured,
+    /// The checks of [`Provider::check`], made once.
+    checked: OnceCell<()>,
 }
 
 impl Default for AwsProvider {
@@ -37,11 +43,11 @@ impl Default for AwsProvider {
 
 impl AwsProvider {
     pub fn new() -> Self {
-        Self::with_context(Arc::new(Context::default()))
+        Self::with_context(Arc::new(Context::default()), config::Configured::default())
     }
 
-    /// The provider's types over one context (one region's clients).
-    fn with_context(ctx: Arc<Context>) -> Self {
+    /// The provider's types over one context (one provider configuration's clients).
+    fn with_context(ctx: Arc<Context>, configured: config::Configured) -> Self {
         let sts = Arc::new(sts::new(ctx.clone()));
         let mut resources: Vec<Arc<dyn ResourceType>> = vec![];
         let mut data: Vec<Arc<dyn DataSourceType>> = vec![
@@ -94,9 +100,18 @@ impl AwsProvider {
             resources.extend(service.resources);
             data.extend(service.data_sources);
         }
+        if !configured.ignore_tags.is_empty() {
+            let ignore = Arc::new(configured.ignore_tags.clone());
+            resources = resources
+                .into_iter()
+                .map(|inner| -> Arc<dyn ResourceType> {
+                    Arc::new(ignore_tags::Filtered { inner, ignore: ignore.clone() })
+                })
+                .collect();
+        }
         resources.sort_by_key(|r| r.name());
         data.sort_by_key(|d| d.name());
-        AwsProvider { ctx, resources, data, config_schema: config_schema() }
+        AwsProvider { ctx, sts, resources, data, config_schema: config::schema(), configured, checked: OnceCell::new() }
     }
 
     /// How many AWS API calls this process made, by operation.
@@ -105,21 +120,7 @@ impl AwsProvider {
     }
 }
 
-fn config_schema() -> Schema {
-    Schema::new("The provider \"aws\" block.")
-        .attr(
-            AttributeSchema::optional("region", Type::String)
-                .describe("The AWS region. Defaults to the standard chain (AWS_REGION, the profile's region)."),
-        )
-        .block(BlockSchema::new(
-            "default_tags",
-            Nesting::Single,
-            Schema::new("Tags added to every taggable resource.")
-                .attr(AttributeSchema::optional("tags", Type::map(Type::String))),
-            "Tags added to every taggable resource (a resource's own tags win).",
-        ))
-}
-
+#[async_trait]
 impl Provider for AwsProvider {
     fn name(&self) -> &'static str {
         "aws"
@@ -130,16 +131,44 @@ impl Provider for AwsProvider {
     }
 
     fn configure(&self, config: &Attrs) -> Result<Arc<dyn Provider>, ProviderError> {
-        let region = config.get("region").and_then(Value::as_str).map(str::to_string);
-        if let Some(r) = &region
-            && (r.is_empty() || !r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+        let configured = config::configure(config)?;
+        let ctx = Arc::new(self.ctx.for_settings(configured.settings.clone()));
+        Ok(Arc::new(Self::with_context(ctx, configured)))
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.configured.warnings.clone()
+    }
+
+    /// The shared files can be read and a configured `profile` is in them, an `assume_role` role
+    /// can be assumed (one AssumeRole call),
+    /// and the account is allowed (one GetCallerIdentity call, only when `allowed_account_ids` or
+    /// `forbidden_account_ids` is set). Nothing to do, and no call, otherwise.
+    async fn check(&self) -> Result<(), ProviderError> {
+        let settings = &self.configured.settings;
+        let files = !settings.shared_config_files.is_empty() || !settings.shared_credentials_files.is_empty();
+        if settings.profile.is_none() && !files && settings.assume_role.is_none() && self.configured.accounts.is_none()
         {
-            return Err(ProviderError::new(
-                ProviderErrorKind::Config,
-                format!("\"{r}\" is not an AWS region name, such as eu-west-1"),
-            ));
+            return Ok(());
         }
-        Ok(Arc::new(Self::with_context(Arc::new(self.ctx.for_region(region)))))
+        self.checked
+            .get_or_try_init(|| async {
+                let sdk = self.ctx.sdk().await?;
+                if settings.assume_role.is_some() {
+                    provision_aws_core::settings::check_credentials(&sdk.config).await?;
+                }
+                if let Some(accounts) = &self.configured.accounts {
+                    let c = self.sts.clients().await?;
+                    let out = c.sts.get_caller_identity().send().await.map_err(|e| sts::sdk("GetCallerIdentity", e))?;
+                    let account = out.account().unwrap_or_default();
+                    if let Some(refusal) = accounts.refuse(account) {
+                        return Err(ProviderError::new(ProviderErrorKind::Auth, refusal));
+                    }
+                }
+                Ok(())
+            })
+            .await
+            .map(|_| ())
     }
 
     fn resource_type(&self, name: &str) -> Option<Arc<dyn ResourceType>> {

@@ -353,6 +353,7 @@ pub trait DataSourceType: Send + Sync {
 /// A set of resource types and data sources. The value the CLI builds is unconfigured: it serves
 /// schemas (for `validate`), and [`Provider::configure`] makes one configured instance per
 /// `provider` block (the default one and each `alias`), each with its own region.
+#[async_trait]
 pub trait Provider: Send + Sync {
     /// The provider's name in configurations (`aws`).
     fn name(&self) -> &'static str;
@@ -362,6 +363,21 @@ pub trait Provider: Send + Sync {
 
     /// An instance configured by an evaluated provider block. Must not call AWS.
     fn configure(&self, config: &Attrs) -> Result<Arc<dyn Provider>, ProviderError>;
+
+    /// What the user should know about this configured instance (an argument accepted with no
+    /// effect where Terraform would act, credentials written in the configuration). The engine
+    /// reports each as a warning once.
+    fn warnings(&self) -> Vec<String> {
+        vec![]
+    }
+
+    /// The checks the configuration asks for before anything is read or written with it (the
+    /// profile exists, the assumed role can be assumed, the account is allowed). The engine calls
+    /// it once per configuration at the start of a plan and of an apply; an instance that needs
+    /// no check makes no call.
+    async fn check(&self) -> Result<(), ProviderError> {
+        Ok(())
+    }
 
     fn resource_type(&self, name: &str) -> Option<Arc<dyn ResourceType>>;
 

@@ -190,6 +190,11 @@ impl Engine {
     ) -> Result<ApplyReport, EngineError> {
         let mode = run.plan.mode;
         let graph = self.operation_graph(&run)?;
+        // Before the first pending record and the first AWS write: a saved plan applied later, or
+        // by another process, is checked again.
+        if graph.node_count() > 0 {
+            self.check_providers().await?;
+        }
         let destroy_args = run
             .plan
             .changes

@@ -387,6 +387,23 @@ impl Engine {
             .unwrap_or_else(|| ProviderRef::implied_by(&address.type_name))
     }
 
+    /// Runs each provider configuration's own checks ([`Provider::check`]: a profile that must
+    /// exist, a role to assume, the allowed accounts), all concurrently; each failure is one error
+    /// naming the configuration and its block.
+    pub(crate) async fn check_providers(&self) -> Result<(), EngineError> {
+        let checks = self.providers.iter().map(|(r, p)| async move { (r, p.check().await) });
+        let mut diags = Diagnostics::default();
+        for (r, result) in futures::future::join_all(checks).await {
+            if let Err(e) = result {
+                let span = self.module.provider_block(r).and_then(|b| b.span.clone());
+                diags.push(
+                    Diagnostic::error(format!("provider configuration {r}: {}", e.message)).at(span, "configured here"),
+                );
+            }
+        }
+        if diags.has_errors() { Err(EngineError::Config(diags)) } else { Ok(()) }
+    }
+
     /// Evaluates every provider block and makes one configured instance per configuration. The
     /// default configuration exists even without a block.
     fn configure_provider(&mut self) -> Result<(), Diagnostics> {
@@ -452,6 +469,9 @@ impl Engine {
             };
             match provider.configure(&attrs) {
                 Ok(instance) => {
+                    for w in instance.warnings() {
+                        self.reporter.report(Event::Warning(format!("provider {}: {w}", block.reference())));
+                    }
                     self.providers.insert(block.reference(), instance);
                 }
                 Err(e) => diags.push(Diagnostic::error(e.message).at(block.span.clone(), "in this provider block")),

@@ -216,6 +216,9 @@ impl Engine {
                     .into(),
             ));
         }
+        // The checks the provider blocks ask for (profile, assumed role, allowed accounts), before
+        // anything is read with them.
+        self.check_providers().await?;
         let original = state;
         // `moved` blocks first: every later step sees each object at its new address.
         let mut moved_state = state.clone();

@@ -25,6 +25,9 @@ impl Engine {
         if state.pending.is_empty() {
             return Ok(vec![]);
         }
+        // What recovery finds decides what it writes: not with a profile that is not there or
+        // in an account the configuration forbids.
+        self.check_providers().await?;
         let mut out = vec![];
         let pending = state.pending.clone();
         for p in pending {

@@ -111,7 +111,8 @@ impl Cloud {
         self.lock().empty_ids = on;
     }
 
-    /// Makes `op` ("create", "update", "delete", "read") fail for an address or a type.
+    /// Makes `op` ("create", "update", "delete", "read") fail for an address or a type, or
+    /// ("check") a provider configuration's check, for its region.
     pub fn fail(&self, op: &str, target: &str, message: &str) {
         self.lock().failures.push((op.into(), target.into(), message.into()));
     }
@@ -823,6 +824,7 @@ impl DataSourceType for FakeData {
 /// Each configured instance works in the region its block names (`fake-1` by default).
 pub struct FakeProvider {
     pub cloud: Cloud,
+    region: String,
     types: Vec<Arc<FakeType>>,
     data: Vec<Arc<FakeData>>,
     config_schema: Schema,
@@ -841,6 +843,7 @@ impl FakeProvider {
         let d = |name, schema| Arc::new(FakeData { name, schema, cloud: cloud.clone() });
         FakeProvider {
             cloud: cloud.clone(),
+            region: region.to_string(),
             types: vec![
                 t(Kind::Bucket, "fake_bucket", bucket_schema()),
                 t(Kind::Firewall, "fake_firewall", firewall_schema()),
@@ -885,9 +888,19 @@ impl FakeProvider {
     }
 }
 
+#[async_trait]
 impl Provider for FakeProvider {
     fn name(&self) -> &'static str {
         "fake"
+    }
+
+    /// Fails as `cloud.fail("check", REGION, message)` says, like a missing profile or a
+    /// forbidden account (not a call: the fake cloud's call counts stay those of the types).
+    async fn check(&self) -> Result<(), ProviderError> {
+        match self.cloud.failure("check", None, &self.region) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     fn config_schema(&self) -> &Schema {

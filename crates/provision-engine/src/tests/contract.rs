@@ -306,3 +306,30 @@ resource "fake_rule" "bad" {
     assert!(failure.message.contains("is not a CIDR block"), "{}", failure.message);
     assert!(cloud.objects().values().all(|o| o.type_name != "fake_rule"), "nothing was created");
 }
+
+/// A provider configuration whose own check fails (a profile that does not exist, a forbidden
+/// account) stops a plan before anything is read, and the apply of a plan made before the check
+/// failed before anything is written: no pending record, no state write, no object.
+#[tokio::test]
+async fn a_failing_provider_check_stops_plan_and_apply_before_anything_is_written() {
+    let cloud = Cloud::new();
+    let store = MemoryStore::new(&cloud);
+    let e = engine(CONTRACT, &cloud);
+    let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("plan");
+    cloud.fail("check", DEFAULT_REGION, "the account is not in allowed_account_ids");
+    let Err(err) = e.apply(run, &store, &Cancel::default()).await else { panic!("the apply must be refused") };
+    let err = err.to_string();
+    assert!(err.contains("provider configuration fake: the account is not in allowed_account_ids"), "{err}");
+    assert_eq!(store.writes(), 0, "nothing written");
+    assert!(cloud.objects().is_empty(), "nothing created");
+    let Err(err) = e.plan(&current(&store), PlanRequest::normal()).await else { panic!("the plan must be refused") };
+    assert!(err.to_string().contains("allowed_account_ids"), "{err}");
+
+    // Recovery decides from what it finds what to write: it is refused too, its record kept.
+    let mut state = current(&store);
+    state.pending.push(pending_bucket("acme-logs"));
+    let Err(err) = e.recover(&mut state, &store).await else { panic!("the recovery must be refused") };
+    assert!(err.to_string().contains("allowed_account_ids"), "{err}");
+    assert_eq!(state.pending.len(), 1, "the pending record is kept");
+    assert_eq!(store.writes(), 0, "nothing written");
+}
