@@ -3,7 +3,9 @@
 mod apply;
 mod fmt;
 mod graph;
+mod import;
 mod init;
+mod migrate;
 mod output;
 mod plan;
 mod show;
@@ -42,7 +44,8 @@ pub async fn run(cli: Cli, vars: Vec<VarSource>, printer: Printer) -> Result<Sta
         Command::Show(args) => show::run(&printer, args).await,
         Command::Fmt(args) => fmt::run(&printer, args),
         Command::Graph(args) => graph::run(&printer, vars, args).await,
-        Command::State(cmd) => state::run(&printer, cmd).await,
+        Command::Import(args) => import::run(&printer, vars, args).await,
+        Command::State(cmd) => state::run(&printer, vars, cmd).await,
     };
     match result {
         Err(e) if e.is::<Reported>() => Ok(Status::Error),
