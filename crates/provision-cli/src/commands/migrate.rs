@@ -114,7 +114,7 @@ pub async fn run(
             address: i.address.clone(),
             provider,
             id,
-            prior: i.attributes.clone(),
+            prior: provision_state::prior_attributes(rt.schema(), &i.attributes),
             dependencies: i.dependencies.clone(),
         });
     }
