@@ -87,6 +87,12 @@ impl ResourceType for Validation {
         &self.schema
     }
 
+    /// Terraform's id is the time the certificate was issued (`2026-12-02 21:36:26 +0000 UTC`);
+    /// provision's is the certificate's.
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        provision_aws_core::terraform::text(attributes, "certificate_arn").map(id_of)
+    }
+
     fn identity(&self) -> IdentityStrategy {
         IdentityStrategy::Content
     }
@@ -202,6 +208,24 @@ impl ResourceType for Validation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As Terraform 5.100 wrote it (examples/web, against moto).
+    const VALIDATION: &str = r#"{"certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/05e58adf-ee98-4fca-897c-0572b92c8757", "id": "2026-12-02 21:36:26 +0000 UTC", "timeouts": null, "validation_record_fqdns": ["_d930b28be6c5927595552b219965053e.example.com"]}"#;
+
+    #[test]
+    fn the_id_from_terraform_is_the_certificates_not_a_time() {
+        let types = crate::types(&Arc::new(provision_aws_core::Context::default()));
+        let id =
+            |json| provision_aws_core::terraform::id_from_terraform(&types, "aws_acm_certificate_validation", json);
+        assert_eq!(
+            id(VALIDATION),
+            Ok("arn:aws:acm:eu-west-1:123456789012:certificate/05e58adf-ee98-4fca-897c-0572b92c8757/validation".into())
+        );
+        assert_eq!(
+            id(r#"{"id": "2026-12-02 21:36:26 +0000 UTC"}"#),
+            Err("its `certificate_arn` attribute is missing or empty".into())
+        );
+    }
     use aws_sdk_acm::types::{CertificateDetail, DomainValidation, RecordType, ResourceRecord};
 
     #[test]

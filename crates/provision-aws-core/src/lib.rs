@@ -13,6 +13,7 @@ pub mod error;
 pub mod json;
 pub mod retry;
 pub mod tags;
+pub mod terraform;
 pub mod validate;
 pub mod wait;
 

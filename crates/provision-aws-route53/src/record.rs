@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
 };
+use provision_aws_core::terraform;
 use provision_core::{
     AttributeSchema, Attrs, BlockSchema, FindQuery, Found, IdentityStrategy, Nesting, OpContext, Owner, ProviderError,
     ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
@@ -381,6 +382,15 @@ impl ResourceType for Record {
         &self.schema
     }
 
+    /// Terraform's id holds the `name` as written (`www`, or a validation record's name with its
+    /// trailing dot); provision's holds the absolute name, which Terraform records as `fqdn`.
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        let zone = zone_id(terraform::text(attributes, "zone_id")?);
+        let fqdn = dns_name(terraform::text(attributes, "fqdn")?);
+        let kind = terraform::text(attributes, "type")?;
+        Ok(Self::id(&zone, &fqdn, kind, terraform::optional_text(attributes, "set_identifier")))
+    }
+
     fn identity(&self) -> IdentityStrategy {
         IdentityStrategy::Content
     }
@@ -513,6 +523,29 @@ pub(crate) fn record_id(zone: &str, r: &ResourceRecordSet) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn types() -> provision_aws_core::ServiceTypes {
+        crate::types(&Arc::new(provision_aws_core::Context::default()))
+    }
+
+    /// Records as Terraform 5.100 wrote them (examples/web, against moto): a relative name, and
+    /// a validation record whose Terraform id keeps the trailing dot of its name.
+    const WWW: &str = r#"{"alias": [{"evaluate_target_health": true, "name": "web-1.eu-west-1.elb.amazonaws.com", "zone_id": "Z2P70J7EXAMPLE"}], "allow_overwrite": null, "cidr_routing_policy": [], "failover_routing_policy": [], "fqdn": "www.example.com", "geolocation_routing_policy": [], "geoproximity_routing_policy": [], "health_check_id": "", "id": "H3DFX8HJVYEHLMZNAVJ55A_www_A", "latency_routing_policy": [], "multivalue_answer_routing_policy": false, "name": "www", "records": null, "set_identifier": "", "timeouts": null, "ttl": 0, "type": "A", "weighted_routing_policy": [], "zone_id": "H3DFX8HJVYEHLMZNAVJ55A"}"#;
+    const VALIDATION: &str = r#"{"alias": [], "allow_overwrite": true, "cidr_routing_policy": [], "failover_routing_policy": [], "fqdn": "_d930b28be6c5927595552b219965053e.example.com", "geolocation_routing_policy": [], "geoproximity_routing_policy": [], "health_check_id": "", "id": "H3DFX8HJVYEHLMZNAVJ55A__d930b28be6c5927595552b219965053e.example.com._CNAME", "latency_routing_policy": [], "multivalue_answer_routing_policy": false, "name": "_d930b28be6c5927595552b219965053e.example.com", "records": ["_c9edd76ee4a0e2a74388032f3861cc50.ykybfrwcxw.acm-validations.aws."], "set_identifier": "", "timeouts": null, "ttl": 60, "type": "CNAME", "weighted_routing_policy": [], "zone_id": "H3DFX8HJVYEHLMZNAVJ55A"}"#;
+
+    #[test]
+    fn the_id_from_terraform_uses_the_absolute_name() {
+        let id = |json| provision_aws_core::terraform::id_from_terraform(&types(), "aws_route53_record", json);
+        assert_eq!(id(WWW), Ok("H3DFX8HJVYEHLMZNAVJ55A_www.example.com_A".to_string()));
+        assert_eq!(
+            id(VALIDATION),
+            Ok("H3DFX8HJVYEHLMZNAVJ55A__d930b28be6c5927595552b219965053e.example.com_CNAME".to_string())
+        );
+        let weighted = WWW.replace(r#""set_identifier": """#, r#""set_identifier": "blue""#);
+        assert_eq!(id(&weighted), Ok("H3DFX8HJVYEHLMZNAVJ55A_www.example.com_A_blue".to_string()));
+        let missing = WWW.replace(r#""fqdn": "www.example.com""#, r#""fqdn": null"#);
+        assert_eq!(id(&missing), Err("its `fqdn` attribute is missing or empty".to_string()));
+    }
 
     #[test]
     fn names_are_made_absolute() {

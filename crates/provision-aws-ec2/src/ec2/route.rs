@@ -12,6 +12,7 @@ use super::{filter, get_string, need_str, s, visible};
 use crate::context::{Clients, Context};
 use crate::validate;
 use async_trait::async_trait;
+use provision_aws_core::terraform;
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind,
     ReadContext, ResourceType, Schema, Type, Value,
@@ -118,6 +119,20 @@ impl ResourceType for RouteResource {
         &self.schema
     }
 
+    /// Terraform's id is a hash (`r-rtb-…1080289494`); provision's is built from the table and
+    /// the destination.
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        let table = terraform::text(attributes, "route_table_id")?;
+        let spec = spec_of(attributes);
+        if spec.destination().is_empty() {
+            return Err(
+                "its `destination_cidr_block` and `destination_ipv6_cidr_block` attributes are both missing or empty"
+                    .into(),
+            );
+        }
+        Ok(route_id(table, &spec))
+    }
+
     async fn read_many(
         &self,
         _ctx: &ReadContext,
@@ -195,5 +210,35 @@ impl ResourceType for RouteResource {
         let c = self.ctx.clients().await?;
         let spec = spec_of(&query.desired);
         Ok(Self::lookup(c, &table, &spec).await?.filter(|a| spec_of(a) == spec).map(Found::ours).into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route() -> RouteResource {
+        RouteResource::new(Arc::new(crate::context::new(Arc::new(provision_aws_core::Context::default()))))
+    }
+
+    /// An `aws_route`'s attributes as Terraform 5.100 wrote them (examples/network, against moto).
+    const NAT_ROUTE: &str = r#"{"carrier_gateway_id": "", "core_network_arn": "", "destination_cidr_block": "0.0.0.0/0", "destination_ipv6_cidr_block": "", "destination_prefix_list_id": "", "egress_only_gateway_id": "", "gateway_id": "", "id": "r-rtb-2f7d9638a5f7a40f71080289494", "instance_id": "", "instance_owner_id": "", "local_gateway_id": "", "nat_gateway_id": "nat-e231bbe1b82a812b2", "network_interface_id": "", "origin": "CreateRoute", "route_table_id": "rtb-2f7d9638a5f7a40f7", "state": "active", "timeouts": null, "transit_gateway_id": "", "vpc_endpoint_id": "", "vpc_peering_connection_id": ""}"#;
+
+    #[test]
+    fn the_id_from_terraform_is_the_table_and_the_destination() {
+        let mut a = terraform::attributes_from_json(NAT_ROUTE).expect("a state's attributes");
+        assert_eq!(route().id_from_terraform(&a), Ok("rtb-2f7d9638a5f7a40f7_0.0.0.0/0".to_string()));
+        a.insert("destination_cidr_block".into(), "".into());
+        a.insert("destination_ipv6_cidr_block".into(), "::/0".into());
+        assert_eq!(route().id_from_terraform(&a), Ok("rtb-2f7d9638a5f7a40f7_::/0".to_string()));
+    }
+
+    #[test]
+    fn the_id_from_terraform_needs_the_table_and_a_destination() {
+        let mut a = terraform::attributes_from_json(NAT_ROUTE).expect("a state's attributes");
+        a.insert("destination_cidr_block".into(), "".into());
+        assert!(route().id_from_terraform(&a).expect_err("no destination").contains("`destination_cidr_block`"));
+        a.remove("route_table_id");
+        assert_eq!(route().id_from_terraform(&a), Err("its `route_table_id` attribute is missing or empty".into()));
     }
 }

@@ -12,6 +12,7 @@ use crate::context::{Clients, Context};
 use crate::validate;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::SecurityGroup as Sg;
+use provision_aws_core::terraform;
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind,
     ReadContext, ResourceType, Schema, Type, Value,
@@ -186,6 +187,17 @@ impl ResourceType for SecurityGroupRule {
         &self.schema
     }
 
+    /// Terraform's id is `sgrule-<decimal hash>` of its own; provision's is derived from the same
+    /// attributes (group, type, protocol, ports, sources), which a Terraform state records.
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        terraform::text(attributes, "security_group_id")?;
+        terraform::text(attributes, "type")?;
+        if atoms(attributes).is_empty() {
+            return Err("none of its `cidr_blocks`, `ipv6_cidr_blocks`, `prefix_list_ids`, `source_security_group_id` or `self` attributes names a source".into());
+        }
+        Ok(rule_id(attributes))
+    }
+
     async fn read_many(
         &self,
         _ctx: &ReadContext,
@@ -287,5 +299,79 @@ impl ResourceType for SecurityGroupRule {
             Err(e) if e.is_not_found() => Ok(vec![]),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> SecurityGroupRule {
+        SecurityGroupRule::new(Arc::new(crate::context::new(Arc::new(provision_aws_core::Context::default()))))
+    }
+
+    /// Rules as Terraform 5.100 wrote them (a configuration of every source kind, against moto).
+    const CIDR: &str = r#"{"cidr_blocks": ["10.0.0.0/8", "192.168.0.0/16"], "description": "https", "from_port": 443, "id": "sgrule-1179061957", "ipv6_cidr_blocks": null, "prefix_list_ids": null, "protocol": "tcp", "security_group_id": "sg-ad3be75e88877206f", "security_group_rule_id": "", "self": false, "source_security_group_id": null, "timeouts": null, "to_port": 443, "type": "ingress"}"#;
+    const EGRESS: &str = r#"{"cidr_blocks": ["10.0.0.0/8"], "description": null, "from_port": 0, "id": "sgrule-534106706", "ipv6_cidr_blocks": ["::/0"], "prefix_list_ids": null, "protocol": "-1", "security_group_id": "sg-36daea97b7d4edc96", "security_group_rule_id": "", "self": false, "source_security_group_id": null, "timeouts": null, "to_port": 0, "type": "egress"}"#;
+    const FROM_GROUP: &str = r#"{"cidr_blocks": null, "description": null, "from_port": 5432, "id": "sgrule-2506224783", "ipv6_cidr_blocks": null, "prefix_list_ids": null, "protocol": "tcp", "security_group_id": "sg-ad3be75e88877206f", "security_group_rule_id": "sgr-b69a073a8865fa7c5", "self": false, "source_security_group_id": "sg-36daea97b7d4edc96", "timeouts": null, "to_port": 5432, "type": "ingress"}"#;
+    const SELF: &str = r#"{"cidr_blocks": null, "description": null, "from_port": 0, "id": "sgrule-1556714103", "ipv6_cidr_blocks": null, "prefix_list_ids": null, "protocol": "-1", "security_group_id": "sg-ad3be75e88877206f", "security_group_rule_id": "sgr-2536a00af4b3c0379", "self": true, "source_security_group_id": null, "timeouts": null, "to_port": 0, "type": "ingress"}"#;
+
+    /// The arguments of the same rule as a configuration gives them to `create`.
+    fn configured(pairs: &[(&str, Value)]) -> Attrs {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    #[test]
+    fn the_id_from_terraform_is_the_one_create_records() {
+        let from = |json| rule().id_from_terraform(&terraform::attributes_from_json(json).expect("attributes"));
+        let strings = |v: &[&str]| Value::List(v.iter().map(|s| Value::from(*s)).collect());
+        let cidr = configured(&[
+            ("type", "ingress".into()),
+            ("security_group_id", "sg-ad3be75e88877206f".into()),
+            ("protocol", "tcp".into()),
+            ("from_port", Value::Number(443.0)),
+            ("to_port", Value::Number(443.0)),
+            ("cidr_blocks", strings(&["192.168.0.0/16", "10.0.0.0/8"])),
+        ]);
+        assert_eq!(from(CIDR), Ok(rule_id(&cidr)));
+        let egress = configured(&[
+            ("type", "egress".into()),
+            ("security_group_id", "sg-36daea97b7d4edc96".into()),
+            ("protocol", "all".into()),
+            ("from_port", Value::Number(0.0)),
+            ("to_port", Value::Number(0.0)),
+            ("cidr_blocks", strings(&["10.0.0.0/8"])),
+            ("ipv6_cidr_blocks", strings(&["::/0"])),
+        ]);
+        assert_eq!(from(EGRESS), Ok(rule_id(&egress)));
+        let group = configured(&[
+            ("type", "ingress".into()),
+            ("security_group_id", "sg-ad3be75e88877206f".into()),
+            ("protocol", "tcp".into()),
+            ("from_port", Value::Number(5432.0)),
+            ("to_port", Value::Number(5432.0)),
+            ("source_security_group_id", "sg-36daea97b7d4edc96".into()),
+        ]);
+        assert_eq!(from(FROM_GROUP), Ok(rule_id(&group)));
+        let own = configured(&[
+            ("type", "ingress".into()),
+            ("security_group_id", "sg-ad3be75e88877206f".into()),
+            ("protocol", "-1".into()),
+            ("from_port", Value::Number(0.0)),
+            ("to_port", Value::Number(0.0)),
+            ("self", Value::Bool(true)),
+        ]);
+        assert_eq!(from(SELF), Ok(rule_id(&own)));
+        let ids = [from(CIDR), from(EGRESS), from(FROM_GROUP), from(SELF)];
+        assert!(ids.iter().all(|id| id.as_ref().is_ok_and(|id| id.starts_with("sgrule-") && id.len() == 23)));
+    }
+
+    #[test]
+    fn the_id_from_terraform_needs_the_group_and_a_source() {
+        let mut a = terraform::attributes_from_json(SELF).expect("attributes");
+        a.insert("self".into(), Value::Bool(false));
+        assert!(rule().id_from_terraform(&a).expect_err("no source").contains("`self`"));
+        a.insert("security_group_id".into(), Value::Null);
+        assert_eq!(rule().id_from_terraform(&a), Err("its `security_group_id` attribute is missing or empty".into()));
     }
 }
