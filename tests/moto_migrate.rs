@@ -163,7 +163,9 @@ fn ids_in_state(s: &Stack) -> BTreeMap<String, String> {
         .as_array()
         .expect("resources")
         .iter()
-        .map(|o| (o["address"].as_str().unwrap_or_default().to_string(), o["id"].as_str().unwrap_or_default().to_string()))
+        .map(|o| {
+            (o["address"].as_str().unwrap_or_default().to_string(), o["id"].as_str().unwrap_or_default().to_string())
+        })
         .collect()
 }
 
@@ -294,7 +296,10 @@ async fn a_terraform_state_that_cannot_be_migrated_is_refused_and_nothing_is_wri
     assert!(e.contains("missing field `lineage`"), "{e}");
     assert!(no_state(&s));
 
-    write("ours.tfstate", r#"{"format": "provision-state", "format_version": 2, "serial": 1, "lineage": "l", "provision_version": "0.1.0", "resources": []}"#);
+    write(
+        "ours.tfstate",
+        r#"{"format": "provision-state", "format_version": 2, "serial": 1, "lineage": "l", "provision_version": "0.1.0", "resources": []}"#,
+    );
     let e = exits(&s, &["state", "migrate", "--from-terraform", "ours.tfstate"], 1);
     assert!(e.contains("ours.tfstate is a provision state, not a Terraform state"), "{e}");
     assert!(no_state(&s));

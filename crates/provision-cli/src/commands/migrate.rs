@@ -120,7 +120,7 @@ pub async fn run(
     }
     if !unsupported.is_empty() && !allow_partial {
         problems.push(format!(
-            "{} object{} of types provision does not support:\n{}\n  Migrate the rest with --allow-partial: these stay in AWS and in Terraform's state, and provision leaves them alone (remove their blocks from the configuration, or provision would create them again)",
+            "{} object{} provision does not support:\n{}\n  Migrate the rest with --allow-partial: these stay in AWS and in Terraform's state, and provision leaves them alone (remove their blocks from the configuration, or provision would create them again)",
             unsupported.len(),
             if unsupported.len() == 1 { " has a type" } else { "s have types" },
             unsupported.iter().map(|a| format!("    {a}")).collect::<Vec<_>>().join("\n")
