@@ -17,6 +17,7 @@
 #                                (default /opt/tf-plugins)
 #        CHECK_ARGS_<example>    arguments for every command on that example, for both tools
 #                                (default for database: -var=deletion_protection=false)
+#        CHECK_TF_TIMEOUT=600    seconds a Terraform command may take (then reported as failed)
 #        CHECK_KEEP=1            keep the work directory
 # Exit status: 0 when every example passed, 1 otherwise. One summary line per example at the end.
 set -euo pipefail
@@ -128,7 +129,7 @@ for name in "${examples[@]}"; do
         continue
     fi
     t0=$EPOCHREALTIME
-    if ! terraform -chdir="$tf" apply -no-color -auto-approve -input=false "${args[@]}" >"$work/$name.tf-apply.log" 2>&1; then
+    if ! timeout "${CHECK_TF_TIMEOUT:-600}" terraform -chdir="$tf" apply -no-color -auto-approve -input=false "${args[@]}" >"$work/$name.tf-apply.log" 2>&1; then
         results+=("$name: terraform apply failed: $(grep -m1 -A3 'Error:' "$work/$name.tf-apply.log" | tr '\n' ' ')")
         failed=1
         stop_moto

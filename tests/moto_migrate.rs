@@ -290,7 +290,9 @@ async fn a_terraform_state_that_cannot_be_migrated_is_refused_and_nothing_is_wri
     assert!(no_state(&s));
 
     let mut no_lineage = vpc_only.clone();
-    no_lineage.as_object_mut().map(|o| o.remove("lineage"));
+    if let Some(o) = no_lineage.as_object_mut() {
+        o.remove("lineage");
+    }
     write("partial.tfstate", &no_lineage.to_string());
     let e = exits(&s, &["state", "migrate", "--from-terraform", "partial.tfstate"], 1);
     assert!(e.contains("missing field `lineage`"), "{e}");
@@ -308,23 +310,51 @@ async fn a_terraform_state_that_cannot_be_migrated_is_refused_and_nothing_is_wri
     let mut gone = vpc_only.clone();
     let mut subnet = only_types(&full, &["aws_subnet"])["resources"][0].clone();
     subnet["instances"][0]["attributes"]["id"] = serde_json::json!("subnet-0123456789abcdef0");
-    subnet["instances"].as_array_mut().map(|i| i.truncate(1));
-    gone["resources"].as_array_mut().map(|r| r.push(subnet));
+    if let Some(i) = subnet["instances"].as_array_mut() {
+        i.truncate(1);
+    }
+    if let Some(r) = gone["resources"].as_array_mut() {
+        r.push(subnet);
+    }
     write("gone.tfstate", &gone.to_string());
     let e = exits(&s, &["state", "migrate", "--from-terraform", "gone.tfstate"], 1);
     assert!(e.contains("1 object Terraform's state records does not exist in AWS; nothing was written"), "{e}");
     assert!(e.contains("aws_subnet.a[0] (id subnet-0123456789abcdef0, provider aws)"), "{e}");
     assert!(no_state(&s));
 
+    // A replacement Terraform did not finish (create_before_destroy): finished with Terraform first.
+    let mut deposed = vpc_only.clone();
+    let old_object = serde_json::json!({"deposed": "00000001", "schema_version": 1, "attributes": {"id": "vpc-0123456789abcdef0"}, "sensitive_attributes": []});
+    if let Some(i) = deposed["resources"][0]["instances"].as_array_mut() {
+        i.push(old_object);
+    }
+    write("deposed.tfstate", &deposed.to_string());
+    let e = exits(&s, &["state", "migrate", "--from-terraform", "deposed.tfstate"], 1);
+    assert!(e.contains("aws_vpc.main has a deposed object (key 00000001)"), "{e}");
+    assert!(e.contains("Finish with Terraform first"), "{e}");
+    assert!(no_state(&s));
+
+    // One object at two addresses.
+    let mut twice = vpc_only.clone();
+    let mut again = twice["resources"][0].clone();
+    again["name"] = serde_json::json!("again");
+    if let Some(r) = twice["resources"].as_array_mut() {
+        r.push(again);
+    }
+    write("twice.tfstate", &twice.to_string());
+    let e = exits(&s, &["state", "migrate", "--from-terraform", "twice.tfstate"], 1);
+    assert!(e.contains(&format!("aws_vpc.main and aws_vpc.again are one object in AWS ({})", ids["vpc"])), "{e}");
+    assert!(no_state(&s));
+
     // A type provision does not support: refused, then migrated without it with --allow-partial.
     let mut partial = vpc_only.clone();
-    partial["resources"].as_array_mut().map(|r| {
+    if let Some(r) = partial["resources"].as_array_mut() {
         r.push(serde_json::json!({
             "mode": "managed", "type": "aws_instance", "name": "bastion",
             "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
             "instances": [{"schema_version": 1, "attributes": {"id": "i-0123456789abcdef0"}, "sensitive_attributes": []}]
-        }))
-    });
+        }));
+    }
     write("partial-types.tfstate", &partial.to_string());
     let e = exits(&s, &["state", "migrate", "--from-terraform", "partial-types.tfstate"], 1);
     assert!(e.contains("1 object has a type provision does not support:\n    aws_instance.bastion"), "{e}");

@@ -16,7 +16,7 @@ pub use backend::{Backend, Lock, Store, parse};
 pub use lease::{LeaseGuard, LeaseRecord, LeaseStore};
 pub use local::LocalBackend;
 pub use lock::{Gone, LockGuard, LockInfo, TakenOver, release_held_locks};
-pub use terraform::{TerraformState, TerraformStateError, parse_terraform, prior_attributes};
+pub use terraform::{TerraformState, TerraformStateError, parse_terraform};
 
 use std::path::PathBuf;
 use std::time::Duration;

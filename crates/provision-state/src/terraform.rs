@@ -126,7 +126,7 @@ fn bare(e: &serde_json::Error) -> String {
 
 /// Reads a Terraform state. `source` names it in messages (a path, or an `s3://` URL).
 pub fn parse_terraform(source: &str, text: &str) -> Result<TerraformState, TerraformStateError> {
-    let err = |m: String| TerraformStateError(m);
+    let err = TerraformStateError;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         err(format!(
             "{source}:{}:{}: this is not a Terraform state: it is not JSON ({})",
@@ -257,24 +257,6 @@ pub fn parse_terraform(source: &str, text: &str) -> Result<TerraformState, Terra
     })
 }
 
-/// A Terraform instance's attributes in provision's conventions, to pass to a read as what was
-/// recorded: Terraform's providers record an optional string nobody set as `""`, where provision
-/// records null. An attribute AWS does not report (a bucket's `bucket_prefix`, a group's
-/// `name_prefix`) is carried over from this, and `""` would then differ from the configuration
-/// that leaves it unset (and, for a forcing argument, replace the object).
-pub fn prior_attributes(schema: &provision_core::Schema, attributes: &provision_core::Attrs) -> provision_core::Attrs {
-    let mut out = attributes.clone();
-    for a in &schema.attributes {
-        if a.mode != provision_core::AttrMode::Required
-            && a.ty == provision_core::Type::String
-            && out.get(a.name).and_then(Value::as_str) == Some("")
-        {
-            out.insert(a.name.to_string(), Value::Null);
-        }
-    }
-    out
-}
-
 /// `provider["registry.terraform.io/hashicorp/aws"]`, with a `module.x.` before it or `.ALIAS`
 /// after it; or Terraform 0.12's `provider.aws` / `provider.aws.ALIAS`.
 fn parse_provider(raw: &str) -> Option<TerraformProvider> {
@@ -371,27 +353,6 @@ mod tests {
         assert_eq!(s.instances[2].sensitive, vec![vec!["password".to_string()]]);
         assert_eq!(s.instances[3].deposed.as_deref(), Some("00000001"));
         assert!(s.outputs["pw"].sensitive);
-    }
-
-    #[test]
-    fn an_unset_optional_string_is_null_as_provision_records_it() {
-        use provision_core::{AttributeSchema, Schema, Type};
-        let schema = Schema::new("a bucket")
-            .attr(AttributeSchema::required("bucket", Type::String))
-            .attr(AttributeSchema::optional("bucket_prefix", Type::String))
-            .attr(AttributeSchema::optional("note", Type::String));
-        let attrs: provision_core::Attrs = [
-            ("bucket".to_string(), Value::from("")),
-            ("bucket_prefix".to_string(), Value::from("")),
-            ("note".to_string(), Value::from("kept")),
-            ("other".to_string(), Value::from("")),
-        ]
-        .into();
-        let prior = prior_attributes(&schema, &attrs);
-        assert_eq!(prior["bucket_prefix"], Value::Null);
-        assert_eq!(prior["bucket"], Value::from(""), "a required argument is as recorded");
-        assert_eq!(prior["note"], Value::from("kept"));
-        assert_eq!(prior["other"], Value::from(""), "not in the schema: left alone");
     }
 
     #[test]

@@ -114,9 +114,24 @@ pub async fn run(
             address: i.address.clone(),
             provider,
             id,
-            prior: provision_state::prior_attributes(rt.schema(), &i.attributes),
+            prior: rt.attributes_from_terraform(&i.attributes),
             dependencies: i.dependencies.clone(),
         });
+    }
+    // One object at two addresses (Terraform allows it: two records with `allow_overwrite` for
+    // one name): provision records each object once, and would delete it with either address.
+    let mut seen: BTreeMap<(&ProviderRef, &str, &str), &Address> = BTreeMap::new();
+    for item in &items {
+        let key = (&item.provider, item.address.type_name.as_str(), item.id.as_str());
+        match seen.get(&key) {
+            Some(first) => problems.push(format!(
+                "{first} and {} are one object in AWS ({}): provision records each object at one address. Keep one of them in Terraform's state (`terraform state rm '{}'`) and migrate again",
+                item.address, item.id, item.address
+            )),
+            None => {
+                seen.insert(key, &item.address);
+            }
+        }
     }
     if !unsupported.is_empty() && !allow_partial {
         problems.push(format!(
