@@ -17,6 +17,9 @@
 #                                (default /opt/tf-plugins)
 #        CHECK_ARGS_<example>    arguments for every command on that example, for both tools
 #                                (default for database: -var=deletion_protection=false)
+#        CHECK_STATE_RM_<example>  addresses (separated by spaces) to `terraform state rm` before
+#                                migrating, as the migration's refusals tell a user to (e.g. one
+#                                object Terraform records at two addresses)
 #        CHECK_TF_TIMEOUT=600    seconds a Terraform command may take (then reported as failed)
 #        CHECK_KEEP=1            keep the work directory
 # Exit status: 0 when every example passed, 1 otherwise. One summary line per example at the end.
@@ -137,6 +140,12 @@ for name in "${examples[@]}"; do
     fi
     tf_objects="$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(sum(len(r["instances"]) for r in s["resources"] if r["mode"]=="managed"))' "$tf/terraform.tfstate")"
     line+=" terraform applied $tf_objects objects ($(python3 -c "print(f'{$EPOCHREALTIME - $t0:.1f}')")s);"
+    rm_var="CHECK_STATE_RM_${name//-/_}"
+    if [[ -n "${!rm_var-}" ]]; then
+        read -r -a rm_addresses <<<"${!rm_var}"
+        terraform -chdir="$tf" state rm -no-color "${rm_addresses[@]}" >"$work/$name.state-rm.log" 2>&1
+        line+=" terraform state rm ${rm_addresses[*]};"
+    fi
     before="$(sha256sum "$tf/terraform.tfstate" | cut -d' ' -f1)"
 
     t0=$EPOCHREALTIME
