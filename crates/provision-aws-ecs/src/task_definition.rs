@@ -453,6 +453,11 @@ impl ResourceType for TaskDefinition {
         &self.schema
     }
 
+    /// Terraform's id is the family; provision's is the revision's ARN.
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        provision_aws_core::terraform::text(attributes, "arn").map(str::to_string)
+    }
+
     /// ECS has no batched read of task definitions: one `DescribeTaskDefinition` per revision.
     async fn read_many(
         &self,
@@ -536,6 +541,26 @@ impl ResourceType for TaskDefinition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn id(type_name: &str, json: &str) -> Result<String, String> {
+        provision_aws_core::terraform::id_from_terraform(
+            &crate::types(&Arc::new(provision_aws_core::Context::default())),
+            type_name,
+            json,
+        )
+    }
+
+    #[test]
+    fn the_id_from_terraform_is_the_revisions_arn_not_the_family() {
+        // Part of what Terraform 5.100 wrote (examples/containers, against moto).
+        let tf = r#"{"arn": "arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-app:1", "arn_without_revision": "arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-app", "family": "shop-app", "id": "shop-app", "revision": 1}"#;
+        let t = "aws_ecs_task_definition";
+        assert_eq!(id(t, tf), Ok("arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-app:1".into()));
+        assert_eq!(
+            id(t, r#"{"id": "shop-app", "family": "shop-app"}"#),
+            Err("its `arn` attribute is missing or empty".into())
+        );
+    }
 
     fn attrs_of(pairs: &[(&str, Value)]) -> Attrs {
         pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()

@@ -109,6 +109,14 @@ impl ResourceType for Attachment {
         &self.schema
     }
 
+    /// Terraform's id is a generated `<target group ARN>-<timestamp>`; provision's is the target
+    /// group, the target and its port (Terraform writes an unset `port` as null or 0).
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        let tg = provision_aws_core::terraform::text(attributes, "target_group_arn")?;
+        let target = provision_aws_core::terraform::text(attributes, "target_id")?;
+        Ok(Self::id(tg, target, get_i32(attributes, "port").filter(|p| *p != 0)))
+    }
+
     fn identity(&self) -> IdentityStrategy {
         IdentityStrategy::Content
     }
@@ -187,5 +195,35 @@ impl ResourceType for Attachment {
         let Some(tg) = get_str(&query.desired, "target_group_arn") else { return Ok(vec![]) };
         let targets = Self::registered(c, tg).await?;
         Ok(Self::matching(tg, &targets, &query.desired).map(Found::ours).into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(type_name: &str, json: &str) -> Result<String, String> {
+        provision_aws_core::terraform::id_from_terraform(
+            &crate::types(&Arc::new(provision_aws_core::Context::default())),
+            type_name,
+            json,
+        )
+    }
+
+    /// As Terraform 5.100 wrote them (against moto): with a port, and without (null).
+    const WITH_PORT: &str = r#"{"availability_zone": null, "id": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/extra-ip/28fbcb2ccfd532fb-20261202214027473100000005", "port": 8080, "target_group_arn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/extra-ip/28fbcb2ccfd532fb", "target_id": "10.9.1.10"}"#;
+    const WITHOUT_PORT: &str = r#"{"availability_zone": null, "id": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/extra-ip/28fbcb2ccfd532fb-20261202214027479400000006", "port": null, "target_group_arn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/extra-ip/28fbcb2ccfd532fb", "target_id": "10.9.1.11"}"#;
+
+    #[test]
+    fn the_id_from_terraform_is_the_group_the_target_and_the_port() {
+        let t = "aws_lb_target_group_attachment";
+        let tg = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/extra-ip/28fbcb2ccfd532fb";
+        assert_eq!(id(t, WITH_PORT), Ok(format!("{tg}|10.9.1.10|8080")));
+        assert_eq!(id(t, WITHOUT_PORT), Ok(format!("{tg}|10.9.1.11")));
+        assert_eq!(id(t, &WITHOUT_PORT.replace(r#""port": null"#, r#""port": 0"#)), Ok(format!("{tg}|10.9.1.11")));
+        assert_eq!(
+            id(t, &WITH_PORT.replace(r#""target_id": "10.9.1.10""#, r#""target_id": """#)),
+            Err("its `target_id` attribute is missing or empty".into())
+        );
     }
 }

@@ -86,6 +86,13 @@ impl ResourceType for RolePolicyAttachment {
         &self.schema
     }
 
+    /// Terraform's id is a generated `<role>-<timestamp>`; provision's is the role and the policy.
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        let role = provision_aws_core::terraform::text(attributes, "role")?;
+        let policy_arn = provision_aws_core::terraform::text(attributes, "policy_arn")?;
+        Ok(format!("{role}/{policy_arn}"))
+    }
+
     fn identity(&self) -> IdentityStrategy {
         IdentityStrategy::Content
     }
@@ -151,5 +158,30 @@ impl ResourceType for RolePolicyAttachment {
             return Ok(vec![]);
         };
         Ok(if self.attached(role, arn).await? { vec![Found::ours(attrs(role, arn))] } else { vec![] })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(type_name: &str, json: &str) -> Result<String, String> {
+        provision_aws_core::terraform::id_from_terraform(
+            &crate::types(&Arc::new(provision_aws_core::Context::default())),
+            type_name,
+            json,
+        )
+    }
+
+    #[test]
+    fn the_id_from_terraform_is_the_role_and_the_policy() {
+        // As Terraform 5.100 wrote it (examples/containers, against moto).
+        let tf = r#"{"id": "shop-task-20261202213806792100000001", "policy_arn": "arn:aws:iam::123456789012:policy/shop-task", "role": "shop-task"}"#;
+        let t = "aws_iam_role_policy_attachment";
+        assert_eq!(id(t, tf), Ok("shop-task/arn:aws:iam::123456789012:policy/shop-task".into()));
+        assert_eq!(
+            id(t, r#"{"id": "x", "role": "shop-task"}"#),
+            Err("its `policy_arn` attribute is missing or empty".into())
+        );
     }
 }

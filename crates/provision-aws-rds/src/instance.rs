@@ -659,6 +659,11 @@ impl ResourceType for Instance {
         &self.schema
     }
 
+    /// Terraform 5's id is the `db-…` resource id; provision's is the instance identifier.
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        provision_aws_core::terraform::text(attributes, "identifier").map(str::to_string)
+    }
+
     async fn read_many(
         &self,
         _ctx: &ReadContext,
@@ -804,6 +809,20 @@ impl ResourceType for Instance {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_id_from_terraform_is_the_identifier_not_the_resource_id() {
+        // Part of what Terraform 5.100 wrote (examples/database, against moto; moto then failed
+        // Terraform's read by resource id, so the instance is tainted, its id already recorded).
+        let tf = r#"{"id": "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U", "identifier": "ledger", "identifier_prefix": null, "resource_id": null}"#;
+        let types = crate::types(&Arc::new(provision_aws_core::Context::default()));
+        let id = |json| provision_aws_core::terraform::id_from_terraform(&types, "aws_db_instance", json);
+        assert_eq!(id(tf), Ok("ledger".into()));
+        assert_eq!(
+            id(r#"{"id": "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U", "identifier": ""}"#),
+            Err("its `identifier` attribute is missing or empty".into())
+        );
+    }
     use aws_sdk_rds::types::{Endpoint, PendingModifiedValues};
 
     fn instance() -> aws_sdk_rds::types::builders::DbInstanceBuilder {

@@ -85,6 +85,12 @@ impl<S: Setting> ResourceType for BucketSetting<S> {
         &self.schema
     }
 
+    /// Terraform's id is the bucket, or `<bucket>,<expected_bucket_owner>` (and `,<acl>` for an
+    /// ACL); provision's is the bucket.
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        provision_aws_core::terraform::text(attributes, "bucket").map(str::to_string)
+    }
+
     /// A bucket has one setting of each kind, and writing it is idempotent: after a crash, the
     /// bucket's current setting is what the interrupted create left, and the next create writes it
     /// again whatever it is.
@@ -160,5 +166,34 @@ pub(crate) fn absent_setting<T>(r: Result<T, ProviderError>) -> Result<Option<T>
         Ok(v) => Ok(Some(v)),
         Err(e) if e.is_not_found() && e.code.as_deref() != Some("NoSuchBucket") => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(type_name: &str, json: &str) -> Result<String, String> {
+        provision_aws_core::terraform::id_from_terraform(
+            &crate::types(&Arc::new(provision_aws_core::Context::default())),
+            type_name,
+            json,
+        )
+    }
+
+    /// As Terraform 5.100 wrote them (against moto): an ACL's id carries the ACL, a setting with
+    /// `expected_bucket_owner` carries the owner.
+    const ACL: &str = r#"{"access_control_policy": [{"grant": [{"grantee": [{"display_name": "", "email_address": "", "id": "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a", "type": "CanonicalUser", "uri": ""}], "permission": "FULL_CONTROL"}], "owner": [{"display_name": "webfile", "id": "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"}]}], "acl": "private", "bucket": "extra-settings-bucket", "expected_bucket_owner": "", "id": "extra-settings-bucket,private"}"#;
+    const VERSIONING: &str = r#"{"bucket": "extra-settings-bucket", "expected_bucket_owner": "123456789012", "id": "extra-settings-bucket,123456789012", "mfa": null, "versioning_configuration": [{"mfa_delete": "", "status": "Enabled"}]}"#;
+
+    #[test]
+    fn the_id_from_terraform_is_the_bucket() {
+        assert_eq!(id("aws_s3_bucket_acl", ACL), Ok("extra-settings-bucket".into()));
+        assert_eq!(id("aws_s3_bucket_versioning", VERSIONING), Ok("extra-settings-bucket".into()));
+        assert_eq!(id("aws_s3_bucket_policy", r#"{"id": "b", "bucket": "b", "policy": "{}"}"#), Ok("b".into()));
+        assert_eq!(
+            id("aws_s3_bucket_versioning", r#"{"id": "b,123456789012"}"#),
+            Err("its `bucket` attribute is missing or empty".into())
+        );
     }
 }
