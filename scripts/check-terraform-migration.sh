@@ -126,14 +126,16 @@ for name in "${examples[@]}"; do
     line="$name:"
     ok=1
     if ! terraform -chdir="$tf" init -no-color -input=false -plugin-dir="$plugins" >"$work/$name.init.log" 2>&1; then
-        results+=("$name: terraform init failed: $(tail -n 3 "$work/$name.init.log" | tr '\n' ' ')")
+        results+=("FAIL $name: terraform init failed: $(tail -n 3 "$work/$name.init.log" | tr '\n' ' ')")
+        echo "   ${results[-1]}" >&2
         failed=1
         stop_moto
         continue
     fi
     t0=$EPOCHREALTIME
     if ! timeout "${CHECK_TF_TIMEOUT:-600}" terraform -chdir="$tf" apply -no-color -auto-approve -input=false "${args[@]}" >"$work/$name.tf-apply.log" 2>&1; then
-        results+=("$name: terraform apply failed: $(grep -m1 -A3 'Error:' "$work/$name.tf-apply.log" | tr '\n' ' ')")
+        results+=("FAIL $name: terraform apply failed: $(grep -m1 -A3 'Error:' "$work/$name.tf-apply.log" | tr '\n' ' ')")
+        echo "   ${results[-1]}" >&2
         failed=1
         stop_moto
         continue
@@ -154,7 +156,8 @@ for name in "${examples[@]}"; do
     status=$?
     set -e
     if [[ $status -ne 0 ]]; then
-        results+=("$name: migrate failed (exit $status): $(grep -m1 -A6 'error' "$work/$name.migrate.log" | tr '\n' ' ')")
+        results+=("FAIL $name: migrate failed (exit $status): $(grep -m1 -A6 'error' "$work/$name.migrate.log" | tr '\n' ' ')")
+        echo "   ${results[-1]}" >&2
         failed=1
         stop_moto
         continue
@@ -168,7 +171,8 @@ for name in "${examples[@]}"; do
     first=$?
     set -e
     line+=" first plan exit $first ($(summary "$work/$name.plan1.log"));"
-    [[ $first -eq 1 ]] && ok=0
+    # Terraform just applied this configuration: any change the first plan shows is an artefact.
+    [[ $first -ne 0 ]] && ok=0
     if [[ $first -eq 2 ]]; then
         echo "   the first plan shows:" >&2
         grep -E '^  # ' "$work/$name.plan1.log" | sed 's/^/   /' >&2 || true
@@ -226,6 +230,8 @@ PY
     if [[ $ok == 1 ]]; then results+=("PASS $line"); else results+=("FAIL $line"); failed=1; fi
     echo "   ${results[-1]}" >&2
     stop_moto
+    # The provider plugin Terraform installed for this example is the bulk of its directory.
+    [[ "${CHECK_KEEP:-0}" == 1 ]] || rm -rf "$tf/.terraform"
 done
 
 echo
