@@ -12,7 +12,7 @@ use crate::session::{Reported, Session, Vars, release};
 use anyhow::Result;
 use provision_config::VarSource;
 use provision_core::state::{OutputValue, State};
-use provision_core::{Address, ProviderRef};
+use provision_core::{Address, InstanceKey, ProviderRef};
 use provision_engine::Adoption;
 use provision_state::terraform::TerraformInstance;
 use std::collections::BTreeMap;
@@ -124,10 +124,16 @@ pub async fn run(
     for item in &items {
         let key = (&item.provider, item.address.type_name.as_str(), item.id.as_str());
         match seen.get(&key) {
-            Some(first) => problems.push(format!(
-                "{first} and {} are one object in AWS ({}): provision records each object at one address. Keep one of them in Terraform's state (`terraform state rm '{}'`) and migrate again",
-                item.address, item.id, item.address
-            )),
+            Some(first) => {
+                // A certificate's validation record for `*.example.com` is the apex's: provision
+                // lists it once, under the apex, so the wildcard's address is the one to drop.
+                let wildcard = |a: &Address| matches!(&a.key, Some(InstanceKey::Key(k)) if k.starts_with("*."));
+                let drop = if wildcard(first) { *first } else { &item.address };
+                problems.push(format!(
+                    "{first} and {} are one object in AWS ({}): provision records each object at one address. Keep the one your configuration plans for in Terraform's state (e.g. `terraform state rm '{drop}'`) and migrate again",
+                    item.address, item.id
+                ));
+            }
             None => {
                 seen.insert(key, &item.address);
             }
