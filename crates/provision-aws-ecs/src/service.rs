@@ -163,6 +163,21 @@ fn task_definition_value(read: Option<&str>, prior: Option<&str>) -> Value {
     }
 }
 
+/// A Terraform state's service in provision's conventions: besides the core conversions, the
+/// values Terraform records for a setting the configuration left out (a grace period of 0,
+/// `propagate_tags = "NONE"`) are unset, as the read tells them from configured ones by the
+/// recorded value.
+fn from_terraform(schema: &Schema, attributes: &Attrs) -> Attrs {
+    let mut a = provision_core::provider::unset_from_terraform(schema, attributes);
+    if a.get("health_check_grace_period_seconds").and_then(Value::as_number) == Some(0.0) {
+        a.insert("health_check_grace_period_seconds".into(), Value::Null);
+    }
+    if get_str(&a, "propagate_tags") == Some("NONE") {
+        a.insert("propagate_tags".into(), Value::Null);
+    }
+    a
+}
+
 fn attrs(item: &Item, prior: &Attrs) -> Attrs {
     let mut a = Attrs::new();
     a.insert("id".into(), s(item.service_arn()));
@@ -444,6 +459,10 @@ impl ResourceType for Service {
         &self.schema
     }
 
+    fn attributes_from_terraform(&self, attributes: &Attrs) -> Attrs {
+        from_terraform(&self.schema, attributes)
+    }
+
     /// One `DescribeServices` call per cluster and 10 services.
     async fn read_many(
         &self,
@@ -713,6 +732,25 @@ impl ResourceType for Service {
 mod tests {
     use super::*;
     use aws_sdk_ecs::types::Deployment;
+
+    #[test]
+    fn terraforms_values_for_unset_settings_read_as_unset() {
+        let types = crate::types(&Arc::new(provision_aws_core::Context::default()));
+        let service = types.resources.iter().find(|t| t.name() == "aws_ecs_service").expect("type");
+        // As Terraform 5.100 recorded a service of examples/seed-003-durable-code (against moto).
+        let recorded = provision_aws_core::terraform::attributes_from_json(
+            r#"{"health_check_grace_period_seconds": 0, "propagate_tags": "NONE", "deployment_circuit_breaker": [{"enable": true, "rollback": true}], "platform_version": "LATEST"}"#,
+        )
+        .expect("attributes");
+        let prior = service.attributes_from_terraform(&recorded);
+        assert_eq!(prior["health_check_grace_period_seconds"], Value::Null);
+        assert_eq!(prior["propagate_tags"], Value::Null);
+        assert_eq!(
+            prior["deployment_circuit_breaker"],
+            map(vec![("enable", Value::Bool(true)), ("rollback", Value::Bool(true))])
+        );
+        assert_eq!(prior["platform_version"], Value::from("LATEST"));
+    }
 
     #[test]
     fn task_definitions_read_as_written() {

@@ -175,6 +175,51 @@ fn obj(pairs: Vec<(&str, Value)>) -> Value {
     Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
+/// Action blocks as a Terraform state records them, for `attributes_from_terraform`: Terraform
+/// writes down AWS's defaults (each action's `order` by position, a redirect's `#{host}`,
+/// `/#{path}`, `#{port}`, `#{protocol}`, `#{query}`), which [`from_sdk`] would take as
+/// configured; they are unset here, as a configuration that leaves them out records them.
+pub(crate) fn from_terraform(actions: Option<&Value>) -> Option<Value> {
+    let items = actions?.as_seq()?;
+    let defaults = [
+        ("host", "#{host}"),
+        ("path", "/#{path}"),
+        ("port", "#{port}"),
+        ("protocol", "#{protocol}"),
+        ("query", "#{query}"),
+    ];
+    let out = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let Some(m) = item.as_map() else { return item.clone() };
+            let mut m = m.clone();
+            if m.get("order").and_then(Value::as_number) == Some((i + 1) as f64) {
+                m.insert("order".into(), Value::Null);
+            }
+            if let Some(redirects) = m.get("redirect").and_then(Value::as_seq) {
+                let redirects = redirects
+                    .iter()
+                    .map(|r| match r.as_map() {
+                        Some(r) => Value::Map(
+                            r.iter()
+                                .map(|(k, v)| {
+                                    let default = defaults.iter().any(|(dk, dv)| dk == k && v.as_str() == Some(dv));
+                                    (k.clone(), if default { Value::Null } else { v.clone() })
+                                })
+                                .collect(),
+                        ),
+                        None => r.clone(),
+                    })
+                    .collect();
+                m.insert("redirect".into(), Value::List(redirects));
+            }
+            Value::Map(m)
+        })
+        .collect();
+    Some(Value::List(out))
+}
+
 /// The actions AWS reports, as action blocks, in order; `prior` (the blocks as last recorded or
 /// configured) says which of AWS's defaults were left unset, and whether a one-target forward
 /// was written with `target_group_arn` or a `forward` block.
@@ -315,6 +360,53 @@ mod tests {
 
     fn block(pairs: Vec<(&str, Value)>) -> Value {
         obj(pairs)
+    }
+
+    #[test]
+    fn terraforms_recorded_defaults_read_as_unset() {
+        let recorded = Value::List(vec![block(vec![
+            ("type", "redirect".into()),
+            ("order", Value::Number(1.0)),
+            ("target_group_arn", "".into()),
+            ("forward", Value::List(vec![])),
+            (
+                "redirect",
+                Value::List(vec![block(vec![
+                    ("host", "#{host}".into()),
+                    ("path", "/#{path}".into()),
+                    ("port", "443".into()),
+                    ("protocol", "HTTPS".into()),
+                    ("query", "#{query}".into()),
+                    ("status_code", "HTTP_301".into()),
+                ])]),
+            ),
+            ("fixed_response", Value::List(vec![])),
+        ])]);
+        let prior = from_terraform(Some(&recorded)).expect("actions");
+        // AWS reports its defaults, as Terraform recorded them.
+        let aws = Action::builder()
+            .r#type(ActionTypeEnum::Redirect)
+            .order(1)
+            .redirect_config(
+                RedirectActionConfig::builder()
+                    .host("#{host}")
+                    .path("/#{path}")
+                    .port("443")
+                    .protocol("HTTPS")
+                    .query("#{query}")
+                    .status_code(RedirectActionStatusCodeEnum::Http301)
+                    .build(),
+            )
+            .build();
+        let read = from_sdk(&[aws.clone()], Some(&prior));
+        assert!(read.same_as(&redirect_config()), "as a configuration leaving the defaults out: {read:?}");
+        assert!(!from_sdk(&[aws], Some(&recorded)).same_as(&redirect_config()), "Terraform's record as it is differs");
+        let mut second = recorded.as_seq().map(<[Value]>::to_vec).expect("list");
+        second.push(second[0].clone());
+        let prior = from_terraform(Some(&Value::List(second))).expect("actions");
+        let orders: Vec<Value> =
+            prior.as_seq().expect("list").iter().filter_map(|a| a.as_map().map(|m| m["order"].clone())).collect();
+        assert_eq!(orders, vec![Value::Null, Value::Number(1.0)], "an order that is not the position is kept");
     }
 
     fn redirect_config() -> Value {

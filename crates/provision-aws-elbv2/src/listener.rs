@@ -156,6 +156,14 @@ impl ResourceType for Listener {
         &self.schema
     }
 
+    fn attributes_from_terraform(&self, attributes: &Attrs) -> Attrs {
+        let mut a = provision_core::provider::unset_from_terraform(&self.schema, attributes);
+        if let Some(actions) = actions::from_terraform(attributes.get("default_action")) {
+            a.insert("default_action".into(), actions);
+        }
+        a
+    }
+
     async fn read_many(
         &self,
         _ctx: &ReadContext,

@@ -243,6 +243,14 @@ impl ResourceType for ListenerRule {
         &self.schema
     }
 
+    fn attributes_from_terraform(&self, attributes: &Attrs) -> Attrs {
+        let mut a = provision_core::provider::unset_from_terraform(&self.schema, attributes);
+        if let Some(actions) = actions::from_terraform(attributes.get("action")) {
+            a.insert("action".into(), actions);
+        }
+        a
+    }
+
     async fn read_many(
         &self,
         _ctx: &ReadContext,

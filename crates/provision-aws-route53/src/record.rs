@@ -108,7 +108,7 @@ impl Record {
         let schema = Schema::new("A record set of a Route53 hosted zone.")
             .with_id()
             .attr(AttributeSchema::required("zone_id", Type::String).force_new().describe("The hosted zone."))
-            .attr(AttributeSchema::required("name", Type::String).force_new().describe("The name, absolute (`www.example.com`) or relative to the zone (`www`)."))
+            .attr(AttributeSchema::required("name", Type::String).force_new().normalize(normalize_dns).describe("The name, absolute (`www.example.com`) or relative to the zone (`www`). Compared without a trailing dot and case: `_a1.example.com.`, as ACM gives a validation record's name, and `_a1.example.com`, as Terraform records it, are one name."))
             .attr(AttributeSchema::required("type", Type::String).force_new().validate(validate_type).describe("`A`, `AAAA`, `CNAME`, `TXT`, `MX`, ..."))
             .attr(AttributeSchema::optional("ttl", Type::Number).describe("Seconds resolvers may cache the answer; required with `records`. Changed in place (`UPSERT`)."))
             .attr(AttributeSchema::optional("records", Type::set(Type::String)).describe("The values (TXT values without their quotes). Changed in place (`UPSERT`)."))
@@ -545,6 +545,17 @@ mod tests {
         assert_eq!(id(&weighted), Ok("H3DFX8HJVYEHLMZNAVJ55A_www.example.com_A_blue".to_string()));
         let missing = WWW.replace(r#""fqdn": "www.example.com""#, r#""fqdn": null"#);
         assert_eq!(id(&missing), Err("its `fqdn` attribute is missing or empty".to_string()));
+    }
+
+    #[test]
+    fn a_name_with_or_without_its_trailing_dot_is_one_name() {
+        let types = types();
+        let record = types.resources.iter().find(|t| t.name() == "aws_route53_record").expect("type");
+        let name = record.schema().attribute("name").expect("name");
+        let (terraforms, configured) =
+            ("_d930b28be6c5927595552b219965053e.example.com", "_d930b28be6c5927595552b219965053e.example.com.");
+        assert_eq!(name.normalized(Value::from(terraforms)), name.normalized(Value::from(configured)));
+        assert_eq!(name.normalized(Value::from("WWW")), Value::from("www"));
     }
 
     #[test]

@@ -119,9 +119,23 @@ pub enum Command {
     Cost(CostArgs),
     /// Rewrite .tf and .tfvars files in the canonical format (Terraform's `fmt`), keeping comments.
     Fmt(FmtArgs),
-    /// Inspect the state, or clear a lock left by a killed run.
+    /// Adopt one existing object into the state at ADDRESS (the command-line form of an
+    /// `import` block). ADDRESS must be declared in the configuration.
+    Import(ImportArgs),
+    /// Inspect the state, migrate a Terraform state, or clear a lock left by a killed run.
     #[command(subcommand)]
     State(StateCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Where to record the object: a resource the configuration declares, with its instance key
+    /// when it has count or for_each, e.g. aws_vpc.main or 'aws_subnet.private["a"]'.
+    pub address: String,
+    /// The object's id, as the resource type's page gives it (e.g. vpc-0a1b2c3d, a bucket's name).
+    pub id: String,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -359,6 +373,20 @@ pub enum StateCommand {
         from: String,
         /// The address they move to (same type).
         to: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Take over a stack Terraform manages: read its state (format 4; a file, or s3://BUCKET/KEY),
+    /// check every object exists in AWS, and write provision's state. Terraform's state is only read.
+    Migrate {
+        /// The Terraform state to read: a file (terraform.tfstate), or the S3 backend's object as
+        /// s3://BUCKET/KEY.
+        #[arg(long = "from-terraform", value_name = "PATH_OR_S3_URL", required = true)]
+        from_terraform: String,
+        /// Migrate even though some objects have types provision does not support: they are
+        /// listed and left out (they stay in AWS and in Terraform's state).
+        #[arg(long = "allow-partial")]
+        allow_partial: bool,
         #[command(flatten)]
         lock: LockArgs,
     },

@@ -292,6 +292,16 @@ pub trait ResourceType: Send + Sync {
         }
     }
 
+    /// The attributes handed to [`ResourceType::read_many`] as last recorded, for an object a
+    /// Terraform state records with these `attributes` (`provision state migrate
+    /// --from-terraform`). The default is [`unset_from_terraform`]: Terraform's `""` for an unset
+    /// optional string is null, as provision records it. Types whose read decides from the
+    /// recorded value whether the configuration left an AWS default unset (a listener action's
+    /// `order`) override it, so that Terraform's recorded defaults do not read as configured.
+    fn attributes_from_terraform(&self, attributes: &Attrs) -> Attrs {
+        unset_from_terraform(self.schema(), attributes)
+    }
+
     /// Reads many objects in as few calls as the API allows. `objects` holds each object's id and
     /// its attributes as last recorded (for attributes the batched read cannot see). Objects that
     /// no longer exist are absent from the result.
@@ -388,4 +398,93 @@ pub trait Provider: Send + Sync {
 
     /// Names of every supported data source, sorted.
     fn data_source_names(&self) -> Vec<&'static str>;
+}
+
+/// A Terraform instance's attributes in provision's conventions. Terraform's providers record an
+/// optional string nobody set as `""`, where provision records null: an attribute AWS does not
+/// report (a bucket's `bucket_prefix`, a group's `name_prefix`) is carried over from what was
+/// recorded, and `""` would then differ from a configuration that leaves it unset (and, for a
+/// forcing argument, replace the object). And they record a block that appears at most once as a
+/// list of zero or one objects, where provision records null or the object. Nested blocks are
+/// converted the same way.
+pub fn unset_from_terraform(schema: &crate::Schema, attributes: &Attrs) -> Attrs {
+    let mut out = attributes.clone();
+    for a in &schema.attributes {
+        if a.mode != crate::AttrMode::Required
+            && a.ty == crate::Type::String
+            && out.get(a.name).and_then(Value::as_str) == Some("")
+        {
+            out.insert(a.name.to_string(), Value::Null);
+        }
+    }
+    for b in &schema.blocks {
+        let Some(v) = out.get(b.name) else { continue };
+        let nested = |v: &Value| match v.as_map() {
+            Some(m) => Value::Map(unset_from_terraform(&b.schema, m)),
+            None => v.clone(),
+        };
+        let converted = match (b.nesting, v) {
+            (crate::Nesting::Single, Value::List(items)) => match items.as_slice() {
+                [] => Value::Null,
+                [one] => nested(one),
+                _ => v.clone(),
+            },
+            (crate::Nesting::Single, other) => nested(other),
+            (_, Value::List(items)) => Value::List(items.iter().map(nested).collect()),
+            (_, other) => other.clone(),
+        };
+        out.insert(b.name.to_string(), converted);
+    }
+    out
+}
+
+#[cfg(test)]
+mod terraform_tests {
+    use super::*;
+    use crate::{AttributeSchema, Schema, Type};
+
+    #[test]
+    fn an_unset_optional_string_is_null_as_provision_records_it() {
+        let schema = Schema::new("a bucket")
+            .attr(AttributeSchema::required("bucket", Type::String))
+            .attr(AttributeSchema::optional("bucket_prefix", Type::String))
+            .attr(AttributeSchema::optional("note", Type::String));
+        let attrs: Attrs = [
+            ("bucket".to_string(), Value::from("")),
+            ("bucket_prefix".to_string(), Value::from("")),
+            ("note".to_string(), Value::from("kept")),
+            ("other".to_string(), Value::from("")),
+        ]
+        .into();
+        let prior = unset_from_terraform(&schema, &attrs);
+        assert_eq!(prior["bucket_prefix"], Value::Null);
+        assert_eq!(prior["bucket"], Value::from(""), "a required argument is as recorded");
+        assert_eq!(prior["note"], Value::from("kept"));
+        assert_eq!(prior["other"], Value::from(""), "not in the schema: left alone");
+    }
+
+    #[test]
+    fn a_block_that_appears_once_is_an_object_not_a_list_of_one() {
+        use crate::{BlockSchema, Nesting};
+        let breaker = Schema::new("breaker")
+            .attr(AttributeSchema::optional("enable", Type::Bool))
+            .attr(AttributeSchema::optional("note", Type::String));
+        let schema = Schema::new("a service")
+            .block(BlockSchema::new("breaker", Nesting::Single, breaker.clone(), "one"))
+            .block(BlockSchema::new("unset", Nesting::Single, breaker.clone(), "none"))
+            .block(BlockSchema::new("many", Nesting::List, breaker, "many"));
+        let one = Value::Map([("enable".to_string(), Value::Bool(true)), ("note".to_string(), Value::from(""))].into());
+        let attrs: Attrs = [
+            ("breaker".to_string(), Value::List(vec![one.clone()])),
+            ("unset".to_string(), Value::List(vec![])),
+            ("many".to_string(), Value::List(vec![one.clone(), one])),
+        ]
+        .into();
+        let prior = unset_from_terraform(&schema, &attrs);
+        let expected =
+            Value::Map([("enable".to_string(), Value::Bool(true)), ("note".to_string(), Value::Null)].into());
+        assert_eq!(prior["breaker"], expected, "the object, its unset string null");
+        assert_eq!(prior["unset"], Value::Null);
+        assert_eq!(prior["many"], Value::List(vec![expected.clone(), expected]));
+    }
 }

@@ -7,6 +7,7 @@
 //! [`provision_core::state::StateStore`], progress through a [`Reporter`]), and any retry policy
 //! (retries belong to the provider, per operation).
 
+mod adopt;
 mod apply;
 mod conditions;
 pub mod diagram;
@@ -21,6 +22,7 @@ mod pricing;
 mod recover;
 pub mod render;
 
+pub use adopt::{Adopted, Adoption};
 pub use apply::{ApplyReport, Failure, Skipped};
 pub use graph::ConfigGraph;
 pub use operation::human as human_duration;
@@ -332,6 +334,21 @@ impl Engine {
         self.layer_info(address).map(|l| l.layer).unwrap_or_default()
     }
 
+    /// [`Engine::static_scope`] with the locals evaluated in graph order (one built from a
+    /// resource is unknown): what import ids and instance keys are known from before any read.
+    pub(crate) fn scope_with_locals(&self) -> Scope {
+        let mut scope = self.static_scope();
+        for id in &self.graph.order {
+            if let provision_config::ObjectId::Local(n) = id
+                && let Some(l) = self.module.locals.get(n)
+            {
+                let v = provision_config::eval_local(l, &scope).unwrap_or(Value::Unknown);
+                scope.locals.insert(n.clone(), v);
+            }
+        }
+        scope
+    }
+
     /// A scope with variables and every local that can be evaluated before any resource exists.
     fn static_scope(&self) -> Scope {
         let mut scope = Scope {
@@ -380,7 +397,7 @@ impl Engine {
 
     /// The provider configuration a configured resource uses (the default for data sources and
     /// resources without `provider = ...`).
-    pub(crate) fn provider_of(&self, address: &Address) -> ProviderRef {
+    pub fn provider_of(&self, address: &Address) -> ProviderRef {
         self.module
             .resource(address)
             .map(|b| b.provider.clone())

@@ -489,17 +489,9 @@ impl Engine {
         if self.module.imports.is_empty() {
             return Ok(vec![]);
         }
-        // Ids may be built from variables and locals: the locals are evaluated in graph order
-        // (one built from a resource is unknown here, and so is an id built from it).
-        let mut scope = self.static_scope();
-        for id in &self.graph.order {
-            if let ObjectId::Local(n) = id
-                && let Some(l) = self.module.locals.get(n)
-            {
-                let v = provision_config::eval_local(l, &scope).unwrap_or(Value::Unknown);
-                scope.locals.insert(n.clone(), v);
-            }
-        }
+        // Ids may be built from variables and locals (one built from a resource is unknown here,
+        // and so is an id built from it).
+        let scope = self.scope_with_locals();
         let mut wanted: BTreeMap<(ProviderRef, String), Vec<(&provision_config::Import, String)>> = BTreeMap::new();
         let mut out = vec![];
         for i in &self.module.imports {
@@ -556,41 +548,30 @@ impl Engine {
         if diags.has_errors() {
             return Err(EngineError::Config(diags));
         }
-        let ctx = ReadContext { stack: refreshed.lineage.clone(), ..Default::default() };
-        for ((provider, type_name), items) in wanted {
-            let rt = self.resource_type(&provider, &type_name).map_err(|message| EngineError::Refresh {
-                type_name: type_name.clone(),
-                error: provision_core::ProviderError::new(provision_core::ProviderErrorKind::Config, message),
-            })?;
-            let objects: Vec<(String, Attrs)> = items.iter().map(|(_, id)| (id.clone(), Attrs::new())).collect();
-            self.reporter.report(Event::Refreshing { type_name: type_name.clone(), count: objects.len() });
-            let found = rt
-                .read_many(&ctx, &objects)
-                .await
-                .map_err(|error| EngineError::Refresh { type_name: type_name.clone(), error })?;
-            for (i, id) in items {
-                match found.get(&id) {
-                    Some(attrs) => {
-                        let attrs = self.normalize_read(rt.schema(), attrs.clone(), &Attrs::new(), &provider);
-                        refreshed.resources.push(provision_core::state::ResourceObject {
-                            address: i.to.clone(),
-                            deposed: None,
-                            id: id.clone(),
-                            layer: self.layer_of(&i.to),
-                            provider: provider.clone(),
-                            attributes: attrs,
-                            sensitive_attributes: Default::default(),
-                            dependencies: vec![],
-                            unfinished: false,
-                        });
-                        out.push((i.to.clone(), id));
-                    }
-                    None => diags.push(
-                        Diagnostic::error("Cannot import non-existent remote object")
-                            .at(i.id.span(), format!("no {type_name} with the id {id} exists")),
-                    ),
-                }
+        let mut spans = BTreeMap::new();
+        let mut items = vec![];
+        for ((provider, _), group) in wanted {
+            for (i, id) in group {
+                spans.insert(i.to.clone(), i.id.span());
+                items.push(crate::adopt::Adoption {
+                    address: i.to.clone(),
+                    provider: provider.clone(),
+                    id,
+                    prior: Attrs::new(),
+                    dependencies: vec![],
+                });
             }
+        }
+        let adopted = self.adopt(&refreshed.lineage, items).await?;
+        for o in adopted.objects {
+            out.push((o.address.clone(), o.id.clone()));
+            refreshed.resources.push(o);
+        }
+        for m in adopted.missing {
+            diags.push(Diagnostic::error("Cannot import non-existent remote object").at(
+                spans.get(&m.address).cloned().flatten(),
+                format!("no {} with the id {} exists", m.address.type_name, m.id),
+            ));
         }
         if diags.has_errors() {
             return Err(EngineError::Config(diags));

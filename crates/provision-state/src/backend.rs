@@ -158,7 +158,7 @@ pub fn parse(path: &Path, text: &str) -> Result<State, StateError> {
     if obj.get("format").and_then(|f| f.as_str()) != Some(FORMAT_MARKER) {
         let what = if obj.contains_key("terraform_version") {
             format!(
-                "it is a Terraform state (Terraform {}); provision keeps its own state and does not read Terraform's",
+                "it is a Terraform state (Terraform {}); provision keeps a state of its own, in another file or S3 key: to take over a Terraform stack, give provision's backend its own `path` or `key` and run `provision state migrate --from-terraform` on this one (docs/guides/moving-from-terraform.md)",
                 obj.get("terraform_version").and_then(|v| v.as_str()).unwrap_or("?")
             )
         } else {

@@ -10,11 +10,13 @@ mod backend;
 pub mod lease;
 mod local;
 mod lock;
+pub mod terraform;
 
 pub use backend::{Backend, Lock, Store, parse};
 pub use lease::{LeaseGuard, LeaseRecord, LeaseStore};
 pub use local::LocalBackend;
 pub use lock::{Gone, LockGuard, LockInfo, TakenOver, release_held_locks};
+pub use terraform::{TerraformState, TerraformStateError, parse_terraform};
 
 use std::path::PathBuf;
 use std::time::Duration;

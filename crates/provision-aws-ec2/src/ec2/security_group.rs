@@ -25,6 +25,18 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(900);
 
 const DEFAULT_DESCRIPTION: &str = "Managed by provision";
 
+/// The description Terraform gives a group whose configuration sets none.
+const TERRAFORM_DEFAULT_DESCRIPTION: &str = "Managed by Terraform";
+
+/// Both tools' default descriptions are one value: a group Terraform made without a
+/// `description` (and then migrated, or imported) is not replaced for carrying Terraform's.
+fn default_description(v: &Value) -> Value {
+    match v.as_str() {
+        Some(TERRAFORM_DEFAULT_DESCRIPTION) => Value::from(DEFAULT_DESCRIPTION),
+        _ => v.clone(),
+    }
+}
+
 pub(crate) struct SecurityGroup {
     ctx: Arc<Context>,
     schema: Schema,
@@ -65,7 +77,8 @@ impl SecurityGroup {
                 AttributeSchema::optional("description", Type::String)
                     .default(DEFAULT_DESCRIPTION)
                     .force_new()
-                    .describe("The group description. AWS cannot change a group's description in place."),
+                    .normalize(default_description)
+                    .describe("The group description. AWS cannot change a group's description in place. Terraform's default, \"Managed by Terraform\", counts as this default: a group Terraform made is not replaced for it."),
             )
             .attr(
                 AttributeSchema::optional_computed("vpc_id", Type::String)
@@ -349,5 +362,16 @@ impl ResourceType for SecurityGroup {
 
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
         self.find_tagged(query).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terraforms_default_description_is_the_default() {
+        assert_eq!(default_description(&Value::from("Managed by Terraform")), Value::from(DEFAULT_DESCRIPTION));
+        assert_eq!(default_description(&Value::from("web tier")), Value::from("web tier"));
     }
 }

@@ -4,7 +4,9 @@ mod apply;
 mod cost;
 mod fmt;
 mod graph;
+mod import;
 mod init;
+mod migrate;
 mod output;
 mod plan;
 mod show;
@@ -44,7 +46,8 @@ pub async fn run(cli: Cli, vars: Vec<VarSource>, printer: Printer) -> Result<Sta
         Command::Fmt(args) => fmt::run(&printer, args),
         Command::Graph(args) => graph::run(&printer, vars, args).await,
         Command::Cost(args) => cost::run(&printer, vars, args).await,
-        Command::State(cmd) => state::run(&printer, cmd).await,
+        Command::Import(args) => import::run(&printer, vars, args).await,
+        Command::State(cmd) => state::run(&printer, vars, cmd).await,
     };
     match result {
         Err(e) if e.is::<Reported>() => Ok(Status::Error),

@@ -14,13 +14,18 @@ use provision_core::{Address, Provider as _};
 use provision_state::{Backend, StateError, Store, parse};
 
 /// Writes `state` as the next version, under the lock.
-async fn commit(backend: &dyn Backend, lock: &provision_state::Lock, mut state: State, serial: u64) -> Result<()> {
+pub(super) async fn commit(
+    backend: &dyn Backend,
+    lock: &provision_state::Lock,
+    mut state: State,
+    serial: u64,
+) -> Result<()> {
     state.serial = serial + 1;
     state.provision_version = env!("CARGO_PKG_VERSION").to_string();
     Store::new(backend, lock).persist(&state).await.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-pub async fn run(printer: &Printer, cmd: StateCommand) -> Result<Status> {
+pub async fn run(printer: &Printer, vars: Vec<provision_config::VarSource>, cmd: StateCommand) -> Result<Status> {
     let backend = load_module_backend()?;
     let backend = backend.as_ref();
     match cmd {
@@ -188,6 +193,9 @@ pub async fn run(printer: &Printer, cmd: StateCommand) -> Result<Status> {
                 backend.force_unlock(&id).await?;
             }
             printer.success(&format!("The lock {id} was removed; the state is unlocked."));
+        }
+        StateCommand::Migrate { from_terraform, allow_partial, lock } => {
+            return super::migrate::run(printer, vars, &from_terraform, allow_partial, &lock).await;
         }
         StateCommand::Bootstrap => {
             let provider = crate::session::providers(std::sync::Arc::new(provision_aws::AwsProvider::new()));

@@ -1,6 +1,7 @@
 //! Engine tests against the fake provider: graph and cycles, diff and rendering, scheduling and
 //! concurrency, failure propagation, and crash recovery at every step.
 
+mod adopt;
 mod apply;
 mod conditions;
 mod contract;
