@@ -398,7 +398,7 @@ mod tests {
                     .build(),
             )
             .build();
-        let read = from_sdk(&[aws.clone()], Some(&prior));
+        let read = from_sdk(std::slice::from_ref(&aws), Some(&prior));
         assert!(read.same_as(&redirect_config()), "as a configuration leaving the defaults out: {read:?}");
         assert!(!from_sdk(&[aws], Some(&recorded)).same_as(&redirect_config()), "Terraform's record as it is differs");
         let mut second = recorded.as_seq().map(<[Value]>::to_vec).expect("list");
