@@ -303,7 +303,7 @@ impl Backend for LocalBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Store, parse};
+    use crate::backend::{Journal, Store};
     use provision_core::state::StateStore;
     use std::os::unix::fs::PermissionsExt;
 
@@ -338,6 +338,152 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    fn obj(address: &str, id: &str) -> provision_core::state::ResourceObject {
+        provision_core::state::ResourceObject {
+            address: address.parse().expect("address"),
+            deposed: None,
+            id: id.into(),
+            layer: Default::default(),
+            provider: provision_core::ProviderRef::default_for("fake"),
+            attributes: Default::default(),
+            sensitive_attributes: vec![],
+            dependencies: vec![],
+            unfinished: false,
+        }
+    }
+
+    /// Writes serials 1..=n through one store (one object each), as one run would; returns them.
+    async fn run_of(b: &LocalBackend, lock: &Lock, n: u64) -> Vec<State> {
+        let store = Store::new(b, lock);
+        let mut s = State::new("lin", "test");
+        let mut all = vec![];
+        for i in 1..=n {
+            s.serial = i;
+            s.upsert(obj(&format!("fake_network.n{i}"), &format!("id-{i}")));
+            store.persist(&s).await.expect("write");
+            all.push(s.clone());
+        }
+        all
+    }
+
+    #[tokio::test]
+    async fn writes_after_the_first_are_journaled_and_every_reader_replays_them() {
+        let (_d, b) = backend();
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let states = run_of(&b, &lock, 4).await;
+        // The run was killed here: the state file holds the first write, the journal the rest.
+        let file = parse(b.path(), &std::fs::read_to_string(b.path()).expect("state")).expect("parse");
+        assert_eq!(file.serial, 1);
+        let journal = std::fs::read_to_string(b.journal_path()).expect("journal");
+        assert_eq!(journal.lines().count(), 3);
+        let mode = std::fs::metadata(b.journal_path()).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(b.read().await.expect("read").as_ref(), states.last(), "read replays");
+        // `state pull` prints the replayed state, as the state file would hold it.
+        let pulled = b.read_text().await.expect("pull").expect("some");
+        assert_eq!(parse(b.path(), &pulled).expect("parse").serial, 4);
+        assert_eq!(std::fs::read_to_string(b.journal_path()).expect("journal"), journal, "readers leave it alone");
+        // The next run's first write is whole: the journal is compacted into it.
+        let store = Store::new(&b, &lock);
+        let mut next = states[3].clone();
+        next.serial = 5;
+        store.persist(&next).await.expect("write");
+        assert!(!b.journal_path().exists());
+        let backup = parse(&b.backup_path(), &std::fs::read_to_string(b.backup_path()).expect("backup")).expect("bk");
+        assert_eq!(backup, states[3], "the backup is the state the killed run left, journal included");
+        // Ending a command compacts; with nothing journaled there is nothing to do.
+        store.compact().await.expect("compact");
+        next.serial = 6;
+        next.upsert(obj("fake_network.z", "id-z"));
+        store.persist(&next).await.expect("write");
+        assert!(b.journal_path().exists());
+        store.compact().await.expect("compact");
+        assert!(!b.journal_path().exists(), "no journal is left behind");
+        let file = parse(b.path(), &std::fs::read_to_string(b.path()).expect("state")).expect("parse");
+        assert_eq!(file, next);
+    }
+
+    #[tokio::test]
+    async fn a_journal_whose_records_are_already_in_the_state_is_skipped() {
+        let (_d, b) = backend();
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let states = run_of(&b, &lock, 3).await;
+        let journal = std::fs::read(b.journal_path()).expect("journal");
+        // Compaction wrote the state, then the run was killed before the journal was removed.
+        let mut j = Journal::default();
+        j.persist(&b, &states[2]).await.expect("whole write");
+        std::fs::write(b.journal_path(), &journal).expect("put the journal back");
+        assert_eq!(b.read().await.expect("read").as_ref(), Some(&states[2]));
+    }
+
+    #[tokio::test]
+    async fn a_torn_last_line_is_left_out_and_a_corrupt_record_refused() {
+        let (_d, b) = backend();
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let states = run_of(&b, &lock, 4).await;
+        let journal = std::fs::read_to_string(b.journal_path()).expect("journal");
+        // Killed while appending the last record: never acknowledged, so its operation never
+        // started; the state is the one before it.
+        std::fs::write(b.journal_path(), &journal[..journal.len() - 7]).expect("cut");
+        assert_eq!(b.read().await.expect("read").as_ref(), Some(&states[2]));
+        // A damaged record in the middle is refused with the file and the line, and nothing is
+        // written over it.
+        let damaged = journal.replacen("id-3", "id-X", 1);
+        std::fs::write(b.journal_path(), &damaged).expect("damage");
+        for err in [b.read().await.expect_err("refused"), b.read_text().await.expect_err("refused")] {
+            let msg = err.to_string();
+            assert!(
+                msg.contains(&format!("the state journal {} is corrupt at line 2", b.journal_path().display())),
+                "{msg}"
+            );
+            assert!(msg.contains("move the journal aside"), "{msg}");
+        }
+        let store = Store::new(&b, &lock);
+        assert!(store.persist(&states[3]).await.is_err(), "no write over a journal that cannot be read");
+        assert_eq!(std::fs::read_to_string(b.journal_path()).expect("journal"), damaged);
+        // A journal without a state.
+        std::fs::remove_file(b.path()).expect("rm");
+        let msg = b.read().await.expect_err("refused").to_string();
+        assert!(msg.contains("there is no state file"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn the_journal_is_compacted_when_it_outgrows_its_bound() {
+        let (_d, b) = backend();
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let store = Store::new(&b, &lock);
+        let mut s = State::new("lin", "test");
+        let big = "x".repeat(100_000);
+        let mut compactions = 0;
+        for i in 1..=40u64 {
+            s.serial = i;
+            let mut o = obj(&format!("fake_network.n{i}"), &format!("id-{i}"));
+            o.attributes.insert("blob".into(), provision_core::Value::String(big.clone()));
+            s.upsert(o);
+            store.persist(&s).await.expect("write");
+            let journal = std::fs::metadata(b.journal_path()).map(|m| m.len()).unwrap_or(0);
+            let state = std::fs::metadata(b.path()).expect("state").len();
+            assert!(journal <= journal::MIN_BOUND.max(state), "journal {journal} bytes over a state of {state}");
+            compactions += usize::from(journal == 0);
+        }
+        assert!(compactions >= 2, "{compactions}");
+        assert_eq!(b.read().await.expect("read"), Some(s));
+    }
+
+    #[tokio::test]
+    async fn a_whole_write_leaves_no_journal() {
+        // What `state push` does: one write through a new store.
+        let (_d, b) = backend();
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let states = run_of(&b, &lock, 3).await;
+        assert!(b.journal_path().exists());
+        let mut pushed = states[0].clone();
+        pushed.serial = 4;
+        Store::new(&b, &lock).persist(&pushed).await.expect("push");
+        assert!(!b.journal_path().exists());
+        assert_eq!(b.read().await.expect("read"), Some(pushed));
     }
 
     #[tokio::test]
