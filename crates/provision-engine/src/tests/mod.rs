@@ -14,6 +14,7 @@ mod module_instances;
 mod modules;
 mod plan;
 mod sensitive;
+mod state_writes;
 mod targeting;
 
 use crate::{Cancel, Engine, Event, Options, PlanRequest, Reporter, Silent};
@@ -93,7 +94,10 @@ pub(crate) async fn apply_with(e: &Engine, store: &MemoryStore, req: PlanRequest
     let mut state = current(store);
     e.recover(&mut state, store).await.expect("recovery");
     let run = e.plan(&state, req).await.expect("plan");
-    e.apply(run, store, &Cancel::default()).await.expect("apply")
+    let report = e.apply(run, store, &Cancel::default()).await.expect("apply");
+    // The end of the command, as the CLI ends it (nothing to do for a store in memory).
+    store.compact().await;
+    report
 }
 
 pub(crate) async fn plan_text(config: &str, cloud: &Cloud, store: &MemoryStore) -> String {
@@ -119,7 +123,8 @@ pub(crate) fn assert_consistent(cloud: &Cloud, store: &MemoryStore) {
     assert!(state.pending.is_empty(), "pending records left: {:?}", state.pending);
     for (id, o) in cloud.objects() {
         // Untaggable objects are checked by their content in their own tests.
-        let Some(addr) = o.tags.get(provision_core::tags::ADDRESS).map(|v| provision_core::tags::address_text(v)) else {
+        let Some(addr) = o.tags.get(provision_core::tags::ADDRESS).map(|v| provision_core::tags::address_text(v))
+        else {
             continue;
         };
         let same: Vec<_> = cloud.objects_at(&addr);
