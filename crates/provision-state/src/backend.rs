@@ -104,6 +104,12 @@ pub trait Backend: Send + Sync {
         Ok(false)
     }
 
+    /// Whether a journal of records not yet compacted into the state is there (one a killed run
+    /// left, when this run has not written yet).
+    async fn has_journal(&self) -> Result<bool, StateError> {
+        Ok(false)
+    }
+
     /// Called once before a run's first write (the local backend keeps a backup).
     async fn before_first_write(&self) -> Result<(), StateError> {
         Ok(())
@@ -195,6 +201,27 @@ impl<'a> Store<'a> {
                 self.backend.location()
             ))
         })
+    }
+
+    /// Compacts a journal a killed run left into the state: `state` is what was read (the state
+    /// with that journal replayed). The command that takes the lock next does this even when it
+    /// has nothing else to write; nothing to do when there is no such journal.
+    pub async fn compact_left(&self, state: &State) -> Result<(), PersistError> {
+        let mut journal = self.journal.lock().await;
+        if journal.journaled || journal.durable.is_some() {
+            // This store wrote already: its first write was whole and removed that journal.
+            return Ok(());
+        }
+        if !self.backend.has_journal().await.map_err(|e| PersistError(e.to_string()))? {
+            return Ok(());
+        }
+        self.check_lock()?;
+        if !self.started.swap(true, Ordering::SeqCst) {
+            self.backend.before_first_write().await.map_err(|e| PersistError(e.to_string()))?;
+        }
+        self.backend.write(state).await.map_err(|e| PersistError(e.to_string()))?;
+        journal.durable = Some(state.clone());
+        Ok(())
     }
 
     /// Compacts the journal into the state (the end of a command that wrote); nothing to do when

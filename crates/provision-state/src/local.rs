@@ -258,6 +258,11 @@ impl Backend for LocalBackend {
         self.append_line(line)
     }
 
+    async fn has_journal(&self) -> Result<bool, StateError> {
+        let path = self.journal_path();
+        path.try_exists().map_err(|e| StateError::io("look for", &path, e))
+    }
+
     async fn before_first_write(&self) -> Result<(), StateError> {
         self.backup()
     }

@@ -112,12 +112,13 @@ async fn apply_saved(printer: &Printer, file: &Path, parallelism: usize, lock: &
     status
 }
 
-/// Resolves what a killed run left (`Engine::recover`), then compacts the state journal if that
-/// wrote to it.
+/// Resolves what a killed run left (`Engine::recover`: its pending creates; its state journal,
+/// replayed when the state was read, is compacted into the state file here).
 pub(crate) async fn recover(s: &Session, lock: &Lock, state: &mut provision_core::state::State) -> Result<()> {
     let store = Store::new(s.backend.as_ref(), lock);
     s.engine.recover(state, &store).await.map_err(|e| s.report(e))?;
-    store.compact().await.map_err(|e| anyhow::anyhow!("{e}"))
+    store.compact().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.compact_left(state).await.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Shows the plan (unless it is a saved one), asks, applies, and reports.
