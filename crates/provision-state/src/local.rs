@@ -61,6 +61,10 @@ impl LocalBackend {
     /// The state with the journal replayed over it, and whether the journal changed it.
     /// Synchronous: everything here is a local file.
     pub fn read_replayed(&self) -> Result<Option<(State, String, bool)>, StateError> {
+        // The journal is read before the state: a reader without the lock (`state pull` during
+        // an apply) that meets a compaction in between then sees an older journal over a newer
+        // state, whose records it skips; the other order could pair a newer journal with an older
+        // state and report a gap.
         let journal_path = self.journal_path();
         let journal = match std::fs::read(&journal_path) {
             Ok(bytes) => Some(bytes),
