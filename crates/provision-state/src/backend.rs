@@ -157,15 +157,14 @@ impl Journal {
         if let Some(record) = self.durable.as_ref().and_then(|old| journal::delta(old, state)) {
             let line = journal::encode(&record)
                 .map_err(|e| StateError::Corrupt { path: backend.location().into(), detail: e.to_string() })?;
-            // Until this append is known to have succeeded, the journal's end is unknown: the
-            // next write is a whole one, which removes the journal.
-            let durable = self.durable.take();
+            // Until this append is known to have succeeded, the journal's end is unknown: after
+            // a failure the next write is a whole one, which removes the journal.
+            self.durable = None;
             if backend.append(&line).await? {
                 self.durable = Some(state.clone());
                 self.journaled = true;
                 return Ok(());
             }
-            self.durable = durable;
         }
         self.durable = None;
         backend.write(state).await?;

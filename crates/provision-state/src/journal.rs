@@ -160,7 +160,7 @@ pub fn delta(old: &State, new: &State) -> Option<Record> {
 pub fn apply(state: &mut State, record: Record) -> Result<(), String> {
     for k in &record.remove {
         if state.remove(&k.address, k.deposed.as_deref()).is_none() {
-            return Err(format!("it removes {}, which the state does not have", describe(&k.address, &k.deposed)));
+            return Err(format!("it removes {}, which the state does not have", describe(&k.address, k.deposed.as_deref())));
         }
     }
     let sort = !record.upsert.is_empty();
@@ -191,7 +191,7 @@ pub fn apply(state: &mut State, record: Record) -> Result<(), String> {
     Ok(())
 }
 
-fn describe(address: &Address, deposed: &Option<String>) -> String {
+fn describe(address: &Address, deposed: Option<&str>) -> String {
     match deposed {
         Some(d) => format!("{address} (deposed {d})"),
         None => address.to_string(),
