@@ -271,12 +271,6 @@ pub fn replay(path: &Path, text: &str, state: &mut State) -> Result<Replayed, St
             }
             Err(why) => return Err(corrupt(n, why)),
         };
-        if record.lineage != state.lineage {
-            return Err(corrupt(
-                n,
-                format!("it belongs to another state (lineage {}, the state's is {})", record.lineage, state.lineage),
-            ));
-        }
         if record.format_version > FORMAT_VERSION {
             return Err(StateError::NewerFormat {
                 path: path.to_path_buf(),
@@ -285,9 +279,15 @@ pub fn replay(path: &Path, text: &str, state: &mut State) -> Result<Replayed, St
             });
         }
         if record.serial <= state.serial {
-            // Already in the state: compaction wrote the state, then was stopped before removing
-            // the journal.
+            // Already in the state, or replaced by it: a whole write (a compaction, `state push`)
+            // was stopped before it removed the journal.
             continue;
+        }
+        if record.lineage != state.lineage {
+            return Err(corrupt(
+                n,
+                format!("it belongs to another state (lineage {}, the state's is {})", record.lineage, state.lineage),
+            ));
         }
         if Some(record.serial) != state.serial.checked_add(1) {
             return Err(corrupt(
@@ -432,6 +432,11 @@ mod tests {
         let mut at3 = s[3].clone();
         assert_eq!(replay(Path::new("j"), &text, &mut at3).expect("replay").applied, 0);
         assert_eq!(at3, s[3]);
+        // `state push --force` of another stack wrote the state (a higher serial), then was
+        // stopped before it removed the journal: the old records are behind it.
+        let mut pushed = State::new("M", "t");
+        pushed.serial = 4;
+        assert_eq!(replay(Path::new("j"), &text, &mut pushed.clone()).expect("replay").applied, 0);
     }
 
     #[test]
