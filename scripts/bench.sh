@@ -165,8 +165,10 @@ Apply calls are one `CreateVpc`/`CreateSubnet` per object plus the reads that wa
 be available and read back what AWS assigned (six calls per VPC, two per subnet). The state is
 written after every operation, but writes that fall due together — the pending records of a batch
 of creates, and completions within 20 ms of each other — share one write, hence far fewer writes
-than two per object. Each write rewrites the whole file (about 670 KB at N = 1,000), which is most
-of the apply time at that size.
+than two per object. The first write of an apply writes the whole file; each later one appends
+only what changed to the journal beside it, folded into the file at the end (see [bytes written
+to the local state](#bytes-written-to-the-local-state-the-journal), measured by
+`scripts/bench-state-writes.sh`).
 
 moto answers at once and never throttles, so these times measure provision and the emulator, not
 AWS; on AWS, plan time is dominated by the round trips saved above.

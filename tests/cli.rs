@@ -235,6 +235,98 @@ fn unreadable_state_is_refused_and_left_untouched() {
     }
 }
 
+/// A state at serial 1 with one VPC, and the journal a run killed after two more writes leaves
+/// beside it (a subnet added, then the VPC's tags changed).
+fn state_with_journal(dir: &Path) -> (PathBuf, PathBuf) {
+    use provision_core::state::{ResourceObject, State};
+    let object = |address: &str, id: &str, name: &str| -> ResourceObject {
+        serde_json::from_value(serde_json::json!({
+            "address": address, "id": id, "provider": "aws",
+            "attributes": {"id": id, "tags": {"Name": name}}
+        }))
+        .expect("object")
+    };
+    let mut s1 = State::new("journal-lineage", "0.1.0");
+    s1.serial = 1;
+    s1.upsert(object("aws_vpc.main", "vpc-1", "main"));
+    let mut s2 = s1.clone();
+    s2.serial = 2;
+    s2.upsert(object("aws_subnet.a", "subnet-1", "a"));
+    let mut s3 = s2.clone();
+    s3.serial = 3;
+    s3.upsert(object("aws_vpc.main", "vpc-1", "renamed"));
+    let state = write_state(dir, &serde_json::to_string_pretty(&s1).expect("json"));
+    let journal = dir.join("provision.tfstate.journal");
+    let lines: String = [(&s1, &s2), (&s2, &s3)]
+        .iter()
+        .map(|(a, b)| {
+            provision_state::journal::encode(&provision_state::journal::delta(a, b).expect("delta")).expect("line")
+        })
+        .collect();
+    std::fs::write(&journal, lines).expect("journal");
+    (state, journal)
+}
+
+#[test]
+fn a_journal_left_by_a_killed_run_is_replayed_by_readers_and_compacted_by_the_next_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("main.tf"), "").expect("config");
+    let (state, journal) = state_with_journal(dir.path());
+    let before = std::fs::read_to_string(&journal).expect("journal");
+    let out = provision(dir.path(), &["state", "pull"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let pulled: serde_json::Value = serde_json::from_str(&text(&out.stdout)).expect("state pull prints a state");
+    assert_eq!(pulled["serial"], 3);
+    assert_eq!(pulled["resources"].as_array().map(Vec::len), Some(2), "{pulled}");
+    assert_eq!(pulled["resources"][1]["attributes"]["tags"]["Name"], "renamed", "{pulled}");
+    let out = provision(dir.path(), &["state", "list"]);
+    assert_eq!(text(&out.stdout), "aws_subnet.a\naws_vpc.main\n");
+    assert_eq!(std::fs::read_to_string(&journal).expect("journal"), before, "readers leave the journal alone");
+    // The next command that takes the lock compacts it, even with nothing else to write.
+    let out = provision(dir.path(), &["plan", "-refresh=false"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!journal.exists(), "the journal was compacted");
+    let compacted: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).expect("state")).expect("json");
+    assert_eq!(compacted, pulled, "the state file now holds what the journal recorded");
+}
+
+#[test]
+fn a_corrupt_journal_record_is_refused_with_its_line_and_left_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("main.tf"), "").expect("config");
+    let (state, journal) = state_with_journal(dir.path());
+    let damaged = std::fs::read_to_string(&journal).expect("journal").replacen("subnet-1", "subnet-9", 1);
+    std::fs::write(&journal, &damaged).expect("damage");
+    let state_before = std::fs::read_to_string(&state).expect("state");
+    for args in [&["state", "pull"][..], &["plan", "-refresh=false"], &["state", "rm", "aws_vpc.main"]] {
+        let out = provision(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains("the state journal provision.tfstate.journal is corrupt at line 1"), "{args:?}: {err}");
+        assert!(err.contains("checksum"), "{err}");
+        assert_eq!(std::fs::read_to_string(&journal).expect("journal"), damaged, "{args:?}");
+        assert_eq!(std::fs::read_to_string(&state).expect("state"), state_before, "{args:?}");
+    }
+}
+
+#[test]
+fn state_push_writes_a_compacted_state_and_no_journal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("main.tf"), "").expect("config");
+    let (state, journal) = state_with_journal(dir.path());
+    let out = provision(dir.path(), &["state", "pull"]);
+    let pushed = dir.path().join("pushed.json");
+    std::fs::write(&pushed, out.stdout).expect("pulled");
+    let out = provision(dir.path(), &["state", "push", "pushed.json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!journal.exists(), "no journal is left behind");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).expect("state")).expect("json");
+    assert_eq!(written["serial"], 4);
+    assert_eq!(written["resources"].as_array().map(Vec::len), Some(2));
+}
+
 fn lock_file(dir: &Path, pid: u32, id: &str) {
     let info = serde_json::json!({
         "ID": id, "Operation": "apply", "Who": "ci@builder", "Host": hostname(), "Pid": pid,

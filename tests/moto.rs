@@ -230,6 +230,7 @@ resource "aws_subnet" "s" {
         let _ = std::fs::remove_file(s.path().join(f));
     }
     std::fs::write(s.path().join("main.tf"), config).expect("config");
+    let mut journals = 0;
     for (round, after) in [1usize, 4, 9].into_iter().enumerate() {
         let mut child = s
             .command(&["apply", "--auto-approve", "--parallelism", "1"])
@@ -253,9 +254,13 @@ resource "aws_subnet" "s" {
         // No manual step: the killed run's lock is taken over (its process is gone), with one
         // line saying so, and the next apply recovers.
         assert!(s.path().join("provision.tfstate.lock").exists(), "round {round}: a killed run leaves its lock file");
+        // Its state journal, if the kill came after its first write, is replayed and compacted.
+        let journal = s.path().join("provision.tfstate.journal");
+        journals += usize::from(journal.exists());
         let out = s.run(&["apply", "--auto-approve"]);
         let err = text(&out.stderr);
         assert!(out.status.success(), "round {round}: {}\n{err}", text(&out.stdout));
+        assert!(!journal.exists(), "round {round}: the next apply compacts the journal");
         assert!(
             err.contains("took over the state lock") && err.contains("is no longer running"),
             "round {round}: {err}"
@@ -287,6 +292,7 @@ resource "aws_subnet" "s" {
         // Start the next round from nothing again.
         s.ok(&["destroy", "--auto-approve"]);
     }
+    assert!(journals > 0, "no killed run left a state journal: replaying one was not tested");
 }
 
 /// Ids of every object of the stack in the emulator, by kind: VPC, subnets, gateways, NAT

@@ -3,6 +3,7 @@
 //! (`provision-aws`), the only crate that talks to AWS.
 
 use crate::StateError;
+use crate::journal;
 use crate::lease::LeaseGuard;
 use crate::lock::{Gone, LockGuard, LockInfo, TakenOver};
 use async_trait::async_trait;
@@ -93,6 +94,22 @@ pub trait Backend: Send + Sync {
     /// wrote, and refuse otherwise ([`StateError::Conflict`]).
     async fn write(&self, state: &State) -> Result<(), StateError>;
 
+    /// Appends one journal line (see [`crate::journal`]; it ends in a newline) and makes it durable
+    /// before returning. `Ok(false)` when nothing was appended: this backend keeps no journal, or
+    /// its journal has grown past its bound; the caller then writes the whole state, which
+    /// compacts the journal. Backends with a journal make `write` compact it (write the state,
+    /// then remove the journal) and `read` replay it.
+    async fn append(&self, line: &str) -> Result<bool, StateError> {
+        let _ = line;
+        Ok(false)
+    }
+
+    /// Whether a journal of records not yet compacted into the state is there (one a killed run
+    /// left, when this run has not written yet).
+    async fn has_journal(&self) -> Result<bool, StateError> {
+        Ok(false)
+    }
+
     /// Called once before a run's first write (the local backend keeps a backup).
     async fn before_first_write(&self) -> Result<(), StateError> {
         Ok(())
@@ -115,32 +132,117 @@ pub trait Backend: Send + Sync {
     }
 }
 
-/// Writes state for the engine through a backend, while the lock is held.
+/// Writes state for the engine through a backend, while the lock is held. The first write of a
+/// store writes the whole state (compacting any journal a killed run left); later writes append
+/// what changed to the backend's journal where it has one. [`Store::compact`] writes the whole
+/// state again at the end of the command.
 pub struct Store<'a> {
     backend: &'a dyn Backend,
     lock: &'a Lock,
     started: AtomicBool,
+    journal: tokio::sync::Mutex<Journal>,
+}
+
+/// What a store last made durable, and whether that is only in the journal.
+#[derive(Debug, Default)]
+pub struct Journal {
+    durable: Option<State>,
+    journaled: bool,
+}
+
+impl Journal {
+    /// Makes `state` durable through `backend`: as a journal record when the backend keeps one
+    /// and the change can be expressed as one, as the whole state otherwise.
+    pub async fn persist(&mut self, backend: &dyn Backend, state: &State) -> Result<(), StateError> {
+        if let Some(record) = self.durable.as_ref().and_then(|old| journal::delta(old, state)) {
+            let line = journal::encode(&record)
+                .map_err(|e| StateError::Corrupt { path: backend.location().into(), detail: e.to_string() })?;
+            // Until this append is known to have succeeded, the journal's end is unknown: after
+            // a failure the next write is a whole one, which removes the journal.
+            self.durable = None;
+            if backend.append(&line).await? {
+                self.durable = Some(state.clone());
+                self.journaled = true;
+                return Ok(());
+            }
+        }
+        self.durable = None;
+        backend.write(state).await?;
+        self.durable = Some(state.clone());
+        self.journaled = false;
+        Ok(())
+    }
+
+    /// Writes the whole state if part of it is only in the journal, which removes the journal.
+    pub async fn compact(&mut self, backend: &dyn Backend) -> Result<(), StateError> {
+        if let (true, Some(state)) = (self.journaled, &self.durable) {
+            backend.write(state).await?;
+            self.journaled = false;
+        }
+        Ok(())
+    }
+
+    /// Forgets what was made durable (a new run starts): the next write is a whole one.
+    pub fn restart(&mut self) {
+        *self = Journal::default();
+    }
 }
 
 impl<'a> Store<'a> {
     pub fn new(backend: &'a dyn Backend, lock: &'a Lock) -> Self {
-        Store { backend, lock, started: AtomicBool::new(false) }
+        Store { backend, lock, started: AtomicBool::new(false), journal: Default::default() }
+    }
+
+    fn check_lock(&self) -> Result<(), PersistError> {
+        self.lock.check().map_err(|why| {
+            PersistError(format!(
+                "{why}; stopped before writing {} to avoid overwriting another run",
+                self.backend.location()
+            ))
+        })
+    }
+
+    /// Compacts a journal a killed run left into the state: `state` is what was read (the state
+    /// with that journal replayed). The command that takes the lock next does this even when it
+    /// has nothing else to write; nothing to do when there is no such journal.
+    pub async fn compact_left(&self, state: &State) -> Result<(), PersistError> {
+        let mut journal = self.journal.lock().await;
+        if journal.journaled || journal.durable.is_some() {
+            // This store wrote already: its first write was whole and removed that journal.
+            return Ok(());
+        }
+        if !self.backend.has_journal().await.map_err(|e| PersistError(e.to_string()))? {
+            return Ok(());
+        }
+        self.check_lock()?;
+        if !self.started.swap(true, Ordering::SeqCst) {
+            self.backend.before_first_write().await.map_err(|e| PersistError(e.to_string()))?;
+        }
+        self.backend.write(state).await.map_err(|e| PersistError(e.to_string()))?;
+        journal.durable = Some(state.clone());
+        Ok(())
+    }
+
+    /// Compacts the journal into the state (the end of a command that wrote); nothing to do when
+    /// every write so far was a whole one.
+    pub async fn compact(&self) -> Result<(), PersistError> {
+        let mut journal = self.journal.lock().await;
+        if !journal.journaled {
+            return Ok(());
+        }
+        self.check_lock()?;
+        journal.compact(self.backend).await.map_err(|e| PersistError(e.to_string()))
     }
 }
 
 #[async_trait]
 impl StateStore for Store<'_> {
     async fn persist(&self, state: &State) -> Result<(), PersistError> {
-        self.lock.check().map_err(|why| {
-            PersistError(format!(
-                "{why}; stopped before writing {} to avoid overwriting another run",
-                self.backend.location()
-            ))
-        })?;
+        self.check_lock()?;
         if !self.started.swap(true, Ordering::SeqCst) {
             self.backend.before_first_write().await.map_err(|e| PersistError(e.to_string()))?;
         }
-        self.backend.write(state).await.map_err(|e| PersistError(e.to_string()))
+        self.journal.lock().await.persist(self.backend, state).await.map_err(|e| PersistError(e.to_string()))
     }
 }
 
@@ -185,7 +287,7 @@ pub fn parse(path: &Path, text: &str) -> Result<State, StateError> {
 /// What well-formed JSON can still get wrong: a serial that the next write could not increase
 /// (every write increases it), and one object listed twice (the engine would track, and could
 /// create or delete, the same address twice).
-fn check_consistent(state: &State) -> Result<(), String> {
+pub(crate) fn check_consistent(state: &State) -> Result<(), String> {
     if state.serial == u64::MAX {
         return Err(format!(
             "\"serial\" is {}, the largest value it can hold, so the next write could not increase it; a state's serial starts at 0 and grows by one per write",

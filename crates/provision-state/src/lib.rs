@@ -1,18 +1,20 @@
 //! Where state lives and who may change it. The local backend keeps one JSON file, written
-//! atomically (temporary file, fsync, rename; mode 0600) after every resource operation, with the
-//! previous version kept as `<path>.backup`; a lock file next to it names the holder (taken over
-//! when that holder is certainly gone).
+//! atomically (temporary file, fsync, rename; mode 0600), with the previous version kept as
+//! `<path>.backup`; between whole writes, each resource operation appends what it changed to a
+//! journal beside it (`<path>.journal`, see [`journal`]), replayed by every reader. A lock file
+//! next to it names the holder (taken over when that holder is certainly gone).
 //!
 //! Deliberately absent: any attempt to repair or overwrite a state that cannot be read. A corrupt,
 //! foreign or newer-format state is refused and left exactly as it is.
 
 mod backend;
+pub mod journal;
 pub mod lease;
 mod local;
 mod lock;
 pub mod terraform;
 
-pub use backend::{Backend, Lock, Store, parse};
+pub use backend::{Backend, Journal, Lock, Store, parse};
 pub use lease::{LeaseGuard, LeaseRecord, LeaseStore};
 pub use local::LocalBackend;
 pub use lock::{Gone, LockGuard, LockInfo, TakenOver, release_held_locks};
@@ -71,6 +73,13 @@ pub enum StateError {
         .path.display(), restore_hint(.path)
     )]
     Corrupt { path: PathBuf, detail: String },
+
+    /// A journal record that was acknowledged cannot be used (see [`journal`]).
+    #[error(
+        "the state journal {} is corrupt at line {line}: {detail}\n  it and the state were left untouched; the journal holds the latest changes to the state, so a run that ignored it could lose track of objects provision made\n  if you have a good copy of the journal, restore it; otherwise move the journal aside to use the state without it (objects recorded only in the journal are then no longer tracked: find them by their provision:stack tag)",
+        .path.display()
+    )]
+    CorruptJournal { path: PathBuf, line: usize, detail: String },
 
     #[error(
         "the state file {} was written by a newer provision (state format {found}; this provision reads up to {supported})\n  it was left untouched; upgrade provision to use it",

@@ -1,7 +1,9 @@
-//! The local backend: one JSON state file, its backup, and its lock file.
+//! The local backend: one JSON state file, the journal of the writes since it was last written
+//! whole, its backup, and its lock file.
 
 use crate::StateError;
-use crate::backend::{Backend, Lock};
+use crate::backend::{Backend, Lock, parse};
+use crate::journal;
 use crate::lock::{self, LockInfo};
 use async_trait::async_trait;
 use provision_core::state::State;
@@ -9,17 +11,94 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// A state file and its lock.
+/// A state file, its journal and its lock.
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
     path: PathBuf,
+    sizes: Arc<Mutex<Sizes>>,
+}
+
+/// What this process wrote: the state file's size when it last wrote it whole, the journal's size
+/// since (the journal's bound), and every byte written (the benchmark's figure).
+#[derive(Debug, Default, Clone, Copy)]
+struct Sizes {
+    state: u64,
+    journal: u64,
+    written: u64,
 }
 
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        LocalBackend { path: path.into() }
+        LocalBackend { path: path.into(), sizes: Default::default() }
+    }
+
+    /// The journal beside the state: the writes made since the state was last written whole.
+    pub fn journal_path(&self) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".journal");
+        PathBuf::from(p)
+    }
+
+    /// Bytes this backend (and its clones) wrote to the state file and the journal so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.sizes().written
+    }
+
+    fn sizes(&self) -> std::sync::MutexGuard<'_, Sizes> {
+        self.sizes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// The state with the journal replayed over it, and whether the journal changed it.
+    /// Synchronous: everything here is a local file.
+    pub fn read_replayed(&self) -> Result<Option<(State, String, bool)>, StateError> {
+        // The journal is read before the state: a reader without the lock (`state pull` during
+        // an apply) that meets a compaction in between then sees an older journal over a newer
+        // state, whose records it skips; the other order could pair a newer journal with an older
+        // state and report a gap.
+        let journal_path = self.journal_path();
+        let journal = match std::fs::read(&journal_path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(StateError::io("read", &journal_path, e)),
+        };
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return match journal {
+                    Some(j) if !j.is_empty() => Err(StateError::CorruptJournal {
+                        path: journal_path,
+                        line: 1,
+                        detail: format!(
+                            "there is no state file {} to replay it over (a journal only follows a state written whole)",
+                            self.path.display()
+                        ),
+                    }),
+                    _ => Ok(None),
+                };
+            }
+            Err(e) => return Err(StateError::io("read", &self.path, e)),
+        };
+        let mut state = parse(&self.path, &text)?;
+        let Some(journal) = journal else { return Ok(Some((state, text, false))) };
+        let journal = String::from_utf8_lossy(&journal);
+        let replayed = journal::replay(&journal_path, &journal, &mut state)?;
+        if replayed.torn_tail {
+            tracing::info!(
+                "{}: left out its last line, cut short by a run that was stopped while writing it",
+                journal_path.display()
+            );
+        }
+        Ok(Some((state, text, replayed.applied > 0)))
     }
 
     pub fn path(&self) -> &Path {
@@ -38,20 +117,17 @@ impl LocalBackend {
         PathBuf::from(p)
     }
 
-    /// Writes `state` atomically: temporary file with mode 0600, fsync, rename, fsync directory.
+    /// Writes `state` atomically: temporary file with mode 0600, fsync, rename, fsync directory;
+    /// then removes the journal, whose records the state now holds (a crash before the removal
+    /// leaves records at or below the state's serial, which replay skips).
     fn write_file(&self, state: &State) -> Result<(), StateError> {
         let path = &self.path;
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = self.dir();
         std::fs::create_dir_all(&dir).map_err(|e| StateError::io("create the directory for", path, e))?;
         let mut tmp = path.clone().into_os_string();
         tmp.push(format!(".tmp-{}", std::process::id()));
         let tmp = PathBuf::from(tmp);
-        let mut text = serde_json::to_string_pretty(state)
-            .map_err(|e| StateError::Corrupt { path: path.clone(), detail: e.to_string() })?;
-        text.push('\n');
+        let text = pretty(path, state)?;
         let result = (|| {
             let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
             f.write_all(text.as_bytes())?;
@@ -62,16 +138,64 @@ impl LocalBackend {
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
-        result.map_err(|e| StateError::io("write", path, e))
+        result.map_err(|e| StateError::io("write", path, e))?;
+        let len = text.len() as u64;
+        {
+            let mut sizes = self.sizes();
+            sizes.written += len;
+            sizes.state = len;
+            sizes.journal = 0;
+        }
+        let journal = self.journal_path();
+        match std::fs::remove_file(&journal) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StateError::io("remove the journal (the state was written whole)", &journal, e)),
+        }
     }
 
-    fn backup(&self) -> Result<(), StateError> {
-        let from = &self.path;
-        if !from.exists() {
-            return Ok(());
+    /// Appends `line` to the journal and syncs it (and the directory when the journal is new).
+    fn append_line(&self, line: &str) -> Result<bool, StateError> {
+        let len = line.len() as u64;
+        let fresh = {
+            let sizes = self.sizes();
+            if sizes.journal + len > journal::bound(sizes.state) {
+                return Ok(false);
+            }
+            sizes.journal == 0
+        };
+        let path = self.journal_path();
+        let mut f = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| StateError::io("open", &path, e))?;
+        let before = f.metadata().map_err(|e| StateError::io("read", &path, e))?.len();
+        let written = f.write_all(line.as_bytes()).and_then(|()| f.sync_data());
+        if let Err(e) = written {
+            // Take back whatever part of the line reached the file, so that no later line
+            // follows a cut one; the caller's next write is a whole one, removing the journal.
+            let _ = f.set_len(before).and_then(|()| f.sync_data());
+            return Err(StateError::io("append to", &path, e));
         }
+        if fresh {
+            std::fs::File::open(self.dir())
+                .and_then(|d| d.sync_all())
+                .map_err(|e| StateError::io("sync the directory of", &path, e))?;
+        }
+        let mut sizes = self.sizes();
+        sizes.journal += len;
+        sizes.written += len;
+        Ok(true)
+    }
+
+    /// Keeps the state as it is before this run's first write (with the journal a killed run left
+    /// replayed into it).
+    fn backup(&self) -> Result<(), StateError> {
+        let Some((state, text, replayed)) = self.read_replayed()? else { return Ok(()) };
         let to = self.backup_path();
-        let bytes = std::fs::read(from).map_err(|e| StateError::io("read", from, e))?;
+        let bytes = if replayed { pretty(&self.path, &state)?.into_bytes() } else { text.into_bytes() };
         // The first write after an upgrade from an older format keeps that file for good, next to
         // the usual backup (which the next run overwrites): going back to an older provision
         // stays possible.
@@ -88,6 +212,14 @@ impl LocalBackend {
         }
         write_private(&to, &bytes)
     }
+}
+
+/// A state as the state file holds it.
+fn pretty(path: &Path, state: &State) -> Result<String, StateError> {
+    let mut text = serde_json::to_string_pretty(state)
+        .map_err(|e| StateError::Corrupt { path: path.to_path_buf(), detail: e.to_string() })?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// Writes `bytes` to `to` with mode 0600 and syncs it.
@@ -108,16 +240,31 @@ impl Backend for LocalBackend {
         self.path.display().to_string()
     }
 
+    /// The state file's text, or, when the journal changes it, the replayed state as the state
+    /// file would hold it.
     async fn read_text(&self) -> Result<Option<String>, StateError> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(t) => Ok(Some(t)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(StateError::io("read", &self.path, e)),
+        match self.read_replayed()? {
+            Some((state, _, true)) => pretty(&self.path, &state).map(Some),
+            Some((_, text, false)) => Ok(Some(text)),
+            None => Ok(None),
         }
+    }
+
+    async fn read(&self) -> Result<Option<State>, StateError> {
+        Ok(self.read_replayed()?.map(|(state, _, _)| state))
     }
 
     async fn write(&self, state: &State) -> Result<(), StateError> {
         self.write_file(state)
+    }
+
+    async fn append(&self, line: &str) -> Result<bool, StateError> {
+        self.append_line(line)
+    }
+
+    async fn has_journal(&self) -> Result<bool, StateError> {
+        let path = self.journal_path();
+        path.try_exists().map_err(|e| StateError::io("look for", &path, e))
     }
 
     async fn before_first_write(&self) -> Result<(), StateError> {
@@ -165,7 +312,7 @@ impl Backend for LocalBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Store, parse};
+    use crate::backend::{Journal, Store};
     use provision_core::state::StateStore;
     use std::os::unix::fs::PermissionsExt;
 
@@ -200,6 +347,156 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    fn obj(address: &str, id: &str) -> provision_core::state::ResourceObject {
+        provision_core::state::ResourceObject {
+            address: address.parse().expect("address"),
+            deposed: None,
+            id: id.into(),
+            layer: Default::default(),
+            provider: provision_core::ProviderRef::default_for("fake"),
+            attributes: Default::default(),
+            sensitive_attributes: vec![],
+            dependencies: vec![],
+            unfinished: false,
+        }
+    }
+
+    /// Writes serials 1..=n through one store (one object each), as one run would; returns them.
+    async fn run_of(b: &LocalBackend, lock: &Lock, n: u64) -> Vec<State> {
+        let store = Store::new(b, lock);
+        let mut s = State::new("lin", "test");
+        let mut all = vec![];
+        for i in 1..=n {
+            s.serial = i;
+            s.upsert(obj(&format!("fake_network.n{i}"), &format!("id-{i}")));
+            store.persist(&s).await.expect("write");
+            all.push(s.clone());
+        }
+        all
+    }
+
+    #[tokio::test]
+    async fn writes_after_the_first_are_journaled_and_every_reader_replays_them() {
+        let (_d, b) = backend();
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let states = run_of(&b, &lock, 4).await;
+        // The run was killed here: the state file holds the first write, the journal the rest.
+        let file = parse(b.path(), &std::fs::read_to_string(b.path()).expect("state")).expect("parse");
+        assert_eq!(file.serial, 1);
+        let journal = std::fs::read_to_string(b.journal_path()).expect("journal");
+        assert_eq!(journal.lines().count(), 3);
+        let mode = std::fs::metadata(b.journal_path()).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(b.read().await.expect("read").as_ref(), states.last(), "read replays");
+        // `state pull` prints the replayed state, as the state file would hold it.
+        let pulled = b.read_text().await.expect("pull").expect("some");
+        assert_eq!(parse(b.path(), &pulled).expect("parse").serial, 4);
+        assert_eq!(std::fs::read_to_string(b.journal_path()).expect("journal"), journal, "readers leave it alone");
+        // The next run's first write is whole: the journal is compacted into it.
+        let store = Store::new(&b, &lock);
+        let mut next = states[3].clone();
+        next.serial = 5;
+        store.persist(&next).await.expect("write");
+        assert!(!b.journal_path().exists());
+        let backup = parse(&b.backup_path(), &std::fs::read_to_string(b.backup_path()).expect("backup")).expect("bk");
+        assert_eq!(backup, states[3], "the backup is the state the killed run left, journal included");
+        // Ending a command compacts; with nothing journaled there is nothing to do.
+        store.compact().await.expect("compact");
+        next.serial = 6;
+        next.upsert(obj("fake_network.z", "id-z"));
+        store.persist(&next).await.expect("write");
+        assert!(b.journal_path().exists());
+        store.compact().await.expect("compact");
+        assert!(!b.journal_path().exists(), "no journal is left behind");
+        let file = parse(b.path(), &std::fs::read_to_string(b.path()).expect("state")).expect("parse");
+        assert_eq!(file, next);
+    }
+
+    #[tokio::test]
+    async fn a_journal_whose_records_are_already_in_the_state_is_skipped() {
+        let (_d, b) = backend();
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let states = run_of(&b, &lock, 3).await;
+        let journal = std::fs::read(b.journal_path()).expect("journal");
+        // Compaction wrote the state, then the run was killed before the journal was removed.
+        let mut j = Journal::default();
+        j.persist(&b, &states[2]).await.expect("whole write");
+        std::fs::write(b.journal_path(), &journal).expect("put the journal back");
+        assert_eq!(b.read().await.expect("read").as_ref(), Some(&states[2]));
+    }
+
+    #[tokio::test]
+    async fn a_torn_last_line_is_left_out_and_a_corrupt_record_refused() {
+        let (_d, b) = backend();
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let states = run_of(&b, &lock, 4).await;
+        let journal = std::fs::read_to_string(b.journal_path()).expect("journal");
+        // Killed while appending the last record: never acknowledged, so its operation never
+        // started; the state is the one before it.
+        std::fs::write(b.journal_path(), &journal[..journal.len() - 7]).expect("cut");
+        assert_eq!(b.read().await.expect("read").as_ref(), Some(&states[2]));
+        // A damaged record in the middle is refused with the file and the line, and nothing is
+        // written over it.
+        let damaged = journal.replacen("id-3", "id-X", 1);
+        std::fs::write(b.journal_path(), &damaged).expect("damage");
+        for err in [b.read().await.expect_err("refused"), b.read_text().await.expect_err("refused")] {
+            let msg = err.to_string();
+            assert!(
+                msg.contains(&format!("the state journal {} is corrupt at line 2", b.journal_path().display())),
+                "{msg}"
+            );
+            assert!(msg.contains("move the journal aside"), "{msg}");
+        }
+        let store = Store::new(&b, &lock);
+        assert!(store.persist(&states[3]).await.is_err(), "no write over a journal that cannot be read");
+        assert_eq!(std::fs::read_to_string(b.journal_path()).expect("journal"), damaged);
+        // A journal without a state.
+        std::fs::remove_file(b.path()).expect("rm");
+        let msg = b.read().await.expect_err("refused").to_string();
+        assert!(msg.contains("there is no state file"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn the_journal_is_compacted_when_it_outgrows_its_bound() {
+        let (_d, b) = backend();
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let store = Store::new(&b, &lock);
+        let mut s = State::new("lin", "test");
+        let big = "x".repeat(100_000);
+        let mut compactions = 0;
+        let mut last_whole = 0;
+        for i in 1..=60u64 {
+            s.serial = i;
+            let mut o = obj(&format!("fake_network.n{i}"), &format!("id-{i}"));
+            o.attributes.insert("blob".into(), provision_core::Value::String(big.clone()));
+            s.upsert(o);
+            store.persist(&s).await.expect("write");
+            let journal = std::fs::metadata(b.journal_path()).map(|m| m.len()).unwrap_or(0);
+            if journal == 0 {
+                compactions += 1;
+                last_whole = std::fs::metadata(b.path()).expect("state").len();
+            }
+            assert!(journal <= journal::bound(last_whole), "journal {journal} bytes over a state of {last_whole}");
+        }
+        // The first write, and one compaction once the journal passed 4 MiB.
+        assert_eq!(compactions, 2);
+        assert_eq!(b.read().await.expect("read"), Some(s));
+    }
+
+    #[tokio::test]
+    async fn a_whole_write_leaves_no_journal() {
+        // What `state push` does: one write through a new store.
+        let (_d, b) = backend();
+        let lock = b.lock("apply", Duration::ZERO).await.expect("lock");
+        let states = run_of(&b, &lock, 3).await;
+        assert!(b.journal_path().exists());
+        let mut pushed = states[0].clone();
+        pushed.serial = 4;
+        Store::new(&b, &lock).persist(&pushed).await.expect("push");
+        assert!(!b.journal_path().exists());
+        assert_eq!(b.read().await.expect("read"), Some(pushed));
     }
 
     #[tokio::test]

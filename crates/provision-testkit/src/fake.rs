@@ -208,12 +208,22 @@ impl Cloud {
     }
 }
 
-/// A state store that keeps the last persisted state in memory and counts as a crash step.
+/// A state store that keeps the last persisted state in memory and counts as a crash step; or,
+/// made with [`MemoryStore::over_journal`], writes it through the local backend (whole state,
+/// then journal records) and reads it back with the journal replayed.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     cloud: Cloud,
     state: Arc<Mutex<Option<State>>>,
     writes: Arc<Mutex<usize>>,
+    local: Option<Arc<LocalFile>>,
+}
+
+/// The local backend behind a journaled store, and what its current run made durable.
+#[derive(Debug)]
+struct LocalFile {
+    backend: provision_state::LocalBackend,
+    journal: tokio::sync::Mutex<provision_state::Journal>,
 }
 
 impl MemoryStore {
@@ -221,13 +231,56 @@ impl MemoryStore {
         MemoryStore { cloud: cloud.clone(), ..Default::default() }
     }
 
-    /// The last state made durable.
+    /// A store over the local state file `path` and its journal, as the CLI writes it: each run's
+    /// first write is whole, later ones are journal records; [`MemoryStore::restart`] starts a new
+    /// run (after a crash), [`MemoryStore::compact`] ends one.
+    pub fn over_journal(cloud: &Cloud, path: impl Into<std::path::PathBuf>) -> Self {
+        let local = LocalFile {
+            backend: provision_state::LocalBackend::new(path),
+            journal: tokio::sync::Mutex::new(provision_state::Journal::default()),
+        };
+        MemoryStore { cloud: cloud.clone(), local: Some(Arc::new(local)), ..Default::default() }
+    }
+
+    /// The last state made durable. Over a journal: read back from the file with the journal
+    /// replayed, and checked to be exactly the state last written.
     pub fn state(&self) -> Option<State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        let written = self.state.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let Some(local) = &self.local else { return written };
+        let read = match local.backend.read_replayed() {
+            Ok(r) => r.map(|(state, _, _)| state),
+            Err(e) => panic!("the state written through the journal cannot be read: {e}"),
+        };
+        assert_eq!(read, written, "the state file and its journal replay to the state last written");
+        read
     }
 
     pub fn writes(&self) -> usize {
         *self.writes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Over a journal: the bytes written to the state file and the journal so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.local.as_ref().map_or(0, |l| l.backend.bytes_written())
+    }
+
+    /// A new run starts (the previous one was killed): its first write is a whole one.
+    pub fn restart(&self) {
+        if let Some(local) = &self.local {
+            match local.journal.try_lock() {
+                Ok(mut j) => j.restart(),
+                Err(_) => panic!("a killed run still holds the journal"),
+            }
+        }
+    }
+
+    /// The end of a command: the journal is compacted into the state file.
+    pub async fn compact(&self) {
+        if let Some(local) = &self.local
+            && let Err(e) = local.journal.lock().await.compact(&local.backend).await
+        {
+            panic!("compaction failed: {e}");
+        }
     }
 }
 
@@ -236,6 +289,10 @@ impl StateStore for MemoryStore {
     async fn persist(&self, state: &State) -> Result<(), PersistError> {
         // A crash "before" the write loses it; a crash "after" keeps it.
         self.cloud.step().await;
+        if let Some(local) = &self.local {
+            let mut journal = local.journal.lock().await;
+            journal.persist(&local.backend, state).await.map_err(|e| PersistError(e.to_string()))?;
+        }
         *self.state.lock().unwrap_or_else(|p| p.into_inner()) = Some(state.clone());
         *self.writes.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         self.cloud.step().await;

@@ -51,7 +51,7 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: ApplyArgs) -> Re
     let s = Session::load(printer, Vars::Inputs(vars), args.parallelism.into())?;
     let lock = s.lock("apply", &args.lock).await?;
     let (mut state, _) = s.read_state().await?;
-    s.engine.recover(&mut state, &Store::new(s.backend.as_ref(), &lock)).await.map_err(|e| s.report(e))?;
+    recover(&s, &lock, &mut state).await?;
     let targeted = !request.targets.is_empty();
     let mode = request.mode;
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
@@ -67,7 +67,7 @@ pub async fn destroy(printer: &Printer, vars: Vec<VarSource>, args: DestroyArgs)
     let s = Session::load(printer, Vars::Inputs(vars), args.parallelism.into())?;
     let lock = s.lock("destroy", &args.lock).await?;
     let (mut state, _) = s.read_state().await?;
-    s.engine.recover(&mut state, &Store::new(s.backend.as_ref(), &lock)).await.map_err(|e| s.report(e))?;
+    recover(&s, &lock, &mut state).await?;
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
     let status = execute(&s, &lock, run, PlanMode::Destroy, args.auto_approve, true, targeted).await;
     release(printer, lock).await;
@@ -110,6 +110,15 @@ async fn apply_saved(printer: &Printer, file: &Path, parallelism: usize, lock: &
     let status = execute(&s, &lock, run, mode, true, false, targeted).await;
     release(printer, lock).await;
     status
+}
+
+/// Resolves what a killed run left (`Engine::recover`: its pending creates; its state journal,
+/// replayed when the state was read, is compacted into the state file here).
+pub(crate) async fn recover(s: &Session, lock: &Lock, state: &mut provision_core::state::State) -> Result<()> {
+    let store = Store::new(s.backend.as_ref(), lock);
+    s.engine.recover(state, &store).await.map_err(|e| s.report(e))?;
+    store.compact().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.compact_left(state).await.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Shows the plan (unless it is a saved one), asks, applies, and reports.
@@ -164,8 +173,17 @@ async fn execute(
     let store = Store::new(s.backend.as_ref(), lock);
     let report = s.engine.apply(run, &store, &cancel).await.map_err(|e| s.report(e))?;
     drop(interrupts);
+    // The end of the command: the journal of this apply's writes goes into the state file.
+    let compacted = store.compact().await;
     s.report_calls();
-    let status = summarize(p, &report, mode);
+    let mut status = summarize(p, &report, mode);
+    if let (Err(e), None) = (compacted, &report.persist_error) {
+        p.error(&format!(
+            "the state could not be compacted: {e}\n  the state is complete with its journal ({}.journal beside it), which every command reads; the next command that writes compacts it",
+            s.backend.location()
+        ));
+        status = Status::Error;
+    }
     if targeted {
         p.warn_block(TARGET_APPLIED_WARNING);
     }

@@ -51,8 +51,7 @@ async fn planned(printer: &Printer, vars: Vec<VarSource>, args: &GraphArgs) -> R
     let s = Session::load(printer, Vars::Inputs(vars), 10)?;
     let lock = s.lock("plan", &args.lock).await?;
     let (mut state, _) = s.read_state().await?;
-    let store = provision_state::Store::new(s.backend.as_ref(), &lock);
-    s.engine.recover(&mut state, &store).await.map_err(|e| s.report(e))?;
+    super::apply::recover(&s, &lock, &mut state).await?;
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
     let blocks = diagram::blocks(&s.engine, &run.instance_counts(), Some(&run.plan));
     s.report_calls();

@@ -56,8 +56,7 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
     let s = Session::load(printer, Vars::Inputs(vars), args.parallelism.into())?;
     let lock = s.lock("plan", &args.lock).await?;
     let (mut state, existed) = s.read_state().await?;
-    let store = provision_state::Store::new(s.backend.as_ref(), &lock);
-    s.engine.recover(&mut state, &store).await.map_err(|e| s.report(e))?;
+    super::apply::recover(&s, &lock, &mut state).await?;
     let targeted = !request.targets.is_empty();
     let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
     // What the configuration costs once applied: not for a destroy or a refresh-only plan.

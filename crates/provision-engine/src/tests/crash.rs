@@ -47,12 +47,20 @@ pub(crate) async fn crash_everywhere_then(
     destroy: bool,
     check: impl Fn(&Cloud),
 ) {
-    for parallelism in [1, 4] {
+    // In memory, and through the local state file and its journal (each run's first write whole,
+    // later ones appended; the next run replays what a killed one left).
+    for (journaled, parallelism) in [(false, 1), (false, 4), (true, 1), (true, 4)] {
         let total = steps_of(setup, scenario, destroy, parallelism).await;
         assert!(total > 4, "the scenario should have steps");
+        let mut replayed = 0;
         for k in 0..total {
             let cloud = Cloud::new();
-            let store = MemoryStore::new(&cloud);
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store = if journaled {
+                MemoryStore::over_journal(&cloud, dir.path().join("provision.tfstate"))
+            } else {
+                MemoryStore::new(&cloud)
+            };
             if !setup.is_empty() {
                 assert!(apply(setup, &cloud, &store).await.succeeded());
             }
@@ -61,7 +69,10 @@ pub(crate) async fn crash_everywhere_then(
             let req = || if destroy { PlanRequest::destroy() } else { PlanRequest::normal() };
             let finished = until_crash(&cloud, apply_with(&e, &store, req())).await;
             assert!(finished.is_none() || k >= cloud.steps(), "step {k} should have crashed");
-            // The next run, after the "restart".
+            // The next run, after the "restart": it reads the state with the journal replayed
+            // (`current` checks that this is exactly the state last written).
+            replayed += usize::from(dir.path().join("provision.tfstate.journal").exists());
+            store.restart();
             cloud.crash_at(None);
             let e = engine_with(next, &cloud, &[], options(parallelism)).expect("engine");
             let r = apply_with(&e, &store, req()).await;
@@ -70,13 +81,16 @@ pub(crate) async fn crash_everywhere_then(
             let run = e.plan(&current(&store), req()).await.expect("plan");
             assert!(
                 !run.plan.has_changes(),
-                "after a crash at step {k} (parallelism {parallelism}) the plan still has changes:\n{}",
+                "after a crash at step {k} (parallelism {parallelism}, journaled {journaled}) the plan still has changes:\n{}",
                 crate::render::plan(&run.plan, Default::default())
             );
             if destroy {
                 assert!(cloud.objects().is_empty(), "destroy left objects after a crash at step {k}");
             }
             check(&cloud);
+        }
+        if journaled {
+            assert!(replayed > 0, "no crash left a journal for the next run to replay");
         }
     }
 }

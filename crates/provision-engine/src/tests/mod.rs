@@ -15,6 +15,7 @@ mod module_instances;
 mod modules;
 mod plan;
 mod sensitive;
+mod state_writes;
 mod targeting;
 
 use crate::{Cancel, Engine, Event, Options, PlanRequest, Reporter, Silent};
@@ -94,7 +95,10 @@ pub(crate) async fn apply_with(e: &Engine, store: &MemoryStore, req: PlanRequest
     let mut state = current(store);
     e.recover(&mut state, store).await.expect("recovery");
     let run = e.plan(&state, req).await.expect("plan");
-    e.apply(run, store, &Cancel::default()).await.expect("apply")
+    let report = e.apply(run, store, &Cancel::default()).await.expect("apply");
+    // The end of the command, as the CLI ends it (nothing to do for a store in memory).
+    store.compact().await;
+    report
 }
 
 pub(crate) async fn plan_text(config: &str, cloud: &Cloud, store: &MemoryStore) -> String {
