@@ -214,9 +214,9 @@ mod tests {
 
     #[test]
     fn the_id_from_terraform_is_the_certificates_not_a_time() {
-        let types = crate::types(&Arc::new(provision_aws_core::Context::default()));
-        let id =
-            |json| provision_aws_core::terraform::id_from_terraform(&types, "aws_acm_certificate_validation", json);
+        let id = |json| {
+            provision_aws_core::terraform::id_from_terraform(crate::types, "aws_acm_certificate_validation", json)
+        };
         assert_eq!(
             id(VALIDATION),
             Ok("arn:aws:acm:eu-west-1:123456789012:certificate/05e58adf-ee98-4fca-897c-0572b92c8757/validation".into())

@@ -24,13 +24,17 @@ pub fn attributes_from_json(text: &str) -> Result<Attrs, String> {
     }
 }
 
-/// The id `types`' resource type `type_name` derives from the instance attributes `json` (a
+/// The id the resource type `type_name` of a service crate's `types` `type_name` derives from the instance attributes `json` (a
 /// Terraform state's text), for the service crates' tests of `id_from_terraform`; `Err` when the
 /// type is unknown or the text is not a JSON object.
-pub fn id_from_terraform(types: &crate::ServiceTypes, type_name: &str, json: &str) -> Result<String, String> {
-    let t = types
+pub fn id_from_terraform(
+    types: fn(&std::sync::Arc<crate::Context>) -> crate::ServiceTypes,
+    type_name: &str,
+    json: &str,
+) -> Result<String, String> {
+    let t = types(&std::sync::Arc::new(crate::Context::default()))
         .resources
-        .iter()
+        .into_iter()
         .find(|t| t.name() == type_name)
         .ok_or_else(|| format!("no resource type {type_name}"))?;
     t.id_from_terraform(&attributes_from_json(json)?)

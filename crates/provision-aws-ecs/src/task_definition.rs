@@ -543,11 +543,7 @@ mod tests {
     use super::*;
 
     fn id(type_name: &str, json: &str) -> Result<String, String> {
-        provision_aws_core::terraform::id_from_terraform(
-            &crate::types(&Arc::new(provision_aws_core::Context::default())),
-            type_name,
-            json,
-        )
+        provision_aws_core::terraform::id_from_terraform(crate::types, type_name, json)
     }
 
     #[test]

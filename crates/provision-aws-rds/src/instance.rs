@@ -817,8 +817,7 @@ mod tests {
         // Part of what Terraform 5.100 wrote (examples/database, against moto; moto then failed
         // Terraform's read by resource id, so the instance is tainted, its id already recorded).
         let tf = r#"{"id": "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U", "identifier": "ledger", "identifier_prefix": null, "resource_id": null}"#;
-        let types = crate::types(&Arc::new(provision_aws_core::Context::default()));
-        let id = |json| provision_aws_core::terraform::id_from_terraform(&types, "aws_db_instance", json);
+        let id = |json| provision_aws_core::terraform::id_from_terraform(crate::types, "aws_db_instance", json);
         assert_eq!(id(tf), Ok("ledger".into()));
         assert_eq!(
             id(r#"{"id": "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U", "identifier": ""}"#),

@@ -535,7 +535,7 @@ mod tests {
 
     #[test]
     fn the_id_from_terraform_uses_the_absolute_name() {
-        let id = |json| provision_aws_core::terraform::id_from_terraform(&types(), "aws_route53_record", json);
+        let id = |json| provision_aws_core::terraform::id_from_terraform(crate::types, "aws_route53_record", json);
         assert_eq!(id(WWW), Ok("H3DFX8HJVYEHLMZNAVJ55A_www.example.com_A".to_string()));
         assert_eq!(
             id(VALIDATION),

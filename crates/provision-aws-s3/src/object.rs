@@ -551,8 +551,7 @@ mod tests {
     fn the_id_from_terraform_is_the_bucket_and_the_key() {
         // Part of what Terraform 5.100 wrote (against moto): its id is the key alone.
         let tf = r#"{"bucket": "extra-settings-bucket", "key": "dir/hello.txt", "id": "dir/hello.txt", "content": "hello", "etag": "5d41402abc4b2a76b9719d911017c592"}"#;
-        let types = crate::types(&Arc::new(provision_aws_core::Context::default()));
-        let id = |json| provision_aws_core::terraform::id_from_terraform(&types, "aws_s3_object", json);
+        let id = |json| provision_aws_core::terraform::id_from_terraform(crate::types, "aws_s3_object", json);
         assert_eq!(id(tf), Ok("extra-settings-bucket/dir/hello.txt".into()));
         assert_eq!(
             id(r#"{"id": "dir/hello.txt", "key": "dir/hello.txt"}"#),

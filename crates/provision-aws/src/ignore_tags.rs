@@ -49,6 +49,10 @@ impl ResourceType for Filtered {
         self.inner.id_from_terraform(attributes)
     }
 
+    fn attributes_from_terraform(&self, attributes: &Attrs) -> Attrs {
+        self.inner.attributes_from_terraform(attributes)
+    }
+
     async fn read_many(
         &self,
         ctx: &ReadContext,
@@ -81,5 +85,41 @@ impl ResourceType for Filtered {
 
     async fn finish_create(&self, ctx: &OpContext, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {
         self.inner.finish_create(ctx, id, desired).await.map(|a| self.filter(a))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provision_core::Provider as _;
+
+    /// The wrapper is the type for everything but tags: what a migration derives from a
+    /// Terraform state comes from the type's own hooks (an ELBv2 listener takes Terraform's
+    /// recorded `order` as unset; the default conversion would keep it).
+    #[test]
+    fn a_filtered_type_keeps_the_types_terraform_hooks() {
+        let inner = crate::AwsProvider::new().resource_type("aws_lb_listener").expect("aws_lb_listener");
+        let filtered = Filtered { inner: inner.clone(), ignore: Arc::new(IgnoreTags::default()) };
+        let action: Attrs = [
+            ("type".to_string(), Value::from("forward")),
+            ("order".to_string(), Value::Number(1.0)),
+            ("target_group_arn".to_string(), Value::from("arn:aws:elasticloadbalancing:tg")),
+        ]
+        .into_iter()
+        .collect();
+        let attrs: Attrs = [
+            ("id".to_string(), Value::from("arn:aws:elasticloadbalancing:listener")),
+            ("default_action".to_string(), Value::List(vec![Value::Map(action)])),
+        ]
+        .into_iter()
+        .collect();
+        let own = inner.attributes_from_terraform(&attrs);
+        assert_ne!(
+            own,
+            provision_core::provider::unset_from_terraform(inner.schema(), &attrs),
+            "the listener overrides it"
+        );
+        assert_eq!(filtered.attributes_from_terraform(&attrs), own);
+        assert_eq!(filtered.id_from_terraform(&attrs), inner.id_from_terraform(&attrs));
     }
 }
