@@ -135,7 +135,10 @@ mod tests {
 
     #[test]
     fn joins_relative_references() {
-        assert_eq!(join("https://r.io/v1/modules/a/b/c/1.0.0/download", "./x.tar.gz"), "https://r.io/v1/modules/a/b/c/1.0.0/./x.tar.gz");
+        assert_eq!(
+            join("https://r.io/v1/modules/a/b/c/1.0.0/download", "./x.tar.gz"),
+            "https://r.io/v1/modules/a/b/c/1.0.0/./x.tar.gz"
+        );
         assert_eq!(join("https://r.io/v1/modules/", "/archives/x.tar.gz"), "https://r.io/archives/x.tar.gz");
         assert_eq!(join("https://r.io/.well-known/terraform.json", "/v1/modules/"), "https://r.io/v1/modules/");
         assert_eq!(join("https://r.io/a", "https://o.io/b"), "https://o.io/b");

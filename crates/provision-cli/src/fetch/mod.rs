@@ -102,18 +102,23 @@ pub async fn fetch_modules(printer: &Printer, root: &Path, upgrade: bool) -> Res
             if key.matches('.').count() >= MAX_DEPTH {
                 bail!("{}: module \"{}\": module calls nest more than {MAX_DEPTH} deep", call.location, call.name);
             }
-            let parsed = source::parse(&call.source).map_err(|e| anyhow!("{}: module \"{}\": {e}", call.location, call.name))?;
+            let parsed =
+                source::parse(&call.source).map_err(|e| anyhow!("{}: module \"{}\": {e}", call.location, call.name))?;
             let module_dir = match &parsed {
                 Source::Local(path) => {
                     let d = normalize(&Path::new(&dir).join(path));
-                    walk.entries.push(ManifestEntry { key: key.clone(), source: call.source.clone(), version: None, dir: d.clone() });
+                    walk.entries.push(ManifestEntry {
+                        key: key.clone(),
+                        source: call.source.clone(),
+                        version: None,
+                        dir: d.clone(),
+                    });
                     d
                 }
-                _ => {
-                    walk.remote(&key, &parsed, &call)
-                        .await
-                        .map_err(|e| anyhow!("{}: module \"{}\" ({}): {e:#}", call.location, call.name, call.source))?
-                }
+                _ => walk
+                    .remote(&key, &parsed, &call)
+                    .await
+                    .map_err(|e| anyhow!("{}: module \"{}\" ({}): {e:#}", call.location, call.name, call.source))?,
             };
             let path = root.join(&module_dir);
             if !path.is_dir() {
@@ -175,7 +180,8 @@ impl Walk<'_> {
             .cloned();
         let dest = format!("{MODULES_DIR}/{key}");
         if let Some(l) = &locked {
-            let cached = self.manifest.modules.iter().find(|e| e.key == key && e.source == canonical && e.version == l.version);
+            let cached =
+                self.manifest.modules.iter().find(|e| e.key == key && e.source == canonical && e.version == l.version);
             if let Some(entry) = cached.filter(|e| self.root.join(&e.dir).is_dir()).cloned() {
                 self.summary.kept += 1;
                 self.new.modules.insert(key.to_string(), l.clone());
@@ -189,7 +195,8 @@ impl Walk<'_> {
                 let (version, url) =
                     self.resolve_registry(host, &format!("{namespace}/{name}/{provider}"), &constraint, pinned).await?;
                 self.printer.line(&format!("- {key}: downloading {canonical} {version}"));
-                let package = source::parse(&url).map_err(|e| anyhow!("the registry's download location {url}: {e}"))?;
+                let package =
+                    source::parse(&url).map_err(|e| anyhow!("the registry's download location {url}: {e}"))?;
                 (package, Some(version))
             }
             other => {
@@ -202,7 +209,13 @@ impl Walk<'_> {
             std::fs::remove_dir_all(&abs).with_context(|| format!("cannot empty {dest}"))?;
         }
         std::fs::create_dir_all(&abs).with_context(|| format!("cannot create {dest}"))?;
-        let mut record = Locked { source: canonical.clone(), version: chosen.clone(), url: String::new(), commit: None, sha256: None };
+        let mut record = Locked {
+            source: canonical.clone(),
+            version: chosen.clone(),
+            url: String::new(),
+            commit: None,
+            sha256: None,
+        };
         match &package {
             Source::Git { url, reference, .. } => {
                 let pin = locked.as_ref().and_then(|l| l.commit.clone());
@@ -221,16 +234,23 @@ impl Walk<'_> {
                 if let Some(want) = locked.as_ref().and_then(|l| l.sha256.as_ref())
                     && *want != sha
                 {
-                    bail!("{url} changed since it was locked (SHA-256 {sha}, locked {want}); run `provision init -upgrade` to accept it");
+                    bail!(
+                        "{url} changed since it was locked (SHA-256 {sha}, locked {want}); run `provision init -upgrade` to accept it"
+                    );
                 }
                 extract(&response.body, *kind, &abs, &self.root.join(MODULES_DIR).join(format!(".{key}.download")))?;
                 record.url = url.clone();
                 record.sha256 = Some(sha);
             }
-            Source::Registry { .. } | Source::Local(_) => bail!("the registry's download location is itself a registry address or a local path"),
+            Source::Registry { .. } | Source::Local(_) => {
+                bail!("the registry's download location is itself a registry address or a local path")
+            }
         }
         let mut dir = dest.clone();
-        for sub in [package.subdir(), if matches!(source, Source::Registry { .. }) { source.subdir() } else { None }].into_iter().flatten() {
+        for sub in [package.subdir(), if matches!(source, Source::Registry { .. }) { source.subdir() } else { None }]
+            .into_iter()
+            .flatten()
+        {
             dir = format!("{dir}/{sub}");
         }
         let dir = normalize(Path::new(&dir));
@@ -303,15 +323,14 @@ impl Walk<'_> {
         let download_url = format!("{base}{module}/{}/download", chosen.text);
         let download = http.get(&download_url).await?;
         let location = match download.status {
-            200 | 204 => download
-                .headers
-                .get("x-terraform-get")
-                .and_then(|h| h.to_str().ok())
-                .map(str::to_string)
-                .or_else(|| {
-                    let json: serde_json::Value = serde_json::from_slice(&download.body).ok()?;
-                    json.get("location")?.as_str().map(str::to_string)
-                }),
+            200 | 204 => {
+                download.headers.get("x-terraform-get").and_then(|h| h.to_str().ok()).map(str::to_string).or_else(
+                    || {
+                        let json: serde_json::Value = serde_json::from_slice(&download.body).ok()?;
+                        json.get("location")?.as_str().map(str::to_string)
+                    },
+                )
+            }
             _ => None,
         };
         let Some(location) = location else {
@@ -327,7 +346,8 @@ impl Walk<'_> {
             let dir = self.root.join(MODULES_DIR);
             std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {MODULES_DIR}"))?;
             let text = serde_json::to_string(&Manifest { modules: self.entries })?;
-            std::fs::write(dir.join("modules.json"), text).with_context(|| format!("cannot write {MODULES_DIR}/modules.json"))?;
+            std::fs::write(dir.join("modules.json"), text)
+                .with_context(|| format!("cannot write {MODULES_DIR}/modules.json"))?;
         }
         if !self.new.modules.is_empty() || self.root.join(LOCK_FILE).exists() {
             let text = serde_json::to_string_pretty(&self.new)? + "\n";

@@ -9,11 +9,25 @@ pub const DEFAULT_REGISTRY: &str = "registry.terraform.io";
 pub enum Source {
     /// `./x` or `../x`: read where it is, nothing to download.
     Local(String),
-    Registry { host: String, namespace: String, name: String, provider: String, subdir: Option<String> },
+    Registry {
+        host: String,
+        namespace: String,
+        name: String,
+        provider: String,
+        subdir: Option<String>,
+    },
     /// Cloned with the `git` command; `reference` is `?ref=`.
-    Git { url: String, reference: Option<String>, subdir: Option<String> },
+    Git {
+        url: String,
+        reference: Option<String>,
+        subdir: Option<String>,
+    },
     /// A `.tar.gz`, `.tgz` or `.zip` over http(s).
-    Archive { url: String, kind: ArchiveKind, subdir: Option<String> },
+    Archive {
+        url: String,
+        kind: ArchiveKind,
+        subdir: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,10 +186,7 @@ mod tests {
         );
         let iam = parse("terraform-aws-modules/iam/aws//modules/iam-role").expect("iam");
         assert_eq!(iam.subdir(), Some("modules/iam-role"));
-        assert_eq!(
-            iam.canonical("x"),
-            "registry.terraform.io/terraform-aws-modules/iam/aws//modules/iam-role"
-        );
+        assert_eq!(iam.canonical("x"), "registry.terraform.io/terraform-aws-modules/iam/aws//modules/iam-role");
         let Ok(Source::Registry { host, .. }) = parse("127.0.0.1:8080/acme/net/aws") else { panic!("local registry") };
         assert_eq!(host, "127.0.0.1:8080");
         let Ok(Source::Registry { host, .. }) = parse("app.terraform.io/Acme/net/aws") else { panic!("host") };
