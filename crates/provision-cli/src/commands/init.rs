@@ -36,7 +36,11 @@ pub async fn run(printer: &Printer, args: InitArgs) -> Result<Status> {
         (f, k) => format!("Fetched {f} module{}, kept {k} already downloaded; {LOCK_FILE} records them.", plural(f)),
     };
     printer.line(&format!("{modules_line}\n{backend_line}\n"));
-    printer.success("provision has been successfully initialized!");
+    printer.success(if fetched + kept == 0 {
+        "provision has been successfully initialized! Nothing needed initialising."
+    } else {
+        "provision has been successfully initialized!"
+    });
     printer.line("\nYou may now run `provision plan` to see what provision would change.");
     Ok(Status::Ok)
 }
