@@ -53,7 +53,7 @@ fn serve(registry: Arc<Mutex<Registry>>) -> String {
             }
             loop {
                 let mut line = String::new();
-                if reader.read_line(&mut line).map_or(true, |n| n == 0) || line == "\r\n" {
+                if !matches!(reader.read_line(&mut line), Ok(n) if n > 0) || line == "\r\n" {
                     break;
                 }
             }
