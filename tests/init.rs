@@ -204,6 +204,9 @@ output "net" {{
 
     let out = provision(&root, &["validate"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = provision(&root, &["plan", "-refresh=false"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"1.1.0\""), "{}", text(&out.stdout));
 
     // A newer version matching the constraint appears: init keeps what is locked, -upgrade takes it.
     registry.lock().expect("registry").versions.push(("1.2.0".into(), net_archive("1.2.0")));
