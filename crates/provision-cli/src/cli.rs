@@ -171,7 +171,8 @@ pub struct Targeting {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Accepted for Terraform's scripts: there are no providers or modules to upgrade.
+    /// Resolve module versions again (the newest the `version` constraints allow) instead of
+    /// keeping what .provision.modules.lock records.
     #[arg(long)]
     pub upgrade: bool,
 }

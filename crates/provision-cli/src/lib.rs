@@ -4,6 +4,7 @@
 mod backend_config;
 mod cli;
 mod commands;
+mod fetch;
 mod hclfmt;
 mod interrupt;
 mod printer;

@@ -22,6 +22,8 @@ mod calls;
 mod expand;
 pub use expand::{CallKeys, expand_module_calls};
 mod moved;
+mod sources;
+pub use sources::{ModuleSource, module_sources};
 
 /// Reads every `*.tf` file in `dir` (sorted by name), and the modules it calls. The module is
 /// returned even when there are errors, so the caller can render diagnostics against its sources.

@@ -36,7 +36,7 @@ pub async fn run(cli: Cli, vars: Vec<VarSource>, printer: Printer) -> Result<Sta
         printer.compact_warnings();
     }
     let result = match cli.command {
-        Command::Init(args) => init::run(&printer, args),
+        Command::Init(args) => init::run(&printer, args).await,
         Command::Validate => validate::run(&printer, vars).await,
         Command::Plan(args) => plan::run(&printer, vars, args).await,
         Command::Apply(args) => apply::run(&printer, vars, args).await,

@@ -8,8 +8,8 @@
 //! unknown, and recorded as a [`CallExpansion`]: once the variables are known,
 //! [`crate::expand_module_calls`] (`load/expand.rs`) makes one copy per instance.
 //!
-//! Deliberately absent: downloading modules (`terraform init` does that; provision reads what it
-//! fetched).
+//! Downloading is not done here: `terraform init` or `provision init` (provision-cli's `fetch`)
+//! does it, and the loader reads what they recorded in `.terraform/modules/modules.json`.
 
 use super::{Loader, read_tf_files, sp};
 use crate::did_you_mean;
@@ -274,7 +274,7 @@ impl Loader<'_> {
                 self.err(
                     call.source_span.clone(),
                     "Module not installed",
-                    format!("module \"{}\" is listed in .terraform/modules/modules.json at {rel}, but that directory is missing; run `terraform init` again", call.name),
+                    format!("module \"{}\" is listed in .terraform/modules/modules.json at {rel}, but that directory is missing; run `provision init` (or `terraform init`) again", call.name),
                 );
                 None
             }
@@ -282,7 +282,7 @@ impl Loader<'_> {
                 self.diags.push(
                     Diagnostic::error("Module not installed")
                         .at(call.source_span.clone(), format!("module \"{}\" comes from \"{source}\", which is not a local path, and .terraform/modules/modules.json does not list it", call.name))
-                        .note("provision reads the modules `terraform init` downloaded (.terraform/modules); run `terraform init` once, or copy the module into the project and use a local source such as \"./modules/NAME\""),
+                        .note("run `provision init` (or `terraform init`) to download it into .terraform/modules, or copy the module into the project and use a local source such as \"./modules/NAME\""),
                 );
                 None
             }
