@@ -1252,7 +1252,15 @@ impl Loader<'_> {
         for c in &self.m.checks {
             exprs.extend(c.asserts.iter().flat_map(|c| c.exprs()).map(|e| (e.clone(), None)));
         }
-        exprs.extend(self.imports.iter().map(|i| (i.id.clone(), None)));
+        for i in &self.imports {
+            // With `for_each`, the id and the key of `to` see `each.key` and `each.value`.
+            let owner = (false, i.for_each.is_some());
+            for e in std::iter::once(&i.id).chain(i.key.iter()) {
+                call_owners.insert(exprs.len(), owner);
+                exprs.push((e.clone(), None));
+            }
+            exprs.extend(i.for_each.iter().map(|e| (e.clone(), None)));
+        }
         for r in &self.m.resources {
             for e in r.body.exprs() {
                 exprs.push((e.clone(), Some(r.address.clone())));
@@ -1510,7 +1518,7 @@ impl Loader<'_> {
             RefRoot::EachKey | RefRoot::EachValue if !for_each => self.err(
                 r.span.clone(),
                 "Reference to \"each\" in context without for_each",
-                "`each.key` and `each.value` are only available in a resource or module call with `for_each` set",
+                "`each.key` and `each.value` are only available in a resource, module call or import block with `for_each` set",
             ),
             RefRoot::Module(call) => self.check_module_reference(call, r),
             RefRoot::Invalid(m) => self.err(r.span.clone(), "Invalid reference", m.clone()),

@@ -445,10 +445,18 @@ pub struct Removed {
 /// creating one.
 #[derive(Debug, Clone)]
 pub struct Import {
-    /// A managed resource instance of the root module's configuration.
+    /// A managed resource instance of the root module's configuration; without its instance key
+    /// when `key` holds it.
     pub to: Address,
+    /// The instance key of `to` when it is an expression (`aws_s3_bucket.this[each.key]`),
+    /// evaluated when planning, for each element of `for_each`.
+    pub key: Option<Expr>,
     /// The object's id, as the type's `id` attribute has it (known at plan time).
     pub id: Expr,
+    /// One import per element of this map, set or list, with `each.key` and `each.value`.
+    pub for_each: Option<Expr>,
+    /// `provider = aws.ALIAS`: must be the configuration the resource itself uses.
+    pub provider: Option<(ProviderRef, Option<Span>)>,
     pub span: Option<Span>,
 }
 

@@ -358,3 +358,103 @@ async fn an_import_that_cannot_be_done_is_refused_before_anything_changes() {
         }
     }
 }
+
+const KEYED: &str = r#"
+variable "names" {
+  type    = set(string)
+  default = ["logs", "assets"]
+}
+resource "fake_bucket" "this" {
+  for_each = var.names
+  name     = "team-${each.key}"
+}
+"#;
+
+/// `for_each` in an `import` block: one object adopted per element, at the instance its `to`
+/// names with `each.key`, its id from `each.value`; the next plan is clean.
+#[tokio::test]
+async fn an_import_block_with_for_each_adopts_one_object_per_element() {
+    let cloud = Cloud::new();
+    let theirs = MemoryStore::new(&cloud);
+    apply(KEYED, &cloud, &theirs).await;
+    let made = current(&theirs);
+    let id_of =
+        |k: &str| made.current(&addr(&format!("fake_bucket.this[\"{k}\"]"))).map(|o| o.id.clone()).expect("made");
+    let (logs, assets) = (id_of("logs"), id_of("assets"));
+
+    let ours = MemoryStore::new(&cloud);
+    let config = format!(
+        "{KEYED}\nlocals {{\n  ids = {{ logs = \"{logs}\", assets = \"{assets}\" }}\n}}\nimport {{\n  for_each = local.ids\n  to       = fake_bucket.this[each.key]\n  id       = each.value\n}}\n"
+    );
+    let e = engine(&config, &cloud);
+    cloud.clear_calls();
+    let run = e.plan(&current(&ours), PlanRequest::normal()).await.expect("plan");
+    assert_eq!(cloud.calls(), vec!["read fake_bucket n=2".to_string()], "one batched read");
+    let mut imports = run.plan.imports.clone();
+    imports.sort();
+    assert_eq!(
+        imports,
+        vec![
+            (addr("fake_bucket.this[\"assets\"]"), assets.clone()),
+            (addr("fake_bucket.this[\"logs\"]"), logs.clone())
+        ]
+    );
+    let text = render(&run.plan, Style::default());
+    assert!(text.contains("Plan: 2 to import, 0 to add, 0 to change, 0 to destroy."), "{text}");
+    let report = e.apply(run, &ours, &Cancel::default()).await.expect("apply");
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert_eq!(report.done.import, 2);
+    assert_eq!(cloud.objects().len(), 2, "adopted, not created");
+    let text = plan_text(&config, &cloud, &ours).await;
+    assert!(text.contains("No changes"), "{text}");
+
+    // A list: each.key is the index.
+    let list = format!(
+        "resource \"fake_bucket\" \"n\" {{\n  count = 2\n  name  = \"n-${{count.index}}\"\n}}\nimport {{\n  for_each = [\"{logs}\", \"{assets}\"]\n  to       = fake_bucket.n[each.key]\n  id       = each.value\n}}\n"
+    );
+    let run = engine(&list, &cloud).plan(&new_state(), PlanRequest::normal()).await.expect("plan");
+    let mut imports = run.plan.imports.clone();
+    imports.sort();
+    assert_eq!(imports, vec![(addr("fake_bucket.n[0]"), logs.clone()), (addr("fake_bucket.n[1]"), assets.clone())]);
+}
+
+/// What an `import` block with `for_each` cannot do is refused when planning, at the block.
+#[tokio::test]
+async fn an_import_block_with_for_each_is_checked_per_element() {
+    for (block, expected) in [
+        // A key the resource does not have.
+        (
+            "import {\n  for_each = { logs = \"a\", other = \"b\" }\n  to       = fake_bucket.this[each.key]\n  id       = each.value\n}\n",
+            "fake_bucket.this has no for_each key \"other\"",
+        ),
+        // Two elements to one instance.
+        (
+            "import {\n  for_each = { a = \"x\", b = \"y\" }\n  to       = fake_bucket.this[\"logs\"]\n  id       = each.value\n}\n",
+            "with `for_each`, `to` names each element's instance with an expression",
+        ),
+        (
+            "import {\n  for_each = { a = \"logs\", b = \"logs\" }\n  to       = fake_bucket.this[each.value]\n  id       = each.key\n}\n",
+            "Duplicate import to fake_bucket.this[\"logs\"]",
+        ),
+        (
+            "import {\n  for_each = \"logs\"\n  to       = fake_bucket.this[each.key]\n  id       = each.value\n}\n",
+            "for_each takes a map, a set or a list, not string",
+        ),
+        (
+            "import {\n  for_each = [true]\n  to       = fake_bucket.this[each.value]\n  id       = \"x\"\n}\n",
+            "an instance key is a string or a whole number, not bool",
+        ),
+    ] {
+        let config = format!("{KEYED}\n{block}");
+        let cloud = Cloud::new();
+        let err = match engine_with(&config, &cloud, &[], options(1)) {
+            Err(text) => text,
+            Ok(e) => match e.plan(&new_state(), PlanRequest::normal()).await {
+                Err(crate::EngineError::Config(d)) => provision_config::render_diagnostics(&d, &e.module.sources),
+                other => panic!("accepted:\n{config}\n{:?}", other.map(|r| r.plan)),
+            },
+        };
+        assert!(err.contains(expected), "{config}\nexpected {expected:?} in:\n{err}");
+        assert!(cloud.objects().is_empty());
+    }
+}
