@@ -367,6 +367,9 @@ pub struct ResourceBlock {
     pub schema: Arc<Schema>,
     /// The span of the block header (`resource "aws_vpc" "main"`).
     pub span: Option<Span>,
+    /// A data source nested in `check "NAME"`: the check's name. Only that check block may
+    /// refer to it, and what goes wrong reading it is a warning, never an error.
+    pub check: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -291,7 +291,7 @@ impl Engine {
             return Err(EngineError::Config(walk.diags));
         }
         for w in walk.diags.0.iter() {
-            self.reporter.report(Event::Warning(w.summary.clone()));
+            self.reporter.report(Event::Warning(crate::conditions::one_line(w)));
         }
         if request.mode == PlanMode::Normal {
             for w in crate::conditions::check_blocks(&self.module, &walk.eval.scope, false) {
@@ -953,6 +953,13 @@ impl Walk<'_> {
                     let deps = self.engine.graph.resource_deps(&id);
                     if addr.mode == Mode::Data {
                         self.data_source(&block, deps).await;
+                        if let Some(check) = &block.check {
+                            // A data source scoped to a check block never stops the plan.
+                            for d in &mut self.diags.0[before..] {
+                                d.severity = provision_core::diagnostic::Severity::Warning;
+                                d.notes.push(format!("check \"{check}\": its assertions are not decided"));
+                            }
+                        }
                     } else {
                         self.resource(&block, deps);
                     }
@@ -1549,6 +1556,10 @@ impl Walk<'_> {
                         self.eval.set(&address, Value::Unknown);
                     }
                 }
+            } else if block.check.is_some() {
+                // Scoped to a check block: read when planning only. Not known yet, its
+                // assertions stay undecided, and the next plan reads it.
+                self.eval.set(&address, Value::Unknown);
             } else {
                 let mut after = args.clone();
                 for a in &block.schema.attributes {

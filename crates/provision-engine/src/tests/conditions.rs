@@ -1,8 +1,8 @@
 //! Custom conditions and `replace_triggered_by`: what the plan decides (a failed precondition or
 //! postcondition stops it, with the author's message), what only the apply can (checked before
 //! the call, or on the object made, cutting off what depends on it), `check` blocks that warn and
-//! never stop, replacements triggered by another object's change, `ignore_changes` paths, and
-//! `import` blocks that adopt an existing object.
+//! never stop (and the data sources scoped to them), replacements triggered by another object's
+//! change, `ignore_changes` paths, and `import` blocks that adopt an existing object.
 
 use super::*;
 use crate::render::{Style, plan as render};
@@ -457,4 +457,87 @@ async fn an_import_block_with_for_each_is_checked_per_element() {
         assert!(err.contains(expected), "{config}\nexpected {expected:?} in:\n{err}");
         assert!(cloud.objects().is_empty());
     }
+}
+
+/// The warnings a plan and an apply of `config` report (the plan and the apply must succeed).
+async fn warnings_of(config: &str, cloud: &Cloud) -> (Vec<String>, provision_core::plan::Plan) {
+    let store = MemoryStore::new(cloud);
+    let recorder = Arc::new(Recorder::default());
+    let e = engine_reporting(config, cloud, options(4), recorder.clone());
+    let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("a check never stops the plan");
+    let plan = run.plan.clone();
+    let report = e.apply(run, &store, &Cancel::default()).await.expect("apply");
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let warnings = recorder
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Warning(w) => Some(w),
+            _ => None,
+        })
+        .collect();
+    (warnings, plan)
+}
+
+const SCOPED: &str = r#"
+check "probe" {
+  data "fake_echo" "probe" {
+    input = "ok"
+  }
+  assert {
+    condition     = data.fake_echo.probe.output == "expected"
+    error_message = "the probe answered ${data.fake_echo.probe.output}."
+  }
+}
+"#;
+
+/// A data source scoped to a check block is read while planning, and its check's assertions
+/// see it: a failed one is a warning; one that passes says nothing.
+#[tokio::test]
+async fn a_data_source_scoped_to_a_check_is_read_while_planning() {
+    let cloud = Cloud::new();
+    let (warnings, _) = warnings_of(SCOPED, &cloud).await;
+    let failed: Vec<&String> = warnings.iter().filter(|w| w.contains("Check block assertion failed")).collect();
+    assert!(!failed.is_empty(), "{warnings:#?}");
+    assert!(failed.iter().all(|w| w.contains("the probe answered ok.")), "{warnings:#?}");
+    assert!(cloud.calls().contains(&"read data fake_echo".to_string()), "{:?}", cloud.calls());
+
+    let cloud = Cloud::new();
+    let (warnings, _) = warnings_of(&SCOPED.replace("\"expected\"", "\"ok\""), &cloud).await;
+    assert!(warnings.is_empty(), "{warnings:#?}");
+}
+
+/// A scoped data source that cannot be read is a warning naming it and its check, never an
+/// error; one whose arguments are known only after the apply is not read by this run (no read
+/// at apply).
+#[tokio::test]
+async fn a_scoped_data_source_that_fails_is_a_warning() {
+    let cloud = Cloud::new();
+    cloud.fail("read", "fake_echo", "the endpoint is down");
+    let (warnings, _) = warnings_of(SCOPED, &cloud).await;
+    let read: Vec<&String> = warnings.iter().filter(|w| w.contains("Reading data.fake_echo.probe failed")).collect();
+    assert!(!read.is_empty(), "{warnings:#?}");
+    assert!(read.iter().all(|w| w.contains("the endpoint is down") && w.contains("check \"probe\"")), "{warnings:#?}");
+    assert!(!warnings.iter().any(|w| w.contains("Check block assertion failed")), "undecided: {warnings:#?}");
+
+    let cloud = Cloud::new();
+    let later = format!(
+        "resource \"fake_network\" \"n\" {{\n  cidr_block = \"10.0.0.0/16\"\n}}\n{}",
+        SCOPED.replace("input = \"ok\"", "input = fake_network.n.id")
+    );
+    let (_, plan) = warnings_of(&later, &cloud).await;
+    assert!(plan.changes.iter().all(|c| c.address.mode != provision_core::Mode::Data), "{:?}", plan.changes);
+    assert!(!cloud.calls().contains(&"read data fake_echo".to_string()), "{:?}", cloud.calls());
+}
+
+/// Only its own check block may refer to a scoped data source.
+#[test]
+fn a_scoped_data_source_is_visible_only_in_its_check() {
+    let cloud = Cloud::new();
+    let config = format!("{SCOPED}\noutput \"o\" {{\n  value = data.fake_echo.probe.output\n}}\n");
+    let err = engine_with(&config, &cloud, &[], options(1)).err().expect("refused");
+    assert!(
+        err.contains("data.fake_echo.probe is declared in check \"probe\": only that check block can refer to it"),
+        "{err}"
+    );
 }
