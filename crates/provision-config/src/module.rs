@@ -37,6 +37,18 @@ pub struct ModuleCtx {
 }
 
 impl ModuleCtx {
+    /// The note a diagnostic about something in this module carries: `in module.net, called at
+    /// main.tf:3:1` (innermost call first, then `, from` each outer one).
+    pub fn call_chain_note(&self, sources: &Sources) -> String {
+        let at: Vec<String> = self
+            .calls
+            .iter()
+            .rev()
+            .map(|(_, span)| span.as_ref().map_or_else(|| "?".to_string(), |s| sources.location(s)))
+            .collect();
+        format!("in {}, called at {}", self.prefix, at.join(", from "))
+    }
+
     /// The key under which a module-local name is kept among the flattened module's values
     /// ([`Module::locals`]): `module.net.var.cidr`, `module.net.local.tags`,
     /// `module.net.output.vpc_id`.

@@ -965,7 +965,31 @@ impl Walk<'_> {
                     }
                 }
             }
+            self.note_call_chain(&id, before);
             self.oversized_once(&id, before);
+        }
+    }
+
+    /// What went wrong with an object inside a module says which call it came through (`in
+    /// module.net, called at main.tf:3:1`), as the loader's diagnostics do.
+    fn note_call_chain(&mut self, id: &ObjectId, before: usize) {
+        if self.diags.0.len() == before {
+            return;
+        }
+        let module = &self.engine.module;
+        let ctx = match id {
+            ObjectId::Local(n) => module.locals.get(n).and_then(|l| l.expr.as_ref()).and_then(|e| e.module.clone()),
+            ObjectId::Resource(a) => module.resource(a).and_then(|b| {
+                b.body.exprs().into_iter().chain(b.count.iter()).chain(b.for_each.iter()).find_map(|e| e.module.clone())
+            }),
+            _ => None,
+        };
+        let Some(ctx) = ctx else { return };
+        let note = ctx.call_chain_note(&module.sources);
+        for d in &mut self.diags.0[before..] {
+            if !d.notes.iter().any(|n| n.starts_with("in module.")) {
+                d.notes.push(note.clone());
+            }
         }
     }
 
