@@ -219,7 +219,7 @@ impl Loader<'_> {
             return;
         }
         let (target, key) = match key_expression(to) {
-            Some((head, key)) => (self.address_text(to, &head), Some(key)),
+            Some((head, key)) => (self.address_text(to, head.as_ref()), Some(key)),
             None => (self.move_target(to), None),
         };
         match target {
@@ -250,7 +250,7 @@ impl Loader<'_> {
 
     /// The address written in `e` up to byte `end` of its file (the `to` of an import block
     /// before its key expression), as [`Self::move_target`] reads it.
-    fn address_text(&mut self, e: &Expr, end: &Option<provision_core::Span>) -> Option<MoveTarget> {
+    fn address_text(&mut self, e: &Expr, end: Option<&provision_core::Span>) -> Option<MoveTarget> {
         let (Some(s), Some(end)) = (e.span(), end) else {
             self.err(e.span(), "Invalid address", "write a resource instance, as in aws_s3_bucket.this[each.key]");
             return None;
