@@ -337,6 +337,104 @@ resource "aws_s3_bucket" "logs" {{
     assert!(buckets.buckets().is_empty(), "the adopted bucket is managed, so destroyed");
 }
 
+/// An `import` block with `for_each` and `provider` (Terraform 1.7+): two buckets made by hand in
+/// another region are adopted at the instances `each.key` names, read through the aliased
+/// provider configuration; the next plan is clean and the destroy deletes them.
+#[tokio::test]
+async fn an_import_block_with_for_each_and_provider_adopts_each_element() {
+    let config = r#"
+provider "aws" {
+  alias  = "east"
+  region = "us-east-1"
+}
+
+variable "buckets" {
+  type    = map(string)
+  default = { logs = "handmade-east-logs", assets = "handmade-east-assets" }
+}
+
+resource "aws_s3_bucket" "this" {
+  for_each = var.buckets
+  provider = aws.east
+  bucket   = each.value
+}
+
+import {
+  for_each = var.buckets
+  to       = aws_s3_bucket.this[each.key]
+  id       = each.value
+  provider = aws.east
+}
+"#;
+    let s = Stack::with_config(config);
+    let conf = support::sdk_in(&s.moto.endpoint(), "us-east-1").await;
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    for b in ["handmade-east-logs", "handmade-east-assets"] {
+        s3.create_bucket().bucket(b).send().await.expect("bucket");
+    }
+    let plan = s.ok(&["plan"]);
+    assert!(
+        plan.contains("# aws_s3_bucket.this[\"logs\"] will be imported from the existing object handmade-east-logs"),
+        "{plan}"
+    );
+    assert!(plan.contains("Plan: 2 to import, 0 to add, 0 to change, 0 to destroy."), "{plan}");
+    let out = s.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Apply complete! Resources: 2 imported, 0 added, 0 changed, 0 destroyed."), "{out}");
+    assert_eq!(id_of(&s.state(), "aws_s3_bucket.this[\"assets\"]"), "handmade-east-assets");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("No changes"), "{plan}");
+    let out = s.ok(&["destroy", "--auto-approve"]);
+    assert!(out.contains("Destroy complete! Resources: 2 destroyed."), "{out}");
+    assert!(s3.list_buckets().send().await.expect("buckets").buckets().is_empty(), "destroyed");
+}
+
+/// `availability_zone_id` on a subnet: the zone named by its ID (the same zone in every account)
+/// is the one AWS creates the subnet in; its name is read back, the next plan is clean, and a new
+/// zone ID replaces the subnet.
+#[tokio::test]
+async fn a_subnet_placed_by_availability_zone_id() {
+    let config = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.43.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id               = aws_vpc.main.id
+  cidr_block           = "10.43.1.0/24"
+  availability_zone_id = "euw1-az1"
+  # moto (5.x) turns this on for a subnet created by zone ID (it counts the subnets of a zone
+  # named None, finds none, and treats the subnet as the zone's default); AWS leaves it off.
+  map_public_ip_on_launch = true
+}
+
+output "zone" {
+  value = aws_subnet.a.availability_zone
+}
+"#;
+    let s = Stack::with_config(config);
+    s.ok(&["apply", "--auto-approve"]);
+    let state = s.state();
+    let subnet = state["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|o| o["address"] == "aws_subnet.a"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(subnet["attributes"]["availability_zone_id"], "euw1-az1", "{subnet}");
+    // moto maps euw1-az1 to eu-west-1b.
+    assert_eq!(subnet["attributes"]["availability_zone"], "eu-west-1b", "{subnet}");
+    let ec2 = aws_sdk_ec2::Client::new(&s.sdk().await);
+    let found = ec2.describe_subnets().subnet_ids(id_of(&state, "aws_subnet.a")).send().await.expect("describe");
+    assert_eq!(found.subnets().first().and_then(|x| x.availability_zone_id()), Some("euw1-az1"));
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("No changes"), "{plan}");
+
+    std::fs::write(s.path().join("main.tf"), config.replace("euw1-az1", "euw1-az2")).expect("config");
+    let plan = s.ok(&["plan"]);
+    assert!(plan.contains("must be replaced"), "{plan}");
+    assert!(plan.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "{plan}");
+    s.ok(&["destroy", "--auto-approve"]);
+}
+
 /// A module called with `for_each` (tests/moto_modules: a security group per service): each key
 /// is an instance under `module.service["KEY"]`; a second plan is clean; a new key plans only its
 /// own objects; `validate` checks the module once, with the keys unknown; everything is destroyed.

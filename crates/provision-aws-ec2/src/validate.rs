@@ -83,6 +83,15 @@ pub(crate) mod object {
         }
     }
 
+    pub(crate) fn subnet(a: &Attrs) -> Result<(), String> {
+        if set(a, "availability_zone") && set(a, "availability_zone_id") {
+            return Err(
+                "set `availability_zone` or `availability_zone_id`, not both: they name the same zone two ways, and the other is read back".into(),
+            );
+        }
+        Ok(())
+    }
+
     pub(crate) fn nat_gateway(a: &Attrs) -> Result<(), String> {
         let public = text(a, "connectivity_type").is_none_or(|t| t == "public");
         if public && !set(a, "allocation_id") {
@@ -309,5 +318,23 @@ mod tests {
         assert_eq!(at, vec![1, 2], "{problems:?}");
         assert!(problems[0].2.contains("not inside"), "{problems:?}");
         assert!(problems[1].2.contains("overlaps aws_subnet.s0 (10.0.1.0/24)"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_subnet_names_its_zone_one_way() {
+        use provision_core::Attrs;
+        let zone =
+            |pairs: &[(&str, Value)]| -> Attrs { pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect() };
+        assert!(object::subnet(&zone(&[("availability_zone", "eu-west-1a".into())])).is_ok());
+        assert!(object::subnet(&zone(&[("availability_zone_id", "euw1-az1".into())])).is_ok());
+        assert!(
+            object::subnet(&zone(&[("availability_zone", Value::Null), ("availability_zone_id", "euw1-az1".into())]))
+                .is_ok()
+        );
+        let both = object::subnet(&zone(&[
+            ("availability_zone", "eu-west-1a".into()),
+            ("availability_zone_id", Value::Unknown),
+        ]));
+        assert!(both.is_err_and(|m| m.contains("not both")));
     }
 }

@@ -321,8 +321,8 @@ impl Loader<'_> {
             "provider" => self.provider_block(file, b),
             "variable" => self.variable(file, b),
             "locals" => self.locals(file, b),
-            "resource" => self.resource(file, b, false),
-            "data" => self.resource(file, b, true),
+            "resource" => self.resource(file, b, false, None),
+            "data" => self.resource(file, b, true, None),
             "output" => self.output(file, b),
             "module" => self.module_call(file, b),
             "moved" => self.moved(file, b),
@@ -867,7 +867,8 @@ impl Loader<'_> {
         out
     }
 
-    fn resource(&mut self, file: usize, b: &Block, data: bool) {
+    /// A `resource` or `data` block; `check`: the check block a data source is nested in.
+    fn resource(&mut self, file: usize, b: &Block, data: bool, check: Option<&str>) {
         let Some(labels) = self.labels(file, b, &["TYPE", "NAME"]) else {
             return;
         };
@@ -915,6 +916,7 @@ impl Loader<'_> {
             body: BodyExprs::default(),
             schema: schema.clone(),
             span: sp(file, &b.ident),
+            check: check.map(str::to_string),
         };
         if let (Some(_), Some(fe)) = (&r.count, &r.for_each) {
             self.err(
@@ -1088,23 +1090,25 @@ impl Loader<'_> {
         let body = self.body_exprs(file, &b.body);
         for k in body.attrs.keys() {
             let s = body.attr_spans.get(k).cloned();
-            self.err(s, "Unsupported argument", "a check block takes only `assert` blocks");
+            self.err(s, "Unsupported argument", "a check block takes `data` and `assert` blocks, no arguments");
         }
         let mut asserts = vec![];
         for (kind, inner, bspan) in &body.blocks {
             match kind.as_str() {
                 "assert" => asserts.extend(self.condition(inner, bspan, "assert")),
-                "data" => self.err(
-                    bspan.clone(),
-                    "Unsupported block",
-                    "data sources scoped to a check block are not supported yet: declare the data source outside the check block and refer to it",
-                ),
+                "data" => {}
                 other => self.err(
                     bspan.clone(),
                     "Unsupported block",
-                    format!("`{other}` blocks are not supported in a check block (supported: assert)"),
+                    format!("`{other}` blocks are not supported in a check block (supported: data, assert)"),
                 ),
             }
+        }
+        // Scoped data sources: read while planning, visible only inside this check block.
+        let scoped: Vec<&Block> =
+            b.body.iter().filter_map(|s| s.as_block()).filter(|d| d.ident.value().as_str() == "data").collect();
+        for d in scoped {
+            self.resource(file, d, true, Some(&name));
         }
         if asserts.is_empty() {
             self.err(span.clone(), "Invalid check block", format!("check \"{name}\" needs at least one assert block"));
@@ -1251,10 +1255,23 @@ impl Loader<'_> {
             exprs.push((o.value.clone(), None));
             exprs.extend(o.preconditions.iter().flat_map(|c| c.exprs()).map(|e| (e.clone(), None)));
         }
+        // The check block each expression is in, for its scoped data sources.
+        let mut in_check: BTreeMap<usize, String> = BTreeMap::new();
         for c in &self.m.checks {
-            exprs.extend(c.asserts.iter().flat_map(|c| c.exprs()).map(|e| (e.clone(), None)));
+            for e in c.asserts.iter().flat_map(|c| c.exprs()) {
+                in_check.insert(exprs.len(), c.name.clone());
+                exprs.push((e.clone(), None));
+            }
         }
-        exprs.extend(self.imports.iter().map(|i| (i.id.clone(), None)));
+        for i in &self.imports {
+            // With `for_each`, the id and the key of `to` see `each.key` and `each.value`.
+            let owner = (false, i.for_each.is_some());
+            for e in std::iter::once(&i.id).chain(i.key.iter()) {
+                call_owners.insert(exprs.len(), owner);
+                exprs.push((e.clone(), None));
+            }
+            exprs.extend(i.for_each.iter().map(|e| (e.clone(), None)));
+        }
         for r in &self.m.resources {
             for e in r.body.exprs() {
                 exprs.push((e.clone(), Some(r.address.clone())));
@@ -1309,11 +1326,26 @@ impl Loader<'_> {
                     );
                 }
             }
+            let e_owner = owner.clone();
             let owner = owner
                 .and_then(|a| self.m.resource(&a).map(|r| (r.count.is_some(), r.for_each.is_some())))
                 .or_else(|| call_owners.get(&i).copied());
+            let check = in_check
+                .get(&i)
+                .cloned()
+                .or_else(|| e_owner.as_ref().and_then(|a| self.m.resource(a)).and_then(|r| r.check.clone()));
             for r in e.references() {
                 self.check_reference(&r, owner);
+                if let RefRoot::Resource(a) = &r.root
+                    && let Some(scope) = self.m.resource(a).and_then(|b| b.check.clone())
+                    && check.as_deref() != Some(scope.as_str())
+                {
+                    self.err(
+                        r.span.clone(),
+                        "Reference to a scoped data source",
+                        format!("{a} is declared in check \"{scope}\": only that check block can refer to it; declare it outside the check block to use it elsewhere"),
+                    );
+                }
             }
         }
         for (e, owner) in with_self {
@@ -1512,7 +1544,7 @@ impl Loader<'_> {
             RefRoot::EachKey | RefRoot::EachValue if !for_each => self.err(
                 r.span.clone(),
                 "Reference to \"each\" in context without for_each",
-                "`each.key` and `each.value` are only available in a resource or module call with `for_each` set",
+                "`each.key` and `each.value` are only available in a resource, module call or import block with `for_each` set",
             ),
             RefRoot::Module(call) => self.check_module_reference(call, r),
             RefRoot::Invalid(m) => self.err(r.span.clone(), "Invalid reference", m.clone()),

@@ -37,6 +37,18 @@ pub struct ModuleCtx {
 }
 
 impl ModuleCtx {
+    /// The note a diagnostic about something in this module carries: `in module.net, called at
+    /// main.tf:3:1` (innermost call first, then `, from` each outer one).
+    pub fn call_chain_note(&self, sources: &Sources) -> String {
+        let at: Vec<String> = self
+            .calls
+            .iter()
+            .rev()
+            .map(|(_, span)| span.as_ref().map_or_else(|| "?".to_string(), |s| sources.location(s)))
+            .collect();
+        format!("in {}, called at {}", self.prefix, at.join(", from "))
+    }
+
     /// The key under which a module-local name is kept among the flattened module's values
     /// ([`Module::locals`]): `module.net.var.cidr`, `module.net.local.tags`,
     /// `module.net.output.vpc_id`.
@@ -367,6 +379,9 @@ pub struct ResourceBlock {
     pub schema: Arc<Schema>,
     /// The span of the block header (`resource "aws_vpc" "main"`).
     pub span: Option<Span>,
+    /// A data source nested in `check "NAME"`: the check's name. Only that check block may
+    /// refer to it, and what goes wrong reading it is a warning, never an error.
+    pub check: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -445,10 +460,18 @@ pub struct Removed {
 /// creating one.
 #[derive(Debug, Clone)]
 pub struct Import {
-    /// A managed resource instance of the root module's configuration.
+    /// A managed resource instance of the root module's configuration; without its instance key
+    /// when `key` holds it.
     pub to: Address,
+    /// The instance key of `to` when it is an expression (`aws_s3_bucket.this[each.key]`),
+    /// evaluated when planning, for each element of `for_each`.
+    pub key: Option<Expr>,
     /// The object's id, as the type's `id` attribute has it (known at plan time).
     pub id: Expr,
+    /// One import per element of this map, set or list, with `each.key` and `each.value`.
+    pub for_each: Option<Expr>,
+    /// `provider = aws.ALIAS`: must be the configuration the resource itself uses.
+    pub provider: Option<(ProviderRef, Option<Span>)>,
     pub span: Option<Span>,
 }
 

@@ -291,7 +291,7 @@ impl Engine {
             return Err(EngineError::Config(walk.diags));
         }
         for w in walk.diags.0.iter() {
-            self.reporter.report(Event::Warning(w.summary.clone()));
+            self.reporter.report(Event::Warning(crate::conditions::one_line(w)));
         }
         if request.mode == PlanMode::Normal {
             for w in crate::conditions::check_blocks(&self.module, &walk.eval.scope, false) {
@@ -492,12 +492,21 @@ impl Engine {
         // Ids may be built from variables and locals (one built from a resource is unknown here,
         // and so is an id built from it).
         let scope = self.scope_with_locals();
-        let mut wanted: BTreeMap<(ProviderRef, String), Vec<(&provision_config::Import, String)>> = BTreeMap::new();
+        let mut wanted: BTreeMap<(ProviderRef, String), Vec<(ImportOne, String)>> = BTreeMap::new();
         let mut out = vec![];
-        for i in &self.module.imports {
+        let mut seen: BTreeMap<Address, Option<provision_core::Span>> = BTreeMap::new();
+        for i in self.import_instances(&scope, &mut diags) {
             let Some(block) = self.module.resource(&i.to) else { continue };
+            if let Some(prev) = seen.insert(i.to.clone(), i.span.clone()) {
+                diags.push(
+                    Diagnostic::error(format!("Duplicate import to {}", i.to))
+                        .at(i.span.clone(), "imported again here")
+                        .at(prev, "first imported here"),
+                );
+                continue;
+            }
             let id =
-                match eval(&i.id, &scope, &InstanceCtx::default()) {
+                match eval(&i.id, &scope, &i.inst) {
                     Ok(v) => match v.unmarked() {
                         Value::String(s) if !s.is_empty() => s.clone(),
                         Value::Unknown => {
@@ -577,6 +586,90 @@ impl Engine {
             return Err(EngineError::Config(diags));
         }
         Ok(out)
+    }
+
+    /// Each `import` block as the objects it imports: one, or one per element of its `for_each`
+    /// (a map's keys, a set's strings, a list's indexes), with the key of `to` evaluated. What
+    /// cannot be known when planning, or names no instance the resource has, is an error.
+    fn import_instances(&self, scope: &provision_config::Scope, diags: &mut Diagnostics) -> Vec<ImportOne> {
+        let mut out = vec![];
+        for i in &self.module.imports {
+            let elements: Vec<(Value, Value)> = match &i.for_each {
+                None => vec![],
+                Some(fe) => {
+                    let bad = |why: String| Diagnostic::error("Invalid for_each argument").at(fe.span(), why);
+                    match eval(fe, scope, &InstanceCtx::default()).map(|v| v.strip_marks()) {
+                        Ok(Value::Map(m)) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+                        Ok(Value::Set(items)) => {
+                            if items.iter().any(|v| v.as_str().is_none()) {
+                                diags.push(bad(
+                                    "a set in for_each holds strings (each.key and each.value are the string)".into(),
+                                ));
+                                continue;
+                            }
+                            items.into_iter().map(|v| (v.clone(), v)).collect()
+                        }
+                        Ok(Value::List(items)) => {
+                            items.into_iter().enumerate().map(|(n, v)| (Value::Number(n as f64), v)).collect()
+                        }
+                        Ok(Value::Unknown) => {
+                            diags.push(bad(
+                                "for_each must be known when planning: build it from variables and locals".into()
+                            ));
+                            continue;
+                        }
+                        Ok(other) => {
+                            diags
+                                .push(bad(format!("for_each takes a map, a set or a list, not {}", other.type_name())));
+                            continue;
+                        }
+                        Err(d) => {
+                            diags.push(d);
+                            continue;
+                        }
+                    }
+                }
+            };
+            let insts: Vec<InstanceCtx> = if i.for_each.is_some() {
+                elements.into_iter().map(|each| InstanceCtx { each: Some(each), ..Default::default() }).collect()
+            } else {
+                vec![InstanceCtx::default()]
+            };
+            for inst in insts {
+                let mut to = i.to.clone();
+                if let Some(k) = &i.key {
+                    let key = match eval(k, scope, &inst).map(|v| v.strip_marks()) {
+                        Ok(Value::String(s)) => InstanceKey::Key(s),
+                        Ok(Value::Number(n)) if n >= 0.0 && n.fract() == 0.0 => InstanceKey::Index(n as u64),
+                        Ok(Value::Unknown) => {
+                            diags.push(Diagnostic::error("Invalid import address").at(
+                                k.span(),
+                                "the instance key must be known when planning: build it from each.key, each.value, variables and locals",
+                            ));
+                            continue;
+                        }
+                        Ok(other) => {
+                            diags.push(Diagnostic::error("Invalid import address").at(
+                                k.span(),
+                                format!("an instance key is a string or a whole number, not {}", other.type_name()),
+                            ));
+                            continue;
+                        }
+                        Err(d) => {
+                            diags.push(d);
+                            continue;
+                        }
+                    };
+                    to.key = Some(key);
+                    if let Err(why) = self.importable(&to) {
+                        diags.push(Diagnostic::error("Invalid import address").at(i.span.clone(), why));
+                        continue;
+                    }
+                }
+                out.push(ImportOne { to, id: i.id.clone(), inst, span: i.span.clone() });
+            }
+        }
+        out
     }
 
     /// Reads every object in state, one batched call per resource type, all types at once.
@@ -860,12 +953,43 @@ impl Walk<'_> {
                     let deps = self.engine.graph.resource_deps(&id);
                     if addr.mode == Mode::Data {
                         self.data_source(&block, deps).await;
+                        if let Some(check) = &block.check {
+                            // A data source scoped to a check block never stops the plan.
+                            for d in &mut self.diags.0[before..] {
+                                d.severity = provision_core::diagnostic::Severity::Warning;
+                                d.notes.push(format!("check \"{check}\": its assertions are not decided"));
+                            }
+                        }
                     } else {
                         self.resource(&block, deps);
                     }
                 }
             }
+            self.note_call_chain(&id, before);
             self.oversized_once(&id, before);
+        }
+    }
+
+    /// What went wrong with an object inside a module says which call it came through (`in
+    /// module.net, called at main.tf:3:1`), as the loader's diagnostics do.
+    fn note_call_chain(&mut self, id: &ObjectId, before: usize) {
+        if self.diags.0.len() == before {
+            return;
+        }
+        let module = &self.engine.module;
+        let ctx = match id {
+            ObjectId::Local(n) => module.locals.get(n).and_then(|l| l.expr.as_ref()).and_then(|e| e.module.clone()),
+            ObjectId::Resource(a) => module.resource(a).and_then(|b| {
+                b.body.exprs().into_iter().chain(b.count.iter()).chain(b.for_each.iter()).find_map(|e| e.module.clone())
+            }),
+            _ => None,
+        };
+        let Some(ctx) = ctx else { return };
+        let note = ctx.call_chain_note(&module.sources);
+        for d in &mut self.diags.0[before..] {
+            if !d.notes.iter().any(|n| n.starts_with("in module.")) {
+                d.notes.push(note.clone());
+            }
         }
     }
 
@@ -1456,6 +1580,10 @@ impl Walk<'_> {
                         self.eval.set(&address, Value::Unknown);
                     }
                 }
+            } else if block.check.is_some() {
+                // Scoped to a check block: read when planning only. Not known yet, its
+                // assertions stay undecided, and the next plan reads it.
+                self.eval.set(&address, Value::Unknown);
             } else {
                 let mut after = args.clone();
                 for a in &block.schema.attributes {
@@ -1807,4 +1935,14 @@ impl Walk<'_> {
         }
         out
     }
+}
+
+/// One object an `import` block asks for: a `for_each` block asks for one per element.
+#[derive(Debug, Clone)]
+struct ImportOne {
+    to: Address,
+    id: provision_config::Expr,
+    /// `each.key` and `each.value` for the id.
+    inst: InstanceCtx,
+    span: Option<provision_core::Span>,
 }

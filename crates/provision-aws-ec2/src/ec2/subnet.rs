@@ -44,11 +44,12 @@ impl Subnet {
             .attr(
                 AttributeSchema::optional_computed("availability_zone", Type::String)
                     .force_new()
-                    .describe("The availability zone, e.g. `eu-west-1a`. When unset, AWS picks one and provision keeps what it picked."),
+                    .describe("The availability zone, e.g. `eu-west-1a`. When neither it nor `availability_zone_id` is set, AWS picks one and provision keeps what it picked."),
             )
             .attr(
-                AttributeSchema::computed("availability_zone_id", Type::String)
-                    .describe("The zone's ID, e.g. `euw1-az1` (stable across accounts, unlike the name)."),
+                AttributeSchema::optional_computed("availability_zone_id", Type::String)
+                    .force_new()
+                    .describe("The zone's ID, e.g. `euw1-az1` (the same zone in every account, unlike the name, which each account maps to a zone of its own). Set it or `availability_zone`, not both; the other is read back."),
             )
             .attr(
                 AttributeSchema::optional("map_public_ip_on_launch", Type::Bool)
@@ -56,6 +57,7 @@ impl Subnet {
                     .describe("Whether instances launched here get a public IPv4 address. Changed in place (`ModifySubnetAttribute`)."),
             )
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the subnet."))
+            .check(validate::object::subnet)
             .relations(validate::relations::subnets)
             .with_tags()
             .timeouts(Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(1200));
@@ -164,6 +166,7 @@ impl ResourceType for Subnet {
             .set_vpc_id(get_str(desired, "vpc_id").map(str::to_string))
             .set_cidr_block(get_str(desired, "cidr_block").map(str::to_string))
             .set_availability_zone(get_str(desired, "availability_zone").map(str::to_string))
+            .set_availability_zone_id(get_str(desired, "availability_zone_id").map(str::to_string))
             .tag_specifications(tag_spec(Ec2Type::Subnet, &ctx.identity, desired.get("tags_all")))
             .send()
             .await

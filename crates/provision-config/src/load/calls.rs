@@ -481,13 +481,7 @@ impl Loader<'_> {
     /// Names the call chain in every diagnostic of a child module's own files.
     pub(super) fn note_call_chain(&mut self) {
         let Some(ctx) = &self.ctx else { return };
-        let at: Vec<String> = ctx
-            .calls
-            .iter()
-            .rev()
-            .map(|(_, span)| span.as_ref().map_or_else(|| "?".to_string(), |s| self.m.sources.location(s)))
-            .collect();
-        let note = format!("in {}, called at {}", ctx.prefix, at.join(", from "));
+        let note = ctx.call_chain_note(&self.m.sources);
         for d in &mut self.diags.0 {
             d.notes.push(note.clone());
         }

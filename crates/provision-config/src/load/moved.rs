@@ -9,6 +9,30 @@ use crate::module::{Expr, Import, MoveTarget, Moved, Removed};
 use hcl_edit::structure::Block;
 use provision_core::{Address, ModuleStep};
 
+/// Whether `e` indexes a module call by an expression (`module.m[each.key].aws_vpc.this`).
+fn module_key_expression(e: &Expr) -> bool {
+    use hcl_edit::expr::{Expression, TraversalOperator};
+    let Expression::Traversal(t) = &e.ast else { return false };
+    let n = t.operators.len();
+    t.operators.iter().take(n.saturating_sub(1)).any(|op| {
+        matches!(op.value(), TraversalOperator::Index(inner) if !matches!(inner, Expression::String(_) | Expression::Number(_)))
+    })
+}
+
+/// When `e` is a traversal whose last step is an index by something other than a literal
+/// (`aws_s3_bucket.this[each.key]`): where the index expression starts, and that expression.
+fn key_expression(e: &Expr) -> Option<(Option<provision_core::Span>, Expr)> {
+    use hcl_edit::expr::{Expression, TraversalOperator};
+    let Expression::Traversal(t) = &e.ast else { return None };
+    let last = t.operators.last()?;
+    let TraversalOperator::Index(inner) = last.value() else { return None };
+    if matches!(inner, Expression::String(_) | Expression::Number(_)) {
+        return None;
+    }
+    let key = Expr { ast: inner.clone(), ..e.clone() };
+    Some((key.span(), key))
+}
+
 impl Loader<'_> {
     /// A `moved { from = ADDRESS  to = ADDRESS }` block.
     pub(super) fn moved(&mut self, file: usize, b: &Block) {
@@ -151,39 +175,98 @@ impl Loader<'_> {
             self.err(
                 bspan.clone(),
                 "Unsupported block",
-                format!("an import block takes `to` and `id`, not a `{kind}` block"),
+                format!("an import block takes `to`, `id`, `for_each` and `provider`, not a `{kind}` block"),
             );
         }
         for (name, e) in &body.attrs {
             match name.as_str() {
-                "to" | "id" => {}
-                "for_each" | "provider" | "identity" => self.err(
+                "to" | "id" | "for_each" | "provider" => {}
+                "identity" => self.err(
                     e.span(),
                     "Unsupported argument",
-                    format!("`{name}` in import blocks is not supported yet: write one import block per object"),
+                    "`identity` in import blocks is not supported yet: give the object's `id`",
                 ),
                 _ => self.err(
                     e.span(),
                     "Unsupported argument",
-                    format!("an import block takes `to` and `id`, not `{name}`"),
+                    format!("an import block takes `to`, `id`, `for_each` and `provider`, not `{name}`"),
                 ),
             }
         }
+        let provider = match body.attrs.get("provider") {
+            Some(p) => match self.provider_reference(p) {
+                Some((r, pspan)) => {
+                    self.provider_uses.push((r.clone(), pspan.clone()));
+                    Some((r, pspan))
+                }
+                None => return,
+            },
+            None => None,
+        };
+        let for_each = body.attrs.get("for_each").cloned();
         let (Some(to), Some(id)) = (body.attrs.get("to"), body.attrs.get("id")) else {
             let missing = if body.attrs.contains_key("to") { "id" } else { "to" };
             self.err(span, "Missing required argument", format!("an import block needs `{missing}`"));
             return;
         };
-        match self.move_target(to) {
-            Some(MoveTarget::Resource(a)) if a.mode == provision_core::Mode::Managed => {
-                self.imports.push(Import { to: a, id: id.clone(), span });
+        // `aws_s3_bucket.this[each.key]`: the key is an expression, evaluated when planning.
+        if module_key_expression(to) {
+            self.err(
+                to.span(),
+                "Invalid import address",
+                "a module call's instance key in `to` must be written out (module.net[\"a\"].aws_vpc.this); only the resource's own key may be an expression",
+            );
+            return;
+        }
+        let (target, key) = match key_expression(to) {
+            Some((head, key)) => (self.address_text(to, head.as_ref()), Some(key)),
+            None => (self.move_target(to), None),
+        };
+        match target {
+            Some(MoveTarget::Resource(a))
+                if a.mode == provision_core::Mode::Managed && !(key.is_some() && a.key.is_some()) =>
+            {
+                if for_each.is_some() && key.is_none() {
+                    self.err(
+                        to.span(),
+                        "Invalid import address",
+                        format!(
+                            "with `for_each`, `to` names each element's instance with an expression, as in {}[each.key]",
+                            a.resource()
+                        ),
+                    );
+                    return;
+                }
+                self.imports.push(Import { to: a, key, id: id.clone(), for_each, provider, span });
             }
             Some(_) => self.err(
                 to.span(),
                 "Invalid import address",
-                "`to` names a managed resource instance, as in aws_s3_bucket.logs or aws_subnet.public[0]",
+                "`to` names a managed resource instance, as in aws_s3_bucket.logs, aws_subnet.public[0] or aws_s3_bucket.this[each.key]",
             ),
             None => {}
+        }
+    }
+
+    /// The address written in `e` up to byte `end` of its file (the `to` of an import block
+    /// before its key expression), as [`Self::move_target`] reads it.
+    fn address_text(&mut self, e: &Expr, end: Option<&provision_core::Span>) -> Option<MoveTarget> {
+        let (Some(s), Some(end)) = (e.span(), end) else {
+            self.err(e.span(), "Invalid address", "write a resource instance, as in aws_s3_bucket.this[each.key]");
+            return None;
+        };
+        let text = self.m.sources.files.get(s.file).and_then(|f| f.text.get(s.start..end.start)).unwrap_or_default();
+        let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        match text.trim_end_matches('[').parse::<Address>() {
+            Ok(a) if a.key.is_none() && text.ends_with('[') => Some(MoveTarget::Resource(a)),
+            _ => {
+                self.err(
+                    e.span(),
+                    "Invalid import address",
+                    "only the resource's own instance key may be an expression, as in aws_s3_bucket.this[each.key] (a module call's key must be written out)",
+                );
+                None
+            }
         }
     }
 
@@ -288,8 +371,27 @@ impl Loader<'_> {
                 );
                 continue;
             };
+            // An alias no block declares is reported once, as such (`check_provider_uses`).
+            if let Some((p, pspan)) = &i.provider
+                && *p != block.provider
+                && (self.m.provider_block(p).is_some() || self.config_aliases.contains(p))
+            {
+                let resource = i.to.resource();
+                let uses = block.provider.to_string();
+                self.diags.push(
+                    provision_core::Diagnostic::error("Invalid import provider argument")
+                        .at(
+                            pspan.clone(),
+                            format!("{resource} uses the provider configuration {uses}, not {p}"),
+                        )
+                        .note(format!(
+                            "the object is read with the configuration its resource uses: set `provider = {p}` in {resource}'s block, or write `provider = {uses}` here"
+                        )),
+                );
+                continue;
+            }
             let counted = block.count.is_some() || block.for_each.is_some();
-            if counted != i.to.key.is_some() {
+            if counted != (i.to.key.is_some() || i.key.is_some()) {
                 let why = if counted {
                     format!(
                         "{} has `count` or `for_each`: name one instance, as in {}[0]",
@@ -302,7 +404,9 @@ impl Loader<'_> {
                 self.err(i.span.clone(), "Invalid import address", why);
                 continue;
             }
-            if let Some(prev) = seen.insert(i.to.clone(), i.span.clone()) {
+            if i.key.is_none()
+                && let Some(prev) = seen.insert(i.to.clone(), i.span.clone())
+            {
                 self.diags.push(
                     provision_core::Diagnostic::error(format!("Duplicate import to {}", i.to))
                         .at(i.span.clone(), "imported again here")

@@ -1,8 +1,8 @@
 //! Custom conditions and `replace_triggered_by`: what the plan decides (a failed precondition or
 //! postcondition stops it, with the author's message), what only the apply can (checked before
 //! the call, or on the object made, cutting off what depends on it), `check` blocks that warn and
-//! never stop, replacements triggered by another object's change, `ignore_changes` paths, and
-//! `import` blocks that adopt an existing object.
+//! never stop (and the data sources scoped to them), replacements triggered by another object's
+//! change, `ignore_changes` paths, and `import` blocks that adopt an existing object.
 
 use super::*;
 use crate::render::{Style, plan as render};
@@ -357,4 +357,187 @@ async fn an_import_that_cannot_be_done_is_refused_before_anything_changes() {
             Err(text) => assert!(text.contains(expected), "{config}\nexpected {expected:?} in:\n{text}"),
         }
     }
+}
+
+const KEYED: &str = r#"
+variable "names" {
+  type    = set(string)
+  default = ["logs", "assets"]
+}
+resource "fake_bucket" "this" {
+  for_each = var.names
+  name     = "team-${each.key}"
+}
+"#;
+
+/// `for_each` in an `import` block: one object adopted per element, at the instance its `to`
+/// names with `each.key`, its id from `each.value`; the next plan is clean.
+#[tokio::test]
+async fn an_import_block_with_for_each_adopts_one_object_per_element() {
+    let cloud = Cloud::new();
+    let theirs = MemoryStore::new(&cloud);
+    apply(KEYED, &cloud, &theirs).await;
+    let made = current(&theirs);
+    let id_of =
+        |k: &str| made.current(&addr(&format!("fake_bucket.this[\"{k}\"]"))).map(|o| o.id.clone()).expect("made");
+    let (logs, assets) = (id_of("logs"), id_of("assets"));
+
+    let ours = MemoryStore::new(&cloud);
+    let config = format!(
+        "{KEYED}\nlocals {{\n  ids = {{ logs = \"{logs}\", assets = \"{assets}\" }}\n}}\nimport {{\n  for_each = local.ids\n  to       = fake_bucket.this[each.key]\n  id       = each.value\n}}\n"
+    );
+    let e = engine(&config, &cloud);
+    cloud.clear_calls();
+    let run = e.plan(&current(&ours), PlanRequest::normal()).await.expect("plan");
+    assert_eq!(cloud.calls(), vec!["read fake_bucket n=2".to_string()], "one batched read");
+    let mut imports = run.plan.imports.clone();
+    imports.sort();
+    assert_eq!(
+        imports,
+        vec![
+            (addr("fake_bucket.this[\"assets\"]"), assets.clone()),
+            (addr("fake_bucket.this[\"logs\"]"), logs.clone())
+        ]
+    );
+    let text = render(&run.plan, Style::default());
+    assert!(text.contains("Plan: 2 to import, 0 to add, 0 to change, 0 to destroy."), "{text}");
+    let report = e.apply(run, &ours, &Cancel::default()).await.expect("apply");
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert_eq!(report.done.import, 2);
+    assert_eq!(cloud.objects().len(), 2, "adopted, not created");
+    let text = plan_text(&config, &cloud, &ours).await;
+    assert!(text.contains("No changes"), "{text}");
+
+    // A list: each.key is the index.
+    let list = format!(
+        "resource \"fake_bucket\" \"n\" {{\n  count = 2\n  name  = \"n-${{count.index}}\"\n}}\nimport {{\n  for_each = [\"{logs}\", \"{assets}\"]\n  to       = fake_bucket.n[each.key]\n  id       = each.value\n}}\n"
+    );
+    let run = engine(&list, &cloud).plan(&new_state(), PlanRequest::normal()).await.expect("plan");
+    let mut imports = run.plan.imports.clone();
+    imports.sort();
+    assert_eq!(imports, vec![(addr("fake_bucket.n[0]"), logs.clone()), (addr("fake_bucket.n[1]"), assets.clone())]);
+}
+
+/// What an `import` block with `for_each` cannot do is refused when planning, at the block.
+#[tokio::test]
+async fn an_import_block_with_for_each_is_checked_per_element() {
+    for (block, expected) in [
+        // A key the resource does not have.
+        (
+            "import {\n  for_each = { logs = \"a\", other = \"b\" }\n  to       = fake_bucket.this[each.key]\n  id       = each.value\n}\n",
+            "fake_bucket.this has no for_each key \"other\"",
+        ),
+        // Two elements to one instance.
+        (
+            "import {\n  for_each = { a = \"x\", b = \"y\" }\n  to       = fake_bucket.this[\"logs\"]\n  id       = each.value\n}\n",
+            "with `for_each`, `to` names each element's instance with an expression",
+        ),
+        (
+            "import {\n  for_each = { a = \"logs\", b = \"logs\" }\n  to       = fake_bucket.this[each.value]\n  id       = each.key\n}\n",
+            "Duplicate import to fake_bucket.this[\"logs\"]",
+        ),
+        (
+            "import {\n  for_each = \"logs\"\n  to       = fake_bucket.this[each.key]\n  id       = each.value\n}\n",
+            "for_each takes a map, a set or a list, not string",
+        ),
+        (
+            "import {\n  for_each = [true]\n  to       = fake_bucket.this[each.value]\n  id       = \"x\"\n}\n",
+            "an instance key is a string or a whole number, not bool",
+        ),
+    ] {
+        let config = format!("{KEYED}\n{block}");
+        let cloud = Cloud::new();
+        let err = match engine_with(&config, &cloud, &[], options(1)) {
+            Err(text) => text,
+            Ok(e) => match e.plan(&new_state(), PlanRequest::normal()).await {
+                Err(crate::EngineError::Config(d)) => provision_config::render_diagnostics(&d, &e.module.sources),
+                other => panic!("accepted:\n{config}\n{:?}", other.map(|r| r.plan)),
+            },
+        };
+        assert!(err.contains(expected), "{config}\nexpected {expected:?} in:\n{err}");
+        assert!(cloud.objects().is_empty());
+    }
+}
+
+/// The warnings a plan and an apply of `config` report (the plan and the apply must succeed).
+async fn warnings_of(config: &str, cloud: &Cloud) -> (Vec<String>, provision_core::plan::Plan) {
+    let store = MemoryStore::new(cloud);
+    let recorder = Arc::new(Recorder::default());
+    let e = engine_reporting(config, cloud, options(4), recorder.clone());
+    let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("a check never stops the plan");
+    let plan = run.plan.clone();
+    let report = e.apply(run, &store, &Cancel::default()).await.expect("apply");
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let warnings = recorder
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Warning(w) => Some(w),
+            _ => None,
+        })
+        .collect();
+    (warnings, plan)
+}
+
+const SCOPED: &str = r#"
+check "probe" {
+  data "fake_echo" "probe" {
+    input = "ok"
+  }
+  assert {
+    condition     = data.fake_echo.probe.output == "expected"
+    error_message = "the probe answered ${data.fake_echo.probe.output}."
+  }
+}
+"#;
+
+/// A data source scoped to a check block is read while planning, and its check's assertions
+/// see it: a failed one is a warning; one that passes says nothing.
+#[tokio::test]
+async fn a_data_source_scoped_to_a_check_is_read_while_planning() {
+    let cloud = Cloud::new();
+    let (warnings, _) = warnings_of(SCOPED, &cloud).await;
+    let failed: Vec<&String> = warnings.iter().filter(|w| w.contains("Check block assertion failed")).collect();
+    assert!(!failed.is_empty(), "{warnings:#?}");
+    assert!(failed.iter().all(|w| w.contains("the probe answered ok.")), "{warnings:#?}");
+    assert!(cloud.calls().contains(&"read data fake_echo".to_string()), "{:?}", cloud.calls());
+
+    let cloud = Cloud::new();
+    let (warnings, _) = warnings_of(&SCOPED.replace("\"expected\"", "\"ok\""), &cloud).await;
+    assert!(warnings.is_empty(), "{warnings:#?}");
+}
+
+/// A scoped data source that cannot be read is a warning naming it and its check, never an
+/// error; one whose arguments are known only after the apply is not read by this run (no read
+/// at apply).
+#[tokio::test]
+async fn a_scoped_data_source_that_fails_is_a_warning() {
+    let cloud = Cloud::new();
+    cloud.fail("read", "fake_echo", "the endpoint is down");
+    let (warnings, _) = warnings_of(SCOPED, &cloud).await;
+    let read: Vec<&String> = warnings.iter().filter(|w| w.contains("Reading data.fake_echo.probe failed")).collect();
+    assert!(!read.is_empty(), "{warnings:#?}");
+    assert!(read.iter().all(|w| w.contains("the endpoint is down") && w.contains("check \"probe\"")), "{warnings:#?}");
+    assert!(!warnings.iter().any(|w| w.contains("Check block assertion failed")), "undecided: {warnings:#?}");
+
+    let cloud = Cloud::new();
+    let later = format!(
+        "resource \"fake_network\" \"n\" {{\n  cidr_block = \"10.0.0.0/16\"\n}}\n{}",
+        SCOPED.replace("input = \"ok\"", "input = fake_network.n.id")
+    );
+    let (_, plan) = warnings_of(&later, &cloud).await;
+    assert!(plan.changes.iter().all(|c| c.address.mode != provision_core::Mode::Data), "{:?}", plan.changes);
+    assert!(!cloud.calls().contains(&"read data fake_echo".to_string()), "{:?}", cloud.calls());
+}
+
+/// Only its own check block may refer to a scoped data source.
+#[test]
+fn a_scoped_data_source_is_visible_only_in_its_check() {
+    let cloud = Cloud::new();
+    let config = format!("{SCOPED}\noutput \"o\" {{\n  value = data.fake_echo.probe.output\n}}\n");
+    let err = engine_with(&config, &cloud, &[], options(1)).err().expect("refused");
+    assert!(
+        err.contains("data.fake_echo.probe is declared in check \"probe\": only that check block can refer to it"),
+        "{err}"
+    );
 }

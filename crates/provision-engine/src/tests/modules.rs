@@ -353,3 +353,27 @@ removed {
     let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("plan");
     assert!(!run.plan.has_changes());
 }
+
+/// A plan-time error inside a module says which call it came through, as a load-time one does:
+/// here `cidrsubnet` fails in module.net.module.subnets, and in the root module (no note there).
+#[tokio::test]
+async fn a_plan_time_error_in_a_module_names_the_call_chain() {
+    let dir = project();
+    let cloud = Cloud::new();
+    let e = engine_in(dir.path(), &cloud, &["cidr=10.0.0.0/28"]).expect("engine");
+    let err = match e.plan(&new_state(), PlanRequest::normal()).await {
+        Err(crate::EngineError::Config(d)) => render_diagnostics(&d, &e.module.sources),
+        other => panic!("expected an error, got {:?}", other.map(|r| r.plan)),
+    };
+    let errors: Vec<&str> = err.split("error:").skip(1).collect();
+    let nested: Vec<&&str> = errors.iter().filter(|e| e.contains("modules/net/subnets/main.tf")).collect();
+    assert!(!nested.is_empty(), "{err}");
+    for e in nested {
+        assert!(
+            e.contains("in module.net.module.subnets, called at modules/net/main.tf:28:8, from main.tf:17:8"),
+            "{err}"
+        );
+    }
+    let root: Vec<&&str> = errors.iter().filter(|e| e.contains("┌─ main.tf")).collect();
+    assert!(root.iter().all(|e| !e.contains("in module.")), "{err}");
+}
