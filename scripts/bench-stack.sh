@@ -288,30 +288,7 @@ PY
 # path-style S3, which moto needs).
 terraform_overrides() {
     local dir="$1"
-    python3 - "$dir" >"$dir/zz_bench_override.tf" <<'PY'
-import glob, os, re, sys
-aliases = set()
-has_default = False
-for path in glob.glob(os.path.join(sys.argv[1], "*.tf")):
-    text = open(path).read()
-    for m in re.finditer(r'(?m)^provider\s+"aws"\s*\{(.*?)^\}', text, re.S):
-        a = re.search(r'(?m)^\s*alias\s*=\s*"([^"]+)"', m.group(1))
-        if a:
-            aliases.add(a.group(1))
-        else:
-            has_default = True
-body = """  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  s3_use_path_style           = true
-"""
-if has_default:
-    print('provider "aws" {\n' + body + "}\n")
-for a in sorted(aliases):
-    print('provider "aws" {\n  alias = "%s"\n%s}\n' % (a, body))
-PY
+    python3 "$repo/scripts/lib/terraform-override.py" "$dir" >"$dir/zz_bench_override.tf"
 }
 
 run_terraform() {

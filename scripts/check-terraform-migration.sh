@@ -83,28 +83,7 @@ copy_config() {
 # Terraform against moto: static credentials and no account lookups, for the default provider
 # configuration and every alias (as scripts/bench-stack.sh does).
 terraform_overrides() {
-    python3 - "$1" >"$1/zz_check_override.tf" <<'PY'
-import glob, os, re, sys
-aliases, has_default = set(), False
-for path in glob.glob(os.path.join(sys.argv[1], "*.tf")):
-    for m in re.finditer(r'(?m)^provider\s+"aws"\s*\{(.*?)^\}', open(path).read(), re.S):
-        a = re.search(r'(?m)^\s*alias\s*=\s*"([^"]+)"', m.group(1))
-        if a:
-            aliases.add(a.group(1))
-        else:
-            has_default = True
-body = """  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  s3_use_path_style           = true
-"""
-if has_default:
-    print('provider "aws" {\n' + body + "}\n")
-for a in sorted(aliases):
-    print('provider "aws" {\n  alias = "%s"\n%s}\n' % (a, body))
-PY
+    python3 "$repo/scripts/lib/terraform-override.py" "$1" >"$1/zz_check_override.tf"
 }
 
 # The last "Plan: ..." or "No changes." line of a plan's output.
