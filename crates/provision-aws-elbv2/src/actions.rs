@@ -384,7 +384,22 @@ mod tests {
         ])]);
         let prior = from_terraform(Some(&recorded)).expect("actions");
         // AWS reports its defaults, as Terraform recorded them.
-        let aws = Action::builder()
+        let aws = aws_redirect();
+        let read = from_sdk(std::slice::from_ref(&aws), Some(&prior));
+        assert!(read.same_as(&redirect_config()), "as a configuration leaving the defaults out: {read:?}");
+        assert!(!from_sdk(&[aws], Some(&recorded)).same_as(&redirect_config()), "Terraform's record as it is differs");
+        let mut second = recorded.as_seq().map(<[Value]>::to_vec).expect("list");
+        second.push(second[0].clone());
+        let prior = from_terraform(Some(&Value::List(second))).expect("actions");
+        let orders: Vec<Value> =
+            prior.as_seq().expect("list").iter().filter_map(|a| a.as_map().map(|m| m["order"].clone())).collect();
+        assert_eq!(orders, vec![Value::Null, Value::Number(1.0)], "an order that is not the position is kept");
+    }
+
+    /// `redirect_config()` as AWS reports it: the placeholders the configuration left out filled
+    /// in, and the action's order.
+    fn aws_redirect() -> Action {
+        Action::builder()
             .r#type(ActionTypeEnum::Redirect)
             .order(1)
             .redirect_config(
@@ -397,16 +412,7 @@ mod tests {
                     .status_code(RedirectActionStatusCodeEnum::Http301)
                     .build(),
             )
-            .build();
-        let read = from_sdk(std::slice::from_ref(&aws), Some(&prior));
-        assert!(read.same_as(&redirect_config()), "as a configuration leaving the defaults out: {read:?}");
-        assert!(!from_sdk(&[aws], Some(&recorded)).same_as(&redirect_config()), "Terraform's record as it is differs");
-        let mut second = recorded.as_seq().map(<[Value]>::to_vec).expect("list");
-        second.push(second[0].clone());
-        let prior = from_terraform(Some(&Value::List(second))).expect("actions");
-        let orders: Vec<Value> =
-            prior.as_seq().expect("list").iter().filter_map(|a| a.as_map().map(|m| m["order"].clone())).collect();
-        assert_eq!(orders, vec![Value::Null, Value::Number(1.0)], "an order that is not the position is kept");
+            .build()
     }
 
     fn redirect_config() -> Value {
@@ -436,20 +442,7 @@ mod tests {
         let sdk = to_sdk("listener", Some(&config)).expect("valid");
         assert_eq!(sdk[0].order(), Some(1));
         // AWS fills in the placeholders the configuration left out.
-        let aws = Action::builder()
-            .r#type(ActionTypeEnum::Redirect)
-            .order(1)
-            .redirect_config(
-                RedirectActionConfig::builder()
-                    .host("#{host}")
-                    .path("/#{path}")
-                    .port("443")
-                    .protocol("HTTPS")
-                    .query("#{query}")
-                    .status_code(RedirectActionStatusCodeEnum::Http301)
-                    .build(),
-            )
-            .build();
+        let aws = aws_redirect();
         assert!(from_sdk(&[aws], Some(&config)).same_as(&config));
     }
 

@@ -21,7 +21,9 @@ pub use eval::{
     InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, referenced_instance, trigger_reference,
 };
 pub use functions::FUNCTION_NAMES;
-pub use load::{CallKeys, ModuleSource, expand_module_calls, load_dir, load_files, module_sources};
+pub use load::{
+    CallKeys, ModuleSource, expand_module_calls, load_dir, load_files, module_sources, normalize_module_dir,
+};
 pub use module::{
     Backend, BodyExprs, CallExpansion, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, Lifecycle, Local,
     LocalKind, Module, ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Removed, ResourceBlock,

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 mod calls;
 mod expand;
+pub use calls::normalize as normalize_module_dir;
 pub use expand::{CallKeys, expand_module_calls};
 mod moved;
 mod sources;

@@ -31,42 +31,63 @@ pub struct Adopted {
     pub missing: Vec<Adoption>,
 }
 
+/// One object to read by its id, with what is recorded of it.
+pub(crate) struct ById<'a> {
+    pub provider: &'a ProviderRef,
+    pub type_name: &'a str,
+    pub id: &'a str,
+    pub prior: &'a Attrs,
+}
+
 impl Engine {
+    /// Reads objects by id, one batched read per (provider configuration, type), all groups at
+    /// once; each object found is normalized against its `prior`, `None` where AWS has no such
+    /// object. The one batched read of the refresh and of adoption. A read that fails (or a type
+    /// or provider configuration this engine lacks) is an error.
+    pub(crate) async fn read_by_id(
+        &self,
+        lineage: &str,
+        wanted: &[ById<'_>],
+    ) -> Result<Vec<Option<Attrs>>, EngineError> {
+        let mut groups: BTreeMap<(&ProviderRef, &str), Vec<usize>> = BTreeMap::new();
+        for (i, w) in wanted.iter().enumerate() {
+            groups.entry((w.provider, w.type_name)).or_default().push(i);
+        }
+        let ctx = ReadContext { stack: lineage.to_string(), ..Default::default() };
+        let mut reads = vec![];
+        for ((provider, type_name), idxs) in groups {
+            let rt = self.type_to_read(provider, type_name)?;
+            let objects: Vec<(String, Attrs)> =
+                idxs.iter().map(|&i| (wanted[i].id.to_string(), wanted[i].prior.clone())).collect();
+            self.reporter.report(Event::Refreshing { type_name: type_name.to_string(), count: objects.len() });
+            let ctx = ctx.clone();
+            reads.push(async move {
+                let found = rt.read_many(&ctx, &objects).await;
+                (type_name, idxs, rt, found)
+            });
+        }
+        let mut read: Vec<Option<Attrs>> = vec![None; wanted.len()];
+        for (type_name, idxs, rt, found) in futures::future::join_all(reads).await {
+            let found = found.map_err(|error| EngineError::Refresh { type_name: type_name.to_string(), error })?;
+            for i in idxs {
+                let w = &wanted[i];
+                read[i] =
+                    found.get(w.id).map(|attrs| self.normalize_read(rt.schema(), attrs.clone(), w.prior, w.provider));
+            }
+        }
+        Ok(read)
+    }
+
     /// Reads every object of `items` by its id, one batched read per (provider configuration,
     /// type), all groups at once, and returns them as state objects of the stack `lineage`. A read
     /// that fails (or a type or provider configuration this engine lacks) is an error; an object
     /// that does not exist is listed in `missing`.
     pub async fn adopt(&self, lineage: &str, items: Vec<Adoption>) -> Result<Adopted, EngineError> {
-        let mut groups: BTreeMap<(ProviderRef, String), Vec<usize>> = BTreeMap::new();
-        for (i, item) in items.iter().enumerate() {
-            groups.entry((item.provider.clone(), item.address.type_name.clone())).or_default().push(i);
-        }
-        let ctx = ReadContext { stack: lineage.to_string(), ..Default::default() };
-        let mut reads = vec![];
-        for ((provider, type_name), idxs) in &groups {
-            let rt = self.resource_type(provider, type_name).map_err(|message| EngineError::Refresh {
-                type_name: type_name.clone(),
-                error: provision_core::ProviderError::new(provision_core::ProviderErrorKind::Config, message),
-            })?;
-            let objects: Vec<(String, Attrs)> =
-                idxs.iter().map(|&i| (items[i].id.clone(), items[i].prior.clone())).collect();
-            self.reporter.report(Event::Refreshing { type_name: type_name.clone(), count: objects.len() });
-            let ctx = ctx.clone();
-            reads.push(async move {
-                let found = rt.read_many(&ctx, &objects).await;
-                (type_name.clone(), idxs, rt, found)
-            });
-        }
-        let mut read: Vec<Option<Attrs>> = vec![None; items.len()];
-        for (type_name, idxs, rt, found) in futures::future::join_all(reads).await {
-            let found = found.map_err(|error| EngineError::Refresh { type_name, error })?;
-            for &i in idxs {
-                let item = &items[i];
-                read[i] = found
-                    .get(&item.id)
-                    .map(|attrs| self.normalize_read(rt.schema(), attrs.clone(), &item.prior, &item.provider));
-            }
-        }
+        let wanted: Vec<ById<'_>> = items
+            .iter()
+            .map(|i| ById { provider: &i.provider, type_name: &i.address.type_name, id: &i.id, prior: &i.prior })
+            .collect();
+        let read = self.read_by_id(lineage, &wanted).await?;
         let mut out = Adopted::default();
         for (item, attrs) in items.into_iter().zip(read) {
             match attrs {

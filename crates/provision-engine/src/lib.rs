@@ -395,6 +395,19 @@ impl Engine {
             .ok_or_else(|| format!("{type_name} is not a resource type this version of provision knows"))
     }
 
+    /// [`Engine::resource_type`] for a read: a type or provider configuration this engine lacks
+    /// is a failed read of that type.
+    pub(crate) fn type_to_read(
+        &self,
+        provider: &ProviderRef,
+        type_name: &str,
+    ) -> Result<Arc<dyn provision_core::ResourceType>, EngineError> {
+        self.resource_type(provider, type_name).map_err(|message| EngineError::Refresh {
+            type_name: type_name.to_string(),
+            error: provision_core::ProviderError::new(provision_core::ProviderErrorKind::Config, message),
+        })
+    }
+
     /// The provider configuration a configured resource uses (the default for data sources and
     /// resources without `provider = ...`).
     pub fn provider_of(&self, address: &Address) -> ProviderRef {

@@ -13,8 +13,7 @@ use provision_core::schema::Related;
 use provision_core::state::State;
 use provision_core::value::{Path, mark_paths, sensitive_paths};
 use provision_core::{
-    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ProviderRef, Providers, ReadContext,
-    Schema, Value,
+    Address, Attrs, Diagnostic, Diagnostics, InstanceKey, Layer, LayerInfo, Mode, ProviderRef, Providers, Schema, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -676,45 +675,33 @@ impl Engine {
     /// Objects that no longer exist are dropped; changes made outside provision become drift.
     pub(crate) async fn refresh(&self, state: &State) -> Result<(State, Vec<Drift>), EngineError> {
         // One batched read per resource type and provider configuration (region).
-        let mut by_type: BTreeMap<(ProviderRef, String), Vec<usize>> = BTreeMap::new();
-        for (i, r) in state.resources.iter().enumerate() {
-            by_type.entry((r.provider.clone(), r.address.type_name.clone())).or_default().push(i);
-        }
-        let ctx = ReadContext { stack: state.lineage.clone(), ..Default::default() };
-        let mut reads = vec![];
-        for ((provider, type_name), idxs) in &by_type {
-            let rt = self.resource_type(provider, type_name).map_err(|message| EngineError::Refresh {
-                type_name: type_name.clone(),
-                error: provision_core::ProviderError::new(provision_core::ProviderErrorKind::Config, message),
-            })?;
-            let objects: Vec<(String, Attrs)> =
-                idxs.iter().map(|&i| (state.resources[i].id.clone(), state.resources[i].attributes.clone())).collect();
-            self.reporter.report(Event::Refreshing { type_name: type_name.clone(), count: objects.len() });
-            let ctx = ctx.clone();
-            let key = (provider.clone(), type_name.clone());
-            reads.push(async move {
-                let r = rt.read_many(&ctx, &objects).await;
-                (key, rt, r)
-            });
-        }
-        let results = futures::future::join_all(reads).await;
+        let wanted: Vec<crate::adopt::ById<'_>> = state
+            .resources
+            .iter()
+            .map(|r| crate::adopt::ById {
+                provider: &r.provider,
+                type_name: &r.address.type_name,
+                id: &r.id,
+                prior: &r.attributes,
+            })
+            .collect();
+        let read = self.read_by_id(&state.lineage, &wanted).await?;
         let mut refreshed = state.clone();
         refreshed.resources.clear();
         let mut drift = vec![];
-        let mut found: BTreeMap<(ProviderRef, String), BTreeMap<String, Attrs>> = BTreeMap::new();
-        let mut schemas: BTreeMap<String, Schema> = BTreeMap::new();
-        for (key, rt, r) in results {
-            let objs = r.map_err(|error| EngineError::Refresh { type_name: key.1.clone(), error })?;
-            schemas.insert(key.1.clone(), rt.schema().clone());
-            found.insert(key, objs);
-        }
-        for obj in &state.resources {
-            let schema = &schemas[&obj.address.type_name];
-            let key = (obj.provider.clone(), obj.address.type_name.clone());
-            match found.get(&key).and_then(|m| m.get(&obj.id)) {
+        let mut types: BTreeMap<(&ProviderRef, &str), Arc<dyn provision_core::ResourceType>> = BTreeMap::new();
+        for (obj, attrs) in state.resources.iter().zip(read) {
+            match attrs {
                 Some(attrs) => {
-                    let attrs = self.normalize_read(schema, attrs.clone(), &obj.attributes, &obj.provider);
-                    if differs(schema, self.module.resource(&obj.address), &obj.attributes, &attrs) {
+                    let rt = match types.entry((&obj.provider, &obj.address.type_name)) {
+                        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            // Known: its read just succeeded.
+                            let rt = self.type_to_read(&obj.provider, &obj.address.type_name)?;
+                            e.insert(rt)
+                        }
+                    };
+                    if differs(rt.schema(), self.module.resource(&obj.address), &obj.attributes, &attrs) {
                         drift.push(Drift {
                             address: obj.address.clone(),
                             before: obj.attributes.clone(),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use source::{ArchiveKind, Source};
 use std::collections::{BTreeMap, VecDeque};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use version::{Constraint, Version};
 
@@ -106,7 +106,7 @@ pub async fn fetch_modules(printer: &Printer, root: &Path, upgrade: bool) -> Res
                 source::parse(&call.source).map_err(|e| anyhow!("{}: module \"{}\": {e}", call.location, call.name))?;
             let module_dir = match &parsed {
                 Source::Local(path) => {
-                    let d = normalize(&Path::new(&dir).join(path));
+                    let d = provision_config::normalize_module_dir(&Path::new(&dir).join(path));
                     walk.entries.push(ManifestEntry {
                         key: key.clone(),
                         source: call.source.clone(),
@@ -253,7 +253,7 @@ impl Walk<'_> {
         {
             dir = format!("{dir}/{sub}");
         }
-        let dir = normalize(Path::new(&dir));
+        let dir = provision_config::normalize_module_dir(Path::new(&dir));
         if !self.root.join(&dir).is_dir() {
             bail!("the downloaded package has no directory {}", dir.trim_start_matches(&format!("{dest}/")));
         }
@@ -423,19 +423,4 @@ fn extract(bytes: &[u8], kind: ArchiveKind, dest: &Path, scratch: &Path) -> Resu
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A relative path without `.` and with `..` applied where it can be.
-fn normalize(p: &Path) -> String {
-    let mut parts: Vec<String> = vec![];
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir if parts.last().is_some_and(|l| l != "..") => {
-                parts.pop();
-            }
-            other => parts.push(other.as_os_str().to_string_lossy().to_string()),
-        }
-    }
-    if parts.is_empty() { ".".into() } else { parts.join("/") }
 }

@@ -499,8 +499,9 @@ fn installed_dir(manifest: &str, key: &str) -> Option<String> {
         .and_then(|m| m.get("Dir")?.as_str().map(str::to_string))
 }
 
-/// A relative path without `.` and with `..` applied where it can be: `modules/vpc`.
-fn normalize(p: &Path) -> String {
+/// A relative path without `.` and with `..` applied where it can be: `modules/vpc` (how module
+/// directories are written in `modules.json`; `provision init` writes them the same way).
+pub fn normalize(p: &Path) -> String {
     let mut parts: Vec<String> = vec![];
     for c in p.components() {
         match c {
