@@ -412,7 +412,8 @@ impl Run<'_> {
                     Err(message) => self.fail(i, message),
                 }
             }
-            // Pending records must be durable before their creates start; one write covers all.
+            // Pending records must be durable before their creates start; one write covers all,
+            // and the completions recorded since the last write.
             if self.dirty
                 && persist_error.is_none()
                 && let Err(e) = self.commit(store).await
@@ -473,13 +474,13 @@ impl Run<'_> {
                     _ => break,
                 }
             }
+            // Recorded by the next write, at the top of the loop: the one that makes the pending
+            // records of the operations these completions release durable, so that a wave of
+            // completions and the creates it starts cost one write, not two. Until then a
+            // finished create is still covered by its durable pending record (the next run adopts
+            // the object by its identity tags), and a finished update or delete by the refresh.
             for (i, outcome) in finished {
                 self.complete(i, outcome, &mut ready);
-            }
-            if persist_error.is_none()
-                && let Err(e) = self.commit(store).await
-            {
-                persist_error = Some(e);
             }
         }
     }

@@ -77,6 +77,27 @@ async fn concurrent_completions_share_state_writes() {
 }
 
 #[tokio::test]
+async fn a_wave_of_completions_and_the_creates_it_starts_share_one_write() {
+    // Sixteen objects at parallelism 8: the second eight start when the first eight finish.
+    let cfg = (0..16)
+        .map(|i| format!("resource \"fake_network\" \"n{i}\" {{\n  cidr_block = \"10.{i}.0.0/16\"\n}}\n"))
+        .collect::<String>();
+    let cloud = Cloud::new();
+    cloud.set_latency(Duration::from_millis(30));
+    let store = MemoryStore::new(&cloud);
+    let mut opts = options(8);
+    opts.commit_window = Duration::from_millis(200);
+    let e = engine_with(&cfg, &cloud, &[], opts).expect("engine");
+    assert!(apply_with(&e, &store, PlanRequest::normal()).await.succeeded());
+    assert_eq!(
+        store.writes(),
+        3,
+        "the first eight pending records; the first eight objects with the second eight pending records; the second eight objects"
+    );
+    assert_consistent(&cloud, &store);
+}
+
+#[tokio::test]
 async fn a_failure_skips_its_dependents_and_nothing_else() {
     let cfg = format!(
         "{STACK}\nresource \"fake_network\" \"other\" {{\n  cidr_block = \"10.9.0.0/16\"\n}}\nresource \"fake_subnet\" \"other\" {{\n  network_id = fake_network.other.id\n  cidr_block = \"10.9.1.0/24\"\n}}\n"

@@ -82,4 +82,5 @@ async fn bytes_written_by_an_apply_of_1000_objects() {
         took_journal.as_secs_f64()
     );
     assert!(journaled.bytes_written() <= 3 * final_size, "the goal: at most 3x the final state");
+    assert!(journaled.writes() <= n / 5, "the goal: at most one write per five objects");
 }
