@@ -127,20 +127,18 @@ mod tests {
     }
 
     #[test]
-    fn every_price_read_from_an_offer_file_names_its_row_and_day() {
+    fn every_price_outside_us_east_1_names_its_offer_file_quote_row_and_day() {
         let t = PriceTable::embedded().expect("embedded table");
-        for (region, prices) in &t.regions {
+        assert!(t.regions.len() > 1, "regions beyond us-east-1");
+        for (region, prices) in t.regions.iter().filter(|(r, _)| r.as_str() != "us-east-1") {
             for (key, p) in prices {
-                if p.source.starts_with("aws-offer-") {
-                    assert!(
-                        p.as_of.is_some() && p.note.as_deref().is_some_and(|n| n.contains("SKU")),
-                        "{key} in {region}"
-                    );
-                    assert!(
-                        t.sources[&p.source].contains(region.as_str()),
-                        "{key} in {region}: source of another region"
-                    );
-                }
+                assert!(p.as_of.is_some() && p.note.is_some(), "{key} in {region}: day read and row");
+                let source = &t.sources[&p.source];
+                // Where the figure is from (AWS's offer file for this very region) and where it
+                // was read (a public document, at a commit).
+                assert!(source.contains("AWS Price List offer file"), "{key} in {region}: {source}");
+                assert!(source.contains(&format!("/{region}/index.json")), "{key} in {region}: {source}");
+                assert!(source.contains("github.com/") && source.contains("at commit "), "{key} in {region}: {source}");
             }
         }
     }
