@@ -147,7 +147,8 @@ for region in regions:
         if attr(p, "storageClass") == "General Purpose" and usagetype(p).endswith("TimedStorage-ByteHrs"):
             put(prices, "efs_standard_gb_month", p, "AmazonEFS")
     for p in products("AWSSecretsManager", regionCode=region):
-        if usagetype(p).endswith("AWSSecretsManager-Secrets"):
+        # EU-AWSSecretsManager-Secrets in eu-west-1, APS1-AWSSecretsManager-Secret in ap-southeast-1
+        if usagetype(p).endswith(("AWSSecretsManager-Secrets", "AWSSecretsManager-Secret")):
             put(prices, "secretsmanager_secret_month", p, "AWSSecretsManager")
     for p in products("awskms", regionCode=region):
         if usagetype(p).endswith("KMS-Keys"):

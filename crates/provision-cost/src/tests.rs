@@ -287,12 +287,11 @@ fn stack_in(region: &str) -> Vec<Resource> {
         r.region = Some(region.into());
         r
     };
-    let mut task = res(
+    let task = at(res(
         "aws_ecs_task_definition.app",
         Layer::Runtime,
         &[("cpu", s("256")), ("memory", s("512")), ("family", s("app"))],
-    );
-    task = at(task);
+    ));
     let mut svc = res(
         "aws_ecs_service.app",
         Layer::Runtime,
@@ -372,6 +371,15 @@ fn the_shipped_table_prices_one_stack_in_us_east_1_and_eu_west_1() {
     assert_eq!(fargate.as_of.as_deref(), Some("2026-10-04"));
     let j = serde_json::to_value(&eu).expect("json");
     assert!(j.to_string().contains("\"as_of\":\"2026-10-04\""));
+
+    // The same NAT gateway and ALB elsewhere, at each region's own rate: eu-west-2 730 × 0.05 =
+    // 36.50 and ALB 730 × 0.02646 + 730 × 0.0084 + 2 × 730 × 0.005 = 19.3158 + 6.132 + 7.30 =
+    // 32.7478; ap-southeast-1 730 × 0.059 = 43.07 and 730 × 0.0252 + 730 × 0.008 + 7.30 = 31.536.
+    for (region, nat, alb) in [("eu-west-2", 36.5, 32.7478), ("ap-southeast-1", 43.07, 31.536)] {
+        let e = estimate(&stack_in(region), &table, None);
+        assert!(close(by(&e, "aws_nat_gateway.main"), nat), "{region}: {}", by(&e, "aws_nat_gateway.main"));
+        assert!(close(by(&e, "aws_lb.web"), alb), "{region}: {}", by(&e, "aws_lb.web"));
+    }
 }
 
 #[test]
