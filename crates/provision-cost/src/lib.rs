@@ -56,6 +56,9 @@ pub struct Item {
     /// The price's source, a key of the table's `sources`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The day the price was read from its source, when it is not the table's `as_of`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
 }
 
 /// What one resource instance costs a month.

@@ -231,6 +231,7 @@ impl Pricer<'_> {
             assumption,
             missing,
             source: price.map(|p| p.source.clone()),
+            as_of: price.and_then(|p| p.as_of.clone()),
         });
     }
 

@@ -278,3 +278,120 @@ fn an_empty_layer_costs_zero_not_minus_zero() {
     assert!(!j.contains("-0.0"), "{j}");
     assert!(summary(&e).starts_with("Estimated monthly cost: $0.00 (base $0.00, runtime $0.00)"));
 }
+
+/// One configuration priced with the shipped table in two regions: a NAT gateway and its EIP, an
+/// internet-facing ALB in two subnets, a Fargate service of one 0.25 vCPU / 0.5 GB task, a
+/// db.t4g.micro PostgreSQL with 20 GB of gp3, a secret, an alarm and a log group.
+fn stack_in(region: &str) -> Vec<Resource> {
+    let at = |mut r: Resource| {
+        r.region = Some(region.into());
+        r
+    };
+    let task = at(res(
+        "aws_ecs_task_definition.app",
+        Layer::Runtime,
+        &[("cpu", s("256")), ("memory", s("512")), ("family", s("app"))],
+    ));
+    let mut svc = res(
+        "aws_ecs_service.app",
+        Layer::Runtime,
+        &[
+            ("launch_type", s("FARGATE")),
+            ("desired_count", n(1.0)),
+            ("name", s("app")),
+            ("task_definition", Value::Unknown),
+        ],
+    );
+    svc.depends_on = vec!["aws_ecs_task_definition.app".into()];
+    let db = [
+        ("engine", s("postgres")),
+        ("instance_class", s("db.t4g.micro")),
+        ("allocated_storage", n(20.0)),
+        ("storage_type", s("gp3")),
+    ];
+    vec![
+        at(res("aws_nat_gateway.main", Layer::Runtime, &[])),
+        at(res("aws_eip.nat", Layer::Runtime, &[])),
+        at(res("aws_lb.web", Layer::Runtime, &[("subnets", Value::List(vec![s("subnet-a"), s("subnet-b")]))])),
+        task,
+        at(svc),
+        at(res("aws_db_instance.db", Layer::Base, &db)),
+        at(res("aws_secretsmanager_secret.db", Layer::Base, &[])),
+        at(res("aws_cloudwatch_metric_alarm.cpu", Layer::Base, &[])),
+        at(res("aws_cloudwatch_log_group.app", Layer::Base, &[])),
+    ]
+}
+
+#[test]
+fn the_shipped_table_prices_one_stack_in_us_east_1_and_eu_west_1() {
+    let table = PriceTable::embedded().expect("embedded table");
+    let us = estimate(&stack_in("us-east-1"), &table, None);
+    let by = |e: &Estimate, address: &str| e.lines.iter().find(|l| l.address == address).map_or(-1.0, |l| l.monthly);
+    // us-east-1: NAT 730 × 0.045 = 32.85; EIP 730 × 0.005 = 3.65; ALB 730 × 0.0225 = 16.425, one
+    // LCU 730 × 0.008 = 5.84, two addresses 2 × 730 × 0.005 = 7.30 (29.565); Fargate 0.25 × 730 ×
+    // 0.04048 = 7.3876 and 0.5 × 730 × 0.004445 = 1.622425 (9.010025); db.t4g.micro 730 × 0.016 =
+    // 11.68 and 20 GB × 0.115 = 2.30 (13.98); secret 0.40; alarm 0.10; log ingestion 0 GB.
+    assert!(close(by(&us, "aws_nat_gateway.main"), 32.85));
+    assert!(close(by(&us, "aws_lb.web"), 29.565), "{}", by(&us, "aws_lb.web"));
+    assert!(close(by(&us, "aws_ecs_service.app"), 9.010025), "{}", by(&us, "aws_ecs_service.app"));
+    assert!(close(by(&us, "aws_db_instance.db"), 13.98));
+    assert!(close(us.runtime, 32.85 + 3.65 + 29.565 + 9.010025), "{}", us.runtime);
+    assert!(close(us.base, 13.98 + 0.4 + 0.1), "{}", us.base);
+    assert!(close(us.total, 89.555025), "{}", us.total);
+    assert!(us.incomplete.is_empty(), "{:?}", us.incomplete);
+
+    // eu-west-1: the table has Fargate, public IPv4 addresses, secrets, alarms and log ingestion
+    // (AWS's eu-west-1 offer files); the NAT gateway, the ALB's hours and LCUs and the database
+    // are missing there and are said to be, never taken from us-east-1.
+    let eu = estimate(&stack_in("eu-west-1"), &table, None);
+    assert!(close(by(&eu, "aws_eip.nat"), 3.65));
+    // The ALB: only its two addresses, 2 × 730 × 0.005 = 7.30.
+    assert!(close(by(&eu, "aws_lb.web"), 7.3), "{}", by(&eu, "aws_lb.web"));
+    assert!(close(by(&eu, "aws_ecs_service.app"), 9.010025));
+    assert!(close(by(&eu, "aws_nat_gateway.main"), 0.0));
+    assert!(close(by(&eu, "aws_db_instance.db"), 0.0));
+    assert!(close(eu.total, 3.65 + 7.3 + 9.010025 + 0.4 + 0.1), "{}", eu.total);
+    assert_eq!(eu.incomplete, ["aws_nat_gateway.main", "aws_lb.web", "aws_db_instance.db"]);
+    let text = breakdown(&eu);
+    for missing in [
+        "no price in the table for NAT gateway in eu-west-1",
+        "no price in the table for Application Load Balancer in eu-west-1",
+        "no price in the table for db.t4g.micro (PostgreSQL, Single-AZ) in eu-west-1",
+    ] {
+        assert!(text.contains(missing), "{missing}\n{text}");
+    }
+    // Log ingestion costs more in Ireland: $0.57 a GB against $0.50, shown for 0 GB assumed.
+    let ingestion = |e: &Estimate| {
+        e.lines.iter().find(|l| l.address == "aws_cloudwatch_log_group.app").map(|l| l.items[0].unit_price)
+    };
+    assert_eq!((ingestion(&us), ingestion(&eu)), (Some(Some(0.5)), Some(Some(0.57))));
+    // Each eu-west-1 price says where and when it was read; the JSON carries both.
+    let fargate = &eu.lines.iter().find(|l| l.address == "aws_ecs_service.app").expect("service").items[0];
+    assert_eq!(fargate.source.as_deref(), Some("aws-offer-ecs-eu-west-1-20260911124425"));
+    assert_eq!(fargate.as_of.as_deref(), Some("2026-10-04"));
+    let j = serde_json::to_value(&eu).expect("json");
+    assert!(j.to_string().contains("\"as_of\":\"2026-10-04\""));
+
+    // The same NAT gateway and ALB elsewhere, at each region's own rate: eu-west-2 730 × 0.05 =
+    // 36.50 and ALB 730 × 0.02646 + 730 × 0.0084 + 2 × 730 × 0.005 = 19.3158 + 6.132 + 7.30 =
+    // 32.7478; ap-southeast-1 730 × 0.059 = 43.07 and 730 × 0.0252 + 730 × 0.008 + 7.30 = 31.536.
+    for (region, nat, alb) in [("eu-west-2", 36.5, 32.7478), ("ap-southeast-1", 43.07, 31.536)] {
+        let e = estimate(&stack_in(region), &table, None);
+        assert!(close(by(&e, "aws_nat_gateway.main"), nat), "{region}: {}", by(&e, "aws_nat_gateway.main"));
+        assert!(close(by(&e, "aws_lb.web"), alb), "{region}: {}", by(&e, "aws_lb.web"));
+    }
+}
+
+#[test]
+fn a_region_the_shipped_table_lacks_is_an_incomplete_estimate_naming_it() {
+    let table = PriceTable::embedded().expect("embedded table");
+    assert!(!table.has_region("ap-southeast-2"));
+    let e = estimate(&stack_in("ap-southeast-2"), &table, None);
+    // Nothing regional is priced: every priced resource is incomplete, and says the region.
+    assert!(close(e.total, 0.0), "{}", e.total);
+    assert_eq!(e.incomplete.len(), 7, "{:?}", e.incomplete);
+    let text = breakdown(&e);
+    assert!(text.contains("no price in the table for NAT gateway in ap-southeast-2"), "{text}");
+    assert!(text.contains("no price in the table for secret in ap-southeast-2"), "{text}");
+    assert!(summary(&e).contains("Incomplete: 7 resource(s) without a price"), "{}", summary(&e));
+}
