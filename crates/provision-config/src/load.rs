@@ -445,6 +445,18 @@ impl Loader<'_> {
             return;
         };
         let mut body = self.body_exprs(file, &b.body);
+        // Terraform 0.12's place for the version constraint: Terraform 1.x accepts it with this
+        // warning. The constraint selects a plugin, which provision does not have.
+        if let Some(e) = body.attrs.remove("version") {
+            body.attr_spans.remove("version");
+            if let Some(text) = self.literal_string(&e, "version constraint") {
+                self.diags.push(
+                    Diagnostic::warning("Version constraints inside provider configuration blocks are deprecated")
+                        .at(e.span(), format!("`version = {text:?}` in the provider \"{name}\" block is accepted and not used"))
+                        .note(format!("move it to `required_providers` in the `terraform` block: {name} = {{ version = {text:?} }}")),
+                );
+            }
+        }
         let alias = match body.attrs.remove("alias") {
             Some(e) => {
                 let Some(a) = self.literal_string(&e, "provider alias") else { return };
