@@ -1574,7 +1574,12 @@ impl Walk<'_> {
             } else {
                 let mut after = args.clone();
                 for a in &block.schema.attributes {
-                    if !a.is_configurable() {
+                    // What AWS returns is unknown until the read: the computed attributes, and
+                    // the optional ones the configuration left unset that the read fills in
+                    // (`zone_id` of a zone looked up by `name`), as in Terraform.
+                    let unset = a.mode == provision_core::AttrMode::OptionalComputed
+                        && after.get(a.name).is_none_or(|v| v.unmarked().is_null());
+                    if !a.is_configurable() || unset {
                         after.insert(a.name.to_string(), Value::Unknown);
                     }
                 }
