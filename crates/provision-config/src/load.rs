@@ -591,7 +591,24 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            let Some(text) = self.literal_string(e, "timeout") else { continue };
+            // Anything but a literal (`var.create_timeout`) is evaluated with the instance.
+            let text = match &e.ast {
+                Expression::String(_) | Expression::HeredocTemplate(_) | Expression::StringTemplate(_)
+                    if crate::eval::eval_constant(&e.ast).is_ok() =>
+                {
+                    let Some(text) = self.literal_string(e, "timeout") else { continue };
+                    text
+                }
+                _ => {
+                    let name = match name.as_str() {
+                        "create" => "create",
+                        "update" => "update",
+                        _ => "delete",
+                    };
+                    t.exprs.push((name, e.clone()));
+                    continue;
+                }
+            };
             match crate::parse_go_duration(&text) {
                 Ok(d) if !d.is_zero() => *slot = Some(d),
                 Ok(_) => self.err(e.span(), "Invalid timeout", "a timeout must be longer than zero"),
@@ -1286,7 +1303,7 @@ impl Loader<'_> {
             exprs.extend(i.for_each.iter().map(|e| (e.clone(), None)));
         }
         for r in &self.m.resources {
-            for e in r.body.exprs() {
+            for e in r.body.exprs().into_iter().chain(r.timeouts.exprs.iter().map(|(_, e)| e)) {
                 exprs.push((e.clone(), Some(r.address.clone())));
             }
             let lc = &r.lifecycle;

@@ -1245,6 +1245,10 @@ impl Walk<'_> {
                     continue;
                 }
             };
+            // Timeouts written as expressions are checked where their value is known already.
+            if let Err(d) = provision_config::eval_timeouts(&block.timeouts, &self.eval.scope, &ctx) {
+                self.diags.extend(d);
+            }
             if let Some(check) = block.schema.check {
                 let plain: Attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
                 if let Err(m) = check(&plain) {
