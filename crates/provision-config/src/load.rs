@@ -1221,9 +1221,11 @@ impl Loader<'_> {
         for (kind, inner, bspan) in &body.blocks {
             match schema.block_schema(kind) {
                 Some(bs) => {
+                    // `dynamic` blocks are counted once expanded (two whose conditions exclude
+                    // each other make one block), by the evaluation.
                     let n = seen.entry(bs.name).or_default();
-                    *n += 1;
-                    if bs.nesting == Nesting::Single && *n > 1 {
+                    *n += usize::from(inner.dynamic.is_none());
+                    if bs.nesting == Nesting::Single && *n > 1 && inner.dynamic.is_none() {
                         self.err(
                             bspan.clone(),
                             "Too many blocks",

@@ -441,6 +441,18 @@ fn eval_body_bound(
                 }
             }
         }
+        if b.nesting == Nesting::Single && items.len() > 1 {
+            let span = body
+                .blocks
+                .iter()
+                .filter(|(name, _, _)| name == b.name)
+                .find_map(|(_, n, s)| n.dynamic.as_ref().and(s.clone()));
+            diags.push(Diagnostic::error("Too many blocks").at(
+                span,
+                format!("only one `{}` block is allowed here, and these blocks make {}", b.name, items.len()),
+            ));
+            continue;
+        }
         let written = body.blocks.iter().any(|(name, _, _)| name == b.name);
         let v = match b.nesting {
             _ if unknown => Value::Unknown,
