@@ -19,6 +19,7 @@
 #        PROVISION=path              the provision binary (default target/debug/provision, built when missing)
 #        PROVISION_MOTO_SERVER       the moto_server to run (default: scripts/install-moto.sh's)
 #        ROOTS_KEEP=1                keep the work directory (the roots and every command's output)
+#        ROOTS_ERRORS=40             how many distinct validate errors to list at the end
 # Exit status: 0 when the list was run (whatever the roots gave), 2 on a usage error.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -234,3 +235,8 @@ echo
 cat "$results"
 echo
 echo "roots: $n; not fetched: $n_get; needs registry: $n_registry; validate ok: $n_validate; plan ok: $n_plan"
+
+# Every error validate reported, over all roots, by kind: what blocks them beyond the first.
+echo
+echo "validate errors over all roots (count, error):"
+cat "$work"/*.validate.out 2>/dev/null | sed -e 's/\x1b\[[0-9;]*m//g' | grep '^error' | sort | uniq -c | sort -rn | head -n "${ROOTS_ERRORS:-40}"
