@@ -249,6 +249,17 @@ fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
     x.span().map(|r| Span::new(file, r))
 }
 
+/// Removes from a body the arguments and blocks its schema does not have (each already reported
+/// by `check_body`), nested blocks included, so that nothing is reported about their values.
+fn drop_unsupported(body: &mut BodyExprs, schema: &Schema) {
+    body.attrs.retain(|name, _| schema.attribute(name).is_some());
+    body.blocks.retain(|(kind, _, _)| schema.block_schema(kind).is_some());
+    for (kind, inner, _) in &mut body.blocks {
+        if let Some(bs) = schema.block_schema(kind) {
+            drop_unsupported(inner, &bs.schema);
+        }
+    }
+}
 fn supported(names: &[&str]) -> String {
     if names.is_empty() { "none".into() } else { names.join(", ") }
 }
@@ -1006,6 +1017,9 @@ impl Loader<'_> {
         }
         let what = if data { format!("data source {type_name}") } else { type_name.clone() };
         self.check_body(&body, &schema, &what, type_span.clone(), &[]);
+        // One cause, one error: what an unsupported argument or block refers to is not checked
+        // again (the configuration is refused for the argument already).
+        drop_unsupported(&mut body, &schema);
         r.body = body;
         let span = r.span.clone();
         if let Err(prev) = self.m.add_resource(r) {
