@@ -18,7 +18,8 @@ mod types;
 mod vars;
 
 pub use eval::{
-    InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, referenced_instance, trigger_reference,
+    InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, referenced_instance,
+    trigger_reference,
 };
 pub use functions::FUNCTION_NAMES;
 pub use load::{

@@ -249,6 +249,17 @@ fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
     x.span().map(|r| Span::new(file, r))
 }
 
+/// Removes from a body the arguments and blocks its schema does not have (each already reported
+/// by `check_body`), nested blocks included, so that nothing is reported about their values.
+fn drop_unsupported(body: &mut BodyExprs, schema: &Schema) {
+    body.attrs.retain(|name, _| schema.attribute(name).is_some());
+    body.blocks.retain(|(kind, _, _)| schema.block_schema(kind).is_some());
+    for (kind, inner, _) in &mut body.blocks {
+        if let Some(bs) = schema.block_schema(kind) {
+            drop_unsupported(inner, &bs.schema);
+        }
+    }
+}
 fn supported(names: &[&str]) -> String {
     if names.is_empty() { "none".into() } else { names.join(", ") }
 }
@@ -445,6 +456,18 @@ impl Loader<'_> {
             return;
         };
         let mut body = self.body_exprs(file, &b.body);
+        // Terraform 0.12's place for the version constraint: Terraform 1.x accepts it with this
+        // warning. The constraint selects a plugin, which provision does not have.
+        if let Some(e) = body.attrs.remove("version") {
+            body.attr_spans.remove("version");
+            if let Some(text) = self.literal_string(&e, "version constraint") {
+                self.diags.push(
+                    Diagnostic::warning("Version constraints inside provider configuration blocks are deprecated")
+                        .at(e.span(), format!("`version = {text:?}` in the provider \"{name}\" block is accepted and not used"))
+                        .note(format!("move it to `required_providers` in the `terraform` block: {name} = {{ version = {text:?} }}")),
+                );
+            }
+        }
         let alias = match body.attrs.remove("alias") {
             Some(e) => {
                 let Some(a) = self.literal_string(&e, "provider alias") else { return };
@@ -579,7 +602,24 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            let Some(text) = self.literal_string(e, "timeout") else { continue };
+            // Anything but a literal (`var.create_timeout`) is evaluated with the instance.
+            let text = match &e.ast {
+                Expression::String(_) | Expression::HeredocTemplate(_) | Expression::StringTemplate(_)
+                    if crate::eval::eval_constant(&e.ast).is_ok() =>
+                {
+                    let Some(text) = self.literal_string(e, "timeout") else { continue };
+                    text
+                }
+                _ => {
+                    let name = match name.as_str() {
+                        "create" => "create",
+                        "update" => "update",
+                        _ => "delete",
+                    };
+                    t.exprs.push((name, e.clone()));
+                    continue;
+                }
+            };
             match crate::parse_go_duration(&text) {
                 Ok(d) if !d.is_zero() => *slot = Some(d),
                 Ok(_) => self.err(e.span(), "Invalid timeout", "a timeout must be longer than zero"),
@@ -977,6 +1017,9 @@ impl Loader<'_> {
         }
         let what = if data { format!("data source {type_name}") } else { type_name.clone() };
         self.check_body(&body, &schema, &what, type_span.clone(), &[]);
+        // One cause, one error: what an unsupported argument or block refers to is not checked
+        // again (the configuration is refused for the argument already).
+        drop_unsupported(&mut body, &schema);
         r.body = body;
         let span = r.span.clone();
         if let Err(prev) = self.m.add_resource(r) {
@@ -1192,9 +1235,11 @@ impl Loader<'_> {
         for (kind, inner, bspan) in &body.blocks {
             match schema.block_schema(kind) {
                 Some(bs) => {
+                    // `dynamic` blocks are counted once expanded (two whose conditions exclude
+                    // each other make one block), by the evaluation.
                     let n = seen.entry(bs.name).or_default();
-                    *n += 1;
-                    if bs.nesting == Nesting::Single && *n > 1 {
+                    *n += usize::from(inner.dynamic.is_none());
+                    if bs.nesting == Nesting::Single && *n > 1 && inner.dynamic.is_none() {
                         self.err(
                             bspan.clone(),
                             "Too many blocks",
@@ -1274,7 +1319,7 @@ impl Loader<'_> {
             exprs.extend(i.for_each.iter().map(|e| (e.clone(), None)));
         }
         for r in &self.m.resources {
-            for e in r.body.exprs() {
+            for e in r.body.exprs().into_iter().chain(r.timeouts.exprs.iter().map(|(_, e)| e)) {
                 exprs.push((e.clone(), Some(r.address.clone())));
             }
             let lc = &r.lifecycle;

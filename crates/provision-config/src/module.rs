@@ -342,11 +342,14 @@ pub struct Check {
 }
 
 /// A resource's `timeouts { create = "40m" }` block: each set entry overrides the type's default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct TimeoutOverrides {
     pub create: Option<std::time::Duration>,
     pub update: Option<std::time::Duration>,
     pub delete: Option<std::time::Duration>,
+    /// The entries written as expressions (`create = var.create_timeout`), by name (`create`,
+    /// `update`, `delete`): evaluated with the instance, see [`crate::eval_timeouts`].
+    pub exprs: Vec<(&'static str, Expr)>,
 }
 
 impl TimeoutOverrides {
@@ -572,6 +575,7 @@ impl Module {
             exprs.extend(r.for_each.iter());
             exprs.extend(r.lifecycle.condition_exprs());
             exprs.extend(r.lifecycle.replace_triggered_by.iter());
+            exprs.extend(r.timeouts.exprs.iter().map(|(_, e)| e));
             let mut deps = refs_of(exprs);
             deps.extend(r.depends_on.iter().cloned());
             out.push((ObjectId::Resource(r.address.clone()), deps));

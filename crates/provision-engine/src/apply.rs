@@ -646,7 +646,9 @@ impl Run<'_> {
                     let written: Attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
                     check(&written).map_err(|m| format!("invalid arguments: {m}"))?;
                 }
-                let timeouts = block.timeouts.over(block.schema.timeouts);
+                let timeouts = provision_config::eval_timeouts(&block.timeouts, &self.eval.scope, &ctx)
+                    .map_err(|d| Self::diag_message(&d))?
+                    .over(block.schema.timeouts);
                 let identity = Identity { stack: self.state.lineage.clone(), address: address.clone() };
                 self.launched.insert(
                     i,
@@ -730,10 +732,18 @@ impl Run<'_> {
                     obj.attributes.extend(args.clone());
                 }
                 let rt = engine.resource_type(&obj.provider, &address.type_name)?;
+                // A timeout written as an expression that cannot be evaluated now (the resource
+                // left the configuration's values behind) keeps the type's default.
+                let ctx = self.eval.instances.get(&address).map(|i| i.ctx.clone()).unwrap_or_default();
                 let timeout = engine
                     .module
                     .resource(&address)
-                    .map(|b| b.timeouts.over(rt.schema().timeouts).delete)
+                    .map(|b| {
+                        provision_config::eval_timeouts(&b.timeouts, &self.eval.scope, &ctx)
+                            .unwrap_or_else(|_| b.timeouts.clone())
+                            .over(rt.schema().timeouts)
+                            .delete
+                    })
                     .unwrap_or(rt.schema().timeouts.delete);
                 self.launched.insert(
                     i,

@@ -1245,6 +1245,10 @@ impl Walk<'_> {
                     continue;
                 }
             };
+            // Timeouts written as expressions are checked where their value is known already.
+            if let Err(d) = provision_config::eval_timeouts(&block.timeouts, &self.eval.scope, &ctx) {
+                self.diags.extend(d);
+            }
             if let Some(check) = block.schema.check {
                 let plain: Attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
                 if let Err(m) = check(&plain) {
@@ -1574,7 +1578,12 @@ impl Walk<'_> {
             } else {
                 let mut after = args.clone();
                 for a in &block.schema.attributes {
-                    if !a.is_configurable() {
+                    // What AWS returns is unknown until the read: the computed attributes, and
+                    // the optional ones the configuration left unset that the read fills in
+                    // (`zone_id` of a zone looked up by `name`), as in Terraform.
+                    let unset = a.mode == provision_core::AttrMode::OptionalComputed
+                        && after.get(a.name).is_none_or(|v| v.unmarked().is_null());
+                    if !a.is_configurable() || unset {
                         after.insert(a.name.to_string(), Value::Unknown);
                     }
                 }

@@ -290,6 +290,54 @@ pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
     .and_then(within_limits)
 }
 
+/// A resource's timeouts with the entries written as expressions (`create = var.create_timeout`)
+/// evaluated for one instance: a duration string as a literal would be; null leaves the type's
+/// default, as in Terraform; a value not known yet (plan, validate) leaves it too, and is checked
+/// when it is known. Errors point at the expression.
+pub fn eval_timeouts(
+    t: &crate::TimeoutOverrides,
+    scope: &Scope,
+    inst: &InstanceCtx,
+) -> Result<crate::TimeoutOverrides, Diagnostics> {
+    let mut out = crate::TimeoutOverrides { exprs: vec![], ..t.clone() };
+    let mut diags = Diagnostics::default();
+    for (name, e) in &t.exprs {
+        let v = match eval(e, scope, inst) {
+            Ok(v) => v,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let v = v.strip_marks();
+        if v.is_null() || !v.is_wholly_known() {
+            continue;
+        }
+        let bad = |m: String| Diagnostic::error("Invalid timeout").at(e.span(), m);
+        let Some(text) = v.as_str() else {
+            diags.push(bad(format!("the {name} timeout must be a string such as \"40m\", not {}", v.type_name())));
+            continue;
+        };
+        let d = match crate::parse_go_duration(text) {
+            Ok(d) if !d.is_zero() => d,
+            Ok(_) => {
+                diags.push(bad("a timeout must be longer than zero".to_string()));
+                continue;
+            }
+            Err(m) => {
+                diags.push(bad(m));
+                continue;
+            }
+        };
+        match *name {
+            "create" => out.create = Some(d),
+            "update" => out.update = Some(d),
+            _ => out.delete = Some(d),
+        }
+    }
+    if diags.has_errors() { Err(diags) } else { Ok(out) }
+}
+
 /// Evaluates a resource, data source or provider block body against its schema: every
 /// configurable attribute converted to its type (null when unset, its default when it has one is
 /// applied later by the engine), nested blocks as lists or objects, values checked by the
@@ -392,6 +440,18 @@ fn eval_body_bound(
                     Err(d) => diags.extend(d),
                 }
             }
+        }
+        if b.nesting == Nesting::Single && items.len() > 1 {
+            let span = body
+                .blocks
+                .iter()
+                .filter(|(name, _, _)| name == b.name)
+                .find_map(|(_, n, s)| n.dynamic.as_ref().and(s.clone()));
+            diags.push(Diagnostic::error("Too many blocks").at(
+                span,
+                format!("only one `{}` block is allowed here, and these blocks make {}", b.name, items.len()),
+            ));
+            continue;
         }
         let written = body.blocks.iter().any(|(name, _, _)| name == b.name);
         let v = match b.nesting {

@@ -165,6 +165,43 @@ async fn a_passed_deadline_names_the_resource_its_status_and_keeps_the_object_tr
     assert!(current(&store).pending.is_empty());
 }
 
+/// A timeout written as an expression (a module's `create = var.create_timeout`, as public
+/// modules write them) is evaluated with the instance and applies like a literal one.
+#[tokio::test]
+async fn a_timeout_from_a_variable_is_the_deadline() {
+    let cloud = Cloud::new();
+    let store = MemoryStore::new(&cloud);
+    cloud.set_ready_delay(Duration::from_secs(30));
+    let config = r#"
+variable "create_timeout" {
+  type    = string
+  default = "300ms"
+}
+
+variable "delete_timeout" {
+  type    = string
+  default = null
+}
+
+resource "fake_network" "main" {
+  cidr_block = "10.0.0.0/16"
+  timeouts {
+    create = var.create_timeout
+    delete = var.delete_timeout
+  }
+}
+"#;
+    let started = std::time::Instant::now();
+    let r = apply(config, &cloud, &store).await;
+    assert!(started.elapsed() < Duration::from_secs(10), "the deadline must stop the wait");
+    let failure = r.failures.first().expect("the create fails");
+    assert!(
+        failure.message.contains("fake_network.main did not finish within its create timeout of 300ms"),
+        "{}",
+        failure.message
+    );
+}
+
 #[tokio::test]
 async fn heartbeats_and_statuses_reach_the_reporter() {
     let cloud = Cloud::new();

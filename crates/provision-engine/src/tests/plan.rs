@@ -334,6 +334,41 @@ async fn json_plan_has_terraform_shape() {
 
 /// `validate` evaluates what is known without the provider, as a plan of an empty state would,
 /// and never calls it: a data source is not read, and what depends on one is not an error.
+/// A timeout from a variable is checked as soon as its value is known (validate, with the
+/// variable's default); one from a value only AWS knows is left to apply.
+#[tokio::test]
+async fn validate_checks_timeouts_written_as_expressions() {
+    let cfg = r#"
+variable "create_timeout" {
+  type    = string
+  default = "forty minutes"
+}
+variable "update_timeout" {
+  type    = number
+  default = 40
+}
+data "fake_zones" "z" {}
+resource "fake_network" "n" {
+  cidr_block = "10.0.0.0/16"
+  timeouts {
+    create = var.create_timeout
+    update = var.update_timeout
+    delete = data.fake_zones.z.names[0]
+  }
+}
+"#;
+    let cloud = Cloud::new();
+    let provider = provision_core::Providers::one(Arc::new(provision_testkit::FakeProvider::new(&cloud)));
+    let (mut module, diags) =
+        provision_config::load_files(Path::new("/nonexistent"), vec![("main.tf".into(), cfg.into())], &provider);
+    assert!(!diags.has_errors(), "{}", render_diagnostics(&diags, &module.sources));
+    let (vars, _) = provision_config::resolve_known_variables(&mut module, &Default::default()).expect("variables");
+    let module = Arc::new(module);
+    let diags = Engine::validate(provider, module.clone(), vars, crate::tests::options(1)).await;
+    insta::assert_snapshot!(render_diagnostics(&diags, &module.sources));
+    assert_eq!(cloud.calls(), Vec::<String>::new());
+}
+
 #[tokio::test]
 async fn validate_checks_known_values_and_calls_nothing() {
     let cfg = r#"
