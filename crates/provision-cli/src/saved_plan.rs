@@ -93,7 +93,6 @@ pub fn save(
     path: &Path,
     s: &Session,
     run: &PlannedRun,
-    state: &State,
     state_existed: bool,
     targeting: &crate::cli::Targeting,
 ) -> Result<()> {
@@ -109,7 +108,11 @@ pub fn save(
         layer: run.plan.layer,
         targets: targeting.target.clone(),
         replace: targeting.replace.clone(),
-        state: StateRef { lineage: state_existed.then(|| state.lineage.clone()), serial: state.serial },
+        // The state the plan was made against, as it was read.
+        state: StateRef {
+            lineage: state_existed.then(|| run.original.lineage.clone()),
+            serial: run.original.serial,
+        },
         config: digests(&s.module),
         variables: s.engine.variables.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
         refreshed: run.state.clone(),

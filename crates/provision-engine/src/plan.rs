@@ -204,8 +204,15 @@ impl PlannedRun {
 }
 
 impl Engine {
-    /// Makes a plan. Reads only; never writes to AWS or to the state.
+    /// Makes a plan. Reads only; never writes to AWS or to the state. [`Engine::plan_owned`]
+    /// takes the state instead of copying it.
     pub async fn plan(&self, state: &State, request: PlanRequest) -> Result<PlannedRun, EngineError> {
+        self.plan_owned(state.clone(), request).await
+    }
+
+    /// [`Engine::plan`] of a state the caller gives away: it becomes the run's `original`, so a
+    /// large state is held twice while planning (as read, and refreshed), not four times.
+    pub async fn plan_owned(&self, state: State, request: PlanRequest) -> Result<PlannedRun, EngineError> {
         // A module call with `count` or `for_each` whose instances were not made
         // (`provision_config::expand_module_calls`) would plan its objects without their keys.
         if let Some(e) = self.module.expansions.first() {
@@ -219,14 +226,25 @@ impl Engine {
         // anything is read with them.
         self.check_providers().await?;
         let original = state;
-        // `moved` blocks first: every later step sees each object at its new address.
-        let mut moved_state = state.clone();
-        let (moves, move_warnings) = crate::moves::move_objects(&self.module.moved, &mut moved_state);
-        let forgotten = crate::moves::forget_objects(&self.module.removed, &mut moved_state);
-        for w in move_warnings {
-            self.reporter.report(Event::Warning(w));
-        }
-        let state = &moved_state;
+        // `moved` blocks first: every later step sees each object at its new address. Without
+        // `moved` or `removed` blocks that is the state as read, not a copy of it.
+        let moved_state = if self.module.moved.is_empty() && self.module.removed.is_empty() {
+            None
+        } else {
+            Some(original.clone())
+        };
+        let (state, moves, forgotten) = match moved_state {
+            Some(mut moved) => {
+                let (moves, move_warnings) = crate::moves::move_objects(&self.module.moved, &mut moved);
+                let forgotten = crate::moves::forget_objects(&self.module.removed, &mut moved);
+                for w in move_warnings {
+                    self.reporter.report(Event::Warning(w));
+                }
+                (std::borrow::Cow::Owned(moved), moves, forgotten)
+            }
+            None => (std::borrow::Cow::Borrowed(&original), vec![], vec![]),
+        };
+        let state: &State = &state;
         let saved_state = request.saved.as_ref().and_then(|s| s.refreshed.clone());
         let (mut refreshed, drift) = match saved_state {
             Some(mut r) => {
@@ -314,7 +332,8 @@ impl Engine {
         };
         // `original` is the state as read: apply then records the moves, even when nothing else
         // changes.
-        Ok(PlannedRun { plan, data: walk.data, eval: walk.eval, state: refreshed, original: original.clone() })
+        let (data, eval) = (walk.data, walk.eval);
+        Ok(PlannedRun { plan, data, eval, state: refreshed, original })
     }
 
     /// Marks what is sensitive on both sides of every change and every drift, so that no renderer

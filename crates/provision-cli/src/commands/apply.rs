@@ -54,7 +54,7 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: ApplyArgs) -> Re
     recover(&s, &lock, &mut state).await?;
     let targeted = !request.targets.is_empty();
     let mode = request.mode;
-    let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
+    let run = s.engine.plan_owned(state, request).await.map_err(|e| s.report(e))?;
     let status = execute(&s, &lock, run, mode, args.auto_approve, true, targeted).await;
     release(printer, lock).await;
     status
@@ -68,7 +68,7 @@ pub async fn destroy(printer: &Printer, vars: Vec<VarSource>, args: DestroyArgs)
     let lock = s.lock("destroy", &args.lock).await?;
     let (mut state, _) = s.read_state().await?;
     recover(&s, &lock, &mut state).await?;
-    let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
+    let run = s.engine.plan_owned(state, request).await.map_err(|e| s.report(e))?;
     let status = execute(&s, &lock, run, PlanMode::Destroy, args.auto_approve, true, targeted).await;
     release(printer, lock).await;
     status
@@ -98,7 +98,7 @@ async fn apply_saved(printer: &Printer, file: &Path, parallelism: usize, lock: &
     let mode = saved.mode();
     let request = saved.request()?;
     let targeted = !request.targets.is_empty();
-    let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
+    let run = s.engine.plan_owned(state, request).await.map_err(|e| s.report(e))?;
     if let Some(why) = saved.differs_from(&run.plan) {
         printer.error(&format!(
             "the saved plan {} no longer matches what the configuration asks for ({why}); run `provision plan -out {}` again",

@@ -52,7 +52,7 @@ async fn planned(printer: &Printer, vars: Vec<VarSource>, args: &GraphArgs) -> R
     let lock = s.lock("plan", &args.lock).await?;
     let (mut state, _) = s.read_state().await?;
     super::apply::recover(&s, &lock, &mut state).await?;
-    let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
+    let run = s.engine.plan_owned(state, request).await.map_err(|e| s.report(e))?;
     let blocks = diagram::blocks(&s.engine, &run.instance_counts(), Some(&run.plan));
     s.report_calls();
     release(printer, lock).await;

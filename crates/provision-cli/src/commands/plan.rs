@@ -58,7 +58,7 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
     let (mut state, existed) = s.read_state().await?;
     super::apply::recover(&s, &lock, &mut state).await?;
     let targeted = !request.targets.is_empty();
-    let run = s.engine.plan(&state, request).await.map_err(|e| s.report(e))?;
+    let run = s.engine.plan_owned(state, request).await.map_err(|e| s.report(e))?;
     // What the configuration costs once applied: not for a destroy or a refresh-only plan.
     let estimate = (run.plan.mode == PlanMode::Normal).then(|| super::cost::of_plan(&run, &s.engine));
     if args.json {
@@ -74,7 +74,7 @@ pub async fn run(printer: &Printer, vars: Vec<VarSource>, args: PlanArgs) -> Res
         printer.warn_block(TARGET_WARNING);
     }
     if let Some(out) = &args.out {
-        saved_plan::save(out, &s, &run, &state, existed, &args.targeting)?;
+        saved_plan::save(out, &s, &run, existed, &args.targeting)?;
         if !args.json {
             printer.line(&format!(
                 "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n  provision apply {}",

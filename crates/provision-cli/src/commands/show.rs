@@ -90,7 +90,7 @@ async fn show_plan(printer: &Printer, file: &std::path::Path, json: bool) -> Res
     // The state the plan was made against, when it is still there; else the objects it recorded.
     let (current, existed) = s.read_state().await?;
     let state = if saved.state_changes(&current, existed).is_none() { current } else { saved.refreshed.clone() };
-    let run = s.engine.plan(&state, saved.request()?).await.map_err(|e| s.report(e))?;
+    let run = s.engine.plan_owned(state, saved.request()?).await.map_err(|e| s.report(e))?;
     if let Some(why) = saved.differs_from(&run.plan) {
         printer.error(&format!(
             "the saved plan {} cannot be shown as it was made ({why}); run `provision plan -out {}` again",
