@@ -92,12 +92,15 @@ fn region_description(name: &str) -> Option<&'static str> {
 impl Region {
     pub fn new(ctx: Arc<Context>) -> Self {
         let schema = Schema::new("The region provision works in (or another, by name).")
+            .attr(AttributeSchema::optional_computed("region", Type::String).validate(crate::region::check_form).describe(
+                "The region to describe (Terraform AWS provider 6); the configuration's region when unset.",
+            ))
             .attr(
                 AttributeSchema::optional_computed("name", Type::String)
-                    .describe("A region to describe; the configured region when unset."),
+                    .validate(crate::region::check_form)
+                    .describe("The region to describe, as provider 5 spells it (deprecated in provider 6 for `region`)."),
             )
             .attr(AttributeSchema::computed("id", Type::String).describe("The region name."))
-            .attr(AttributeSchema::computed("region", Type::String).describe("The region name."))
             .attr(AttributeSchema::computed("description", Type::String).describe("e.g. `Europe (Ireland)`."))
             .attr(AttributeSchema::computed("endpoint", Type::String).describe("The EC2 endpoint host name."));
         Region { ctx, schema }
@@ -115,8 +118,17 @@ impl DataSourceType for Region {
     }
 
     async fn read(&self, args: &Attrs) -> Result<Attrs, ProviderError> {
-        let c = self.ctx.clients().await?;
-        let name = args.get("name").and_then(Value::as_str).unwrap_or(&c.region).to_string();
+        let given = |k: &str| args.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let name = match (given("region"), given("name")) {
+            (Some(r), Some(n)) if r != n => {
+                return Err(ProviderError::new(
+                    ProviderErrorKind::Invalid,
+                    format!("region = \"{r}\" and name = \"{n}\" name two regions: set `region` alone (`name` is its provider 5 spelling)"),
+                ));
+            }
+            (Some(r), _) | (None, Some(r)) => r.to_string(),
+            (None, None) => self.ctx.clients().await?.region.clone(),
+        };
         let suffix = if name.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
         let mut a = Attrs::new();
         a.insert("name".into(), s(&name));

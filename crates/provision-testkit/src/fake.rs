@@ -401,6 +401,8 @@ fn bucket_schema() -> Schema {
         .attr(AttributeSchema::optional("force_destroy", Type::Bool).default(false).at_destroy())
         .attr(AttributeSchema::optional("policy", Type::String).normalize(sorted_json))
         .with_tags()
+        // Like an IAM role: one name space for every region, so no `region` argument.
+        .refuse("region", "fake_bucket is global (its names are unique across regions), so it takes no `region`")
         .check(|a| {
             let set = |k: &str| a.get(k).is_some_and(|v| !v.is_null());
             if set("name") && set("name_prefix") { Err("set name or name_prefix, not both".into()) } else { Ok(()) }

@@ -1,0 +1,444 @@
+//! `region` on a resource or data source (Terraform's AWS provider 6, "enhanced region support"):
+//! every regional type of a provider configuration takes an optional `region`, and an object
+//! that sets one is managed in that region with the configuration's credentials and settings.
+//! It lives here, once, where the provider assembles its types, so that no service crate and
+//! not the engine has to know about it: each regional type is wrapped, and the wrapper sends each
+//! call to the same type of a configuration like its own but for that region (made on first use,
+//! kept for the run). A batched read is split by the regions its objects are recorded in: one
+//! read per type per region. Global types (IAM, CloudFront, Route 53, the account data sources)
+//! refuse the argument, naming why.
+
+use async_trait::async_trait;
+use provision_aws_core::Context;
+use provision_core::{
+    AttributeSchema, Attrs, DataSourceType, DeleteNote, FindQuery, Found, IdentityStrategy, OpContext, ProviderError,
+    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
+};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// The documentation of the argument, written once for every regional type.
+pub(crate) const DOC: &str = "The region the object is managed in (Terraform AWS provider 6); unset, the provider configuration's. Recorded in state; changing it replaces the object. See [`region`](../configuration.md#region-on-a-resource).";
+
+/// Whether a type takes `region`, and if not, why.
+pub(crate) fn global_reason(type_name: &str) -> Option<String> {
+    let service = if type_name.starts_with("aws_iam_") {
+        "IAM"
+    } else if type_name.starts_with("aws_cloudfront_") {
+        "CloudFront"
+    } else if type_name.starts_with("aws_route53_") {
+        "Route 53"
+    } else if type_name == "aws_caller_identity" {
+        "the caller's identity"
+    } else if type_name == "aws_partition" {
+        "the partition"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{type_name} is global ({service} is not in a region), so it takes no `region`, as in Terraform's AWS provider 6; to use other credentials or another partition, give it `provider = aws.ALIAS`"
+    ))
+}
+
+/// A region name's form (as `skip_region_validation`: a region AWS adds later needs no new
+/// provision).
+pub(crate) fn check_form(v: &Value) -> Result<(), String> {
+    match v.as_str() {
+        Some(r) if !r.is_empty() && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') => {
+            Ok(())
+        }
+        Some(r) => Err(format!("\"{r}\" is not an AWS region name, such as eu-west-1")),
+        None => Ok(()),
+    }
+}
+
+/// `schema` with `region` added (or, where the type reports the region it is in, such as an S3
+/// bucket, made configurable), defaulting to `home` when the configuration's region is known.
+pub(crate) fn with_region(mut schema: Schema, home: Option<&str>) -> Schema {
+    let mut a = AttributeSchema::optional_computed("region", Type::String).force_new().validate(check_form).describe(DOC);
+    if let Some(h) = home {
+        a = a.default(h);
+    }
+    match schema.attributes.iter().position(|x| x.name == "region") {
+        Some(i) => schema.attributes[i] = a,
+        None => schema.attributes.push(a),
+    }
+    schema
+}
+
+/// The region an object or a data source's arguments name, when they name one.
+fn named(attrs: &Attrs) -> Option<&str> {
+    attrs.get("region").and_then(Value::as_str).filter(|r| !r.is_empty())
+}
+
+/// One region's types, as a provider configuration for that region has them.
+pub(crate) struct Types {
+    pub resources: Vec<Arc<dyn ResourceType>>,
+    pub data: Vec<Arc<dyn DataSourceType>>,
+}
+
+/// Makes a region's types.
+pub(crate) type Build = dyn Fn(&str) -> Types + Send + Sync;
+
+/// The regions one provider configuration works in: its own, and each region an object names,
+/// made on first use.
+pub(crate) struct Regions {
+    /// The provider block's `region`, when it sets one.
+    home: Option<String>,
+    /// The configuration's context: its region when the block leaves it to the standard chain.
+    ctx: Arc<Context>,
+    build: Box<Build>,
+    made: Mutex<BTreeMap<String, Arc<Types>>>,
+}
+
+impl Regions {
+    pub fn new(home: Option<String>, ctx: Arc<Context>, build: Box<Build>) -> Self {
+        Regions { home, ctx, build, made: Mutex::new(BTreeMap::new()) }
+    }
+
+    pub fn home(&self) -> Option<&str> {
+        self.home.as_deref()
+    }
+
+    /// The configuration's own region (the standard chain decides when the block does not).
+    async fn home_region(&self) -> Result<String, ProviderError> {
+        match &self.home {
+            Some(h) => Ok(h.clone()),
+            None => Ok(self.ctx.sdk().await?.region.clone()),
+        }
+    }
+
+    fn types_in(&self, region: &str) -> Arc<Types> {
+        let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
+        made.entry(region.to_string()).or_insert_with(|| Arc::new((self.build)(region))).clone()
+    }
+
+    /// `None` for the configuration's own region (the home types serve it).
+    fn other(&self, region: Option<&str>) -> Option<String> {
+        match region {
+            Some(r) if self.home.as_deref() != Some(r) => Some(r.to_string()),
+            _ => None,
+        }
+    }
+}
+
+fn missing(name: &str, region: &str) -> ProviderError {
+    ProviderError::new(ProviderErrorKind::Config, format!("{name} is not available in region {region}"))
+}
+
+/// A resource type of a provider configuration: a regional one handles each object in its
+/// `region`; a global one (no regions) refuses the argument, saying why.
+pub(crate) struct Regional {
+    pub home: Arc<dyn ResourceType>,
+    pub schema: Schema,
+    /// `None` for a global type.
+    pub regions: Option<Arc<Regions>>,
+}
+
+impl Regional {
+    pub fn new(home: Arc<dyn ResourceType>, regions: Arc<Regions>) -> Self {
+        let schema = with_region(home.schema().clone(), regions.home());
+        Regional { home, schema, regions: Some(regions) }
+    }
+
+    pub fn global(home: Arc<dyn ResourceType>, why: String) -> Self {
+        let schema = home.schema().clone().refuse("region", why);
+        Regional { home, schema, regions: None }
+    }
+
+    /// The type to call for an object in `region` (unset: the configuration's), and the region's
+    /// name to record (none for a global type).
+    async fn at(&self, region: Option<&str>) -> Result<(Arc<dyn ResourceType>, Option<String>), ProviderError> {
+        let Some(regions) = &self.regions else { return Ok((self.home.clone(), None)) };
+        match regions.other(region) {
+            None => Ok((self.home.clone(), Some(regions.home_region().await?))),
+            Some(r) => {
+                let types = regions.types_in(&r);
+                let t = types.resources.iter().find(|t| t.name() == self.home.name()).cloned();
+                Ok((t.ok_or_else(|| missing(self.home.name(), &r))?, Some(r)))
+            }
+        }
+    }
+}
+
+/// The object's attributes with the region it is in, for a regional type.
+fn recorded(mut attrs: Attrs, region: &Option<String>) -> Attrs {
+    if let Some(r) = region {
+        attrs.insert("region".into(), Value::String(r.clone()));
+    }
+    attrs
+}
+
+#[async_trait]
+impl ResourceType for Regional {
+    fn name(&self) -> &'static str {
+        self.home.name()
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn identity(&self) -> IdentityStrategy {
+        self.home.identity()
+    }
+
+    fn natural_key(&self, ctx: &OpContext, desired: &Attrs) -> Option<String> {
+        self.home.natural_key(ctx, desired)
+    }
+
+    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
+        self.home.id_from_terraform(attributes)
+    }
+
+    fn attributes_from_terraform(&self, attributes: &Attrs) -> Attrs {
+        self.home.attributes_from_terraform(attributes)
+    }
+
+    /// One read per region the objects are recorded in, all at once.
+    async fn read_many(
+        &self,
+        ctx: &ReadContext,
+        objects: &[(String, Attrs)],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        // Keyed by the region other than the configuration's (`None`: its own, named or not).
+        let mut groups: BTreeMap<Option<String>, Vec<(String, Attrs)>> = BTreeMap::new();
+        for (id, attrs) in objects {
+            let other = self.regions.as_ref().and_then(|r| r.other(named(attrs)));
+            groups.entry(other).or_default().push((id.clone(), attrs.clone()));
+        }
+        let reads = groups.into_iter().map(|(region, objects)| async move {
+            let (t, region) = self.at(region.as_deref()).await?;
+            let read = t.read_many(ctx, &objects).await?;
+            Ok::<_, ProviderError>(read.into_iter().map(|(id, a)| (id, recorded(a, &region))).collect::<Vec<_>>())
+        });
+        let mut out = BTreeMap::new();
+        for group in futures::future::try_join_all(reads).await? {
+            out.extend(group);
+        }
+        Ok(out)
+    }
+
+    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let (t, region) = self.at(named(desired)).await?;
+        t.create(ctx, desired).await.map(|a| recorded(a, &region))
+    }
+
+    async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        // A change of region replaces the object: where it is recorded is where it is.
+        let (t, region) = self.at(named(prior).or(named(desired))).await?;
+        t.update(ctx, id, prior, desired).await.map(|a| recorded(a, &region))
+    }
+
+    async fn check_delete(&self, ctx: &ReadContext, id: &str, attrs: &Attrs) -> Result<Vec<DeleteNote>, ProviderError> {
+        let (t, _) = self.at(named(attrs)).await?;
+        t.check_delete(ctx, id, attrs).await
+    }
+
+    async fn delete(&self, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
+        let (t, _) = self.at(named(prior)).await?;
+        t.delete(ctx, id, prior).await
+    }
+
+    /// Recovery looks where the create was sent: the region of the arguments it was given.
+    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+        let (t, region) = self.at(named(&query.desired)).await?;
+        let found = t.find(query).await?;
+        Ok(found.into_iter().map(|f| Found { attrs: recorded(f.attrs, &region), owner: f.owner }).collect())
+    }
+
+    async fn finish_create(&self, ctx: &OpContext, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {
+        let (t, region) = self.at(named(desired)).await?;
+        t.finish_create(ctx, id, desired).await.map(|a| recorded(a, &region))
+    }
+}
+
+/// A data source of a provider configuration: a regional one is read in its `region`; a global
+/// one refuses the argument.
+pub(crate) struct RegionalData {
+    pub home: Arc<dyn DataSourceType>,
+    pub schema: Schema,
+    /// `None` for a global data source.
+    pub regions: Option<Arc<Regions>>,
+}
+
+impl RegionalData {
+    pub fn new(home: Arc<dyn DataSourceType>, regions: Arc<Regions>) -> Self {
+        let schema = with_region(home.schema().clone(), regions.home());
+        RegionalData { home, schema, regions: Some(regions) }
+    }
+
+    pub fn global(home: Arc<dyn DataSourceType>, why: String) -> Self {
+        let schema = home.schema().clone().refuse("region", why);
+        RegionalData { home, schema, regions: None }
+    }
+}
+
+#[async_trait]
+impl DataSourceType for RegionalData {
+    fn name(&self) -> &'static str {
+        self.home.name()
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read(&self, args: &Attrs) -> Result<Attrs, ProviderError> {
+        let Some(regions) = &self.regions else { return self.home.read(args).await };
+        let (t, region) = match regions.other(named(args)) {
+            None => (self.home.clone(), Some(regions.home_region().await?)),
+            Some(r) => {
+                let types = regions.types_in(&r);
+                let t = types.data.iter().find(|t| t.name() == self.home.name()).cloned();
+                (t.ok_or_else(|| missing(self.home.name(), &r))?, Some(r))
+            }
+        };
+        t.read(args).await.map(|a| recorded(a, &region))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A type that records which region each call reached.
+    struct Probe {
+        region: String,
+        schema: Schema,
+        calls: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Probe {
+        fn log(&self, what: &str) {
+            self.calls.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{what} {}", self.region));
+        }
+    }
+
+    #[async_trait]
+    impl ResourceType for Probe {
+        fn name(&self) -> &'static str {
+            "aws_vpc"
+        }
+        fn schema(&self) -> &Schema {
+            &self.schema
+        }
+        async fn read_many(
+            &self,
+            _ctx: &ReadContext,
+            objects: &[(String, Attrs)],
+        ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+            self.log(&format!("read {}", objects.len()));
+            Ok(objects.iter().map(|(id, _)| (id.clone(), Attrs::new())).collect())
+        }
+        async fn create(&self, _ctx: &OpContext, _desired: &Attrs) -> Result<Attrs, ProviderError> {
+            self.log("create");
+            Ok(Attrs::new())
+        }
+        async fn update(&self, _: &OpContext, _: &str, _: &Attrs, _: &Attrs) -> Result<Attrs, ProviderError> {
+            self.log("update");
+            Ok(Attrs::new())
+        }
+        async fn delete(&self, _ctx: &OpContext, _id: &str, _prior: &Attrs) -> Result<(), ProviderError> {
+            self.log("delete");
+            Ok(())
+        }
+        async fn find(&self, _query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
+            self.log("find");
+            Ok(vec![])
+        }
+    }
+
+    fn probe(region: &str, calls: &Arc<Mutex<Vec<String>>>) -> Arc<dyn ResourceType> {
+        Arc::new(Probe { region: region.into(), schema: Schema::new("a probe").with_id(), calls: calls.clone() })
+    }
+
+    fn regional(calls: &Arc<Mutex<Vec<String>>>, built: &Arc<AtomicUsize>) -> Regional {
+        let (c, b) = (calls.clone(), built.clone());
+        let build: Box<Build> = Box::new(move |r: &str| {
+            b.fetch_add(1, Ordering::SeqCst);
+            Types { resources: vec![probe(r, &c)], data: vec![] }
+        });
+        let regions = Arc::new(Regions::new(Some("us-east-1".into()), Arc::new(Context::default()), build));
+        Regional::new(probe("us-east-1", calls), regions)
+    }
+
+    fn in_region(region: Option<&str>) -> Attrs {
+        region.map(|r| ("region".to_string(), Value::from(r))).into_iter().collect()
+    }
+
+    fn op() -> OpContext {
+        let identity = provision_core::Identity { stack: "s".into(), address: "aws_vpc.a".parse().expect("address") };
+        OpContext::new(identity, "t", std::time::Duration::from_secs(60))
+    }
+
+    fn sorted(calls: &Arc<Mutex<Vec<String>>>) -> Vec<String> {
+        let mut v = calls.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        v.sort();
+        v
+    }
+
+    #[tokio::test]
+    async fn a_batched_read_is_one_read_per_region_and_records_each_objects_region() {
+        let (calls, built) = (Arc::new(Mutex::new(vec![])), Arc::new(AtomicUsize::new(0)));
+        let t = regional(&calls, &built);
+        let objects = vec![
+            ("a".to_string(), in_region(None)),
+            ("b".to_string(), in_region(Some("eu-west-1"))),
+            ("c".to_string(), in_region(Some("eu-west-1"))),
+            ("d".to_string(), in_region(Some("us-east-1"))),
+        ];
+        let read = t.read_many(&ReadContext::default(), &objects).await.expect("read");
+        assert_eq!(sorted(&calls), vec!["read 2 eu-west-1", "read 2 us-east-1"]);
+        assert_eq!(read["a"]["region"], Value::from("us-east-1"), "unset: the configuration's region, recorded");
+        assert_eq!(read["b"]["region"], Value::from("eu-west-1"));
+        assert_eq!(built.load(Ordering::SeqCst), 1, "one configuration for eu-west-1, none for the home region");
+        t.read_many(&ReadContext::default(), &objects[1..2]).await.expect("read again");
+        assert_eq!(built.load(Ordering::SeqCst), 1, "made once, kept");
+    }
+
+    #[tokio::test]
+    async fn every_operation_goes_to_the_objects_region() {
+        let (calls, built) = (Arc::new(Mutex::new(vec![])), Arc::new(AtomicUsize::new(0)));
+        let t = regional(&calls, &built);
+        let eu = in_region(Some("eu-west-1"));
+        let made = t.create(&op(), &eu).await.expect("create");
+        assert_eq!(made["region"], Value::from("eu-west-1"));
+        t.update(&op(), "x", &eu, &eu).await.expect("update");
+        t.delete(&op(), "x", &eu).await.expect("delete");
+        let query = FindQuery { identity: op().identity, natural_key: None, desired: eu.clone() };
+        t.find(&query).await.expect("find");
+        let home = t.create(&op(), &in_region(None)).await.expect("create at home");
+        assert_eq!(home["region"], Value::from("us-east-1"));
+        assert_eq!(
+            sorted(&calls),
+            vec!["create eu-west-1", "create us-east-1", "delete eu-west-1", "find eu-west-1", "update eu-west-1"]
+        );
+    }
+
+    #[test]
+    fn the_argument_is_optional_computed_forcing_and_defaults_to_the_configurations_region() {
+        let calls = Arc::new(Mutex::new(vec![]));
+        let t = regional(&calls, &Arc::new(AtomicUsize::new(0)));
+        let a = t.schema().attribute("region").expect("region");
+        assert_eq!(a.mode, provision_core::AttrMode::OptionalComputed);
+        assert!(a.force_new);
+        assert_eq!(a.default, Some(Value::from("us-east-1")));
+        assert!((a.validator.expect("checked"))(&Value::from("EU west")).is_err());
+        let unconfigured = with_region(Schema::new("x").attr(AttributeSchema::computed("region", Type::String)), None);
+        let a = unconfigured.attribute("region").expect("region");
+        assert_eq!((a.mode, a.default.clone()), (provision_core::AttrMode::OptionalComputed, None));
+        assert_eq!(unconfigured.attributes.len(), 1, "a type's own computed region becomes the argument");
+    }
+
+    #[test]
+    fn global_types_say_why() {
+        let why = global_reason("aws_iam_role").expect("global");
+        assert!(why.starts_with("aws_iam_role is global (IAM"), "{why}");
+        assert!(global_reason("aws_cloudfront_distribution").is_some());
+        assert!(global_reason("aws_route53_record").is_some());
+        assert!(global_reason("aws_acm_certificate").is_none(), "regional: CloudFront's certificates are in us-east-1");
+        assert!(global_reason("aws_s3_bucket").is_none());
+    }
+}
