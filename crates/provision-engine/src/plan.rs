@@ -1280,7 +1280,7 @@ impl Walk<'_> {
             // The configured type's schema: its provider configuration may give an argument its
             // default (`region`: the configuration's region).
             let configured = self.engine.resource_type(&block.provider, &block.address.type_name).ok();
-            let schema = configured.as_ref().map_or(&block.schema, |t| t.schema());
+            let schema: &Schema = configured.as_ref().map_or(&block.schema, |t| t.schema());
             let mut planned = diff::plan_instance(
                 schema,
                 &config,
@@ -1523,7 +1523,7 @@ impl Walk<'_> {
             return;
         }
         let configured = self.engine.resource_type(&block.provider, &block.address.type_name).ok();
-        let schema = configured.as_ref().map_or(&block.schema, |t| t.schema());
+        let schema: &Schema = configured.as_ref().map_or(&block.schema, |t| t.schema());
         force_replace(block, schema, config, planned, holding);
     }
 
