@@ -92,13 +92,17 @@ fn region_description(name: &str) -> Option<&'static str> {
 impl Region {
     pub fn new(ctx: Arc<Context>) -> Self {
         let schema = Schema::new("The region provision works in (or another, by name).")
-            .attr(AttributeSchema::optional_computed("region", Type::String).validate(crate::region::check_form).describe(
-                "The region to describe (Terraform AWS provider 6); the configuration's region when unset.",
-            ))
             .attr(
-                AttributeSchema::optional_computed("name", Type::String)
+                AttributeSchema::optional_computed("region", Type::String)
                     .validate(crate::region::check_form)
-                    .describe("The region to describe, as provider 5 spells it (deprecated in provider 6 for `region`)."),
+                    .describe(
+                        "The region to describe (Terraform AWS provider 6); the configuration's region when unset.",
+                    ),
+            )
+            .attr(
+                AttributeSchema::optional_computed("name", Type::String).validate(crate::region::check_form).describe(
+                    "The region to describe, as provider 5 spells it (deprecated in provider 6 for `region`).",
+                ),
             )
             .attr(AttributeSchema::computed("id", Type::String).describe("The region name."))
             .attr(AttributeSchema::computed("description", Type::String).describe("e.g. `Europe (Ireland)`."))
@@ -123,7 +127,9 @@ impl DataSourceType for Region {
             (Some(r), Some(n)) if r != n => {
                 return Err(ProviderError::new(
                     ProviderErrorKind::Invalid,
-                    format!("region = \"{r}\" and name = \"{n}\" name two regions: set `region` alone (`name` is its provider 5 spelling)"),
+                    format!(
+                        "region = \"{r}\" and name = \"{n}\" name two regions: set `region` alone (`name` is its provider 5 spelling)"
+                    ),
                 ));
             }
             (Some(r), _) | (None, Some(r)) => r.to_string(),

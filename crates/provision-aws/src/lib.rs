@@ -11,8 +11,8 @@ mod account;
 mod config;
 pub mod conformance;
 mod ignore_tags;
-mod region;
 pub mod reference;
+mod region;
 mod sts;
 
 pub use provision_aws_core::CallCounts;

@@ -55,7 +55,8 @@ pub(crate) fn check_form(v: &Value) -> Result<(), String> {
 /// `schema` with `region` added (or, where the type reports the region it is in, such as an S3
 /// bucket, made configurable), defaulting to `home` when the configuration's region is known.
 pub(crate) fn with_region(mut schema: Schema, home: Option<&str>) -> Schema {
-    let mut a = AttributeSchema::optional_computed("region", Type::String).force_new().validate(check_form).describe(DOC);
+    let mut a =
+        AttributeSchema::optional_computed("region", Type::String).force_new().validate(check_form).describe(DOC);
     if let Some(h) = home {
         a = a.default(h);
     }
@@ -146,27 +147,45 @@ impl Regional {
         Regional { home, schema, regions: None }
     }
 
-    /// The type to call for an object in `region` (unset: the configuration's), and the region's
-    /// name to record (none for a global type).
-    async fn at(&self, region: Option<&str>) -> Result<(Arc<dyn ResourceType>, Option<String>), ProviderError> {
-        let Some(regions) = &self.regions else { return Ok((self.home.clone(), None)) };
+    /// The type to call for an object in `region` (unset: the configuration's), and where it is.
+    /// Makes no AWS call and loads nothing: a check that needs no call stays without one.
+    fn at(&self, region: Option<&str>) -> Result<(Arc<dyn ResourceType>, Where), ProviderError> {
+        let Some(regions) = &self.regions else { return Ok((self.home.clone(), Where::Global)) };
         match regions.other(region) {
-            None => Ok((self.home.clone(), Some(regions.home_region().await?))),
+            None => Ok((self.home.clone(), Where::Home)),
             Some(r) => {
                 let types = regions.types_in(&r);
                 let t = types.resources.iter().find(|t| t.name() == self.home.name()).cloned();
-                Ok((t.ok_or_else(|| missing(self.home.name(), &r))?, Some(r)))
+                Ok((t.ok_or_else(|| missing(self.home.name(), &r))?, Where::Other(r)))
             }
         }
     }
+
+    /// `attrs` with the region the object is in, for a regional type.
+    async fn recorded(&self, attrs: Attrs, at: &Where) -> Result<Attrs, ProviderError> {
+        recorded(attrs, self.regions.as_deref(), at).await
+    }
 }
 
-/// The object's attributes with the region it is in, for a regional type.
-fn recorded(mut attrs: Attrs, region: &Option<String>) -> Attrs {
-    if let Some(r) = region {
-        attrs.insert("region".into(), Value::String(r.clone()));
-    }
-    attrs
+/// Where a call goes.
+enum Where {
+    /// A global type: no region to record.
+    Global,
+    /// The provider configuration's own region.
+    Home,
+    Other(String),
+}
+
+/// `attrs` with the region of `at` (the configuration's own, resolved only now: the call just
+/// made loaded its configuration anyway).
+async fn recorded(mut attrs: Attrs, regions: Option<&Regions>, at: &Where) -> Result<Attrs, ProviderError> {
+    let region = match (at, regions) {
+        (Where::Global, _) | (Where::Home, None) => return Ok(attrs),
+        (Where::Home, Some(r)) => r.home_region().await?,
+        (Where::Other(r), _) => r.clone(),
+    };
+    attrs.insert("region".into(), Value::String(region));
+    Ok(attrs)
 }
 
 #[async_trait]
@@ -208,9 +227,12 @@ impl ResourceType for Regional {
             groups.entry(other).or_default().push((id.clone(), attrs.clone()));
         }
         let reads = groups.into_iter().map(|(region, objects)| async move {
-            let (t, region) = self.at(region.as_deref()).await?;
-            let read = t.read_many(ctx, &objects).await?;
-            Ok::<_, ProviderError>(read.into_iter().map(|(id, a)| (id, recorded(a, &region))).collect::<Vec<_>>())
+            let (t, at) = self.at(region.as_deref())?;
+            let mut out = vec![];
+            for (id, a) in t.read_many(ctx, &objects).await? {
+                out.push((id, self.recorded(a, &at).await?));
+            }
+            Ok::<_, ProviderError>(out)
         });
         let mut out = BTreeMap::new();
         for group in futures::future::try_join_all(reads).await? {
@@ -220,36 +242,42 @@ impl ResourceType for Regional {
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
-        let (t, region) = self.at(named(desired)).await?;
-        t.create(ctx, desired).await.map(|a| recorded(a, &region))
+        let (t, at) = self.at(named(desired))?;
+        let made = t.create(ctx, desired).await?;
+        self.recorded(made, &at).await
     }
 
     async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
         // A change of region replaces the object: where it is recorded is where it is.
-        let (t, region) = self.at(named(prior).or(named(desired))).await?;
-        t.update(ctx, id, prior, desired).await.map(|a| recorded(a, &region))
+        let (t, at) = self.at(named(prior).or(named(desired)))?;
+        let updated = t.update(ctx, id, prior, desired).await?;
+        self.recorded(updated, &at).await
     }
 
     async fn check_delete(&self, ctx: &ReadContext, id: &str, attrs: &Attrs) -> Result<Vec<DeleteNote>, ProviderError> {
-        let (t, _) = self.at(named(attrs)).await?;
+        let (t, _) = self.at(named(attrs))?;
         t.check_delete(ctx, id, attrs).await
     }
 
     async fn delete(&self, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
-        let (t, _) = self.at(named(prior)).await?;
+        let (t, _) = self.at(named(prior))?;
         t.delete(ctx, id, prior).await
     }
 
     /// Recovery looks where the create was sent: the region of the arguments it was given.
     async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
-        let (t, region) = self.at(named(&query.desired)).await?;
-        let found = t.find(query).await?;
-        Ok(found.into_iter().map(|f| Found { attrs: recorded(f.attrs, &region), owner: f.owner }).collect())
+        let (t, at) = self.at(named(&query.desired))?;
+        let mut out = vec![];
+        for f in t.find(query).await? {
+            out.push(Found { attrs: self.recorded(f.attrs, &at).await?, owner: f.owner });
+        }
+        Ok(out)
     }
 
     async fn finish_create(&self, ctx: &OpContext, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {
-        let (t, region) = self.at(named(desired)).await?;
-        t.finish_create(ctx, id, desired).await.map(|a| recorded(a, &region))
+        let (t, at) = self.at(named(desired))?;
+        let finished = t.finish_create(ctx, id, desired).await?;
+        self.recorded(finished, &at).await
     }
 }
 
@@ -286,15 +314,16 @@ impl DataSourceType for RegionalData {
 
     async fn read(&self, args: &Attrs) -> Result<Attrs, ProviderError> {
         let Some(regions) = &self.regions else { return self.home.read(args).await };
-        let (t, region) = match regions.other(named(args)) {
-            None => (self.home.clone(), Some(regions.home_region().await?)),
+        let (t, at) = match regions.other(named(args)) {
+            None => (self.home.clone(), Where::Home),
             Some(r) => {
                 let types = regions.types_in(&r);
                 let t = types.data.iter().find(|t| t.name() == self.home.name()).cloned();
-                (t.ok_or_else(|| missing(self.home.name(), &r))?, Some(r))
+                (t.ok_or_else(|| missing(self.home.name(), &r))?, Where::Other(r))
             }
         };
-        t.read(args).await.map(|a| recorded(a, &region))
+        let read = t.read(args).await?;
+        recorded(read, Some(regions), &at).await
     }
 }
 
@@ -415,6 +444,20 @@ mod tests {
             sorted(&calls),
             vec!["create eu-west-1", "create us-east-1", "delete eu-west-1", "find eu-west-1", "update eu-west-1"]
         );
+    }
+
+    /// A plan's delete checks of objects in the configuration's region need nothing loaded: with
+    /// no region in the block, nothing asks the standard chain for one.
+    #[tokio::test]
+    async fn a_check_at_home_loads_nothing() {
+        let calls = Arc::new(Mutex::new(vec![]));
+        let c = calls.clone();
+        let build: Box<Build> = Box::new(move |r: &str| Types { resources: vec![probe(r, &c)], data: vec![] });
+        let regions = Arc::new(Regions::new(None, Arc::new(Context::default()), build));
+        let t = Regional::new(probe("home", &calls), regions);
+        t.check_delete(&ReadContext::default(), "x", &in_region(None)).await.expect("no region needed");
+        t.delete(&op(), "x", &in_region(None)).await.expect("no region needed");
+        assert_eq!(sorted(&calls), vec!["delete home"]);
     }
 
     #[test]
