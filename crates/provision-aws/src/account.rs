@@ -191,3 +191,37 @@ impl DataSourceType for Partition {
         Ok(a)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region() -> Region {
+        Region::new(Arc::new(crate::sts::new(Arc::new(provision_aws_core::Context::default()))))
+    }
+
+    fn args(pairs: &[(&str, &str)]) -> Attrs {
+        pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect()
+    }
+
+    /// `data "aws_region" { region = ... }` (provider 6) describes that region, with nothing
+    /// loaded: no credentials, no configured region needed.
+    #[tokio::test]
+    async fn a_named_region_is_described_without_aws() {
+        for given in [args(&[("region", "eu-west-1")]), args(&[("name", "eu-west-1")])] {
+            let a = region().read(&given).await.expect("described");
+            assert_eq!(a["region"], Value::from("eu-west-1"));
+            assert_eq!(a["name"], Value::from("eu-west-1"));
+            assert_eq!(a["description"], Value::from("Europe (Ireland)"));
+            assert_eq!(a["endpoint"], Value::from("ec2.eu-west-1.amazonaws.com"));
+        }
+        let same = region().read(&args(&[("region", "eu-west-1"), ("name", "eu-west-1")])).await;
+        assert!(same.is_ok());
+    }
+
+    #[tokio::test]
+    async fn region_and_name_naming_two_regions_is_an_error_naming_both() {
+        let e = region().read(&args(&[("region", "eu-west-1"), ("name", "us-east-1")])).await.expect_err("two");
+        assert!(e.message.contains("eu-west-1") && e.message.contains("us-east-1"), "{}", e.message);
+    }
+}

@@ -39,9 +39,7 @@ pub fn plan_instance(
         // record at all (`region`, added with Terraform's AWS provider 6) is left as it is: the
         // object is where it was, and recording it is the next read's business, not a change.
         let unrecorded = a.mode == AttrMode::OptionalComputed && prior.is_some_and(|p| !p.contains_key(a.name));
-        if v.is_null() && unrecorded {
-            v = Value::Null;
-        } else if v.is_null() {
+        if v.is_null() && !unrecorded {
             if let Some(d) = &a.default {
                 v = d.clone();
             } else if a.mode == AttrMode::OptionalComputed {
