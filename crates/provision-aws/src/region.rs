@@ -323,6 +323,10 @@ impl DataSourceType for RegionalData {
             }
         };
         let read = t.read(args).await?;
+        // A data source that reports a region of its own (`aws_s3_bucket`: the bucket's) keeps it.
+        if named(&read).is_some() {
+            return Ok(read);
+        }
         recorded(read, Some(regions), &at).await
     }
 }
@@ -473,6 +477,50 @@ mod tests {
         let a = unconfigured.attribute("region").expect("region");
         assert_eq!((a.mode, a.default.clone()), (provision_core::AttrMode::OptionalComputed, None));
         assert_eq!(unconfigured.attributes.len(), 1, "a type's own computed region becomes the argument");
+    }
+
+    /// A data source that reports which region it read in, or the bucket's own region.
+    struct Lookup {
+        region: String,
+        own: Option<&'static str>,
+    }
+
+    #[async_trait]
+    impl DataSourceType for Lookup {
+        fn name(&self) -> &'static str {
+            "aws_vpc"
+        }
+        fn schema(&self) -> &Schema {
+            static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
+            SCHEMA.get_or_init(|| Schema::new("a lookup"))
+        }
+        async fn read(&self, _args: &Attrs) -> Result<Attrs, ProviderError> {
+            let mut a: Attrs = [("read_in".to_string(), Value::from(self.region.as_str()))].into();
+            if let Some(own) = self.own {
+                a.insert("region".into(), Value::from(own));
+            }
+            Ok(a)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_data_source_is_read_in_its_region() {
+        let lookup = |own: Option<&'static str>| {
+            let build: Box<Build> = Box::new(move |r: &str| Types {
+                resources: vec![],
+                data: vec![Arc::new(Lookup { region: r.into(), own })],
+            });
+            let regions = Arc::new(Regions::new(Some("us-east-1".into()), Arc::new(Context::default()), build));
+            RegionalData::new(Arc::new(Lookup { region: "us-east-1".into(), own }), regions)
+        };
+        let d = lookup(None);
+        assert!(d.schema().attribute("region").is_some());
+        let away = d.read(&in_region(Some("eu-west-1"))).await.expect("read");
+        assert_eq!((away["read_in"].clone(), away["region"].clone()), ("eu-west-1".into(), "eu-west-1".into()));
+        let home = d.read(&in_region(None)).await.expect("read");
+        assert_eq!((home["read_in"].clone(), home["region"].clone()), ("us-east-1".into(), "us-east-1".into()));
+        let bucket = lookup(Some("ap-south-1")).read(&in_region(Some("eu-west-1"))).await.expect("read");
+        assert_eq!(bucket["region"], Value::from("ap-south-1"), "its own region, as it reports it");
     }
 
     #[test]
