@@ -19,6 +19,7 @@ pub use provision_aws_core::CallCounts;
 
 use async_trait::async_trait;
 use provision_aws_core::Context;
+use provision_core::regional;
 use provision_core::{Attrs, DataSourceType, Provider, ProviderError, ProviderErrorKind, ResourceType, Schema};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -49,24 +50,30 @@ impl AwsProvider {
 
     /// The provider's types over one context (one provider configuration's clients): each
     /// regional type wrapped so that an object with `region` is handled in its region
-    /// (`region.rs`), each global one refusing the argument.
+    /// (`provision_core::regional`), each global one refusing the argument (`region.rs` says which).
     fn with_context(ctx: Arc<Context>, configured: config::Configured) -> Self {
         let sts = Arc::new(sts::new(ctx.clone()));
         let home = Self::types(&ctx, &configured.ignore_tags);
         let (base, settings, ignore) = (ctx.clone(), configured.settings.clone(), configured.ignore_tags.clone());
-        let build: Box<region::Build> = Box::new(move |r: &str| {
+        let build: Box<regional::Build> = Box::new(move |r: &str| {
             let mut settings = settings.clone();
             settings.region = Some(r.to_string());
             Self::types(&Arc::new(base.for_settings(settings)), &ignore)
         });
-        let regions = Arc::new(region::Regions::new(configured.settings.region.clone(), ctx.clone(), build));
+        let home_region = Arc::new(region::ChainRegion(ctx.clone()));
+        let regions = Arc::new(regional::Regions::new(
+            configured.settings.region.clone(),
+            home_region,
+            region::argument(),
+            build,
+        ));
         let mut resources: Vec<Arc<dyn ResourceType>> = home
             .resources
             .into_iter()
             .map(|t| -> Arc<dyn ResourceType> {
                 match region::global_reason(t.name()) {
-                    Some(why) => Arc::new(region::Regional::global(t, why)),
-                    None => Arc::new(region::Regional::new(t, regions.clone())),
+                    Some(why) => Arc::new(regional::Regional::global(t, why)),
+                    None => Arc::new(regional::Regional::new(t, regions.clone())),
                 }
             })
             .collect();
@@ -75,10 +82,10 @@ impl AwsProvider {
             .into_iter()
             .map(|d| -> Arc<dyn DataSourceType> {
                 match region::global_reason(d.name()) {
-                    Some(why) => Arc::new(region::RegionalData::global(d, why)),
+                    Some(why) => Arc::new(regional::RegionalData::global(d, why)),
                     // `aws_region` takes `region` as the region it describes.
                     None if d.name() == "aws_region" => d,
-                    None => Arc::new(region::RegionalData::new(d, regions.clone())),
+                    None => Arc::new(regional::RegionalData::new(d, regions.clone())),
                 }
             })
             .collect();
@@ -89,7 +96,7 @@ impl AwsProvider {
 
     /// Every type of the provider over one context, as the services make them (with
     /// `ignore_tags` applied).
-    fn types(ctx: &Arc<Context>, ignore_tags: &config::IgnoreTags) -> region::Types {
+    fn types(ctx: &Arc<Context>, ignore_tags: &config::IgnoreTags) -> regional::Types {
         let sts = Arc::new(sts::new(ctx.clone()));
         let mut resources: Vec<Arc<dyn ResourceType>> = vec![];
         let mut data: Vec<Arc<dyn DataSourceType>> = vec![
@@ -151,7 +158,7 @@ impl AwsProvider {
                 })
                 .collect();
         }
-        region::Types { resources, data }
+        regional::Types { resources, data }
     }
 
     /// How many AWS API calls this process made, by operation.

@@ -1,21 +1,14 @@
-//! `region` on a resource or data source (Terraform's AWS provider 6, "enhanced region support"):
-//! every regional type of a provider configuration takes an optional `region`, and an object
-//! that sets one is managed in that region with the configuration's credentials and settings.
-//! It lives here, once, where the provider assembles its types, so that no service crate and
-//! not the engine has to know about it: each regional type is wrapped, and the wrapper sends each
-//! call to the same type of a configuration like its own but for that region (made on first use,
-//! kept for the run). A batched read is split by the regions its objects are recorded in: one
-//! read per type per region. Global types (IAM, CloudFront, Route 53, the account data sources)
-//! refuse the argument, naming why.
+//! What the `aws` provider decides of `region` on a resource or data source (Terraform's AWS
+//! provider 6, "enhanced region support"): which types are global and why, the argument's
+//! documentation and check, and where a configuration's own region comes from. The wrapping
+//! itself (each object handled in its region) is `provision_core::regional`, applied once where
+//! the provider assembles its types, so that no service crate and not the engine has to know.
 
 use async_trait::async_trait;
 use provision_aws_core::Context;
-use provision_core::{
-    AttributeSchema, Attrs, DataSourceType, DeleteNote, FindQuery, Found, IdentityStrategy, OpContext, ProviderError,
-    ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value,
-};
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use provision_core::regional::HomeRegion;
+use provision_core::{AttributeSchema, ProviderError, Type, Value};
+use std::sync::Arc;
 
 /// The documentation of the argument, written once for every regional type.
 pub(crate) const DOC: &str = "The region the object is managed in (Terraform AWS provider 6); unset, the provider configuration's. Recorded in state; changing it replaces the object. See [`region`](../configuration.md#region-on-a-resource).";
@@ -52,289 +45,36 @@ pub(crate) fn check_form(v: &Value) -> Result<(), String> {
     }
 }
 
-/// `schema` with `region` added (or, where the type reports the region it is in, such as an S3
-/// bucket, made configurable), defaulting to `home` when the configuration's region is known.
-pub(crate) fn with_region(mut schema: Schema, home: Option<&str>) -> Schema {
-    let mut a =
-        AttributeSchema::optional_computed("region", Type::String).force_new().validate(check_form).describe(DOC);
-    if let Some(h) = home {
-        a = a.default(h);
-    }
-    match schema.attributes.iter().position(|x| x.name == "region") {
-        Some(i) => schema.attributes[i] = a,
-        None => schema.attributes.push(a),
-    }
-    schema
+/// The `region` argument of every regional type (made optional, computed and forcing by
+/// `Regions`).
+pub(crate) fn argument() -> AttributeSchema {
+    AttributeSchema::optional("region", Type::String).validate(check_form).describe(DOC)
 }
 
-/// The region an object or a data source's arguments name, when they name one.
-fn named(attrs: &Attrs) -> Option<&str> {
-    attrs.get("region").and_then(Value::as_str).filter(|r| !r.is_empty())
-}
+/// A configuration's own region when its block leaves it to the standard chain (`AWS_REGION`,
+/// the profile): the SDK configuration's, loaded on first use.
+pub(crate) struct ChainRegion(pub Arc<Context>);
 
-/// One region's types, as a provider configuration for that region has them.
-pub(crate) struct Types {
-    pub resources: Vec<Arc<dyn ResourceType>>,
-    pub data: Vec<Arc<dyn DataSourceType>>,
-}
-
-/// Makes a region's types.
-pub(crate) type Build = dyn Fn(&str) -> Types + Send + Sync;
-
-/// The regions one provider configuration works in: its own, and each region an object names,
-/// made on first use.
-pub(crate) struct Regions {
-    /// The provider block's `region`, when it sets one.
-    home: Option<String>,
-    /// The configuration's context: its region when the block leaves it to the standard chain.
-    ctx: Arc<Context>,
-    build: Box<Build>,
-    made: Mutex<BTreeMap<String, Arc<Types>>>,
-}
-
-impl Regions {
-    pub fn new(home: Option<String>, ctx: Arc<Context>, build: Box<Build>) -> Self {
-        Regions { home, ctx, build, made: Mutex::new(BTreeMap::new()) }
-    }
-
-    pub fn home(&self) -> Option<&str> {
-        self.home.as_deref()
-    }
-
-    /// The configuration's own region (the standard chain decides when the block does not).
+#[async_trait]
+impl HomeRegion for ChainRegion {
     async fn home_region(&self) -> Result<String, ProviderError> {
-        match &self.home {
-            Some(h) => Ok(h.clone()),
-            None => Ok(self.ctx.sdk().await?.region.clone()),
-        }
-    }
-
-    fn types_in(&self, region: &str) -> Arc<Types> {
-        let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
-        made.entry(region.to_string()).or_insert_with(|| Arc::new((self.build)(region))).clone()
-    }
-
-    /// `None` for the configuration's own region (the home types serve it).
-    fn other(&self, region: Option<&str>) -> Option<String> {
-        match region {
-            Some(r) if self.home.as_deref() != Some(r) => Some(r.to_string()),
-            _ => None,
-        }
-    }
-}
-
-fn missing(name: &str, region: &str) -> ProviderError {
-    ProviderError::new(ProviderErrorKind::Config, format!("{name} is not available in region {region}"))
-}
-
-/// A resource type of a provider configuration: a regional one handles each object in its
-/// `region`; a global one (no regions) refuses the argument, saying why.
-pub(crate) struct Regional {
-    pub home: Arc<dyn ResourceType>,
-    pub schema: Schema,
-    /// `None` for a global type.
-    pub regions: Option<Arc<Regions>>,
-}
-
-impl Regional {
-    pub fn new(home: Arc<dyn ResourceType>, regions: Arc<Regions>) -> Self {
-        let schema = with_region(home.schema().clone(), regions.home());
-        Regional { home, schema, regions: Some(regions) }
-    }
-
-    pub fn global(home: Arc<dyn ResourceType>, why: String) -> Self {
-        let schema = home.schema().clone().refuse("region", why);
-        Regional { home, schema, regions: None }
-    }
-
-    /// The type to call for an object in `region` (unset: the configuration's), and where it is.
-    /// Makes no AWS call and loads nothing: a check that needs no call stays without one.
-    fn at(&self, region: Option<&str>) -> Result<(Arc<dyn ResourceType>, Where), ProviderError> {
-        let Some(regions) = &self.regions else { return Ok((self.home.clone(), Where::Global)) };
-        match regions.other(region) {
-            None => Ok((self.home.clone(), Where::Home)),
-            Some(r) => {
-                let types = regions.types_in(&r);
-                let t = types.resources.iter().find(|t| t.name() == self.home.name()).cloned();
-                Ok((t.ok_or_else(|| missing(self.home.name(), &r))?, Where::Other(r)))
-            }
-        }
-    }
-
-    /// `attrs` with the region the object is in, for a regional type.
-    async fn recorded(&self, attrs: Attrs, at: &Where) -> Result<Attrs, ProviderError> {
-        recorded(attrs, self.regions.as_deref(), at).await
-    }
-}
-
-/// Where a call goes.
-enum Where {
-    /// A global type: no region to record.
-    Global,
-    /// The provider configuration's own region.
-    Home,
-    Other(String),
-}
-
-/// `attrs` with the region of `at` (the configuration's own, resolved only now: the call just
-/// made loaded its configuration anyway).
-async fn recorded(mut attrs: Attrs, regions: Option<&Regions>, at: &Where) -> Result<Attrs, ProviderError> {
-    let region = match (at, regions) {
-        (Where::Global, _) | (Where::Home, None) => return Ok(attrs),
-        (Where::Home, Some(r)) => r.home_region().await?,
-        (Where::Other(r), _) => r.clone(),
-    };
-    attrs.insert("region".into(), Value::String(region));
-    Ok(attrs)
-}
-
-#[async_trait]
-impl ResourceType for Regional {
-    fn name(&self) -> &'static str {
-        self.home.name()
-    }
-
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn identity(&self) -> IdentityStrategy {
-        self.home.identity()
-    }
-
-    fn natural_key(&self, ctx: &OpContext, desired: &Attrs) -> Option<String> {
-        self.home.natural_key(ctx, desired)
-    }
-
-    fn id_from_terraform(&self, attributes: &Attrs) -> Result<String, String> {
-        self.home.id_from_terraform(attributes)
-    }
-
-    fn attributes_from_terraform(&self, attributes: &Attrs) -> Attrs {
-        self.home.attributes_from_terraform(attributes)
-    }
-
-    /// One read per region the objects are recorded in, all at once.
-    async fn read_many(
-        &self,
-        ctx: &ReadContext,
-        objects: &[(String, Attrs)],
-    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        // Keyed by the region other than the configuration's (`None`: its own, named or not).
-        let mut groups: BTreeMap<Option<String>, Vec<(String, Attrs)>> = BTreeMap::new();
-        for (id, attrs) in objects {
-            let other = self.regions.as_ref().and_then(|r| r.other(named(attrs)));
-            groups.entry(other).or_default().push((id.clone(), attrs.clone()));
-        }
-        let reads = groups.into_iter().map(|(region, objects)| async move {
-            let (t, at) = self.at(region.as_deref())?;
-            let mut out = vec![];
-            for (id, a) in t.read_many(ctx, &objects).await? {
-                out.push((id, self.recorded(a, &at).await?));
-            }
-            Ok::<_, ProviderError>(out)
-        });
-        let mut out = BTreeMap::new();
-        for group in futures::future::try_join_all(reads).await? {
-            out.extend(group);
-        }
-        Ok(out)
-    }
-
-    async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
-        let (t, at) = self.at(named(desired))?;
-        let made = t.create(ctx, desired).await?;
-        self.recorded(made, &at).await
-    }
-
-    async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
-        // A change of region replaces the object: where it is recorded is where it is.
-        let (t, at) = self.at(named(prior).or(named(desired)))?;
-        let updated = t.update(ctx, id, prior, desired).await?;
-        self.recorded(updated, &at).await
-    }
-
-    async fn check_delete(&self, ctx: &ReadContext, id: &str, attrs: &Attrs) -> Result<Vec<DeleteNote>, ProviderError> {
-        let (t, _) = self.at(named(attrs))?;
-        t.check_delete(ctx, id, attrs).await
-    }
-
-    async fn delete(&self, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
-        let (t, _) = self.at(named(prior))?;
-        t.delete(ctx, id, prior).await
-    }
-
-    /// Recovery looks where the create was sent: the region of the arguments it was given.
-    async fn find(&self, query: &FindQuery) -> Result<Vec<Found>, ProviderError> {
-        let (t, at) = self.at(named(&query.desired))?;
-        let mut out = vec![];
-        for f in t.find(query).await? {
-            out.push(Found { attrs: self.recorded(f.attrs, &at).await?, owner: f.owner });
-        }
-        Ok(out)
-    }
-
-    async fn finish_create(&self, ctx: &OpContext, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {
-        let (t, at) = self.at(named(desired))?;
-        let finished = t.finish_create(ctx, id, desired).await?;
-        self.recorded(finished, &at).await
-    }
-}
-
-/// A data source of a provider configuration: a regional one is read in its `region`; a global
-/// one refuses the argument.
-pub(crate) struct RegionalData {
-    pub home: Arc<dyn DataSourceType>,
-    pub schema: Schema,
-    /// `None` for a global data source.
-    pub regions: Option<Arc<Regions>>,
-}
-
-impl RegionalData {
-    pub fn new(home: Arc<dyn DataSourceType>, regions: Arc<Regions>) -> Self {
-        let schema = with_region(home.schema().clone(), regions.home());
-        RegionalData { home, schema, regions: Some(regions) }
-    }
-
-    pub fn global(home: Arc<dyn DataSourceType>, why: String) -> Self {
-        let schema = home.schema().clone().refuse("region", why);
-        RegionalData { home, schema, regions: None }
-    }
-}
-
-#[async_trait]
-impl DataSourceType for RegionalData {
-    fn name(&self) -> &'static str {
-        self.home.name()
-    }
-
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    async fn read(&self, args: &Attrs) -> Result<Attrs, ProviderError> {
-        let Some(regions) = &self.regions else { return self.home.read(args).await };
-        let (t, at) = match regions.other(named(args)) {
-            None => (self.home.clone(), Where::Home),
-            Some(r) => {
-                let types = regions.types_in(&r);
-                let t = types.data.iter().find(|t| t.name() == self.home.name()).cloned();
-                (t.ok_or_else(|| missing(self.home.name(), &r))?, Where::Other(r))
-            }
-        };
-        let read = t.read(args).await?;
-        // A data source that reports a region of its own (`aws_s3_bucket`: the bucket's) keeps it.
-        if named(&read).is_some() {
-            return Ok(read);
-        }
-        recorded(read, Some(regions), &at).await
+        Ok(self.0.sdk().await?.region.clone())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use provision_core::regional::{Build, Regional, RegionalData, Regions, Types};
+    use provision_core::{Attrs, DataSourceType, FindQuery, Found, OpContext, ReadContext, ResourceType, Schema};
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn regions(home: Option<&str>, build: Box<Build>) -> Arc<Regions> {
+        let chain = Arc::new(ChainRegion(Arc::new(Context::default())));
+        Arc::new(Regions::new(home.map(str::to_string), chain, argument(), build))
+    }
 
     /// A type that records which region each call reached.
     struct Probe {
@@ -393,8 +133,7 @@ mod tests {
             b.fetch_add(1, Ordering::SeqCst);
             Types { resources: vec![probe(r, &c)], data: vec![] }
         });
-        let regions = Arc::new(Regions::new(Some("us-east-1".into()), Arc::new(Context::default()), build));
-        Regional::new(probe("us-east-1", calls), regions)
+        Regional::new(probe("us-east-1", calls), regions(Some("us-east-1"), build))
     }
 
     fn in_region(region: Option<&str>) -> Attrs {
@@ -457,8 +196,7 @@ mod tests {
         let calls = Arc::new(Mutex::new(vec![]));
         let c = calls.clone();
         let build: Box<Build> = Box::new(move |r: &str| Types { resources: vec![probe(r, &c)], data: vec![] });
-        let regions = Arc::new(Regions::new(None, Arc::new(Context::default()), build));
-        let t = Regional::new(probe("home", &calls), regions);
+        let t = Regional::new(probe("home", &calls), regions(None, build));
         t.check_delete(&ReadContext::default(), "x", &in_region(None)).await.expect("no region needed");
         t.delete(&op(), "x", &in_region(None)).await.expect("no region needed");
         assert_eq!(sorted(&calls), vec!["delete home"]);
@@ -473,7 +211,9 @@ mod tests {
         assert!(a.force_new);
         assert_eq!(a.default, Some(Value::from("us-east-1")));
         assert!((a.validator.expect("checked"))(&Value::from("EU west")).is_err());
-        let unconfigured = with_region(Schema::new("x").attr(AttributeSchema::computed("region", Type::String)), None);
+        let none: Box<Build> = Box::new(|_: &str| Types { resources: vec![], data: vec![] });
+        let unconfigured =
+            regions(None, none).with_region(Schema::new("x").attr(AttributeSchema::computed("region", Type::String)));
         let a = unconfigured.attribute("region").expect("region");
         assert_eq!((a.mode, a.default.clone()), (provision_core::AttrMode::OptionalComputed, None));
         assert_eq!(unconfigured.attributes.len(), 1, "a type's own computed region becomes the argument");
@@ -510,8 +250,7 @@ mod tests {
                 resources: vec![],
                 data: vec![Arc::new(Lookup { region: r.into(), own })],
             });
-            let regions = Arc::new(Regions::new(Some("us-east-1".into()), Arc::new(Context::default()), build));
-            RegionalData::new(Arc::new(Lookup { region: "us-east-1".into(), own }), regions)
+            RegionalData::new(Arc::new(Lookup { region: "us-east-1".into(), own }), regions(Some("us-east-1"), build))
         };
         let d = lookup(None);
         assert!(d.schema().attribute("region").is_some());
