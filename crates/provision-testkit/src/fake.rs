@@ -922,8 +922,8 @@ impl FakeProvider {
             .iter()
             .map(|t| -> Arc<dyn ResourceType> {
                 let t = t.clone() as Arc<dyn ResourceType>;
-                match t.schema().refusal("region") {
-                    Some(why) => Arc::new(Regional::global(t.clone(), why.to_string())),
+                match t.schema().refusal("region").map(str::to_string) {
+                    Some(why) => Arc::new(Regional::global(t, why)),
                     None => Arc::new(Regional::new(t, regions.clone())),
                 }
             })
