@@ -1096,6 +1096,26 @@ fn cost_breakdown_shows_unit_prices_assumptions_and_json() {
     assert!(out.stdout.is_empty());
 }
 
+/// An object's own `region` (Terraform AWS provider 6) is where it is priced, not its provider
+/// block's.
+#[test]
+fn cost_prices_an_object_in_its_own_region() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_config(&root().join("tests/cost-fixture"), dir.path());
+    let main = dir.path().join("main.tf");
+    let config = std::fs::read_to_string(&main).expect("main.tf");
+    let config = config.replace("region = \"us-east-1\"", "region = \"eu-west-3\"").replace(
+        "resource \"aws_nat_gateway\" \"main\" {",
+        "resource \"aws_nat_gateway\" \"main\" {\n  region        = \"us-east-1\"",
+    );
+    std::fs::write(&main, config).expect("main.tf");
+    let out = provision(dir.path(), &["cost"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("aws_nat_gateway.main [us-east-1]: $32.85/month"), "{stdout}");
+    assert!(stdout.contains("aws_secretsmanager_secret.db [eu-west-3]"), "{stdout}");
+}
+
 /// `provision plan` ends with the estimate of what the configuration describes (here planned
 /// from an empty state, without credentials), and `plan --json` carries it as `cost`.
 #[test]

@@ -1,6 +1,7 @@
 //! The `provider "aws"` arguments real configurations use, end to end through the CLI against
 //! moto: a profile from shared files written by the test, a profile that does not exist, an
-//! assumed role, the allowed account ids, and tags ignored by `ignore_tags`.
+//! assumed role, the allowed account ids, tags ignored by `ignore_tags`, and the per-resource
+//! `region` of Terraform AWS provider 6 (objects of one configuration in two regions).
 
 use aws_sdk_ec2::types::{Filter, Tag};
 mod support;
@@ -265,4 +266,127 @@ async fn a_role_that_cannot_be_assumed_is_named_and_nothing_is_written() {
     assert!(err.contains("assuming role arn:aws:iam::123456789012:role/deploy failed"), "{err}");
     assert_eq!(resources(&s), 0, "nothing recorded");
     assert_eq!(vpcs_with(&s, "10.45.0.0/16").await, 0, "nothing created");
+}
+
+/// Terraform AWS provider 6's per-resource `region`: one provider configuration (eu-west-3), a
+/// VPC and a subnet in its region and another pair with `region = "eu-west-1"`, and `data
+/// "aws_region"` describing eu-west-1. Provider 6 syntax: the local Terraform (provider 5.100)
+/// cannot validate it.
+const TWO_REGIONS: &str = r#"
+provider "aws" {
+  region = "eu-west-3"
+}
+
+resource "aws_vpc" "home" {
+  cidr_block = "10.51.0.0/16"
+}
+
+resource "aws_subnet" "home" {
+  vpc_id     = aws_vpc.home.id
+  cidr_block = "10.51.1.0/24"
+}
+
+resource "aws_vpc" "away" {
+  region     = "eu-west-1"
+  cidr_block = "10.52.0.0/16"
+}
+
+resource "aws_subnet" "away" {
+  region     = aws_vpc.away.region
+  vpc_id     = aws_vpc.away.id
+  cidr_block = "10.52.1.0/24"
+}
+
+data "aws_region" "away" {
+  region = "eu-west-1"
+}
+
+output "away" {
+  value = {
+    region      = data.aws_region.away.region
+    name        = data.aws_region.away.name
+    description = data.aws_region.away.description
+    endpoint    = data.aws_region.away.endpoint
+  }
+}
+"#;
+
+/// The VPCs and subnets with these CIDR blocks in `region`.
+async fn in_region(s: &Stack, region: &str, vpc_cidr: &str, subnet_cidr: &str) -> (usize, usize) {
+    let ec2 = aws_sdk_ec2::Client::new(&support::sdk_in(&s.moto.endpoint(), region).await);
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(Filter::builder().name("cidr").values(vpc_cidr).build())
+        .send()
+        .await
+        .expect("describe vpcs");
+    let subnets = ec2
+        .describe_subnets()
+        .filters(Filter::builder().name("cidr-block").values(subnet_cidr).build())
+        .send()
+        .await
+        .expect("describe subnets");
+    (vpcs.vpcs().len(), subnets.subnets().len())
+}
+
+#[tokio::test]
+async fn objects_with_region_are_managed_in_their_region() {
+    let s = Stack::with_config(TWO_REGIONS);
+    let plan = s.ok(&["plan"]);
+    let regions: Vec<&str> = plan.lines().filter(|l| l.trim_start().starts_with("+ region ")).collect();
+    assert_eq!(regions.len(), 4, "{plan}");
+    assert_eq!(
+        regions.iter().filter(|l| l.ends_with("= \"eu-west-3\"")).count(),
+        2,
+        "unset: the configuration's\n{plan}"
+    );
+    assert_eq!(
+        regions.iter().filter(|l| l.ends_with("= \"eu-west-1\"")).count(),
+        2,
+        "configured, and from aws_vpc.away.region, known at plan\n{plan}"
+    );
+    s.ok(&["apply", "-auto-approve"]);
+    assert_eq!(in_region(&s, "eu-west-3", "10.51.0.0/16", "10.51.1.0/24").await, (1, 1));
+    assert_eq!(in_region(&s, "eu-west-1", "10.52.0.0/16", "10.52.1.0/24").await, (1, 1));
+    assert_eq!(in_region(&s, "eu-west-1", "10.51.0.0/16", "10.51.1.0/24").await, (0, 0), "nothing of home away");
+    assert_eq!(in_region(&s, "eu-west-3", "10.52.0.0/16", "10.52.1.0/24").await, (0, 0), "nothing of away at home");
+
+    let state = s.state();
+    let region_of = |address: &str| {
+        let resources = state["resources"].as_array().expect("resources");
+        let r = resources.iter().find(|r| r["address"] == address);
+        r.map(|r| r["attributes"]["region"].clone()).unwrap_or_default()
+    };
+    assert_eq!(region_of("aws_vpc.home"), "eu-west-3", "{state}");
+    assert_eq!(region_of("aws_subnet.home"), "eu-west-3");
+    assert_eq!(region_of("aws_vpc.away"), "eu-west-1");
+    assert_eq!(region_of("aws_subnet.away"), "eu-west-1");
+    let away = &state["outputs"]["away"]["value"];
+    assert_eq!(away["region"], "eu-west-1", "{away}");
+    assert_eq!(away["name"], "eu-west-1");
+    assert_eq!(away["description"], "Europe (Ireland)");
+    assert_eq!(away["endpoint"], "ec2.eu-west-1.amazonaws.com");
+
+    // Refreshed in both regions, nothing to do.
+    let out = s.run(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
+
+    // A state written before `region` existed (the objects in the configuration's region, which
+    // were all there was): no change, refreshed or not.
+    let mut old = s.state();
+    for r in old["resources"].as_array_mut().expect("resources") {
+        if r["attributes"]["region"] == "eu-west-3"
+            && let Some(a) = r["attributes"].as_object_mut()
+        {
+            a.remove("region");
+        }
+    }
+    std::fs::write(s.state_file("default"), old.to_string()).expect("write the old state");
+    for args in [&["plan", "-detailed-exitcode"][..], &["plan", "-detailed-exitcode", "-refresh=false"]] {
+        let out = s.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}\n{}", text(&out.stdout), text(&out.stderr));
+    }
+
+    s.ok(&["destroy", "-auto-approve"]);
+    s.assert_nothing_left_in(&["eu-west-3", "eu-west-1"]).await;
 }

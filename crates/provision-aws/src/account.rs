@@ -93,11 +93,18 @@ impl Region {
     pub fn new(ctx: Arc<Context>) -> Self {
         let schema = Schema::new("The region provision works in (or another, by name).")
             .attr(
-                AttributeSchema::optional_computed("name", Type::String)
-                    .describe("A region to describe; the configured region when unset."),
+                AttributeSchema::optional_computed("region", Type::String)
+                    .validate(crate::region::check_form)
+                    .describe(
+                        "The region to describe (Terraform AWS provider 6); the configuration's region when unset.",
+                    ),
+            )
+            .attr(
+                AttributeSchema::optional_computed("name", Type::String).validate(crate::region::check_form).describe(
+                    "The region to describe, as provider 5 spells it (deprecated in provider 6 for `region`).",
+                ),
             )
             .attr(AttributeSchema::computed("id", Type::String).describe("The region name."))
-            .attr(AttributeSchema::computed("region", Type::String).describe("The region name."))
             .attr(AttributeSchema::computed("description", Type::String).describe("e.g. `Europe (Ireland)`."))
             .attr(AttributeSchema::computed("endpoint", Type::String).describe("The EC2 endpoint host name."));
         Region { ctx, schema }
@@ -115,8 +122,19 @@ impl DataSourceType for Region {
     }
 
     async fn read(&self, args: &Attrs) -> Result<Attrs, ProviderError> {
-        let c = self.ctx.clients().await?;
-        let name = args.get("name").and_then(Value::as_str).unwrap_or(&c.region).to_string();
+        let given = |k: &str| args.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let name = match (given("region"), given("name")) {
+            (Some(r), Some(n)) if r != n => {
+                return Err(ProviderError::new(
+                    ProviderErrorKind::Invalid,
+                    format!(
+                        "region = \"{r}\" and name = \"{n}\" name two regions: set `region` alone (`name` is its provider 5 spelling)"
+                    ),
+                ));
+            }
+            (Some(r), _) | (None, Some(r)) => r.to_string(),
+            (None, None) => self.ctx.clients().await?.region.clone(),
+        };
         let suffix = if name.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
         let mut a = Attrs::new();
         a.insert("name".into(), s(&name));
@@ -171,5 +189,39 @@ impl DataSourceType for Partition {
         a.insert("dns_suffix".into(), s(suffix));
         a.insert("reverse_dns_prefix".into(), s(reverse));
         Ok(a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region() -> Region {
+        Region::new(Arc::new(crate::sts::new(Arc::new(provision_aws_core::Context::default()))))
+    }
+
+    fn args(pairs: &[(&str, &str)]) -> Attrs {
+        pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect()
+    }
+
+    /// `data "aws_region" { region = ... }` (provider 6) describes that region, with nothing
+    /// loaded: no credentials, no configured region needed.
+    #[tokio::test]
+    async fn a_named_region_is_described_without_aws() {
+        for given in [args(&[("region", "eu-west-1")]), args(&[("name", "eu-west-1")])] {
+            let a = region().read(&given).await.expect("described");
+            assert_eq!(a["region"], Value::from("eu-west-1"));
+            assert_eq!(a["name"], Value::from("eu-west-1"));
+            assert_eq!(a["description"], Value::from("Europe (Ireland)"));
+            assert_eq!(a["endpoint"], Value::from("ec2.eu-west-1.amazonaws.com"));
+        }
+        let same = region().read(&args(&[("region", "eu-west-1"), ("name", "eu-west-1")])).await;
+        assert!(same.is_ok());
+    }
+
+    #[tokio::test]
+    async fn region_and_name_naming_two_regions_is_an_error_naming_both() {
+        let e = region().read(&args(&[("region", "eu-west-1"), ("name", "us-east-1")])).await.expect_err("two");
+        assert!(e.message.contains("eu-west-1") && e.message.contains("us-east-1"), "{}", e.message);
     }
 }

@@ -12,12 +12,14 @@ mod config;
 pub mod conformance;
 mod ignore_tags;
 pub mod reference;
+mod region;
 mod sts;
 
 pub use provision_aws_core::CallCounts;
 
 use async_trait::async_trait;
 use provision_aws_core::Context;
+use provision_core::regional;
 use provision_core::{Attrs, DataSourceType, Provider, ProviderError, ProviderErrorKind, ResourceType, Schema};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -46,14 +48,61 @@ impl AwsProvider {
         Self::with_context(Arc::new(Context::default()), config::Configured::default())
     }
 
-    /// The provider's types over one context (one provider configuration's clients).
+    /// The provider's types over one context (one provider configuration's clients): each
+    /// regional type wrapped so that an object with `region` is handled in its region
+    /// (`provision_core::regional`), each global one refusing the argument (`region.rs` says which).
     fn with_context(ctx: Arc<Context>, configured: config::Configured) -> Self {
+        let sts = Arc::new(sts::new(ctx.clone()));
+        let home = Self::types(&ctx, &configured.ignore_tags);
+        let (base, settings, ignore) = (ctx.clone(), configured.settings.clone(), configured.ignore_tags.clone());
+        let build: Box<regional::Build> = Box::new(move |r: &str| {
+            let mut settings = settings.clone();
+            settings.region = Some(r.to_string());
+            Self::types(&Arc::new(base.for_settings(settings)), &ignore)
+        });
+        let home_region = Arc::new(region::ChainRegion(ctx.clone()));
+        let regions = Arc::new(regional::Regions::new(
+            configured.settings.region.clone(),
+            home_region,
+            region::argument(),
+            build,
+        ));
+        let mut resources: Vec<Arc<dyn ResourceType>> = home
+            .resources
+            .into_iter()
+            .map(|t| -> Arc<dyn ResourceType> {
+                match region::global_reason(t.name()) {
+                    Some(why) => Arc::new(regional::Regional::global(t, why)),
+                    None => Arc::new(regional::Regional::new(t, regions.clone())),
+                }
+            })
+            .collect();
+        let mut data: Vec<Arc<dyn DataSourceType>> = home
+            .data
+            .into_iter()
+            .map(|d| -> Arc<dyn DataSourceType> {
+                match region::global_reason(d.name()) {
+                    Some(why) => Arc::new(regional::RegionalData::global(d, why)),
+                    // `aws_region` takes `region` as the region it describes.
+                    None if d.name() == "aws_region" => d,
+                    None => Arc::new(regional::RegionalData::new(d, regions.clone())),
+                }
+            })
+            .collect();
+        resources.sort_by_key(|r| r.name());
+        data.sort_by_key(|d| d.name());
+        AwsProvider { ctx, sts, resources, data, config_schema: config::schema(), configured, checked: OnceCell::new() }
+    }
+
+    /// Every type of the provider over one context, as the services make them (with
+    /// `ignore_tags` applied).
+    fn types(ctx: &Arc<Context>, ignore_tags: &config::IgnoreTags) -> regional::Types {
         let sts = Arc::new(sts::new(ctx.clone()));
         let mut resources: Vec<Arc<dyn ResourceType>> = vec![];
         let mut data: Vec<Arc<dyn DataSourceType>> = vec![
             Arc::new(account::CallerIdentity::new(sts.clone())),
             Arc::new(account::Partition::new(sts.clone())),
-            Arc::new(account::Region::new(sts.clone())),
+            Arc::new(account::Region::new(sts)),
         ];
         // One entry per service crate, each behind its cargo feature.
         let services: Vec<provision_aws_core::ServiceTypes> = vec![
@@ -100,8 +149,8 @@ impl AwsProvider {
             resources.extend(service.resources);
             data.extend(service.data_sources);
         }
-        if !configured.ignore_tags.is_empty() {
-            let ignore = Arc::new(configured.ignore_tags.clone());
+        if !ignore_tags.is_empty() {
+            let ignore = Arc::new(ignore_tags.clone());
             resources = resources
                 .into_iter()
                 .map(|inner| -> Arc<dyn ResourceType> {
@@ -109,9 +158,7 @@ impl AwsProvider {
                 })
                 .collect();
         }
-        resources.sort_by_key(|r| r.name());
-        data.sort_by_key(|d| d.name());
-        AwsProvider { ctx, sts, resources, data, config_schema: config::schema(), configured, checked: OnceCell::new() }
+        regional::Types { resources, data }
     }
 
     /// How many AWS API calls this process made, by operation.

@@ -1219,6 +1219,10 @@ impl Loader<'_> {
                     "Unsupported argument",
                     format!("`{name}` is a block on {what}; write `{name} {{ ... }}`"),
                 ),
+                None if schema.refusal(name).is_some() => {
+                    let why = schema.refusal(name).unwrap_or_default().to_string();
+                    self.diags.push(Diagnostic::error(format!("Unsupported argument `{name}`")).at(span, why));
+                }
                 None => {
                     let hint = did_you_mean(name, configurable.iter().copied())
                         .map(|s| format!("did you mean `{s}`? "))

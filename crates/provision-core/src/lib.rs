@@ -9,6 +9,7 @@ pub mod layer;
 pub mod plan;
 pub mod provider;
 pub mod providers;
+pub mod regional;
 pub mod schema;
 pub mod state;
 pub mod value;

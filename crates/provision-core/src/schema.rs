@@ -387,6 +387,10 @@ pub struct Schema {
     /// revision): what the plan says it does ("registers a new revision"). The attributes marked
     /// [`AttributeSchema::per_revision`] are unknown until the update is applied.
     pub revisions: Option<&'static str>,
+    /// Arguments Terraform accepts on other types that this one refuses on purpose, each with
+    /// why (`region` on a global type such as `aws_iam_role`): the configuration's check reports
+    /// the reason instead of an unknown argument.
+    pub refused: Vec<(&'static str, String)>,
     pub description: &'static str,
 }
 
@@ -439,6 +443,17 @@ impl Schema {
     pub fn revisions(mut self, what_an_update_does: &'static str) -> Self {
         self.revisions = Some(what_an_update_does);
         self
+    }
+
+    /// See [`Schema::refused`].
+    pub fn refuse(mut self, name: &'static str, why: impl Into<String>) -> Self {
+        self.refused.push((name, why.into()));
+        self
+    }
+
+    /// Why this type refuses the argument `name`, when it refuses it on purpose.
+    pub fn refusal(&self, name: &str) -> Option<&str> {
+        self.refused.iter().find(|(n, _)| *n == name).map(|(_, why)| why.as_str())
     }
 
     /// Puts resources of this type in the runtime layer by default.

@@ -602,7 +602,7 @@ impl Run<'_> {
                 let prior = prior_object.as_ref().map(|o| o.attributes.clone());
                 let unfinished = prior_object.as_ref().is_some_and(|o| o.unfinished);
                 let planned = crate::diff::plan_instance(
-                    &block.schema,
+                    rt.schema(),
                     &config,
                     prior.as_ref(),
                     &block.lifecycle,
@@ -624,15 +624,15 @@ impl Run<'_> {
                     // Finishing a create: what the create itself was given, not the prior object's
                     // values for what the configuration leaves unset.
                     let fresh = crate::diff::plan_instance(
-                        &block.schema,
+                        rt.schema(),
                         &config,
                         None,
                         &block.lifecycle,
                         engine.default_tags(&block.provider),
                     );
-                    provider_input(&block.schema, &fresh.after, &config)
+                    provider_input(rt.schema(), &fresh.after, &config)
                 } else {
-                    provider_input(&block.schema, &planned.after, &config)
+                    provider_input(rt.schema(), &planned.after, &config)
                 };
                 if let Some((k, _)) = desired.iter().find(|(_, v)| !v.is_wholly_known()) {
                     return Err(format!(

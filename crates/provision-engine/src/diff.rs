@@ -35,7 +35,11 @@ pub fn plan_instance(
             continue;
         }
         let mut v = config.get(a.name).cloned().unwrap_or(Value::Null);
-        if v.is_null() {
+        // An optional and computed argument that a state written before it existed does not
+        // record at all (`region`, added with Terraform's AWS provider 6) is left as it is: the
+        // object is where it was, and recording it is the next read's business, not a change.
+        let unrecorded = a.mode == AttrMode::OptionalComputed && prior.is_some_and(|p| !p.contains_key(a.name));
+        if v.is_null() && !unrecorded {
             if let Some(d) = &a.default {
                 v = d.clone();
             } else if a.mode == AttrMode::OptionalComputed {
@@ -389,6 +393,44 @@ mod tests {
         let replaced = replacement(&schema, &attrs(&[("cidr_block", "10.1.0.0/16".into())]), prior());
         assert_eq!(replaced["zone"], Value::Unknown);
         assert_eq!(replaced["arn"], Value::String("arn:any-zone".into()));
+    }
+
+    /// `region` as the AWS provider gives it: optional, computed, forcing, and defaulting to the
+    /// provider configuration's region.
+    fn regional() -> Schema {
+        schema().attr(AttributeSchema::optional_computed("region", Type::String).force_new().default("eu-west-3"))
+    }
+
+    #[test]
+    fn a_state_written_before_region_existed_plans_no_change() {
+        let config = config("10.0.0.0/16".into(), name_tag("n"));
+        let p = plan_instance(&regional(), &config, Some(&prior()), &Lifecycle::default(), &defaults());
+        assert_eq!(p.action, Action::NoOp, "not recorded is not a change: {p:?}");
+        let mut refreshed = prior();
+        refreshed.insert("region".into(), "eu-west-3".into());
+        let p = plan_instance(&regional(), &config, Some(&refreshed), &Lifecycle::default(), &defaults());
+        assert_eq!(p.action, Action::NoOp, "read back in the configuration's region: {p:?}");
+        assert_eq!(p.after["region"], Value::from("eu-west-3"));
+    }
+
+    #[test]
+    fn a_new_region_replaces_the_object() {
+        let mut refreshed = prior();
+        refreshed.insert("region".into(), "eu-west-3".into());
+        let mut config = config("10.0.0.0/16".into(), name_tag("n"));
+        config.insert("region".into(), "eu-west-1".into());
+        let p = plan_instance(&regional(), &config, Some(&refreshed), &Lifecycle::default(), &defaults());
+        assert!(matches!(p.action, Action::Replace(_)), "{p:?}");
+        assert_eq!(p.replace_paths, vec!["region".to_string()]);
+        assert_eq!(p.after["region"], Value::from("eu-west-1"));
+        config.insert("region".into(), Value::Unknown);
+        let p = plan_instance(&regional(), &config, Some(&refreshed), &Lifecycle::default(), &defaults());
+        assert!(matches!(p.action, Action::Replace(_)), "a region known only after apply may differ: {p:?}");
+        let created = plan_instance(&regional(), &config, None, &Lifecycle::default(), &defaults());
+        assert_eq!(created.after["region"], Value::Unknown);
+        config.insert("region".into(), Value::Null);
+        let created = plan_instance(&regional(), &config, None, &Lifecycle::default(), &defaults());
+        assert_eq!(created.after["region"], Value::from("eu-west-3"), "unset: the configuration's region");
     }
 
     #[test]

@@ -823,7 +823,13 @@ impl Engine {
 
 /// Turns a planned change into a replacement because of `paths`: the new object's computed
 /// attributes are unknown until it exists.
-fn force_replace(block: &ResourceBlock, config: &Attrs, planned: &mut diff::Planned, paths: Vec<String>) {
+fn force_replace(
+    block: &ResourceBlock,
+    schema: &Schema,
+    config: &Attrs,
+    planned: &mut diff::Planned,
+    paths: Vec<String>,
+) {
     let order = if block.lifecycle.create_before_destroy {
         provision_core::plan::ReplaceOrder::CreateBeforeDestroy
     } else {
@@ -832,7 +838,7 @@ fn force_replace(block: &ResourceBlock, config: &Attrs, planned: &mut diff::Plan
     planned.action = Action::Replace(order);
     planned.replace_paths = paths;
     planned.new_revision = false;
-    planned.after = diff::replacement(&block.schema, config, std::mem::take(&mut planned.after));
+    planned.after = diff::replacement(schema, config, std::mem::take(&mut planned.after));
 }
 
 /// True when a change made outside provision touches what the configuration manages. Computed
@@ -1294,8 +1300,12 @@ impl Walk<'_> {
             }
             let prior_object = self.current.get(&address).copied();
             let prior = prior_object.map(|o| &o.attributes);
+            // The configured type's schema: its provider configuration may give an argument its
+            // default (`region`: the configuration's region).
+            let configured = self.engine.resource_type(&block.provider, &block.address.type_name).ok();
+            let schema: &Schema = configured.as_ref().map_or(&block.schema, |t| t.schema());
             let mut planned = diff::plan_instance(
-                &block.schema,
+                schema,
                 &config,
                 prior,
                 &block.lifecycle,
@@ -1307,20 +1317,20 @@ impl Walk<'_> {
             {
                 // The object lives under another provider configuration (another region): it
                 // cannot move, so it is replaced.
-                force_replace(block, &config, &mut planned, vec!["provider".into()]);
+                force_replace(block, schema, &config, &mut planned, vec!["provider".into()]);
             }
             if prior_object.is_some()
                 && self.replace.contains(&address)
                 && !matches!(planned.action, Action::Replace(_))
             {
                 // `-replace`: a new object although nothing about it changed.
-                force_replace(block, &config, &mut planned, vec![]);
+                force_replace(block, schema, &config, &mut planned, vec![]);
             }
             let triggered = prior_object.is_some()
                 && !matches!(planned.action, Action::Replace(_))
                 && self.replace_triggered(block, &ctx);
             if triggered {
-                force_replace(block, &config, &mut planned, vec![]);
+                force_replace(block, schema, &config, &mut planned, vec![]);
             }
             let destroy_args: Attrs = block
                 .schema
@@ -1535,7 +1545,9 @@ impl Walk<'_> {
         if holding.is_empty() {
             return;
         }
-        force_replace(block, config, planned, holding);
+        let configured = self.engine.resource_type(&block.provider, &block.address.type_name).ok();
+        let schema: &Schema = configured.as_ref().map_or(&block.schema, |t| t.schema());
+        force_replace(block, schema, config, planned, holding);
     }
 
     async fn data_source(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {

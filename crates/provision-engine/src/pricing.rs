@@ -1,6 +1,6 @@
 //! The resource instances of a plan (or of the configuration alone) as a cost estimate reads
-//! them: address, layer, the region of their provider configuration, their planned values and
-//! the blocks they depend on. The engine only gathers them; pricing is `provision-cost`'s job.
+//! them: address, layer, their region (their own `region`, else their provider configuration's),
+//! their planned values and the blocks they depend on. The engine only gathers them; pricing is `provision-cost`'s job.
 
 use crate::Engine;
 use crate::plan::{Checked, Evaluation, PlannedRun};
@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 pub struct PricedInstance {
     pub address: Address,
     pub layer: Layer,
-    /// The `region` of its provider block, when the configuration sets one and it is known.
+    /// Its own `region` (Terraform AWS provider 6) when known, else the `region` of its provider
+    /// block, when the configuration sets one and it is known.
     pub region: Option<String>,
     /// Its planned values (unknown ones are [`Value::Unknown`]).
     pub attrs: Attrs,
@@ -46,11 +47,13 @@ impl Engine {
             for (key, value) in instances {
                 let address = Address { key: key.clone(), ..block_address.clone() };
                 let attrs = value.as_map().cloned().unwrap_or_default();
+                let own = attrs.get("region").and_then(Value::as_str).map(str::to_string);
+                let region = own.or_else(|| region.clone());
                 let depends_on = match eval.instances.get(&address) {
                     Some(info) => info.deps.iter().cloned().collect(),
                     None => self.graph.resource_deps(&ObjectId::Resource(block_address.clone())).into_iter().collect(),
                 };
-                out.push(PricedInstance { address, layer, region: region.clone(), attrs, depends_on });
+                out.push(PricedInstance { address, layer, region, attrs, depends_on });
             }
         }
         out

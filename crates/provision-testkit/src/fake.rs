@@ -401,6 +401,8 @@ fn bucket_schema() -> Schema {
         .attr(AttributeSchema::optional("force_destroy", Type::Bool).default(false).at_destroy())
         .attr(AttributeSchema::optional("policy", Type::String).normalize(sorted_json))
         .with_tags()
+        // Like an IAM role: one name space for every region, so no `region` argument.
+        .refuse("region", "fake_bucket is global (its names are unique across regions), so it takes no `region`")
         .check(|a| {
             let set = |k: &str| a.get(k).is_some_and(|v| !v.is_null());
             if set("name") && set("name_prefix") { Err("set name or name_prefix, not both".into()) } else { Ok(()) }
@@ -879,6 +881,7 @@ impl DataSourceType for FakeData {
 /// `fake_nat` (runtime layer by default), `fake_route`, `fake_firewall` (a create in two calls),
 /// `fake_bucket` (found by name), `fake_rule` (untaggable); data sources `fake_zones`, `fake_echo`.
 /// Each configured instance works in the region its block names (`fake-1` by default).
+/// [`FakeProvider::per_resource_region`] makes one whose types also take `region` per object.
 pub struct FakeProvider {
     pub cloud: Cloud,
     region: String,
@@ -886,11 +889,52 @@ pub struct FakeProvider {
     data: Vec<Arc<FakeData>>,
     config_schema: Schema,
     configured: Arc<Mutex<Vec<Attrs>>>,
+    /// With per-object regions: the types as [`provision_core::regional`] wraps them.
+    regional: Option<(Vec<Arc<dyn ResourceType>>, Vec<Arc<dyn DataSourceType>>)>,
 }
 
 impl FakeProvider {
     pub fn new(cloud: &Cloud) -> Self {
         Self::in_region(cloud, DEFAULT_REGION, Arc::default())
+    }
+
+    /// A fake provider whose types take `region` per object, as the AWS provider's do (through
+    /// the same [`provision_core::regional`]), except `fake_bucket`, which is global.
+    pub fn per_resource_region(cloud: &Cloud) -> Self {
+        Self::in_region(cloud, DEFAULT_REGION, Arc::default()).with_regions()
+    }
+
+    fn with_regions(mut self) -> Self {
+        use provision_core::regional::{Build, KnownRegion, Regional, RegionalData, Regions, Types};
+        let (cloud, configured) = (self.cloud.clone(), self.configured.clone());
+        let build: Box<Build> = Box::new(move |r: &str| {
+            let p = FakeProvider::in_region(&cloud, r, configured.clone());
+            Types {
+                resources: p.types.iter().map(|t| t.clone() as Arc<dyn ResourceType>).collect(),
+                data: p.data.iter().map(|d| d.clone() as Arc<dyn DataSourceType>).collect(),
+            }
+        });
+        let argument = AttributeSchema::optional("region", Type::String).describe("The region of the object.");
+        let home = Arc::new(KnownRegion(self.region.clone()));
+        let regions = Arc::new(Regions::new(Some(self.region.clone()), home, argument, build));
+        let resources = self
+            .types
+            .iter()
+            .map(|t| -> Arc<dyn ResourceType> {
+                let t = t.clone() as Arc<dyn ResourceType>;
+                match t.schema().refusal("region").map(str::to_string) {
+                    Some(why) => Arc::new(Regional::global(t, why)),
+                    None => Arc::new(Regional::new(t, regions.clone())),
+                }
+            })
+            .collect();
+        let data = self
+            .data
+            .iter()
+            .map(|d| -> Arc<dyn DataSourceType> { Arc::new(RegionalData::new(d.clone(), regions.clone())) })
+            .collect();
+        self.regional = Some((resources, data));
+        self
     }
 
     fn in_region(cloud: &Cloud, region: &str, configured: Arc<Mutex<Vec<Attrs>>>) -> Self {
@@ -936,6 +980,7 @@ impl FakeProvider {
                     "",
                 )),
             configured,
+            regional: None,
         }
     }
 
@@ -967,14 +1012,21 @@ impl Provider for FakeProvider {
     fn configure(&self, config: &Attrs) -> Result<Arc<dyn Provider>, ProviderError> {
         self.configured.lock().unwrap_or_else(|p| p.into_inner()).push(config.clone());
         let region = config.get("region").and_then(Value::as_str).unwrap_or(DEFAULT_REGION);
-        Ok(Arc::new(Self::in_region(&self.cloud, region, self.configured.clone())))
+        let p = Self::in_region(&self.cloud, region, self.configured.clone());
+        Ok(Arc::new(if self.regional.is_some() { p.with_regions() } else { p }))
     }
 
     fn resource_type(&self, name: &str) -> Option<Arc<dyn ResourceType>> {
+        if let Some((types, _)) = &self.regional {
+            return types.iter().find(|t| t.name() == name).cloned();
+        }
         self.types.iter().find(|t| t.name == name).map(|t| t.clone() as Arc<dyn ResourceType>)
     }
 
     fn data_source(&self, name: &str) -> Option<Arc<dyn DataSourceType>> {
+        if let Some((_, data)) = &self.regional {
+            return data.iter().find(|d| d.name() == name).cloned();
+        }
         self.data.iter().find(|t| t.name == name).map(|t| t.clone() as Arc<dyn DataSourceType>)
     }
 
