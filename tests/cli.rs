@@ -58,6 +58,23 @@ fn validate_accepts_what_only_aws_or_a_value_can_tell() {
     }
 }
 
+/// A root written in Terraform's JSON syntax plans exactly what its HCL twin plans (both checked
+/// with `terraform validate`): blocks, labels, repeated blocks, templates, references in strings.
+#[test]
+fn a_json_root_plans_what_its_hcl_twin_plans() {
+    let plan = |syntax: &str| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_config(&root().join("tests/json-equivalent").join(syntax), dir.path());
+        let out = provision(dir.path(), &["plan", "-no-color"]);
+        assert!(out.status.success(), "{syntax}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let (hcl, json) = (plan("hcl"), plan("json"));
+    assert!(hcl.contains("Plan: 4 to add"), "{hcl}");
+    assert!(hcl.contains(r#""subnet \"b\"""#), "{hcl}");
+    assert_eq!(hcl, json);
+}
+
 #[test]
 fn plan_of_an_empty_state_needs_no_credentials_and_writes_nothing() {
     let dir = example("basic");

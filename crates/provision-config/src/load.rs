@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 mod calls;
 mod expand;
+mod json;
 pub use calls::normalize as normalize_module_dir;
 pub use expand::{CallKeys, expand_module_calls};
 mod moved;
@@ -32,7 +33,7 @@ pub fn load_dir(dir: &Path, provider: &Providers) -> (Module, Diagnostics) {
     let (texts, mut diags) = read_tf_files(dir, "");
     if texts.is_empty() && diags.is_empty() {
         diags.push(
-            Diagnostic::error(format!("no configuration files (*.tf) in {}", dir.display()))
+            Diagnostic::error(format!("no configuration files (*.tf, *.tf.json) in {}", dir.display()))
                 .note("run provision in the directory that holds your .tf files, or pass it with -C DIR"),
         );
     }
@@ -41,7 +42,8 @@ pub fn load_dir(dir: &Path, provider: &Providers) -> (Module, Diagnostics) {
     (module, diags)
 }
 
-/// The `*.tf` files of one directory, sorted by name, each named `{prefix}{file name}`.
+/// The `*.tf` and `*.tf.json` files of one directory, sorted by name, each named
+/// `{prefix}{file name}`.
 fn read_tf_files(dir: &Path, prefix: &str) -> (Vec<(String, String)>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut files = vec![];
@@ -50,18 +52,15 @@ fn read_tf_files(dir: &Path, prefix: &str) -> (Vec<(String, String)>, Diagnostic
             for e in entries.flatten() {
                 let path = e.path();
                 let name = e.file_name().to_string_lossy().to_string();
-                if name.ends_with(".tf.json") {
-                    diags.push(Diagnostic::error(format!(
-                        "{prefix}{name}: JSON configuration files are not supported yet; write the configuration in HCL (.tf)"
-                    )));
-                } else if name.ends_with(".tf") && path.is_file() {
+                let config = name.ends_with(".tf") || name.ends_with(".tf.json");
+                if config && path.is_file() {
                     files.push(name);
-                } else if name.ends_with(".tf") && path.is_dir() {
+                } else if config && path.is_dir() {
                     diags.push(
                         Diagnostic::warning(format!("{prefix}{name} is a directory, not a configuration file; it is not read"))
-                            .note("provision reads the *.tf files of one directory, not of the directories in it; rename the directory, or move its files up if they are meant to be read"),
+                            .note("provision reads the *.tf and *.tf.json files of one directory, not of the directories in it; rename the directory, or move its files up if they are meant to be read"),
                     );
-                } else if name.ends_with(".tf") {
+                } else if config {
                     diags.push(Diagnostic::error(format!(
                         "cannot read {prefix}{name}: it is not a regular file (a link to a file that does not exist?)"
                     )));
@@ -159,8 +158,8 @@ impl<'p> Loader<'p> {
                 Some(rest) => rest.to_string(),
                 None => text,
             };
-            let file = self.m.sources.add(name.clone(), text.clone());
             if let Some(at) = text.find('\0') {
+                let file = self.m.sources.add(name.clone(), text.clone());
                 let (line, col) = provision_core::diagnostic::line_col(&text, at);
                 self.diags.push(
                     Diagnostic::error("Invalid character: NUL byte")
@@ -169,14 +168,32 @@ impl<'p> Loader<'p> {
                 );
                 continue;
             }
+            // A JSON file is read as the HCL it means; spans point into that translation and
+            // are shown in the JSON text.
+            let (file, text) = if name.ends_with(".tf.json") {
+                match json::translate(&text, self.provider) {
+                    Ok((hcl, points)) => {
+                        let origin = provision_core::diagnostic::Origin { text, points };
+                        (self.m.sources.add_translated(name.clone(), hcl.clone(), origin), hcl)
+                    }
+                    Err(e) => {
+                        let file = self.m.sources.add(name.clone(), text);
+                        self.diags.push(Diagnostic::error(e.summary).at(Some(Span::new(file, e.at)), e.message));
+                        continue;
+                    }
+                }
+            } else {
+                (self.m.sources.add(name.clone(), text.clone()), text)
+            };
             match crate::object_keys::parse_body(&text) {
                 Ok(body) => self.top(file, &body),
                 Err(e) => {
                     let loc = e.location();
                     let offset = offset_of(&text, loc.line(), loc.column());
+                    // In a JSON file, the HCL is in the strings read as expressions.
+                    let summary = if name.ends_with(".tf.json") { "Invalid expression" } else { "Invalid HCL syntax" };
                     self.diags.push(
-                        Diagnostic::error("Invalid HCL syntax")
-                            .at(Some(Span::new(file, offset..offset)), e.message().to_string()),
+                        Diagnostic::error(summary).at(Some(Span::new(file, offset..offset)), e.message().to_string()),
                     );
                 }
             }
