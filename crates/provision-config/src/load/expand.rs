@@ -593,6 +593,9 @@ impl Rewrite<'_> {
         lc.preconditions = r.lifecycle.preconditions.iter().map(|c| self.condition(c)).collect();
         lc.postconditions = r.lifecycle.postconditions.iter().map(|c| self.condition(c)).collect();
         lc.replace_triggered_by = r.lifecycle.replace_triggered_by.iter().map(|e| self.expr(e)).collect();
+        for p in &mut out.provisioners {
+            p.body = self.body(&p.body);
+        }
         out
     }
 }
