@@ -9,6 +9,7 @@
 
 use provision_core::{Providers, Schema};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// A JSON file that is not valid JSON, or not Terraform's JSON shape: where and why.
 #[derive(Debug)]
@@ -329,12 +330,12 @@ enum Ctx {
     Output,
     Module,
     /// A resource or data source (its type's schema, when provision has the type).
-    Resource(Option<Schema>),
+    Resource(Option<Arc<Schema>>),
     /// A nested block of a resource or provider, or a provider block.
-    Nested(Option<Schema>),
+    Nested(Option<Arc<Schema>>),
     Lifecycle,
     Provisioner,
-    Dynamic(Option<Schema>),
+    Dynamic(Option<Arc<Schema>>),
     Moved,
     Import,
     Removed,
@@ -361,12 +362,12 @@ enum Mode {
     Ref,
 }
 
-fn has_block(schema: &Option<Schema>, key: &str) -> bool {
+fn has_block(schema: &Option<Arc<Schema>>, key: &str) -> bool {
     schema.as_ref().is_some_and(|s| s.blocks.iter().any(|b| b.name == key))
 }
 
-fn block_schema(schema: &Option<Schema>, key: &str) -> Option<Schema> {
-    schema.as_ref().and_then(|s| s.blocks.iter().find(|b| b.name == key)).map(|b| b.schema.clone())
+fn block_schema(schema: &Option<Arc<Schema>>, key: &str) -> Option<Arc<Schema>> {
+    schema.as_ref().and_then(|s| s.blocks.iter().find(|b| b.name == key)).map(|b| Arc::new(b.schema.clone()))
 }
 
 fn entry(ctx: &Ctx, key: &str) -> Entry {
@@ -411,13 +412,17 @@ impl Writer<'_> {
         let label = |i: usize| labels.get(i).map_or("", |l| l.s.as_str());
         match (ctx, key) {
             (Ctx::Top, "terraform") => Ctx::Terraform,
-            (Ctx::Top, "provider") => Ctx::Nested(self.providers.get(label(0)).map(|p| p.config_schema().clone())),
+            (Ctx::Top, "provider") => {
+                Ctx::Nested(self.providers.get(label(0)).map(|p| Arc::new(p.config_schema().clone())))
+            }
             (Ctx::Top, "variable") => Ctx::Variable,
             (Ctx::Top, "output") => Ctx::Output,
             (Ctx::Top, "module") => Ctx::Module,
-            (Ctx::Top, "resource") => Ctx::Resource(self.providers.resource_type(label(0)).map(|r| r.schema().clone())),
+            (Ctx::Top, "resource") => {
+                Ctx::Resource(self.providers.resource_type(label(0)).map(|r| Arc::new(r.schema().clone())))
+            }
             (Ctx::Top | Ctx::Check, "data") => {
-                Ctx::Resource(self.providers.data_source(label(0)).map(|d| d.schema().clone()))
+                Ctx::Resource(self.providers.data_source(label(0)).map(|d| Arc::new(d.schema().clone())))
             }
             (Ctx::Top, "moved") => Ctx::Moved,
             (Ctx::Top, "import") => Ctx::Import,
