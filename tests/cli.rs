@@ -58,6 +58,60 @@ fn validate_accepts_what_only_aws_or_a_value_can_tell() {
     }
 }
 
+/// A root written in Terraform's JSON syntax plans exactly what its HCL twin plans (both checked
+/// with `terraform validate`): blocks, labels, repeated blocks, templates, references in strings.
+#[test]
+fn a_json_root_plans_what_its_hcl_twin_plans() {
+    let plan = |syntax: &str| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_config(&root().join("tests/json-equivalent").join(syntax), dir.path());
+        let out = provision(dir.path(), &["plan", "-no-color"]);
+        assert!(out.status.success(), "{syntax}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let (hcl, json) = (plan("hcl"), plan("json"));
+    assert!(hcl.contains("Plan: 4 to add"), "{hcl}");
+    assert!(hcl.contains(r#""subnet \"b\"""#), "{hcl}");
+    assert_eq!(hcl, json);
+}
+
+/// A real `local-exec` provisioner: run after the create with `self` and its environment,
+/// shown as Terraform shows it; the destroy-time one before the delete.
+#[test]
+fn local_exec_provisioners_run_after_the_create_and_before_the_delete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"resource "random_pet" "name" {
+  length = 2
+
+  provisioner "local-exec" {
+    command     = "echo \"$GREETING ${self.id}\" > created.txt"
+    environment = { GREETING = "hello" }
+  }
+  provisioner "local-exec" {
+    when    = destroy
+    command = "echo \"bye ${self.id}\" > destroyed.txt"
+  }
+}
+"#,
+    )
+    .expect("write");
+    let out = provision(dir.path(), &["apply", "-auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("random_pet.name (local-exec): Executing: [\"/bin/sh\", \"-c\", "), "{stdout}");
+    let created = std::fs::read_to_string(dir.path().join("created.txt")).expect("the provisioner wrote its file");
+    let pet = created.trim().strip_prefix("hello ").expect("greeting from the environment").to_string();
+    assert!(pet.contains('-'), "{created}");
+    assert!(!dir.path().join("destroyed.txt").exists());
+
+    let out = provision(dir.path(), &["destroy", "-auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let destroyed = std::fs::read_to_string(dir.path().join("destroyed.txt")).expect("destroy-time provisioner ran");
+    assert_eq!(destroyed.trim(), format!("bye {pet}"));
+}
+
 #[test]
 fn plan_of_an_empty_state_needs_no_credentials_and_writes_nothing() {
     let dir = example("basic");

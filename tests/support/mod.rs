@@ -19,7 +19,7 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()
 }
 
-/// Copies the configuration of `from` (its `.tf` files, and its module directories with theirs)
+/// Copies the configuration of `from` (its `.tf` and `.tf.json` files, and its module directories with theirs)
 /// into `to`.
 pub fn copy_config(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).expect("example").flatten() {
@@ -27,7 +27,9 @@ pub fn copy_config(from: &Path, to: &Path) {
         if path.is_dir() && !e.file_name().to_string_lossy().starts_with('.') {
             std::fs::create_dir_all(to.join(e.file_name())).expect("mkdir");
             copy_config(&path, &to.join(e.file_name()));
-        } else if path.extension().is_some_and(|x| x == "tf" || x == "tfvars") {
+        } else if path.extension().is_some_and(|x| x == "tf" || x == "tfvars")
+            || e.file_name().to_string_lossy().ends_with(".tf.json")
+        {
             std::fs::copy(&path, to.join(e.file_name())).expect("copy");
         }
     }

@@ -314,6 +314,7 @@ impl Reporter for CliReporter {
                 ));
             }
             Event::Warning(m) => p.warn(&m),
+            Event::ProvisionerOutput { address, line } => p.progress(&format!("{address} (local-exec): {line}")),
         }
     }
 }

@@ -71,8 +71,8 @@ fn digests(module: &Module) -> BTreeMap<String, String> {
         .sources
         .files
         .iter()
-        .filter(|f| f.name.ends_with(".tf"))
-        .map(|f| (f.name.clone(), Sha256::digest(f.text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()))
+        .filter(|f| f.name.ends_with(".tf") || f.name.ends_with(".tf.json"))
+        .map(|f| (f.name.clone(), Sha256::digest(f.written().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()))
         .collect()
 }
 

@@ -18,7 +18,7 @@ mod types;
 mod vars;
 
 pub use eval::{
-    InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, referenced_instance,
+    InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, eval_with_self, referenced_instance,
     trigger_reference,
 };
 pub use functions::FUNCTION_NAMES;
@@ -27,8 +27,8 @@ pub use load::{
 };
 pub use module::{
     Backend, BodyExprs, CallExpansion, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, Lifecycle, Local,
-    LocalKind, Module, ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Removed, ResourceBlock,
-    S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key, local_key,
+    LocalKind, Module, ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Provisioner, Removed,
+    ResourceBlock, S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key, local_key,
 };
 pub use references::{IndexKind, RefRoot, Reference};
 pub use render::render_diagnostics;

@@ -5,7 +5,8 @@ use crate::did_you_mean;
 use crate::functions;
 use crate::module::{
     Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, IgnorePath, Lifecycle, Local, LocalKind, Module,
-    ModuleCtx, ObjectId, Output, PathStep, ProviderBlock, ResourceBlock, TimeoutOverrides, Validation, Variable,
+    ModuleCtx, ObjectId, Output, PathStep, ProviderBlock, Provisioner, ResourceBlock, TimeoutOverrides, Validation,
+    Variable,
 };
 use crate::references::{IndexKind, RefRoot};
 use crate::types::TypeConstraint;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 mod calls;
 mod expand;
+mod json;
 pub use calls::normalize as normalize_module_dir;
 pub use expand::{CallKeys, expand_module_calls};
 mod moved;
@@ -32,7 +34,7 @@ pub fn load_dir(dir: &Path, provider: &Providers) -> (Module, Diagnostics) {
     let (texts, mut diags) = read_tf_files(dir, "");
     if texts.is_empty() && diags.is_empty() {
         diags.push(
-            Diagnostic::error(format!("no configuration files (*.tf) in {}", dir.display()))
+            Diagnostic::error(format!("no configuration files (*.tf, *.tf.json) in {}", dir.display()))
                 .note("run provision in the directory that holds your .tf files, or pass it with -C DIR"),
         );
     }
@@ -41,7 +43,8 @@ pub fn load_dir(dir: &Path, provider: &Providers) -> (Module, Diagnostics) {
     (module, diags)
 }
 
-/// The `*.tf` files of one directory, sorted by name, each named `{prefix}{file name}`.
+/// The `*.tf` and `*.tf.json` files of one directory, sorted by name, each named
+/// `{prefix}{file name}`.
 fn read_tf_files(dir: &Path, prefix: &str) -> (Vec<(String, String)>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut files = vec![];
@@ -50,18 +53,15 @@ fn read_tf_files(dir: &Path, prefix: &str) -> (Vec<(String, String)>, Diagnostic
             for e in entries.flatten() {
                 let path = e.path();
                 let name = e.file_name().to_string_lossy().to_string();
-                if name.ends_with(".tf.json") {
-                    diags.push(Diagnostic::error(format!(
-                        "{prefix}{name}: JSON configuration files are not supported yet; write the configuration in HCL (.tf)"
-                    )));
-                } else if name.ends_with(".tf") && path.is_file() {
+                let config = name.ends_with(".tf") || name.ends_with(".tf.json");
+                if config && path.is_file() {
                     files.push(name);
-                } else if name.ends_with(".tf") && path.is_dir() {
+                } else if config && path.is_dir() {
                     diags.push(
                         Diagnostic::warning(format!("{prefix}{name} is a directory, not a configuration file; it is not read"))
-                            .note("provision reads the *.tf files of one directory, not of the directories in it; rename the directory, or move its files up if they are meant to be read"),
+                            .note("provision reads the *.tf and *.tf.json files of one directory, not of the directories in it; rename the directory, or move its files up if they are meant to be read"),
                     );
-                } else if name.ends_with(".tf") {
+                } else if config {
                     diags.push(Diagnostic::error(format!(
                         "cannot read {prefix}{name}: it is not a regular file (a link to a file that does not exist?)"
                     )));
@@ -159,8 +159,8 @@ impl<'p> Loader<'p> {
                 Some(rest) => rest.to_string(),
                 None => text,
             };
-            let file = self.m.sources.add(name.clone(), text.clone());
             if let Some(at) = text.find('\0') {
+                let file = self.m.sources.add(name.clone(), text.clone());
                 let (line, col) = provision_core::diagnostic::line_col(&text, at);
                 self.diags.push(
                     Diagnostic::error("Invalid character: NUL byte")
@@ -169,14 +169,32 @@ impl<'p> Loader<'p> {
                 );
                 continue;
             }
+            // A JSON file is read as the HCL it means; spans point into that translation and
+            // are shown in the JSON text.
+            let (file, text) = if name.ends_with(".tf.json") {
+                match json::translate(&text, self.provider) {
+                    Ok((hcl, points)) => {
+                        let origin = provision_core::diagnostic::Origin { text, points };
+                        (self.m.sources.add_translated(name.clone(), hcl.clone(), origin), hcl)
+                    }
+                    Err(e) => {
+                        let file = self.m.sources.add(name.clone(), text);
+                        self.diags.push(Diagnostic::error(e.summary).at(Some(Span::new(file, e.at)), e.message));
+                        continue;
+                    }
+                }
+            } else {
+                (self.m.sources.add(name.clone(), text.clone()), text)
+            };
             match crate::object_keys::parse_body(&text) {
                 Ok(body) => self.top(file, &body),
                 Err(e) => {
                     let loc = e.location();
                     let offset = offset_of(&text, loc.line(), loc.column());
+                    // In a JSON file, the HCL is in the strings read as expressions.
+                    let summary = if name.ends_with(".tf.json") { "Invalid expression" } else { "Invalid HCL syntax" };
                     self.diags.push(
-                        Diagnostic::error("Invalid HCL syntax")
-                            .at(Some(Span::new(file, offset..offset)), e.message().to_string()),
+                        Diagnostic::error(summary).at(Some(Span::new(file, offset..offset)), e.message().to_string()),
                     );
                 }
             }
@@ -244,6 +262,9 @@ struct Loader<'p> {
     /// `import` blocks read, checked once the calls are folded in (`to` may be inside a module).
     imports: Vec<crate::module::Import>,
 }
+
+/// Why `connection` blocks and the `file` and `remote-exec` provisioners are refused.
+const NO_CONNECTION: &str = "provision does not open SSH or WinRM connections to instances, which `file`, `remote-exec` and `connection` need; run the commands from the instance's user data, put files in S3 (aws_s3_object), or use a `local-exec` provisioner";
 
 fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
     x.span().map(|r| Span::new(file, r))
@@ -958,6 +979,7 @@ impl Loader<'_> {
             schema: schema.clone(),
             span: sp(file, &b.ident),
             check: check.map(str::to_string),
+            provisioners: vec![],
         };
         if let (Some(_), Some(fe)) = (&r.count, &r.for_each) {
             self.err(
@@ -992,11 +1014,13 @@ impl Loader<'_> {
         for (kind, inner, bspan) in std::mem::take(&mut body.blocks) {
             match kind.as_str() {
                 "lifecycle" => r.lifecycle = self.lifecycle(&inner, &schema, data),
-                "provisioner" | "connection" => self.err(
+                "provisioner" | "connection" if data => self.err(
                     bspan,
-                    format!("`{kind}` blocks are not supported"),
-                    "provision does not run provisioners; use user data or a deployment pipeline instead",
+                    format!("`{kind}` blocks are not supported in a data source"),
+                    "provisioners run when a managed resource is created or destroyed; a data source is only read",
                 ),
+                "provisioner" => r.provisioners.extend(self.provisioner(&inner, bspan)),
+                "connection" => self.err(bspan, "`connection` blocks are not supported", NO_CONNECTION),
                 "timeouts" => r.timeouts = self.timeouts(&inner, bspan, data),
                 _ => blocks.push((kind, inner, bspan)),
             }
@@ -1071,6 +1095,69 @@ impl Loader<'_> {
 
     /// A `precondition`, `postcondition` or `assert` block: `condition` and `error_message`,
     /// nothing else.
+    /// A `provisioner "local-exec"` block; the provisioners that need a connection to the
+    /// instance (`file`, `remote-exec`) are refused, saying why.
+    fn provisioner(&mut self, body: &BodyExprs, span: Option<Span>) -> Option<Provisioner> {
+        let kind = body.label.clone().unwrap_or_default();
+        match kind.as_str() {
+            "local-exec" => {}
+            "file" | "remote-exec" => {
+                self.err(span, format!("Unsupported provisioner \"{kind}\""), NO_CONNECTION);
+                return None;
+            }
+            other => {
+                self.err(
+                    span,
+                    format!("Unsupported provisioner \"{other}\""),
+                    "provision runs the `local-exec` provisioner (`file` and `remote-exec` need a connection to the instance, which provision does not open)",
+                );
+                return None;
+            }
+        }
+        let mut body = body.clone();
+        let mut ok = true;
+        for (b, _, bspan) in std::mem::take(&mut body.blocks) {
+            ok = false;
+            if b == "connection" {
+                self.err(bspan, "`connection` blocks are not supported", NO_CONNECTION);
+            } else {
+                self.err(bspan, "Unsupported block", format!("a `local-exec` provisioner takes no `{b}` block"));
+            }
+        }
+        let mut keyword = |l: &mut Self, name: &str, allowed: [&str; 2]| -> Option<String> {
+            let e = body.attrs.remove(name)?;
+            body.attr_spans.remove(name);
+            match &e.ast {
+                Expression::Variable(v) if allowed.contains(&v.value().as_str()) => Some(v.value().to_string()),
+                _ => {
+                    l.err(
+                        e.span(),
+                        format!("Invalid {name}"),
+                        format!("`{name}` is `{}` or `{}`, written without quotes", allowed[0], allowed[1]),
+                    );
+                    None
+                }
+            }
+        };
+        let destroy = keyword(self, "when", ["create", "destroy"]).is_some_and(|w| w == "destroy");
+        let continue_on_failure = keyword(self, "on_failure", ["fail", "continue"]).is_some_and(|w| w == "continue");
+        for (k, _) in body.attrs.iter() {
+            if !matches!(k.as_str(), "command" | "working_dir" | "interpreter" | "environment" | "quiet") {
+                ok = false;
+                self.err(
+                    body.attr_spans.get(k).cloned(),
+                    format!("Unsupported argument `{k}`"),
+                    "a `local-exec` provisioner takes command, working_dir, interpreter, environment, quiet, when and on_failure",
+                );
+            }
+        }
+        if !body.attrs.contains_key("command") {
+            self.err(span.clone(), "Missing required argument", "a `local-exec` provisioner needs `command`");
+            return None;
+        }
+        ok.then_some(Provisioner { kind, destroy, continue_on_failure, body, span })
+    }
+
     fn condition(&mut self, body: &BodyExprs, span: &Option<Span>, kind: &str) -> Option<Condition> {
         for (k, _) in body.attrs.iter().filter(|(k, _)| !matches!(k.as_str(), "condition" | "error_message")) {
             let s = body.attr_spans.get(k).cloned();
@@ -1331,6 +1418,22 @@ impl Loader<'_> {
                 exprs.push((e.clone(), Some(r.address.clone())));
             }
             with_self.extend(lc.postconditions.iter().flat_map(|c| c.exprs()).map(|e| (e.clone(), r.address.clone())));
+            with_self.extend(
+                r.provisioners.iter().flat_map(|p| p.body.attrs.values()).map(|e| (e.clone(), r.address.clone())),
+            );
+            // A destroy-time provisioner runs when nothing else may exist any more: as in
+            // Terraform, it sees only its own object.
+            for e in r.provisioners.iter().filter(|p| p.destroy).flat_map(|p| p.body.attrs.values()) {
+                for rf in e.references() {
+                    if !matches!(rf.root, RefRoot::SelfObject | RefRoot::CountIndex | RefRoot::EachKey) {
+                        self.diags.push(
+                            Diagnostic::error("Invalid reference from destroy provisioner")
+                                .at(rf.span.clone(), "destroy-time provisioners may only refer to attributes of their own object, through `self`, `count.index` or `each.key`")
+                                .note("references to other objects, variables or locals would be evaluated when they may already be gone"),
+                        );
+                    }
+                }
+            }
             for e in r.count.iter().chain(r.for_each.iter()) {
                 exprs.push((e.clone(), None));
             }
@@ -1601,7 +1704,7 @@ impl Loader<'_> {
             RefRoot::SelfObject => self.err(
                 r.span.clone(),
                 "Invalid \"self\" reference",
-                "`self` can only be used in a postcondition of a resource or data source (provisioners, where Terraform also allows it, are not run by provision)",
+                "`self` can only be used in a postcondition or a provisioner of a resource",
             ),
             _ => {}
         }

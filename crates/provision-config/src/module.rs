@@ -385,6 +385,24 @@ pub struct ResourceBlock {
     /// A data source nested in `check "NAME"`: the check's name. Only that check block may
     /// refer to it, and what goes wrong reading it is a warning, never an error.
     pub check: Option<String>,
+    /// `provisioner "local-exec"` blocks, in the order written.
+    pub provisioners: Vec<Provisioner>,
+}
+
+/// A `provisioner "local-exec"` block: a command run on the machine provision runs on, after the
+/// object is created (or, with `when = destroy`, before it is deleted).
+#[derive(Debug, Clone)]
+pub struct Provisioner {
+    /// `local-exec`, the one provisioner provision runs.
+    pub kind: String,
+    /// `when = destroy`: runs before the delete instead of after the create.
+    pub destroy: bool,
+    /// `on_failure = continue`: a failure is a warning, not an error that taints the object.
+    pub continue_on_failure: bool,
+    /// `command`, `working_dir`, `interpreter`, `environment`, `quiet`.
+    pub body: BodyExprs,
+    /// The block header.
+    pub span: Option<Span>,
 }
 
 #[derive(Debug, Clone)]
@@ -576,6 +594,8 @@ impl Module {
             exprs.extend(r.lifecycle.condition_exprs());
             exprs.extend(r.lifecycle.replace_triggered_by.iter());
             exprs.extend(r.timeouts.exprs.iter().map(|(_, e)| e));
+            // What a creation-time provisioner's command uses must exist when it runs.
+            exprs.extend(r.provisioners.iter().filter(|p| !p.destroy).flat_map(|p| p.body.attrs.values()));
             let mut deps = refs_of(exprs);
             deps.extend(r.depends_on.iter().cloned());
             out.push((ObjectId::Resource(r.address.clone()), deps));

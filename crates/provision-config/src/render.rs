@@ -36,7 +36,9 @@ pub fn render_diagnostics(diags: &Diagnostics, sources: &Sources) -> String {
             .filter(|(_, l)| l.span.file < sources.files.len())
             .map(|(i, l)| {
                 let f = &files.files[l.span.file];
-                let range = f.to_shown(l.span.start)..f.to_shown(l.span.end.max(l.span.start));
+                let src = &sources.files[l.span.file];
+                let (start, end) = (src.to_written(l.span.start), src.to_written_end(l.span.end.max(l.span.start)));
+                let range = f.to_shown(start)..f.to_shown(end.max(start));
                 let label =
                     if i == 0 { CsLabel::primary(l.span.file, range) } else { CsLabel::secondary(l.span.file, range) };
                 label.with_message(l.message.clone())
@@ -88,8 +90,9 @@ impl<'a> Shown<'a> {
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                let anchors: Vec<usize> = d.labels.iter().filter(|l| l.span.file == i).map(|l| l.span.start).collect();
-                ShownFile::new(&f.name, &f.text, &anchors)
+                let anchors: Vec<usize> =
+                    d.labels.iter().filter(|l| l.span.file == i).map(|l| f.to_written(l.span.start)).collect();
+                ShownFile::new(&f.name, f.written(), &anchors)
             })
             .collect();
         Shown { files }

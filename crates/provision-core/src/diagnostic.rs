@@ -8,7 +8,47 @@ use std::ops::Range;
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub name: String,
+    /// The text spans point into: what was parsed.
     pub text: String,
+    /// For a file translated before it was parsed (a `.tf.json` file is read as the HCL it
+    /// means), the text as written and where each offset of `text` comes from in it.
+    pub origin: Option<Origin>,
+}
+
+/// The text a translated file was written as, and the way back to it from the translation.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub text: String,
+    /// `(offset in the translation, offset in the written text)`, sorted by the first; between
+    /// two points the offsets advance together.
+    pub points: Vec<(usize, usize)>,
+}
+
+impl SourceFile {
+    /// The text as the user wrote it: what diagnostics show and count lines in.
+    pub fn written(&self) -> &str {
+        self.origin.as_ref().map_or(&self.text, |o| &o.text)
+    }
+
+    /// Where an offset of `text` (a span's) is in the text as written.
+    pub fn to_written(&self, offset: usize) -> usize {
+        let Some(o) = &self.origin else { return offset };
+        let i = o.points.partition_point(|p| p.0 <= offset);
+        match i.checked_sub(1).and_then(|i| o.points.get(i)) {
+            Some(&(t, w)) => (w + (offset - t)).min(o.text.len()),
+            None => 0,
+        }
+    }
+
+    /// Where the end of a span (exclusive) is in the text as written: after what its last byte
+    /// came from, not at the start of what follows it in the translation.
+    pub fn to_written_end(&self, end: usize) -> usize {
+        match (&self.origin, end) {
+            (None, _) => end,
+            (Some(_), 0) => 0,
+            (Some(o), _) => (self.to_written(end - 1) + 1).min(o.text.len()),
+        }
+    }
 }
 
 /// Every file a diagnostic may point into. A [`Span`]'s `file` is an index into this list.
@@ -19,7 +59,14 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
-        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        self.files.push(SourceFile { name: name.into(), text: text.into(), origin: None });
+        self.files.len() - 1
+    }
+
+    /// Adds a file that was translated before it was parsed: spans point into `text`, and are
+    /// shown in `origin.text`.
+    pub fn add_translated(&mut self, name: impl Into<String>, text: impl Into<String>, origin: Origin) -> usize {
+        self.files.push(SourceFile { name: name.into(), text: text.into(), origin: Some(origin) });
         self.files.len() - 1
     }
 
@@ -28,7 +75,7 @@ impl Sources {
         let Some(file) = self.files.get(span.file) else {
             return "<unknown>".into();
         };
-        let (line, col) = line_col(&file.text, span.start);
+        let (line, col) = line_col(file.written(), file.to_written(span.start));
         format!("{}:{line}:{col}", file.name)
     }
 }

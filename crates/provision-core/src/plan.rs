@@ -61,6 +61,8 @@ pub enum Reason {
     ReplaceRequested,
     /// Something named in `lifecycle { replace_triggered_by = [...] }` changes.
     ReplaceTriggered,
+    /// The object is tainted: its creation-time provisioners failed or were interrupted.
+    Tainted,
 }
 
 /// The planned change of one resource instance.

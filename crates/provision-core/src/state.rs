@@ -71,6 +71,12 @@ pub struct ResourceObject {
     /// between them. The next apply finishes the create before anything else touches the object.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unfinished: bool,
+    /// Set when the object exists but its creation-time provisioners failed (`on_failure =
+    /// fail`) or were interrupted: it may not be configured as intended, so the next plan
+    /// replaces it, as Terraform does with a tainted object. Recorded before the first
+    /// provisioner starts and cleared when the last one succeeds, so a crash leaves it set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tainted: bool,
 }
 
 /// A create that was started: written durably before the AWS call.

@@ -101,6 +101,7 @@ impl Engine {
                     sensitive_attributes: Default::default(),
                     dependencies: item.dependencies,
                     unfinished: false,
+                    tainted: false,
                 }),
                 None => out.missing.push(item),
             }

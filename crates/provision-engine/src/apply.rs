@@ -111,6 +111,10 @@ enum Outcome {
     Updated(Result<Attrs, ProviderError>),
     Deleted(Result<(), ProviderError>),
     Read(Result<Attrs, ProviderError>),
+    /// The creation-time provisioners of a created object ran.
+    Provisioned(Result<(), String>),
+    /// The operation failed before its call (a destroy-time provisioner).
+    Failed(String),
 }
 
 type Job = Pin<Box<dyn Future<Output = (NodeIndex, Outcome)> + Send>>;
@@ -178,6 +182,10 @@ struct Run<'a> {
     /// The configuration's values of the arguments that matter at destroy, by object: they
     /// override the recorded ones when it is deleted.
     destroy_args: BTreeMap<Address, Attrs>,
+    /// The creation-time provisioners to start, each once its object is recorded tainted.
+    followups: Vec<(NodeIndex, Job)>,
+    /// Created objects whose provisioners are running: their id and when the create started.
+    provisioning: BTreeMap<NodeIndex, (Option<String>, Instant)>,
 }
 
 impl Engine {
@@ -223,6 +231,8 @@ impl Engine {
             data: run.data,
             abandoned: vec![],
             destroy_args,
+            followups: vec![],
+            provisioning: BTreeMap::new(),
         };
         let mut interrupted = None;
         let persist_error = match r.walk(store, cancel).await {
@@ -410,6 +420,20 @@ impl Run<'_> {
                         self.release(i, &mut ready);
                     }
                     Err(message) => self.fail(i, message),
+                }
+            }
+            // Provisioners start once their object is recorded (tainted) by the write below, which
+            // precedes every start; an interrupted run does not start them, and the object stays
+            // tainted.
+            for (i, job) in std::mem::take(&mut self.followups) {
+                if interrupting {
+                    let address = self.graph[i].address.clone();
+                    self.fail(
+                        i,
+                        format!("its provisioners were not run: the apply was interrupted; {address} is tainted and the next apply replaces it"),
+                    );
+                } else {
+                    jobs.push((i, job));
                 }
             }
             // Pending records must be durable before their creates start; one write covers all,
@@ -757,10 +781,38 @@ impl Run<'_> {
                 );
                 self.status[i.index()] = Status::Running;
                 engine.reporter.report(Event::OpStarted { address: address.clone(), op });
+                // Destroy-time provisioners, while the resource is still configured (as in
+                // Terraform): evaluated now, run before the delete, which a failure stops.
+                let runs = match engine.module.resource(&address) {
+                    Some(block) if crate::provisioners::any(block, true) => {
+                        let ctx = match self.eval.instances.get(&address) {
+                            Some(x) => x.ctx.clone(),
+                            None => provision_config::InstanceCtx {
+                                count_index: match &address.key {
+                                    Some(provision_core::InstanceKey::Index(n)) => Some(*n),
+                                    _ => None,
+                                },
+                                each: match &address.key {
+                                    Some(provision_core::InstanceKey::Key(k)) => {
+                                        Some((Value::String(k.clone()), Value::Unknown))
+                                    }
+                                    _ => None,
+                                },
+                                unknown: false,
+                            },
+                        };
+                        crate::provisioners::prepare(block, &address, true, &self.eval.scope, &ctx, &obj.attributes)?
+                    }
+                    _ => vec![],
+                };
                 let watch = Watch::new(address.clone(), op, engine.reporter.clone(), engine.options.heartbeat, timeout);
                 let identity = Identity { stack: self.state.lineage.clone(), address: address.clone() };
                 let ctx = watch.context(identity, uuid::Uuid::new_v4().to_string());
+                let reporter = engine.reporter.clone();
                 Ok(Some(Box::pin(async move {
+                    if let Err(m) = crate::provisioners::run_all(&address, &runs, &reporter).await {
+                        return (i, Outcome::Failed(format!("{m}; the object was not deleted")));
+                    }
                     let r = watch.run(ctx.deadline, rt.delete(&ctx, &obj.id, &obj.attributes)).await;
                     (i, Outcome::Deleted(r))
                 })))
@@ -797,8 +849,18 @@ impl Run<'_> {
 
     /// Records a finished operation in state and releases its dependents.
     fn complete(&mut self, i: NodeIndex, outcome: Outcome, ready: &mut VecDeque<NodeIndex>) {
+        let outcome = match outcome {
+            Outcome::Provisioned(r) => return self.provisioned(i, r, ready),
+            Outcome::Failed(message) => {
+                self.launched.remove(&i);
+                self.dirty = true;
+                return self.fail(i, message);
+            }
+            other => other,
+        };
         let node = self.graph[i].clone();
         let launched = self.launched.remove(&i);
+        let started = launched.as_ref().map_or_else(Instant::now, |l| l.started);
         let elapsed = launched.as_ref().map(|l| l.started.elapsed()).unwrap_or_default();
         let desired = launched.as_ref().map(|l| l.desired.clone()).unwrap_or_default();
         let sensitive = launched.as_ref().map(|l| l.sensitive.clone()).unwrap_or_default();
@@ -838,6 +900,7 @@ impl Run<'_> {
                             sensitive_attributes: sensitive,
                             dependencies: deps,
                             unfinished: false,
+                            tainted: false,
                         });
                         self.eval.set(&address, Value::Map(attrs));
                         self.done.add += 1;
@@ -870,6 +933,7 @@ impl Run<'_> {
                                 sensitive_attributes: sensitive,
                                 dependencies: deps,
                                 unfinished: schema.multi_step_create,
+                                tainted: false,
                             });
                             format!(
                                 "{} (the object was created as {id} and is recorded in state; the next plan shows what is left to do)",
@@ -925,6 +989,9 @@ impl Run<'_> {
                 Ok(None)
             }
             Outcome::Read(Err(e)) => Err(with_code(e.message.clone(), &e)),
+            // Handled before anything else, at the top.
+            Outcome::Provisioned(Err(m)) | Outcome::Failed(m) => Err(m),
+            Outcome::Provisioned(Ok(())) => Ok(None),
         };
         let result = match (result, made) {
             (Ok(id), Some(_)) => match self.postcondition_failure(&address) {
@@ -936,12 +1003,76 @@ impl Run<'_> {
         };
         self.dirty = true;
         match result {
+            Ok(id) if node.kind == Kind::Create => match self.start_provisioners(i, &address) {
+                Ok(true) => {
+                    self.provisioning.insert(i, (id, started));
+                }
+                Ok(false) => {
+                    self.status[i.index()] = Status::Done;
+                    self.engine.reporter.report(Event::OpFinished { address, op: node.op(), id, elapsed });
+                    self.release(i, ready);
+                }
+                Err(message) => {
+                    if let Some(o) = self.state.current_mut(&address) {
+                        o.tainted = true;
+                    }
+                    self.fail(i, format!("{message}; {address} is tainted: the next apply replaces it"));
+                }
+            },
             Ok(id) => {
                 self.status[i.index()] = Status::Done;
                 self.engine.reporter.report(Event::OpFinished { address, op: node.op(), id, elapsed });
                 self.release(i, ready);
             }
             Err(message) => self.fail(i, message),
+        }
+    }
+
+    /// Records the created object tainted and queues its creation-time provisioners, if it has
+    /// any (`Ok(false)` when it has none). They start after the next state write, so a crash
+    /// while they run leaves the object tainted, as Terraform leaves it.
+    fn start_provisioners(&mut self, i: NodeIndex, address: &Address) -> Result<bool, String> {
+        let module = self.engine.module.clone();
+        let Some(block) = module.resource(address).filter(|b| crate::provisioners::any(b, false)) else {
+            return Ok(false);
+        };
+        let this = self.state.current(address).map(|o| o.attributes.clone()).unwrap_or_default();
+        let ctx = self.eval.instances.get(address).map(|x| x.ctx.clone()).unwrap_or_default();
+        let runs = crate::provisioners::prepare(block, address, false, &self.eval.scope, &ctx, &this)?;
+        if let Some(o) = self.state.current_mut(address) {
+            o.tainted = true;
+        }
+        self.dirty = true;
+        let reporter = self.engine.reporter.clone();
+        let address = address.clone();
+        self.followups.push((
+            i,
+            Box::pin(async move {
+                let r = crate::provisioners::run_all(&address, &runs, &reporter).await;
+                (i, Outcome::Provisioned(r))
+            }),
+        ));
+        Ok(true)
+    }
+
+    /// The creation-time provisioners of a created object finished: untainted and done, or
+    /// failed with the object left tainted.
+    fn provisioned(&mut self, i: NodeIndex, r: Result<(), String>, ready: &mut VecDeque<NodeIndex>) {
+        let (id, started) = self.provisioning.remove(&i).unwrap_or((None, Instant::now()));
+        let node = self.graph[i].clone();
+        let address = node.address.clone();
+        self.dirty = true;
+        match r {
+            Ok(()) => {
+                if let Some(o) = self.state.current_mut(&address) {
+                    o.tainted = false;
+                }
+                self.status[i.index()] = Status::Done;
+                let elapsed = started.elapsed();
+                self.engine.reporter.report(Event::OpFinished { address, op: node.op(), id, elapsed });
+                self.release(i, ready);
+            }
+            Err(message) => self.fail(i, format!("{message}; {address} is tainted: the next apply replaces it")),
         }
     }
 

@@ -64,6 +64,7 @@ fn change(c: &ResourceChange) -> J {
         Reason::Unfinished => "update_because_create_unfinished",
         Reason::ReplaceRequested => "replace_by_request",
         Reason::ReplaceTriggered => "replace_by_triggers",
+        Reason::Tainted => "replace_because_tainted",
     });
     let mut m = json!({
         "address": c.address.to_string(),

@@ -19,6 +19,7 @@ mod moves;
 mod operation;
 mod plan;
 mod pricing;
+mod provisioners;
 mod recover;
 pub mod render;
 
@@ -176,6 +177,12 @@ pub enum Event {
         running: Vec<(Address, Op)>,
     },
     Warning(String),
+    /// A line a provisioner's command printed (or what it runs), as Terraform's
+    /// `aws_instance.web (local-exec): ...`.
+    ProvisionerOutput {
+        address: Address,
+        line: String,
+    },
 }
 
 /// Receives [`Event`]s.

@@ -1326,6 +1326,11 @@ impl Walk<'_> {
                 // `-replace`: a new object although nothing about it changed.
                 force_replace(block, schema, &config, &mut planned, vec![]);
             }
+            let tainted = prior_object.is_some_and(|o| o.tainted);
+            if tainted && !matches!(planned.action, Action::Replace(_)) {
+                // Its creation-time provisioners failed or were interrupted: a new object.
+                force_replace(block, &config, &mut planned, vec![]);
+            }
             let triggered = prior_object.is_some()
                 && !matches!(planned.action, Action::Replace(_))
                 && self.replace_triggered(block, &ctx);
@@ -1406,7 +1411,9 @@ impl Walk<'_> {
                 continue;
             }
             self.release_replaced(block, &config, &deps, &mut planned);
-            let reason = if prior.is_some() && self.replace.contains(&address) {
+            let reason = if prior.is_some() && tainted && matches!(planned.action, Action::Replace(_)) {
+                Some(Reason::Tainted)
+            } else if prior.is_some() && self.replace.contains(&address) {
                 Some(Reason::ReplaceRequested)
             } else if triggered {
                 Some(Reason::ReplaceTriggered)
@@ -1842,6 +1849,9 @@ impl Walk<'_> {
                 let why = match c.action {
                     Action::Replace(_) if c.reason == Some(Reason::ReplaceRequested) => {
                         "-replace asks for it to be replaced".to_string()
+                    }
+                    Action::Replace(_) if c.reason == Some(Reason::Tainted) => {
+                        "it is tainted (its creation-time provisioners failed) and must be replaced".to_string()
                     }
                     Action::Replace(_) => format!("it must be replaced because {} changed", c.replace_paths.join(", ")),
                     _ => "the plan destroys it".to_string(),

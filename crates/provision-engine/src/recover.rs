@@ -113,6 +113,9 @@ impl Engine {
             sensitive_attributes: vec![],
             dependencies: p.dependencies.clone(),
             unfinished: schema.multi_step_create,
+            // Its creation-time provisioners, if it has any, never ran (or were cut short): as
+            // Terraform does with an interrupted provisioner, the object is replaced.
+            tainted: self.module.resource(&p.address).is_some_and(|b| crate::provisioners::any(b, false)),
         });
         RecoveryOutcome::Adopted { id }
     }

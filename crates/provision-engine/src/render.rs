@@ -219,6 +219,7 @@ fn change(out: &mut String, c: &ResourceChange, style: Style) {
         Action::Replace(_) if c.reason == Some(Reason::ReplaceRequested) => {
             "will be replaced, as requested".to_string()
         }
+        Action::Replace(_) if c.reason == Some(Reason::Tainted) => "is tainted, so must be replaced".to_string(),
         Action::Replace(_) if c.reason == Some(Reason::ReplaceTriggered) => {
             "will be replaced due to changes in replace_triggered_by".to_string()
         }

@@ -326,6 +326,7 @@ mod tests {
             sensitive_attributes: vec![],
             dependencies: vec![],
             unfinished: false,
+            tainted: false,
         }
     }
 

@@ -360,6 +360,7 @@ mod tests {
             sensitive_attributes: vec![],
             dependencies: vec![],
             unfinished: false,
+            tainted: false,
         }
     }
 

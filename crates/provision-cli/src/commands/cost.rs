@@ -130,6 +130,7 @@ mod tests {
             sensitive_attributes: vec![],
             dependencies: vec![],
             unfinished: false,
+            tainted: false,
         });
         let out = resources(vec![lb(&[("subnets", Value::Unknown), ("internal", Value::Bool(false))])], Some(&state));
         assert_eq!(out[0].attrs["subnets"].as_seq().map(<[Value]>::len), Some(2));

@@ -58,6 +58,11 @@ pub fn eval(expr: &Expr, scope: &Scope, inst: &InstanceCtx) -> Result<Value, Dia
     eval_bound(expr, scope, inst, vec![])
 }
 
+/// Evaluates one expression of a provisioner, `self` being the resource's object.
+pub fn eval_with_self(expr: &Expr, scope: &Scope, inst: &InstanceCtx, this: &Value) -> Result<Value, Diagnostic> {
+    eval_bound(expr, scope, inst, vec![("self".to_string(), this.clone())])
+}
+
 /// Evaluates one expression with extra names bound (as a `for` expression binds its variables):
 /// a module input's validation sees `var` bound to the value being checked.
 pub(crate) fn eval_bound(expr: &Expr, scope: &Scope, inst: &InstanceCtx, bound: Vec<(String, Value)>) -> R {

@@ -4,9 +4,10 @@
 //! the call's objects are copied once per key (`module.app["web"].aws_lb.this`), outermost calls
 //! first so that a nested call's keys may come from its instance's inputs.
 //!
-//! Deliberately absent: keys that come from resources or data sources. They are decided before
-//! anything is planned, as Terraform decides them before the resources they would come from are
-//! known; such a call is refused with Terraform's error.
+//! Not supported yet: keys that come from resources or data sources. Instances are decided here,
+//! before anything is planned, so such a call is refused with Terraform's error for unknown keys
+//! (naming the call, and saying that provision refuses it even where Terraform would know the
+//! keys at plan time).
 
 use crate::eval::{InstanceCtx, Scope, eval, eval_local};
 use crate::module::{
@@ -114,20 +115,37 @@ fn unknown_keys(
         (None, Some(f)) => ("for_each", f),
         (None, None) => return vec![],
     };
-    let what = if arg == "count" { "how many instances" } else { "the full set of keys" };
-    let mut d = Diagnostic::error(format!("Invalid {arg} argument")).at(
-        expr.span(),
+    let call = format!("module.{}", e.steps.last().map_or("", |s| s.name.as_str()));
+    // Terraform's words, naming the call.
+    let message = if arg == "count" {
         format!(
-            "The \"{arg}\" value depends on resource attributes that cannot be determined until apply, so provision cannot predict {what} module.{} will have",
-            e.steps.last().map_or("", |s| s.name.as_str())
-        ),
-    );
+            "The \"count\" value depends on resource attributes that cannot be determined until apply, so provision cannot predict how many instances of {call} will be created"
+        )
+    } else {
+        let set = matches!(&expr.ast, hcl_edit::expr::Expression::FuncCall(f) if f.name.name.as_str() == "toset");
+        let (kind, part) = if set { ("set", "values") } else { ("map", "keys") };
+        format!(
+            "The \"for_each\" {kind} includes {part} derived from resource attributes that cannot be determined until apply, and so provision cannot determine the full set of keys that will identify the instances of {call}"
+        )
+    };
+    let mut d = Diagnostic::error(format!("Invalid {arg} argument")).at(expr.span(), message);
     if let Some((id, span)) = blocker {
         d = d.at(span, format!("{id} is read here"));
     }
+    if arg == "count" {
+        d = d.note(
+            "to work around this, use the -target option to first apply only the resources that the count depends on",
+        );
+    } else {
+        d = d.note(
+            "when working with unknown values in for_each, it's better to define the map keys statically in your configuration and place apply-time results only in the map values; \
+             alternatively, use the -target option to first apply only the resources that the for_each value depends on, and then apply a second time to fully converge",
+        );
+    }
+    let known = if arg == "count" { "its value" } else { "its keys" };
     d = d.note(format!(
-        "a module call's `{arg}` is decided before anything is planned, from variables, locals and literals; \
-         take the value from a variable, or apply the resources it depends on first with -target"
+        "provision decides a module call's instances before anything is planned, from variables, locals and literals, \
+         so it refuses a `{arg}` that refers to a resource or data source even when Terraform would know {known} at plan time"
     ));
     push_once(diags, with_chain(d, e, sources));
     vec![]
@@ -593,6 +611,9 @@ impl Rewrite<'_> {
         lc.preconditions = r.lifecycle.preconditions.iter().map(|c| self.condition(c)).collect();
         lc.postconditions = r.lifecycle.postconditions.iter().map(|c| self.condition(c)).collect();
         lc.replace_triggered_by = r.lifecycle.replace_triggered_by.iter().map(|e| self.expr(e)).collect();
+        for p in &mut out.provisioners {
+            p.body = self.body(&p.body);
+        }
         out
     }
 }

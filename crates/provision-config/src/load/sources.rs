@@ -6,7 +6,8 @@ use super::read_tf_files;
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
-use provision_core::{Diagnostic, Diagnostics};
+use provision_core::diagnostic::Origin;
+use provision_core::{Diagnostic, Diagnostics, SourceFile};
 use std::path::Path;
 
 /// One `module "NAME"` block: its literal `source` and `version`, and where `source` is written.
@@ -28,16 +29,29 @@ pub fn module_sources(dir: &Path, prefix: &str) -> (Vec<ModuleSource>, Diagnosti
     let (files, mut diags) = read_tf_files(dir, prefix);
     let mut calls = vec![];
     for (name, text) in files {
-        let body: Body = match crate::object_keys::parse_body(&text) {
+        // A JSON file is read as the HCL it means (no schema is needed for `module` blocks);
+        // locations are counted in the JSON text.
+        let file = if name.ends_with(".tf.json") {
+            match super::json::translate(&text, &provision_core::Providers::new(vec![])) {
+                Ok((hcl, points)) => {
+                    SourceFile { name: name.clone(), text: hcl, origin: Some(Origin { text, points }) }
+                }
+                Err(e) => {
+                    let (line, col) = line_col(&text, e.at.start);
+                    diags.push(Diagnostic::error(format!("{name}:{line}:{col}: {}: {}", e.summary, e.message)));
+                    continue;
+                }
+            }
+        } else {
+            SourceFile { name: name.clone(), text, origin: None }
+        };
+        let body: Body = match crate::object_keys::parse_body(&file.text) {
             Ok(b) => b,
             Err(e) => {
                 let loc = e.location();
-                diags.push(Diagnostic::error(format!(
-                    "{name}:{}:{}: Invalid HCL syntax: {}",
-                    loc.line(),
-                    loc.column(),
-                    e.message()
-                )));
+                let offset = super::offset_of(&file.text, loc.line(), loc.column());
+                let (line, col) = line_col(file.written(), file.to_written(offset));
+                diags.push(Diagnostic::error(format!("{name}:{line}:{col}: Invalid HCL syntax: {}", e.message())));
                 continue;
             }
         };
@@ -48,7 +62,7 @@ pub fn module_sources(dir: &Path, prefix: &str) -> (Vec<ModuleSource>, Diagnosti
             let call = block.labels[0].as_str().to_string();
             let at = |r: Option<std::ops::Range<usize>>| {
                 let offset = r.map_or(0, |r| r.start);
-                let (line, col) = line_col(&text, offset);
+                let (line, col) = line_col(file.written(), file.to_written(offset));
                 format!("{name}:{line}:{col}")
             };
             let literal = |attr: &str| {
@@ -116,5 +130,21 @@ mod tests {
         assert_eq!(calls[0].location, "main.tf:2:13");
         assert_eq!(calls[1].name, "local");
         assert_eq!(calls[1].version, None);
+    }
+
+    #[test]
+    fn reads_the_calls_of_json_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("main.tf.json"),
+            "{\n  \"module\": {\n    \"vpc\": {\"source\": \"terraform-aws-modules/vpc/aws\", \"version\": \"~> 5.0\"}\n  }\n}\n",
+        )
+        .expect("write");
+        let (calls, diags) = super::module_sources(dir.path(), "");
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].source, "terraform-aws-modules/vpc/aws");
+        assert_eq!(calls[0].version.as_deref(), Some("~> 5.0"));
+        assert_eq!(calls[0].location, "main.tf.json:3:23");
     }
 }

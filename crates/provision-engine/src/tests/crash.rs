@@ -7,7 +7,7 @@ use crate::PlanRequest;
 
 /// Runs `f` until it finishes or the cloud crashes, whichever comes first (a crash drops it, as
 /// a killed process would).
-async fn until_crash<F: std::future::Future>(cloud: &Cloud, f: F) -> Option<F::Output> {
+pub(crate) async fn until_crash<F: std::future::Future>(cloud: &Cloud, f: F) -> Option<F::Output> {
     let watch = async {
         while !cloud.crashed() {
             tokio::time::sleep(Duration::from_millis(1)).await;

@@ -14,6 +14,7 @@ mod limits;
 mod module_instances;
 mod modules;
 mod plan;
+mod provisioners;
 mod regions;
 mod sensitive;
 mod state_writes;

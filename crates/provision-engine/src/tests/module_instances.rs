@@ -334,7 +334,8 @@ module "svc" {
         Ok(_) => panic!("expected an error"),
     };
     assert!(err.contains("Invalid for_each argument"), "{err}");
-    assert!(err.contains("depends on resource attributes that cannot be determined until apply"), "{err}");
+    assert!(err.contains("derived from resource attributes that cannot be determined until apply"), "{err}");
+    assert!(err.contains("the instances of module.svc"), "{err}");
     assert!(err.contains("main.tf:12:14"), "{err}");
     assert!(err.contains("fake_network.main is read here"), "{err}");
     assert_eq!(err.matches("error:").count(), 1, "one cause, one error:\n{err}");

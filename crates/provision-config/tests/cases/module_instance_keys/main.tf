@@ -42,3 +42,15 @@ module "app" {
   for_each = toset(["x", "y"])
   zones    = ["a", "b"]
 }
+
+module "map_from_resource" {
+  source   = "./modules/net"
+  for_each = { (fake_network.main.arn) = "a" }
+  name     = each.value
+}
+
+module "count_from_resource" {
+  source = "./modules/net"
+  count  = length(fake_network.main.id)
+  name   = "n"
+}
