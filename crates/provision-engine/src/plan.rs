@@ -1329,7 +1329,7 @@ impl Walk<'_> {
             let tainted = prior_object.is_some_and(|o| o.tainted);
             if tainted && !matches!(planned.action, Action::Replace(_)) {
                 // Its creation-time provisioners failed or were interrupted: a new object.
-                force_replace(block, &config, &mut planned, vec![]);
+                force_replace(block, schema, &config, &mut planned, vec![]);
             }
             let triggered = prior_object.is_some()
                 && !matches!(planned.action, Action::Replace(_))
