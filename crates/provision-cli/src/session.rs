@@ -275,18 +275,19 @@ impl Session {
         Reported
     }
 
-    /// With -v: how many AWS calls this run made.
+    /// With -v: how many AWS calls this run made, then, per resource type, the calls of each
+    /// object's create (`each`; `waits` are the reads made while waiting for it).
     pub fn report_calls(&self) {
         let calls = self.provider.call_counts();
         let total: u64 = calls.values().sum();
         let list: Vec<String> = calls.iter().map(|(k, v)| format!("{k}={v}")).collect();
         tracing::info!(total, calls = %list.join(" "), "AWS API calls");
         for (type_name, objects, create) in creates_by_type(self.provider.create_calls()) {
-            let total: u64 = create.calls.values().chain(create.waits.values()).sum();
+            let each: u64 = create.calls.values().chain(create.waits.values()).sum();
             tracing::info!(
                 r#type = type_name,
                 objects,
-                total,
+                each,
                 calls = %counts_list(&create.calls),
                 waits = %counts_list(&create.waits),
                 "AWS calls per create"
