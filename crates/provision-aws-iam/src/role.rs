@@ -95,6 +95,24 @@ struct View {
 }
 
 impl View {
+    /// A role as GetRole or CreateRole returns it, with its policies (which neither shows).
+    fn from_role(role: &SdkRole, managed: Vec<String>, inline: Vec<(String, Option<String>)>) -> View {
+        View {
+            name: role.role_name().to_string(),
+            arn: role.arn().to_string(),
+            id: role.role_id().to_string(),
+            path: role.path().to_string(),
+            created: date(Some(role.create_date())),
+            trust: role.assume_role_policy_document().map(str::to_string),
+            description: role.description().map(str::to_string),
+            max_session: role.max_session_duration(),
+            boundary: role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
+            tags: role.tags().to_vec(),
+            managed,
+            inline,
+        }
+    }
+
     fn from_detail(r: &RoleDetail, listed: Option<&SdkRole>) -> View {
         View {
             name: r.role_name().unwrap_or_default().to_string(),
@@ -291,20 +309,7 @@ impl Role {
                 inline.push((p.clone(), Some(doc.policy_document().to_string())));
             }
         }
-        Ok(Some(View {
-            name: role.role_name().to_string(),
-            arn: role.arn().to_string(),
-            id: role.role_id().to_string(),
-            path: role.path().to_string(),
-            created: date(Some(role.create_date())),
-            trust: role.assume_role_policy_document().map(str::to_string),
-            description: role.description().map(str::to_string),
-            max_session: role.max_session_duration(),
-            boundary: role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
-            tags: role.tags().to_vec(),
-            managed,
-            inline,
-        }))
+        Ok(Some(View::from_role(&role, managed, inline)))
     }
 
     /// The role's attributes, waiting while a role just created is not visible yet.
@@ -480,11 +485,18 @@ impl ResourceType for Role {
             .send()
             .await
             .map_err(|e| about(&what, sdk("CreateRole", e)))?;
-        let _ = out;
+        let role = out.role().ok_or_else(|| {
+            about(&what, ProviderError::new(provision_core::ProviderErrorKind::Other, "CreateRole returned no role"))
+        })?;
         ctx.status("attaching policies");
-        Self::sync_managed(c, &name, &[], &get_strings(desired, "managed_policy_arns")).await?;
-        Self::sync_inline(c, &name, &BTreeMap::new(), &inline_policies(desired)?).await?;
-        let mut a = Self::read_one(c, &name, desired).await?;
+        let managed = get_strings(desired, "managed_policy_arns");
+        let inline = inline_policies(desired)?;
+        Self::sync_managed(c, &name, &[], &managed).await?;
+        Self::sync_inline(c, &name, &BTreeMap::new(), &inline).await?;
+        // The response is the role as GetRole shows it, and its policies are the ones just
+        // attached and put: nothing to read back.
+        let inline = inline.into_iter().map(|(n, doc)| (n, Some(doc))).collect();
+        let mut a = View::from_role(role, managed, inline).attrs(desired);
         a.insert("name_prefix".into(), desired.get("name_prefix").cloned().unwrap_or(Value::Null));
         Ok(a)
     }
