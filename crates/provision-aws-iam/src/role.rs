@@ -312,6 +312,26 @@ impl Role {
         Ok(Some(View::from_role(&role, managed, inline)))
     }
 
+    /// The role as GetRole shows it, retried while a role just created is not visible yet.
+    async fn visible(c: &Clients, name: &str) -> Result<SdkRole, ProviderError> {
+        retry(
+            Policy::NEW_OBJECT,
+            || async {
+                match c.iam.get_role().role_name(name).send().await {
+                    Ok(out) => out.role.ok_or_else(|| {
+                        ProviderError::new(
+                            provision_core::ProviderErrorKind::NotFound,
+                            format!("role {name} not found"),
+                        )
+                    }),
+                    Err(e) => Err(about(&format!("role {name}"), sdk("GetRole", e))),
+                }
+            },
+            nothing,
+        )
+        .await
+    }
+
     /// The role's attributes, waiting while a role just created is not visible yet.
     async fn read_one(c: &Clients, name: &str, prior: &Attrs) -> Result<Attrs, ProviderError> {
         let view = retry(
@@ -485,18 +505,18 @@ impl ResourceType for Role {
             .send()
             .await
             .map_err(|e| about(&what, sdk("CreateRole", e)))?;
-        let role = out.role().ok_or_else(|| {
-            about(&what, ProviderError::new(provision_core::ProviderErrorKind::Other, "CreateRole returned no role"))
-        })?;
+        let _ = out;
         ctx.status("attaching policies");
         let managed = get_strings(desired, "managed_policy_arns");
         let inline = inline_policies(desired)?;
         Self::sync_managed(c, &name, &[], &managed).await?;
         Self::sync_inline(c, &name, &BTreeMap::new(), &inline).await?;
-        // The response is the role as GetRole shows it, and its policies are the ones just
-        // attached and put: nothing to read back.
+        // Wait until the role is visible (IAM is eventually consistent; Terraform's read after
+        // create retries GetRole the same way), so that what uses it next finds it. Its policies
+        // are the ones just attached and put: they are not listed again.
+        let role = provision_aws_core::waiting(Self::visible(c, &name)).await?;
         let inline = inline.into_iter().map(|(n, doc)| (n, Some(doc))).collect();
-        let mut a = View::from_role(role, managed, inline).attrs(desired);
+        let mut a = View::from_role(&role, managed, inline).attrs(desired);
         a.insert("name_prefix".into(), desired.get("name_prefix").cloned().unwrap_or(Value::Null));
         Ok(a)
     }
