@@ -67,7 +67,7 @@ TF
     "$provision" -C "$dir" -v apply --auto-approve --parallelism 10 >"$dir/apply.out" 2>"$dir/apply.err"
     t1=$(now)
     apply_s=$(secs "$t0" "$t1")
-    apply_calls=$(grep -o 'total=[0-9]*' "$dir/apply.err" | tail -n 1 | cut -d= -f2)
+    apply_calls=$(grep 'AWS API calls' "$dir/apply.err" | tail -n 1 | grep -o 'total=[0-9]*' | cut -d= -f2)
     writes=$(python3 -c "import json; print(json.load(open('$dir/provision.tfstate'))['serial'])")
     times=()
     for _ in $(seq 1 "$runs"); do

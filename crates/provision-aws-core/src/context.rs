@@ -1,6 +1,9 @@
 //! The SDK configuration, loaded once on first use and shared by every service crate, and a count
 //! of every API call made (per attempt, retries included), for `-v` output and the benchmark.
-//! Each service crate builds its own client from it, lazily, with [`ServiceClients`].
+//! Each service crate builds its own client from it, lazily, with [`ServiceClients`]. Calls made
+//! inside a create ([`counting_create`]) are also counted for that object, and reads made while
+//! waiting for a status ([`waiting`]) apart from the others: the calls-per-create table of
+//! `provision-aws` and `-v` come from them.
 
 use crate::error::config_error;
 use crate::settings::Settings;
@@ -13,11 +16,42 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use provision_core::ProviderError;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 /// API calls by `Service:Operation`.
 pub type CallCounts = BTreeMap<String, u64>;
+
+/// The calls one object's create made (its `finish_create` included).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateCalls {
+    /// The calls of the create, by `Service:Operation`, except those below.
+    pub calls: CallCounts,
+    /// The reads made while waiting for the new object to be visible or to reach a status: how many
+    /// depends on AWS's timing (against moto, which answers at once, one per wait).
+    pub waits: CallCounts,
+}
+
+/// The calls of each create, by resource type and address.
+pub type CreatesCalls = BTreeMap<(&'static str, String), CreateCalls>;
+
+tokio::task_local! {
+    /// The create running in this task: its resource type and address.
+    static CREATING: (&'static str, String);
+    /// Set while a create waits for its object.
+    static WAITING: ();
+}
+
+/// Runs `create` (an object's create or `finish_create`), counting its calls for that object.
+pub async fn counting_create<F: Future>(type_name: &'static str, address: String, create: F) -> F::Output {
+    CREATING.scope((type_name, address), create).await
+}
+
+/// Runs `poll`, a read that waits for an object, so that its calls count as waits.
+pub async fn waiting<F: Future>(poll: F) -> F::Output {
+    WAITING.scope((), poll).await
+}
 
 /// The loaded SDK configuration and what follows from it.
 pub struct Sdk {
@@ -35,11 +69,15 @@ pub struct Context {
     settings: Mutex<Settings>,
     sdk: OnceCell<Sdk>,
     calls: Arc<Mutex<CallCounts>>,
+    creates: Arc<Mutex<CreatesCalls>>,
 }
 
 /// The interceptor that counts calls; every service client gets one ([`Context::call_counter`]).
 #[derive(Debug, Clone)]
-pub struct CountCalls(Arc<Mutex<CallCounts>>);
+pub struct CountCalls {
+    calls: Arc<Mutex<CallCounts>>,
+    creates: Arc<Mutex<CreatesCalls>>,
+}
 
 impl Intercept for CountCalls {
     fn name(&self) -> &'static str {
@@ -55,7 +93,13 @@ impl Intercept for CountCalls {
         if let Some(m) = cfg.load::<Metadata>() {
             let key = format!("{}:{}", m.service(), m.name());
             tracing::debug!(call = %key, "AWS API call");
-            *self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_default() += 1;
+            let _ = CREATING.try_with(|(type_name, address)| {
+                let mut creates = self.creates.lock().unwrap_or_else(|p| p.into_inner());
+                let create = creates.entry((*type_name, address.clone())).or_default();
+                let counts = if WAITING.try_with(|_| ()).is_ok() { &mut create.waits } else { &mut create.calls };
+                *counts.entry(key.clone()).or_default() += 1;
+            });
+            *self.calls.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_default() += 1;
         }
         Ok(())
     }
@@ -98,7 +142,12 @@ impl Context {
     /// A context for a provider configuration's settings (profile, role, ...): its own SDK
     /// configuration, loaded on first use, and the same call counter.
     pub fn for_settings(&self, settings: Settings) -> Context {
-        Context { settings: Mutex::new(settings), sdk: Default::default(), calls: self.calls.clone() }
+        Context {
+            settings: Mutex::new(settings),
+            sdk: Default::default(),
+            calls: self.calls.clone(),
+            creates: self.creates.clone(),
+        }
     }
 
     pub fn set_region(&self, region: Option<String>) {
@@ -114,10 +163,15 @@ impl Context {
         self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// The calls of each create this process made (see [`counting_create`]).
+    pub fn create_calls(&self) -> CreatesCalls {
+        self.creates.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// The interceptor to add to a service's config builder, so its calls are counted:
     /// `aws_sdk_ec2::config::Builder::from(&sdk.config).interceptor(ctx.call_counter())`.
     pub fn call_counter(&self) -> CountCalls {
-        CountCalls(self.calls.clone())
+        CountCalls { calls: self.calls.clone(), creates: self.creates.clone() }
     }
 
     /// The SDK configuration, loaded the first time (a failure is not remembered: the next call

@@ -18,7 +18,10 @@ pub mod terraform;
 pub mod validate;
 pub mod wait;
 
-pub use context::{CallCounts, Context, CountCalls, Sdk, ServiceClients, partition};
+pub use context::{
+    CallCounts, Context, CountCalls, CreateCalls, CreatesCalls, Sdk, ServiceClients, counting_create, partition,
+    waiting,
+};
 pub use error::ErrorTable;
 
 use provision_core::{DataSourceType, ResourceType};

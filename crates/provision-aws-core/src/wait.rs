@@ -144,7 +144,7 @@ where
     let mut last = String::from("not visible yet");
     let mut last_since = start;
     loop {
-        match poll().await? {
+        match crate::context::waiting(poll()).await? {
             Status::Ready(v) => return Ok(Some(v)),
             Status::Gone if wait.gone_is_done => return Ok(None),
             Status::Gone => {}

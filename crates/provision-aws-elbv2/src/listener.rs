@@ -114,7 +114,14 @@ impl Listener {
     }
 
     async fn read_one(c: &Clients, arn: &str, prior: &Attrs) -> Result<Attrs, ProviderError> {
-        let l = retry(
+        let l = Self::visible(c, arn).await?;
+        let tags = tags_of(c, &[arn.to_string()]).await?.remove(arn).unwrap_or_default();
+        Ok(Self::attrs(&l, &tags, prior))
+    }
+
+    /// The listener with this ARN, retried while it is not visible yet.
+    async fn visible(c: &Clients, arn: &str) -> Result<Sdk, ProviderError> {
+        retry(
             Policy::NEW_OBJECT,
             || async {
                 let r = c
@@ -131,9 +138,7 @@ impl Listener {
             },
             nothing,
         )
-        .await?;
-        let tags = tags_of(c, &[arn.to_string()]).await?.remove(arn).unwrap_or_default();
-        Ok(Self::attrs(&l, &tags, prior))
+        .await
     }
 
     fn certificates(desired: &Attrs) -> Option<Vec<Certificate>> {
@@ -200,6 +205,7 @@ impl ResourceType for Listener {
         let c = self.ctx.clients().await?;
         let lb = get_str(desired, "load_balancer_arn").unwrap_or_default();
         let what = format!("listener on port {} of {lb}", get_i32(desired, "port").unwrap_or_default());
+        let tags = create_tags(&ctx.identity, desired.get("tags_all"));
         let out = c
             .elb
             .create_listener()
@@ -209,7 +215,7 @@ impl ResourceType for Listener {
             .set_ssl_policy(Self::ssl_policy(desired))
             .set_certificates(Self::certificates(desired))
             .set_default_actions(Some(actions::to_sdk(&what, desired.get("default_action"))?))
-            .set_tags(Some(create_tags(&ctx.identity, desired.get("tags_all"))))
+            .set_tags(Some(tags.clone()))
             .send()
             .await
             .map_err(|e| sdk("CreateListener", e))
@@ -218,9 +224,11 @@ impl ResourceType for Listener {
             .listeners()
             .first()
             .and_then(|l| l.listener_arn())
-            .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateListener returned no ARN"))?
-            .to_string();
-        Self::read_one(c, &arn, desired).await
+            .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateListener returned no ARN"))?;
+        // Wait until the listener is visible, as Terraform does ("waiting for ELBv2 Listener
+        // create"): rules and certificates are added to it next. Its tags are the ones just given.
+        let l = provision_aws_core::waiting(Self::visible(c, arn)).await?;
+        Ok(Self::attrs(&l, &tags, desired))
     }
 
     async fn update(&self, _ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

@@ -298,6 +298,7 @@ impl ResourceType for ListenerRule {
             }
         };
         let what = format!("rule with priority {priority} of listener {listener}");
+        let tags = create_tags(&ctx.identity, desired.get("tags_all"));
         let out = c
             .elb
             .create_rule()
@@ -305,18 +306,19 @@ impl ResourceType for ListenerRule {
             .priority(priority)
             .set_conditions(Some(conditions_to_sdk(desired.get("condition"))))
             .set_actions(Some(actions::to_sdk(&what, desired.get("action"))?))
-            .set_tags(Some(create_tags(&ctx.identity, desired.get("tags_all"))))
+            .set_tags(Some(tags.clone()))
             .send()
             .await
             .map_err(|e| sdk("CreateRule", e))
             .map_err(|e| ProviderError { message: format!("{what}: {}", e.message), ..e })?;
-        let arn = out
+        // The response is the rule as DescribeRules shows it, and its tags are the ones just
+        // given: nothing to read back.
+        let r = out
             .rules()
             .first()
-            .and_then(|r| r.rule_arn())
-            .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateRule returned no ARN"))?
-            .to_string();
-        Self::read_one(c, &arn, desired).await
+            .filter(|r| r.rule_arn().is_some())
+            .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateRule returned no ARN"))?;
+        Ok(Self::attrs(r, listener, &tags, desired))
     }
 
     async fn update(&self, _ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

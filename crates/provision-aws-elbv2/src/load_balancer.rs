@@ -320,7 +320,16 @@ impl LoadBalancer {
     }
 
     /// Reads the object, waiting until it is `active` (with progress) when `ctx` is given.
-    async fn read_back(&self, c: &Clients, arn: &str, ctx: &OpContext, prior: &Attrs) -> Result<Attrs, ProviderError> {
+    /// Waits until the load balancer is active, then reads its attributes, and its tags unless
+    /// they are `known` (a create's, just given).
+    async fn read_back(
+        &self,
+        c: &Clients,
+        arn: &str,
+        ctx: &OpContext,
+        prior: &Attrs,
+        known: Option<Vec<Tag>>,
+    ) -> Result<Attrs, ProviderError> {
         let what = format!("load balancer {arn}");
         let wait = Wait::within(&what, "active", ctx, ctx.remaining());
         let lb = until(
@@ -348,7 +357,10 @@ impl LoadBalancer {
         .await?
         .ok_or_else(|| ProviderError::new(ProviderErrorKind::NotFound, format!("{what} not found")))?;
         let attributes = Self::attributes(c, arn).await?;
-        let tags = tags_of(c, &[arn.to_string()]).await?.remove(arn).unwrap_or_default();
+        let tags = match known {
+            Some(tags) => tags,
+            None => tags_of(c, &[arn.to_string()]).await?.remove(arn).unwrap_or_default(),
+        };
         Ok(Self::attrs(&lb, &attributes, &tags, prior))
     }
 
@@ -423,6 +435,7 @@ impl ResourceType for LoadBalancer {
         } else {
             LoadBalancerSchemeEnum::InternetFacing
         };
+        let tags = create_tags(&ctx.identity, desired.get("tags_all"));
         let out = c
             .elb
             .create_load_balancer()
@@ -432,7 +445,7 @@ impl ResourceType for LoadBalancer {
             .scheme(scheme)
             .r#type(LoadBalancerTypeEnum::from(kind))
             .set_ip_address_type(get_str(desired, "ip_address_type").map(IpAddressType::from))
-            .set_tags(Some(create_tags(&ctx.identity, desired.get("tags_all"))))
+            .set_tags(Some(tags.clone()))
             .send()
             .await
             .map_err(|e| sdk("CreateLoadBalancer", e))
@@ -449,7 +462,7 @@ impl ResourceType for LoadBalancer {
         ctx.status("setting attributes");
         Self::modify_attributes(c, &arn, Self::attribute_changes(desired, &Self::aws_defaults())).await?;
         ctx.status("waiting for state active");
-        self.read_back(c, &arn, ctx, desired).await
+        self.read_back(c, &arn, ctx, desired, Some(tags)).await
     }
 
     async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
@@ -487,7 +500,7 @@ impl ResourceType for LoadBalancer {
                 .map_err(|e| sdk("SetIpAddressType", e))?;
         }
         Self::modify_attributes(c, id, Self::attribute_changes(desired, prior)).await?;
-        self.read_back(c, id, ctx, desired).await
+        self.read_back(c, id, ctx, desired, None).await
     }
 
     /// AWS refuses to delete a protected load balancer: say so at plan time (no AWS call).

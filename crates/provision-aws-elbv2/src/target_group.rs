@@ -336,8 +336,9 @@ impl TargetGroup {
             .map_err(|e| sdk("ModifyTargetGroupAttributes", e))
     }
 
-    async fn read_one(c: &Clients, arn: &str, prior: &Attrs) -> Result<Attrs, ProviderError> {
-        let tg = retry(
+    /// The target group with this ARN, retried while it is not visible yet.
+    async fn visible(c: &Clients, arn: &str) -> Result<Tg, ProviderError> {
+        retry(
             Policy::NEW_OBJECT,
             || async {
                 Self::describe(c, &[arn.to_string()]).await?.into_iter().next().ok_or_else(|| {
@@ -346,7 +347,11 @@ impl TargetGroup {
             },
             provision_aws_core::retry::nothing,
         )
-        .await?;
+        .await
+    }
+
+    async fn read_one(c: &Clients, arn: &str, prior: &Attrs) -> Result<Attrs, ProviderError> {
+        let tg = Self::visible(c, arn).await?;
         let attributes = Self::attributes(c, arn).await?;
         let tags = tags_of(c, &[arn.to_string()]).await?.remove(arn).unwrap_or_default();
         Ok(Self::attrs(&tg, &attributes, &tags, prior))
@@ -426,6 +431,7 @@ impl ResourceType for TargetGroup {
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let name = generated_name(ctx, desired, "tf-", 32);
+        let tags = create_tags(&ctx.identity, desired.get("tags_all"));
         let req = c
             .elb
             .create_target_group()
@@ -435,7 +441,7 @@ impl ResourceType for TargetGroup {
             .set_protocol_version(get_str(desired, "protocol_version").map(str::to_string))
             .set_vpc_id(get_str(desired, "vpc_id").map(str::to_string))
             .set_target_type(get_str(desired, "target_type").map(TargetTypeEnum::from))
-            .set_tags(Some(create_tags(&ctx.identity, desired.get("tags_all"))));
+            .set_tags(Some(tags.clone()));
         let req = with_health_check!(req, first_block(desired, "health_check"));
         let out = req.send().await.map_err(|e| sdk("CreateTargetGroup", e)).map_err(|mut e| {
             if e.code.as_deref() == Some("DuplicateTargetGroupName") {
@@ -454,9 +460,14 @@ impl ResourceType for TargetGroup {
             .and_then(|t| t.target_group_arn())
             .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateTargetGroup returned no ARN"))?
             .to_string();
+        // Wait until the target group is visible before changing its attributes, as Terraform
+        // does ("waiting for ELBv2 Target Group create"). Its tags are the ones just given; its
+        // attributes, which no create response carries, are read after the change.
+        let tg = provision_aws_core::waiting(Self::visible(c, &arn)).await?;
         ctx.status("setting attributes");
         Self::modify_attributes(c, &arn, Self::attribute_changes(desired, &Self::aws_defaults())).await?;
-        Self::read_one(c, &arn, desired).await
+        let attributes = Self::attributes(c, &arn).await?;
+        Ok(Self::attrs(&tg, &attributes, &tags, desired))
     }
 
     async fn update(&self, _ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

@@ -95,6 +95,24 @@ struct View {
 }
 
 impl View {
+    /// A role as GetRole or CreateRole returns it, with its policies (which neither shows).
+    fn from_role(role: &SdkRole, managed: Vec<String>, inline: Vec<(String, Option<String>)>) -> View {
+        View {
+            name: role.role_name().to_string(),
+            arn: role.arn().to_string(),
+            id: role.role_id().to_string(),
+            path: role.path().to_string(),
+            created: date(Some(role.create_date())),
+            trust: role.assume_role_policy_document().map(str::to_string),
+            description: role.description().map(str::to_string),
+            max_session: role.max_session_duration(),
+            boundary: role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
+            tags: role.tags().to_vec(),
+            managed,
+            inline,
+        }
+    }
+
     fn from_detail(r: &RoleDetail, listed: Option<&SdkRole>) -> View {
         View {
             name: r.role_name().unwrap_or_default().to_string(),
@@ -291,20 +309,27 @@ impl Role {
                 inline.push((p.clone(), Some(doc.policy_document().to_string())));
             }
         }
-        Ok(Some(View {
-            name: role.role_name().to_string(),
-            arn: role.arn().to_string(),
-            id: role.role_id().to_string(),
-            path: role.path().to_string(),
-            created: date(Some(role.create_date())),
-            trust: role.assume_role_policy_document().map(str::to_string),
-            description: role.description().map(str::to_string),
-            max_session: role.max_session_duration(),
-            boundary: role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
-            tags: role.tags().to_vec(),
-            managed,
-            inline,
-        }))
+        Ok(Some(View::from_role(&role, managed, inline)))
+    }
+
+    /// The role as GetRole shows it, retried while a role just created is not visible yet.
+    async fn visible(c: &Clients, name: &str) -> Result<SdkRole, ProviderError> {
+        retry(
+            Policy::NEW_OBJECT,
+            || async {
+                match c.iam.get_role().role_name(name).send().await {
+                    Ok(out) => out.role.ok_or_else(|| {
+                        ProviderError::new(
+                            provision_core::ProviderErrorKind::NotFound,
+                            format!("role {name} not found"),
+                        )
+                    }),
+                    Err(e) => Err(about(&format!("role {name}"), sdk("GetRole", e))),
+                }
+            },
+            nothing,
+        )
+        .await
     }
 
     /// The role's attributes, waiting while a role just created is not visible yet.
@@ -482,9 +507,16 @@ impl ResourceType for Role {
             .map_err(|e| about(&what, sdk("CreateRole", e)))?;
         let _ = out;
         ctx.status("attaching policies");
-        Self::sync_managed(c, &name, &[], &get_strings(desired, "managed_policy_arns")).await?;
-        Self::sync_inline(c, &name, &BTreeMap::new(), &inline_policies(desired)?).await?;
-        let mut a = Self::read_one(c, &name, desired).await?;
+        let managed = get_strings(desired, "managed_policy_arns");
+        let inline = inline_policies(desired)?;
+        Self::sync_managed(c, &name, &[], &managed).await?;
+        Self::sync_inline(c, &name, &BTreeMap::new(), &inline).await?;
+        // Wait until the role is visible (IAM is eventually consistent; Terraform's read after
+        // create retries GetRole the same way), so that what uses it next finds it. Its policies
+        // are the ones just attached and put: they are not listed again.
+        let role = provision_aws_core::waiting(Self::visible(c, &name)).await?;
+        let inline = inline.into_iter().map(|(n, doc)| (n, Some(doc))).collect();
+        let mut a = View::from_role(&role, managed, inline).attrs(desired);
         a.insert("name_prefix".into(), desired.get("name_prefix").cloned().unwrap_or(Value::Null));
         Ok(a)
     }

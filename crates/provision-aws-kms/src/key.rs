@@ -284,12 +284,22 @@ impl ResourceType for Key {
             .send()
             .await
             .map_err(|e| sdk("CreateKey", e))?;
-        let id = out
+        let key = out
             .key_metadata()
-            .map(|k| k.key_id().to_string())
             .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateKey returned no key"))?;
+        let id = key.key_id().to_string();
+        // What the settings are changed from: the response says whether the key is enabled, and
+        // a new customer managed key's automatic rotation is off until EnableKeyRotation (which
+        // is why Terraform's create calls it only when `enable_key_rotation` is true), so nothing
+        // is read before they are set. Then one read, for what the response lacks (the policy
+        // AWS wrote when none is given, the rotation as set).
+        let mut now = Attrs::new();
+        now.insert("is_enabled".into(), Value::Bool(key.enabled()));
+        now.insert("enable_key_rotation".into(), Value::Bool(false));
         ctx.status("setting rotation");
-        Self::settle(c, &id, desired).await.map_err(about(WHAT, &id))
+        let wrap = about(WHAT, &id);
+        Self::apply_settings(c, &id, &now, desired).await.map_err(&wrap)?;
+        Self::read_one(c, &id, desired).await.map_err(wrap)
     }
 
     async fn finish_create(&self, ctx: &OpContext, id: &str, desired: &Attrs) -> Result<Attrs, ProviderError> {

@@ -10,12 +10,13 @@
 mod account;
 mod config;
 pub mod conformance;
+mod counted;
 mod ignore_tags;
 pub mod reference;
 mod region;
 mod sts;
 
-pub use provision_aws_core::CallCounts;
+pub use provision_aws_core::{CallCounts, CreateCalls, CreatesCalls};
 
 use async_trait::async_trait;
 use provision_aws_core::Context;
@@ -146,7 +147,12 @@ impl AwsProvider {
             provision_aws_ssm::types(&ctx),
         ];
         for service in services {
-            resources.extend(service.resources);
+            resources.extend(
+                service
+                    .resources
+                    .into_iter()
+                    .map(|inner| -> Arc<dyn ResourceType> { Arc::new(counted::Counted { inner }) }),
+            );
             data.extend(service.data_sources);
         }
         if !ignore_tags.is_empty() {
@@ -164,6 +170,11 @@ impl AwsProvider {
     /// How many AWS API calls this process made, by operation.
     pub fn call_counts(&self) -> CallCounts {
         self.ctx.calls()
+    }
+
+    /// The AWS API calls of each create this process made, by type and address.
+    pub fn create_calls(&self) -> CreatesCalls {
+        self.ctx.create_calls()
     }
 }
 

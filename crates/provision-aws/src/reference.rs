@@ -1,6 +1,9 @@
 //! The generated parts of the reference pages `docs/resources/<type>.md`: the argument and
 //! attribute tables and a line of defaults (timeouts, layer, how an object is found after a crash),
-//! written from the schema and the type's identity strategy. The prose around them is hand-written.
+//! written from the schema and the type's identity strategy, and the calls of a create, from the
+//! calls-per-create table (`create-calls.json`, measured against moto by the CLI's `moto_calls`
+//! test), also the last column of the index `docs/resources/README.md`. The prose around them is
+//! hand-written.
 //!
 //! Each generated part sits between a begin marker naming it and [`END`]; [`refresh`] replaces
 //! what is between them. The docs test of this crate compares every page with what this module
@@ -31,11 +34,97 @@ impl Region {
     }
 }
 
+/// The calls-per-create table: per type, its calls, the operations of the create itself, the
+/// reads made while waiting, and the configuration that measured them.
+const CREATE_CALLS: &str = include_str!("../create-calls.json");
+
 /// The generated parts of a resource type's page, in page order: the arguments (below
-/// `## Arguments`) and the attributes with the defaults line (below `## Attributes`).
+/// `## Arguments`) and the attributes with the defaults line and, for a type in the
+/// calls-per-create table, the create's calls (below `## Attributes`).
 pub fn resource_regions(rt: &dyn ResourceType) -> Vec<Region> {
     let schema = rt.schema();
-    vec![Region::new("arguments", arguments(schema)), Region::new("attributes", attributes(schema, rt.identity()))]
+    let mut attrs = attributes(schema, rt.identity());
+    if let Some(line) = create_calls_line(rt.name()) {
+        attrs += &format!("\n{line}\n");
+    }
+    vec![Region::new("arguments", arguments(schema)), Region::new("attributes", attrs)]
+}
+
+/// The entry of `type_name` in the calls-per-create table.
+fn create_calls_entry(type_name: &str) -> Option<serde_json::Value> {
+    let table: serde_json::Value = serde_json::from_str(CREATE_CALLS).ok()?;
+    table.get("types")?.get(type_name).cloned()
+}
+
+/// `EC2:CreateVpc, EC2:DescribeVpcAttribute ×2`.
+fn operations(ops: Option<&serde_json::Value>) -> Vec<String> {
+    let Some(ops) = ops.and_then(serde_json::Value::as_object) else { return vec![] };
+    ops.iter()
+        .map(|(op, n)| match n.as_u64() {
+            Some(1) => format!("`{op}`"),
+            n => format!("`{op}` ×{}", n.unwrap_or_default()),
+        })
+        .collect()
+}
+
+/// "**Create:** 3 calls (...)", from the calls-per-create table.
+pub fn create_calls_line(type_name: &str) -> Option<String> {
+    let entry = create_calls_entry(type_name)?;
+    let calls = entry.get("calls")?.as_u64()?;
+    let own = operations(entry.get("operations"));
+    let waits = operations(entry.get("waits"));
+    let config = entry.get("configuration").and_then(serde_json::Value::as_str).unwrap_or("?");
+    let mut list = own.join(", ");
+    if !waits.is_empty() {
+        let sep = if list.is_empty() { "" } else { "; " };
+        list += &format!("{sep}waiting: {}", waits.join(", "));
+    }
+    let plural = if calls == 1 { "" } else { "s" };
+    let wait_note = if waits.is_empty() {
+        String::new()
+    } else {
+        " A wait reads once against moto, which answers at once; on AWS it reads once per poll until the object is \
+         ready."
+            .to_string()
+    };
+    Some(format!(
+        "**Create:** {calls} call{plural} ({list}), measured against moto with `{config}` \
+         (`crates/provision-aws/create-calls.json`).{wait_note}"
+    ))
+}
+
+/// The cell of the index's "create calls" column: the number of calls, or `none (local)` for a
+/// type that makes no AWS call (the `random` provider's).
+fn create_calls_cell(type_name: &str) -> String {
+    match create_calls_entry(type_name).and_then(|e| e.get("calls").and_then(serde_json::Value::as_u64)) {
+        Some(n) => n.to_string(),
+        None if !type_name.starts_with("aws_") => "none (local)".into(),
+        None => "not measured".into(),
+    }
+}
+
+/// The index `docs/resources/README.md` with its type tables' last column, "create calls",
+/// written from the calls-per-create table (added where it is missing).
+pub fn refresh_index(index: &str) -> String {
+    let mut out = String::new();
+    for line in index.lines() {
+        let fresh = if line == "| type | what it is |" || line == "| type | what it is | create calls |" {
+            "| type | what it is | create calls |".to_string()
+        } else if (line == "|---|---|" || line == "|---|---|---|") && out.ends_with("| create calls |\n") {
+            "|---|---|---|".to_string()
+        } else if let Some(rest) = line.strip_prefix("| [`") {
+            let name = rest.split('`').next().unwrap_or_default();
+            let cells: Vec<&str> = line.trim_end_matches('|').split(" | ").collect();
+            let what = cells.get(1).copied().unwrap_or_default().trim();
+            let type_cell = cells.first().copied().unwrap_or_default().trim_start_matches("| ");
+            format!("| {type_cell} | {what} | {} |", create_calls_cell(name))
+        } else {
+            line.to_string()
+        };
+        out += &fresh;
+        out.push('\n');
+    }
+    out
 }
 
 /// The page with each region's body put between its begin marker and the next [`END`]. An error
@@ -201,6 +290,27 @@ fn duration(d: Duration) -> String {
 mod tests {
     use super::*;
     use provision_core::Type;
+
+    #[test]
+    fn the_index_gets_a_create_calls_column() {
+        let index = "| type | what it is |\n|---|---|\n| [`aws_vpc`](aws_vpc.md) | A VPC. |\n| [`random_id`](random_id.md) | Bytes. |\n";
+        let fresh = refresh_index(index);
+        let vpc = create_calls_cell("aws_vpc");
+        assert_eq!(
+            fresh,
+            format!(
+                "| type | what it is | create calls |\n|---|---|---|\n| [`aws_vpc`](aws_vpc.md) | A VPC. | {vpc} |\n| [`random_id`](random_id.md) | Bytes. | none (local) |\n"
+            )
+        );
+        assert_eq!(refresh_index(&fresh), fresh, "a refreshed index stays as it is");
+    }
+
+    #[test]
+    fn every_type_of_the_table_has_its_create_line() {
+        let line = create_calls_line("aws_subnet").expect("aws_subnet is in the table");
+        assert!(line.starts_with("**Create:** ") && line.contains("`EC2:CreateSubnet`"), "{line}");
+        assert!(create_calls_line("random_id").is_none());
+    }
 
     #[test]
     fn refresh_replaces_only_between_the_markers() {

@@ -95,5 +95,30 @@ fn generated_docs_are_fresh() {
             Err(e) => stale.push(format!("docs/resources/{name}.md: {e}")),
         }
     }
+    let path = docs.join("README.md");
+    let index = std::fs::read_to_string(&path).unwrap_or_default();
+    let fresh = reference::refresh_index(&index);
+    if fresh != index {
+        if update {
+            std::fs::write(&path, fresh).expect("write the index");
+        } else {
+            stale.push("docs/resources/README.md: the create calls column is stale".into());
+        }
+    }
     assert!(stale.is_empty(), "\n{}\nrun `{}` to refresh them", stale.join("\n"), reference::REFRESH_COMMAND);
+}
+
+/// Every `aws` type's create is in the calls-per-create table (measured by the CLI's `moto_calls`
+/// test), so its page says how many calls it makes.
+#[test]
+fn every_aws_type_says_its_create_calls() {
+    let missing: Vec<&str> = provision_aws::schemas()
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| provision_aws::reference::create_calls_line(name).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in crates/provision-aws/create-calls.json: {missing:?}; run PROVISION_UPDATE_CALLS=1 cargo test -p provision-cli --test moto_calls"
+    );
 }

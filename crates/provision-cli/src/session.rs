@@ -275,12 +275,24 @@ impl Session {
         Reported
     }
 
-    /// With -v: how many AWS calls this run made.
+    /// With -v: how many AWS calls this run made, then, per resource type, the calls of each
+    /// object's create (`each`; `waits` are the reads made while waiting for it).
     pub fn report_calls(&self) {
         let calls = self.provider.call_counts();
         let total: u64 = calls.values().sum();
         let list: Vec<String> = calls.iter().map(|(k, v)| format!("{k}={v}")).collect();
         tracing::info!(total, calls = %list.join(" "), "AWS API calls");
+        for (type_name, objects, create) in creates_by_type(self.provider.create_calls()) {
+            let each: u64 = create.calls.values().chain(create.waits.values()).sum();
+            tracing::info!(
+                r#type = type_name,
+                objects,
+                each,
+                calls = %counts_list(&create.calls),
+                waits = %counts_list(&create.waits),
+                "AWS calls per create"
+            );
+        }
     }
 }
 
@@ -335,4 +347,26 @@ pub async fn read_or_new(backend: &dyn Backend) -> Result<(State, bool)> {
         Some(s) => Ok((s, true)),
         None => Ok((State::new(uuid::Uuid::new_v4().to_string(), env!("CARGO_PKG_VERSION")), false)),
     }
+}
+
+/// Each type's creates, grouped by the calls they made: (type, how many objects, their calls).
+/// Objects of one type that made different calls (a route table with inline routes, one without)
+/// are separate groups.
+fn creates_by_type(creates: provision_aws::CreatesCalls) -> Vec<(&'static str, usize, provision_aws::CreateCalls)> {
+    let mut groups: Vec<(&'static str, usize, provision_aws::CreateCalls)> = vec![];
+    for ((type_name, _address), create) in creates {
+        match groups.iter_mut().find(|(t, _, c)| *t == type_name && *c == create) {
+            Some(group) => group.1 += 1,
+            None => groups.push((type_name, 1, create)),
+        }
+    }
+    groups
+}
+
+/// `EC2:CreateVpc=1,EC2:DescribeVpcs=1` (`none` when empty): one token, for `-v`'s log lines.
+fn counts_list(counts: &provision_aws::CallCounts) -> String {
+    if counts.is_empty() {
+        return "none".into();
+    }
+    counts.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }

@@ -108,7 +108,8 @@ where
 {
     let not_found =
         || ProviderError::new(provision_core::ProviderErrorKind::NotFound, format!("{what} {id} not found"));
-    retry(Policy::NEW_OBJECT, || async { fetch().await?.ok_or_else(not_found) }, nothing).await
+    provision_aws_core::waiting(retry(Policy::NEW_OBJECT, || async { fetch().await?.ok_or_else(not_found) }, nothing))
+        .await
 }
 
 pub(crate) fn s(v: Option<&str>) -> Value {

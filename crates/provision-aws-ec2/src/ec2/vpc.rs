@@ -125,10 +125,17 @@ impl Vpc {
     }
 
     /// Everything, including what needs one call per VPC (DNS attributes, default security group,
-    /// main route table). Used after create and update, and for crash recovery.
+    /// main route table). Used after update and for crash recovery; a create has the VPC from its
+    /// wait and calls [`Vpc::complete`].
     async fn read_full(&self, c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
         let v = Self::lookup(c, id).await?.ok_or_else(|| Self::not_found(id))?;
-        let mut a = Self::base(c, &v);
+        Self::complete(c, &v).await
+    }
+
+    /// [`Vpc::base`] of `v`, as DescribeVpcs just returned it, and what needs one call per VPC.
+    async fn complete(c: &Clients, v: &aws_sdk_ec2::types::Vpc) -> Result<Attrs, ProviderError> {
+        let id = v.vpc_id().unwrap_or_default();
+        let mut a = Self::base(c, v);
         for (name, attr) in [
             ("enable_dns_support", VpcAttributeName::EnableDnsSupport),
             ("enable_dns_hostnames", VpcAttributeName::EnableDnsHostnames),
@@ -255,23 +262,26 @@ impl ResourceType for Vpc {
             .and_then(|v| v.vpc_id())
             .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateVpc returned no VPC id"))?
             .to_string();
-        // Wait until the VPC is available (and visible: reads are eventually consistent).
-        retry(
+        // Wait until the VPC is available (and visible: reads are eventually consistent):
+        // CreateVpc answers `pending`, and Terraform waits too (`waitVPCCreated`). What the
+        // wait's DescribeVpcs returns is the VPC's record: a ModifyVpcAttribute below changes
+        // nothing in it, so it is not read again.
+        let vpc = provision_aws_core::waiting(retry(
             Policy::NEW_OBJECT,
             || async {
                 let v = Self::describe(c, vec![filter("vpc-id", [id.as_str()])]).await?;
-                match v.first().and_then(|v| v.state()) {
-                    Some(VpcState::Available) => Ok(()),
+                match v.into_iter().next() {
+                    Some(v) if v.state() == Some(&VpcState::Available) => Ok(v),
                     _ => Err(ProviderError::new(ProviderErrorKind::NotFound, format!("VPC {id} is not available yet"))),
                 }
             },
             nothing,
-        )
+        ))
         .await?;
         let support = get_bool(desired, "enable_dns_support").filter(|v| !*v);
         let hostnames = get_bool(desired, "enable_dns_hostnames").filter(|v| *v);
         Self::set_dns(c, &id, support, hostnames).await?;
-        self.read_full(c, &id).await
+        Self::complete(c, &vpc).await
     }
 
     async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {
