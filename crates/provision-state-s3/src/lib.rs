@@ -214,6 +214,27 @@ impl S3Backend {
         Ok(stores)
     }
 
+    /// The object's text as it is: not parsed, no journal replayed (the Terraform state that
+    /// `state migrate --from-terraform s3://…` reads). `None` when it does not exist.
+    pub async fn read_object(&self) -> Result<Option<String>, StateError> {
+        let c = self.clients().await?;
+        match c.s3.get_object().bucket(&self.config.bucket).key(self.config.state_key()).send().await {
+            Ok(out) => {
+                let bytes = out
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| remote(format!("reading {} failed: {e}", self.url())))?
+                    .into_bytes();
+                String::from_utf8(bytes.to_vec())
+                    .map(Some)
+                    .map_err(|_| StateError::Corrupt { path: self.url().into(), detail: "it is not UTF-8 text".into() })
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(remote(explain("s3:GetObject", &self.url(), &c.region, &e).1)),
+        }
+    }
+
     /// Creates the bucket (versioning, encryption, public access blocked) and the lock table, if
     /// they are missing; changes nothing that is already right. Returns what it did, line by line.
     pub async fn bootstrap(&self) -> Result<Vec<String>, StateError> {
