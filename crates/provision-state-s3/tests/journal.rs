@@ -116,7 +116,6 @@ fn object(address: &str, id: &str) -> ResourceObject {
         sensitive_attributes: vec![],
         dependencies: vec![],
         unfinished: false,
-        tainted: false,
     }
 }
 
