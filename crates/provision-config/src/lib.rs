@@ -18,8 +18,8 @@ mod types;
 mod vars;
 
 pub use eval::{
-    InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, eval_with_self, referenced_instance,
-    trigger_reference,
+    InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, eval_with_self,
+    referenced_instance, trigger_reference,
 };
 pub use functions::FUNCTION_NAMES;
 pub use load::{

@@ -228,11 +228,8 @@ impl Engine {
         let original = state;
         // `moved` blocks first: every later step sees each object at its new address. Without
         // `moved` or `removed` blocks that is the state as read, not a copy of it.
-        let moved_state = if self.module.moved.is_empty() && self.module.removed.is_empty() {
-            None
-        } else {
-            Some(original.clone())
-        };
+        let moved_state =
+            if self.module.moved.is_empty() && self.module.removed.is_empty() { None } else { Some(original.clone()) };
         let (state, moves, forgotten) = match moved_state {
             Some(mut moved) => {
                 let (moves, move_warnings) = crate::moves::move_objects(&self.module.moved, &mut moved);
