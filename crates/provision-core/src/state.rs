@@ -6,7 +6,7 @@ use crate::layer::Layer;
 use crate::value::{Attrs, Path, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The state format this build writes. Older formats are upgraded on read; newer ones are refused.
 ///
@@ -105,6 +105,9 @@ pub struct PendingCreate {
     pub layer: Layer,
 }
 
+/// An object of `resources` by its address and deposed key (`None` for the current object).
+pub type ObjectKey = (Address, Option<String>);
+
 /// A recorded output value.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OutputValue {
@@ -128,28 +131,51 @@ impl State {
         }
     }
 
+    /// Where the object with this address and deposed key is in `resources`: found by binary
+    /// search in the sorted order `upsert` keeps, by a scan when that misses (a state read from a
+    /// file need not be sorted).
+    pub fn index(&self, address: &Address, deposed: Option<&str>) -> Option<usize> {
+        let key = (address, deposed);
+        match self.resources.binary_search_by(|r| (&r.address, r.deposed.as_deref()).cmp(&key)) {
+            Ok(i) => Some(i),
+            Err(_) => self.resources.iter().position(|r| &r.address == address && r.deposed.as_deref() == deposed),
+        }
+    }
+
     /// The current (not deposed) object at an address.
     pub fn current(&self, address: &Address) -> Option<&ResourceObject> {
-        self.resources.iter().find(|r| &r.address == address && r.deposed.is_none())
+        self.index(address, None).map(|i| &self.resources[i])
     }
 
     pub fn current_mut(&mut self, address: &Address) -> Option<&mut ResourceObject> {
-        self.resources.iter_mut().find(|r| &r.address == address && r.deposed.is_none())
+        self.index(address, None).map(|i| &mut self.resources[i])
     }
 
     /// Removes the object with this address and deposed key, returning it.
     pub fn remove(&mut self, address: &Address, deposed: Option<&str>) -> Option<ResourceObject> {
-        let i = self.resources.iter().position(|r| &r.address == address && r.deposed.as_deref() == deposed)?;
+        let i = self.index(address, deposed)?;
         Some(self.resources.remove(i))
     }
 
     /// Records an object, replacing any current object at the same address.
+    /// `resources` end up sorted by address and deposed key: in a sorted list the object is put
+    /// in its place (no copy of the list), otherwise the list is sorted after.
     pub fn upsert(&mut self, object: ResourceObject) {
+        fn key(r: &ResourceObject) -> (&Address, &Option<String>) {
+            (&r.address, &r.deposed)
+        }
+        if self.resources.is_sorted_by(|a, b| key(a) < key(b)) {
+            match self.resources.binary_search_by(|r| key(r).cmp(&key(&object))) {
+                Ok(i) => self.resources[i] = object,
+                Err(i) => self.resources.insert(i, object),
+            }
+            return;
+        }
         match self.resources.iter_mut().find(|r| r.address == object.address && r.deposed == object.deposed) {
             Some(slot) => *slot = object,
             None => self.resources.push(object),
         }
-        self.resources.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+        self.resources.sort_by(|a, b| key(a).cmp(&key(b)));
     }
 }
 
@@ -158,6 +184,16 @@ impl State {
 #[async_trait]
 pub trait StateStore: Send + Sync {
     async fn persist(&self, state: &State) -> Result<(), PersistError>;
+
+    /// [`persist`](Self::persist), told which objects (by address and deposed key) may differ
+    /// from the state this store last made durable; every other object is the same. A store that
+    /// writes deltas then compares those objects only, not the whole state (which made each write
+    /// cost O(state) and an apply O(objects²)). The caller must name every object it added,
+    /// changed or removed since its last successful write through this store.
+    async fn persist_changed(&self, state: &State, changed: &BTreeSet<ObjectKey>) -> Result<(), PersistError> {
+        let _ = changed;
+        self.persist(state).await
+    }
 }
 
 /// A state write that failed; the message says where and why.

@@ -16,7 +16,7 @@ use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use provision_config::{InstanceCtx, ObjectId, eval, eval_body};
 use provision_core::plan::{Action, PlanMode, Reason, ReplaceOrder, Summary};
-use provision_core::state::{OutputValue, PendingCreate, ResourceObject, State, StateStore};
+use provision_core::state::{ObjectKey, OutputValue, PendingCreate, ResourceObject, State, StateStore};
 use provision_core::{Address, Attrs, Diagnostics, Found, Identity, Mode, ProviderError, ProviderRef, Schema, Value};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
@@ -170,6 +170,9 @@ struct Run<'a> {
     state: State,
     /// The state as last made durable (to skip writes that change nothing).
     durable: State,
+    /// The objects (address, deposed key) changed since the last write; `None` until the first
+    /// write, which compares everything (the run starts from a refreshed state).
+    changed: Option<BTreeSet<ObjectKey>>,
     dirty: bool,
     writes: usize,
     report_failures: Vec<Failure>,
@@ -221,6 +224,7 @@ impl Engine {
             eval,
             durable: run.original,
             state: run.state,
+            changed: None,
             dirty: false,
             writes: 0,
             report_failures: vec![],
@@ -234,6 +238,8 @@ impl Engine {
             followups: vec![],
             provisioning: BTreeMap::new(),
         };
+        // Kept in the order `State::upsert` keeps, so objects are found by binary search.
+        r.state.resources.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
         let mut interrupted = None;
         let persist_error = match r.walk(store, cancel).await {
             Ok(()) => {
@@ -307,76 +313,93 @@ impl Engine {
                 }
             }
         }
-        let config_deps = |a: &Address| -> BTreeSet<Address> {
-            run.eval.instances.get(a).map(|i| i.deps.clone()).unwrap_or_default()
+        // Each rule below links nodes through the resource addresses one depends on. Indexed by
+        // resource address, every node looks up only the nodes its dependencies name: linear in
+        // the nodes and their dependencies, where comparing every pair made a 10,000-object
+        // apply spend most of its time here.
+        let no_deps = BTreeSet::new();
+        let config_deps =
+            |a: &Address| -> &BTreeSet<Address> { run.eval.instances.get(a).map_or(&no_deps, |i| &i.deps) };
+        let recorded: BTreeMap<(&Address, Option<&str>), &ResourceObject> =
+            run.state.resources.iter().map(|o| ((&o.address, o.deposed.as_deref()), o)).collect();
+        let state_deps = |a: &Address, deposed: Option<&str>| -> &[Address] {
+            recorded.get(&(a, deposed)).map_or(&[], |o| o.dependencies.as_slice())
         };
-        let state_deps = |a: &Address, deposed: &Option<String>| -> BTreeSet<Address> {
-            run.state
-                .resources
-                .iter()
-                .find(|o| &o.address == a && &o.deposed == deposed)
-                .map(|o| o.dependencies.iter().cloned().collect())
-                .unwrap_or_default()
+        let mut by_resource: BTreeMap<Address, Vec<NodeIndex>> = BTreeMap::new();
+        for i in g.node_indices() {
+            by_resource.entry(g[i].address.resource()).or_default().push(i);
+        }
+        let nodes_of = |resource: &Address| by_resource.get(resource).map_or(&[][..], Vec::as_slice);
+        let mut edges: BTreeSet<(NodeIndex, NodeIndex)> =
+            g.edge_indices().filter_map(|e| g.edge_endpoints(e)).collect();
+        let mut new_edges: Vec<(NodeIndex, NodeIndex)> = vec![];
+        let mut link = |from: NodeIndex, to: NodeIndex| {
+            if edges.insert((from, to)) {
+                new_edges.push((from, to));
+            }
         };
-        let nodes: Vec<NodeIndex> = g.node_indices().collect();
-        let mut edges = vec![];
-        for &x in &nodes {
+        let cbd_of: BTreeMap<Address, Vec<(NodeIndex, NodeIndex)>> =
+            cbd.iter().fold(BTreeMap::new(), |mut m, &(cr, d)| {
+                m.entry(g[cr].address.resource()).or_default().push((cr, d));
+                m
+            });
+        for x in g.node_indices() {
             let nx = &g[x];
             match nx.kind {
                 Kind::Create | Kind::Update | Kind::Read => {
-                    let deps = config_deps(&nx.address);
-                    for &y in &nodes {
-                        let ny = &g[y];
-                        if y != x
-                            && matches!(ny.kind, Kind::Create | Kind::Update | Kind::Read)
-                            && deps.contains(&ny.address.resource())
-                            && !ny.address.same_resource(&nx.address)
-                        {
-                            edges.push((y, x));
+                    // What it refers to in the configuration is created or updated first.
+                    for dep in config_deps(&nx.address) {
+                        for &y in nodes_of(dep) {
+                            let ny = &g[y];
+                            if y != x
+                                && matches!(ny.kind, Kind::Create | Kind::Update | Kind::Read)
+                                && !ny.address.same_resource(&nx.address)
+                            {
+                                link(y, x);
+                            }
+                        }
+                    }
+                    if matches!(nx.kind, Kind::Create | Kind::Update) {
+                        // An object that is going away outlives the updates that stop using it.
+                        for dep in state_deps(&nx.address, None) {
+                            for &y in nodes_of(&dep.resource()) {
+                                let ny = &g[y];
+                                if ny.kind == Kind::Delete && ny.orphan && !ny.address.same_resource(&nx.address) {
+                                    link(x, y);
+                                }
+                            }
+                        }
+                        // create_before_destroy: dependents move to the new object before the
+                        // old one goes.
+                        for dep in config_deps(&nx.address) {
+                            for &(cr, d) in cbd_of.get(dep).map_or(&[][..], Vec::as_slice) {
+                                if x != cr {
+                                    link(x, d);
+                                }
+                            }
                         }
                     }
                 }
                 Kind::Delete => {
-                    // Dependents are deleted first.
-                    for &y in &nodes {
-                        let ny = &g[y];
-                        if y == x || ny.kind != Kind::Delete || ny.address.same_resource(&nx.address) {
-                            continue;
-                        }
-                        let mut deps_y = state_deps(&ny.address, &ny.deposed);
-                        deps_y.extend(config_deps(&ny.address));
-                        if deps_y.contains(&nx.address.resource()) {
-                            edges.push((y, x));
-                        }
-                    }
-                    // An object that is going away outlives the updates that stop using it.
-                    if nx.orphan {
-                        for &y in &nodes {
+                    // Dependents are deleted first: what this one depends on waits for it.
+                    let deps: BTreeSet<Address> = state_deps(&nx.address, nx.deposed.as_deref())
+                        .iter()
+                        .map(Address::resource)
+                        .chain(config_deps(&nx.address).iter().cloned())
+                        .collect();
+                    for dep in &deps {
+                        for &y in nodes_of(dep) {
                             let ny = &g[y];
-                            if matches!(ny.kind, Kind::Create | Kind::Update)
-                                && !ny.address.same_resource(&nx.address)
-                                && state_deps(&ny.address, &None).contains(&nx.address.resource())
-                            {
-                                edges.push((y, x));
+                            if y != x && ny.kind == Kind::Delete && !ny.address.same_resource(&nx.address) {
+                                link(x, y);
                             }
                         }
                     }
                 }
             }
         }
-        // create_before_destroy: dependents move to the new object before the old one goes.
-        for (cr, d) in cbd {
-            let res = g[cr].address.resource();
-            for &y in &nodes {
-                let ny = &g[y];
-                if matches!(ny.kind, Kind::Create | Kind::Update) && y != cr && config_deps(&ny.address).contains(&res)
-                {
-                    edges.push((y, d));
-                }
-            }
-        }
-        for (a, b) in edges {
-            g.update_edge(a, b, ());
+        for (a, b) in new_edges {
+            g.add_edge(a, b, ());
         }
         if let Err(cycle) = petgraph::algo::toposort(&g, None) {
             let n = &g[cycle.node_id()];
@@ -710,6 +733,10 @@ impl Run<'_> {
                     && let Some(old) = self.state.current_mut(&address)
                 {
                     old.deposed = Some(key.clone());
+                    // Moved from one key to the other: both are changed.
+                    self.touch(&address, None);
+                    self.touch(&address, Some(key.clone()));
+                    self.state.resources.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
                 }
                 let token = uuid::Uuid::new_v4().to_string();
                 let watch = Watch::new(address.clone(), op, reporter, heartbeat, timeouts.create);
@@ -750,7 +777,7 @@ impl Run<'_> {
             }
             Kind::Delete => {
                 let obj =
-                    self.state.resources.iter().find(|o| o.address == address && o.deposed == node.deposed).cloned();
+                    self.state.index(&address, node.deposed.as_deref()).map(|at| self.state.resources[at].clone());
                 let Some(mut obj) = obj else { return Ok(None) };
                 if let Some(args) = self.destroy_args.get(&address) {
                     obj.attributes.extend(args.clone());
@@ -890,6 +917,7 @@ impl Run<'_> {
                     Some(id) => {
                         let id = id.to_string();
                         self.state.pending.retain(|p| p.address != address);
+                        self.touch(&address, None);
                         self.state.upsert(ResourceObject {
                             address: address.clone(),
                             deposed: None,
@@ -923,6 +951,7 @@ impl Run<'_> {
                         } else {
                             let attrs = self.engine.normalize_read(&schema, ours.remove(0), &desired, &provider);
                             let id = attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                            self.touch(&address, None);
                             self.state.upsert(ResourceObject {
                                 address: address.clone(),
                                 deposed: None,
@@ -951,6 +980,7 @@ impl Run<'_> {
             Outcome::Updated(Ok(attrs)) => {
                 let schema = schema.unwrap_or_default();
                 let attrs = self.engine.normalize_read(&schema, attrs, &desired, &provider);
+                self.touch(&address, None);
                 let id = match self.state.current_mut(&address) {
                     Some(o) => {
                         o.unfinished = false;
@@ -973,11 +1003,13 @@ impl Run<'_> {
             Outcome::Deleted(r) => match r {
                 Ok(()) => {
                     self.state.remove(&address, node.deposed.as_deref());
+                    self.touch(&address, node.deposed.clone());
                     self.done.destroy += 1;
                     Ok(None)
                 }
                 Err(e) if e.is_not_found() => {
                     self.state.remove(&address, node.deposed.as_deref());
+                    self.touch(&address, node.deposed.clone());
                     self.done.destroy += 1;
                     Ok(None)
                 }
@@ -1013,6 +1045,7 @@ impl Run<'_> {
                     self.release(i, ready);
                 }
                 Err(message) => {
+                    self.touch(&address, None);
                     if let Some(o) = self.state.current_mut(&address) {
                         o.tainted = true;
                     }
@@ -1039,6 +1072,7 @@ impl Run<'_> {
         let this = self.state.current(address).map(|o| o.attributes.clone()).unwrap_or_default();
         let ctx = self.eval.instances.get(address).map(|x| x.ctx.clone()).unwrap_or_default();
         let runs = crate::provisioners::prepare(block, address, false, &self.eval.scope, &ctx, &this)?;
+        self.touch(address, None);
         if let Some(o) = self.state.current_mut(address) {
             o.tainted = true;
         }
@@ -1064,6 +1098,7 @@ impl Run<'_> {
         self.dirty = true;
         match r {
             Ok(()) => {
+                self.touch(&address, None);
                 if let Some(o) = self.state.current_mut(&address) {
                     o.tainted = false;
                 }
@@ -1157,14 +1192,37 @@ impl Run<'_> {
         self.state.outputs = outputs;
     }
 
-    /// Writes the state if its content changed since it was last read or written.
+    /// Marks an object as changed since the last write.
+    fn touch(&mut self, address: &Address, deposed: Option<String>) {
+        if let Some(changed) = &mut self.changed {
+            changed.insert((address.clone(), deposed));
+        }
+    }
+
+    /// Writes the state if its content changed since it was last read or written. After the first
+    /// write only the objects marked changed are compared, copied and handed to the store as such:
+    /// a write costs what changed, not the whole state.
     async fn commit(&mut self, store: &dyn StateStore) -> Result<(), String> {
         self.dirty = false;
-        let same = self.state.resources == self.durable.resources
+        let object = |s: &'_ State, (a, d): &ObjectKey| s.index(a, d.as_deref()).map(|i| s.resources[i].clone());
+        let objects_same = match &self.changed {
+            None => self.state.resources == self.durable.resources,
+            Some(changed) => changed.iter().all(|k| {
+                let (ours, durable) = (
+                    self.state.index(&k.0, k.1.as_deref()).map(|i| &self.state.resources[i]),
+                    self.durable.index(&k.0, k.1.as_deref()).map(|i| &self.durable.resources[i]),
+                );
+                ours == durable
+            }),
+        };
+        let same = objects_same
             && self.state.pending == self.durable.pending
             && self.state.outputs == self.durable.outputs
             && self.state.lineage == self.durable.lineage;
         if same {
+            if let Some(changed) = &mut self.changed {
+                changed.clear();
+            }
             return Ok(());
         }
         self.state.serial = self
@@ -1173,9 +1231,30 @@ impl Run<'_> {
             .checked_add(1)
             .ok_or_else(|| format!("the state's serial is {}: it cannot be increased", self.durable.serial))?;
         self.state.provision_version = env!("CARGO_PKG_VERSION").to_string();
-        store.persist(&self.state).await.map_err(|e| e.0)?;
+        match &self.changed {
+            None => store.persist(&self.state).await,
+            Some(changed) => store.persist_changed(&self.state, changed).await,
+        }
+        .map_err(|e| e.0)?;
         self.writes += 1;
-        self.durable = self.state.clone();
+        match self.changed.take() {
+            None => self.durable = self.state.clone(),
+            Some(changed) => {
+                for k in &changed {
+                    match object(&self.state, k) {
+                        Some(o) => self.durable.upsert(o),
+                        None => {
+                            self.durable.remove(&k.0, k.1.as_deref());
+                        }
+                    }
+                }
+                self.durable.pending.clone_from(&self.state.pending);
+                self.durable.outputs.clone_from(&self.state.outputs);
+                self.durable.serial = self.state.serial;
+                self.durable.provision_version.clone_from(&self.state.provision_version);
+            }
+        }
+        self.changed = Some(BTreeSet::new());
         Ok(())
     }
 }

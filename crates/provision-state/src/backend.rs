@@ -8,8 +8,8 @@ use crate::lease::LeaseGuard;
 use crate::lock::{Gone, LockGuard, LockInfo, TakenOver};
 use async_trait::async_trait;
 use provision_core::Address;
-use provision_core::state::{FORMAT_MARKER, FORMAT_VERSION, PersistError, State, StateStore};
-use std::collections::BTreeMap;
+use provision_core::state::{FORMAT_MARKER, FORMAT_VERSION, ObjectKey, PersistError, State, StateStore};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -154,14 +154,36 @@ impl Journal {
     /// Makes `state` durable through `backend`: as a journal record when the backend keeps one
     /// and the change can be expressed as one, as the whole state otherwise.
     pub async fn persist(&mut self, backend: &dyn Backend, state: &State) -> Result<(), StateError> {
-        if let Some(record) = self.durable.as_ref().and_then(|old| journal::delta(old, state)) {
+        self.persist_changed(backend, state, None).await
+    }
+
+    /// [`persist`](Self::persist), told which objects may differ from the state last made
+    /// durable (`StateStore::persist_changed`): the record compares those objects only, and the
+    /// durable copy is brought up to date by applying the record instead of copying the state.
+    pub async fn persist_changed(
+        &mut self,
+        backend: &dyn Backend,
+        state: &State,
+        changed: Option<&BTreeSet<ObjectKey>>,
+    ) -> Result<(), StateError> {
+        let record = self.durable.as_ref().and_then(|old| match changed {
+            Some(changed) => journal::delta_changed(old, state, changed),
+            None => journal::delta(old, state),
+        });
+        if let Some(record) = record {
             let line = journal::encode(&record)
                 .map_err(|e| StateError::Corrupt { path: backend.location().into(), detail: e.to_string() })?;
             // Until this append is known to have succeeded, the journal's end is unknown: after
             // a failure the next write is a whole one, which removes the journal.
-            self.durable = None;
+            let mut durable = self.durable.take();
             if backend.append(&line).await? {
-                self.durable = Some(state.clone());
+                // The record turns the durable copy into `state`: applying it costs what changed;
+                // a copy of `state` would cost the whole state on every write.
+                let applied = match (changed, durable.as_mut()) {
+                    (Some(_), Some(old)) => journal::apply(old, record).is_ok(),
+                    _ => false,
+                };
+                self.durable = if applied { durable } else { Some(state.clone()) };
                 self.journaled = true;
                 return Ok(());
             }
@@ -235,14 +257,29 @@ impl<'a> Store<'a> {
     }
 }
 
-#[async_trait]
-impl StateStore for Store<'_> {
-    async fn persist(&self, state: &State) -> Result<(), PersistError> {
+impl Store<'_> {
+    async fn make_durable(&self, state: &State, changed: Option<&BTreeSet<ObjectKey>>) -> Result<(), PersistError> {
         self.check_lock()?;
         if !self.started.swap(true, Ordering::SeqCst) {
             self.backend.before_first_write().await.map_err(|e| PersistError(e.to_string()))?;
         }
-        self.journal.lock().await.persist(self.backend, state).await.map_err(|e| PersistError(e.to_string()))
+        self.journal
+            .lock()
+            .await
+            .persist_changed(self.backend, state, changed)
+            .await
+            .map_err(|e| PersistError(e.to_string()))
+    }
+}
+
+#[async_trait]
+impl StateStore for Store<'_> {
+    async fn persist(&self, state: &State) -> Result<(), PersistError> {
+        self.make_durable(state, None).await
+    }
+
+    async fn persist_changed(&self, state: &State, changed: &BTreeSet<ObjectKey>) -> Result<(), PersistError> {
+        self.make_durable(state, Some(changed)).await
     }
 }
 

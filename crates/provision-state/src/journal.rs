@@ -21,7 +21,9 @@
 use crate::StateError;
 use crate::backend::check_consistent;
 use provision_core::Address;
-use provision_core::state::{FORMAT_MARKER, FORMAT_VERSION, OutputValue, PendingCreate, ResourceObject, State};
+use provision_core::state::{
+    FORMAT_MARKER, FORMAT_VERSION, ObjectKey, OutputValue, PendingCreate, ResourceObject, State,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -97,12 +99,7 @@ fn pending_key(p: &PendingCreate) -> (&Address, &str) {
 /// The record that turns `old` into exactly `new` when replayed, or `None` when `new` is not the
 /// next serial of `old` or its order cannot be reproduced (the caller then writes the whole state).
 pub fn delta(old: &State, new: &State) -> Option<Record> {
-    if new.lineage != old.lineage
-        || old.serial.checked_add(1) != Some(new.serial)
-        || new.format != FORMAT_MARKER
-        || new.format_version != FORMAT_VERSION
-        || old.format_version != FORMAT_VERSION
-    {
+    if !follows(old, new) {
         return None;
     }
     let mut before: BTreeMap<ObjKey<'_>, &ResourceObject> = BTreeMap::new();
@@ -129,7 +126,62 @@ pub fn delta(old: &State, new: &State) -> Option<Record> {
         return None;
     }
     let remove = removed.iter().map(|(a, d)| Key { address: (*a).clone(), deposed: d.map(str::to_string) }).collect();
+    Some(record(old, new, upsert, remove))
+}
 
+/// Whether `new` can be journaled as the next serial of `old`.
+fn follows(old: &State, new: &State) -> bool {
+    new.lineage == old.lineage
+        && old.serial.checked_add(1) == Some(new.serial)
+        && new.format == FORMAT_MARKER
+        && new.format_version == FORMAT_VERSION
+        && old.format_version == FORMAT_VERSION
+}
+
+fn sorted(resources: &[ResourceObject]) -> bool {
+    resources.windows(2).all(|w| key_of(&w[0]) < key_of(&w[1]))
+}
+
+fn find<'a>(resources: &'a [ResourceObject], key: ObjKey<'_>) -> Option<&'a ResourceObject> {
+    resources.binary_search_by(|r| key_of(r).cmp(&key)).ok().map(|i| &resources[i])
+}
+
+/// [`delta`] when only the objects in `changed` may differ between `old` and `new`: it compares
+/// those objects, not every object. Both states must list their objects in sorted order (the
+/// order `State::upsert` and replay keep); `None` when they do not, or when `changed` cannot be
+/// complete (the result would not have as many objects as `new`): the caller then writes the
+/// whole state, so an incomplete `changed` costs a whole write, never an object.
+pub fn delta_changed(old: &State, new: &State, changed: &BTreeSet<ObjectKey>) -> Option<Record> {
+    if !follows(old, new) || !sorted(&old.resources) || !sorted(&new.resources) {
+        return None;
+    }
+    let (mut upsert, mut remove) = (vec![], vec![]);
+    let mut len = old.resources.len();
+    for (address, deposed) in changed {
+        let key = (address, deposed.as_deref());
+        match (find(&old.resources, key), find(&new.resources, key)) {
+            (Some(o), Some(n)) if o == n => {}
+            (Some(_), Some(n)) => upsert.push(n.clone()),
+            (None, Some(n)) => {
+                upsert.push(n.clone());
+                len += 1;
+            }
+            (Some(_), None) => {
+                remove.push(Key { address: address.clone(), deposed: deposed.clone() });
+                len -= 1;
+            }
+            (None, None) => {}
+        }
+    }
+    if len != new.resources.len() {
+        return None;
+    }
+    Some(record(old, new, upsert, remove))
+}
+
+/// The record of `new` after `old` with these object changes; pending creates and outputs are
+/// compared whole (a handful of entries).
+fn record(old: &State, new: &State, upsert: Vec<ResourceObject>, remove: Vec<Key>) -> Record {
     let (mut pending_add, mut pending_remove, mut pending) = (vec![], vec![], None);
     if old.pending != new.pending {
         let was: BTreeMap<_, _> = old.pending.iter().map(|p| (pending_key(p), p)).collect();
@@ -153,7 +205,7 @@ pub fn delta(old: &State, new: &State) -> Option<Record> {
         }
     }
     let outputs = (old.outputs != new.outputs).then(|| new.outputs.clone());
-    Some(Record {
+    Record {
         serial: new.serial,
         lineage: new.lineage.clone(),
         format_version: new.format_version,
@@ -164,7 +216,7 @@ pub fn delta(old: &State, new: &State) -> Option<Record> {
         pending_remove,
         pending,
         outputs,
-    })
+    }
 }
 
 /// Applies `record` to `state`; an error says what in the record does not fit the state.
@@ -177,15 +229,24 @@ pub fn apply(state: &mut State, record: Record) -> Result<(), String> {
             ));
         }
     }
-    let sort = !record.upsert.is_empty();
-    for o in record.upsert {
-        match state.resources.iter_mut().find(|r| key_of(r) == key_of(&o)) {
-            Some(slot) => *slot = o,
-            None => state.resources.push(o),
+    if !record.upsert.is_empty() {
+        // Sorted, each object is put in its place by binary search; otherwise found by a scan and
+        // the whole list sorted after (replay then leaves it sorted, as `State::upsert` does).
+        let was_sorted = sorted(&state.resources);
+        for o in record.upsert {
+            let at = if was_sorted {
+                state.resources.binary_search_by(|r| key_of(r).cmp(&key_of(&o)))
+            } else {
+                state.resources.iter().position(|r| key_of(r) == key_of(&o)).ok_or(state.resources.len())
+            };
+            match at {
+                Ok(i) => state.resources[i] = o,
+                Err(i) => state.resources.insert(i, o),
+            }
         }
-    }
-    if sort {
-        state.resources.sort_by(|a, b| key_of(a).cmp(&key_of(b)));
+        if !was_sorted {
+            state.resources.sort_by(|a, b| key_of(a).cmp(&key_of(b)));
+        }
     }
     if let Some(all) = record.pending {
         state.pending = all;
@@ -394,6 +455,50 @@ mod tests {
         roundtrip(&s4, &s5);
         let s6 = next(&s5, |s| s.pending.reverse());
         assert!(roundtrip(&s5, &s6).pending.is_some());
+    }
+
+    fn key(address: &str) -> ObjectKey {
+        (address.parse().expect("address"), None)
+    }
+
+    #[test]
+    fn a_delta_of_the_named_objects_is_the_delta_of_the_whole_state() {
+        let s0 = next(&State::new("L", "t"), |s| {
+            for (a, id) in [("fake_network.a", "1"), ("fake_network.b", "2"), ("fake_network.c", "3")] {
+                s.upsert(object(a, id));
+            }
+        });
+        let s1 = next(&s0, |s| {
+            s.upsert(object("fake_network.b", "2-changed"));
+            s.upsert(object("fake_network.d", "4"));
+            s.remove(&"fake_network.a".parse().expect("a"), None);
+            s.pending.push(pending("fake_network.e", "t"));
+        });
+        // `c` is named but unchanged: it is not written.
+        let named = [key("fake_network.a"), key("fake_network.b"), key("fake_network.c"), key("fake_network.d")];
+        let changed: BTreeSet<ObjectKey> = named.into_iter().collect();
+        let record = delta_changed(&s0, &s1, &changed).expect("expressible");
+        assert_eq!(record, delta(&s0, &s1).expect("expressible"));
+        assert_eq!((record.upsert.len(), record.remove.len(), record.pending_add.len()), (2, 1, 1));
+        // Applied to the old state, it gives the new one, objects in place.
+        let mut applied = s0.clone();
+        apply(&mut applied, record).expect("fits");
+        assert_eq!(applied, s1);
+    }
+
+    #[test]
+    fn an_incomplete_list_of_changed_objects_is_a_whole_write_never_a_lost_object() {
+        let s0 = next(&State::new("L", "t"), |s| s.upsert(object("fake_network.a", "1")));
+        let added = next(&s0, |s| s.upsert(object("fake_network.b", "2")));
+        assert!(delta_changed(&s0, &added, &BTreeSet::new()).is_none(), "an added object not named");
+        let removed = next(&s0, |s| {
+            s.remove(&"fake_network.a".parse().expect("a"), None);
+        });
+        assert!(delta_changed(&s0, &removed, &BTreeSet::new()).is_none(), "a removed object not named");
+        let mut unsorted = next(&added, |s| s.upsert(object("fake_network.c", "3")));
+        unsorted.resources.reverse();
+        let named: BTreeSet<ObjectKey> = [key("fake_network.c")].into_iter().collect();
+        assert!(delta_changed(&added, &unsorted, &named).is_none(), "objects out of order");
     }
 
     #[test]

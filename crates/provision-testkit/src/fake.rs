@@ -4,12 +4,12 @@
 //! several calls) and can inject latency, failures and crashes at any step.
 
 use async_trait::async_trait;
-use provision_core::state::{PersistError, State, StateStore};
+use provision_core::state::{ObjectKey, PersistError, ResourceObject, State, StateStore};
 use provision_core::{
     AttributeSchema, Attrs, DataSourceType, DeleteNote, FindQuery, Found, IdentityStrategy, OpContext, Provider,
     ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value, tags,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -287,11 +287,40 @@ impl MemoryStore {
 #[async_trait]
 impl StateStore for MemoryStore {
     async fn persist(&self, state: &State) -> Result<(), PersistError> {
+        self.write(state, None).await
+    }
+
+    /// Also checks the engine's claim: every object that differs from the last state written is
+    /// among `changed` (an object left out would be missing from the journal).
+    async fn persist_changed(&self, state: &State, changed: &BTreeSet<ObjectKey>) -> Result<(), PersistError> {
+        // (Up to a few thousand objects: the check compares every object, which would make the
+        // measurements at scale measure it.)
+        if let Some(last) = self.state.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && last.resources.len() + state.resources.len() <= 4000
+        {
+            let key = |o: &ResourceObject| (o.address.clone(), o.deposed.clone());
+            let before: BTreeMap<ObjectKey, &ResourceObject> = last.resources.iter().map(|o| (key(o), o)).collect();
+            let after: BTreeMap<ObjectKey, &ResourceObject> = state.resources.iter().map(|o| (key(o), o)).collect();
+            for k in before.keys().chain(after.keys()) {
+                assert!(
+                    before.get(k) == after.get(k) || changed.contains(k),
+                    "the engine changed {} (deposed {:?}) without naming it among the changed objects",
+                    k.0,
+                    k.1
+                );
+            }
+        }
+        self.write(state, Some(changed)).await
+    }
+}
+
+impl MemoryStore {
+    async fn write(&self, state: &State, changed: Option<&BTreeSet<ObjectKey>>) -> Result<(), PersistError> {
         // A crash "before" the write loses it; a crash "after" keeps it.
         self.cloud.step().await;
         if let Some(local) = &self.local {
             let mut journal = local.journal.lock().await;
-            journal.persist(&local.backend, state).await.map_err(|e| PersistError(e.to_string()))?;
+            journal.persist_changed(&local.backend, state, changed).await.map_err(|e| PersistError(e.to_string()))?;
         }
         *self.state.lock().unwrap_or_else(|p| p.into_inner()) = Some(state.clone());
         *self.writes.lock().unwrap_or_else(|p| p.into_inner()) += 1;
