@@ -109,7 +109,10 @@ pub fn save(
         targets: targeting.target.clone(),
         replace: targeting.replace.clone(),
         // The state the plan was made against, as it was read.
-        state: StateRef { lineage: state_existed.then(|| run.original.lineage.clone()), serial: run.original.serial },
+        state: StateRef {
+            lineage: state_existed.then(|| run.original().lineage.clone()),
+            serial: run.original().serial,
+        },
         config: digests(&s.module),
         variables: s.engine.variables.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
         refreshed: run.state.clone(),

@@ -73,7 +73,7 @@ const USAGE_ONLY: &[(&str, &str)] = &[
     ("aws_sqs_queue", "requests are usage-based: none assumed"),
 ];
 
-pub(crate) fn price(r: &Resource, all: &[Resource], table: &PriceTable) -> Line {
+pub(crate) fn price(r: &Resource<'_>, all: &[Resource<'_>], table: &PriceTable) -> Line {
     let mut line = Line {
         address: r.address.clone(),
         type_name: r.type_name.clone(),
@@ -295,7 +295,7 @@ fn count_of(attrs: &provision_core::Attrs, name: &str) -> Read<usize> {
     }
 }
 
-fn nat_gateway(r: &Resource, p: &mut Pricer) {
+fn nat_gateway(r: &Resource<'_>, p: &mut Pricer) {
     p.hourly("NAT gateway", "nat_gateway_hour", "gateway", 1.0, None);
     p.usage(
         "NAT gateway data processing",
@@ -309,7 +309,7 @@ fn nat_gateway(r: &Resource, p: &mut Pricer) {
     }
 }
 
-fn load_balancer(r: &Resource, all: &[Resource], p: &mut Pricer) {
+fn load_balancer(r: &Resource<'_>, all: &[Resource<'_>], p: &mut Pricer) {
     match text(&r.attrs, "load_balancer_type") {
         Absent => {}
         Known(t) if t == "application" => {}
@@ -362,7 +362,7 @@ fn load_balancer(r: &Resource, all: &[Resource], p: &mut Pricer) {
     }
 }
 
-fn ecs_service(r: &Resource, all: &[Resource], p: &mut Pricer) {
+fn ecs_service(r: &Resource<'_>, all: &[Resource<'_>], p: &mut Pricer) {
     let fargate = match text(&r.attrs, "launch_type") {
         Known(l) => l == "FARGATE",
         Unknown => return p.unpriced("launch_type is unknown until apply: not priced"),
@@ -439,8 +439,8 @@ fn ecs_service(r: &Resource, all: &[Resource], p: &mut Pricer) {
 
 /// The task definition a service runs: the one its `task_definition` names (by ARN, family or
 /// family:revision), or the only one it depends on.
-fn task_definition<'a>(r: &Resource, all: &'a [Resource]) -> Option<&'a Resource> {
-    let candidates: Vec<&Resource> =
+fn task_definition<'a, 'b>(r: &Resource<'_>, all: &'a [Resource<'b>]) -> Option<&'a Resource<'b>> {
+    let candidates: Vec<&Resource<'b>> =
         all.iter().filter(|t| t.type_name == "aws_ecs_task_definition" && r.depends_on.contains(&t.block)).collect();
     if let Known(wanted) = text(&r.attrs, "task_definition") {
         let named = candidates.iter().find(|t| {
@@ -457,7 +457,7 @@ fn task_definition<'a>(r: &Resource, all: &'a [Resource]) -> Option<&'a Resource
     }
 }
 
-fn db_instance(r: &Resource, p: &mut Pricer) {
+fn db_instance(r: &Resource<'_>, p: &mut Pricer) {
     let multi_az = match boolean(&r.attrs, "multi_az") {
         Known(b) => b,
         Absent => false,
@@ -503,7 +503,7 @@ fn db_instance(r: &Resource, p: &mut Pricer) {
     }
 }
 
-fn rds_cluster(r: &Resource, p: &mut Pricer) {
+fn rds_cluster(r: &Resource<'_>, p: &mut Pricer) {
     match text(&r.attrs, "engine") {
         Known(e) if e == "aurora-postgresql" => {}
         Known(e) => return p.unpriced(&format!("no price in the table for the {e} engine")),
@@ -517,7 +517,7 @@ fn rds_cluster(r: &Resource, p: &mut Pricer) {
     p.note("its instances are priced on their aws_rds_cluster_instance");
 }
 
-fn cluster_instance(r: &Resource, p: &mut Pricer) {
+fn cluster_instance(r: &Resource<'_>, p: &mut Pricer) {
     match (text(&r.attrs, "engine"), text(&r.attrs, "instance_class")) {
         (Known(_), Known(class)) if class == "db.serverless" => {
             p.unpriced("no price in the table for Aurora Serverless v2 capacity")

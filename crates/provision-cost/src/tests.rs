@@ -34,7 +34,7 @@ fn table() -> PriceTable {
     .expect("test table")
 }
 
-fn res(address: &str, layer: Layer, attrs: &[(&str, Value)]) -> Resource {
+fn res(address: &str, layer: Layer, attrs: &[(&str, Value)]) -> Resource<'static> {
     let block = match address.find('[') {
         Some(i) => address[..i].to_string(),
         None => address.to_string(),
@@ -45,7 +45,7 @@ fn res(address: &str, layer: Layer, attrs: &[(&str, Value)]) -> Resource {
         block,
         layer,
         region: Some("r-1".into()),
-        attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        attrs: std::borrow::Cow::Owned(attrs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()),
         depends_on: vec![],
     }
 }
@@ -107,13 +107,13 @@ fn an_internet_facing_alb_pays_one_lcu_and_an_address_per_subnet() {
     assert!(nlb.lines[0].notes[0].contains("no price in the table for a network load balancer"));
 }
 
-fn service_and_task(extra: &[(&str, Value)]) -> Vec<Resource> {
+fn service_and_task(extra: &[(&str, Value)]) -> Vec<Resource<'static>> {
     let mut task = res("aws_ecs_task_definition.app", Layer::Runtime, &[("cpu", s("512")), ("memory", s("1024"))]);
-    task.attrs.insert("family".into(), s("app"));
+    task.attrs.to_mut().insert("family".into(), s("app"));
     let mut attrs = vec![("launch_type", s("FARGATE")), ("desired_count", n(2.0)), ("name", s("app"))];
     attrs.extend(extra.iter().cloned());
     let mut svc = res("aws_ecs_service.app", Layer::Runtime, &attrs);
-    svc.attrs.insert("task_definition".into(), Value::Unknown);
+    svc.attrs.to_mut().insert("task_definition".into(), Value::Unknown);
     svc.depends_on = vec!["aws_ecs_task_definition.app".into()];
     vec![task, svc]
 }
@@ -282,8 +282,8 @@ fn an_empty_layer_costs_zero_not_minus_zero() {
 /// One configuration priced with the shipped table in two regions: a NAT gateway and its EIP, an
 /// internet-facing ALB in two subnets, a Fargate service of one 0.25 vCPU / 0.5 GB task, a
 /// db.t4g.micro PostgreSQL with 20 GB of gp3, a secret, an alarm and a log group.
-fn stack_in(region: &str) -> Vec<Resource> {
-    let at = |mut r: Resource| {
+fn stack_in(region: &str) -> Vec<Resource<'static>> {
+    let at = |mut r: Resource<'static>| {
         r.region = Some(region.into());
         r
     };

@@ -222,7 +222,10 @@ impl Engine {
             graph,
             status: vec![Status::Waiting; n],
             eval,
-            durable: run.original,
+            durable: match run.original {
+                Some(original) => original,
+                None => run.state.clone(),
+            },
             state: run.state,
             changed: None,
             dirty: false,

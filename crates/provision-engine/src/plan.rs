@@ -170,8 +170,10 @@ pub struct PlannedRun {
     pub plan: Plan,
     /// The state the plan was made against (refreshed, pending creates resolved).
     pub state: State,
-    /// The state as it was read, before refresh: apply writes the refreshed state only if it differs.
-    pub original: State,
+    /// The state as it was read, before refresh, when it differs from `state`: apply writes the
+    /// refreshed state only if it differs. `None` when it is `state` (a plan without refresh that
+    /// imported, moved or relabelled nothing): one copy of the state instead of two.
+    pub(crate) original: Option<State>,
     /// Data source results read while planning.
     pub data: BTreeMap<Address, Attrs>,
     pub(crate) eval: Evaluation,
@@ -192,6 +194,11 @@ pub struct Checked {
 }
 
 impl PlannedRun {
+    /// The state as it was read, before refresh.
+    pub fn original(&self) -> &State {
+        self.original.as_ref().unwrap_or(&self.state)
+    }
+
     /// How many instances each block has in this plan, by address without key.
     pub fn instance_counts(&self) -> BTreeMap<Address, usize> {
         self.eval.instance_counts()
@@ -230,7 +237,7 @@ impl Engine {
         // `moved` or `removed` blocks that is the state as read, not a copy of it.
         let moved_state =
             if self.module.moved.is_empty() && self.module.removed.is_empty() { None } else { Some(original.clone()) };
-        let (state, moves, forgotten) = match moved_state {
+        let (moved, moves, forgotten) = match moved_state {
             Some(mut moved) => {
                 let (moves, move_warnings) = crate::moves::move_objects(&self.module.moved, &mut moved);
                 let forgotten = crate::moves::forget_objects(&self.module.removed, &mut moved);
@@ -241,27 +248,39 @@ impl Engine {
             }
             None => (std::borrow::Cow::Borrowed(&original), vec![], vec![]),
         };
-        let state: &State = &state;
+        let state: &State = &moved;
         let saved_state = request.saved.as_ref().and_then(|s| s.refreshed.clone());
+        // Without refresh the refreshed state is the state as read, borrowed, until something
+        // changes it (an import, an object's layer): at 10,000 objects a copy is 26 MB.
         let (mut refreshed, drift) = match saved_state {
             Some(mut r) => {
                 crate::moves::move_objects(&self.module.moved, &mut r);
                 crate::moves::forget_objects(&self.module.removed, &mut r);
-                (r, vec![])
+                (std::borrow::Cow::Owned(r), vec![])
             }
-            None if request.refresh => self.refresh(state).await?,
-            None => (state.clone(), vec![]),
+            None if request.refresh => {
+                let (r, drift) = self.refresh(state).await?;
+                (std::borrow::Cow::Owned(r), drift)
+            }
+            None => (std::borrow::Cow::Borrowed(state), vec![]),
         };
         // `import` blocks: the objects they name are adopted before anything is planned, so the
         // plan diffs the configuration against them like any recorded object.
         let imports = match request.mode {
-            PlanMode::Normal => self.import_objects(&mut refreshed, state).await?,
+            PlanMode::Normal if !self.module.imports.is_empty() => {
+                self.import_objects(refreshed.to_mut(), state).await?
+            }
             _ => vec![],
         };
         // Record each object's current layer (the configuration may have moved it).
-        for o in &mut refreshed.resources {
-            if let Some(info) = self.layer_info(&o.address) {
-                o.layer = info.layer;
+        let relabelled = |o: &provision_core::state::ResourceObject| {
+            self.layer_info(&o.address).is_some_and(|info| info.layer != o.layer)
+        };
+        if refreshed.resources.iter().any(relabelled) {
+            for o in &mut refreshed.to_mut().resources {
+                if let Some(info) = self.layer_info(&o.address) {
+                    o.layer = info.layer;
+                }
             }
         }
         let mut walk = self.walker(&refreshed, state, request.saved.as_ref(), request.layer, false);
@@ -330,7 +349,16 @@ impl Engine {
         // `original` is the state as read: apply then records the moves, even when nothing else
         // changes.
         let (data, eval) = (walk.data, walk.eval);
-        Ok(PlannedRun { plan, data, eval, state: refreshed, original })
+        let refreshed = match refreshed {
+            std::borrow::Cow::Owned(r) => Some(r),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
+        let (state, original) = match (refreshed, moved) {
+            (Some(r), _) => (r, Some(original)),
+            (None, std::borrow::Cow::Owned(m)) => (m, Some(original)),
+            (None, std::borrow::Cow::Borrowed(_)) => (original, None),
+        };
+        Ok(PlannedRun { plan, data, eval, state, original })
     }
 
     /// Marks what is sensitive on both sides of every change and every drift, so that no renderer

@@ -6,25 +6,30 @@ use crate::Engine;
 use crate::plan::{Checked, Evaluation, PlannedRun};
 use provision_config::{InstanceCtx, ObjectId, ProviderBlock, eval_body};
 use provision_core::{Address, Attrs, Layer, Mode, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One resource instance, as planned.
 #[derive(Debug, Clone)]
-pub struct PricedInstance {
+pub struct PricedInstance<'a> {
     pub address: Address,
     pub layer: Layer,
     /// Its own `region` (Terraform AWS provider 6) when known, else the `region` of its provider
     /// block, when the configuration sets one and it is known.
     pub region: Option<String>,
-    /// Its planned values (unknown ones are [`Value::Unknown`]).
-    pub attrs: Attrs,
+    /// Its planned values (unknown ones are [`Value::Unknown`]), borrowed from the evaluation.
+    pub attrs: Cow<'a, Attrs>,
     /// The resource blocks it depends on, directly or through locals and data sources.
     pub depends_on: Vec<Address>,
 }
 
 impl Engine {
     /// Every managed resource instance `eval` holds a value for.
-    pub(crate) fn priced_instances(&self, eval: &Evaluation, provider_blocks: &[ProviderBlock]) -> Vec<PricedInstance> {
+    pub(crate) fn priced_instances<'a>(
+        &self,
+        eval: &'a Evaluation,
+        provider_blocks: &[ProviderBlock],
+    ) -> Vec<PricedInstance<'a>> {
         let mut regions: BTreeMap<(String, Option<String>), Option<String>> = BTreeMap::new();
         let mut out = vec![];
         for (block_address, instances) in &eval.values {
@@ -46,7 +51,7 @@ impl Engine {
             let layer = self.layer_info(block_address).map(|l| l.layer).unwrap_or_default();
             for (key, value) in instances {
                 let address = Address { key: key.clone(), ..block_address.clone() };
-                let attrs = value.as_map().cloned().unwrap_or_default();
+                let attrs = value.as_map().map_or_else(|| Cow::Owned(Attrs::new()), Cow::Borrowed);
                 let own = attrs.get("region").and_then(Value::as_str).map(str::to_string);
                 let region = own.or_else(|| region.clone());
                 let depends_on = match eval.instances.get(&address) {
@@ -63,7 +68,7 @@ impl Engine {
 impl PlannedRun {
     /// The instances the configuration describes once this plan is applied (every instance of
     /// the configuration, changed or not), for a cost estimate.
-    pub fn priced_instances(&self, engine: &Engine) -> Vec<PricedInstance> {
+    pub fn priced_instances(&self, engine: &Engine) -> Vec<PricedInstance<'_>> {
         engine.priced_instances(&self.eval, &engine.module.providers)
     }
 }
@@ -71,7 +76,7 @@ impl PlannedRun {
 impl Checked {
     /// The instances the configuration alone describes (what `validate` evaluates), for a cost
     /// estimate without state or AWS.
-    pub fn priced_instances(&self) -> Vec<PricedInstance> {
+    pub fn priced_instances(&self) -> Vec<PricedInstance<'_>> {
         match (&self.engine, &self.eval) {
             (Some(engine), Some(eval)) => engine.priced_instances(eval, &self.provider_blocks),
             _ => vec![],

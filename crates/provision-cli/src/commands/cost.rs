@@ -55,20 +55,18 @@ async fn local_state(module: &provision_config::Module) -> Option<State> {
 
 /// The estimate's view of the instances: the provider's region (or, as the AWS SDK would, the
 /// `AWS_REGION` / `AWS_DEFAULT_REGION` environment), and unknown values filled from the state.
-pub(crate) fn resources(instances: Vec<PricedInstance>, state: Option<&State>) -> Vec<Resource> {
+pub(crate) fn resources<'a>(instances: Vec<PricedInstance<'a>>, state: Option<&State>) -> Vec<Resource<'a>> {
     let env_region =
         ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|v| std::env::var(v).ok().filter(|r| !r.is_empty()));
     instances
         .into_iter()
         .map(|i| {
             let mut attrs = i.attrs;
-            if let Some(recorded) =
-                state.and_then(|s| s.resources.iter().find(|o| o.deposed.is_none() && o.address == i.address))
-            {
+            if let Some(recorded) = state.and_then(|s| s.current(&i.address)) {
                 for (k, v) in &recorded.attributes {
                     let unknown = attrs.get(k).is_none_or(|a| a.is_unknown());
                     if unknown {
-                        attrs.insert(k.clone(), v.clone());
+                        attrs.to_mut().insert(k.clone(), v.clone());
                     }
                 }
             }
@@ -98,12 +96,12 @@ mod tests {
     use provision_core::state::ResourceObject;
     use provision_core::{Address, Layer, ProviderRef, Value};
 
-    fn lb(attrs: &[(&str, Value)]) -> PricedInstance {
+    fn lb(attrs: &[(&str, Value)]) -> PricedInstance<'static> {
         PricedInstance {
             address: Address::managed("aws_lb", "web"),
             layer: Layer::Runtime,
             region: Some("us-east-1".into()),
-            attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            attrs: std::borrow::Cow::Owned(attrs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()),
             depends_on: vec![Address::managed("aws_subnet", "public")],
         }
     }
