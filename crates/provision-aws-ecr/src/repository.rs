@@ -314,7 +314,10 @@ impl ResourceType for Repository {
         // ones just given: nothing to read back, unless the response leaves out the KMS key AWS
         // chose for `KMS` encryption without a key.
         let r = out.repository().ok_or_else(|| {
-            ProviderError::new(ProviderErrorKind::Other, format!("repository {name}: CreateRepository returned no repository"))
+            ProviderError::new(
+                ProviderErrorKind::Other,
+                format!("repository {name}: CreateRepository returned no repository"),
+            )
         })?;
         let key_unknown = r
             .encryption_configuration()

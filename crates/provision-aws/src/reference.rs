@@ -316,10 +316,7 @@ mod tests {
     fn other_tables_of_the_index_keep_their_columns() {
         let index = "| type | what it is |\n|---|---|\n| [`aws_vpc`](aws_vpc.md) | A VPC. |\n\nMigration:\n\n| type | Terraform's `id` | provision's `id`, taken from |\n|---|---|---|\n| [`aws_route`](aws_route.md) | `r-<table><hash>` | `route_table_id` |\n";
         let fresh = refresh_index(index);
-        assert!(
-            fresh.ends_with("| [`aws_route`](aws_route.md) | `r-<table><hash>` | `route_table_id` |\n"),
-            "{fresh}"
-        );
+        assert!(fresh.ends_with("| [`aws_route`](aws_route.md) | `r-<table><hash>` | `route_table_id` |\n"), "{fresh}");
     }
 
     #[test]
