@@ -557,10 +557,13 @@ impl ResourceType for CachePolicyResource {
                 e
             },
         )?;
-        let id = out.cache_policy().map(|p| p.id().to_string()).ok_or_else(|| {
+        let policy = out.cache_policy().ok_or_else(|| {
             ProviderError::new(ProviderErrorKind::Other, format!("{what}: CreateCachePolicy returned no id"))
         })?;
-        Self::read_one(c, &id, desired).await
+        // The response is the policy and its ETag, as GetCachePolicy shows them: nothing to read
+        // back. The account (STS, once per run) is for the ARN, which no CloudFront answer holds.
+        let account = c.account().await?;
+        Ok(read_attrs(policy, c.partition, account, s(out.e_tag()), desired))
     }
 
     async fn update(

@@ -289,7 +289,19 @@ impl Function {
             let live = Self::publish(c, name, etag).await?;
             prior.insert("live_stage_etag".into(), s(Some(&live)));
         }
-        Self::read_one(c, name, &prior).await
+        // The development stage is described once, for its status (publishing changes it) and
+        // ETag; its code is the one just sent, so it is not fetched again (GetFunction).
+        retry(
+            Policy::NEW_OBJECT,
+            || async {
+                let (f, etag) = Self::describe(c, name, FunctionStage::Development).await?.ok_or_else(|| {
+                    ProviderError::new(ProviderErrorKind::NotFound, format!("CloudFront function {name} not found"))
+                })?;
+                Ok(attrs(&f, get_str(desired, "code").map(str::to_string), s(Some(&etag)), &prior))
+            },
+            nothing,
+        )
+        .await
     }
 }
 

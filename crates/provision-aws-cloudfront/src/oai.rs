@@ -14,7 +14,9 @@
 use crate::util::{get_str, s};
 use crate::{Clients, Context, sdk_for};
 use async_trait::async_trait;
-use aws_sdk_cloudfront::types::{CloudFrontOriginAccessIdentityConfig, CloudFrontOriginAccessIdentitySummary};
+use aws_sdk_cloudfront::types::{
+    CloudFrontOriginAccessIdentity, CloudFrontOriginAccessIdentityConfig, CloudFrontOriginAccessIdentitySummary,
+};
 use provision_aws_core::retry::{Policy, RetryOn, gone_is_ok, nothing, retry};
 use provision_core::{
     AttributeSchema, Attrs, FindQuery, Found, IdentityStrategy, OpContext, ProviderError, ProviderErrorKind,
@@ -162,20 +164,30 @@ impl OriginAccessIdentity {
             }
         };
         let Some(o) = out.cloud_front_origin_access_identity() else { return Ok(None) };
+        Ok(Some(Self::identity_attrs(c, o, out.e_tag()).await?))
+    }
+
+    /// The attributes of an identity as GetCloudFrontOriginAccessIdentity (or the create)
+    /// answers it, with its ETag; the account (STS, once per run) is for the ARN.
+    async fn identity_attrs(
+        c: &Clients,
+        o: &CloudFrontOriginAccessIdentity,
+        etag: Option<&str>,
+    ) -> Result<Attrs, ProviderError> {
         let (reference, comment) = o
             .cloud_front_origin_access_identity_config()
             .map(|cfg| (cfg.caller_reference().to_string(), cfg.comment().to_string()))
             .unwrap_or_default();
         let account = c.account().await?;
-        Ok(Some(Self::attrs(
+        Ok(Self::attrs(
             c,
             account,
             o.id(),
             o.s3_canonical_user_id(),
             &comment,
             s(Some(&reference)),
-            crate::util::nonempty(out.e_tag()),
-        )))
+            crate::util::nonempty(etag),
+        ))
     }
 
     async fn read_one(c: &Clients, id: &str) -> Result<Attrs, ProviderError> {
@@ -281,13 +293,15 @@ impl ResourceType for OriginAccessIdentity {
                 .send()
                 .await
                 .map_err(|e| sdk_for(&what, "CreateCloudFrontOriginAccessIdentity", e))?;
-        let id = out.cloud_front_origin_access_identity().map(|o| o.id().to_string()).ok_or_else(|| {
+        let o = out.cloud_front_origin_access_identity().ok_or_else(|| {
             ProviderError::new(
                 ProviderErrorKind::Other,
                 format!("{what}: CreateCloudFrontOriginAccessIdentity returned no id"),
             )
         })?;
-        Self::read_one(c, &id).await
+        // The response is the identity and its ETag, as GetCloudFrontOriginAccessIdentity shows
+        // them: nothing to read back.
+        Self::identity_attrs(c, o, out.e_tag()).await
     }
 
     async fn update(

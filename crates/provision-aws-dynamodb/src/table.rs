@@ -765,23 +765,28 @@ impl ResourceType for Table {
             .set_sse_specification(sse_spec(block(desired, "server_side_encryption")))
             .set_table_class(get_str(desired, "table_class").map(TableClass::from))
             .deletion_protection_enabled(get_bool(desired, "deletion_protection_enabled").unwrap_or(false))
-            .set_tags(Some(tags));
+            .set_tags(Some(tags.clone()));
         ctx.status("creating");
         req.send().await.map_err(|e| sdk("CreateTable", e)).map_err(|mut e| {
             e.message = format!("table {name}: {}", e.message);
             e
         })?;
-        Self::wait_active(c, ctx, &name).await?;
-        let (ttl_on, _) = Self::ttl_of(desired);
+        let table = Self::wait_active(c, ctx, &name).await?;
+        let (ttl_on, ttl_attribute) = Self::ttl_of(desired);
         if ttl_on {
             ctx.status("enabling time to live");
             Self::set_ttl(c, &name, desired, &Attrs::new()).await?;
         }
-        if Self::pitr_of(desired) {
+        let pitr = Self::pitr_of(desired);
+        if pitr {
             ctx.status("enabling point-in-time recovery");
             Self::set_pitr(c, &name, true).await?;
         }
-        Self::read_one(c, ctx, &name, desired).await
+        // The table as its wait read it ACTIVE (time to live and backups do not change its
+        // description); its time to live, point-in-time recovery and tags are the ones just set
+        // (a time to live being enabled reads as on): none is read back.
+        let x = Extra { ttl: Some((ttl_on, ttl_attribute)), pitr, tags };
+        Ok(Self::attrs(&table, &x, desired))
     }
 
     async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

@@ -297,7 +297,8 @@ impl ResourceType for Repository {
             ),
             None => None,
         };
-        c.ecr
+        let out = c
+            .ecr
             .create_repository()
             .repository_name(name)
             .image_tag_mutability(ImageTagMutability::from(
@@ -305,11 +306,26 @@ impl ResourceType for Repository {
             ))
             .set_image_scanning_configuration(scan)
             .set_encryption_configuration(enc)
-            .set_tags(Some(tags))
+            .set_tags(Some(tags.clone()))
             .send()
             .await
             .map_err(|e| sdk(name, "CreateRepository", e))?;
-        Self::read_one(c, name, desired).await
+        // The response is the repository as DescribeRepositories shows it, and its tags are the
+        // ones just given: nothing to read back, unless the response leaves out the KMS key AWS
+        // chose for `KMS` encryption without a key.
+        let r = out.repository().ok_or_else(|| {
+            ProviderError::new(
+                ProviderErrorKind::Other,
+                format!("repository {name}: CreateRepository returned no repository"),
+            )
+        })?;
+        let key_unknown = r
+            .encryption_configuration()
+            .is_some_and(|e| e.encryption_type() == &EncryptionType::Kms && e.kms_key().is_none());
+        if key_unknown {
+            return Self::read_one(c, name, desired).await;
+        }
+        Ok(attrs(r, &tags, desired))
     }
 
     async fn update(&self, _ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

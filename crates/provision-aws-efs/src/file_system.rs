@@ -253,14 +253,15 @@ impl FileSystem {
         Ok(Self::attrs(c, &f, &l))
     }
 
-    async fn put_lifecycle(c: &Clients, id: &str, desired: &Attrs) -> Result<(), ProviderError> {
+    /// Sets the lifecycle policies; returns them as AWS answered.
+    async fn put_lifecycle(c: &Clients, id: &str, desired: &Attrs) -> Result<Vec<LifecyclePolicy>, ProviderError> {
         c.efs
             .put_lifecycle_configuration()
             .file_system_id(id)
             .set_lifecycle_policies(Some(Self::policies(desired)))
             .send()
             .await
-            .map(|_| ())
+            .map(|out| out.lifecycle_policies().to_vec())
             .map_err(|e| named(&format!("file system {id}"), sdk("PutLifecycleConfiguration", e)))
     }
 }
@@ -365,11 +366,16 @@ impl ResourceType for FileSystem {
             }
         };
         ctx.status("creating");
-        Self::wait_available(c, ctx, &id).await?;
-        if !blocks(desired, "lifecycle_policy").is_empty() {
-            Self::put_lifecycle(c, &id, desired).await?;
-        }
-        Self::read_one(c, ctx, &id).await
+        let f = Self::wait_available(c, ctx, &id).await?;
+        // The file system as its wait read it available (its lifecycle policies are not part of
+        // that description), and the policies as PutLifecycleConfiguration answered (a new file
+        // system has none): neither is read again.
+        let lifecycle = if blocks(desired, "lifecycle_policy").is_empty() {
+            vec![]
+        } else {
+            Self::put_lifecycle(c, &id, desired).await?
+        };
+        Ok(Self::attrs(c, &f, &lifecycle))
     }
 
     async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

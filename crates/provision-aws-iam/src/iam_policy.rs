@@ -109,6 +109,23 @@ impl IamPolicy {
         Ok(Some((p, doc)))
     }
 
+    /// The policy as GetPolicy shows it, retried while a policy just created is not visible yet.
+    async fn visible(c: &Clients, arn: &str) -> Result<SdkPolicy, ProviderError> {
+        retry(
+            RetryPolicy::NEW_OBJECT,
+            || async {
+                match c.iam.get_policy().policy_arn(arn).send().await {
+                    Ok(out) => out.policy.ok_or_else(|| {
+                        ProviderError::new(ProviderErrorKind::NotFound, format!("policy {arn} not found"))
+                    }),
+                    Err(e) => Err(about(&format!("policy {arn}"), sdk("GetPolicy", e))),
+                }
+            },
+            nothing,
+        )
+        .await
+    }
+
     fn attrs(p: &SdkPolicy, doc: Option<&str>, prior: &Attrs) -> Attrs {
         let mut a = Attrs::new();
         let arn = p.arn().unwrap_or_default();
@@ -236,7 +253,11 @@ impl ResourceType for IamPolicy {
                 ProviderError::new(ProviderErrorKind::Other, format!("CreatePolicy of {name} returned no ARN"))
             })?
             .to_string();
-        Self::read_one(c, &arn, desired).await
+        // Wait until the policy is visible (IAM is eventually consistent; Terraform's read after
+        // create retries GetPolicy the same way), so that an attachment made next finds it. Its
+        // document is the one just sent: its version is not read back.
+        let p = provision_aws_core::waiting(Self::visible(c, &arn)).await?;
+        Ok(Self::attrs(&p, get_str(desired, "policy"), desired))
     }
 
     async fn update(&self, ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

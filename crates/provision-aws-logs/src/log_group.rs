@@ -185,8 +185,9 @@ impl LogGroup {
         a
     }
 
-    async fn read_one(c: &Clients, name: &str, prior: &Attrs) -> Result<Attrs, ProviderError> {
-        let g = retry(
+    /// The group with this name, retried while it is not visible yet.
+    async fn visible(c: &Clients, name: &str) -> Result<SdkGroup, ProviderError> {
+        retry(
             Policy::NEW_OBJECT,
             || async {
                 Self::lookup(c, name).await?.ok_or_else(|| {
@@ -195,7 +196,11 @@ impl LogGroup {
             },
             nothing,
         )
-        .await?;
+        .await
+    }
+
+    async fn read_one(c: &Clients, name: &str, prior: &Attrs) -> Result<Attrs, ProviderError> {
+        let g = Self::visible(c, name).await?;
         let t = Self::tags_of(c, &g).await?;
         Ok(Self::attrs(&g, &t, prior))
     }
@@ -279,7 +284,7 @@ impl ResourceType for LogGroup {
             .log_group_name(&name)
             .set_kms_key_id(get_str(desired, "kms_key_id").map(str::to_string))
             .set_log_group_class(get_str(desired, "log_group_class").map(LogGroupClass::from))
-            .set_tags(Some(tags))
+            .set_tags(Some(tags.clone()))
             .send()
             .await
             .map_err(|e| sdk(&name, "CreateLogGroup", e))?;
@@ -287,7 +292,10 @@ impl ResourceType for LogGroup {
         if days != 0 {
             Self::set_retention(c, &name, days).await?;
         }
-        let mut a = Self::read_one(c, &name, desired).await?;
+        // CreateLogGroup answers nothing, so the group is read once for its ARN (and AWS's
+        // retention, key and class); its tags are the ones just given, not read back.
+        let g = Self::visible(c, &name).await?;
+        let mut a = Self::attrs(&g, &tags, desired);
         a.insert("name_prefix".into(), desired.get("name_prefix").cloned().unwrap_or(Value::Null));
         Ok(a)
     }

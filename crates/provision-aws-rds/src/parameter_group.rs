@@ -496,37 +496,55 @@ impl ResourceType for ParameterGroup {
         let wrap = about(self.kind.what(), &name);
         let family = get_string(desired, "family").ok_or_else(|| wrap(other("`family` must be set")))?;
         let description = get_str(desired, "description").unwrap_or(DEFAULT_DESCRIPTION);
-        let tags = Some(create_tags(&ctx.identity, desired.get("tags_all")));
-        match self.kind {
+        let tags = create_tags(&ctx.identity, desired.get("tags_all"));
+        let group = match self.kind {
             Kind::Instance => c
                 .rds
                 .create_db_parameter_group()
                 .db_parameter_group_name(&name)
                 .db_parameter_group_family(&family)
                 .description(description)
-                .set_tags(tags)
+                .set_tags(Some(tags.clone()))
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| wrap(sdk("CreateDBParameterGroup", e)))?,
+                .map_err(|e| wrap(sdk("CreateDBParameterGroup", e)))?
+                .db_parameter_group()
+                .map(|g| Group {
+                    name: g.db_parameter_group_name().unwrap_or(&name).to_string(),
+                    family: g.db_parameter_group_family().map(str::to_string),
+                    description: g.description().map(str::to_string),
+                    arn: g.db_parameter_group_arn().map(str::to_string),
+                }),
             Kind::Cluster => c
                 .rds
                 .create_db_cluster_parameter_group()
                 .db_cluster_parameter_group_name(&name)
                 .db_parameter_group_family(&family)
                 .description(description)
-                .set_tags(tags)
+                .set_tags(Some(tags.clone()))
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| wrap(sdk("CreateDBClusterParameterGroup", e)))?,
-        }
+                .map_err(|e| wrap(sdk("CreateDBClusterParameterGroup", e)))?
+                .db_cluster_parameter_group()
+                .map(|g| Group {
+                    name: g.db_cluster_parameter_group_name().unwrap_or(&name).to_string(),
+                    family: g.db_parameter_group_family().map(str::to_string),
+                    description: g.description().map(str::to_string),
+                    arn: g.db_cluster_parameter_group_arn().map(str::to_string),
+                }),
+        };
         let (set, _) = parameter_delta(&Attrs::new(), desired);
         if !set.is_empty() {
             ctx.status("setting parameters");
-            self.modify(c, &name, set).await.map_err(&wrap)?;
+            self.modify(c, &name, set.clone()).await.map_err(&wrap)?;
         }
-        self.read_one(c, &name, desired).await.map_err(wrap)
+        // The response is the group as DescribeDBParameterGroups shows it; its parameters (which
+        // AWS accepted as given, or the modify failed) and tags are the ones just sent: nothing
+        // is read back.
+        match group {
+            Some(g) => Ok(Self::attrs(&g, &set, &tags, desired)),
+            None => self.read_one(c, &name, desired).await.map_err(wrap),
+        }
     }
 
     async fn update(&self, op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

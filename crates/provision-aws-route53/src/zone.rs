@@ -9,8 +9,8 @@ use crate::context::{Clients, Context};
 use crate::error::sdk;
 use async_trait::async_trait;
 use aws_sdk_route53::types::{
-    Change, ChangeAction, ChangeBatch, HostedZoneConfig, ResourceRecordSet, RrType, Tag, TagResourceType, Vpc,
-    VpcRegion,
+    Change, ChangeAction, ChangeBatch, DelegationSet, HostedZone, HostedZoneConfig, ResourceRecordSet, RrType, Tag,
+    TagResourceType, Vpc, VpcRegion,
 };
 use provision_aws_core::tags;
 use provision_core::{
@@ -108,15 +108,24 @@ impl Zone {
             }
         };
         let Some(z) = r.hosted_zone() else { return Ok(None) };
+        Ok(Some(Self::attrs(c, z, r.delegation_set(), r.vpcs(), t, prior)))
+    }
+
+    /// The zone's attributes from what GetHostedZone (or CreateHostedZone) answers and its tags.
+    fn attrs(
+        c: &Clients,
+        z: &HostedZone,
+        delegation: Option<&DelegationSet>,
+        zone_vpcs: &[Vpc],
+        t: &[Tag],
+        prior: &Attrs,
+    ) -> Attrs {
         let id = zone_id(z.id());
-        let servers: Vec<Value> = r
-            .delegation_set()
-            .map(|d| d.name_servers().iter().map(|n| Value::String(n.clone())).collect())
-            .unwrap_or_default();
+        let servers: Vec<Value> =
+            delegation.map(|d| d.name_servers().iter().map(|n| Value::String(n.clone())).collect()).unwrap_or_default();
         let prior_vpcs: Vec<&BTreeMap<String, Value>> =
             prior.get("vpc").and_then(Value::as_seq).unwrap_or_default().iter().filter_map(Value::as_map).collect();
-        let vpcs = r
-            .vpcs()
+        let vpcs = zone_vpcs
             .iter()
             .map(|v| {
                 let vpc_id = v.vpc_id().unwrap_or_default();
@@ -148,7 +157,7 @@ impl Zone {
             "tags_all".into(),
             tags::user_tags(t.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))),
         );
-        Ok(Some(a))
+        a
     }
 
     async fn sync_tags(
@@ -314,6 +323,7 @@ impl ResourceType for Zone {
         let comment = desired.get("comment").and_then(Value::as_str).unwrap_or(DEFAULT_COMMENT);
         let mut vpcs = vpcs.into_iter();
         let first = vpcs.next();
+        let private = first.is_some();
         let region = self.ctx.context().sdk().await?.region.clone();
         let first = first.map(|v| {
             if v.vpc_region().is_none() {
@@ -341,7 +351,9 @@ impl ResourceType for Zone {
             .map(|z| zone_id(z.id()))
             .ok_or_else(|| ProviderError::new(ProviderErrorKind::Other, "CreateHostedZone returned no zone"))?;
         ctx.status("tagging");
-        Self::sync_tags(c, &id, tags::create_tags(&ctx.identity, desired.get("tags_all")), vec![]).await?;
+        let given = tags::create_tags(&ctx.identity, desired.get("tags_all"));
+        let tag_list: Vec<Tag> = given.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        Self::sync_tags(c, &id, given, vec![]).await?;
         for v in vpcs {
             let v = if v.vpc_region().is_none() {
                 Vpc::builder()
@@ -363,7 +375,15 @@ impl ResourceType for Zone {
             ctx.status("waiting for the change to be INSYNC");
             wait_insync(c, ctx, info.id()).await?;
         }
-        Self::read_one(c, &id, desired).await
+        // The tags are the ones just given: not listed again. A public zone is as the create's
+        // response says (with its name servers); a private one is read once for the VPCs it
+        // is associated with.
+        match out.hosted_zone() {
+            Some(z) if !private => Ok(Self::attrs(c, z, out.delegation_set(), &[], &tag_list, desired)),
+            _ => Self::read(c, &id, &tag_list, desired)
+                .await?
+                .ok_or_else(|| ProviderError::new(ProviderErrorKind::NotFound, format!("hosted zone {id} not found"))),
+        }
     }
 
     async fn update(&self, _ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

@@ -189,6 +189,17 @@ impl Object {
     /// from `prior`. When the ETag is not the one last recorded, the argument that set the body
     /// reads as [`CHANGED_OUTSIDE`], so the plan writes it again.
     async fn read(c: &Clients, bucket: &str, key: &str, prior: &Attrs) -> Result<Option<Attrs>, ProviderError> {
+        Self::read_tagged(c, bucket, key, prior, None).await
+    }
+
+    /// [`Self::read`], with the object's tags `known` (just written) instead of read.
+    async fn read_tagged(
+        c: &Clients,
+        bucket: &str,
+        key: &str,
+        prior: &Attrs,
+        known: Option<&BTreeMap<String, Value>>,
+    ) -> Result<Option<Attrs>, ProviderError> {
         let head = match c.s3.head_object().bucket(bucket).key(key).send().await {
             Ok(h) => h,
             Err(e) => {
@@ -196,7 +207,9 @@ impl Object {
                 return if e.is_not_found() { Ok(None) } else { Err(e) };
             }
         };
-        let tags = if head.tag_count().unwrap_or(0) > 0 {
+        let tags = if let Some(known) = known {
+            known.clone()
+        } else if head.tag_count().unwrap_or(0) > 0 {
             let out =
                 c.s3.get_object_tagging()
                     .bucket(bucket)
@@ -312,15 +325,18 @@ impl Object {
     }
 
     /// Reads the object just written (waiting while it is not visible yet), keeping the configured
-    /// arguments S3 does not report.
-    async fn written(&self, c: &Clients, d: &Attrs) -> Result<Attrs, ProviderError> {
+    /// arguments S3 does not report. With `tags_written`, its tags are `tags_all`, the tags just
+    /// written with it, and are not read back.
+    async fn written(&self, c: &Clients, d: &Attrs, tags_written: bool) -> Result<Attrs, ProviderError> {
         let (bucket, key) = (need_str(d, "bucket")?, need_str(d, "key")?);
         let mut prior = d.clone();
         prior.remove("etag");
+        let known: Option<BTreeMap<String, Value>> = tags_written
+            .then(|| string_map(d.get("tags_all")).into_iter().map(|(k, v)| (k, Value::String(v))).collect());
         let read = retry(
             Policy::NEW_OBJECT,
             || async {
-                Self::read(c, bucket, key, &prior).await?.ok_or_else(|| {
+                Self::read_tagged(c, bucket, key, &prior, known.as_ref()).await?.ok_or_else(|| {
                     ProviderError::new(ProviderErrorKind::NotFound, format!("object s3://{bucket}/{key} not found"))
                 })
             },
@@ -437,7 +453,9 @@ impl ResourceType for Object {
     async fn create(&self, _ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         Self::put(c, desired).await?;
-        self.written(c, desired).await
+        // HeadObject once, for what S3 fills in (the content type, the encryption, the ETag);
+        // the tags are the ones PutObject just wrote.
+        self.written(c, desired, true).await
     }
 
     /// A change of the body or a header writes the object again (`PutObject`, a new version in a
@@ -491,7 +509,7 @@ impl ResourceType for Object {
                     .map_err(|e| on("PutObjectAcl", bucket, e))?;
             }
         }
-        let mut read = self.written(c, desired).await?;
+        let mut read = self.written(c, desired, false).await?;
         // What was written is what the configuration says, whatever the previous read showed.
         for k in ["content", "content_base64", "source"] {
             read.insert(k.into(), desired.get(k).cloned().unwrap_or(Value::Null));

@@ -300,19 +300,21 @@ impl ResourceType for Secret {
     async fn create(&self, ctx: &OpContext, desired: &Attrs) -> Result<Attrs, ProviderError> {
         let c = self.ctx.clients().await?;
         let name = Self::name_for(&ctx.token, desired).ok_or_else(|| other("the secret has no name"))?;
+        let tags = create_tags(&ctx.identity, desired.get("tags_all"));
         let made =
             c.sm.create_secret()
                 .name(&name)
                 .set_description(get_string(desired, "description"))
                 .set_kms_key_id(get_string(desired, "kms_key_id"))
                 .set_force_overwrite_replica_secret(get_bool(desired, "force_overwrite_replica_secret"))
-                .set_tags(Some(create_tags(&ctx.identity, desired.get("tags_all"))))
+                .set_tags(Some(tags.clone()))
                 .send()
                 .await;
-        let arn = match made {
-            Ok(out) => {
-                out.arn().ok_or_else(|| other(format!("CreateSecret returned no ARN for secret {name}")))?.to_string()
-            }
+        let (arn, made_name) = match made {
+            Ok(out) => (
+                out.arn().ok_or_else(|| other(format!("CreateSecret returned no ARN for secret {name}")))?.to_string(),
+                out.name().unwrap_or(&name).to_string(),
+            ),
             Err(e) => {
                 let e = named(&name, sdk("CreateSecret", e));
                 if name_taken(&e)
@@ -323,10 +325,27 @@ impl ResourceType for Secret {
                 return Err(e);
             }
         };
-        if let Some(p) = get_string(desired, "policy") {
-            retry(Policy::NEW_OBJECT, || Self::put_policy(c, &arn, &p), nothing).await?;
+        let policy = get_string(desired, "policy");
+        if let Some(p) = &policy {
+            retry(Policy::NEW_OBJECT, || Self::put_policy(c, &arn, p), nothing).await?;
         }
-        Self::read_one(c, &arn, desired).await
+        // AWS may show a key in another form than the one given (an alias as its ARN): a secret
+        // with a key is read back.
+        if get_string(desired, "kms_key_id").is_some() {
+            return Self::read_one(c, &arn, desired).await;
+        }
+        // Otherwise CreateSecret answers the ARN and name, and the description, policy and tags
+        // are the ones just given: the secret is not read back (its version's PutSecretValue
+        // retries while the secret is not visible yet).
+        let view = SecretView {
+            arn,
+            name: made_name,
+            description: get_string(desired, "description"),
+            tags,
+            ..SecretView::default()
+        };
+        let policy = policy.map_or(Value::Null, |p| normalize_policy(&Value::String(p)));
+        Ok(Self::attrs(&view, Some(policy), desired))
     }
 
     async fn update(&self, _ctx: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

@@ -169,20 +169,24 @@ impl Topic {
     }
 
     /// The topic's attributes and tags (two calls), or `None` when it is gone.
+    /// The topic's attributes (`GetTopicAttributes`); `None` when it does not exist.
+    async fn topic_attributes(c: &Clients, arn: &str) -> Result<Option<HashMap<String, String>>, ProviderError> {
+        match c.sns.get_topic_attributes().topic_arn(arn).send().await {
+            Ok(out) => Ok(Some(out.attributes().cloned().unwrap_or_default())),
+            Err(e) => {
+                let e = sdk("GetTopicAttributes", e);
+                if e.is_not_found() { Ok(None) } else { Err(e) }
+            }
+        }
+    }
+
     async fn read_arn(
         c: &Clients,
         arn: &str,
         prior: &Attrs,
     ) -> Result<Option<(Attrs, Vec<(String, String)>)>, ProviderError> {
-        let got = match c.sns.get_topic_attributes().topic_arn(arn).send().await {
-            Ok(out) => out,
-            Err(e) => {
-                let e = sdk("GetTopicAttributes", e);
-                return if e.is_not_found() { Ok(None) } else { Err(e) };
-            }
-        };
-        let empty = HashMap::new();
-        let attrs = got.attributes().unwrap_or(&empty);
+        let Some(attrs) = Self::topic_attributes(c, arn).await? else { return Ok(None) };
+        let attrs = &attrs;
         let tag_pairs: Vec<(String, String)> = match c.sns.list_tags_for_resource().resource_arn(arn).send().await {
             Ok(out) => out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
             Err(e) => {
@@ -288,7 +292,8 @@ impl ResourceType for Topic {
                 _ => {}
             }
         }
-        for (k, v) in tags::create_tags(&ctx.identity, desired.get("tags_all")) {
+        let tag_pairs = tags::create_tags(&ctx.identity, desired.get("tags_all"));
+        for (k, v) in tag_pairs.clone() {
             let tag =
                 Tag::builder().key(k).value(v).build().map_err(|e| {
                     ProviderError::new(ProviderErrorKind::Invalid, format!("SNS topic {name}: tag: {e}"))
@@ -305,7 +310,20 @@ impl ResourceType for Topic {
         })?;
         let mut prior = Attrs::new();
         prior.insert("name_prefix".into(), desired.get("name_prefix").cloned().unwrap_or(Value::Null));
-        Self::read_one(c, arn, &prior).await
+        // The topic's attributes are read once, waiting while it is not visible yet: AWS fills
+        // in those the create left unset (the default access policy, the owner, the signature
+        // version). Its tags are the ones just given: not listed again.
+        let attributes = retry(
+            Policy::NEW_OBJECT,
+            || async {
+                Self::topic_attributes(c, arn).await?.ok_or_else(|| {
+                    ProviderError::new(ProviderErrorKind::NotFound, format!("SNS topic {arn} not found"))
+                })
+            },
+            nothing,
+        )
+        .await?;
+        Ok(Self::attrs(arn, &attributes, &tag_pairs, &prior))
     }
 
     async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

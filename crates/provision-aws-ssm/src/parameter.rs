@@ -4,6 +4,7 @@
 use crate::util::{get_bool, get_str, get_string, s};
 use crate::{Clients, Context, sdk};
 use async_trait::async_trait;
+use aws_sdk_ssm::operation::put_parameter::PutParameterOutput;
 use aws_sdk_ssm::types::{
     ParameterMetadata, ParameterStringFilter, ParameterTier, ParameterType, ResourceTypeForTagging, Tag,
 };
@@ -124,6 +125,28 @@ impl Parameter {
     /// `GetParameters` (10 names a call, decrypted) and `DescribeParameters` (50 names a call) for
     /// these names, then each one's tags.
     async fn read_names(c: &Clients, names: &[&str]) -> Result<BTreeMap<String, ReadParameter>, ProviderError> {
+        let mut out = Self::get(c, names).await?;
+        let present: Vec<&str> = names.iter().copied().filter(|n| out.contains_key(*n)).collect();
+        Self::describe(c, &present, &mut out).await?;
+        for name in present {
+            match Self::tags(c, name).await {
+                Ok(t) => {
+                    if let Some(p) = out.get_mut(name) {
+                        p.tags = t;
+                    }
+                }
+                Err(e) if e.is_not_found() => {
+                    out.remove(name);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GetParameters` (10 names a call, decrypted) for these names: their value, version, ARN,
+    /// type and data type.
+    async fn get(c: &Clients, names: &[&str]) -> Result<BTreeMap<String, ReadParameter>, ProviderError> {
         let mut out: BTreeMap<String, ReadParameter> = BTreeMap::new();
         for chunk in names.chunks(GET_BATCH) {
             let got = c
@@ -150,7 +173,15 @@ impl Parameter {
                 );
             }
         }
-        let present: Vec<&str> = names.iter().copied().filter(|n| out.contains_key(*n)).collect();
+        Ok(out)
+    }
+
+    /// `DescribeParameters` (50 names a call) for these names, into their `meta`.
+    async fn describe(
+        c: &Clients,
+        present: &[&str],
+        out: &mut BTreeMap<String, ReadParameter>,
+    ) -> Result<(), ProviderError> {
         for chunk in present.chunks(DESCRIBE_BATCH) {
             let filter = ParameterStringFilter::builder()
                 .key("Name")
@@ -168,20 +199,7 @@ impl Parameter {
                 }
             }
         }
-        for name in present {
-            match Self::tags(c, name).await {
-                Ok(t) => {
-                    if let Some(p) = out.get_mut(name) {
-                        p.tags = t;
-                    }
-                }
-                Err(e) if e.is_not_found() => {
-                    out.remove(name);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
+        Ok(())
     }
 
     async fn tags(c: &Clients, name: &str) -> Result<Vec<(String, String)>, ProviderError> {
@@ -217,7 +235,7 @@ impl Parameter {
         desired: &Attrs,
         overwrite: bool,
         tags: Vec<(String, String)>,
-    ) -> Result<(), ProviderError> {
+    ) -> Result<PutParameterOutput, ProviderError> {
         let name = get_str(desired, "name").unwrap_or_default();
         let value = get_str(desired, "value").or_else(|| get_str(desired, "insecure_value")).unwrap_or_default();
         let mut req = c
@@ -242,7 +260,7 @@ impl Parameter {
                 })?);
             }
         }
-        req.send().await.map(|_| ()).map_err(|e| {
+        req.send().await.map_err(|e| {
             let mut e = sdk("PutParameter", e);
             e.message = format!("SSM parameter {name}: {}", e.message);
             e
@@ -332,12 +350,45 @@ impl ResourceType for Parameter {
         let name = get_str(desired, "name").unwrap_or_default().to_string();
         let tags = tags::create_tags(&ctx.identity, desired.get("tags_all"));
         let overwrite = get_bool(desired, "overwrite") == Some(true);
-        Self::put(c, desired, overwrite, tags.clone()).await?;
+        let put = Self::put(c, desired, overwrite, tags.clone()).await?;
         if overwrite {
-            // PutParameter takes no tags together with Overwrite.
+            // PutParameter takes no tags together with Overwrite; the parameter taken over may
+            // keep tags and settings of its own, so it is read back whole.
             Self::add_tags(c, &name, tags).await?;
+            return Self::read_one(c, &name, desired).await;
         }
-        Self::read_one(c, &name, desired).await
+        // GetParameters once, waiting while the parameter is not visible yet, for what
+        // PutParameter does not answer: its ARN, and the data type and value as AWS keeps them.
+        let mut p = retry(
+            Policy::NEW_OBJECT,
+            || async {
+                Self::get(c, &[name.as_str()]).await?.remove(&name).ok_or_else(|| {
+                    ProviderError::new(ProviderErrorKind::NotFound, format!("SSM parameter {name} not found"))
+                })
+            },
+            nothing,
+        )
+        .await?;
+        if p.r#type.as_deref() == Some("SecureString") {
+            // The key AWS chose when `key_id` is unset (`alias/aws/ssm`) is in DescribeParameters.
+            let mut one = BTreeMap::from([(name.clone(), p)]);
+            Self::describe(c, &[name.as_str()], &mut one).await?;
+            p = one.remove(&name).ok_or_else(|| {
+                ProviderError::new(ProviderErrorKind::NotFound, format!("SSM parameter {name} not found"))
+            })?;
+        } else {
+            // The description and pattern are the ones just given, the tier the one PutParameter
+            // answered: DescribeParameters is not called.
+            p.meta = Some(
+                ParameterMetadata::builder()
+                    .set_description(get_string(desired, "description"))
+                    .set_allowed_pattern(get_string(desired, "allowed_pattern"))
+                    .set_tier(put.tier().cloned())
+                    .build(),
+            );
+        }
+        p.tags = tags;
+        Ok(p.attrs(&name, desired))
     }
 
     async fn update(&self, _op: &OpContext, id: &str, prior: &Attrs, desired: &Attrs) -> Result<Attrs, ProviderError> {

@@ -104,15 +104,22 @@ fn create_calls_cell(type_name: &str) -> String {
 }
 
 /// The index `docs/resources/README.md` with its type tables' last column, "create calls",
-/// written from the calls-per-create table (added where it is missing).
+/// written from the calls-per-create table (added where it is missing). Only the tables headed
+/// "type | what it is" are touched: other tables of the index that link types (the migration's
+/// ids) keep their columns.
 pub fn refresh_index(index: &str) -> String {
     let mut out = String::new();
+    let mut in_type_table = false;
     for line in index.lines() {
+        if !line.starts_with('|') {
+            in_type_table = false;
+        }
         let fresh = if line == "| type | what it is |" || line == "| type | what it is | create calls |" {
+            in_type_table = true;
             "| type | what it is | create calls |".to_string()
         } else if (line == "|---|---|" || line == "|---|---|---|") && out.ends_with("| create calls |\n") {
             "|---|---|---|".to_string()
-        } else if let Some(rest) = line.strip_prefix("| [`") {
+        } else if let Some(rest) = line.strip_prefix("| [`").filter(|_| in_type_table) {
             let name = rest.split('`').next().unwrap_or_default();
             let cells: Vec<&str> = line.trim_end_matches('|').split(" | ").collect();
             let what = cells.get(1).copied().unwrap_or_default().trim();
@@ -303,6 +310,13 @@ mod tests {
             )
         );
         assert_eq!(refresh_index(&fresh), fresh, "a refreshed index stays as it is");
+    }
+
+    #[test]
+    fn other_tables_of_the_index_keep_their_columns() {
+        let index = "| type | what it is |\n|---|---|\n| [`aws_vpc`](aws_vpc.md) | A VPC. |\n\nMigration:\n\n| type | Terraform's `id` | provision's `id`, taken from |\n|---|---|---|\n| [`aws_route`](aws_route.md) | `r-<table><hash>` | `route_table_id` |\n";
+        let fresh = refresh_index(index);
+        assert!(fresh.ends_with("| [`aws_route`](aws_route.md) | `r-<table><hash>` | `route_table_id` |\n"), "{fresh}");
     }
 
     #[test]

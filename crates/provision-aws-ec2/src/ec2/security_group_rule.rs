@@ -152,7 +152,12 @@ impl SecurityGroupRule {
 
     /// The rule as it is in `g`, or `None` when any of its sources is missing.
     fn observe(g: &Sg, prior: &Attrs) -> Option<Attrs> {
-        let have = Self::existing(g, direction(prior));
+        Self::observed(&Self::existing(g, direction(prior)), prior)
+    }
+
+    /// The rule as it is among the atoms `have` of its direction, or `None` when any of its
+    /// sources is missing.
+    fn observed(have: &[Atom], prior: &Attrs) -> Option<Attrs> {
         let want = atoms(prior);
         let mut description = None;
         for a in &want {
@@ -229,14 +234,15 @@ impl ResourceType for SecurityGroupRule {
         let have = groups.get(group).map(|g| Self::existing(g, direction(desired))).unwrap_or_default();
         let missing: Vec<Atom> = want.into_iter().filter(|a| !have.iter().any(|h| h.key() == a.key())).collect();
         sg_rules::apply(c, group, direction(desired), true, &missing).await?;
-        let mut attrs = desired.clone();
-        attrs.insert("id".into(), Value::String(rule_id(desired)));
-        match Self::read_back(c, desired).await {
-            Ok(a) => Ok(a),
-            // Eventual consistency: the rule was authorized; report it as configured.
-            Err(e) if e.is_not_found() => Ok(attrs),
-            Err(e) => Err(e),
-        }
+        // The group now holds what it held and what was just authorized, as configured: the
+        // rule is recorded from those instead of reading the group again.
+        let mut after = have;
+        after.extend(missing);
+        Ok(Self::observed(&after, desired).unwrap_or_else(|| {
+            let mut attrs = desired.clone();
+            attrs.insert("id".into(), Value::String(rule_id(desired)));
+            attrs
+        }))
     }
 
     async fn update(
