@@ -116,6 +116,7 @@ fn object(address: &str, id: &str) -> ResourceObject {
         sensitive_attributes: vec![],
         dependencies: vec![],
         unfinished: false,
+        tainted: false,
     }
 }
 
