@@ -108,43 +108,43 @@ impl AwsProvider {
         // One entry per service crate, each behind its cargo feature.
         let services: Vec<provision_aws_core::ServiceTypes> = vec![
             #[cfg(feature = "ec2")]
-            provision_aws_ec2::types(&ctx),
+            provision_aws_ec2::types(ctx),
             #[cfg(feature = "iam")]
-            provision_aws_iam::types(&ctx),
+            provision_aws_iam::types(ctx),
             #[cfg(feature = "logs")]
-            provision_aws_logs::types(&ctx),
+            provision_aws_logs::types(ctx),
             #[cfg(feature = "ecr")]
-            provision_aws_ecr::types(&ctx),
+            provision_aws_ecr::types(ctx),
             #[cfg(feature = "ecs")]
-            provision_aws_ecs::types(&ctx),
+            provision_aws_ecs::types(ctx),
             #[cfg(feature = "autoscaling")]
-            provision_aws_autoscaling::types(&ctx),
+            provision_aws_autoscaling::types(ctx),
             #[cfg(feature = "elbv2")]
-            provision_aws_elbv2::types(&ctx),
+            provision_aws_elbv2::types(ctx),
             #[cfg(feature = "acm")]
-            provision_aws_acm::types(&ctx),
+            provision_aws_acm::types(ctx),
             #[cfg(feature = "route53")]
-            provision_aws_route53::types(&ctx),
+            provision_aws_route53::types(ctx),
             #[cfg(feature = "rds")]
-            provision_aws_rds::types(&ctx),
+            provision_aws_rds::types(ctx),
             #[cfg(feature = "kms")]
-            provision_aws_kms::types(&ctx),
+            provision_aws_kms::types(ctx),
             #[cfg(feature = "secretsmanager")]
-            provision_aws_secretsmanager::types(&ctx),
+            provision_aws_secretsmanager::types(ctx),
             #[cfg(feature = "dynamodb")]
-            provision_aws_dynamodb::types(&ctx),
+            provision_aws_dynamodb::types(ctx),
             #[cfg(feature = "efs")]
-            provision_aws_efs::types(&ctx),
+            provision_aws_efs::types(ctx),
             #[cfg(feature = "s3")]
-            provision_aws_s3::types(&ctx),
+            provision_aws_s3::types(ctx),
             #[cfg(feature = "cloudfront")]
-            provision_aws_cloudfront::types(&ctx),
+            provision_aws_cloudfront::types(ctx),
             #[cfg(feature = "sns")]
-            provision_aws_sns::types(&ctx),
+            provision_aws_sns::types(ctx),
             #[cfg(feature = "cloudwatch")]
-            provision_aws_cloudwatch::types(&ctx),
+            provision_aws_cloudwatch::types(ctx),
             #[cfg(feature = "ssm")]
-            provision_aws_ssm::types(&ctx),
+            provision_aws_ssm::types(ctx),
         ];
         for service in services {
             resources.extend(

@@ -890,8 +890,11 @@ pub struct FakeProvider {
     config_schema: Schema,
     configured: Arc<Mutex<Vec<Attrs>>>,
     /// With per-object regions: the types as [`provision_core::regional`] wraps them.
-    regional: Option<(Vec<Arc<dyn ResourceType>>, Vec<Arc<dyn DataSourceType>>)>,
+    regional: Option<RegionalTypes>,
 }
+
+/// The resource and data source types of a provider whose objects take `region`.
+type RegionalTypes = (Vec<Arc<dyn ResourceType>>, Vec<Arc<dyn DataSourceType>>);
 
 impl FakeProvider {
     pub fn new(cloud: &Cloud) -> Self {
