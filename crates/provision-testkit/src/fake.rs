@@ -255,7 +255,11 @@ impl Durable {
 
     /// A backend as a new process makes it.
     fn fresh(&self) -> Arc<dyn Backend> {
-        match &self.kind {
+        Durable::backend_of(&self.kind)
+    }
+
+    fn backend_of(kind: &DurableKind) -> Arc<dyn Backend> {
+        match kind {
             DurableKind::Local(b) => Arc::new(b.clone()),
             DurableKind::S3(s3) => Arc::new(provision_state_s3::S3Backend::with_sdk(
                 provision_state_s3::S3Config {
@@ -275,22 +279,32 @@ impl Durable {
         }
     }
 
-    /// Reads the state through `backend` (the journal replayed), on a thread of its own, so that
-    /// it can be called from the synchronous checks of async tests.
-    fn read(backend: &Arc<dyn Backend>) -> Result<Option<State>, provision_state::StateError> {
-        std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
-                    match rt {
-                        Ok(rt) => rt.block_on(backend.read()),
-                        Err(e) => Err(provision_state::StateError::Remote(format!("no runtime for the read: {e}"))),
-                    }
-                })
-                .join()
-                .unwrap_or_else(|_| Err(provision_state::StateError::Remote("the read panicked".into())))
-        })
+    /// Reads the state as a new process would (the journal replayed); the backend that read it.
+    fn read(&self) -> (Option<State>, Arc<dyn Backend>) {
+        let fresh = self.fresh();
+        match block_on(fresh.read()) {
+            Ok(state) => (state, fresh),
+            Err(e) => panic!("the state written through the journal cannot be read: {e}"),
+        }
     }
+}
+
+/// Runs `f` on a thread and runtime of its own, so that the synchronous checks of async tests can
+/// read the state through a backend.
+fn block_on<F>(f: F) -> F::Output
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        let run =
+            scope.spawn(|| tokio::runtime::Builder::new_current_thread().enable_all().build().map(|rt| rt.block_on(f)));
+        match run.join() {
+            Ok(Ok(out)) => out,
+            Ok(Err(e)) => panic!("no runtime to read the state with: {e}"),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 impl MemoryStore {
@@ -316,13 +330,9 @@ impl MemoryStore {
     /// are segments. Every request that changes the bucket is a crash step too.
     pub fn over_s3(cloud: &Cloud) -> Self {
         let kind = DurableKind::S3(crate::memory_s3::MemoryS3::new(cloud, S3_BUCKET));
-        let mut durable = Durable {
-            kind,
-            backend: Mutex::new(Arc::new(provision_state::LocalBackend::new("unused"))),
-            journal: tokio::sync::Mutex::new(provision_state::Journal::default()),
-        };
         // Never read: its first write creates the state object.
-        durable.backend = Mutex::new(durable.fresh());
+        let backend = Mutex::new(Durable::backend_of(&kind));
+        let durable = Durable { kind, backend, journal: tokio::sync::Mutex::new(provision_state::Journal::default()) };
         MemoryStore { cloud: cloud.clone(), local: Some(Arc::new(durable)), ..Default::default() }
     }
 
@@ -338,22 +348,11 @@ impl MemoryStore {
     /// (a killed run's journal; not the leftovers of a generation the state object no longer has).
     pub fn s3_journal_to_replay(&self) -> bool {
         let Some(local) = self.local.as_deref().filter(|d| matches!(d.kind, DurableKind::S3(_))) else { return false };
-        let fresh = local.fresh();
-        if let Err(e) = Durable::read(&fresh) {
-            panic!("the state cannot be read: {e}");
+        let (_, reader) = local.read();
+        match block_on(reader.has_journal()) {
+            Ok(left) => left,
+            Err(e) => panic!("cannot tell whether a journal is left: {e}"),
         }
-        std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    tokio::runtime::Builder::new_current_thread()
-                        .build()
-                        .ok()
-                        .and_then(|rt| rt.block_on(fresh.has_journal()).ok())
-                        .unwrap_or(false)
-                })
-                .join()
-                .unwrap_or(false)
-        })
     }
 
     /// The last state made durable. Over a journal: read back with the journal replayed (through
@@ -364,12 +363,11 @@ impl MemoryStore {
         let written = self.state.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let Some(local) = &self.local else { return written };
         let read = match &local.kind {
-            DurableKind::Local(b) => b.read_replayed().map(|r| r.map(|(state, _, _)| state)),
-            DurableKind::S3(_) => Durable::read(&local.fresh()),
-        };
-        let read = match read {
-            Ok(r) => r,
-            Err(e) => panic!("the state written through the journal cannot be read: {e}"),
+            DurableKind::Local(b) => match b.read_replayed() {
+                Ok(r) => r.map(|(state, _, _)| state),
+                Err(e) => panic!("the state written through the journal cannot be read: {e}"),
+            },
+            DurableKind::S3(_) => local.read().0,
         };
         let in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if matches!(local.kind, DurableKind::S3(_)) && read.is_some() && read == in_flight {
@@ -400,10 +398,7 @@ impl MemoryStore {
                 Err(_) => panic!("a killed run still holds the journal"),
             }
             if matches!(local.kind, DurableKind::S3(_)) {
-                let fresh = local.fresh();
-                if let Err(e) = Durable::read(&fresh) {
-                    panic!("the next run cannot read the state: {e}");
-                }
+                let (_, fresh) = local.read();
                 *local.backend.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
             }
         }
