@@ -141,10 +141,11 @@ MD
 ### With the state in S3
 
 The same applies with `backend "s3"` (locked with a DynamoDB item and the S3 lock object). Every
-state write is one conditional `PutObject` of the whole state; writes that fall due together share
-one, so an apply makes far fewer writes than resources. The serial of the state after the apply is
-the number of writes. At N = 1,000 each write uploads the whole state (about 670 KB) to the
-emulator, which is what makes that apply slower than with the local file.
+state write is one conditional `PutObject`: the first and the last of the apply upload the whole
+state, each one between a journal segment of what changed (see [bytes uploaded to the state in
+S3](#bytes-uploaded-to-the-state-in-s3-the-journal)); writes that fall due together share one, so
+an apply makes far fewer writes than resources. The serial of the state after the apply is the
+number of writes.
 
 | N | apply (s) | state writes | writes per resource |
 |---|---|---|---|

@@ -672,6 +672,121 @@ async fn s3_state_bootstrap_environments_and_state_commands() {
     assert_eq!(s.vpc_name().await, "app", "state rm leaves the object in AWS");
 }
 
+impl Stack {
+    /// The keys of the S3 state's journal (segments and seals), in order.
+    async fn s3_journal(&self) -> Vec<String> {
+        let out = self
+            .s3()
+            .await
+            .list_objects_v2()
+            .bucket("acme-state")
+            .prefix("app/terraform.tfstate.journal/")
+            .send()
+            .await
+            .expect("list");
+        let mut keys: Vec<String> = out.contents().iter().filter_map(|o| o.key().map(str::to_string)).collect();
+        keys.sort();
+        keys
+    }
+
+    async fn s3_object(&self, key: &str) -> String {
+        let out = self.s3().await.get_object().bucket("acme-state").key(key).send().await.expect("object");
+        String::from_utf8(out.body.collect().await.expect("body").into_bytes().to_vec()).expect("utf-8")
+    }
+
+    async fn put_s3_object(&self, key: &str, body: &str) {
+        let body = aws_sdk_s3::primitives::ByteStream::from(body.as_bytes().to_vec());
+        self.s3().await.put_object().bucket("acme-state").key(key).body(body).send().await.expect("put");
+    }
+
+    /// What a run killed after three state writes leaves in S3: the state written whole (at the
+    /// next serial), then two journal segments, each renaming the VPC in the record (`j1`, `j2`).
+    async fn killed_run_in_s3(&self) {
+        use provision_core::Value;
+        use provision_core::state::StateStore;
+        use provision_state::Backend;
+        let config = provision_state_s3::S3Config {
+            bucket: "acme-state".into(),
+            key: "app/terraform.tfstate".into(),
+            region: Some(REGION.into()),
+            dynamodb_table: Some("acme-locks".into()),
+            use_lockfile: true,
+            encrypt: true,
+            kms_key_id: None,
+            workspace_key_prefix: "env:".into(),
+            env: "default".into(),
+            lease: std::time::Duration::from_secs(10),
+        };
+        let backend = provision_state_s3::S3Backend::with_sdk(config, &self.sdk().await);
+        let mut state = backend.read().await.expect("read").expect("a state");
+        let lock = provision_state::Lock::None(Box::new(provision_state::LockInfo::new(
+            "apply",
+            std::path::Path::new("s3://acme-state/app/terraform.tfstate"),
+        )));
+        let store = provision_state::Store::new(&backend, &lock);
+        for name in ["app", "j1", "j2"] {
+            state.serial += 1;
+            let vpc = &mut state.resources[0];
+            if let Some(Value::Map(tags)) = vpc.attributes.get_mut("tags") {
+                tags.insert("Name".into(), Value::String(name.into()));
+            }
+            store.persist(&state).await.expect("persist");
+        }
+    }
+}
+
+/// A journal a run killed in the middle of an apply left in S3 (its state object, then two
+/// segments): `state pull` and every reader replay it and leave it alone; a damaged segment is
+/// refused by every command, naming the object, with nothing written; the next command that takes
+/// the lock compacts it even with nothing else to write; and `state push` writes a compacted state
+/// with no journal left behind.
+#[tokio::test]
+async fn s3_journal_of_a_killed_run_is_replayed_compacted_and_refused_when_damaged() {
+    let s = Stack::with_config(S3_STACK);
+    s.ok(&["state", "bootstrap"]);
+    s.ok(&["apply", "--auto-approve"]);
+    let serial = s.s3_state("app/terraform.tfstate").await["serial"].as_u64().expect("serial");
+    s.killed_run_in_s3().await;
+    let journal = s.s3_journal().await;
+    assert_eq!(journal.len(), 2, "{journal:?}");
+    let object_before = s.s3_object("app/terraform.tfstate").await;
+
+    let pulled = s.ok(&["state", "pull"]);
+    let pulled_json: serde_json::Value = serde_json::from_str(&pulled).expect("state pull prints a state");
+    assert_eq!(pulled_json["serial"].as_u64(), Some(serial + 3), "{pulled}");
+    assert_eq!(pulled_json["resources"][0]["attributes"]["tags"]["Name"], "j2", "{pulled}");
+    assert_eq!(s.s3_journal().await, journal, "readers leave the journal alone");
+
+    // A damaged segment: refused by every command, naming the object; nothing is written.
+    let second = journal[1].clone();
+    let good = s.s3_object(&second).await;
+    s.put_s3_object(&second, &good.replacen("j2", "jX", 1)).await;
+    for args in [&["state", "pull"][..], &["plan", "-refresh=false"], &["state", "rm", "aws_vpc.main"]] {
+        let out = s.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(&format!("s3://acme-state/{second}")) && err.contains("checksum"), "{args:?}: {err}");
+        assert_eq!(s.s3_journal().await, journal, "{args:?}");
+        assert_eq!(s.s3_object("app/terraform.tfstate").await, object_before, "{args:?}: nothing written");
+    }
+
+    // Repaired, the next command that takes the lock compacts it, with nothing else to write.
+    s.put_s3_object(&second, &good).await;
+    s.ok(&["plan", "-refresh=false"]);
+    assert!(s.s3_journal().await.is_empty(), "compacted: {:?}", s.s3_journal().await);
+    assert_eq!(s.s3_state("app/terraform.tfstate").await, pulled_json, "the state object holds what was journaled");
+
+    // `state push` over another killed run's journal: a compacted state, no journal.
+    s.killed_run_in_s3().await;
+    assert_eq!(s.s3_journal().await.len(), 2);
+    std::fs::write(s.path().join("pulled.json"), &pulled).expect("save");
+    s.ok(&["state", "push", "pulled.json", "--force"]);
+    assert!(s.s3_journal().await.is_empty(), "no journal left behind: {:?}", s.s3_journal().await);
+    let pushed = s.s3_state("app/terraform.tfstate").await;
+    assert_eq!(pushed["serial"].as_u64(), Some(serial + 7), "written over the replayed serial");
+    assert_eq!(pushed["resources"], pulled_json["resources"]);
+}
+
 /// Two applies started together on the same S3 state, twenty times: exactly one runs at a time;
 /// the one without --lock-timeout either wins or fails at once naming the holder, the one with it
 /// waits and succeeds, and the state always describes what is really there (no update lost).

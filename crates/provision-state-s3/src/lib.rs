@@ -1,19 +1,24 @@
 //! The S3 state backend: the state as one object in S3 (versioned, optionally encrypted), written
 //! only over the version this run read (S3 conditional writes), and locked with leases in a
-//! DynamoDB item (Terraform's shape) and/or an S3 lock object (`<key>.tflock`). A crate of its own:
-//! the CLI needs it, the `aws` provider does not, and neither has to recompile for the other.
+//! DynamoDB item (Terraform's shape) and/or an S3 lock object (`<key>.tflock`). Between whole
+//! writes, each state write is a small journal segment under `<key>.journal/` (see [`journal`]).
+//! A crate of its own: the CLI needs it, the `aws` provider does not, and neither has to recompile
+//! for the other.
 
 mod bootstrap;
 mod dynamo;
+mod journal;
 mod s3lock;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
+use journal::Follow;
 use provision_core::state::State;
 use provision_state::lease::{self, LeaseStore};
 use provision_state::{Backend, Lock, LockInfo, StateError};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -64,9 +69,12 @@ pub(crate) struct Clients {
 pub struct S3Backend {
     pub config: S3Config,
     clients: OnceCell<Clients>,
-    /// The ETag of the state as this process last read or wrote it: `Some(None)` when there was
-    /// none. Writes are conditional on it.
-    seen: Mutex<Option<Option<String>>>,
+    /// The state object as this process last read or wrote it (its ETag, generation and journal):
+    /// `None` when there was none, or it was never read. Writes are conditional on it.
+    seen: Mutex<Option<Follow>>,
+    /// PutObject requests for the state and its journal, and the bytes they uploaded.
+    puts: AtomicU64,
+    uploaded: AtomicU64,
 }
 
 /// A readable message from a failed S3 or DynamoDB call, naming what and how to fix it.
@@ -119,7 +127,13 @@ fn endpoint_override() -> bool {
 
 impl S3Backend {
     pub fn new(config: S3Config) -> S3Backend {
-        S3Backend { config, clients: OnceCell::new(), seen: Mutex::new(None) }
+        S3Backend {
+            config,
+            clients: OnceCell::new(),
+            seen: Mutex::new(None),
+            puts: AtomicU64::new(0),
+            uploaded: AtomicU64::new(0),
+        }
     }
 
     /// A backend using the given SDK configuration instead of the standard chain (tests, tools).
@@ -128,7 +142,13 @@ impl S3Backend {
         let s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(sdk.endpoint_url().is_some()).build();
         let clients =
             Clients { s3: aws_sdk_s3::Client::from_conf(s3), dynamodb: aws_sdk_dynamodb::Client::new(sdk), region };
-        S3Backend { config, clients: OnceCell::new_with(Some(clients)), seen: Mutex::new(None) }
+        S3Backend {
+            config,
+            clients: OnceCell::new_with(Some(clients)),
+            seen: Mutex::new(None),
+            puts: AtomicU64::new(0),
+            uploaded: AtomicU64::new(0),
+        }
     }
 
     pub(crate) async fn clients(&self) -> Result<&Clients, StateError> {
@@ -146,6 +166,25 @@ impl S3Backend {
                 })
             })
             .await
+    }
+
+    /// PutObject requests this backend made for the state and its journal (locks not included),
+    /// and the bytes they uploaded.
+    pub fn uploads(&self) -> (u64, u64) {
+        (self.puts.load(Ordering::Relaxed), self.uploaded.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn count_upload(&self, len: usize) {
+        self.puts.fetch_add(1, Ordering::Relaxed);
+        self.uploaded.fetch_add(len as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn follow(&self) -> Option<Follow> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) fn set_follow(&self, follow: Option<Follow>) {
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = follow;
     }
 
     fn url(&self) -> String {
@@ -175,6 +214,27 @@ impl S3Backend {
         Ok(stores)
     }
 
+    /// The object's text as it is: not parsed, no journal replayed (the Terraform state that
+    /// `state migrate --from-terraform s3://…` reads). `None` when it does not exist.
+    pub async fn read_object(&self) -> Result<Option<String>, StateError> {
+        let c = self.clients().await?;
+        match c.s3.get_object().bucket(&self.config.bucket).key(self.config.state_key()).send().await {
+            Ok(out) => {
+                let bytes = out
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| remote(format!("reading {} failed: {e}", self.url())))?
+                    .into_bytes();
+                String::from_utf8(bytes.to_vec())
+                    .map(Some)
+                    .map_err(|_| StateError::Corrupt { path: self.url().into(), detail: "it is not UTF-8 text".into() })
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(remote(explain("s3:GetObject", &self.url(), &c.region, &e).1)),
+        }
+    }
+
     /// Creates the bucket (versioning, encryption, public access blocked) and the lock table, if
     /// they are missing; changes nothing that is already right. Returns what it did, line by line.
     pub async fn bootstrap(&self) -> Result<Vec<String>, StateError> {
@@ -188,47 +248,44 @@ impl Backend for S3Backend {
         self.url()
     }
 
+    /// The state object's text, or, when segments follow it, the replayed state as the state
+    /// object would hold it.
     async fn read_text(&self) -> Result<Option<String>, StateError> {
-        let c = self.clients().await?;
-        let key = self.config.state_key();
-        match c.s3.get_object().bucket(&self.config.bucket).key(&key).send().await {
-            Ok(out) => {
-                let etag = out.e_tag().map(str::to_string);
-                let bytes = out
-                    .body
-                    .collect()
-                    .await
-                    .map_err(|e| remote(format!("reading {} failed: {e}", self.url())))?
-                    .into_bytes();
-                let text = String::from_utf8(bytes.to_vec()).map_err(|_| StateError::Corrupt {
-                    path: self.url().into(),
-                    detail: "it is not UTF-8 text".into(),
-                })?;
-                *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(etag);
-                Ok(Some(text))
+        match self.load().await? {
+            Some(loaded) => {
+                self.set_follow(Some(loaded.follow));
+                if loaded.replayed { pretty(&self.url(), &loaded.state).map(Some) } else { Ok(Some(loaded.text)) }
             }
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
-                *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(None);
+            None => {
+                self.set_follow(None);
                 Ok(None)
             }
-            Err(e) => Err(remote(explain("s3:GetObject", &self.url(), &c.region, &e).1)),
         }
+    }
+
+    async fn read(&self) -> Result<Option<State>, StateError> {
+        let loaded = self.load().await?;
+        self.set_follow(loaded.as_ref().map(|l| l.follow.clone()));
+        Ok(loaded.map(|l| l.state))
     }
 
     async fn write(&self, state: &State) -> Result<(), StateError> {
         let c = self.clients().await?;
-        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let mut text = serde_json::to_string_pretty(state)
-            .map_err(|e| StateError::Corrupt { path: self.url().into(), detail: e.to_string() })?;
-        text.push('\n');
+        // No segment may be added to the generation this write replaces (see `journal`).
+        self.seal().await?;
+        let seen = self.follow();
+        let text = pretty(&self.url(), state)?;
+        let len = text.len();
+        let generation = uuid::Uuid::new_v4().simple().to_string();
         let mut req =
             c.s3.put_object()
                 .bucket(&self.config.bucket)
                 .key(self.config.state_key())
                 .content_type("application/json")
+                .metadata(journal::GENERATION, &generation)
                 .body(ByteStream::from(text.into_bytes()));
-        req = match seen {
-            Some(Some(ref etag)) => req.if_match(etag),
+        req = match seen.as_ref().and_then(|f| f.etag.as_ref()) {
+            Some(etag) => req.if_match(etag),
             // Never read, or read and absent: only create.
             _ => req.if_none_match("*"),
         };
@@ -238,9 +295,18 @@ impl Backend for S3Backend {
                 None => req.server_side_encryption(ServerSideEncryption::Aes256),
             };
         }
+        self.count_upload(len);
         match req.send().await {
             Ok(out) => {
-                *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.e_tag().map(str::to_string));
+                self.set_follow(Some(Follow {
+                    etag: out.e_tag().map(str::to_string),
+                    generation: Some(generation.clone()),
+                    next: state.serial + 1,
+                    state_len: len as u64,
+                    ..Follow::default()
+                }));
+                // The journal the state object now holds, and any leftovers, go.
+                self.clean(&generation).await;
                 Ok(())
             }
             Err(e) => {
@@ -255,12 +321,20 @@ impl Backend for S3Backend {
                         Err(_) => "it could not be read again".into(),
                     };
                     // Keep refusing: the version we hold is not the current one.
-                    *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = seen;
+                    self.set_follow(seen);
                     return Err(StateError::Conflict { location: self.url(), detail: now });
                 }
                 Err(remote(msg))
             }
         }
+    }
+
+    async fn append(&self, line: &str) -> Result<bool, StateError> {
+        self.append_segment(line).await
+    }
+
+    async fn has_journal(&self) -> Result<bool, StateError> {
+        Ok(self.follow().is_some_and(|f| f.live))
     }
 
     async fn lock(&self, operation: &str, timeout: Duration) -> Result<Lock, StateError> {
@@ -287,4 +361,12 @@ impl Backend for S3Backend {
         }
         removed.ok_or_else(|| StateError::NotLocked { path: self.url().into() })
     }
+}
+
+/// A state as the state object holds it.
+fn pretty(url: &str, state: &State) -> Result<String, StateError> {
+    let mut text = serde_json::to_string_pretty(state)
+        .map_err(|e| StateError::Corrupt { path: url.into(), detail: e.to_string() })?;
+    text.push('\n');
+    Ok(text)
 }

@@ -9,6 +9,7 @@ use provision_core::{
     AttributeSchema, Attrs, DataSourceType, DeleteNote, FindQuery, Found, IdentityStrategy, OpContext, Provider,
     ProviderError, ProviderErrorKind, ReadContext, ResourceType, Schema, Type, Value, tags,
 };
+use provision_state::Backend;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -166,7 +167,7 @@ impl Cloud {
     }
 
     /// Counts a step; never returns if the world has crashed or crashes now.
-    async fn step(&self) {
+    pub(crate) async fn step(&self) {
         let stop = {
             let mut i = self.lock();
             if !i.crashed && i.crash_at == Some(i.steps) {
@@ -209,21 +210,101 @@ impl Cloud {
 }
 
 /// A state store that keeps the last persisted state in memory and counts as a crash step; or,
-/// made with [`MemoryStore::over_journal`], writes it through the local backend (whole state,
-/// then journal records) and reads it back with the journal replayed.
+/// made with [`MemoryStore::over_journal`] or [`MemoryStore::over_s3`], writes it through the
+/// local or the S3 backend (whole state, then journal records or segments) and reads it back with
+/// the journal replayed.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     cloud: Cloud,
     state: Arc<Mutex<Option<State>>>,
+    /// The state a write was making when the run was killed: through S3 it may have landed.
+    in_flight: Arc<Mutex<Option<State>>>,
     writes: Arc<Mutex<usize>>,
-    local: Option<Arc<LocalFile>>,
+    local: Option<Arc<Durable>>,
 }
 
-/// The local backend behind a journaled store, and what its current run made durable.
-#[derive(Debug)]
-struct LocalFile {
-    backend: provision_state::LocalBackend,
+/// The backend behind a journaled store, and what its current run made durable.
+struct Durable {
+    kind: DurableKind,
+    /// The backend this run writes through (a new run, after [`MemoryStore::restart`], reads the
+    /// state through a new one, as a new process would).
+    backend: Mutex<Arc<dyn Backend>>,
     journal: tokio::sync::Mutex<provision_state::Journal>,
+}
+
+impl std::fmt::Debug for Durable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Durable").field("kind", &self.kind).field("backend", &self.backend().location()).finish()
+    }
+}
+
+#[derive(Debug)]
+enum DurableKind {
+    Local(provision_state::LocalBackend),
+    S3(crate::memory_s3::MemoryS3),
+}
+
+/// The bucket and key of a store over S3.
+pub const S3_BUCKET: &str = "state";
+pub const S3_KEY: &str = "env/provision.tfstate";
+
+impl Durable {
+    fn backend(&self) -> Arc<dyn Backend> {
+        self.backend.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// A backend as a new process makes it.
+    fn fresh(&self) -> Arc<dyn Backend> {
+        Durable::backend_of(&self.kind)
+    }
+
+    fn backend_of(kind: &DurableKind) -> Arc<dyn Backend> {
+        match kind {
+            DurableKind::Local(b) => Arc::new(b.clone()),
+            DurableKind::S3(s3) => Arc::new(provision_state_s3::S3Backend::with_sdk(
+                provision_state_s3::S3Config {
+                    bucket: S3_BUCKET.into(),
+                    key: S3_KEY.into(),
+                    region: Some(crate::memory_s3::REGION.into()),
+                    dynamodb_table: None,
+                    use_lockfile: true,
+                    encrypt: false,
+                    kms_key_id: None,
+                    workspace_key_prefix: "env:".into(),
+                    env: "default".into(),
+                    lease: Duration::from_secs(20),
+                },
+                &s3.sdk_config(),
+            )),
+        }
+    }
+
+    /// Reads the state as a new process would (the journal replayed); the backend that read it.
+    fn read(&self) -> (Option<State>, Arc<dyn Backend>) {
+        let fresh = self.fresh();
+        match block_on(fresh.read()) {
+            Ok(state) => (state, fresh),
+            Err(e) => panic!("the state written through the journal cannot be read: {e}"),
+        }
+    }
+}
+
+/// Runs `f` on a thread and runtime of its own, so that the synchronous checks of async tests can
+/// read the state through a backend.
+fn block_on<F>(f: F) -> F::Output
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        let run =
+            scope.spawn(|| tokio::runtime::Builder::new_current_thread().enable_all().build().map(|rt| rt.block_on(f)));
+        match run.join() {
+            Ok(Ok(out)) => out,
+            Ok(Err(e)) => panic!("no runtime to read the state with: {e}"),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 impl MemoryStore {
@@ -235,23 +316,64 @@ impl MemoryStore {
     /// first write is whole, later ones are journal records; [`MemoryStore::restart`] starts a new
     /// run (after a crash), [`MemoryStore::compact`] ends one.
     pub fn over_journal(cloud: &Cloud, path: impl Into<std::path::PathBuf>) -> Self {
-        let local = LocalFile {
-            backend: provision_state::LocalBackend::new(path),
+        let backend = provision_state::LocalBackend::new(path);
+        let local = Durable {
+            backend: Mutex::new(Arc::new(backend.clone())),
+            kind: DurableKind::Local(backend),
             journal: tokio::sync::Mutex::new(provision_state::Journal::default()),
         };
         MemoryStore { cloud: cloud.clone(), local: Some(Arc::new(local)), ..Default::default() }
     }
 
-    /// The last state made durable. Over a journal: read back from the file with the journal
-    /// replayed, and checked to be exactly the state last written.
+    /// A store over the S3 backend, its state object and journal segments in a bucket in memory
+    /// ([`crate::memory_s3`]), as the CLI writes it: each run's first write is whole, later ones
+    /// are segments. Every request that changes the bucket is a crash step too.
+    pub fn over_s3(cloud: &Cloud) -> Self {
+        let kind = DurableKind::S3(crate::memory_s3::MemoryS3::new(cloud, S3_BUCKET));
+        // Never read: its first write creates the state object.
+        let backend = Mutex::new(Durable::backend_of(&kind));
+        let durable = Durable { kind, backend, journal: tokio::sync::Mutex::new(provision_state::Journal::default()) };
+        MemoryStore { cloud: cloud.clone(), local: Some(Arc::new(durable)), ..Default::default() }
+    }
+
+    /// Over S3: the keys of the state's journal segments (and seals) in the bucket.
+    pub fn s3_journal(&self) -> Vec<String> {
+        match self.local.as_deref().map(|d| &d.kind) {
+            Some(DurableKind::S3(s3)) => s3.keys(S3_BUCKET, &format!("{S3_KEY}.journal/")),
+            _ => vec![],
+        }
+    }
+
+    /// Over S3: whether a reader (a new process) finds segments to replay over the state object
+    /// (a killed run's journal; not the leftovers of a generation the state object no longer has).
+    pub fn s3_journal_to_replay(&self) -> bool {
+        let Some(local) = self.local.as_deref().filter(|d| matches!(d.kind, DurableKind::S3(_))) else { return false };
+        let (_, reader) = local.read();
+        match block_on(reader.has_journal()) {
+            Ok(left) => left,
+            Err(e) => panic!("cannot tell whether a journal is left: {e}"),
+        }
+    }
+
+    /// The last state made durable. Over a journal: read back with the journal replayed (through
+    /// a backend of its own, as `state pull` would), and checked to be exactly the state last
+    /// written; or, when a run was killed in the middle of a write through S3, the state that
+    /// write was making (its request may have landed before the crash).
     pub fn state(&self) -> Option<State> {
         let written = self.state.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let Some(local) = &self.local else { return written };
-        let read = match local.backend.read_replayed() {
-            Ok(r) => r.map(|(state, _, _)| state),
-            Err(e) => panic!("the state written through the journal cannot be read: {e}"),
+        let read = match &local.kind {
+            DurableKind::Local(b) => match b.read_replayed() {
+                Ok(r) => r.map(|(state, _, _)| state),
+                Err(e) => panic!("the state written through the journal cannot be read: {e}"),
+            },
+            DurableKind::S3(_) => local.read().0,
         };
-        assert_eq!(read, written, "the state file and its journal replay to the state last written");
+        let in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if matches!(local.kind, DurableKind::S3(_)) && read.is_some() && read == in_flight {
+            return read;
+        }
+        assert_eq!(read, written, "the state and its journal replay to the state last written");
         read
     }
 
@@ -259,27 +381,48 @@ impl MemoryStore {
         *self.writes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Over a journal: the bytes written to the state file and the journal so far.
+    /// Over a local journal: the bytes written to the state file and the journal so far.
     pub fn bytes_written(&self) -> u64 {
-        self.local.as_ref().map_or(0, |l| l.backend.bytes_written())
+        match self.local.as_deref().map(|d| &d.kind) {
+            Some(DurableKind::Local(b)) => b.bytes_written(),
+            _ => 0,
+        }
     }
 
-    /// A new run starts (the previous one was killed): its first write is a whole one.
+    /// A new run starts (the previous one was killed): its first write is a whole one, and over
+    /// S3 it writes through a new backend that read the state first, as a new process does.
     pub fn restart(&self) {
         if let Some(local) = &self.local {
             match local.journal.try_lock() {
                 Ok(mut j) => j.restart(),
                 Err(_) => panic!("a killed run still holds the journal"),
             }
+            if matches!(local.kind, DurableKind::S3(_)) {
+                let (_, fresh) = local.read();
+                *local.backend.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
+            }
         }
     }
 
-    /// The end of a command: the journal is compacted into the state file.
+    /// The end of a command: the journal is compacted into the state; and, as the CLI does for
+    /// a run that wrote nothing, a journal a killed run left is compacted too.
     pub async fn compact(&self) {
-        if let Some(local) = &self.local
-            && let Err(e) = local.journal.lock().await.compact(&local.backend).await
-        {
-            panic!("compaction failed: {e}");
+        if let Some(local) = &self.local {
+            let backend = local.backend();
+            let mut journal = local.journal.lock().await;
+            if let Err(e) = journal.compact(backend.as_ref()).await {
+                panic!("compaction failed: {e}");
+            }
+            let left = match backend.has_journal().await {
+                Ok(left) => left,
+                Err(e) => panic!("cannot tell whether a journal is left: {e}"),
+            };
+            if left && let Some(state) = self.state() {
+                journal.restart();
+                if let Err(e) = journal.persist(backend.as_ref(), &state).await {
+                    panic!("compacting the journal a killed run left failed: {e}");
+                }
+            }
         }
     }
 }
@@ -319,10 +462,13 @@ impl MemoryStore {
         // A crash "before" the write loses it; a crash "after" keeps it.
         self.cloud.step().await;
         if let Some(local) = &self.local {
+            *self.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = Some(state.clone());
+            let backend = local.backend();
             let mut journal = local.journal.lock().await;
-            journal.persist_changed(&local.backend, state, changed).await.map_err(|e| PersistError(e.to_string()))?;
+            journal.persist_changed(backend.as_ref(), state, changed).await.map_err(|e| PersistError(e.to_string()))?;
         }
         *self.state.lock().unwrap_or_else(|p| p.into_inner()) = Some(state.clone());
+        *self.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
         *self.writes.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         self.cloud.step().await;
         Ok(())

@@ -14,6 +14,7 @@ pub mod emulate_s3;
 pub mod emulate_timing;
 pub mod fake;
 pub mod faults;
+pub mod memory_s3;
 pub mod moto;
 
 pub use fake::{Cloud, FakeProvider, MemoryStore};

@@ -1,10 +1,13 @@
 //! Runs the moto AWS emulator for a test: started on a free loopback port, stopped when dropped.
-//! A missing moto is a test failure that says how to install it, never a silent skip.
+//! A missing moto is a test failure that says how to install it, never a silent skip. Its log
+//! (one line per request, on stderr) is read as it comes: a pipe nobody reads holds 64 KiB, and
+//! moto, blocked writing the line after that while holding its log lock, answered nothing more.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The region tests use.
@@ -14,6 +17,27 @@ pub const REGION: &str = "eu-west-1";
 pub struct Moto {
     child: Child,
     pub port: u16,
+    /// The end of moto's log (the last [`LOG_TAIL`] bytes), for messages.
+    log: Arc<Mutex<Vec<u8>>>,
+}
+
+/// How much of moto's log is kept.
+const LOG_TAIL: usize = 16 * 1024;
+
+/// Reads moto's log until it exits, keeping its end in `tail`.
+fn drain(mut stderr: ChildStderr, tail: Arc<Mutex<Vec<u8>>>) {
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = stderr.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        let mut t = tail.lock().unwrap_or_else(|p| p.into_inner());
+        t.extend_from_slice(&buf[..n]);
+        if t.len() > 2 * LOG_TAIL {
+            let cut = t.len() - LOG_TAIL;
+            t.drain(..cut);
+        }
+    }
 }
 
 /// Where moto_server is: `PROVISION_MOTO_SERVER`, the repository's `.venv`, or the PATH.
@@ -70,16 +94,21 @@ impl Moto {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}; reinstall with scripts/install-moto.sh", bin.display()));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let reader = child.stderr.take().map(|stderr| {
+            let tail = Arc::clone(&log);
+            std::thread::spawn(move || drain(stderr, tail))
+        });
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if http(port, "GET", "/moto-api/") == Some(200) {
-                return Moto { child, port };
+                return Moto { child, port, log };
             }
             if let Ok(Some(status)) = child.try_wait() {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
+                if let Some(reader) = reader {
+                    let _ = reader.join();
                 }
+                let err = String::from_utf8_lossy(&log.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
                 panic!("moto_server exited with {status} before it was ready:\n{err}");
             }
             assert!(Instant::now() < deadline, "moto_server did not answer on port {port} within 60s");
@@ -103,6 +132,12 @@ impl Moto {
             ("AWS_CONFIG_FILE", "/dev/null".into()),
             ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
         ]
+    }
+
+    /// The end of moto's log so far (its last lines), for a test's failure message.
+    pub fn log_tail(&self) -> String {
+        let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        String::from_utf8_lossy(&log[log.len().saturating_sub(LOG_TAIL)..]).into_owned()
     }
 
     /// Forgets everything the emulator holds.

@@ -37,9 +37,8 @@ async fn read_source(source: &str) -> Result<String> {
             env: "default".into(),
             lease: std::time::Duration::from_secs(180),
         });
-        use provision_state::Backend as _;
         return s3
-            .read_text()
+            .read_object()
             .await
             .map_err(|e| anyhow::anyhow!("cannot read the Terraform state {source}: {e}"))?
             .ok_or_else(|| anyhow::anyhow!("there is no Terraform state at {source}: the object does not exist"));

@@ -20,9 +20,10 @@ pub(crate) async fn until_crash<F: std::future::Future>(cloud: &Cloud, f: F) -> 
 }
 
 /// Counts the steps of a scenario run without crashing.
-async fn steps_of(setup: &str, scenario: &str, destroy: bool, parallelism: usize) -> usize {
+async fn steps_of(setup: &str, scenario: &str, destroy: bool, parallelism: usize, journal: Journal) -> usize {
     let cloud = Cloud::new();
-    let store = MemoryStore::new(&cloud);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = journal.store(&cloud, dir.path());
     if !setup.is_empty() {
         assert!(apply(setup, &cloud, &store).await.succeeded());
     }
@@ -47,20 +48,26 @@ pub(crate) async fn crash_everywhere_then(
     destroy: bool,
     check: impl Fn(&Cloud),
 ) {
-    // In memory, and through the local state file and its journal (each run's first write whole,
-    // later ones appended; the next run replays what a killed one left).
-    for (journaled, parallelism) in [(false, 1), (false, 4), (true, 1), (true, 4)] {
-        let total = steps_of(setup, scenario, destroy, parallelism).await;
+    // In memory; through the local state file and its journal; and through the S3 backend, its
+    // state object and journal segments in a bucket in memory, where every request that changes
+    // the bucket is a crash step too (between a segment and its check, a seal and the whole
+    // write, the whole write and the removal of the old segments). Each run's first write is
+    // whole, later ones appended; the next run replays what a killed one left.
+    for (journal, parallelism) in [
+        (Journal::None, 1),
+        (Journal::None, 4),
+        (Journal::Local, 1),
+        (Journal::Local, 4),
+        (Journal::S3, 1),
+        (Journal::S3, 4),
+    ] {
+        let total = steps_of(setup, scenario, destroy, parallelism, journal).await;
         assert!(total > 4, "the scenario should have steps");
         let mut replayed = 0;
         for k in 0..total {
             let cloud = Cloud::new();
             let dir = tempfile::tempdir().expect("temp dir");
-            let store = if journaled {
-                MemoryStore::over_journal(&cloud, dir.path().join("provision.tfstate"))
-            } else {
-                MemoryStore::new(&cloud)
-            };
+            let store = journal.store(&cloud, dir.path());
             if !setup.is_empty() {
                 assert!(apply(setup, &cloud, &store).await.succeeded());
             }
@@ -71,26 +78,57 @@ pub(crate) async fn crash_everywhere_then(
             assert!(finished.is_none() || k >= cloud.steps(), "step {k} should have crashed");
             // The next run, after the "restart": it reads the state with the journal replayed
             // (`current` checks that this is exactly the state last written).
-            replayed += usize::from(dir.path().join("provision.tfstate.journal").exists());
-            store.restart();
+            replayed +=
+                usize::from(dir.path().join("provision.tfstate.journal").exists() || store.s3_journal_to_replay());
             cloud.crash_at(None);
+            store.restart();
             let e = engine_with(next, &cloud, &[], options(parallelism)).expect("engine");
             let r = apply_with(&e, &store, req()).await;
-            assert!(r.succeeded(), "recovery after a crash at step {k} failed: {r:?}");
+            assert!(r.succeeded(), "recovery after a crash at step {k} ({journal:?}) failed: {r:?}");
             assert_consistent(&cloud, &store);
             let run = e.plan(&current(&store), req()).await.expect("plan");
             assert!(
                 !run.plan.has_changes(),
-                "after a crash at step {k} (parallelism {parallelism}, journaled {journaled}) the plan still has changes:\n{}",
+                "after a crash at step {k} (parallelism {parallelism}, journal {journal:?}) the plan still has changes:\n{}",
                 crate::render::plan(&run.plan, Default::default())
             );
             if destroy {
                 assert!(cloud.objects().is_empty(), "destroy left objects after a crash at step {k}");
             }
+            if journal == Journal::S3 {
+                // Segments of a generation the state object no longer has may stay (a crash
+                // before their removal, and a next run with nothing to write): readers ignore them.
+                assert!(
+                    !store.s3_journal_to_replay(),
+                    "after a crash at step {k} the next run left a journal: {:?}",
+                    store.s3_journal()
+                );
+            }
             check(&cloud);
         }
-        if journaled {
-            assert!(replayed > 0, "no crash left a journal for the next run to replay");
+        if journal != Journal::None {
+            assert!(replayed > 0, "no crash left a journal for the next run to replay ({journal:?})");
+        }
+    }
+}
+
+/// Where the crash tests keep the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Journal {
+    /// In memory only.
+    None,
+    /// The local state file and its journal.
+    Local,
+    /// The S3 backend over a bucket in memory: the state object and its journal segments.
+    S3,
+}
+
+impl Journal {
+    fn store(self, cloud: &Cloud, dir: &std::path::Path) -> MemoryStore {
+        match self {
+            Journal::None => MemoryStore::new(cloud),
+            Journal::Local => MemoryStore::over_journal(cloud, dir.join("provision.tfstate")),
+            Journal::S3 => MemoryStore::over_s3(cloud),
         }
     }
 }
