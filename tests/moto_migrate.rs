@@ -215,6 +215,8 @@ async fn a_terraform_stack_is_migrated_planned_clean_applied_and_keeps_every_id(
     assert!(out.contains("  aws_subnet                   2"), "a count per type: {out}");
     assert!(out.contains("1 data source instance was not migrated"), "{out}");
     assert_eq!(ids_in_state(&s), expected_ids(&ids));
+    let journal = s.path().join("provision.tfstate.journal");
+    assert!(!journal.exists(), "state migrate writes the state whole and leaves no journal");
     let state = s.state();
     let route = state["resources"].as_array().and_then(|r| r.iter().find(|o| o["address"] == "aws_route.default"));
     let deps = route.map(|o| o["dependencies"].clone()).expect("route");
