@@ -7,33 +7,27 @@
 //! calls [`eval`] with a [`Scope`] it fills in as values become known.
 
 mod eval;
-mod functions;
 pub mod limits;
-mod load;
-mod module;
-mod object_keys;
-mod references;
 mod render;
-mod types;
-mod vars;
+mod syntax;
+mod tree;
 
+pub use eval::expand::{CallKeys, expand_module_calls};
+pub use eval::functions::FUNCTION_NAMES;
+pub use eval::vars::{VarSource, VariableInputs, resolve_known_variables, resolve_variables};
 pub use eval::{
     InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, eval_with_self,
     referenced_instance, trigger_reference,
 };
-pub use functions::FUNCTION_NAMES;
-pub use load::{
-    CallKeys, ModuleSource, expand_module_calls, load_dir, load_files, module_sources, normalize_module_dir,
-};
-pub use module::{
+pub use render::render_diagnostics;
+pub use tree::TypeConstraint;
+pub use tree::{
     Backend, BodyExprs, CallExpansion, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, Lifecycle, Local,
     LocalKind, Module, ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Provisioner, Removed,
     ResourceBlock, S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key, local_key,
 };
-pub use references::{IndexKind, RefRoot, Reference};
-pub use render::render_diagnostics;
-pub use types::TypeConstraint;
-pub use vars::{VarSource, VariableInputs, resolve_known_variables, resolve_variables};
+pub use tree::{IndexKind, RefRoot, Reference};
+pub use tree::{ModuleSource, load_dir, load_files, module_sources, normalize_module_dir};
 
 /// The suggestion for a misspelt name, if one is close enough: the one rule every "did you mean"
 /// of provision uses. Close enough is at most one edit per three characters (at least one), where

@@ -2,10 +2,13 @@
 //! through operators and functions, sensitive marks stick to whatever is computed from them, and
 //! every error points at the expression that caused it.
 
-use crate::functions;
+pub(crate) mod expand;
+pub(crate) mod functions;
+pub(crate) mod vars;
+
 use crate::limits;
-use crate::module::{BodyExprs, Condition, Expr, Local, LocalKind, ModuleCtx, call_key, local_key};
-use crate::types::TypeConstraint;
+use crate::tree::TypeConstraint;
+use crate::tree::{BodyExprs, Condition, Expr, Local, LocalKind, ModuleCtx, call_key, local_key};
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Strip, Template};

@@ -2,14 +2,14 @@
 //! and function names along the way. Every problem in every file is reported, not just the first.
 
 use crate::did_you_mean;
-use crate::functions;
-use crate::module::{
+use crate::eval::functions;
+use crate::tree::TypeConstraint;
+use crate::tree::{
     Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, IgnorePath, Lifecycle, Local, LocalKind, Module,
     ModuleCtx, ObjectId, Output, PathStep, ProviderBlock, Provisioner, ResourceBlock, TimeoutOverrides, Validation,
     Variable,
 };
-use crate::references::{IndexKind, RefRoot};
-use crate::types::TypeConstraint;
+use crate::tree::{IndexKind, RefRoot};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 use provision_core::{
@@ -19,14 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-mod calls;
-mod expand;
-mod json;
-pub use calls::normalize as normalize_module_dir;
-pub use expand::{CallKeys, expand_module_calls};
-mod moved;
-mod sources;
-pub use sources::{ModuleSource, module_sources};
+use super::calls;
+use crate::syntax::json;
 
 /// Reads every `*.tf` file in `dir` (sorted by name), and the modules it calls. The module is
 /// returned even when there are errors, so the caller can render diagnostics against its sources.
@@ -45,7 +39,7 @@ pub fn load_dir(dir: &Path, provider: &Providers) -> (Module, Diagnostics) {
 
 /// The `*.tf` and `*.tf.json` files of one directory, sorted by name, each named
 /// `{prefix}{file name}`.
-fn read_tf_files(dir: &Path, prefix: &str) -> (Vec<(String, String)>, Diagnostics) {
+pub(super) fn read_tf_files(dir: &Path, prefix: &str) -> (Vec<(String, String)>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut files = vec![];
     match std::fs::read_dir(dir) {
@@ -126,7 +120,7 @@ fn merge_repeats(diags: Diagnostics, sources: &Sources) -> Diagnostics {
 }
 
 impl<'p> Loader<'p> {
-    fn new(dir: &Path, provider: &'p Providers, sources: Sources, ctx: Option<calls::Child>) -> Loader<'p> {
+    pub(super) fn new(dir: &Path, provider: &'p Providers, sources: Sources, ctx: Option<calls::Child>) -> Loader<'p> {
         let (ctx, root, chain) = match ctx {
             Some(c) => (Some(c.ctx), c.root, c.chain),
             None => (None, dir.to_path_buf(), vec![dir.to_path_buf()]),
@@ -151,7 +145,7 @@ impl<'p> Loader<'p> {
     }
 
     /// Parses and checks the files of one module, loads the modules it calls and folds them in.
-    fn run(&mut self, files: Vec<(String, String)>) {
+    pub(super) fn run(&mut self, files: Vec<(String, String)>) {
         for (name, text) in files {
             // A UTF-8 byte order mark (some Windows editors write one) is not part of the text,
             // as in Terraform.
@@ -186,7 +180,7 @@ impl<'p> Loader<'p> {
             } else {
                 (self.m.sources.add(name.clone(), text.clone()), text)
             };
-            match crate::object_keys::parse_body(&text) {
+            match crate::syntax::object_keys::parse_body(&text) {
                 Ok(body) => self.top(file, &body),
                 Err(e) => {
                     let loc = e.location();
@@ -210,7 +204,7 @@ impl<'p> Loader<'p> {
     }
 
     /// A resource address as written in this module, with the module's path.
-    fn qualify(&self, a: &Address) -> Address {
+    pub(super) fn qualify(&self, a: &Address) -> Address {
         match &self.ctx {
             Some(c) => Address { module: c.steps.clone(), ..a.clone() },
             None => a.clone(),
@@ -218,7 +212,7 @@ impl<'p> Loader<'p> {
     }
 }
 
-fn offset_of(text: &str, line: usize, col: usize) -> usize {
+pub(super) fn offset_of(text: &str, line: usize, col: usize) -> usize {
     let mut offset = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
@@ -229,44 +223,44 @@ fn offset_of(text: &str, line: usize, col: usize) -> usize {
     text.len()
 }
 
-struct Loader<'p> {
-    m: Module,
-    diags: Diagnostics,
-    provider: &'p Providers,
+pub(super) struct Loader<'p> {
+    pub(super) m: Module,
+    pub(super) diags: Diagnostics,
+    pub(super) provider: &'p Providers,
     /// Every `provider = aws.ALIAS` of a resource, checked once every provider block is known.
-    provider_uses: Vec<(ProviderRef, Option<Span>)>,
+    pub(super) provider_uses: Vec<(ProviderRef, Option<Span>)>,
     /// Resources and data sources declared with a type provision does not support. The type is
     /// reported once, at the block; references to these addresses are not errors of their own.
-    unsupported: BTreeSet<Address>,
+    pub(super) unsupported: BTreeSet<Address>,
     /// Variables declared `ephemeral = true`: usable in provider blocks and locals, never in
     /// what is stored (resource arguments, outputs).
-    ephemeral: BTreeSet<String>,
+    pub(super) ephemeral: BTreeSet<String>,
     /// The module being read, when it is not the root.
-    ctx: Option<Arc<ModuleCtx>>,
+    pub(super) ctx: Option<Arc<ModuleCtx>>,
     /// The root module's directory: registry modules and `path.module` are relative to it.
-    root: std::path::PathBuf,
+    pub(super) root: std::path::PathBuf,
     /// The directories of the calls that led here, root first: a module that calls itself is an
     /// error, not an endless descent.
-    chain: Vec<std::path::PathBuf>,
+    pub(super) chain: Vec<std::path::PathBuf>,
     /// The `module` blocks of this module.
-    calls: Vec<calls::Call>,
+    pub(super) calls: Vec<calls::Call>,
     /// Provider configurations a child module expects its caller to pass
     /// (`configuration_aliases`, or a `provider` block with nothing but an alias).
-    config_aliases: Vec<ProviderRef>,
+    pub(super) config_aliases: Vec<ProviderRef>,
     /// `depends_on = [module.x]` entries, checked once every module call is known.
-    late_refs: Vec<crate::references::Reference>,
+    pub(super) late_refs: Vec<crate::tree::Reference>,
     /// This module's own `moved` blocks, checked once its modules are folded in.
-    moves: Vec<crate::module::Moved>,
+    pub(super) moves: Vec<crate::tree::Moved>,
     /// This module's own `removed` blocks, checked with the moves.
-    removals: Vec<crate::module::Removed>,
+    pub(super) removals: Vec<crate::tree::Removed>,
     /// `import` blocks read, checked once the calls are folded in (`to` may be inside a module).
-    imports: Vec<crate::module::Import>,
+    pub(super) imports: Vec<crate::tree::Import>,
 }
 
 /// Why `connection` blocks and the `file` and `remote-exec` provisioners are refused.
 const NO_CONNECTION: &str = "provision does not open SSH or WinRM connections to instances, which `file`, `remote-exec` and `connection` need; run the commands from the instance's user data, put files in S3 (aws_s3_object), or use a `local-exec` provisioner";
 
-fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
+pub(super) fn sp(file: usize, x: &impl hcl_edit::Span) -> Option<Span> {
     x.span().map(|r| Span::new(file, r))
 }
 
@@ -286,7 +280,7 @@ fn supported(names: &[&str]) -> String {
 }
 
 impl Loader<'_> {
-    fn err(&mut self, span: Option<Span>, summary: impl Into<String>, detail: impl Into<String>) {
+    pub(super) fn err(&mut self, span: Option<Span>, summary: impl Into<String>, detail: impl Into<String>) {
         self.diags.push(Diagnostic::error(summary).at(span, detail));
     }
 
@@ -327,7 +321,7 @@ impl Loader<'_> {
         }
     }
 
-    fn labels(&mut self, file: usize, b: &Block, want: &[&str]) -> Option<Vec<String>> {
+    pub(super) fn labels(&mut self, file: usize, b: &Block, want: &[&str]) -> Option<Vec<String>> {
         let labels: Vec<String> = b.labels.iter().map(|l| l.as_str().to_string()).collect();
         if labels.len() != want.len() {
             let kw = b.ident.value().as_str();
@@ -425,7 +419,7 @@ impl Loader<'_> {
                         let kind = labels[0].clone();
                         let supported: &[&str] = match kind.as_str() {
                             "local" => &["path"],
-                            "s3" => &crate::module::S3_BACKEND_SETTINGS,
+                            "s3" => &crate::tree::S3_BACKEND_SETTINGS,
                             _ => {
                                 self.err(
                                     sp(file, &inner.labels[0]),
@@ -566,7 +560,7 @@ impl Loader<'_> {
     }
 
     /// `provider = aws` or `provider = aws.ALIAS` in a resource or data block.
-    fn provider_reference(&mut self, e: &Expr) -> Option<(ProviderRef, Option<Span>)> {
+    pub(super) fn provider_reference(&mut self, e: &Expr) -> Option<(ProviderRef, Option<Span>)> {
         let text = match &e.ast {
             Expression::Variable(v) => Some(v.value().to_string()),
             Expression::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
@@ -650,7 +644,7 @@ impl Loader<'_> {
         t
     }
 
-    fn literal_string(&mut self, e: &Expr, what: &str) -> Option<String> {
+    pub(super) fn literal_string(&mut self, e: &Expr, what: &str) -> Option<String> {
         match &e.ast {
             Expression::String(s) => Some(s.value().clone()),
             Expression::HeredocTemplate(_) | Expression::StringTemplate(_) => {
@@ -669,7 +663,7 @@ impl Loader<'_> {
         }
     }
 
-    fn literal_bool(&mut self, e: &Expr, what: &str) -> bool {
+    pub(super) fn literal_bool(&mut self, e: &Expr, what: &str) -> bool {
         match &e.ast {
             Expression::Bool(b) => *b.value(),
             _ => {
@@ -901,7 +895,7 @@ impl Loader<'_> {
         self.m.outputs.insert(name, o);
     }
 
-    fn depends_on(&mut self, e: &Expr) -> Vec<(ObjectId, Option<Span>)> {
+    pub(super) fn depends_on(&mut self, e: &Expr) -> Vec<(ObjectId, Option<Span>)> {
         let Expression::Array(items) = &e.ast else {
             self.err(e.span(), "Invalid depends_on", "`depends_on` must be a list of resources, as in [aws_vpc.main]");
             return vec![];
@@ -930,7 +924,7 @@ impl Loader<'_> {
     }
 
     /// A `resource` or `data` block; `check`: the check block a data source is nested in.
-    fn resource(&mut self, file: usize, b: &Block, data: bool, check: Option<&str>) {
+    pub(super) fn resource(&mut self, file: usize, b: &Block, data: bool, check: Option<&str>) {
         let Some(labels) = self.labels(file, b, &["TYPE", "NAME"]) else {
             return;
         };
@@ -1158,7 +1152,7 @@ impl Loader<'_> {
         ok.then_some(Provisioner { kind, destroy, continue_on_failure, body, span })
     }
 
-    fn condition(&mut self, body: &BodyExprs, span: &Option<Span>, kind: &str) -> Option<Condition> {
+    pub(super) fn condition(&mut self, body: &BodyExprs, span: &Option<Span>, kind: &str) -> Option<Condition> {
         for (k, _) in body.attrs.iter().filter(|(k, _)| !matches!(k.as_str(), "condition" | "error_message")) {
             let s = body.attr_spans.get(k).cloned();
             self.err(s, "Unsupported argument", format!("a {kind} block takes only `condition` and `error_message`"));
@@ -1551,7 +1545,7 @@ impl Loader<'_> {
             return vec![];
         }
         let mut locals: BTreeSet<String> = BTreeSet::new();
-        let is_ephemeral = |r: &crate::references::Reference, locals: &BTreeSet<String>| match &r.root {
+        let is_ephemeral = |r: &crate::tree::Reference, locals: &BTreeSet<String>| match &r.root {
             RefRoot::Var(n) => self.ephemeral.contains(n),
             RefRoot::Local(n) => locals.contains(n),
             _ => false,
@@ -1598,7 +1592,7 @@ impl Loader<'_> {
         out
     }
 
-    fn check_reference(&mut self, r: &crate::references::Reference, owner: Option<(bool, bool)>) {
+    pub(super) fn check_reference(&mut self, r: &crate::tree::Reference, owner: Option<(bool, bool)>) {
         let (counted, for_each) = owner.unwrap_or((false, false));
         match &r.root {
             RefRoot::Var(n) if !self.m.variables.contains_key(n) => {
@@ -1746,7 +1740,7 @@ impl Loader<'_> {
     /// Turns each `dynamic "NAME" { for_each = ...  iterator = it  content { ... } }` of a body
     /// (nested ones included) into a `NAME` block whose body is the content, marked with how it
     /// expands; the iterator's name is bound in the content's expressions.
-    fn expand_dynamic(&mut self, body: &mut BodyExprs) {
+    pub(super) fn expand_dynamic(&mut self, body: &mut BodyExprs) {
         let mut blocks = vec![];
         for (kind, mut inner, span) in std::mem::take(&mut body.blocks) {
             if kind != "dynamic" {
@@ -1810,7 +1804,7 @@ impl Loader<'_> {
             let mut content = contents.remove(0);
             bind_iterator(&mut content, &iterator);
             self.expand_dynamic(&mut content);
-            content.dynamic = Some(Box::new(crate::module::Dynamic { for_each, iterator }));
+            content.dynamic = Some(Box::new(crate::tree::Dynamic { for_each, iterator }));
             blocks.push((name, content, span));
         }
         body.blocks = blocks;
@@ -1818,7 +1812,7 @@ impl Loader<'_> {
 
     /// Collects a body's attributes and nested blocks, keeping spans. (An argument set twice never
     /// gets here: the parser rejects it.)
-    fn body_exprs(&mut self, file: usize, body: &Body) -> BodyExprs {
+    pub(super) fn body_exprs(&mut self, file: usize, body: &Body) -> BodyExprs {
         let mut out = BodyExprs::default();
         for s in body.iter() {
             match s {

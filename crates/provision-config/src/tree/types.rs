@@ -1,7 +1,7 @@
 //! Type constraints (`list(string)`, `object({...})`) and Terraform's conversion rules, used for
 //! variables and to coerce attribute values to their schema types.
 
-use crate::module::Expr;
+use crate::tree::Expr;
 use hcl_edit::expr::{Expression, ObjectKey};
 use provision_core::{Diagnostic, Type, Value};
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! Finds what an expression refers to (`var.x`, `local.y`, `aws_vpc.main.id`, ...), without
 //! evaluating it: the edges of the dependency graph and the input of static reference checks.
 
-use crate::module::{Expr, ModuleCtx, ObjectId, call_key, local_key};
+use crate::tree::{Expr, ModuleCtx, ObjectId, call_key, local_key};
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::template::{Directive, Element, Template};

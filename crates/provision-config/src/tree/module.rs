@@ -1,8 +1,8 @@
 //! The configuration as data: every block of every file, with expressions kept unevaluated and
 //! spans kept for diagnostics.
 
-use crate::references::{Reference, function_calls, references};
-use crate::types::TypeConstraint;
+use crate::tree::TypeConstraint;
+use crate::tree::{Reference, function_calls, references};
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
 use provision_core::{Address, InstanceKey, Layer, ProviderRef, Schema, Sources, Span};
@@ -97,7 +97,7 @@ impl Expr {
     /// Where this expression holds something like `10.0.0.0/16` or `10.0.0.1` outside quotes
     /// (which parses as a number indexed by numbers, divided by a number).
     pub fn unquoted_addresses(&self) -> Vec<Span> {
-        crate::references::unquoted_addresses(self)
+        crate::tree::unquoted_addresses(self)
     }
 
     /// Every function this expression calls.

@@ -11,10 +11,10 @@
 //! Downloading is not done here: `terraform init` or `provision init` (provision-cli's `fetch`)
 //! does it, and the loader reads what they recorded in `.terraform/modules/modules.json`.
 
-use super::{Loader, read_tf_files, sp};
+use super::build::{Loader, read_tf_files, sp};
 use crate::did_you_mean;
 use crate::eval::InstanceCtx;
-use crate::module::{CallExpansion, Check, Expr, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
+use crate::tree::{CallExpansion, Check, Expr, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::Block;
 use provision_core::{Diagnostic, Diagnostics, ModuleStep, ProviderRef, Span};
@@ -327,7 +327,7 @@ impl Loader<'_> {
     }
 
     /// `module.NAME` and `module.NAME.OUTPUT` name a call of this module and one of its outputs.
-    pub(super) fn check_module_reference(&mut self, call: &str, r: &crate::references::Reference) {
+    pub(super) fn check_module_reference(&mut self, call: &str, r: &crate::tree::Reference) {
         let Some(c) = self.calls.iter().find(|c| c.name == call) else {
             let hint = did_you_mean(call, self.calls.iter().map(|c| c.name.as_str()))
                 .map(|s| format!("; did you mean module.{s}?"))

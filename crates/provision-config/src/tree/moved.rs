@@ -4,8 +4,8 @@
 //! blocks: stop managing objects without destroying them. And `import` blocks: adopt an
 //! existing object at an address instead of creating one.
 
-use super::{Loader, sp};
-use crate::module::{Expr, Import, MoveTarget, Moved, Removed};
+use super::build::{Loader, sp};
+use crate::tree::{Expr, Import, MoveTarget, Moved, Removed};
 use hcl_edit::structure::Block;
 use provision_core::{Address, ModuleStep};
 

@@ -3,7 +3,7 @@
 //! sensitive marks over to the result. The larger groups live in the submodules.
 
 use crate::limits::string_fits;
-use crate::types::TypeConstraint;
+use crate::tree::TypeConstraint;
 use base64::Engine as _;
 use ipnet::IpNet;
 use provision_core::Value;
