@@ -16,15 +16,16 @@ pub use eval::expand::{CallKeys, expand_module_calls};
 pub use eval::functions::FUNCTION_NAMES;
 pub use eval::vars::{VarSource, VariableInputs, resolve_known_variables, resolve_variables};
 pub use eval::{
-    InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, eval_with_self,
-    referenced_instance, trigger_reference,
+    Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, eval_with_self, referenced_instance,
+    trigger_reference,
 };
 pub use render::render_diagnostics;
 pub use tree::TypeConstraint;
 pub use tree::{
-    Backend, BodyExprs, CallExpansion, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, Lifecycle, Local,
-    LocalKind, Module, ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Provisioner, Removed,
-    ResourceBlock, S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key, local_key,
+    Backend, BodyExprs, CallExpansion, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, InstanceCtx,
+    Lifecycle, Local, LocalKind, Module, ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock,
+    Provisioner, Removed, ResourceBlock, S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key,
+    local_key,
 };
 pub use tree::{IndexKind, RefRoot, Reference};
 pub use tree::{ModuleSource, load_dir, load_files, module_sources, normalize_module_dir};

@@ -7,8 +7,8 @@ pub(crate) mod functions;
 pub(crate) mod vars;
 
 use crate::limits;
-use crate::tree::TypeConstraint;
 use crate::tree::{BodyExprs, Condition, Expr, Local, LocalKind, ModuleCtx, call_key, local_key};
+use crate::tree::{InstanceCtx, TypeConstraint};
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Strip, Template};
@@ -43,16 +43,6 @@ impl Scope {
         let values = self.variables.values().chain(self.locals.values()).chain(self.resources.values());
         values.flat_map(Value::secrets).collect()
     }
-}
-
-/// The per-instance values: `count.index`, `each.key` and `each.value`.
-#[derive(Debug, Clone, Default)]
-pub struct InstanceCtx {
-    pub count_index: Option<u64>,
-    pub each: Option<(Value, Value)>,
-    /// The instance is not known yet (the instances of a module call with `count` or `for_each`
-    /// in `validate`): `count.index`, `each.key` and `each.value` are unknown.
-    pub unknown: bool,
 }
 
 /// Evaluates one expression. An error never quotes a sensitive value in scope: it says
@@ -279,6 +269,13 @@ fn instance_key_text(k: &InstanceKey) -> String {
     match k {
         InstanceKey::Key(s) => s.clone(),
         InstanceKey::Index(i) => i.to_string(),
+    }
+}
+
+impl TypeConstraint {
+    /// Parses a `type = ...` expression, evaluating the defaults of `optional(T, default)`.
+    pub fn parse(expr: &Expr) -> Result<TypeConstraint, Diagnostic> {
+        TypeConstraint::parse_with(expr, &eval_constant)
     }
 }
 

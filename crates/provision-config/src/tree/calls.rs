@@ -13,8 +13,7 @@
 
 use super::build::{Loader, read_tf_files, sp};
 use crate::did_you_mean;
-use crate::eval::InstanceCtx;
-use crate::tree::{CallExpansion, Check, Expr, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
+use crate::tree::{CallExpansion, Check, Expr, InstanceCtx, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::Block;
 use provision_core::{Diagnostic, Diagnostics, ModuleStep, ProviderRef, Span};
