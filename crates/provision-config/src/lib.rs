@@ -6,19 +6,22 @@
 //! Deliberately absent: deciding *when* anything is evaluated. The engine walks the graph and
 //! calls [`eval`] with a [`Scope`] it fills in as values become known.
 
+mod check;
 mod eval;
 pub mod limits;
+mod load;
 mod render;
 mod syntax;
 mod tree;
 
+pub use check::FUNCTION_NAMES;
 pub use eval::expand::{CallKeys, expand_module_calls};
-pub use eval::functions::FUNCTION_NAMES;
 pub use eval::vars::{VarSource, VariableInputs, resolve_known_variables, resolve_variables};
 pub use eval::{
     Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, eval_with_self, referenced_instance,
     trigger_reference,
 };
+pub use load::{load_dir, load_files};
 pub use render::render_diagnostics;
 pub use tree::TypeConstraint;
 pub use tree::{
@@ -28,7 +31,7 @@ pub use tree::{
     local_key,
 };
 pub use tree::{IndexKind, RefRoot, Reference};
-pub use tree::{ModuleSource, load_dir, load_files, module_sources, normalize_module_dir};
+pub use tree::{ModuleSource, module_sources, normalize_module_dir};
 
 /// The suggestion for a misspelt name, if one is close enough: the one rule every "did you mean"
 /// of provision uses. Close enough is at most one edit per three characters (at least one), where

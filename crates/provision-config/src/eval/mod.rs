@@ -7,7 +7,7 @@ pub(crate) mod functions;
 pub(crate) mod vars;
 
 use crate::limits;
-use crate::tree::{BodyExprs, Condition, Expr, Local, LocalKind, ModuleCtx, call_key, local_key};
+use crate::tree::{BodyExprs, Condition, Expr, Local, LocalKind, ModuleCtx, TimeoutOverrides, call_key, local_key};
 use crate::tree::{InstanceCtx, TypeConstraint};
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -299,12 +299,8 @@ pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
 /// evaluated for one instance: a duration string as a literal would be; null leaves the type's
 /// default, as in Terraform; a value not known yet (plan, validate) leaves it too, and is checked
 /// when it is known. Errors point at the expression.
-pub fn eval_timeouts(
-    t: &crate::TimeoutOverrides,
-    scope: &Scope,
-    inst: &InstanceCtx,
-) -> Result<crate::TimeoutOverrides, Diagnostics> {
-    let mut out = crate::TimeoutOverrides { exprs: vec![], ..t.clone() };
+pub fn eval_timeouts(t: &TimeoutOverrides, scope: &Scope, inst: &InstanceCtx) -> Result<TimeoutOverrides, Diagnostics> {
+    let mut out = TimeoutOverrides { exprs: vec![], ..t.clone() };
     let mut diags = Diagnostics::default();
     for (name, e) in &t.exprs {
         let v = match eval(e, scope, inst) {

@@ -1,126 +1,48 @@
-//! Turns a directory of `*.tf` files into a [`Module`], checking structure, schemas, references
-//! and function names along the way. Every problem in every file is reported, not just the first.
+//! Reads the blocks of one module's files into a [`Module`]: each block's shape (labels, the
+//! arguments and nested blocks it takes, literal settings) is decoded here, and a mistake in it
+//! reported where it is, every one of them, not just the first. What needs a higher layer (schema
+//! checks of a body, constants) is reached through [`Hooks`].
 
-use crate::did_you_mean;
-use crate::eval::functions;
-use crate::tree::TypeConstraint;
-use crate::tree::{
-    Backend, BodyExprs, Check, Condition, Expr, IgnoreChanges, IgnorePath, Lifecycle, Local, LocalKind, Module,
-    ModuleCtx, ObjectId, Output, PathStep, ProviderBlock, Provisioner, ResourceBlock, TimeoutOverrides, Validation,
-    Variable,
+use super::calls;
+use super::module::{
+    Backend, BodyExprs, Check, Condition, Dynamic, Expr, IgnoreChanges, IgnorePath, Lifecycle, Local, LocalKind,
+    Module, ModuleCtx, ObjectId, Output, PathStep, ProviderBlock, Provisioner, ResourceBlock, S3_BACKEND_SETTINGS,
+    TimeoutOverrides, Validation, Variable,
 };
-use crate::tree::{IndexKind, RefRoot};
+use super::references::{RefRoot, Reference};
+use super::types::TypeConstraint;
+use crate::did_you_mean;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 use provision_core::{
-    Address, AttrMode, Diagnostic, Diagnostics, Layer, Nesting, ProviderRef, Providers, Schema, Sources, Span,
+    Address, AttrMode, Diagnostic, Diagnostics, Layer, ProviderRef, Providers, Schema, Sources, Span, Value,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::calls;
-use crate::syntax::json;
-
-/// Reads every `*.tf` file in `dir` (sorted by name), and the modules it calls. The module is
-/// returned even when there are errors, so the caller can render diagnostics against its sources.
-pub fn load_dir(dir: &Path, provider: &Providers) -> (Module, Diagnostics) {
-    let (texts, mut diags) = read_tf_files(dir, "");
-    if texts.is_empty() && diags.is_empty() {
-        diags.push(
-            Diagnostic::error(format!("no configuration files (*.tf, *.tf.json) in {}", dir.display()))
-                .note("run provision in the directory that holds your .tf files, or pass it with -C DIR"),
-        );
-    }
-    let (module, more) = load_files(dir, texts, provider);
-    diags.extend(more);
-    (module, diags)
-}
-
-/// The `*.tf` and `*.tf.json` files of one directory, sorted by name, each named
-/// `{prefix}{file name}`.
-pub(super) fn read_tf_files(dir: &Path, prefix: &str) -> (Vec<(String, String)>, Diagnostics) {
-    let mut diags = Diagnostics::default();
-    let mut files = vec![];
-    match std::fs::read_dir(dir) {
-        Ok(entries) => {
-            for e in entries.flatten() {
-                let path = e.path();
-                let name = e.file_name().to_string_lossy().to_string();
-                let config = name.ends_with(".tf") || name.ends_with(".tf.json");
-                if config && path.is_file() {
-                    files.push(name);
-                } else if config && path.is_dir() {
-                    diags.push(
-                        Diagnostic::warning(format!("{prefix}{name} is a directory, not a configuration file; it is not read"))
-                            .note("provision reads the *.tf and *.tf.json files of one directory, not of the directories in it; rename the directory, or move its files up if they are meant to be read"),
-                    );
-                } else if config {
-                    diags.push(Diagnostic::error(format!(
-                        "cannot read {prefix}{name}: it is not a regular file (a link to a file that does not exist?)"
-                    )));
-                }
-            }
-        }
-        Err(e) => {
-            diags.push(Diagnostic::error(format!("cannot read the configuration directory {}: {e}", dir.display())));
-            return (vec![], diags);
-        }
-    }
-    files.sort();
-    let mut texts = vec![];
-    for name in files {
-        match std::fs::read_to_string(dir.join(&name)) {
-            Ok(t) => texts.push((format!("{prefix}{name}"), t)),
-            Err(e) => diags.push(Diagnostic::error(format!("cannot read {prefix}{name}: {e}"))),
-        }
-    }
-    (texts, diags)
-}
-
-/// Loads configuration from in-memory files (name, text), as if they were in `dir`. Modules it
-/// calls are read from disk, relative to `dir`.
-pub fn load_files(dir: &Path, files: Vec<(String, String)>, provider: &Providers) -> (Module, Diagnostics) {
-    let mut l = Loader::new(dir, provider, Sources::default(), None);
-    l.run(files);
-    // Report in source order: by file, then position; diagnostics without a location first.
-    l.diags.0.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
-    l.diags = merge_repeats(std::mem::take(&mut l.diags), &l.m.sources);
-    (l.m, l.diags)
-}
-
-/// One cause, one error: a module called twice has its own mistakes reported once, naming every
-/// call that reads it.
-fn merge_repeats(diags: Diagnostics, sources: &Sources) -> Diagnostics {
-    // A module read twice has its files added twice: compare places by file name.
-    let place = |l: &provision_core::diagnostic::Label| {
-        (sources.files.get(l.span.file).map(|f| f.name.clone()), l.span.start, l.span.end, l.message.clone())
-    };
-    let mut out: Vec<Diagnostic> = vec![];
-    for d in diags.0 {
-        let same = |o: &&mut Diagnostic| {
-            o.severity == d.severity
-                && o.summary == d.summary
-                && o.labels.iter().map(place).eq(d.labels.iter().map(place))
-        };
-        let from_module = d.notes.iter().any(|n| n.starts_with("in module."));
-        match out.iter_mut().find(|o| from_module && !d.labels.is_empty() && same(o)) {
-            Some(first) => {
-                for n in d.notes {
-                    let also = n.replacen("in ", "also in ", 1);
-                    if n.starts_with("in module.") && !first.notes.contains(&also) {
-                        first.notes.push(also);
-                    }
-                }
-            }
-            None => out.push(d),
-        }
-    }
-    Diagnostics(out)
+/// What building the tree needs from the layers above it, passed in by the loader
+/// ([`crate::load`]), so that this layer names none of them.
+#[derive(Clone, Copy)]
+pub(crate) struct Hooks {
+    /// Reads a called module's files with its own loader: the whole pipeline of one module.
+    pub load_module: fn(&mut Loader<'_>, Vec<(String, String)>),
+    /// Checks a block body against its schema (the check layer), before what the schema does not
+    /// have is dropped from it.
+    pub check_body: fn(&mut Loader<'_>, &BodyExprs, &Schema, &str, Option<Span>, &[&str]),
+    /// Evaluates an expression that refers to nothing (the evaluation layer): literal strings
+    /// written as templates, variable defaults, `optional()` defaults.
+    pub constant: fn(&Expression) -> Result<Value, String>,
 }
 
 impl<'p> Loader<'p> {
-    pub(super) fn new(dir: &Path, provider: &'p Providers, sources: Sources, ctx: Option<calls::Child>) -> Loader<'p> {
+    pub(crate) fn new(
+        dir: &Path,
+        provider: &'p Providers,
+        hooks: Hooks,
+        sources: Sources,
+        ctx: Option<calls::Child>,
+    ) -> Loader<'p> {
         let (ctx, root, chain) = match ctx {
             Some(c) => (Some(c.ctx), c.root, c.chain),
             None => (None, dir.to_path_buf(), vec![dir.to_path_buf()]),
@@ -129,6 +51,7 @@ impl<'p> Loader<'p> {
             m: Module { dir: dir.to_path_buf(), sources, ..Default::default() },
             diags: Diagnostics::default(),
             provider,
+            hooks,
             provider_uses: vec![],
             unsupported: BTreeSet::new(),
             ephemeral: BTreeSet::new(),
@@ -144,67 +67,8 @@ impl<'p> Loader<'p> {
         }
     }
 
-    /// Parses and checks the files of one module, loads the modules it calls and folds them in.
-    pub(super) fn run(&mut self, files: Vec<(String, String)>) {
-        for (name, text) in files {
-            // A UTF-8 byte order mark (some Windows editors write one) is not part of the text,
-            // as in Terraform.
-            let text = match text.strip_prefix('\u{feff}') {
-                Some(rest) => rest.to_string(),
-                None => text,
-            };
-            if let Some(at) = text.find('\0') {
-                let file = self.m.sources.add(name.clone(), text.clone());
-                let (line, col) = provision_core::diagnostic::line_col(&text, at);
-                self.diags.push(
-                    Diagnostic::error("Invalid character: NUL byte")
-                        .at(Some(Span::new(file, at..at + 1)), format!("{name} contains a NUL byte (shown as ␀) here, at line {line}, column {col}"))
-                        .note("a configuration file is text; a NUL byte means it is binary, or was saved as UTF-16: save it as UTF-8"),
-                );
-                continue;
-            }
-            // A JSON file is read as the HCL it means; spans point into that translation and
-            // are shown in the JSON text.
-            let (file, text) = if name.ends_with(".tf.json") {
-                match json::translate(&text, self.provider) {
-                    Ok((hcl, points)) => {
-                        let origin = provision_core::diagnostic::Origin { text, points };
-                        (self.m.sources.add_translated(name.clone(), hcl.clone(), origin), hcl)
-                    }
-                    Err(e) => {
-                        let file = self.m.sources.add(name.clone(), text);
-                        self.diags.push(Diagnostic::error(e.summary).at(Some(Span::new(file, e.at)), e.message));
-                        continue;
-                    }
-                }
-            } else {
-                (self.m.sources.add(name.clone(), text.clone()), text)
-            };
-            match crate::syntax::object_keys::parse_body(&text) {
-                Ok(body) => self.top(file, &body),
-                Err(e) => {
-                    let loc = e.location();
-                    let offset = offset_of(&text, loc.line(), loc.column());
-                    // In a JSON file, the HCL is in the strings read as expressions.
-                    let summary = if name.ends_with(".tf.json") { "Invalid expression" } else { "Invalid HCL syntax" };
-                    self.diags.push(
-                        Diagnostic::error(summary).at(Some(Span::new(file, offset..offset)), e.message().to_string()),
-                    );
-                }
-            }
-        }
-        let sub_diags = self.load_calls();
-        self.check_provider_uses();
-        self.check_references();
-        self.check_calls();
-        self.fold_calls();
-        self.check_moves();
-        self.note_call_chain();
-        self.diags.extend(sub_diags);
-    }
-
     /// A resource address as written in this module, with the module's path.
-    pub(super) fn qualify(&self, a: &Address) -> Address {
+    pub(crate) fn qualify(&self, a: &Address) -> Address {
         match &self.ctx {
             Some(c) => Address { module: c.steps.clone(), ..a.clone() },
             None => a.clone(),
@@ -212,49 +76,39 @@ impl<'p> Loader<'p> {
     }
 }
 
-pub(super) fn offset_of(text: &str, line: usize, col: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return offset + l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
-        }
-        offset += l.len();
-    }
-    text.len()
-}
-
-pub(super) struct Loader<'p> {
-    pub(super) m: Module,
-    pub(super) diags: Diagnostics,
-    pub(super) provider: &'p Providers,
+pub(crate) struct Loader<'p> {
+    pub(crate) m: Module,
+    pub(crate) diags: Diagnostics,
+    pub(crate) provider: &'p Providers,
+    pub(crate) hooks: Hooks,
     /// Every `provider = aws.ALIAS` of a resource, checked once every provider block is known.
-    pub(super) provider_uses: Vec<(ProviderRef, Option<Span>)>,
+    pub(crate) provider_uses: Vec<(ProviderRef, Option<Span>)>,
     /// Resources and data sources declared with a type provision does not support. The type is
     /// reported once, at the block; references to these addresses are not errors of their own.
-    pub(super) unsupported: BTreeSet<Address>,
+    pub(crate) unsupported: BTreeSet<Address>,
     /// Variables declared `ephemeral = true`: usable in provider blocks and locals, never in
     /// what is stored (resource arguments, outputs).
-    pub(super) ephemeral: BTreeSet<String>,
+    pub(crate) ephemeral: BTreeSet<String>,
     /// The module being read, when it is not the root.
-    pub(super) ctx: Option<Arc<ModuleCtx>>,
+    pub(crate) ctx: Option<Arc<ModuleCtx>>,
     /// The root module's directory: registry modules and `path.module` are relative to it.
-    pub(super) root: std::path::PathBuf,
+    pub(crate) root: std::path::PathBuf,
     /// The directories of the calls that led here, root first: a module that calls itself is an
     /// error, not an endless descent.
-    pub(super) chain: Vec<std::path::PathBuf>,
+    pub(crate) chain: Vec<std::path::PathBuf>,
     /// The `module` blocks of this module.
-    pub(super) calls: Vec<calls::Call>,
+    pub(crate) calls: Vec<calls::Call>,
     /// Provider configurations a child module expects its caller to pass
     /// (`configuration_aliases`, or a `provider` block with nothing but an alias).
-    pub(super) config_aliases: Vec<ProviderRef>,
+    pub(crate) config_aliases: Vec<ProviderRef>,
     /// `depends_on = [module.x]` entries, checked once every module call is known.
-    pub(super) late_refs: Vec<crate::tree::Reference>,
+    pub(crate) late_refs: Vec<Reference>,
     /// This module's own `moved` blocks, checked once its modules are folded in.
-    pub(super) moves: Vec<crate::tree::Moved>,
+    pub(crate) moves: Vec<super::module::Moved>,
     /// This module's own `removed` blocks, checked with the moves.
-    pub(super) removals: Vec<crate::tree::Removed>,
+    pub(crate) removals: Vec<super::module::Removed>,
     /// `import` blocks read, checked once the calls are folded in (`to` may be inside a module).
-    pub(super) imports: Vec<crate::tree::Import>,
+    pub(crate) imports: Vec<super::module::Import>,
 }
 
 /// Why `connection` blocks and the `file` and `remote-exec` provisioners are refused.
@@ -275,37 +129,16 @@ fn drop_unsupported(body: &mut BodyExprs, schema: &Schema) {
         }
     }
 }
-fn supported(names: &[&str]) -> String {
+pub(crate) fn supported(names: &[&str]) -> String {
     if names.is_empty() { "none".into() } else { names.join(", ") }
 }
 
 impl Loader<'_> {
-    pub(super) fn err(&mut self, span: Option<Span>, summary: impl Into<String>, detail: impl Into<String>) {
+    pub(crate) fn err(&mut self, span: Option<Span>, summary: impl Into<String>, detail: impl Into<String>) {
         self.diags.push(Diagnostic::error(summary).at(span, detail));
     }
 
-    /// A resource may name an aliased provider only if a block with that alias exists.
-    fn check_provider_uses(&mut self) {
-        for (r, span) in std::mem::take(&mut self.provider_uses) {
-            let Some(alias) = &r.alias else { continue };
-            if self.m.provider_block(&r).is_none() && !self.config_aliases.contains(&r) {
-                let known: Vec<String> = self.m.providers.iter().filter_map(|p| p.alias.clone()).collect();
-                let hint = did_you_mean(alias, known.iter().map(String::as_str))
-                    .map(|s| format!("did you mean `{}.{s}`? ", r.name))
-                    .unwrap_or_default();
-                self.diags.push(
-                    Diagnostic::error("Reference to an undeclared provider configuration")
-                        .at(span, format!("no provider \"{}\" block has alias = \"{alias}\"", r.name))
-                        .note(format!(
-                            "{hint}declare it: provider \"{}\" {{ alias = \"{alias}\"  region = \"...\" }}",
-                            r.name
-                        )),
-                );
-            }
-        }
-    }
-
-    fn top(&mut self, file: usize, body: &Body) {
+    pub(crate) fn top(&mut self, file: usize, body: &Body) {
         for s in body.iter() {
             match s {
                 Structure::Attribute(a) => self.err(
@@ -419,7 +252,7 @@ impl Loader<'_> {
                         let kind = labels[0].clone();
                         let supported: &[&str] = match kind.as_str() {
                             "local" => &["path"],
-                            "s3" => &crate::tree::S3_BACKEND_SETTINGS,
+                            "s3" => &S3_BACKEND_SETTINGS,
                             _ => {
                                 self.err(
                                     sp(file, &inner.labels[0]),
@@ -532,7 +365,14 @@ impl Loader<'_> {
             }
             return;
         }
-        self.check_body(&body, &schema, &format!("the provider \"{name}\" block"), sp(file, &b.ident), &[]);
+        (self.hooks.check_body)(
+            self,
+            &body,
+            &schema,
+            &format!("the provider \"{name}\" block"),
+            sp(file, &b.ident),
+            &[],
+        );
         self.m.providers.push(ProviderBlock { name: name.clone(), alias, body, schema, span: sp(file, &b.ident) });
     }
 
@@ -620,7 +460,7 @@ impl Loader<'_> {
             // Anything but a literal (`var.create_timeout`) is evaluated with the instance.
             let text = match &e.ast {
                 Expression::String(_) | Expression::HeredocTemplate(_) | Expression::StringTemplate(_)
-                    if crate::eval::eval_constant(&e.ast).is_ok() =>
+                    if (self.hooks.constant)(&e.ast).is_ok() =>
                 {
                     let Some(text) = self.literal_string(e, "timeout") else { continue };
                     text
@@ -647,15 +487,13 @@ impl Loader<'_> {
     pub(super) fn literal_string(&mut self, e: &Expr, what: &str) -> Option<String> {
         match &e.ast {
             Expression::String(s) => Some(s.value().clone()),
-            Expression::HeredocTemplate(_) | Expression::StringTemplate(_) => {
-                match crate::eval::eval_constant(&e.ast) {
-                    Ok(v) => v.as_str().map(str::to_string),
-                    Err(m) => {
-                        self.err(e.span(), format!("Invalid {what}"), m);
-                        None
-                    }
+            Expression::HeredocTemplate(_) | Expression::StringTemplate(_) => match (self.hooks.constant)(&e.ast) {
+                Ok(v) => v.as_str().map(str::to_string),
+                Err(m) => {
+                    self.err(e.span(), format!("Invalid {what}"), m);
+                    None
                 }
-            }
+            },
             _ => {
                 self.err(e.span(), format!("Invalid {what}"), format!("{what} must be a literal string"));
                 None
@@ -722,7 +560,7 @@ impl Loader<'_> {
         };
         for (k, e) in &body.attrs {
             match k.as_str() {
-                "type" => match TypeConstraint::parse(e) {
+                "type" => match TypeConstraint::parse_with(e, &self.hooks.constant) {
                     Ok(t) => v.ty = t,
                     Err(d) => self.diags.push(d),
                 },
@@ -752,7 +590,7 @@ impl Loader<'_> {
             }
         }
         if let (Some(d), true) = (&v.default, v.ty != TypeConstraint::Any) {
-            match crate::eval::eval_constant(&d.ast).and_then(|val| v.ty.convert(val)) {
+            match (self.hooks.constant)(&d.ast).and_then(|val| v.ty.convert(val)) {
                 Ok(_) => {}
                 Err(m) => self.err(
                     d.span(),
@@ -1034,7 +872,7 @@ impl Loader<'_> {
             );
         }
         let what = if data { format!("data source {type_name}") } else { type_name.clone() };
-        self.check_body(&body, &schema, &what, type_span.clone(), &[]);
+        (self.hooks.check_body)(self, &body, &schema, &what, type_span.clone(), &[]);
         // One cause, one error: what an unsupported argument or block refers to is not checked
         // again (the configuration is refused for the argument already).
         drop_unsupported(&mut body, &schema);
@@ -1279,430 +1117,6 @@ impl Loader<'_> {
             }
         }
     }
-
-    /// Checks a body's arguments and nested blocks against a schema.
-    fn check_body(&mut self, body: &BodyExprs, schema: &Schema, what: &str, block_span: Option<Span>, path: &[&str]) {
-        let configurable = schema.configurable_names();
-        for name in body.attrs.keys() {
-            let span = body.attr_spans.get(name).cloned();
-            match schema.attribute(name) {
-                Some(a) if a.mode == AttrMode::Computed => self.err(
-                    span,
-                    "Read-only attribute",
-                    format!(
-                        "`{name}` is set by AWS and cannot be configured on {what}; it can only be read, as in {}",
-                        read_example(what, name)
-                    ),
-                ),
-                Some(_) => {}
-                None if schema.block_schema(name).is_some() => self.err(
-                    span,
-                    "Unsupported argument",
-                    format!("`{name}` is a block on {what}; write `{name} {{ ... }}`"),
-                ),
-                None if schema.refusal(name).is_some() => {
-                    let why = schema.refusal(name).unwrap_or_default().to_string();
-                    self.diags.push(Diagnostic::error(format!("Unsupported argument `{name}`")).at(span, why));
-                }
-                None => {
-                    let hint = did_you_mean(name, configurable.iter().copied())
-                        .map(|s| format!("did you mean `{s}`? "))
-                        .unwrap_or_default();
-                    self.diags.push(
-                        Diagnostic::error(format!("Unsupported argument `{name}`"))
-                            .at(span, format!("{what} has no argument `{name}` (or provision does not support it yet)"))
-                            .note(format!("{hint}supported arguments: {}", supported(&configurable))),
-                    );
-                }
-            }
-        }
-        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-        for (kind, inner, bspan) in &body.blocks {
-            match schema.block_schema(kind) {
-                Some(bs) => {
-                    // `dynamic` blocks are counted once expanded (two whose conditions exclude
-                    // each other make one block), by the evaluation.
-                    let n = seen.entry(bs.name).or_default();
-                    *n += usize::from(inner.dynamic.is_none());
-                    if bs.nesting == Nesting::Single && *n > 1 && inner.dynamic.is_none() {
-                        self.err(
-                            bspan.clone(),
-                            "Too many blocks",
-                            format!("only one `{kind}` block is allowed on {what}"),
-                        );
-                    }
-                    let mut p = path.to_vec();
-                    p.push(bs.name);
-                    self.check_body(inner, &bs.schema, &format!("the `{kind}` block"), bspan.clone(), &p);
-                }
-                None if schema.attribute(kind).is_some() => self.err(
-                    bspan.clone(),
-                    "Unsupported block type",
-                    format!("`{kind}` is an argument on {what}; write `{kind} = ...`"),
-                ),
-                None => {
-                    let blocks: Vec<&str> = schema.blocks.iter().map(|b| b.name).collect();
-                    self.diags.push(
-                        Diagnostic::error(format!("Unsupported block type `{kind}`"))
-                            .at(
-                                bspan.clone(),
-                                format!("{what} has no `{kind}` block (or provision does not support it yet)"),
-                            )
-                            .note(format!("supported blocks: {}", supported(&blocks))),
-                    );
-                }
-            }
-        }
-        for a in &schema.attributes {
-            if a.mode == AttrMode::Required && !body.attrs.contains_key(a.name) {
-                self.err(
-                    block_span.clone(),
-                    format!("Missing required argument `{}`", a.name),
-                    format!("{what} needs `{}` ({})", a.name, a.ty.describe()),
-                );
-            }
-        }
-    }
-
-    /// Checks every reference and function call in the module.
-    fn check_references(&mut self) {
-        let mut exprs: Vec<(Expr, Option<Address>)> = vec![];
-        // Postconditions, where `self` is the object checked.
-        let mut with_self: Vec<(Expr, Address)> = vec![];
-        for l in self.m.locals.values() {
-            exprs.extend(l.expr.clone().map(|e| (e, None)));
-        }
-        // A call's inputs see `count.index` or `each` when the call has `count` or `for_each`.
-        let mut call_owners: BTreeMap<usize, (bool, bool)> = BTreeMap::new();
-        for c in &self.calls {
-            let owner = (c.count.is_some(), c.for_each.is_some());
-            for e in c.args.values() {
-                call_owners.insert(exprs.len(), owner);
-                exprs.push((e.clone(), None));
-            }
-            exprs.extend(c.count.iter().chain(c.for_each.iter()).map(|e| (e.clone(), None)));
-        }
-        for o in self.m.outputs.values() {
-            exprs.push((o.value.clone(), None));
-            exprs.extend(o.preconditions.iter().flat_map(|c| c.exprs()).map(|e| (e.clone(), None)));
-        }
-        // The check block each expression is in, for its scoped data sources.
-        let mut in_check: BTreeMap<usize, String> = BTreeMap::new();
-        for c in &self.m.checks {
-            for e in c.asserts.iter().flat_map(|c| c.exprs()) {
-                in_check.insert(exprs.len(), c.name.clone());
-                exprs.push((e.clone(), None));
-            }
-        }
-        for i in &self.imports {
-            // With `for_each`, the id and the key of `to` see `each.key` and `each.value`.
-            let owner = (false, i.for_each.is_some());
-            for e in std::iter::once(&i.id).chain(i.key.iter()) {
-                call_owners.insert(exprs.len(), owner);
-                exprs.push((e.clone(), None));
-            }
-            exprs.extend(i.for_each.iter().map(|e| (e.clone(), None)));
-        }
-        for r in &self.m.resources {
-            for e in r.body.exprs().into_iter().chain(r.timeouts.exprs.iter().map(|(_, e)| e)) {
-                exprs.push((e.clone(), Some(r.address.clone())));
-            }
-            let lc = &r.lifecycle;
-            for e in lc.preconditions.iter().flat_map(|c| c.exprs()).chain(lc.replace_triggered_by.iter()) {
-                exprs.push((e.clone(), Some(r.address.clone())));
-            }
-            with_self.extend(lc.postconditions.iter().flat_map(|c| c.exprs()).map(|e| (e.clone(), r.address.clone())));
-            with_self.extend(
-                r.provisioners.iter().flat_map(|p| p.body.attrs.values()).map(|e| (e.clone(), r.address.clone())),
-            );
-            // A destroy-time provisioner runs when nothing else may exist any more: as in
-            // Terraform, it sees only its own object.
-            for e in r.provisioners.iter().filter(|p| p.destroy).flat_map(|p| p.body.attrs.values()) {
-                for rf in e.references() {
-                    if !matches!(rf.root, RefRoot::SelfObject | RefRoot::CountIndex | RefRoot::EachKey) {
-                        self.diags.push(
-                            Diagnostic::error("Invalid reference from destroy provisioner")
-                                .at(rf.span.clone(), "destroy-time provisioners may only refer to attributes of their own object, through `self`, `count.index` or `each.key`")
-                                .note("references to other objects, variables or locals would be evaluated when they may already be gone"),
-                        );
-                    }
-                }
-            }
-            for e in r.count.iter().chain(r.for_each.iter()) {
-                exprs.push((e.clone(), None));
-            }
-        }
-        for p in &self.m.providers {
-            for e in p.body.exprs() {
-                exprs.push((e.clone(), None));
-            }
-        }
-        let backend_refs: Vec<Option<Span>> = self
-            .m
-            .backend
-            .iter()
-            .flat_map(|b| b.attrs.values())
-            .filter_map(|e| e.references().first().map(|r| r.span.clone()))
-            .collect();
-        for span in backend_refs {
-            self.err(span, "Variables not allowed", "backend settings must be literal values");
-        }
-        for (i, (e, owner)) in exprs.into_iter().enumerate() {
-            for span in e.unquoted_addresses() {
-                let written = self.m.sources.files.get(span.file).and_then(|f| f.text.get(span.start..span.end));
-                let written = written.unwrap_or_default().to_string();
-                let what = if written.contains('/') { "a CIDR block" } else { "an IP address" };
-                self.diags.push(
-                    Diagnostic::error(format!("Unquoted {}", &what[what.find(' ').unwrap_or(0) + 1..]))
-                        .at(
-                            Some(span),
-                            format!("`{written}` is not a number: this looks like {what} written without quotes"),
-                        )
-                        .note(format!("write it as a string: \"{written}\"")),
-                );
-            }
-            for (name, span) in e.function_calls() {
-                if name != "try" && name != "can" && functions::lookup(&name).is_none() {
-                    let hint = did_you_mean(&name, functions::FUNCTION_NAMES.iter().copied())
-                        .map(|s| format!("did you mean `{s}`? "))
-                        .unwrap_or_default();
-                    self.diags.push(
-                        Diagnostic::error(format!("Unsupported function `{name}`"))
-                            .at(span, format!("`{name}` is not a supported function"))
-                            .note(format!("{hint}see docs/configuration.md for the supported functions")),
-                    );
-                }
-            }
-            let e_owner = owner.clone();
-            let owner = owner
-                .and_then(|a| self.m.resource(&a).map(|r| (r.count.is_some(), r.for_each.is_some())))
-                .or_else(|| call_owners.get(&i).copied());
-            let check = in_check
-                .get(&i)
-                .cloned()
-                .or_else(|| e_owner.as_ref().and_then(|a| self.m.resource(a)).and_then(|r| r.check.clone()));
-            for r in e.references() {
-                self.check_reference(&r, owner);
-                if let RefRoot::Resource(a) = &r.root
-                    && let Some(scope) = self.m.resource(a).and_then(|b| b.check.clone())
-                    && check.as_deref() != Some(scope.as_str())
-                {
-                    self.err(
-                        r.span.clone(),
-                        "Reference to a scoped data source",
-                        format!("{a} is declared in check \"{scope}\": only that check block can refer to it; declare it outside the check block to use it elsewhere"),
-                    );
-                }
-            }
-        }
-        for (e, owner) in with_self {
-            let owner = self.m.resource(&owner).map(|r| (r.count.is_some(), r.for_each.is_some()));
-            for r in e.references().iter().filter(|r| r.root != RefRoot::SelfObject) {
-                self.check_reference(r, owner);
-            }
-        }
-        for r in std::mem::take(&mut self.late_refs) {
-            self.check_reference(&r, None);
-        }
-        // count and for_each may not refer to their own resource's instances.
-        let mut more = vec![];
-        more.extend(self.ephemeral_uses());
-        // depends_on entries name declared resources (or ones whose type was already reported).
-        let deps = self.m.resources.iter().flat_map(|r| r.depends_on.iter());
-        for (id, span) in deps.chain(self.m.outputs.values().flat_map(|o| o.depends_on.iter())) {
-            if let ObjectId::Resource(a) = id
-                && self.m.resource(a).is_none()
-                && !self.unsupported.contains(a)
-            {
-                let what = if a.mode == provision_core::Mode::Data { "data source" } else { "resource" };
-                more.push(
-                    Diagnostic::error(format!("Reference to undeclared {what}"))
-                        .at(span.clone(), format!("no {what} \"{a}\" is declared")),
-                );
-            }
-        }
-        for r in &self.m.resources {
-            for e in r.count.iter().chain(r.for_each.iter()) {
-                for rf in e.references() {
-                    if matches!(rf.root, RefRoot::CountIndex | RefRoot::EachKey | RefRoot::EachValue) {
-                        more.push(
-                            Diagnostic::error("Invalid reference")
-                                .at(rf.span.clone(), "`count` and `for_each` cannot refer to count.index or each.*"),
-                        );
-                    }
-                }
-            }
-        }
-        for d in more {
-            self.diags.push(d);
-        }
-    }
-
-    /// Values derived from an ephemeral variable (directly or through locals) are not stored: a
-    /// resource argument or an output that uses one is an error, as in Terraform.
-    fn ephemeral_uses(&self) -> Vec<Diagnostic> {
-        if self.ephemeral.is_empty() {
-            return vec![];
-        }
-        let mut locals: BTreeSet<String> = BTreeSet::new();
-        let is_ephemeral = |r: &crate::tree::Reference, locals: &BTreeSet<String>| match &r.root {
-            RefRoot::Var(n) => self.ephemeral.contains(n),
-            RefRoot::Local(n) => locals.contains(n),
-            _ => false,
-        };
-        loop {
-            let more: Vec<String> = self
-                .m
-                .locals
-                .values()
-                .filter(|l| {
-                    !locals.contains(&l.name)
-                        && l.expr.iter().any(|e| e.references().iter().any(|r| is_ephemeral(r, &locals)))
-                })
-                .map(|l| l.name.clone())
-                .collect();
-            if more.is_empty() {
-                break;
-            }
-            locals.extend(more);
-        }
-        let mut out = vec![];
-        let mut check = |e: &Expr, what: String| {
-            if let Some(r) = e.references().into_iter().find(|r| is_ephemeral(r, &locals)) {
-                out.push(
-                    Diagnostic::error("Invalid use of ephemeral value")
-                        .at(r.span.clone(), format!("this value comes from an ephemeral variable, and {what} is stored in the state"))
-                        .note("ephemeral values may be used in provider blocks and locals only; remove `ephemeral = true` from the variable if the value may be stored"),
-                );
-            }
-        };
-        for r in &self.m.resources {
-            for e in r.body.exprs() {
-                check(e, format!("an argument of {}", r.address));
-            }
-        }
-        for c in &self.calls {
-            for e in c.args.values() {
-                check(e, format!("an input of module \"{}\"", c.name));
-            }
-        }
-        for o in self.m.outputs.values() {
-            check(&o.value, format!("output \"{}\"", o.name));
-        }
-        out
-    }
-
-    pub(super) fn check_reference(&mut self, r: &crate::tree::Reference, owner: Option<(bool, bool)>) {
-        let (counted, for_each) = owner.unwrap_or((false, false));
-        match &r.root {
-            RefRoot::Var(n) if !self.m.variables.contains_key(n) => {
-                let hint = did_you_mean(n, self.m.variables.keys().map(String::as_str))
-                    .map(|s| format!("; did you mean var.{s}?"))
-                    .unwrap_or_default();
-                self.err(
-                    r.span.clone(),
-                    "Reference to undeclared input variable",
-                    format!("no variable \"{n}\" is declared{hint}"),
-                );
-            }
-            RefRoot::Local(n) if !self.m.locals.contains_key(n) => {
-                let hint = did_you_mean(n, self.m.locals.keys().map(String::as_str))
-                    .map(|s| format!("; did you mean local.{s}?"))
-                    .unwrap_or_default();
-                self.err(
-                    r.span.clone(),
-                    "Reference to undeclared local value",
-                    format!("no local value \"{n}\" is defined{hint}"),
-                );
-            }
-            RefRoot::Resource(a) => {
-                let a = &self.qualify(a);
-                let target = self.m.resource(a).map(|t| (t.count.is_some(), t.for_each.is_some(), t.schema.clone()));
-                let Some((has_count, has_for_each, schema)) = target else {
-                    // Declared with an unsupported type: that is reported once, at the block.
-                    if self.unsupported.contains(a) {
-                        return;
-                    }
-                    let what = if a.mode == provision_core::Mode::Data { "data source" } else { "resource" };
-                    let same_type: Vec<&str> = self
-                        .m
-                        .resources
-                        .iter()
-                        .filter(|r| {
-                            r.address.type_name == a.type_name
-                                && r.address.mode == a.mode
-                                && r.address.module == a.module
-                        })
-                        .map(|r| r.address.name.as_str())
-                        .collect();
-                    let close = did_you_mean(&a.name, same_type.iter().copied()).map(str::to_string);
-                    // `foo.bar` with no provider prefix is more likely a variable or local
-                    // written without `var.`/`local.` than a resource.
-                    let detail = if let Some(name) = close {
-                        let mut fixed = a.clone();
-                        fixed.name = name;
-                        fixed.module = vec![];
-                        format!("no {what} \"{a}\" is declared; did you mean {fixed}?")
-                    } else if a.mode == provision_core::Mode::Managed && !a.type_name.contains('_') {
-                        format!(
-                            "no resource \"{a}\" is declared, and `{t}` is not a resource type; a variable is read as var.{t}, a local value as local.{t}",
-                            t = a.type_name
-                        )
-                    } else {
-                        format!("no {what} \"{a}\" is declared")
-                    };
-                    self.err(r.span.clone(), format!("Reference to undeclared {what}"), detail);
-                    return;
-                };
-                let expanded = has_count || has_for_each;
-                let how = if has_count { "count" } else { "for_each" };
-                match (expanded, r.index, &r.attr) {
-                    (true, None, Some(attr)) => self.err(
-                        r.span.clone(),
-                        "Missing resource instance key",
-                        format!("{a} has `{how}` set, so its attributes must be read from one instance, as in {a}[{}].{attr}, or from all with {a}[*].{attr}", if how == "count" { "count.index" } else { "each.key" }),
-                    ),
-                    (false, Some(IndexKind::Key), _) => self.err(
-                        r.span.clone(),
-                        "Unexpected resource instance key",
-                        format!("{a} has neither `count` nor `for_each`, so references to it take no index"),
-                    ),
-                    _ => {}
-                }
-                if let Some(attr) = &r.attr {
-                    let names = schema.readable_names();
-                    if !names.contains(&attr.as_str()) {
-                        let hint = did_you_mean(attr, names.iter().copied())
-                            .map(|s| format!("; did you mean `{s}`?"))
-                            .unwrap_or_default();
-                        self.err(
-                            r.span.clone(),
-                            "Unsupported attribute",
-                            format!("{} has no attribute `{attr}`{hint}", a.type_name),
-                        );
-                    }
-                }
-            }
-            RefRoot::CountIndex if !counted => self.err(
-                r.span.clone(),
-                "Reference to \"count\" in non-counted context",
-                "`count.index` is only available in a resource or module call with `count` set",
-            ),
-            RefRoot::EachKey | RefRoot::EachValue if !for_each => self.err(
-                r.span.clone(),
-                "Reference to \"each\" in context without for_each",
-                "`each.key` and `each.value` are only available in a resource, module call or import block with `for_each` set",
-            ),
-            RefRoot::Module(call) => self.check_module_reference(call, r),
-            RefRoot::Invalid(m) => self.err(r.span.clone(), "Invalid reference", m.clone()),
-            RefRoot::SelfObject => self.err(
-                r.span.clone(),
-                "Invalid \"self\" reference",
-                "`self` can only be used in a postcondition or a provisioner of a resource",
-            ),
-            _ => {}
-        }
-    }
 }
 
 /// An `ignore_changes` entry: `tags`, `"tags"`, `tags["Name"]`, `tags.Name`, `ingress[0]`.
@@ -1730,10 +1144,6 @@ fn ignore_path(item: &Expression) -> Option<IgnorePath> {
         }
         _ => None,
     }
-}
-
-fn read_example(what: &str, name: &str) -> String {
-    if what.contains(' ') { format!("RESOURCE.NAME.{name}") } else { format!("{what}.NAME.{name}") }
 }
 
 impl Loader<'_> {
@@ -1804,7 +1214,7 @@ impl Loader<'_> {
             let mut content = contents.remove(0);
             bind_iterator(&mut content, &iterator);
             self.expand_dynamic(&mut content);
-            content.dynamic = Some(Box::new(crate::tree::Dynamic { for_each, iterator }));
+            content.dynamic = Some(Box::new(Dynamic { for_each, iterator }));
             blocks.push((name, content, span));
         }
         body.blocks = blocks;

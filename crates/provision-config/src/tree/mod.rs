@@ -9,7 +9,7 @@ mod references;
 mod sources;
 mod types;
 
-pub use build::{load_dir, load_files};
+pub(crate) use build::{Hooks, Loader, supported};
 pub use calls::normalize as normalize_module_dir;
 pub use module::*;
 pub use references::*;

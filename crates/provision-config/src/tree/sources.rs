@@ -2,7 +2,7 @@
 //! call's `source` and `version` to download what the configuration calls, before the modules
 //! it calls are there to be read (which loading the configuration requires).
 
-use super::build::read_tf_files;
+use crate::syntax::read_tf_files;
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
@@ -49,7 +49,7 @@ pub fn module_sources(dir: &Path, prefix: &str) -> (Vec<ModuleSource>, Diagnosti
             Ok(b) => b,
             Err(e) => {
                 let loc = e.location();
-                let offset = super::build::offset_of(&file.text, loc.line(), loc.column());
+                let offset = crate::syntax::offset_of(&file.text, loc.line(), loc.column());
                 let (line, col) = line_col(file.written(), file.to_written(offset));
                 diags.push(Diagnostic::error(format!("{name}:{line}:{col}: Invalid HCL syntax: {}", e.message())));
                 continue;
