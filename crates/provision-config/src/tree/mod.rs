@@ -3,9 +3,11 @@
 
 mod build;
 mod calls;
+mod dynamic;
 mod module;
 mod moved;
 mod references;
+mod resource;
 mod sources;
 mod types;
 
