@@ -275,7 +275,7 @@ fn instance_key_text(k: &InstanceKey) -> String {
 impl TypeConstraint {
     /// Parses a `type = ...` expression, evaluating the defaults of `optional(T, default)`.
     pub fn parse(expr: &Expr) -> Result<TypeConstraint, Diagnostic> {
-        TypeConstraint::parse_with(expr, &eval_constant)
+        TypeConstraint::parse_with(&expr.ast, expr.span(), &eval_constant)
     }
 }
 

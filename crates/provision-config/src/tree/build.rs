@@ -468,7 +468,7 @@ impl Loader<'_> {
         };
         for (k, e) in &body.attrs {
             match k.as_str() {
-                "type" => match TypeConstraint::parse_with(e, &self.hooks.constant) {
+                "type" => match TypeConstraint::parse_with(&e.ast, e.span(), &self.hooks.constant) {
                     Ok(t) => v.ty = t,
                     Err(d) => self.diags.push(d),
                 },

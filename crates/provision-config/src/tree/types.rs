@@ -1,9 +1,8 @@
 //! Type constraints (`list(string)`, `object({...})`) and Terraform's conversion rules, used for
 //! variables and to coerce attribute values to their schema types.
 
-use super::module::Expr;
 use hcl_edit::expr::{Expression, ObjectKey};
-use provision_core::{Diagnostic, Type, Value};
+use provision_core::{Diagnostic, Span, Type, Value};
 use std::collections::BTreeMap;
 
 /// Evaluates an expression that refers to nothing (a literal, or functions of literals).
@@ -61,10 +60,14 @@ impl TypeConstraint {
         }
     }
 
-    /// Parses a `type = ...` expression; `constant` evaluates the defaults of `optional(T,
-    /// default)` (evaluation is a higher layer: see [`TypeConstraint::parse`] there).
-    pub fn parse_with(expr: &Expr, constant: Constant<'_>) -> Result<TypeConstraint, Diagnostic> {
-        parse(&expr.ast, false, constant).map_err(|m| Diagnostic::error("Invalid type constraint").at(expr.span(), m))
+    /// Parses a `type = ...` expression written at `span`; `constant` evaluates the defaults of
+    /// `optional(T, default)` (evaluation is a higher layer: see [`TypeConstraint::parse`] there).
+    pub fn parse_with(
+        ast: &Expression,
+        span: Option<Span>,
+        constant: Constant<'_>,
+    ) -> Result<TypeConstraint, Diagnostic> {
+        parse(ast, false, constant).map_err(|m| Diagnostic::error("Invalid type constraint").at(span, m))
     }
 
     pub fn describe(&self) -> String {
@@ -307,7 +310,7 @@ mod tests {
             Expression::Number(n) => n.value().as_f64().map(Value::Number).ok_or_else(|| "not a number".to_string()),
             _ => Err("not a number literal".to_string()),
         };
-        TypeConstraint::parse_with(&Expr::new(0, ast), &number).expect("valid type")
+        TypeConstraint::parse_with(&ast, None, &number).expect("valid type")
     }
 
     #[test]
