@@ -6,7 +6,7 @@ use provision_core::{Diagnostic, Span, Type, Value};
 use std::collections::BTreeMap;
 
 /// Evaluates an expression that refers to nothing (a literal, or functions of literals).
-pub type Constant<'a> = &'a dyn Fn(&Expression) -> Result<Value, String>;
+pub(crate) type Constant<'a> = &'a dyn Fn(&Expression) -> Result<Value, String>;
 
 /// A type a value is converted to.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +62,7 @@ impl TypeConstraint {
 
     /// Parses a `type = ...` expression written at `span`; `constant` evaluates the defaults of
     /// `optional(T, default)` (evaluation is a higher layer: see [`TypeConstraint::parse`] there).
-    pub fn parse_with(
+    pub(crate) fn parse_with(
         ast: &Expression,
         span: Option<Span>,
         constant: Constant<'_>,
