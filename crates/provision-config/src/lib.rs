@@ -3,37 +3,50 @@
 //! point at file:line:col. Also evaluates expressions (with unknown and sensitive values),
 //! resolves input variables and implements Terraform's built-in functions.
 //!
-//! Deliberately absent: deciding *when* anything is evaluated. The engine walks the graph and
-//! calls [`eval`] with a [`Scope`] it fills in as values become known.
+//! Four layers, each using only the layers below it:
+//! 1. syntax (`src/syntax/`): files read into hcl-edit bodies (JSON translated, duplicate object
+//!    keys, spans);
+//! 2. module tree (`src/tree/`): [`Module`] and what it holds, each block decoded, the called
+//!    modules found and folded in;
+//! 3. checks (`src/check/`): schema, reference, function-name and module call checks, on the tree;
+//! 4. evaluation (`src/eval/`): expressions, built-in functions, variables, the instances of
+//!    counted module calls.
+//!
+//! Below them sit leaf helpers ([`limits`], `render`, [`did_you_mean`]); above them, `load.rs`
+//! drives each module through the four ([`load_dir`], [`load_files`]): the one place a
+//! configuration is loaded. Where the tree needs a higher layer while it is built (a body's
+//! schema check, a constant evaluated), `load.rs` hands it the function.
+//!
+//! Deliberately absent: any `use` from a lower layer to a higher one (the test
+//! `no_layer_uses_a_layer_above_it` scans for it); deciding *when* anything is evaluated: the
+//! engine walks the graph and calls [`eval()`] with a [`Scope`] it fills in as values become known.
 
+mod check;
 mod eval;
-mod functions;
 pub mod limits;
 mod load;
-mod module;
-mod object_keys;
-mod references;
 mod render;
-mod types;
-mod vars;
+mod syntax;
+mod tree;
 
+pub use check::FUNCTION_NAMES;
+pub use eval::expand::{CallKeys, expand_module_calls};
+pub use eval::vars::{VarSource, VariableInputs, resolve_known_variables, resolve_variables};
 pub use eval::{
-    InstanceCtx, Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, eval_with_self,
-    referenced_instance, trigger_reference,
+    Scope, Verdict, check_condition, eval, eval_body, eval_local, eval_timeouts, eval_with_self, referenced_instance,
+    trigger_reference,
 };
-pub use functions::FUNCTION_NAMES;
-pub use load::{
-    CallKeys, ModuleSource, expand_module_calls, load_dir, load_files, module_sources, normalize_module_dir,
-};
-pub use module::{
-    Backend, BodyExprs, CallExpansion, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, Lifecycle, Local,
-    LocalKind, Module, ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock, Provisioner, Removed,
-    ResourceBlock, S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key, local_key,
-};
-pub use references::{IndexKind, RefRoot, Reference};
+pub use load::{load_dir, load_files};
 pub use render::render_diagnostics;
-pub use types::TypeConstraint;
-pub use vars::{VarSource, VariableInputs, resolve_known_variables, resolve_variables};
+pub use tree::TypeConstraint;
+pub use tree::{
+    Backend, BodyExprs, CallExpansion, Check, Condition, Expr, IgnoreChanges, IgnorePath, Import, InstanceCtx,
+    Lifecycle, Local, LocalKind, Module, ModuleCtx, MoveTarget, Moved, ObjectId, Output, PathStep, ProviderBlock,
+    Provisioner, Removed, ResourceBlock, S3_BACKEND_SETTINGS, TimeoutOverrides, Validation, Variable, call_key,
+    local_key,
+};
+pub use tree::{IndexKind, RefRoot, Reference};
+pub use tree::{ModuleSource, module_sources, normalize_module_dir};
 
 /// The suggestion for a misspelt name, if one is close enough: the one rule every "did you mean"
 /// of provision uses. Close enough is at most one edit per three characters (at least one), where
@@ -157,6 +170,55 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    /// The layer rule of the crate documentation, enforced: no file of a layer names anything of
+    /// a layer above it (through its module or through what the crate root re-exports from it).
+    #[test]
+    fn no_layer_uses_a_layer_above_it() {
+        const LAYERS: [&str; 4] = ["syntax", "tree", "check", "eval"];
+        /// Below every layer: leaf helpers of the crate root and leaf modules.
+        const BOTTOM: [&str; 6] =
+            ["limits", "render", "did_you_mean", "valid_identifier", "parse_go_duration", "parse_go_duration_nanos"];
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).expect("the source directory is readable").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    files(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut checked = 0;
+        for (i, layer) in LAYERS.iter().enumerate() {
+            let mut paths = vec![];
+            files(&src.join(layer), &mut paths);
+            assert!(!paths.is_empty(), "src/{layer} has no files");
+            for path in paths {
+                let text = std::fs::read_to_string(&path).expect("a source file is readable");
+                for (n, line) in text.lines().enumerate() {
+                    let code = line.trim_start();
+                    if code.starts_with("//") {
+                        continue;
+                    }
+                    for (at, _) in code.match_indices("crate::") {
+                        let rest = &code[at + "crate::".len()..];
+                        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                        let allowed = LAYERS[..=i].contains(&name.as_str()) || BOTTOM.contains(&name.as_str());
+                        assert!(
+                            allowed,
+                            "{}:{}: the {layer} layer names `crate::{name}`, which is not below it: {code}",
+                            path.display(),
+                            n + 1
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 20, "the scan found the crate's paths ({checked})");
+    }
+
     #[test]
     fn go_durations() {
         use std::time::Duration;

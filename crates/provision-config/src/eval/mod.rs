@@ -2,10 +2,13 @@
 //! through operators and functions, sensitive marks stick to whatever is computed from them, and
 //! every error points at the expression that caused it.
 
-use crate::functions;
+pub(crate) mod expand;
+pub(crate) mod functions;
+pub(crate) mod vars;
+
 use crate::limits;
-use crate::module::{BodyExprs, Condition, Expr, Local, LocalKind, ModuleCtx, call_key, local_key};
-use crate::types::TypeConstraint;
+use crate::tree::{BodyExprs, Condition, Expr, Local, LocalKind, ModuleCtx, TimeoutOverrides, call_key, local_key};
+use crate::tree::{InstanceCtx, TypeConstraint};
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Strip, Template};
@@ -40,16 +43,6 @@ impl Scope {
         let values = self.variables.values().chain(self.locals.values()).chain(self.resources.values());
         values.flat_map(Value::secrets).collect()
     }
-}
-
-/// The per-instance values: `count.index`, `each.key` and `each.value`.
-#[derive(Debug, Clone, Default)]
-pub struct InstanceCtx {
-    pub count_index: Option<u64>,
-    pub each: Option<(Value, Value)>,
-    /// The instance is not known yet (the instances of a module call with `count` or `for_each`
-    /// in `validate`): `count.index`, `each.key` and `each.value` are unknown.
-    pub unknown: bool,
 }
 
 /// Evaluates one expression. An error never quotes a sensitive value in scope: it says
@@ -279,6 +272,13 @@ fn instance_key_text(k: &InstanceKey) -> String {
     }
 }
 
+impl TypeConstraint {
+    /// Parses a `type = ...` expression, evaluating the defaults of `optional(T, default)`.
+    pub fn parse(expr: &Expr) -> Result<TypeConstraint, Diagnostic> {
+        TypeConstraint::parse_with(&expr.ast, expr.span(), &eval_constant)
+    }
+}
+
 /// Evaluates an expression that may not refer to anything (a tfvars value, a type default).
 pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
     Evaluator {
@@ -299,12 +299,8 @@ pub(crate) fn eval_constant(e: &Expression) -> Result<Value, String> {
 /// evaluated for one instance: a duration string as a literal would be; null leaves the type's
 /// default, as in Terraform; a value not known yet (plan, validate) leaves it too, and is checked
 /// when it is known. Errors point at the expression.
-pub fn eval_timeouts(
-    t: &crate::TimeoutOverrides,
-    scope: &Scope,
-    inst: &InstanceCtx,
-) -> Result<crate::TimeoutOverrides, Diagnostics> {
-    let mut out = crate::TimeoutOverrides { exprs: vec![], ..t.clone() };
+pub fn eval_timeouts(t: &TimeoutOverrides, scope: &Scope, inst: &InstanceCtx) -> Result<TimeoutOverrides, Diagnostics> {
+    let mut out = TimeoutOverrides { exprs: vec![], ..t.clone() };
     let mut diags = Diagnostics::default();
     for (name, e) in &t.exprs {
         let v = match eval(e, scope, inst) {

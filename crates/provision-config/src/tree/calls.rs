@@ -1,20 +1,20 @@
 //! Module calls: the `module` block, reading the module it names (a local directory, or one that
-//! `terraform init` downloaded into `.terraform/modules`), checking the call against the module's
-//! variables and outputs, and folding the module into its caller. The engine then sees one flat
-//! configuration: a child's resources carry their module path in their addresses, and its
-//! inputs, locals and outputs are [`Local`]s keyed by module path (`module.net.var.cidr`).
+//! `terraform init` downloaded into `.terraform/modules`) and folding the module into its caller
+//! (checking the call against the module's variables and outputs is `check/calls.rs`). The
+//! engine then sees one flat configuration: a child's resources carry their module path in their
+//! addresses, and its inputs, locals and outputs are [`Local`]s keyed by module path
+//! (`module.net.var.cidr`).
 //!
 //! A call with `count` or `for_each` is read, checked and folded in once, with its instances
 //! unknown, and recorded as a [`CallExpansion`]: once the variables are known,
-//! [`crate::expand_module_calls`] (`load/expand.rs`) makes one copy per instance.
+//! [`crate::expand_module_calls`] (`eval/expand.rs`) makes one copy per instance.
 //!
 //! Downloading is not done here: `terraform init` or `provision init` (provision-cli's `fetch`)
 //! does it, and the loader reads what they recorded in `.terraform/modules/modules.json`.
 
-use super::{Loader, read_tf_files, sp};
-use crate::did_you_mean;
-use crate::eval::InstanceCtx;
-use crate::module::{CallExpansion, Check, Expr, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
+use super::build::{Loader, sp};
+use crate::syntax::read_tf_files;
+use crate::tree::{CallExpansion, Check, Expr, InstanceCtx, Local, LocalKind, Module, ModuleCtx, ObjectId, call_key};
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::Block;
 use provision_core::{Diagnostic, Diagnostics, ModuleStep, ProviderRef, Span};
@@ -26,14 +26,14 @@ use std::sync::Arc;
 const MAX_DEPTH: usize = 16;
 
 /// What a child module's loader is given by its caller.
-pub(super) struct Child {
+pub(crate) struct Child {
     pub ctx: Arc<ModuleCtx>,
     pub root: PathBuf,
     pub chain: Vec<PathBuf>,
 }
 
 /// One `module "NAME" { ... }` block.
-pub(super) struct Call {
+pub(crate) struct Call {
     pub name: String,
     /// The span of the block's label.
     pub span: Option<Span>,
@@ -163,7 +163,7 @@ impl Loader<'_> {
 
     /// Reads the module of every call. Returns the diagnostics of the modules read, each already
     /// naming its call chain.
-    pub(super) fn load_calls(&mut self) -> Diagnostics {
+    pub(crate) fn load_calls(&mut self) -> Diagnostics {
         let mut sub = Diagnostics::default();
         let mut calls = std::mem::take(&mut self.calls);
         for call in &mut calls {
@@ -215,9 +215,9 @@ impl Loader<'_> {
             chain.push(dir.clone());
             let child = Child { ctx: ctx.clone(), root: self.root.clone(), chain };
             let sources = std::mem::take(&mut self.m.sources);
-            let mut loader = Loader::new(&dir, self.provider, sources, Some(child));
+            let mut loader = Loader::new(&dir, self.provider, self.hooks, sources, Some(child));
             loader.diags.extend(read_diags);
-            loader.run(files);
+            (self.hooks.load_module)(&mut loader, files);
             self.m.sources = std::mem::take(&mut loader.m.sources);
             call.ok = !loader.diags.has_errors();
             sub.extend(loader.diags);
@@ -289,92 +289,8 @@ impl Loader<'_> {
         }
     }
 
-    /// Each argument of a call is one of the module's variables, and every variable without a
-    /// default is set.
-    pub(super) fn check_calls(&mut self) {
-        let mut more = vec![];
-        for call in &self.calls {
-            let (Some(child), true) = (&call.child, call.ok) else { continue };
-            let rel = call.ctx.as_ref().map_or("", |c| c.rel_dir.as_str());
-            for name in call.args.keys() {
-                if child.variables.contains_key(name) {
-                    continue;
-                }
-                let hint = did_you_mean(name, child.variables.keys().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                more.push(Diagnostic::error("Unsupported argument").at(
-                    call.arg_spans.get(name).cloned(),
-                    format!("module \"{}\" ({rel}) declares no variable \"{name}\"{hint}", call.name),
-                ));
-            }
-            for (name, v) in &child.variables {
-                if v.default.is_none() && !call.args.contains_key(name) {
-                    more.push(
-                        Diagnostic::error(format!("Missing required argument `{name}`"))
-                            .at(
-                                call.span.clone(),
-                                format!("module \"{}\" needs `{name}`: its variable has no default", call.name),
-                            )
-                            .at(v.span.clone(), "declared here"),
-                    );
-                }
-            }
-        }
-        for d in more {
-            self.diags.push(d);
-        }
-    }
-
-    /// `module.NAME` and `module.NAME.OUTPUT` name a call of this module and one of its outputs.
-    pub(super) fn check_module_reference(&mut self, call: &str, r: &crate::references::Reference) {
-        let Some(c) = self.calls.iter().find(|c| c.name == call) else {
-            let hint = did_you_mean(call, self.calls.iter().map(|c| c.name.as_str()))
-                .map(|s| format!("; did you mean module.{s}?"))
-                .unwrap_or_default();
-            self.err(r.span.clone(), "Reference to undeclared module", format!("no module \"{call}\" is called{hint}"));
-            return;
-        };
-        let how = if c.count.is_some() { Some("count") } else { c.for_each.as_ref().map(|_| "for_each") };
-        match (how, r.index, &r.attr) {
-            (None, Some(_), _) => {
-                self.err(
-                    r.span.clone(),
-                    "Unexpected module instance key",
-                    format!("module \"{call}\" has neither `count` nor `for_each`, so references to it take no index"),
-                );
-                return;
-            }
-            (Some(how), None, Some(output)) => {
-                let one = if how == "count" { "0" } else { "\"KEY\"" };
-                self.diags.push(
-                    Diagnostic::error("Missing module instance key")
-                        .at(r.span.clone(), format!("module \"{call}\" has `{how}` set, so its outputs must be read from one instance, as in module.{call}[{one}].{output}"))
-                        .note(format!("module.{call} is a {} of its instances' outputs: [for k, m in module.{call} : m.{output}] reads them all", if how == "count" { "list" } else { "map" })),
-                );
-                return;
-            }
-            _ => {}
-        }
-        let (Some(child), true, Some(output)) = (&c.child, c.ok, &r.attr) else { return };
-        if !child.outputs.contains_key(output) {
-            let hint = did_you_mean(output, child.outputs.keys().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            let names: Vec<&str> = child.outputs.keys().map(String::as_str).collect();
-            self.diags.push(
-                Diagnostic::error("Unsupported attribute")
-                    .at(r.span.clone(), format!("module \"{call}\" has no output \"{output}\"{hint}"))
-                    .note(format!(
-                        "its outputs: {}",
-                        if names.is_empty() { "none".to_string() } else { names.join(", ") }
-                    )),
-            );
-        }
-    }
-
     /// Moves every read module into this one (see the module documentation).
-    pub(super) fn fold_calls(&mut self) {
+    pub(crate) fn fold_calls(&mut self) {
         for call in std::mem::take(&mut self.calls) {
             let (Some(child), Some(ctx), true) = (call.child, call.ctx, call.ok) else { continue };
             let counted = call.count.is_some() || call.for_each.is_some();
@@ -479,7 +395,7 @@ impl Loader<'_> {
     }
 
     /// Names the call chain in every diagnostic of a child module's own files.
-    pub(super) fn note_call_chain(&mut self) {
+    pub(crate) fn note_call_chain(&mut self) {
         let Some(ctx) = &self.ctx else { return };
         let note = ctx.call_chain_note(&self.m.sources);
         for d in &mut self.diags.0 {

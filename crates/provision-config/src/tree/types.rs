@@ -1,10 +1,12 @@
 //! Type constraints (`list(string)`, `object({...})`) and Terraform's conversion rules, used for
 //! variables and to coerce attribute values to their schema types.
 
-use crate::module::Expr;
 use hcl_edit::expr::{Expression, ObjectKey};
-use provision_core::{Diagnostic, Type, Value};
+use provision_core::{Diagnostic, Span, Type, Value};
 use std::collections::BTreeMap;
+
+/// Evaluates an expression that refers to nothing (a literal, or functions of literals).
+pub(crate) type Constant<'a> = &'a dyn Fn(&Expression) -> Result<Value, String>;
 
 /// A type a value is converted to.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,9 +60,14 @@ impl TypeConstraint {
         }
     }
 
-    /// Parses a `type = ...` expression.
-    pub fn parse(expr: &Expr) -> Result<TypeConstraint, Diagnostic> {
-        parse(&expr.ast, false).map_err(|m| Diagnostic::error("Invalid type constraint").at(expr.span(), m))
+    /// Parses a `type = ...` expression written at `span`; `constant` evaluates the defaults of
+    /// `optional(T, default)` (evaluation is a higher layer: see [`TypeConstraint::parse`] there).
+    pub(crate) fn parse_with(
+        ast: &Expression,
+        span: Option<Span>,
+        constant: Constant<'_>,
+    ) -> Result<TypeConstraint, Diagnostic> {
+        parse(ast, false, constant).map_err(|m| Diagnostic::error("Invalid type constraint").at(span, m))
     }
 
     pub fn describe(&self) -> String {
@@ -88,7 +95,7 @@ impl TypeConstraint {
     }
 }
 
-fn parse(e: &Expression, in_object: bool) -> Result<TypeConstraint, String> {
+fn parse(e: &Expression, in_object: bool, constant: Constant<'_>) -> Result<TypeConstraint, String> {
     let named = |name: &str| -> Result<TypeConstraint, String> {
         Ok(match name {
             "string" => TypeConstraint::String,
@@ -108,7 +115,7 @@ fn parse(e: &Expression, in_object: bool) -> Result<TypeConstraint, String> {
     match e {
         Expression::Variable(v) => named(v.value().as_str()),
         Expression::String(s) => named(s.value()),
-        Expression::Parenthesis(p) => parse(p.inner(), in_object),
+        Expression::Parenthesis(p) => parse(p.inner(), in_object, constant),
         Expression::FuncCall(f) => {
             let name = f.name.name.value().as_str();
             let args: Vec<&Expression> = f.args.iter().collect();
@@ -119,13 +126,13 @@ fn parse(e: &Expression, in_object: bool) -> Result<TypeConstraint, String> {
                 }
             };
             match name {
-                "list" => Ok(TypeConstraint::List(Box::new(parse(one()?, false)?))),
-                "set" => Ok(TypeConstraint::Set(Box::new(parse(one()?, false)?))),
-                "map" => Ok(TypeConstraint::Map(Box::new(parse(one()?, false)?))),
+                "list" => Ok(TypeConstraint::List(Box::new(parse(one()?, false, constant)?))),
+                "set" => Ok(TypeConstraint::Set(Box::new(parse(one()?, false, constant)?))),
+                "map" => Ok(TypeConstraint::Map(Box::new(parse(one()?, false, constant)?))),
                 "tuple" => match args.as_slice() {
-                    [Expression::Array(items)] => {
-                        Ok(TypeConstraint::Tuple(items.iter().map(|i| parse(i, false)).collect::<Result<_, _>>()?))
-                    }
+                    [Expression::Array(items)] => Ok(TypeConstraint::Tuple(
+                        items.iter().map(|i| parse(i, false, constant)).collect::<Result<_, _>>()?,
+                    )),
                     _ => Err("`tuple(...)` takes a list of types, as in tuple([string, number])".into()),
                 },
                 "object" => match args.as_slice() {
@@ -137,7 +144,7 @@ fn parse(e: &Expression, in_object: bool) -> Result<TypeConstraint, String> {
                                 ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
                                 _ => return Err("object attribute names must be plain names".into()),
                             };
-                            let (ty, optional, default) = parse_object_attr(v.expr())?;
+                            let (ty, optional, default) = parse_object_attr(v.expr(), constant)?;
                             attrs.push(ObjectAttr { name: key, ty, optional, default });
                         }
                         Ok(TypeConstraint::Object(attrs))
@@ -157,23 +164,23 @@ fn parse(e: &Expression, in_object: bool) -> Result<TypeConstraint, String> {
     }
 }
 
-fn parse_object_attr(e: &Expression) -> Result<(TypeConstraint, bool, Option<Value>), String> {
+fn parse_object_attr(e: &Expression, constant: Constant<'_>) -> Result<(TypeConstraint, bool, Option<Value>), String> {
     if let Expression::FuncCall(f) = e
         && f.name.name.value().as_str() == "optional"
     {
         let args: Vec<&Expression> = f.args.iter().collect();
         return match args.as_slice() {
-            [t] => Ok((parse(t, true)?, true, None)),
+            [t] => Ok((parse(t, true, constant)?, true, None)),
             [t, d] => {
-                let ty = parse(t, true)?;
-                let default = crate::eval::eval_constant(d).map_err(|m| format!("optional() default: {m}"))?;
+                let ty = parse(t, true, constant)?;
+                let default = constant(d).map_err(|m| format!("optional() default: {m}"))?;
                 let default = ty.convert(default).map_err(|m| format!("optional() default: {m}"))?;
                 Ok((ty, true, Some(default)))
             }
             _ => Err("`optional(...)` takes a type and an optional default".into()),
         };
     }
-    Ok((parse(e, true)?, false, None))
+    Ok((parse(e, true, constant)?, false, None))
 }
 
 fn at(path: &str) -> String {
@@ -298,7 +305,12 @@ mod tests {
 
     fn ty(src: &str) -> TypeConstraint {
         let ast = hcl_edit::parser::parse_expr(src).expect("parses");
-        TypeConstraint::parse(&Expr::new(0, ast)).expect("valid type")
+        // The defaults of these tests are numbers: evaluation proper is a higher layer.
+        let number = |e: &Expression| match e {
+            Expression::Number(n) => n.value().as_f64().map(Value::Number).ok_or_else(|| "not a number".to_string()),
+            _ => Err("not a number literal".to_string()),
+        };
+        TypeConstraint::parse_with(&ast, None, &number).expect("valid type")
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! (naming the call, and saying that provision refuses it even where Terraform would know the
 //! keys at plan time).
 
-use crate::eval::{InstanceCtx, Scope, eval, eval_local};
-use crate::module::{
+use super::{InstanceCtx, Scope, eval, eval_local};
+use crate::tree::{
     BodyExprs, CallExpansion, Condition, Expr, Local, LocalKind, Module, ModuleCtx, MoveTarget, ObjectId, ResourceBlock,
 };
 use provision_core::{Address, Diagnostic, Diagnostics, InstanceKey, ModuleStep, Span, Value};

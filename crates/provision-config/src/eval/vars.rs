@@ -2,8 +2,8 @@
 //! `TF_VAR_name`, in Terraform's order of precedence, converted to their declared types and checked
 //! by their validation rules.
 
-use crate::eval::{InstanceCtx, Scope, eval, eval_constant};
-use crate::module::Module;
+use super::{InstanceCtx, Scope, eval, eval_constant};
+use crate::tree::Module;
 use hcl_edit::Span as _;
 use hcl_edit::structure::Structure;
 use provision_core::{Diagnostic, Diagnostics, Span, Value};
@@ -254,7 +254,7 @@ fn resolve(
 /// expression for collection and object types.
 fn parse_raw(module: &Module, name: &str, raw: &str) -> Result<Value, String> {
     let primitive =
-        module.variables.get(name).is_none_or(|v| v.ty.is_primitive() || v.ty == crate::types::TypeConstraint::Any);
+        module.variables.get(name).is_none_or(|v| v.ty.is_primitive() || v.ty == crate::tree::TypeConstraint::Any);
     if primitive {
         return Ok(Value::String(raw.to_string()));
     }
@@ -307,7 +307,7 @@ fn load_file(
         }
         return;
     }
-    let body = match crate::object_keys::parse_body(&text) {
+    let body = match crate::syntax::object_keys::parse_body(&text) {
         Ok(b) => b,
         Err(e) => {
             let loc = e.location();

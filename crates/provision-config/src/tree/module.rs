@@ -1,11 +1,10 @@
 //! The configuration as data: every block of every file, with expressions kept unevaluated and
 //! spans kept for diagnostics.
 
-use crate::references::{Reference, function_calls, references};
-use crate::types::TypeConstraint;
+use super::types::TypeConstraint;
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
-use provision_core::{Address, InstanceKey, Layer, ProviderRef, Schema, Sources, Span};
+use provision_core::{Address, InstanceKey, Layer, ProviderRef, Schema, Sources, Span, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,22 +87,6 @@ impl Expr {
     pub fn span(&self) -> Option<Span> {
         self.ast.span().map(|r| Span::new(self.file, r))
     }
-
-    /// Everything this expression refers to.
-    pub fn references(&self) -> Vec<Reference> {
-        references(self)
-    }
-
-    /// Where this expression holds something like `10.0.0.0/16` or `10.0.0.1` outside quotes
-    /// (which parses as a number indexed by numbers, divided by a number).
-    pub fn unquoted_addresses(&self) -> Vec<Span> {
-        crate::references::unquoted_addresses(self)
-    }
-
-    /// Every function this expression calls.
-    pub fn function_calls(&self) -> Vec<(String, Option<Span>)> {
-        function_calls(self)
-    }
 }
 
 /// The objects something refers to, each with the span of the reference.
@@ -168,7 +151,17 @@ pub struct Local {
     pub span: Option<Span>,
     /// For an input of one instance of a call with `count` or `for_each`: the `count.index` or
     /// `each` its argument sees.
-    pub instance: Option<crate::eval::InstanceCtx>,
+    pub instance: Option<InstanceCtx>,
+}
+
+/// The per-instance values: `count.index`, `each.key` and `each.value`.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceCtx {
+    pub count_index: Option<u64>,
+    pub each: Option<(Value, Value)>,
+    /// The instance is not known yet (the instances of a module call with `count` or `for_each`
+    /// in `validate`): `count.index`, `each.key` and `each.value` are unknown.
+    pub unknown: bool,
 }
 
 /// What a [`Local`] stands for.
@@ -562,57 +555,4 @@ impl Module {
         self.resources.push(block);
         Ok(())
     }
-
-    /// Every object with the objects it refers to (and the span of each reference), in
-    /// declaration order. References to `count`, `each`, `path` and `terraform` are left out.
-    pub fn dependencies(&self) -> Vec<(ObjectId, Refs)> {
-        let mut out = vec![];
-        for v in self.variables.values() {
-            // Validation conditions refer to the variable itself only.
-            out.push((ObjectId::Variable(v.name.clone()), vec![]));
-        }
-        for l in self.locals.values() {
-            let mut deps = refs_of(l.expr.iter().chain(l.preconditions.iter().flat_map(Condition::exprs)));
-            if let LocalKind::Input(v) = &l.kind {
-                deps.extend(refs_of(v.validations.iter().flat_map(|c| [&c.condition, &c.error_message])));
-                // A validation refers to the input itself.
-                deps.retain(|(id, _)| *id != ObjectId::Local(l.name.clone()));
-            }
-            if let LocalKind::Outputs(outputs) = &l.kind {
-                deps.extend(outputs.iter().map(|(_, key)| (ObjectId::Local(key.clone()), None)));
-            }
-            if let LocalKind::Instances { keys: Some(keys), .. } = &l.kind {
-                deps.extend(keys.iter().map(|(_, key)| (ObjectId::Local(key.clone()), None)));
-            }
-            deps.extend(l.depends_on.iter().cloned());
-            out.push((ObjectId::Local(l.name.clone()), deps));
-        }
-        for r in &self.resources {
-            let mut exprs: Vec<&Expr> = r.body.exprs();
-            exprs.extend(r.count.iter());
-            exprs.extend(r.for_each.iter());
-            exprs.extend(r.lifecycle.condition_exprs());
-            exprs.extend(r.lifecycle.replace_triggered_by.iter());
-            exprs.extend(r.timeouts.exprs.iter().map(|(_, e)| e));
-            // What a creation-time provisioner's command uses must exist when it runs.
-            exprs.extend(r.provisioners.iter().filter(|p| !p.destroy).flat_map(|p| p.body.attrs.values()));
-            let mut deps = refs_of(exprs);
-            deps.extend(r.depends_on.iter().cloned());
-            out.push((ObjectId::Resource(r.address.clone()), deps));
-        }
-        for o in self.outputs.values() {
-            let mut deps = refs_of(std::iter::once(&o.value).chain(o.preconditions.iter().flat_map(Condition::exprs)));
-            deps.extend(o.depends_on.iter().cloned());
-            out.push((ObjectId::Output(o.name.clone()), deps));
-        }
-        out
-    }
-}
-
-fn refs_of<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Vec<(ObjectId, Option<Span>)> {
-    exprs
-        .into_iter()
-        .flat_map(|e| e.references())
-        .filter_map(|r| r.object_id().map(|id| (id, r.span.clone())))
-        .collect()
 }

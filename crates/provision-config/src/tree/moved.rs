@@ -4,8 +4,8 @@
 //! blocks: stop managing objects without destroying them. And `import` blocks: adopt an
 //! existing object at an address instead of creating one.
 
-use super::{Loader, sp};
-use crate::module::{Expr, Import, MoveTarget, Moved, Removed};
+use super::build::{Loader, sp};
+use crate::tree::{Expr, Import, MoveTarget, Moved, Removed};
 use hcl_edit::structure::Block;
 use provision_core::{Address, ModuleStep};
 
@@ -273,7 +273,7 @@ impl Loader<'_> {
     /// Whether the module path `target` (as a `moved` block writes it) is, or leads to, the path
     /// `declared` of a folded resource. A call with `count` or `for_each` is folded in without its
     /// key, so any key matches it (which instances exist is checked once they are made, see
-    /// `load/expand.rs`), and no key does not.
+    /// `eval/expand.rs`), and no key does not.
     fn steps_match(&self, declared: &[ModuleStep], target: &[ModuleStep]) -> bool {
         target.len() <= declared.len()
             && target.iter().enumerate().all(|(i, t)| {
@@ -316,7 +316,7 @@ impl Loader<'_> {
     /// Each move leaves `from` out of the configuration (unless it moves one instance of a
     /// resource to another) and lands on something the configuration declares. Runs once this
     /// module's calls are folded in, so `to` may be inside a module.
-    pub(super) fn check_moves(&mut self) {
+    pub(crate) fn check_moves(&mut self) {
         for m in std::mem::take(&mut self.moves) {
             let declared = |t: &MoveTarget, l: &Loader| match t {
                 MoveTarget::Resource(a) => l.m.resources.iter().any(|r| {

@@ -3,7 +3,7 @@
 //! sensitive marks over to the result. The larger groups live in the submodules.
 
 use crate::limits::string_fits;
-use crate::types::TypeConstraint;
+use crate::tree::TypeConstraint;
 use base64::Engine as _;
 use ipnet::IpNet;
 use provision_core::Value;
@@ -56,126 +56,7 @@ pub struct Spec {
     pub structural: bool,
 }
 
-/// Every supported function name, sorted (including `try` and `can`, which the evaluator handles).
-pub const FUNCTION_NAMES: &[&str] = &[
-    "abs",
-    "abspath",
-    "alltrue",
-    "anytrue",
-    "base64decode",
-    "base64encode",
-    "base64gzip",
-    "base64sha256",
-    "base64sha512",
-    "basename",
-    "bcrypt",
-    "can",
-    "ceil",
-    "chomp",
-    "chunklist",
-    "cidrhost",
-    "cidrnetmask",
-    "cidrsubnet",
-    "cidrsubnets",
-    "coalesce",
-    "coalescelist",
-    "compact",
-    "concat",
-    "contains",
-    "csvdecode",
-    "dirname",
-    "distinct",
-    "element",
-    "endswith",
-    "ephemeralasnull",
-    "file",
-    "filebase64",
-    "filebase64sha256",
-    "filebase64sha512",
-    "fileexists",
-    "filemd5",
-    "fileset",
-    "filesha1",
-    "filesha256",
-    "filesha512",
-    "flatten",
-    "floor",
-    "format",
-    "formatdate",
-    "formatlist",
-    "indent",
-    "index",
-    "issensitive",
-    "join",
-    "jsondecode",
-    "jsonencode",
-    "keys",
-    "length",
-    "log",
-    "lookup",
-    "lower",
-    "matchkeys",
-    "max",
-    "md5",
-    "merge",
-    "min",
-    "nonsensitive",
-    "one",
-    "parseint",
-    "pathexpand",
-    "plantimestamp",
-    "pow",
-    "range",
-    "regex",
-    "regexall",
-    "replace",
-    "reverse",
-    "sensitive",
-    "setintersection",
-    "setproduct",
-    "setsubtract",
-    "setunion",
-    "sha1",
-    "sha256",
-    "sha512",
-    "signum",
-    "slice",
-    "sort",
-    "split",
-    "startswith",
-    "strcontains",
-    "strrev",
-    "substr",
-    "sum",
-    "templatefile",
-    "templatestring",
-    "textdecodebase64",
-    "textencodebase64",
-    "timeadd",
-    "timecmp",
-    "timestamp",
-    "title",
-    "tobool",
-    "tolist",
-    "tomap",
-    "tonumber",
-    "toset",
-    "tostring",
-    "transpose",
-    "trim",
-    "trimprefix",
-    "trimspace",
-    "trimsuffix",
-    "try",
-    "upper",
-    "urlencode",
-    "uuid",
-    "uuidv5",
-    "values",
-    "yamldecode",
-    "yamlencode",
-    "zipmap",
-];
+pub(crate) use crate::check::FUNCTION_NAMES;
 
 pub fn lookup(name: &str) -> Option<Spec> {
     let s = |f: F| Some(Spec { f, structural: true });
@@ -1485,6 +1366,20 @@ mod tests {
         for name in FUNCTION_NAMES {
             assert!(lookup(name).is_some() || matches!(*name, "try" | "can"), "{name}");
         }
+        // And the converse: every name `lookup` knows is listed, since the function-name check
+        // (a lower layer, `check/functions.rs`) reads the list alone.
+        let src = include_str!("functions.rs");
+        let body = &src[src.find("pub fn lookup(").expect("lookup is here")..];
+        let body = &body[..body.find("\n}\n").expect("lookup ends")];
+        let mut arms = 0;
+        for pattern in body.lines().filter_map(|l| l.trim_start().strip_prefix('"')?.split_once(" =>")) {
+            for name in format!("\"{}", pattern.0).split('|') {
+                let name = name.trim().trim_matches('"');
+                assert!(FUNCTION_NAMES.contains(&name), "lookup knows {name}, FUNCTION_NAMES does not");
+                arms += 1;
+            }
+        }
+        assert_eq!(arms, FUNCTION_NAMES.len() - 2, "every name but try and can has an arm");
     }
 
     /// The examples of Terraform's documentation of each function, with its results.

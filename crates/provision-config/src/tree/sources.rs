@@ -2,7 +2,7 @@
 //! call's `source` and `version` to download what the configuration calls, before the modules
 //! it calls are there to be read (which loading the configuration requires).
 
-use super::read_tf_files;
+use crate::syntax::read_tf_files;
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
@@ -32,7 +32,7 @@ pub fn module_sources(dir: &Path, prefix: &str) -> (Vec<ModuleSource>, Diagnosti
         // A JSON file is read as the HCL it means (no schema is needed for `module` blocks);
         // locations are counted in the JSON text.
         let file = if name.ends_with(".tf.json") {
-            match super::json::translate(&text, &provision_core::Providers::new(vec![])) {
+            match crate::syntax::json::translate(&text, &provision_core::Providers::new(vec![])) {
                 Ok((hcl, points)) => {
                     SourceFile { name: name.clone(), text: hcl, origin: Some(Origin { text, points }) }
                 }
@@ -45,11 +45,11 @@ pub fn module_sources(dir: &Path, prefix: &str) -> (Vec<ModuleSource>, Diagnosti
         } else {
             SourceFile { name: name.clone(), text, origin: None }
         };
-        let body: Body = match crate::object_keys::parse_body(&file.text) {
+        let body: Body = match crate::syntax::object_keys::parse_body(&file.text) {
             Ok(b) => b,
             Err(e) => {
                 let loc = e.location();
-                let offset = super::offset_of(&file.text, loc.line(), loc.column());
+                let offset = crate::syntax::offset_of(&file.text, loc.line(), loc.column());
                 let (line, col) = line_col(file.written(), file.to_written(offset));
                 diags.push(Diagnostic::error(format!("{name}:{line}:{col}: Invalid HCL syntax: {}", e.message())));
                 continue;
