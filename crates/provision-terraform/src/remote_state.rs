@@ -6,7 +6,7 @@
 //! is. Nothing is written and no lock is taken.
 
 use provision_core::state::{FORMAT_MARKER, State};
-use provision_core::{Attrs, AttributeSchema, DataSourceType, ProviderError, ProviderErrorKind, Schema, Type, Value};
+use provision_core::{AttributeSchema, Attrs, DataSourceType, ProviderError, ProviderErrorKind, Schema, Type, Value};
 use provision_state::{Backend, LocalBackend, parse_terraform};
 use provision_state_s3::{S3Backend, S3Config};
 use std::collections::BTreeMap;
@@ -212,11 +212,8 @@ impl Source {
             // The client provision's own S3 backend uses: the standard chain, AWS_ENDPOINT_URL.
             return Ok(Source::S3(Box::new(S3Backend::new(s3))));
         }
-        let settings = provision_aws_core::settings::Settings {
-            region: s3.region.clone(),
-            profile,
-            ..Default::default()
-        };
+        let settings =
+            provision_aws_core::settings::Settings { region: s3.region.clone(), profile, ..Default::default() };
         let mut sdk = provision_aws_core::settings::load_settings(&settings).await?;
         if let Some(url) = endpoint {
             sdk = sdk.into_builder().endpoint_url(url).build();
