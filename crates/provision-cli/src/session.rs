@@ -87,10 +87,15 @@ pub struct Session {
     pub backend: Arc<dyn Backend>,
 }
 
-/// Every provider this build serves: `aws` (whose call counts `-v` prints) and `random`.
+/// Every provider this build serves: `aws` (whose call counts `-v` prints), `random` and the
+/// builtin `terraform` (`terraform_remote_state`).
 pub fn providers(aws: Arc<AwsProvider>) -> Providers {
     let aws: Arc<dyn provision_core::Provider> = aws;
-    Providers::new(vec![aws, Arc::new(provision_random::RandomProvider::new())])
+    Providers::new(vec![
+        aws,
+        Arc::new(provision_random::RandomProvider::new()),
+        Arc::new(provision_terraform::TerraformProvider::new()),
+    ])
 }
 
 /// Reads the configuration only (for `validate` and saved plans).

@@ -222,7 +222,7 @@ impl Loader<'_> {
                                 if self.provider.get(name).is_none() {
                                     self.diags.push(
                                         Diagnostic::warning(format!("provider `{name}` is not supported and is ignored"))
-                                            .at(sp(file, &a.key), format!("provision supports the providers {}; resources of other providers are rejected", self.provider.names().join(" and "))),
+                                            .at(sp(file, &a.key), format!("provision supports the providers {}; resources of other providers are rejected", self.provider.names().join(", "))),
                                     );
                                 }
                             }
