@@ -4,6 +4,7 @@
 //! stays right), the copy is parsed, and the original key is put back in the syntax tree, where
 //! inserting it again keeps the first position and the last value.
 
+use super::offset_of;
 use hcl_edit::expr::{Expression, Object, ObjectKey};
 use hcl_edit::structure::Body;
 use hcl_edit::visit_mut::{VisitMut, visit_expr_mut};
@@ -93,17 +94,6 @@ fn key_at(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
     let len: usize =
         rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').map(char::len_utf8).sum();
     (len > 0).then_some(at..at + len)
-}
-
-fn offset_of(text: &str, line: usize, col: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return offset + l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
-        }
-        offset += l.len();
-    }
-    text.len()
 }
 
 /// Puts the renamed keys back, merging each into the key it repeats.

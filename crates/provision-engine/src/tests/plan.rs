@@ -292,6 +292,35 @@ resource "fake_network" "n" {{
     assert!(!run.plan.has_changes());
 }
 
+/// `ignore_changes = all`: no argument of the configuration is compared with the object any more,
+/// neither one updated in place (`tags`) nor one that would replace it (`cidr_block`).
+#[tokio::test]
+async fn ignore_changes_all_keeps_the_object_as_it_is() {
+    let cfg = |cidr: &str, name: &str, ignore: &str| {
+        format!(
+            r#"
+resource "fake_network" "n" {{
+  cidr_block = "{cidr}"
+  tags       = {{ Name = "{name}" }}
+  lifecycle {{
+    ignore_changes = {ignore}
+  }}
+}}
+"#
+        )
+    };
+    let cloud = Cloud::new();
+    let store = MemoryStore::new(&cloud);
+    assert!(apply(&cfg("10.0.0.0/16", "one", "all"), &cloud, &store).await.succeeded());
+    let e = engine(&cfg("10.1.0.0/16", "two", "all"), &cloud);
+    let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("plan");
+    assert!(!run.plan.has_changes(), "{:?}", run.plan.changes);
+    // The same change without `all` replaces the object: the test above is not vacuous.
+    let e = engine(&cfg("10.1.0.0/16", "two", "[]"), &cloud);
+    let run = e.plan(&current(&store), PlanRequest::normal()).await.expect("plan");
+    assert!(run.plan.has_changes());
+}
+
 #[tokio::test]
 async fn sensitive_values_are_hidden_and_outputs_must_say_so() {
     let cfg = r#"
