@@ -480,3 +480,69 @@ async fn a_module_called_with_for_each_makes_one_instance_per_key() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Destroy complete! Resources: 7 destroyed."), "{}", text(&out.stdout));
 }
+
+fn state_in(dir: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("provision.tfstate")).expect("the state");
+    serde_json::from_str(&text).expect("the state is JSON")
+}
+
+/// A root made of local modules (tests/moto_module_roots): a network written at the root is
+/// applied, then moved into `../modules/network` with `moved` blocks while an ALB module is
+/// called three times with `for_each`. The move replaces nothing (every AWS id is kept, the plan
+/// creates only the load balancers' objects), the second plan is clean, and a destroy leaves no
+/// load balancer behind.
+#[tokio::test]
+async fn moved_into_a_module_keeps_every_aws_id_beside_an_alb_module_called_with_for_each() {
+    let s = Stack::with_config("");
+    support::copy_config(&support::root().join("tests/moto_module_roots"), s.path());
+    let root = s.path().join("before");
+    s.ok(&["-C", "before", "apply", "-auto-approve"]);
+    let before = state_in(&root);
+    let ids: Vec<String> =
+        ["aws_subnet.a", "aws_subnet.b", "aws_security_group.alb"].iter().map(|a| id_of(&before, a)).collect();
+    assert!(ids.iter().all(|id| !id.is_empty()), "{before}");
+    let vpc = id_of(&before, "aws_vpc.main");
+
+    std::fs::copy(s.path().join("after/main.tf"), root.join("main.tf")).expect("the new root");
+    let plan = s.ok(&["-C", "before", "plan"]);
+    for (from, to) in [
+        ("aws_subnet.a", "module.network.aws_subnet.a"),
+        ("aws_subnet.b", "module.network.aws_subnet.b"),
+        ("aws_security_group.alb", "module.network.aws_security_group.alb"),
+    ] {
+        assert!(plan.contains(&format!("# {from} has moved to {to}")), "{plan}");
+    }
+    assert!(plan.contains("Plan: 9 to add, 0 to change, 0 to destroy."), "only the load balancers' objects: {plan}");
+    assert!(plan.contains("# module.alb[\"admin\"].aws_lb.this will be created"), "{plan}");
+    s.ok(&["-C", "before", "apply", "-auto-approve"]);
+
+    let after = state_in(&root);
+    let moved: Vec<String> =
+        ["module.network.aws_subnet.a", "module.network.aws_subnet.b", "module.network.aws_security_group.alb"]
+            .iter()
+            .map(|a| id_of(&after, a))
+            .collect();
+    assert_eq!(moved, ids, "the move kept every AWS object");
+    assert_eq!(id_of(&after, "aws_vpc.main"), vpc);
+    let conf = s.sdk().await;
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&conf);
+    let lbs = elb.describe_load_balancers().send().await.expect("describe load balancers");
+    let mut names: Vec<&str> = lbs.load_balancers().iter().filter_map(|lb| lb.load_balancer_name()).collect();
+    names.sort();
+    assert_eq!(names, ["edge-admin", "edge-api", "edge-web"]);
+    for lb in lbs.load_balancers() {
+        let mut subnets: Vec<String> =
+            lb.availability_zones().iter().filter_map(|z| z.subnet_id()).map(str::to_string).collect();
+        subnets.sort();
+        let mut want = ids[..2].to_vec();
+        want.sort();
+        assert_eq!(subnets, want, "each load balancer is in the moved subnets");
+    }
+    let out = s.run(&["-C", "before", "plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+
+    let out = s.ok(&["-C", "before", "destroy", "-auto-approve"]);
+    assert!(out.contains("Destroy complete! Resources: 13 destroyed."), "{out}");
+    let lbs = elb.describe_load_balancers().send().await.expect("describe load balancers");
+    assert!(lbs.load_balancers().is_empty(), "no load balancer is left");
+}
