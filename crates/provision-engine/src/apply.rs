@@ -1121,7 +1121,7 @@ impl Run<'_> {
         if block.lifecycle.postconditions.is_empty() {
             return None;
         }
-        let Some(Value::Map(this)) = self.eval.values.get(&address.resource())?.get(&address.key) else {
+        let Some(Value::Map(this)) = self.eval.value(address) else {
             return None;
         };
         let ctx = self.eval.instances.get(address).map(|i| i.ctx.clone()).unwrap_or_default();

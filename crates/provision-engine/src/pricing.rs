@@ -32,7 +32,7 @@ impl Engine {
     ) -> Vec<PricedInstance<'a>> {
         let mut regions: BTreeMap<(String, Option<String>), Option<String>> = BTreeMap::new();
         let mut out = vec![];
-        for (block_address, instances) in &eval.values {
+        for block_address in eval.keys.keys() {
             if block_address.mode == Mode::Data {
                 continue;
             }
@@ -49,7 +49,7 @@ impl Engine {
                 })
                 .clone();
             let layer = self.layer_info(block_address).map(|l| l.layer).unwrap_or_default();
-            for (key, value) in instances {
+            for (key, value) in eval.instances_of(block_address) {
                 let address = Address { key: key.clone(), ..block_address.clone() };
                 let attrs = value.as_map().map_or_else(|| Cow::Owned(Attrs::new()), Cow::Borrowed);
                 let own = attrs.get("region").and_then(Value::as_str).map(str::to_string);
