@@ -1367,18 +1367,26 @@ impl Walk<'_> {
                     continue;
                 }
             }
-            if let Some(check) = block.schema.relations {
-                let refers_to = block
-                    .schema
-                    .attributes
+            if let Some(relations) = block.schema.relations {
+                let refers_to = relations
+                    .args
                     .iter()
-                    .filter_map(|a| {
-                        let e = block.body.attrs.get(a.name)?;
-                        referenced_instance(e, &self.eval.scope, &ctx).map(|r| (a.name, r))
+                    .filter_map(|name| {
+                        let e = block.body.attrs.get(*name)?;
+                        referenced_instance(e, &self.eval.scope, &ctx).map(|r| (*name, r))
                     })
                     .collect();
-                let attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
-                self.related.push(RelatedInstance { check, address: address.clone(), attrs, refers_to });
+                let attrs = relations
+                    .args
+                    .iter()
+                    .filter_map(|name| config.get(*name).map(|v| (name.to_string(), v.strip_marks())))
+                    .collect();
+                self.related.push(RelatedInstance {
+                    check: relations.check,
+                    address: address.clone(),
+                    attrs,
+                    refers_to,
+                });
             }
             let prior_object = self.current.get(&address).copied();
             let prior = prior_object.map(|o| &o.attributes);

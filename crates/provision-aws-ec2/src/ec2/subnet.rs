@@ -58,7 +58,7 @@ impl Subnet {
             )
             .attr(AttributeSchema::computed("owner_id", Type::String).describe("The AWS account that owns the subnet."))
             .check(validate::object::subnet)
-            .relations(validate::relations::subnets)
+            .relations(&["cidr_block", "vpc_id"], validate::relations::subnets)
             .with_tags()
             .timeouts(Duration::from_secs(600), Duration::from_secs(600), Duration::from_secs(1200));
         Subnet { ctx, schema }
