@@ -322,7 +322,7 @@ impl Engine {
         // apply spend most of its time here.
         let no_deps = BTreeSet::new();
         let config_deps =
-            |a: &Address| -> &BTreeSet<Address> { run.eval.instances.get(a).map_or(&no_deps, |i| &i.deps) };
+            |a: &Address| -> &BTreeSet<Address> { run.eval.instances.get(a).map_or(&no_deps, |i| &*i.deps) };
         let recorded: BTreeMap<(&Address, Option<&str>), &ResourceObject> =
             run.state.resources.iter().map(|o| ((&o.address, o.deposed.as_deref()), o)).collect();
         let state_deps = |a: &Address, deposed: Option<&str>| -> &[Address] {

@@ -95,8 +95,8 @@ pub struct SavedInputs {
 #[derive(Debug, Clone)]
 pub(crate) struct InstanceInfo {
     pub ctx: InstanceCtx,
-    /// Resource blocks this instance depends on.
-    pub deps: BTreeSet<Address>,
+    /// Resource blocks this instance depends on: one set shared by the instances of a block.
+    pub deps: Arc<BTreeSet<Address>>,
 }
 
 /// The evaluation state shared by plan and apply: the scope, and each instance's current value.
@@ -1306,6 +1306,7 @@ impl Walk<'_> {
     }
 
     fn resource(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
+        let deps = Arc::new(deps);
         let Some(instances) = self.instances(block) else {
             if self.unknown_offline(block) {
                 self.check_unexpanded(block);
@@ -1477,7 +1478,7 @@ impl Walk<'_> {
                 if planned.action.is_change() && !in_layer {
                     self.outside_layer += 1;
                 }
-                self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
+                self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: Arc::clone(&deps) });
                 match prior {
                     Some(p) => {
                         self.eval.set(&address, Value::Map(p.clone()));
@@ -1517,7 +1518,7 @@ impl Walk<'_> {
             let failed =
                 crate::conditions::resource_failures(block, &address, &self.eval.scope, &ctx, Some(&planned.after));
             self.diags.0.extend(failed);
-            self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
+            self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: Arc::clone(&deps) });
             self.eval.set(&address, Value::Map(planned.after.clone()));
             let notes = provision_core::plan::ChangeNotes {
                 revision: block.schema.revisions.filter(|_| planned.action == Action::Update && planned.new_revision),
@@ -1648,6 +1649,7 @@ impl Walk<'_> {
     }
 
     async fn data_source(&mut self, block: &ResourceBlock, deps: BTreeSet<Address>) {
+        let deps = Arc::new(deps);
         let Some(instances) = self.instances(block) else { return };
         // A data source that depends on a resource with pending changes is read during apply.
         let pending =
@@ -1667,7 +1669,7 @@ impl Walk<'_> {
                     continue;
                 }
             };
-            self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: deps.clone() });
+            self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: Arc::clone(&deps) });
             let known = args.values().all(Value::is_wholly_known);
             if known && !pending && !self.offline {
                 let result = match self.saved.and_then(|s| s.data.get(&address)) {
