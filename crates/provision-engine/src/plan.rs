@@ -108,8 +108,9 @@ pub(crate) struct InstanceInfo {
 #[derive(Debug, Clone)]
 pub(crate) struct Evaluation {
     pub scope: Scope,
-    /// The instance keys of each resource block (address without key) whose instances are known.
-    pub keys: BTreeMap<Address, BTreeSet<Option<InstanceKey>>>,
+    /// The instance keys of each resource block (address without key) whose instances are known,
+    /// sorted: a counted block's instance sits at its key's position in the block's list.
+    pub keys: BTreeMap<Address, Vec<Option<InstanceKey>>>,
     pub instances: BTreeMap<Address, InstanceInfo>,
 }
 
@@ -124,46 +125,54 @@ impl Evaluation {
         self.keys.iter().map(|(a, k)| (a.clone(), k.len())).collect()
     }
 
-    /// Records an instance's value and updates its resource's value in the scope.
+    /// Records an instance's value and updates its resource's value in the scope. A key that does
+    /// not fit the block (an index on a `for_each` block: no such instance in Terraform) is
+    /// ignored.
     pub fn set(&mut self, address: &Address, value: Value) {
         let res = address.resource();
+        let kind = self.scope.expanded.get(&res).copied();
+        let fits = match (kind, &address.key) {
+            (Some("count"), Some(InstanceKey::Index(_))) | (None, None) => true,
+            (Some("count"), _) | (None, Some(_)) => false,
+            (Some(_), key) => matches!(key, Some(InstanceKey::Key(_))),
+        };
+        if !fits {
+            return;
+        }
         let keys = self.keys.entry(res.clone()).or_default();
-        let fresh = keys.insert(address.key.clone());
-        match (self.scope.expanded.get(&res).copied(), &address.key) {
-            (Some("count"), Some(InstanceKey::Index(i))) => {
-                let at = list_position(keys, *i);
-                let known = keys.len() - usize::from(fresh);
-                match self.scope.resources.get_mut(&res) {
-                    Some(Value::List(items)) if items.len() == known && at <= items.len() => {
-                        if fresh {
-                            items.insert(at, value);
-                        } else {
-                            items[at] = value;
-                        }
-                    }
-                    _ => {
-                        // The first instance (or a scope value replaced since): the others are
-                        // not known here.
-                        let mut items = vec![Value::Unknown; keys.len()];
-                        items[at] = value;
-                        self.scope.resources.insert(res, Value::List(items));
-                    }
+        let (at, fresh) = match keys.binary_search(&address.key) {
+            Ok(at) => (at, false),
+            Err(at) => {
+                keys.insert(at, address.key.clone());
+                (at, true)
+            }
+        };
+        let known = keys.len() - usize::from(fresh);
+        let slot = self.scope.resources.get_mut(&res);
+        match (&address.key, slot) {
+            (Some(InstanceKey::Index(_)), Some(Value::List(items))) if items.len() == known => {
+                if fresh {
+                    items.insert(at, value);
+                } else {
+                    items[at] = value;
                 }
             }
-            (Some(_), Some(InstanceKey::Key(k))) => match self.scope.resources.get_mut(&res) {
-                Some(Value::Map(m)) => {
-                    m.insert(k.clone(), value);
-                }
-                _ => {
-                    self.scope.resources.insert(res, Value::Map([(k.clone(), value)].into()));
-                }
-            },
-            (None, None) => {
+            (Some(InstanceKey::Index(_)), _) => {
+                // The first instance (or a scope value replaced since): the others are not known
+                // here.
+                let mut items = vec![Value::Unknown; keys.len()];
+                items[at] = value;
+                self.scope.resources.insert(res, Value::List(items));
+            }
+            (Some(InstanceKey::Key(k)), Some(Value::Map(m))) => {
+                m.insert(k.clone(), value);
+            }
+            (Some(InstanceKey::Key(k)), _) => {
+                self.scope.resources.insert(res, Value::Map([(k.clone(), value)].into()));
+            }
+            (None, _) => {
                 self.scope.resources.insert(res, value);
             }
-            // A key that does not fit the block's kind (no such instance in Terraform): it has no
-            // place in the scope.
-            _ => {}
         }
     }
 
@@ -182,45 +191,25 @@ impl Evaluation {
     /// The value recorded for an instance.
     pub fn value(&self, address: &Address) -> Option<&Value> {
         let res = address.resource();
-        let keys = self.keys.get(&res)?;
-        if !keys.contains(&address.key) {
-            return None;
-        }
-        self.value_in(&res, keys, &address.key)
+        let at = self.keys.get(&res)?.binary_search(&address.key).ok()?;
+        self.value_in(&res, at, &address.key)
     }
 
     /// Every instance of a block with its value, in key order.
     pub fn instances_of<'a>(&'a self, res: &Address) -> impl Iterator<Item = (&'a Option<InstanceKey>, &'a Value)> {
-        let keys = self.keys.get(res);
-        keys.into_iter().flatten().filter_map(move |k| Some((k, self.value_in(res, keys?, k)?)))
+        let keys = self.keys.get(res).map_or(&[][..], Vec::as_slice);
+        keys.iter().enumerate().filter_map(move |(at, k)| Some((k, self.value_in(res, at, k)?)))
     }
 
-    fn value_in(
-        &self,
-        res: &Address,
-        keys: &BTreeSet<Option<InstanceKey>>,
-        key: &Option<InstanceKey>,
-    ) -> Option<&Value> {
-        let v = self.scope.resources.get(res)?;
-        match (self.scope.expanded.get(res).copied(), key, v) {
-            (Some("count"), Some(InstanceKey::Index(i)), Value::List(items)) => items.get(list_position(keys, *i)),
-            (Some(_), Some(InstanceKey::Key(k)), Value::Map(m)) => m.get(k),
-            (None, None, v) => Some(v),
+    /// The value of the instance whose key is the `at`-th of its block's.
+    fn value_in(&self, res: &Address, at: usize, key: &Option<InstanceKey>) -> Option<&Value> {
+        match (key, self.scope.resources.get(res)?) {
+            (Some(InstanceKey::Index(_)), Value::List(items)) => items.get(at),
+            (Some(InstanceKey::Key(k)), Value::Map(m)) => m.get(k),
+            (None, v) => Some(v),
             _ => None,
         }
     }
-}
-
-/// Where a counted resource's instance `i` sits in its list: its rank among the known indexes
-/// (the index itself when they are `0..n`, the usual case).
-fn list_position(keys: &BTreeSet<Option<InstanceKey>>, i: u64) -> usize {
-    let indexes = || keys.iter().filter(|k| matches!(k, Some(InstanceKey::Index(_))));
-    if let (Some(Some(InstanceKey::Index(0))), Some(Some(InstanceKey::Index(last)))) = (keys.first(), keys.last())
-        && usize::try_from(*last).is_ok_and(|l| l + 1 == keys.len())
-    {
-        return i as usize;
-    }
-    indexes().take_while(|k| **k < Some(InstanceKey::Index(i))).count()
 }
 
 /// A plan together with everything needed to apply it.
