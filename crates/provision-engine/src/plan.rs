@@ -2130,5 +2130,12 @@ mod evaluation_tests {
         assert_eq!(eval.scope.resources.get(&none), Some(&Value::List(vec![])));
         assert_eq!(eval.instance_counts().get(&none), Some(&0));
         assert_eq!(eval.instances_of(&each).count(), 2);
+        // A key that does not fit its block has no place: nothing is recorded.
+        eval.set(&each.clone().with_key(Some(InstanceKey::Index(0))), Value::from("no"));
+        eval.set(&one.clone().with_key(Some(InstanceKey::Key("k".into()))), Value::from("no"));
+        assert_eq!(eval.scope.resources.get(&each), Some(&map));
+        assert_eq!(eval.value(&one), Some(&Value::from("x")));
+        assert_eq!(eval.instance_counts().get(&each), Some(&2));
+        assert_eq!(eval.instance_counts().get(&one), Some(&1));
     }
 }
