@@ -1346,16 +1346,8 @@ impl Walk<'_> {
             if let Err(d) = provision_config::eval_timeouts(&block.timeouts, &self.eval.scope, &ctx) {
                 self.diags.extend(d);
             }
-            if let Some(check) = block.schema.check {
-                let plain: Attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
-                if let Err(m) = check(&plain) {
-                    let secrets: Vec<String> = config.values().flat_map(Value::secrets).collect();
-                    let m = provision_core::value::redact_text(&m, &secrets);
-                    self.diags
-                        .push(Diagnostic::error(format!("Invalid arguments for {address}")).at(block.span.clone(), m));
-                    self.eval.set(&address, Value::Unknown);
-                    continue;
-                }
+            if self.arguments_refused(block, &address, &config) {
+                continue;
             }
             if let Some(relations) = block.schema.relations {
                 let refers_to = relations
@@ -1527,6 +1519,20 @@ impl Walk<'_> {
         }
     }
 
+    /// Runs the schema's check of arguments taken together (`arn` or `name`) on an instance's
+    /// evaluated arguments, a resource's or a data source's. When it refuses them, says so at the
+    /// block and leaves the instance unknown, so nothing that refers to it reports again.
+    fn arguments_refused(&mut self, block: &ResourceBlock, address: &Address, config: &Attrs) -> bool {
+        let Some(check) = block.schema.check else { return false };
+        let plain: Attrs = config.iter().map(|(k, v)| (k.clone(), v.strip_marks())).collect();
+        let Err(m) = check(&plain) else { return false };
+        let secrets: Vec<String> = config.values().flat_map(Value::secrets).collect();
+        let m = provision_core::value::redact_text(&m, &secrets);
+        self.diags.push(Diagnostic::error(format!("Invalid arguments for {address}")).at(block.span.clone(), m));
+        self.eval.set(address, Value::Unknown);
+        true
+    }
+
     /// True when an entry of the block's `replace_triggered_by` names something this plan
     /// changes: an instance it updates or replaces, or an attribute whose value changes.
     fn replace_triggered(&self, block: &ResourceBlock, ctx: &InstanceCtx) -> bool {
@@ -1658,6 +1664,9 @@ impl Walk<'_> {
                     continue;
                 }
             };
+            if self.arguments_refused(block, &address, &args) {
+                continue;
+            }
             self.eval.instances.insert(address.clone(), crate::plan::InstanceInfo { ctx, deps: Arc::clone(&deps) });
             let known = args.values().all(Value::is_wholly_known);
             if known && !pending && !self.offline {
