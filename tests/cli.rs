@@ -938,6 +938,55 @@ fn show_without_state_and_of_a_saved_plan() {
     assert!(text(&out.stdout).contains("Plan: 4 to add, 0 to change, 0 to destroy."), "{}", text(&out.stdout));
 }
 
+/// A `dynamic` block inside another's `content` (tests/valid/dynamic_nested, `terraform validate`:
+/// Success) is expanded at both levels: the inner one iterates over its own `for_each` with its own
+/// iterator name, and reads the outer one's iterator.
+#[test]
+fn nested_dynamic_blocks_expand_at_both_levels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_config(&root().join("tests/valid/dynamic_nested"), dir.path());
+    let out = provision(dir.path(), &["plan", "-out=p.plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = provision(dir.path(), &["show", "-json", "p.plan"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let after = |address: &str| {
+        let changes = j["resource_changes"].as_array().expect("changes");
+        let c = changes.iter().find(|c| c["address"] == address).unwrap_or_else(|| panic!("{address} planned"));
+        c["change"]["after"].clone()
+    };
+    let listener = after("aws_lb_listener.http");
+    let actions = listener["default_action"].as_array().expect("default_action");
+    assert_eq!(actions.len(), 1, "{listener}");
+    assert_eq!(actions[0]["type"], "forward");
+    let mut weights: Vec<i64> = actions[0]["forward"][0]["target_group"]
+        .as_array()
+        .expect("target_group")
+        .iter()
+        .filter_map(|g| g["weight"].as_i64())
+        .collect();
+    weights.sort();
+    assert_eq!(weights, vec![20, 80], "{listener}");
+    let rule = after("aws_lb_listener_rule.canary");
+    let headers: Vec<(String, serde_json::Value)> = rule["condition"]
+        .as_array()
+        .expect("condition")
+        .iter()
+        .map(|c| {
+            let h = &c["http_header"][0];
+            (h["http_header_name"].as_str().unwrap_or_default().to_string(), h["values"].clone())
+        })
+        .collect();
+    assert_eq!(
+        headers,
+        vec![
+            ("X-Canary".to_string(), serde_json::json!(["yes"])),
+            ("X-Team".to_string(), serde_json::json!(["api", "web"])),
+        ],
+        "{rule}"
+    );
+}
+
 /// Every directory of `examples/` and of the test configurations is formatted as `fmt` (and
 /// `terraform fmt`) wants it: `fmt -check` changes nothing and succeeds.
 #[test]
