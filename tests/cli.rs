@@ -596,6 +596,33 @@ fn output_without_state_is_empty_and_named_output_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// `output -raw` prints the value alone with no newline after it, as Terraform does (checked with
+/// `terraform output -raw`: `abc`, three bytes); a structured value is refused.
+#[test]
+fn output_raw_prints_the_value_and_nothing_after_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = serde_json::json!({
+        "format": "provision-state", "format_version": 1, "serial": 1, "lineage": "raw-lineage",
+        "provision_version": "0.1.0", "pending": [], "resources": [],
+        "outputs": {
+            "pem": { "value": "-----BEGIN-----\nabc\n-----END-----\n", "sensitive": true },
+            "port": { "value": 5432, "sensitive": false },
+            "public": { "value": false, "sensitive": false },
+            "zones": { "value": ["a", "b"], "sensitive": false }
+        }
+    });
+    write_state(dir.path(), &state.to_string());
+    let raw = |name: &str| provision(dir.path(), &["output", "-raw", name]);
+    for (name, want) in [("pem", "-----BEGIN-----\nabc\n-----END-----\n"), ("port", "5432"), ("public", "false")] {
+        let out = raw(name);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), want, "{name}");
+    }
+    let out = raw("zones");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("\"zones\" is structured: use --json"), "{}", text(&out.stderr));
+}
+
 /// A state file written by the previous format (version 1, by the build before module paths and
 /// provider configurations existed) is read as it is, upgraded at the first write, and kept as
 /// `provision.tfstate.v1.backup` so going back stays possible.

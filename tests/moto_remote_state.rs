@@ -227,3 +227,60 @@ async fn a_runtime_root_reads_a_local_provision_state_through_a_relative_path() 
     ok_in(&s, &rt, &["destroy", "-auto-approve"]);
     ok_in(&s, &base, &["destroy", "-auto-approve"]);
 }
+
+/// A remote state in another S3 endpoint (a MinIO, Ceph or R2 store; here a second emulator),
+/// configured as Terraform's S3-compatible settings write it (`endpoints.s3`, `use_path_style`,
+/// the `skip_*` flags; and the older `endpoint`, `force_path_style`): read from there, not from
+/// the endpoint provision's own calls go to, which has no such bucket.
+#[tokio::test]
+async fn a_remote_state_behind_another_endpoint_is_read_from_there() {
+    let store = Stack::with_config(BASE);
+    store.ok(&["state", "bootstrap"]);
+    store.ok(&["apply", "-auto-approve"]);
+    let vpc = vpc_id(&store, "remote-base").await;
+    let reader = Stack::with_config(&format!(
+        r#"
+data "terraform_remote_state" "base" {{
+  backend = "s3"
+  config = {{
+    bucket                      = "acme-state"
+    key                         = "base/terraform.tfstate"
+    region                      = "eu-west-1"
+    endpoints                   = {{ s3 = "{endpoint}" }}
+    use_path_style              = true
+    skip_credentials_validation = true
+    skip_region_validation      = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_s3_checksum            = true
+  }}
+}}
+
+data "terraform_remote_state" "older" {{
+  backend = "s3"
+  config = {{
+    bucket           = "acme-state"
+    key              = "base/terraform.tfstate"
+    region           = "eu-west-1"
+    endpoint         = "{endpoint}"
+    force_path_style = true
+  }}
+}}
+
+output "vpc_id" {{
+  value = data.terraform_remote_state.base.outputs.vpc_id
+}}
+
+output "same_vpc_id" {{
+  value = data.terraform_remote_state.older.outputs.vpc_id
+}}
+"#,
+        endpoint = store.moto.endpoint()
+    ));
+    assert_ne!(reader.moto.endpoint(), store.moto.endpoint());
+    reader.ok(&["apply", "-auto-approve"]);
+    assert_eq!(reader.ok(&["output", "-raw", "vpc_id"]), vpc);
+    assert_eq!(reader.ok(&["output", "-raw", "same_vpc_id"]), vpc);
+    let out = reader.run(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "clean after apply:\n{}\n{}", text(&out.stdout), text(&out.stderr));
+}

@@ -136,12 +136,23 @@ impl S3Backend {
         }
     }
 
-    /// A backend using the given SDK configuration instead of the standard chain (tests, tools).
+    /// A backend using the given SDK configuration instead of the standard chain (tests, tools,
+    /// a remote state's own `endpoints`). Its endpoint, when it has one, is the clients' even when
+    /// `AWS_ENDPOINT_URL` says otherwise: the SDK ranks the environment above an endpoint that
+    /// comes with shared settings, and only one set on a client's own configuration above both.
     pub fn with_sdk(config: S3Config, sdk: &aws_config::SdkConfig) -> S3Backend {
         let region = config.region.clone().or_else(|| sdk.region().map(|r| r.to_string())).unwrap_or_default();
-        let s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(sdk.endpoint_url().is_some()).build();
-        let clients =
-            Clients { s3: aws_sdk_s3::Client::from_conf(s3), dynamodb: aws_sdk_dynamodb::Client::new(sdk), region };
+        let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(sdk.endpoint_url().is_some());
+        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk);
+        if let Some(url) = sdk.endpoint_url() {
+            s3 = s3.endpoint_url(url);
+            dynamodb = dynamodb.endpoint_url(url);
+        }
+        let clients = Clients {
+            s3: aws_sdk_s3::Client::from_conf(s3.build()),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
+            region,
+        };
         S3Backend {
             config,
             clients: OnceCell::new_with(Some(clients)),

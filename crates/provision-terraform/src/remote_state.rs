@@ -20,8 +20,11 @@ pub const BACKENDS: [&str; 2] = ["local", "s3"];
 pub const LOCAL_SETTINGS: [&str; 2] = ["path", "workspace_dir"];
 
 /// The settings of `config` for the `s3` backend. `dynamodb_table`, `use_lockfile`, `encrypt` and
-/// `kms_key_id` are accepted and not used: a read takes no lock and decrypts transparently.
-pub const S3_SETTINGS: [&str; 11] = [
+/// `kms_key_id` are accepted and not used: a read takes no lock and decrypts transparently. So are
+/// the settings an S3-compatible store (MinIO, Ceph, R2) needs with Terraform: `use_path_style`
+/// (`force_path_style` before Terraform 1.6) — provision always addresses a custom endpoint by path
+/// — and the `skip_*` flags, of checks a read does not make.
+pub const S3_SETTINGS: [&str; 18] = [
     "bucket",
     "key",
     "region",
@@ -33,6 +36,26 @@ pub const S3_SETTINGS: [&str; 11] = [
     "dynamodb_table",
     "encrypt",
     "kms_key_id",
+    "use_path_style",
+    "force_path_style",
+    "skip_credentials_validation",
+    "skip_region_validation",
+    "skip_metadata_api_check",
+    "skip_requesting_account_id",
+    "skip_s3_checksum",
+];
+
+/// The settings whose value is `true` or `false`.
+const FLAGS: [&str; 9] = [
+    "use_lockfile",
+    "encrypt",
+    "use_path_style",
+    "force_path_style",
+    "skip_credentials_validation",
+    "skip_region_validation",
+    "skip_metadata_api_check",
+    "skip_requesting_account_id",
+    "skip_s3_checksum",
 ];
 
 /// Terraform's local backend's defaults.
@@ -124,8 +147,9 @@ fn kind_of(key: &str, value: &Value) -> Result<(), String> {
     if value.is_null() {
         return Ok(());
     }
+    let flag = FLAGS.contains(&key);
     let ok = match key {
-        "use_lockfile" | "encrypt" => value.as_bool().is_some(),
+        _ if flag => value.as_bool().is_some(),
         "endpoints" => value.as_map().is_some_and(|m| m.values().all(|v| v.is_null() || v.as_str().is_some())),
         _ => value.as_str().is_some(),
     };
@@ -133,7 +157,7 @@ fn kind_of(key: &str, value: &Value) -> Result<(), String> {
         return Ok(());
     }
     let want = match key {
-        "use_lockfile" | "encrypt" => "true or false",
+        _ if flag => "true or false",
         "endpoints" => "an object of URLs by service, as in { s3 = \"http://...\" }",
         _ => "a string",
     };

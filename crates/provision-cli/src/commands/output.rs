@@ -49,10 +49,12 @@ pub async fn run(printer: &Printer, args: OutputArgs) -> Result<Status> {
             if args.json {
                 printer.line(&serde_json::to_string_pretty(&o.value)?);
             } else if args.raw {
+                // As Terraform: the value alone, with no newline after it (`> cert.pem` writes
+                // the string and nothing else).
                 match &o.value {
-                    serde_json::Value::String(s) => printer.line(s),
-                    serde_json::Value::Number(n) => printer.line(&n.to_string()),
-                    serde_json::Value::Bool(b) => printer.line(&b.to_string()),
+                    serde_json::Value::String(s) => printer.out(s),
+                    serde_json::Value::Number(n) => printer.out(&n.to_string()),
+                    serde_json::Value::Bool(b) => printer.out(&b.to_string()),
                     _ => {
                         printer.error(&format!(
                             "--raw prints strings, numbers and bools; \"{name}\" is structured: use --json"

@@ -204,6 +204,19 @@ async fn s3_workspaces_are_under_the_workspace_key_prefix() {
     );
     let ignored = [("dynamodb_table", Value::from("locks")), ("use_lockfile", Value::Bool(true))];
     assert_eq!(at(&ignored, "default").await.expect("locks are accepted"), "s3://b/app/terraform.tfstate");
+    // What a MinIO, Ceph or R2 remote state needs with Terraform.
+    let compatible = [
+        ("endpoints", obj(&[("s3", "http://127.0.0.1:9000".into())])),
+        ("use_path_style", Value::Bool(true)),
+        ("force_path_style", Value::Bool(true)),
+        ("skip_credentials_validation", Value::Bool(true)),
+        ("skip_region_validation", Value::Bool(true)),
+        ("skip_metadata_api_check", Value::Bool(true)),
+        ("skip_requesting_account_id", Value::Bool(true)),
+        ("skip_s3_checksum", Value::Bool(true)),
+    ];
+    assert_eq!(at(&compatible, "default").await.expect("accepted"), "s3://b/app/terraform.tfstate");
+    assert!(check_config(&obj(&compatible)).is_ok());
     let err = at(&[("path", "x".into())], "default").await.expect_err("path is not an s3 setting");
     assert!(err.contains("`config.path` is not a setting of the s3 backend (supported: bucket, key"), "{err}");
     let no_key = config(&[("bucket", Value::from("b"))]);
@@ -220,6 +233,8 @@ fn arguments_are_checked_before_anything_is_read() {
     assert!(err.starts_with("`bukket` is not a setting of the local or s3 backend"), "{err}");
     let err = check_config(&obj(&[("use_lockfile", "yes".into())])).expect_err("not a bool");
     assert_eq!(err, "`config.use_lockfile` must be true or false, not a string");
+    let err = check_config(&obj(&[("skip_s3_checksum", "true".into())])).expect_err("not a bool");
+    assert_eq!(err, "`config.skip_s3_checksum` must be true or false, not a string");
     assert!(check_config(&Value::from("x")).is_err());
     assert!(check_defaults(&Value::List(vec![])).is_err());
 }
