@@ -32,10 +32,11 @@ pub const S3_SETTINGS: [&str; 18] = [
     "endpoint",
     "endpoints",
     "profile",
-    "use_lockfile",
     "dynamodb_table",
-    "encrypt",
     "kms_key_id",
+    // From here on, the settings whose value is `true` or `false`.
+    "use_lockfile",
+    "encrypt",
     "use_path_style",
     "force_path_style",
     "skip_credentials_validation",
@@ -45,18 +46,8 @@ pub const S3_SETTINGS: [&str; 18] = [
     "skip_s3_checksum",
 ];
 
-/// The settings whose value is `true` or `false`.
-const FLAGS: [&str; 9] = [
-    "use_lockfile",
-    "encrypt",
-    "use_path_style",
-    "force_path_style",
-    "skip_credentials_validation",
-    "skip_region_validation",
-    "skip_metadata_api_check",
-    "skip_requesting_account_id",
-    "skip_s3_checksum",
-];
+/// Where the `true`-or-`false` settings start in [`S3_SETTINGS`].
+const FIRST_FLAG: usize = 9;
 
 /// Terraform's local backend's defaults.
 const DEFAULT_PATH: &str = "terraform.tfstate";
@@ -147,7 +138,7 @@ fn kind_of(key: &str, value: &Value) -> Result<(), String> {
     if value.is_null() {
         return Ok(());
     }
-    let flag = FLAGS.contains(&key);
+    let flag = S3_SETTINGS[FIRST_FLAG..].contains(&key);
     let ok = match key {
         _ if flag => value.as_bool().is_some(),
         "endpoints" => value.as_map().is_some_and(|m| m.values().all(|v| v.is_null() || v.as_str().is_some())),
